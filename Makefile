@@ -1,0 +1,66 @@
+# GMBot developer entry points. `make help` lists them.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+# The folders that hold a part of the gmbot namespace package (as in pyproject's packages.find).
+SRC_ROOTS := proto lib services/tenancy services/membership services/enforcement services/gateway sandbox
+PROTOS := $(wildcard proto/gmbot/v1/*.proto)
+# The mypy-protobuf plugins live in the virtualenv.
+PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
+
+.DEFAULT_GOAL := help
+.PHONY: help venv proto proto-check lint test test-fast run sandbox bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[all,dev]' --config-settings editable_mode=compat
+	@# setuptools' editable finder only knows the packages present at install time; a .pth of the
+	@# source roots makes every gmbot.* package importable as soon as its folder exists.
+	@$(PY) -c 'import sysconfig,sys; open(sysconfig.get_path("purelib")+"/gmbot-src.pth","w").write("\n".join(sys.argv[1:])+"\n")' $(addprefix $(CURDIR)/,$(SRC_ROOTS))
+	@touch $@
+
+venv: $(STAMP) ## Create .venv with every service and the dev tools
+
+proto: $(STAMP) ## Regenerate the Python code of the gRPC contracts in proto/
+	$(PROTOC) \
+		--python_out=proto --grpc_python_out=proto \
+		--mypy_out=proto --mypy_grpc_out=proto $(PROTOS)
+
+proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
+	@tmp=$$(mktemp -d) && \
+	$(PROTOC) --python_out=$$tmp --grpc_python_out=$$tmp \
+		--mypy_out=$$tmp --mypy_grpc_out=$$tmp $(PROTOS) && \
+	for f in $$(cd $$tmp && find . -type f); do \
+		cmp -s $$tmp/$$f proto/$$f || { echo "stale generated code: proto/$$f (run make proto)"; exit 1; }; \
+	done && rm -rf $$tmp && echo "generated code is up to date"
+
+lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(wildcard lib services sandbox tests bench)
+	$(BIN)/lint-imports
+
+test: proto-check lint ## Everything CI checks: contracts, lint, unit, integration and end-to-end tests
+	$(BIN)/pytest
+
+test-fast: $(STAMP) ## Unit tests only
+	$(BIN)/pytest tests/unit
+
+run: $(STAMP) ## Run GMBot on this machine (for now: the tenancy service on SQLite)
+	@token=$${AUTH_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(24))')}; \
+	echo "tenancy on 127.0.0.1:$${GRPC_PORT:-50051}, metrics on :$${METRICS_PORT:-9101}; AUTH_TOKEN=$$token"; \
+	AUTH_TOKEN=$$token MIGRATE_ON_START=true LOG_FORMAT=$${LOG_FORMAT:-console} \
+		exec $(PY) -m gmbot.tenancy serve
+
+bench: $(STAMP) ## Run the benchmarks in bench/ (needs PostgreSQL, as the tests do)
+	$(PY) bench/tenancy_policy.py
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

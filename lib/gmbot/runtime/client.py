@@ -1,0 +1,129 @@
+"""Channels to GMBot's services: a bearer token, the request id, a deadline on every call, and
+retries of UNAVAILABLE declared in the service config (never a hand-written loop)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import grpc
+
+from gmbot.runtime.interceptors import AUTHORIZATION_KEY, REQUEST_ID_KEY
+from gmbot.runtime.logs import request_id
+from gmbot.runtime.metrics import GRPC_CLIENT_HANDLED, GRPC_CLIENT_HANDLING_SECONDS, split_method
+from gmbot.runtime.settings import ClientSettings
+
+
+def _service_config(retry_methods: list[tuple[str, str]]) -> str:
+    retry_policy = {
+        "maxAttempts": 4,
+        "initialBackoff": "0.05s",
+        "maxBackoff": "1s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"],
+    }
+    return json.dumps(
+        {
+            "methodConfig": [
+                {
+                    "name": [{"service": s, "method": m} for s, m in retry_methods],
+                    "retryPolicy": retry_policy,
+                }
+            ]
+            if retry_methods
+            else [],
+            "loadBalancingConfig": [{"round_robin": {}}],
+        }
+    )
+
+
+if TYPE_CHECKING:
+    _Interceptor = grpc.aio.UnaryUnaryClientInterceptor[Any, Any]
+else:  # grpc's runtime classes are not generic
+    _Interceptor = grpc.aio.UnaryUnaryClientInterceptor
+
+
+class _ClientInterceptor(_Interceptor):
+    """Adds credentials and the request id, enforces a deadline, counts the call."""
+
+    def __init__(self, auth_token: str, deadline: float) -> None:
+        self._auth = ("authorization", f"Bearer {auth_token}")
+        self._deadline = deadline
+        assert self._auth[0] == AUTHORIZATION_KEY  # noqa: S101 - both ends use the same key
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
+        metadata.add(*self._auth)
+        current = request_id.get()
+        if current is not None:
+            metadata.add(REQUEST_ID_KEY, current)
+        timeout = client_call_details.timeout
+        timeout = self._deadline if timeout is None else min(timeout, self._deadline)
+        details = grpc.aio.ClientCallDetails(
+            method=client_call_details.method,
+            timeout=timeout,
+            metadata=metadata,
+            credentials=client_call_details.credentials,
+            wait_for_ready=client_call_details.wait_for_ready,
+        )
+        method = client_call_details.method
+        service, name = split_method(method.decode() if isinstance(method, bytes) else method)
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            call = await continuation(details, request)
+            code = await call.code()
+            return call
+        except grpc.aio.AioRpcError as error:
+            code = error.code()
+            raise
+        finally:
+            GRPC_CLIENT_HANDLED.labels(service, name, code.name).inc()
+            GRPC_CLIENT_HANDLING_SECONDS.labels(service, name).observe(
+                time.perf_counter() - started
+            )
+
+
+def open_channel(
+    target: str,
+    settings: ClientSettings,
+    *,
+    idempotent_methods: list[tuple[str, str]] | None = None,
+) -> grpc.aio.Channel:
+    """A channel to `target` (host:port, or dns:///name:port for client-side balancing).
+
+    `idempotent_methods` lists (full service name, method) pairs safe to retry on UNAVAILABLE.
+    """
+    options = [
+        ("grpc.service_config", _service_config(idempotent_methods or [])),
+        ("grpc.enable_retries", 1),
+        ("grpc.keepalive_time_ms", 30_000),
+    ]
+    # grpc-stubs types interceptors as a placeholder class that must be cast.
+    interceptors = [
+        cast(
+            "grpc.aio.ClientInterceptor",
+            _ClientInterceptor(
+                settings.auth_token.get_secret_value(), settings.grpc_deadline_seconds
+            ),
+        )
+    ]
+    if settings.tls_ca_file is None:
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=settings.tls_ca_file.read_bytes(),
+        private_key=(
+            settings.tls_client_key_file.read_bytes() if settings.tls_client_key_file else None
+        ),
+        certificate_chain=(
+            settings.tls_client_cert_file.read_bytes() if settings.tls_client_cert_file else None
+        ),
+    )
+    return grpc.aio.secure_channel(target, credentials, options=options, interceptors=interceptors)

@@ -1,0 +1,126 @@
+"""SQLAlchemy engines and Alembic migrations for the services that keep a database.
+
+PostgreSQL (asyncpg, pooled) in production; a SQLite file (aiosqlite) by default, so a service
+runs with nothing installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from gmbot.runtime.errors import Unavailable
+
+log = structlog.get_logger("gmbot.database")
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, open transactions (see `_begin`).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # A deferred transaction that reads, then writes, fails at once with "database is
+            # locked" when another writer got there first; taking the write lock up front makes
+            # concurrent writers wait their turn (busy_timeout) instead.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
+
+
+@contextmanager
+def lost_connection_is_unavailable() -> Iterator[None]:
+    """A connection dropped under a call (database restart, failover) becomes UNAVAILABLE, which
+    callers retry, instead of INTERNAL."""
+    try:
+        yield
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            raise Unavailable("the database connection was lost; retry") from error
+        raise
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def wait_for_database(engine: AsyncEngine, wait_seconds: float = 30.0) -> None:
+    """Waits until the database answers, at most `wait_seconds`; then says why it gave up."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return
+        except (OSError, OperationalError, DBAPIError) as error:
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"database {safe_url(str(engine.url))} did not answer within "
+                    f"{wait_seconds:.0f}s: {error.__class__.__name__}"
+                ) from error
+            log.warning("database not ready", url=safe_url(str(engine.url)), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def alembic_config(script_location: Path, url: str, version_table: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["version_table"] = version_table
+    return config
+
+
+async def migrate(engine: AsyncEngine, config: Config, revision: str = "head") -> None:
+    """Upgrades the schema to `revision` over the engine's own connection."""
+
+    def upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade)
+
+
+async def downgrade(engine: AsyncEngine, config: Config, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)

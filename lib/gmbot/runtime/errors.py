@@ -1,0 +1,70 @@
+"""Domain errors and the one table that maps them to gRPC status codes.
+
+Services raise these from their logic; the server interceptor turns them into statuses, so a
+servicer never picks a status code itself.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+
+class DomainError(Exception):
+    """An error the caller can act on; its message is shown to the caller as is."""
+
+    code = grpc.StatusCode.UNKNOWN
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Conflict(DomainError):
+    """A concurrent change won (optimistic concurrency); re-read and retry."""
+
+    code = grpc.StatusCode.ABORTED
+
+
+class Unavailable(DomainError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class QuotaExceeded(DomainError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, *, subject: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+def to_status(error: DomainError) -> status_pb2.Status:
+    """The rich google.rpc.Status for an error, with a detail the caller can read by machine."""
+    status = status_pb2.Status(code=error.code.value[0], message=str(error))
+    detail = any_pb2.Any()
+    if isinstance(error, InvalidArgument) and error.field:
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=error.field, description=str(error)
+        )
+        detail.Pack(error_details_pb2.BadRequest(field_violations=[violation]))
+        status.details.append(detail)
+    elif isinstance(error, QuotaExceeded):
+        quota = error_details_pb2.QuotaFailure.Violation(
+            subject=error.subject, description=str(error)
+        )
+        detail.Pack(error_details_pb2.QuotaFailure(violations=[quota]))
+        status.details.append(detail)
+    return status

@@ -1,0 +1,140 @@
+"""The one server interceptor: request id, authentication, errors, metrics and the call's log line.
+
+Servicers stay plain translations of messages: everything that holds for every call is here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
+
+import grpc
+import sentry_sdk
+import structlog
+from grpc_status import rpc_status
+
+from gmbot.runtime.errors import DomainError, to_status
+from gmbot.runtime.logs import request_id
+from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
+
+REQUEST_ID_KEY = "x-request-id"
+AUTHORIZATION_KEY = "authorization"
+# Kubernetes' gRPC probes cannot send credentials; health says nothing secret.
+UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.Health/",)
+
+log = structlog.get_logger("gmbot.rpc")
+
+if TYPE_CHECKING:
+    Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
+    Behavior: TypeAlias = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
+else:  # grpc's runtime classes are not generic
+    _Interceptor = grpc.aio.ServerInterceptor
+
+
+def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
+    pairs: Sequence[tuple[str, str | bytes]] = details.invocation_metadata or ()
+    return {key: value for key, value in pairs if isinstance(value, str)}
+
+
+class ServerInterceptor(_Interceptor):
+    """Authenticates with a bearer token and observes every unary call."""
+
+    def __init__(self, auth_token: str) -> None:
+        self._expected = f"Bearer {auth_token}".encode()
+
+    def _authorized(self, metadata: dict[str, str]) -> bool:
+        presented = metadata.get(AUTHORIZATION_KEY, "").encode()
+        return hmac.compare_digest(presented, self._expected)
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler:
+        handler = await continuation(handler_call_details)
+        if handler is None:  # an unknown method: grpc answers UNIMPLEMENTED
+            return handler
+        method: str = handler_call_details.method
+        metadata = _metadata(handler_call_details)
+        needs_auth = not method.startswith(UNAUTHENTICATED_PREFIXES)
+        authorized = not needs_auth or self._authorized(metadata)
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._observe(cast("Behavior", handler.unary_unary), method, metadata, authorized),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if not authorized:
+            return _refusing_handler(handler)
+        return handler
+
+    def _observe(
+        self,
+        behavior: Behavior,
+        method: str,
+        metadata: dict[str, str],
+        authorized: bool,
+    ) -> Behavior:
+        service, name = split_method(method)
+
+        async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            token = request_id.set(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex)
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                if not authorized:
+                    code = grpc.StatusCode.UNAUTHENTICATED
+                    await context.abort(code, "missing or wrong bearer token in 'authorization'")
+                return await behavior(request, context)
+            except DomainError as error:
+                code = error.code
+                status = rpc_status.to_status(to_status(error))
+                await context.abort(status.code, status.details, status.trailing_metadata)
+            except grpc.aio.AbortError:
+                code = context.code() or code
+                raise
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("rpc failed", method=method)
+                sentry_sdk.capture_exception()
+                await context.abort(code, "internal error; the request id is in the logs")
+            finally:
+                elapsed = time.perf_counter() - started
+                GRPC_SERVER_HANDLED.labels(service, name, code.name).inc()
+                GRPC_SERVER_HANDLING_SECONDS.labels(service, name).observe(elapsed)
+                log.info("rpc", method=method, code=code.name, ms=round(elapsed * 1000, 2))
+                request_id.reset(token)
+
+        return observed
+
+
+def _refusing_handler(handler: Handler) -> Handler:
+    """A streaming handler (reflection) that answers UNAUTHENTICATED without running."""
+
+    async def refuse(
+        _request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Any]:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
+        yield None  # pragma: no cover - abort raises; the yield makes this a generator
+
+    if handler.stream_stream is not None:
+        return grpc.stream_stream_rpc_method_handler(
+            refuse,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            refuse,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return grpc.stream_unary_rpc_method_handler(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )

@@ -1,0 +1,67 @@
+"""JSON logs with structlog; the request id of the current gRPC call rides along."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextvars import ContextVar
+from typing import TextIO
+
+import structlog
+
+# The id of the work being done (the gateway uses the Telegram update id), read from and written
+# to the `x-request-id` gRPC metadata so one update can be followed through every service.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def _add_request_id(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    current = request_id.get()
+    if current is not None:
+        event.setdefault("request_id", current)
+    return event
+
+
+def configure_logging(
+    service: str, level: str = "INFO", fmt: str = "json", stream: TextIO | None = None
+) -> None:
+    """Routes structlog and the standard library (grpc, sqlalchemy, aiogram) to one stream."""
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        _add_request_id,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+    ]
+    structlog.configure(
+        # Filtering first spares the other processors for lines that would be dropped anyway.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(service=service)

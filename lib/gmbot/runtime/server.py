@@ -1,0 +1,131 @@
+"""The lifecycle every gRPC service shares: build, start, serve until a signal, stop gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from gmbot.runtime.interceptors import ServerInterceptor
+from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.metrics import start_metrics_server
+from gmbot.runtime.observability import init_sentry
+from gmbot.runtime.settings import ServiceSettings
+
+log = structlog.get_logger("gmbot.server")
+
+Register = Callable[[grpc.aio.Server], None]
+
+
+@dataclass
+class Service:
+    """What a service's composition root (`build(settings)`) hands to the runtime.
+
+    `registrations` add servicers to the server; `service_names` are their full names (for health
+    and reflection); `resources` is entered before serving and closed after the server stopped
+    (pools, clients, workers).
+    """
+
+    name: str
+    registrations: Sequence[Register]
+    service_names: Sequence[str]
+    resources: AsyncExitStack = field(default_factory=AsyncExitStack)
+    on_started: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass
+class RunningService:
+    service: Service
+    server: grpc.aio.Server
+    health: HealthServicer
+    port: int
+    metrics_port: int | None
+
+
+def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | None:
+    if settings.tls_cert_file is None or settings.tls_key_file is None:
+        return None
+    client_ca = settings.tls_client_ca_file
+    return grpc.ssl_server_credentials(
+        [(settings.tls_key_file.read_bytes(), settings.tls_cert_file.read_bytes())],
+        root_certificates=client_ca.read_bytes() if client_ca else None,
+        require_client_auth=client_ca is not None,
+    )
+
+
+@asynccontextmanager
+async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
+    """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
+    interceptor = ServerInterceptor(settings.auth_token.get_secret_value())
+    server = grpc.aio.server(interceptors=[interceptor])
+    for register in service.registrations:
+        register(server)
+    health_servicer = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [*service.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(names, server)
+    address = f"{settings.grpc_host}:{settings.grpc_port}"
+    credentials = _server_credentials(settings)
+    port = (
+        server.add_secure_port(address, credentials)
+        if credentials is not None
+        else server.add_insecure_port(address)
+    )
+    metrics = (
+        start_metrics_server(settings.metrics_host, settings.metrics_port)
+        if settings.metrics_enabled
+        else None
+    )
+    metrics_port = None if metrics is None else int(metrics.server_port)
+    async with service.resources:
+        if metrics is not None:
+            service.resources.callback(metrics.server_close)
+            service.resources.callback(metrics.shutdown)
+        await server.start()
+        for hook in service.on_started:
+            await hook()
+        for name in ("", *service.service_names):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving", port=port, metrics_port=metrics_port, tls=credentials is not None)
+        running = RunningService(service, server, health_servicer, port, metrics_port)
+        try:
+            yield running
+        finally:
+            # Tell load balancers first, then let calls in flight finish within the grace time.
+            await health_servicer.enter_graceful_shutdown()
+            await server.stop(settings.shutdown_grace_seconds)
+            log.info("stopped")
+
+
+async def serve(service: Service, settings: ServiceSettings) -> None:
+    """Runs the service until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with started(service, settings):
+        await stop.wait()
+        log.info("stopping", grace_seconds=settings.shutdown_grace_seconds)
+
+
+def run(
+    name: str,
+    settings: ServiceSettings,
+    build: Callable[[], Awaitable[Service]],
+) -> None:
+    """The whole of a service's `main()`: logs, Sentry, then build and serve."""
+    configure_logging(name, settings.log_level, settings.log_format)
+    init_sentry(settings.sentry_dsn, service=name, environment=settings.environment)
+
+    async def main() -> None:
+        await serve(await build(), settings)
+
+    asyncio.run(main())

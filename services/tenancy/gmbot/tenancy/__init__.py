@@ -1,0 +1,1 @@
+"""Tenancy: owners, protected groups, channels, their links and per-group settings."""

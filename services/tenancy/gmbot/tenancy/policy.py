@@ -1,0 +1,184 @@
+"""The tenancy domain: what a group's protection is, and what counts as valid input.
+
+Pure logic with no database or gRPC: the rules here are the ones owners meet in /settings.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gmbot.runtime.errors import InvalidArgument
+
+MAX_CHANNELS_PER_GROUP = 10
+MAX_EXEMPT_USERS = 100
+MAX_TITLE_LENGTH = 255
+
+# Telegram's id spaces (TDLib): users are 1..2^40-1; supergroups and channels are "marked" as
+# -(10^12 + id) with id at most 10^12 - 2^31.
+MAX_USER_ID = (1 << 40) - 1
+_ZERO_CHANNEL_ID = -1_000_000_000_000
+_MAX_CHANNEL_ID = 1_000_000_000_000 - (1 << 31)
+MIN_MARKED_CHANNEL_ID = _ZERO_CHANNEL_ID - _MAX_CHANNEL_ID
+
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_INVITE_LINK = re.compile(r"^https://(t|telegram)\.me/\S{1,200}$")
+WARNING_PLACEHOLDERS = frozenset({"user", "channels", "group"})
+
+
+class Action(StrEnum):
+    MUTE = "mute"
+    KICK = "kick"
+    DELETE_ONLY = "delete_only"
+
+
+class OnUnknown(StrEnum):
+    ALLOW = "allow"
+    DELETE_MESSAGE = "delete_message"
+
+
+def check_user_id(value: int, field: str) -> int:
+    if not 0 < value <= MAX_USER_ID:
+        raise InvalidArgument(
+            f"{field} must be a Telegram user id (1..2^40-1), got {value}", field=field
+        )
+    return value
+
+
+def check_supergroup_id(value: int, field: str) -> int:
+    """Supergroups and channels share the marked id space -100xxxxxxxxxx."""
+    if not MIN_MARKED_CHANNEL_ID <= value < _ZERO_CHANNEL_ID:
+        hint = (
+            " (a basic group cannot restrict members: upgrade it to a supergroup)"
+            if -_ZERO_CHANNEL_ID > -value > 0
+            else ""
+        )
+        raise InvalidArgument(
+            f"{field} must be a supergroup or channel id of the form -100xxxxxxxxxx, "
+            f"got {value}{hint}",
+            field=field,
+        )
+    return value
+
+
+def _check_placeholders(text: str) -> str:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        raise ValueError(
+            f"unbalanced braces ({error}); write {{{{ and }}}} for literal braces"
+        ) from None
+    unknown = names - WARNING_PLACEHOLDERS
+    if unknown:
+        known = ", ".join(f"{{{n}}}" for n in sorted(WARNING_PLACEHOLDERS))
+        raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {known}")
+    return text
+
+
+class GroupSettings(BaseModel):
+    """Per-group settings, each with a default and a range."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Action = Action.MUTE
+    warning_text: str = Field(default="", max_length=1000)
+    language: Literal["en", "ru"] = "en"
+    warning_ttl_seconds: int = Field(default=300, ge=10, le=86_400)
+    kick_after_minutes: int = Field(default=0, ge=0, le=10_080)
+    check_on_join: bool = True
+    gate_join_requests: bool = False
+    exempt_user_ids: tuple[Annotated[int, Field(gt=0, le=MAX_USER_ID)], ...] = Field(
+        default=(), max_length=MAX_EXEMPT_USERS
+    )
+    on_unknown: OnUnknown = OnUnknown.ALLOW
+    ban_sender_chat: bool = True
+
+    @field_validator("warning_text")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        return _check_placeholders(value)
+
+    @field_validator("exempt_user_ids")
+    @classmethod
+    def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("duplicate user ids")
+        return value
+
+
+SETTING_NAMES = frozenset(GroupSettings.model_fields)
+
+
+def change_settings(current: GroupSettings, changes: dict[str, object]) -> GroupSettings:
+    """`current` with `changes` applied, validated as a whole; names the first bad setting."""
+    unknown = sorted(set(changes) - SETTING_NAMES)
+    if unknown:
+        raise InvalidArgument(
+            f"unknown setting {unknown[0]!r}; known settings: {', '.join(sorted(SETTING_NAMES))}",
+            field=unknown[0],
+        )
+    try:
+        return GroupSettings.model_validate({**current.model_dump(), **changes})
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise InvalidArgument(f"{name}: {first['msg']}", field=name) from None
+
+
+def load_settings(stored: dict[str, object]) -> GroupSettings:
+    """Settings as stored; keys of settings that no longer exist are dropped."""
+    return GroupSettings.model_validate({k: v for k, v in stored.items() if k in SETTING_NAMES})
+
+
+@dataclass(frozen=True)
+class Channel:
+    channel_id: int
+    title: str = ""
+    username: str = ""
+    invite_link: str = ""
+
+    def validated(self, field: str = "channel") -> Channel:
+        check_supergroup_id(self.channel_id, f"{field}.channel_id")
+        if len(self.title) > MAX_TITLE_LENGTH:
+            raise InvalidArgument(f"{field}.title is longer than {MAX_TITLE_LENGTH}", field=field)
+        username = self.username.removeprefix("@")
+        if username and not _USERNAME.match(username):
+            raise InvalidArgument(
+                f"{field}.username {self.username!r} is not a Telegram username", field=field
+            )
+        if self.invite_link and not _INVITE_LINK.match(self.invite_link):
+            raise InvalidArgument(f"{field}.invite_link must be an https://t.me/ link", field=field)
+        return Channel(self.channel_id, self.title, username, self.invite_link)
+
+
+def check_channel_list(channels: list[Channel]) -> list[Channel]:
+    if not channels:
+        raise InvalidArgument("at least one channel is required", field="channels")
+    if len(channels) > MAX_CHANNELS_PER_GROUP:
+        raise InvalidArgument(
+            f"at most {MAX_CHANNELS_PER_GROUP} channels per group, got {len(channels)}",
+            field="channels",
+        )
+    ids = [c.channel_id for c in channels]
+    if len(set(ids)) != len(ids):
+        raise InvalidArgument("the same channel is listed twice", field="channels")
+    return [c.validated(f"channels[{i}]") for i, c in enumerate(channels)]
+
+
+@dataclass(frozen=True)
+class GroupPolicy:
+    group_id: int
+    title: str
+    owner_user_id: int
+    enabled: bool
+    suspended_reason: str
+    channels: tuple[Channel, ...]
+    settings: GroupSettings
+    version: int
+    updated_at: datetime

@@ -1,0 +1,179 @@
+"""The TenancyService servicer: messages in, domain calls, messages out. No status codes here:
+domain errors reach the caller through the runtime's interceptor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gmbot.runtime.errors import InvalidArgument
+from gmbot.tenancy.policy import Action, Channel, GroupPolicy, GroupSettings, OnUnknown
+from gmbot.tenancy.registry import GroupRegistry
+from gmbot.v1 import tenancy_pb2 as pb
+from gmbot.v1 import tenancy_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+_ACTIONS = {
+    pb.ENFORCEMENT_ACTION_MUTE: Action.MUTE,
+    pb.ENFORCEMENT_ACTION_KICK: Action.KICK,
+    pb.ENFORCEMENT_ACTION_DELETE_ONLY: Action.DELETE_ONLY,
+}
+_ON_UNKNOWN = {
+    pb.UNKNOWN_POLICY_ALLOW: OnUnknown.ALLOW,
+    pb.UNKNOWN_POLICY_DELETE_MESSAGE: OnUnknown.DELETE_MESSAGE,
+}
+
+
+def _timestamp(value: Any) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def channel_to_pb(channel: Channel) -> pb.Channel:
+    return pb.Channel(
+        channel_id=channel.channel_id,
+        title=channel.title,
+        username=channel.username,
+        invite_link=channel.invite_link,
+    )
+
+
+def channel_from_pb(message: pb.Channel) -> Channel:
+    return Channel(message.channel_id, message.title, message.username, message.invite_link)
+
+
+def settings_to_pb(settings: GroupSettings) -> pb.GroupSettings:
+    action = {v: k for k, v in _ACTIONS.items()}[settings.action]
+    on_unknown = {v: k for k, v in _ON_UNKNOWN.items()}[settings.on_unknown]
+    return pb.GroupSettings(
+        action=action,
+        warning_text=settings.warning_text,
+        language=settings.language,
+        warning_ttl_seconds=settings.warning_ttl_seconds,
+        kick_after_minutes=settings.kick_after_minutes,
+        check_on_join=settings.check_on_join,
+        gate_join_requests=settings.gate_join_requests,
+        exempt_user_ids=list(settings.exempt_user_ids),
+        on_unknown=on_unknown,
+        ban_sender_chat=settings.ban_sender_chat,
+    )
+
+
+def settings_changes(message: pb.GroupSettings, paths: list[str]) -> dict[str, object]:
+    """The masked fields of `message` as domain values; enums must be set explicitly."""
+    changes: dict[str, object] = {}
+    for path in paths:
+        if path not in pb.GroupSettings.DESCRIPTOR.fields_by_name:
+            known = ", ".join(sorted(pb.GroupSettings.DESCRIPTOR.fields_by_name))
+            raise InvalidArgument(f"unknown setting {path!r}; known settings: {known}", field=path)
+        value = getattr(message, path)
+        if path == "action":
+            if value not in _ACTIONS:
+                raise InvalidArgument("action must be mute, kick or delete_only", field=path)
+            value = _ACTIONS[value]
+        elif path == "on_unknown":
+            if value not in _ON_UNKNOWN:
+                raise InvalidArgument("on_unknown must be allow or delete_message", field=path)
+            value = _ON_UNKNOWN[value]
+        elif path == "exempt_user_ids":
+            value = tuple(value)
+        changes[path] = value
+    return changes
+
+
+def policy_to_pb(policy: GroupPolicy) -> pb.GroupPolicy:
+    return pb.GroupPolicy(
+        group_id=policy.group_id,
+        title=policy.title,
+        owner_user_id=policy.owner_user_id,
+        enabled=policy.enabled,
+        suspended_reason=policy.suspended_reason,
+        channels=[channel_to_pb(c) for c in policy.channels],
+        settings=settings_to_pb(policy.settings),
+        version=policy.version,
+        updated_at=_timestamp(policy.updated_at),
+    )
+
+
+class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
+    def __init__(self, registry: GroupRegistry) -> None:
+        self._registry = registry
+
+    async def ProtectGroup(
+        self, request: pb.ProtectGroupRequest, context: Context
+    ) -> pb.ProtectGroupResponse:
+        result = await self._registry.protect(
+            group_id=request.group_id,
+            group_title=request.group_title,
+            owner_user_id=request.owner.user_id,
+            owner_username=request.owner.username,
+            channels=[channel_from_pb(c) for c in request.channels],
+        )
+        return pb.ProtectGroupResponse(policy=policy_to_pb(result.policy), changed=result.changed)
+
+    async def UnprotectGroup(
+        self, request: pb.UnprotectGroupRequest, context: Context
+    ) -> pb.UnprotectGroupResponse:
+        policy = await self._registry.unprotect(request.group_id)
+        return pb.UnprotectGroupResponse(policy=policy_to_pb(policy))
+
+    async def GetGroupPolicy(
+        self, request: pb.GetGroupPolicyRequest, context: Context
+    ) -> pb.GetGroupPolicyResponse:
+        policy = await self._registry.policy(request.group_id)
+        return pb.GetGroupPolicyResponse(policy=policy_to_pb(policy))
+
+    async def UpdateGroupSettings(
+        self, request: pb.UpdateGroupSettingsRequest, context: Context
+    ) -> pb.UpdateGroupSettingsResponse:
+        changes = settings_changes(request.settings, list(request.update_mask.paths))
+        policy = await self._registry.update_settings(
+            request.group_id, changes, request.expected_version
+        )
+        return pb.UpdateGroupSettingsResponse(policy=policy_to_pb(policy))
+
+    async def SuspendGroup(
+        self, request: pb.SuspendGroupRequest, context: Context
+    ) -> pb.SuspendGroupResponse:
+        policy = await self._registry.suspend(request.group_id, request.reason)
+        return pb.SuspendGroupResponse(policy=policy_to_pb(policy))
+
+    async def ResumeGroup(
+        self, request: pb.ResumeGroupRequest, context: Context
+    ) -> pb.ResumeGroupResponse:
+        policy = await self._registry.resume(request.group_id)
+        return pb.ResumeGroupResponse(policy=policy_to_pb(policy))
+
+    async def ListChannelGroups(
+        self, request: pb.ListChannelGroupsRequest, context: Context
+    ) -> pb.ListChannelGroupsResponse:
+        ids = await self._registry.channel_groups(request.channel_id, request.include_inactive)
+        return pb.ListChannelGroupsResponse(group_ids=ids)
+
+    async def ListOwnerGroups(
+        self, request: pb.ListOwnerGroupsRequest, context: Context
+    ) -> pb.ListOwnerGroupsResponse:
+        groups = await self._registry.owner_groups(request.owner_user_id)
+        return pb.ListOwnerGroupsResponse(
+            groups=[
+                pb.GroupSummary(
+                    group_id=g.group_id,
+                    title=g.title,
+                    enabled=g.enabled,
+                    suspended_reason=g.suspended_reason,
+                    channels=[channel_to_pb(c) for c in g.channels],
+                    updated_at=_timestamp(g.updated_at),
+                )
+                for g in groups
+            ]
+        )
+
+    async def UpsertChannel(
+        self, request: pb.UpsertChannelRequest, context: Context
+    ) -> pb.UpsertChannelResponse:
+        channel, updated = await self._registry.upsert_channel(channel_from_pb(request.channel))
+        return pb.UpsertChannelResponse(channel=channel_to_pb(channel), groups_updated=updated)

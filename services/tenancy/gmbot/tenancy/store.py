@@ -1,0 +1,206 @@
+"""Tenancy's named queries: the only module that builds SQL. It never commits; the caller owns
+the transaction (one per RPC)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from gmbot.tenancy.models import ChannelRow, GroupRow, LinkRow, OwnerRow
+from gmbot.tenancy.policy import Channel, GroupPolicy, GroupSettings, load_settings
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert(session: AsyncSession, table: type[object]) -> postgresql.Insert | sqlite.Insert:
+    """INSERT … ON CONFLICT for the dialect in use (both dialects spell it the same)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _channel(row: ChannelRow) -> Channel:
+    return Channel(row.channel_id, row.title, row.username, row.invite_link)
+
+
+class TenancyStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_owner(self, user_id: int, username: str) -> None:
+        now = _now()
+        statement = _insert(self.session, OwnerRow).values(
+            user_id=user_id, username=username, created_at=now, updated_at=now
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[OwnerRow.user_id],
+                set_={"username": username, "updated_at": now},
+            )
+        )
+
+    async def upsert_channel(self, channel: Channel) -> bool:
+        """Stores a channel's metadata; an empty invite link keeps the known one.
+
+        Returns whether anything changed.
+        """
+        current = await self.session.get(ChannelRow, channel.channel_id, with_for_update=True)
+        if current is None:
+            self.session.add(
+                ChannelRow(
+                    channel_id=channel.channel_id,
+                    title=channel.title,
+                    username=channel.username,
+                    invite_link=channel.invite_link,
+                    updated_at=_now(),
+                )
+            )
+            await self.session.flush()
+            return True
+        merged = Channel(
+            channel.channel_id,
+            channel.title,
+            channel.username,
+            channel.invite_link or current.invite_link,
+        )
+        if merged == _channel(current):
+            return False
+        current.title, current.username, current.invite_link = (
+            merged.title,
+            merged.username,
+            merged.invite_link,
+        )
+        current.updated_at = _now()
+        return True
+
+    async def get_channel(self, channel_id: int) -> Channel | None:
+        row = await self.session.get(ChannelRow, channel_id)
+        return None if row is None else _channel(row)
+
+    async def lock_group(self, group_id: int) -> GroupRow | None:
+        """The group's row, locked until the transaction ends (serializes concurrent changes)."""
+        return await self.session.get(
+            GroupRow, group_id, with_for_update=True, populate_existing=True
+        )
+
+    async def create_group(self, group_id: int, title: str, owner_user_id: int) -> GroupRow:
+        """Creates the group disabled at version 0, unless a concurrent call already did."""
+        now = _now()
+        await self.session.execute(
+            _insert(self.session, GroupRow)
+            .values(
+                group_id=group_id,
+                title=title,
+                owner_user_id=owner_user_id,
+                enabled=False,
+                suspended_reason=None,
+                settings=GroupSettings().model_dump(mode="json"),
+                version=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[GroupRow.group_id])
+        )
+        row = await self.lock_group(group_id)
+        assert row is not None  # noqa: S101 - inserted above or by a concurrent call
+        return row
+
+    async def linked_channel_ids(self, group_id: int) -> list[int]:
+        result = await self.session.scalars(
+            select(LinkRow.channel_id)
+            .where(LinkRow.group_id == group_id)
+            .order_by(LinkRow.position)
+        )
+        return list(result)
+
+    async def replace_links(self, group_id: int, channel_ids: Sequence[int]) -> None:
+        await self.session.execute(delete(LinkRow).where(LinkRow.group_id == group_id))
+        self.session.add_all(
+            LinkRow(group_id=group_id, channel_id=channel_id, position=position)
+            for position, channel_id in enumerate(channel_ids)
+        )
+        await self.session.flush()
+
+    async def bump_groups_of_channel(self, channel_id: int, exclude: int | None = None) -> int:
+        """Gives every group linked to the channel a new version; returns how many."""
+        linked = select(LinkRow.group_id).where(LinkRow.channel_id == channel_id)
+        statement = (
+            update(GroupRow)
+            .where(GroupRow.group_id.in_(linked))
+            .values(version=GroupRow.version + 1, updated_at=_now())
+        )
+        if exclude is not None:
+            statement = statement.where(GroupRow.group_id != exclude)
+        result = await self.session.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def policy(self, group_id: int) -> GroupPolicy | None:
+        await self.session.flush()
+        return await read_policy(await self.session.connection(), group_id)
+
+    async def groups_of_channel(self, channel_id: int, include_inactive: bool) -> list[int]:
+        statement = (
+            select(LinkRow.group_id)
+            .join(GroupRow, GroupRow.group_id == LinkRow.group_id)
+            .where(LinkRow.channel_id == channel_id)
+            .order_by(LinkRow.group_id)
+        )
+        if not include_inactive:
+            statement = statement.where(GroupRow.enabled, GroupRow.suspended_reason.is_(None))
+        return list(await self.session.scalars(statement))
+
+    async def groups_of_owner(self, owner_user_id: int) -> list[GroupPolicy]:
+        group_ids = await self.session.scalars(
+            select(GroupRow.group_id)
+            .where(GroupRow.owner_user_id == owner_user_id)
+            .order_by(GroupRow.updated_at.desc(), GroupRow.group_id)
+        )
+        policies = [await self.policy(group_id) for group_id in group_ids]
+        return [p for p in policies if p is not None]
+
+
+_GROUPS, _LINKS, _CHANNELS = GroupRow.__table__, LinkRow.__table__, ChannelRow.__table__
+# The hot path in one round trip: the group and its channels, in the owner's order.
+_POLICY_QUERY = (
+    select(
+        _GROUPS,
+        _CHANNELS.c.channel_id,
+        _CHANNELS.c.title.label("channel_title"),
+        _CHANNELS.c.username,
+        _CHANNELS.c.invite_link,
+    )
+    .select_from(
+        _GROUPS.outerjoin(_LINKS, _LINKS.c.group_id == _GROUPS.c.group_id).outerjoin(
+            _CHANNELS, _CHANNELS.c.channel_id == _LINKS.c.channel_id
+        )
+    )
+    .where(_GROUPS.c.group_id == bindparam("group_id"))
+    .order_by(_LINKS.c.position)
+)
+
+
+async def read_policy(connection: AsyncConnection, group_id: int) -> GroupPolicy | None:
+    rows = (await connection.execute(_POLICY_QUERY, {"group_id": group_id})).all()
+    if not rows:
+        return None
+    group = rows[0]
+    return GroupPolicy(
+        group_id=group.group_id,
+        title=group.title,
+        owner_user_id=group.owner_user_id,
+        enabled=group.enabled,
+        suspended_reason=group.suspended_reason or "",
+        channels=tuple(
+            Channel(row.channel_id, row.channel_title, row.username, row.invite_link)
+            for row in rows
+            if row.channel_id is not None
+        ),
+        settings=load_settings(group.settings),
+        version=group.version,
+        updated_at=group.updated_at,
+    )
