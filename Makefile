@@ -60,7 +60,7 @@ run: $(STAMP) ## Run GMBot on this machine (for now: the tenancy service on SQLi
 		exec $(PY) -m gmbot.tenancy serve
 
 bench: $(STAMP) ## Run the benchmarks in bench/ (needs PostgreSQL, as the tests do)
-	$(PY) bench/tenancy_policy.py
+	$(PY) -m bench.tenancy_policy
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,6 +1,6 @@
 """GetGroupPolicy through gRPC against PostgreSQL, next to a bare grpc.aio echo server.
 
-    .venv/bin/python bench/tenancy_policy.py [--seconds 5] [--concurrency 1 8 32]
+    .venv/bin/python -m bench.tenancy_policy [--seconds 5] [--concurrency 1 8 32]
 
 Needs PostgreSQL (TEST_DATABASE_URL, default postgres@127.0.0.1:5432); creates and drops its own
 database. Both servers run in their own process; the load comes from this one.
@@ -11,14 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 import grpc
 from pydantic import SecretStr
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ECHO_METHOD, Figures, in_process, load, start_echo_server
 from gmbot.runtime.logs import configure_logging
