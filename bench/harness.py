@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import grpc
@@ -77,7 +78,7 @@ def _run_echo(port_pipe: Connection) -> None:
     asyncio.run(serve())
 
 
-def in_process(target: Callable[..., None], *args: Any) -> tuple[multiprocessing.Process, int]:
+def in_process(target: Callable[..., None], *args: Any) -> tuple[BaseProcess, int]:
     """Starts `target(pipe, *args)` in its own process; returns it and the port it sent back."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
@@ -89,6 +90,6 @@ def in_process(target: Callable[..., None], *args: Any) -> tuple[multiprocessing
     return process, int(parent.recv())
 
 
-def start_echo_server() -> tuple[multiprocessing.Process, int]:
+def start_echo_server() -> tuple[BaseProcess, int]:
     """A bare grpc.aio server (no interceptors, no work) answering with the request."""
     return in_process(_run_echo)
