@@ -10,6 +10,8 @@ import time
 
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -19,12 +21,14 @@ REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def create_redis(url: str, *, socket_timeout: float = 1.0) -> Redis:
-    """A pooled client with short timeouts: a slow Redis must degrade a call, not hang it."""
+    """A pooled client with short timeouts and one quick retry: a Redis that is down must
+    degrade a call at once (the callers fall back), not hold it through a backoff."""
     return Redis.from_url(
         url,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
         health_check_interval=15,
+        retry=Retry(NoBackoff(), retries=1),
         decode_responses=False,
     )
 

@@ -282,7 +282,9 @@ class EnforceRequest(_message.Message):
     kick_after_minutes: _builtins.int
     """Kick a member still unverified this many minutes later; 0 never."""
     @_builtins.property
-    def warning(self) -> Global___WarningSpec: ...
+    def warning(self) -> Global___WarningSpec:
+        """The warning to show; unset shows none (e.g. deleting quietly when membership is unknown)."""
+
     def __init__(
         self,
         *,
@@ -541,12 +543,15 @@ class BanSenderChatRequest(_message.Message):
     GROUP_ID_FIELD_NUMBER: _builtins.int
     SENDER_CHAT_ID_FIELD_NUMBER: _builtins.int
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    BAN_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     sender_chat_id: _builtins.int
     """The channel that posted (Message.sender_chat.id)."""
     message_id: _builtins.int
     """Its message to delete; 0 for none."""
+    ban: _builtins.bool
+    """Also ban the channel (banChatSenderChat); false only deletes the message."""
     def __init__(
         self,
         *,
@@ -554,10 +559,11 @@ class BanSenderChatRequest(_message.Message):
         group_id: _builtins.int = ...,
         sender_chat_id: _builtins.int = ...,
         message_id: _builtins.int = ...,
+        ban: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "message_id", b"message_id", "sender_chat_id", b"sender_chat_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ban", b"ban", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "message_id", b"message_id", "sender_chat_id", b"sender_chat_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -810,18 +816,26 @@ class ListRestrictedGroupsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     GROUP_IDS_FIELD_NUMBER: _builtins.int
+    PENDING_JOIN_REQUEST_GROUP_IDS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def group_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
         """Marked group ids where GMBot's restriction on the user is in force, ascending."""
+
+    @_builtins.property
+    def pending_join_request_group_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Marked group ids where the user's join request waits on channels (JOIN_DECISION_WAIT and
+        not yet approved, declined or expired), ascending.
+        """
 
     def __init__(
         self,
         *,
         group_ids: _abc.Iterable[_builtins.int] | None = ...,
+        pending_join_request_group_ids: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_ids", b"group_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_ids", b"group_ids", "pending_join_request_group_ids", b"pending_join_request_group_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

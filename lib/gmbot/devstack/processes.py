@@ -1,0 +1,101 @@
+"""Child processes that start, report healthy, and stop together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import aiohttp
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+@dataclass
+class Child:
+    name: str
+    module: str
+    env: dict[str, str]
+    args: list[str] = field(default_factory=list)
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self, log_dir: Path | None) -> None:
+        output = None if log_dir is None else _log_file(log_dir, self.name)
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            self.module,
+            *self.args,
+            env={**os.environ, **self.env},
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+        if output is not None:
+            output.close()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def kill(self) -> None:
+        """SIGKILL: what a crash looks like."""
+        if self.running and self.process is not None:
+            self.process.kill()
+
+    async def stop(self, grace: float = 10.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), grace)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        return self.process.returncode
+
+
+def _log_file(log_dir: Path, name: str) -> BinaryIO:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return (log_dir / f"{name}.log").open("ab")
+
+
+async def wait_serving(name: str, address: str, child: Child, within: float = 60.0) -> None:
+    """Waits for grpc.health.v1 SERVING; fails early when the process died."""
+    deadline = asyncio.get_running_loop().time() + within
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            if not child.running:
+                raise RuntimeError(f"{name} exited during start-up (see its log)")
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{name} did not become healthy within {within:.0f}s")
+            await asyncio.sleep(0.2)
+
+
+async def wait_http(name: str, url: str, child: Child, within: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    async with aiohttp.ClientSession() as session:
+        while True:
+            if not child.running:
+                raise RuntimeError(f"{name} exited during start-up (see its log)")
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as response:
+                    if response.status == 200:
+                        return
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{name} did not answer {url} within {within:.0f}s")
+            await asyncio.sleep(0.2)

@@ -1,0 +1,137 @@
+"""The whole of GMBot as processes on loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gmbot.devstack.processes import Child, wait_http, wait_serving
+
+BACKENDS = ("tenancy", "membership", "enforcement")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """How to run the stack. Unset URLs mean the one-machine defaults (SQLite, in-process)."""
+
+    data_dir: Path
+    bot_token: str
+    telegram_api_url: str
+    tenancy_database_url: str | None = None
+    enforcement_database_url: str | None = None
+    redis_url: str | None = None
+    # Webhook mode: the gateway registers http://127.0.0.1:<port>/telegram/webhook.
+    webhook: bool = False
+    log_dir: Path | None = None
+    log_format: str = "json"
+    # Extra environment per service name ("gateway", "tenancy", ...).
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class RunningStack:
+    config: StackConfig
+    children: dict[str, Child]
+    addresses: dict[str, str]
+    gateway_url: str
+    auth_token: str
+    signing_key: str
+
+    def child(self, name: str) -> Child:
+        return self.children[name]
+
+    async def restart(self, name: str) -> None:
+        """Starts a stopped (or killed) service again, on the same port and storage."""
+        child = self.children[name]
+        await child.stop()
+        await child.start(self.config.log_dir)
+        if name in BACKENDS:
+            await wait_serving(name, self.addresses[name], child)
+        else:
+            await wait_http(name, f"{self.gateway_url}/healthz", child)
+
+
+def _service_env(config: StackConfig, name: str, port: int, token: str, key: str) -> dict[str, str]:
+    env = {
+        "AUTH_TOKEN": token,
+        "GRPC_HOST": "127.0.0.1",
+        "GRPC_PORT": str(port),
+        "METRICS_PORT": str(free_port()),
+        "LOG_FORMAT": config.log_format,
+        "BOT_TOKEN": config.bot_token,
+        "TELEGRAM_API_URL": config.telegram_api_url,
+        "CALLBACK_SIGNING_KEY": key,
+        "MIGRATE_ON_START": "true",
+        "SHUTDOWN_GRACE_SECONDS": "5",
+    }
+    database = {
+        "tenancy": config.tenancy_database_url
+        or f"sqlite+aiosqlite:///{config.data_dir / 'tenancy.db'}",
+        "enforcement": config.enforcement_database_url
+        or f"sqlite+aiosqlite:///{config.data_dir / 'enforcement.db'}",
+    }
+    if name in database:
+        env["DATABASE_URL"] = database[name]
+    if config.redis_url and name != "tenancy":
+        env["REDIS_URL"] = config.redis_url
+    return {**env, **config.env.get(name, {})}
+
+
+@asynccontextmanager
+async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(24)
+    key = secrets.token_hex(32)
+    ports = {name: free_port() for name in BACKENDS}
+    addresses = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
+    children = {
+        name: Child(name, f"gmbot.{name}", _service_env(config, name, ports[name], token, key))
+        for name in BACKENDS
+    }
+    http_port = free_port()
+    gateway_env = {
+        "AUTH_TOKEN": token,
+        "BOT_TOKEN": config.bot_token,
+        "TELEGRAM_API_URL": config.telegram_api_url,
+        "CALLBACK_SIGNING_KEY": key,
+        "TENANCY_ADDR": addresses["tenancy"],
+        "MEMBERSHIP_ADDR": addresses["membership"],
+        "ENFORCEMENT_ADDR": addresses["enforcement"],
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(http_port),
+        "LOG_FORMAT": config.log_format,
+        "SHUTDOWN_GRACE_SECONDS": "5",
+    }
+    gateway_url = f"http://127.0.0.1:{http_port}"
+    if config.redis_url:
+        gateway_env["REDIS_URL"] = config.redis_url
+    if config.webhook:
+        gateway_env["WEBHOOK_URL"] = f"{gateway_url}/telegram/webhook"
+        gateway_env["WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
+    children["gateway"] = Child(
+        "gateway", "gmbot.gateway", {**gateway_env, **config.env.get("gateway", {})}
+    )
+    stack = RunningStack(config, children, addresses, gateway_url, token, key)
+    try:
+        for name in BACKENDS:
+            await children[name].start(config.log_dir)
+        await asyncio.gather(
+            *(wait_serving(name, addresses[name], children[name]) for name in BACKENDS)
+        )
+        await children["gateway"].start(config.log_dir)
+        await wait_http("gateway", f"{gateway_url}/readyz", children["gateway"])
+        yield stack
+    finally:
+        await children["gateway"].stop()
+        await asyncio.gather(*(children[name].stop() for name in BACKENDS))

@@ -1,0 +1,1 @@
+"""Gateway: GMBot as people see it. Reads Telegram's updates, decides, and asks the back ends."""

@@ -1,0 +1,31 @@
+"""`python -m gmbot.gateway`: the bot, by long polling or behind a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from gmbot.gateway.app import run_gateway
+from gmbot.gateway.settings import GatewaySettings
+from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.observability import init_sentry
+from gmbot.runtime.settings import load_settings
+
+
+def main() -> None:
+    settings = load_settings(GatewaySettings)
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    init_sentry(settings.sentry_dsn, service="gateway", environment=settings.environment)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_gateway(settings, stop)
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The gateway's composition root: settings in, a running bot out."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
+)
+from aiohttp import web
+
+from gmbot.gateway.backends import connected
+from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.endpoints import http_app
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.intake.pipeline import UpdatePipeline
+from gmbot.gateway.intake.polling import poll
+from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
+from gmbot.gateway.policies import PolicyCache
+from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.telegram.lookup import BotChatLookup
+from gmbot.gateway.telegram.routers import all_routers
+from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.telegram import create_bot
+
+log = structlog.get_logger("gmbot.gateway")
+
+# chat_member is not in Telegram's default list: without it, channel leaves and hidden joins
+# never arrive (TELEGRAM.md).
+REQUIRED_UPDATES = (
+    "message",
+    "callback_query",
+    "chat_member",
+    "my_chat_member",
+    "chat_join_request",
+)
+
+
+def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Dispatcher:
+    dispatcher = Dispatcher(flow_context=context, chat_lookup=BotChatLookup(bot))
+    dispatcher.include_routers(*all_routers(signing_key))
+    return dispatcher
+
+
+async def _identify(bot: Bot) -> tuple[int, str]:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise SystemExit("BOT_TOKEN was refused by the Bot API: check the token") from None
+    return me.id, me.username or ""
+
+
+async def _publish_commands(bot: Bot) -> None:
+    await bot.set_my_commands(
+        [
+            BotCommand(command="start", description="What GMBot does and how to set it up"),
+            BotCommand(command="help", description="Every command"),
+            BotCommand(command="groups", description="The groups you protect"),
+        ],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
+    await bot.set_my_commands(
+        [
+            BotCommand(command="protect", description="Require channels: /protect @a @b"),
+            BotCommand(command="unprotect", description="Stop requiring them"),
+            BotCommand(command="status", description="What is required here"),
+            BotCommand(command="settings", description="Show or change a setting"),
+            BotCommand(command="check", description="What the bot is missing here"),
+        ],
+        scope=BotCommandScopeAllChatAdministrators(),
+    )
+
+
+async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
+    """Telegram remembers allowed_updates; without chat_member GMBot is half blind."""
+    info = await bot.get_webhook_info()
+    if info.allowed_updates is not None and "chat_member" not in info.allowed_updates:
+        log.error(
+            "Telegram will NOT send chat_member updates: channel leaves and hidden joins go "
+            "unnoticed",
+            allowed_updates=info.allowed_updates,
+        )
+
+
+async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
+    async with AsyncExitStack() as stack:
+        bot = create_bot(settings)
+        stack.push_async_callback(bot.session.close)
+        bot_id, bot_username = await _identify(bot)
+        redis = None
+        if settings.redis_url is not None:
+            redis = create_redis(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+            await wait_for_redis(redis, settings.redis_url)
+        backends = await stack.enter_async_context(
+            connected(
+                settings, settings.tenancy_addr, settings.membership_addr, settings.enforcement_addr
+            )
+        )
+        policies = PolicyCache(backends.tenancy, settings.policy_cache_seconds, redis)
+        await policies.start()
+        stack.push_async_callback(policies.stop)
+        ledger = UpdateLedger(redis)
+        context = FlowContext(backends, policies, ledger, bot_id, bot_username)
+        signing_key = settings.callback_signing_key.get_secret_value().encode()
+        dispatcher = build_dispatcher(context, bot, signing_key)
+        allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
+        pipeline = UpdatePipeline(dispatcher, bot, ledger)
+
+        started = asyncio.Event()
+
+        async def ready() -> dict[str, bool]:
+            return {"telegram": started.is_set(), **await backends.serving()}
+
+        webhook = None
+        if settings.webhook_url is not None and settings.webhook_secret is not None:
+            webhook = webhook_handler(bot, pipeline, settings.webhook_secret.get_secret_value())
+        runner = web.AppRunner(
+            http_app(ready, webhook), shutdown_timeout=settings.shutdown_grace_seconds
+        )
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        await _publish_commands(bot)
+        if webhook is not None and settings.webhook_secret is not None:
+            url = str(settings.webhook_url).rstrip("/")
+            await bot.set_webhook(
+                url if url.endswith(WEBHOOK_PATH) else url + WEBHOOK_PATH,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=allowed,
+                max_connections=settings.webhook_max_connections,
+                drop_pending_updates=False,
+            )
+            await _say_loudly_if_updates_are_missing(bot)
+            started.set()
+            log.info("webhook registered", bot=bot_username, allowed_updates=allowed)
+            await stop.wait()
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            started.set()
+            log.info("polling", bot=bot_username, allowed_updates=allowed)
+            await poll(bot, pipeline, allowed, stop)
+        log.info("stopping")

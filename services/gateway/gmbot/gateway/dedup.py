@@ -1,0 +1,84 @@
+"""Each update handled once, even when Telegram redelivers it or several replicas run.
+
+An update is claimed before it is handled (so a concurrent redelivery waits) and marked done
+after; a replica that dies mid-way leaves only a short claim, after which the update is handled
+again (every action it causes is idempotent downstream).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from enum import Enum
+
+import structlog
+from redis.asyncio import Redis
+
+from gmbot.runtime.redis import REDIS_ERRORS
+
+log = structlog.get_logger("gmbot.gateway.dedup")
+
+_PREFIX = "gmbot:gateway:update:"
+# Telegram keeps an undelivered update 24 hours: remembering longer is pointless.
+DONE_SECONDS = 25 * 3600
+CLAIM_SECONDS = 60
+_LOCAL_MAX = 200_000
+
+
+class Claim(Enum):
+    ACQUIRED = "acquired"
+    DONE = "done"
+    BUSY = "busy"
+
+
+class UpdateLedger:
+    def __init__(self, redis: Redis | None = None) -> None:
+        self._redis = redis
+        self._local: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    async def claim(self, key: str) -> Claim:
+        if self._redis is not None:
+            try:
+                return await self._claim_redis(self._redis, key)
+            except REDIS_ERRORS:
+                log.warning("dedup falls back to this process", key=key)
+        return self._claim_local(key)
+
+    async def done(self, key: str) -> None:
+        self._set_local(key, "done", DONE_SECONDS)
+        if self._redis is not None:
+            try:
+                await self._redis.set(_PREFIX + key, b"done", ex=DONE_SECONDS)
+            except REDIS_ERRORS:
+                log.warning("dedup mark kept in this process only", key=key)
+
+    async def release(self, key: str) -> None:
+        """Gives a claim back after a failure, so a redelivery can be handled at once."""
+        self._local.pop(key, None)
+        if self._redis is not None:
+            try:
+                await self._redis.delete(_PREFIX + key)
+            except REDIS_ERRORS:
+                log.warning("claim left to expire", key=key)
+
+    async def _claim_redis(self, redis: Redis, key: str) -> Claim:
+        if await redis.set(_PREFIX + key, b"claimed", nx=True, ex=CLAIM_SECONDS):
+            return Claim.ACQUIRED
+        state = await redis.get(_PREFIX + key)
+        if state is None:  # expired between the two calls
+            return await self._claim_redis(redis, key)
+        return Claim.DONE if state == b"done" else Claim.BUSY
+
+    def _claim_local(self, key: str) -> Claim:
+        now = time.monotonic()
+        entry = self._local.get(key)
+        if entry is not None and entry[1] > now:
+            return Claim.DONE if entry[0] == "done" else Claim.BUSY
+        self._set_local(key, "claimed", CLAIM_SECONDS)
+        return Claim.ACQUIRED
+
+    def _set_local(self, key: str, state: str, seconds: float) -> None:
+        self._local[key] = (state, time.monotonic() + seconds)
+        self._local.move_to_end(key)
+        while len(self._local) > _LOCAL_MAX:
+            self._local.popitem(last=False)

@@ -1,0 +1,85 @@
+"""Flow 8: the bot's own rights change. Removed or demoted, GMBot stops enforcing in the group
+(instead of failing on every message) and tells the owner; given its rights back, it resumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.texts import Html, say
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+# What GMBot cannot work without in a group.
+REQUIRED_GROUP_RIGHTS = ("can_delete_messages", "can_restrict_members")
+_PRESENT = {"creator", "administrator", "member", "restricted"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to send: to the group, or to a person in private."""
+
+    chat_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    status: str
+    rights: frozenset[str]
+
+    @property
+    def present(self) -> bool:
+        return self.status in _PRESENT
+
+    def missing_rights(self) -> list[str]:
+        if self.status == "creator":
+            return []
+        held = self.rights if self.status == "administrator" else frozenset()
+        return [right for right in REQUIRED_GROUP_RIGHTS if right not in held]
+
+
+def rights_text(language: str, rights: list[str]) -> str:
+    return ", ".join(say(language, f"right_{right}") for right in rights)
+
+
+async def on_bot_status_changed(
+    ctx: FlowContext, group_id: int, old: BotStatus, new: BotStatus
+) -> list[Notice]:
+    policy = await ctx.policies.get(group_id)
+    language = policy.settings.language if policy is not None else "en"
+    notices = []
+    if new.present and not old.present:
+        notices.append(Notice(group_id, say(language, "bot_added")))
+    if policy is None or not policy.enabled:
+        return notices
+    missing = new.missing_rights()
+    if not new.present or missing:
+        reason = (
+            say(language, "reason_removed")
+            if not new.present
+            else say(language, "reason_demoted", rights=rights_text(language, missing))
+        )
+        suspended = await call(
+            "tenancy",
+            ctx.backends.tenancy.SuspendGroup(
+                tenancy.SuspendGroupRequest(group_id=group_id, reason=reason)
+            ),
+        )
+        await ctx.policies.changed(group_id, suspended.policy)
+        notices.append(
+            Notice(
+                policy.owner_user_id,
+                say(language, "bot_lost_rights", title=policy.title, reason=Html(reason)),
+            )
+        )
+    elif policy.suspended_reason:
+        resumed = await call(
+            "tenancy",
+            ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=group_id)),
+        )
+        await ctx.policies.changed(group_id, resumed.policy)
+        notices.append(
+            Notice(policy.owner_user_id, say(language, "bot_resumed", title=policy.title))
+        )
+    return notices

@@ -1,0 +1,268 @@
+"""Flow 7: the owners' commands in a group. Only the group's administrators change it; the bot
+must hold the rights it needs in the group and in every channel, and the issuer must administer
+every channel they link. Every refusal says what to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import grpc
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, rights_text
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.texts import Html, say
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+MAX_CHANNELS = 10
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    chat_id: int
+    title: str
+    username: str
+    is_channel: bool
+
+
+class ChatLookup(Protocol):
+    """Finds a chat by @username, t.me link or numeric id (the gateway's Bot API reads)."""
+
+    async def find(self, reference: str) -> ChannelInfo | None: ...
+
+
+@dataclass(frozen=True)
+class GroupCommand:
+    update_id: int
+    group_id: int
+    group_title: str
+    chat_type: str
+    # None when the command was sent by an anonymous administrator (as the group).
+    issuer: Person | None
+    language: str
+
+
+class Refusal(Exception):
+    """A command that cannot be carried out; its text says what to fix."""
+
+
+async def _administrators(
+    ctx: FlowContext, chat_id: int
+) -> dict[int, membership.ChatAdministrator] | None:
+    """Fresh from Telegram: rights are what is being checked. None when the bot cannot read them."""
+    try:
+        answer = await call(
+            "membership",
+            ctx.backends.membership.GetChatAdministrators(
+                membership.GetChatAdministratorsRequest(chat_id=chat_id, fresh=True)
+            ),
+        )
+    except grpc.aio.AioRpcError:
+        return None
+    return {a.user_id: a for a in answer.administrators}
+
+
+def _missing_bot_rights(
+    admin: membership.ChatAdministrator | None, rights: tuple[str, ...]
+) -> list[str]:
+    if admin is None:
+        return list(rights)
+    return [right for right in rights if not getattr(admin, right)]
+
+
+async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
+    if command.chat_type != "supergroup":
+        raise Refusal(say(command.language, "only_supergroups"))
+    if command.issuer is None:
+        return  # only administrators can speak as the group
+    admins = await _administrators(ctx, command.group_id)
+    if admins is None or command.issuer.user_id not in admins:
+        raise Refusal(say(command.language, "only_admins"))
+
+
+async def _check_group_rights(
+    ctx: FlowContext, command: GroupCommand, extra: tuple[str, ...] = ()
+) -> list[str]:
+    admins = await _administrators(ctx, command.group_id) or {}
+    missing = _missing_bot_rights(admins.get(ctx.bot_id), REQUIRED_GROUP_RIGHTS + extra)
+    if not missing:
+        return []
+    return [
+        say(
+            command.language,
+            "bot_missing_rights_group",
+            rights=rights_text(command.language, missing),
+        )
+    ]
+
+
+async def _channel_problems(
+    ctx: FlowContext, language: str, channel: ChannelInfo, issuer: Person | None
+) -> list[str]:
+    name = f"@{channel.username}" if channel.username else channel.title
+    admins = await _administrators(ctx, channel.chat_id)
+    if admins is None or ctx.bot_id not in admins:
+        return [say(language, "bot_not_admin_channel", channel=name)]
+    problems = []
+    if not channel.username and not admins[ctx.bot_id].can_invite_users:
+        problems.append(
+            say(
+                language,
+                "bot_missing_rights_channel",
+                channel=name,
+                rights=rights_text(language, ["can_invite_users"]),
+            )
+        )
+    if issuer is not None and issuer.user_id not in admins:
+        problems.append(say(language, "issuer_not_channel_admin", channel=name))
+    return problems
+
+
+def _names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
+    return ", ".join(f"@{c.username}" if c.username else c.title for c in channels)
+
+
+async def protect(
+    ctx: FlowContext, lookup: ChatLookup, command: GroupCommand, references: list[str]
+) -> str:
+    language = command.language
+    await require_admin(ctx, command)
+    if command.issuer is None:
+        raise Refusal(say(language, "anonymous_cannot_link"))
+    if not references:
+        raise Refusal(say(language, "protect_usage"))
+    if len(references) > MAX_CHANNELS:
+        raise Refusal(say(language, "too_many_channels", limit=MAX_CHANNELS))
+    problems = await _check_group_rights(ctx, command)
+    found: list[ChannelInfo] = []
+    for reference in dict.fromkeys(references):
+        channel = await lookup.find(reference)
+        if channel is None:
+            problems.append(say(language, "channel_not_found", channel=reference))
+        elif not channel.is_channel:
+            problems.append(say(language, "not_a_channel", channel=reference))
+        else:
+            problems += await _channel_problems(ctx, language, channel, command.issuer)
+            found.append(channel)
+    if problems:
+        raise Refusal("\n".join(problems))
+    channels = [await _with_join_link(ctx, command.group_id, c) for c in found]
+    response = await call(
+        "tenancy",
+        ctx.backends.tenancy.ProtectGroup(
+            tenancy.ProtectGroupRequest(
+                group_id=command.group_id,
+                group_title=command.group_title,
+                owner=tenancy.Owner(
+                    user_id=command.issuer.user_id, username=command.issuer.display_name
+                ),
+                channels=channels,
+            )
+        ),
+    )
+    await ctx.policies.changed(command.group_id, response.policy)
+    return say(language, "protected", channels=_names(list(response.policy.channels)))
+
+
+async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> tenancy.Channel:
+    """A private channel gets an invite link of its own for this group (never the primary one)."""
+    invite_link = ""
+    if not channel.username:
+        answer = await call(
+            "enforcement",
+            ctx.backends.enforcement.CreateInviteLink(
+                enforcement.CreateInviteLinkRequest(channel_id=channel.chat_id, group_id=group_id)
+            ),
+        )
+        invite_link = answer.invite_link
+    return tenancy.Channel(
+        channel_id=channel.chat_id,
+        title=channel.title,
+        username=channel.username,
+        invite_link=invite_link,
+    )
+
+
+async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
+    await require_admin(ctx, command)
+    try:
+        response = await call(
+            "tenancy",
+            ctx.backends.tenancy.UnprotectGroup(
+                tenancy.UnprotectGroupRequest(group_id=command.group_id)
+            ),
+        )
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.NOT_FOUND:
+            return say(command.language, "not_protected")
+        raise
+    await ctx.policies.changed(command.group_id, response.policy)
+    return say(command.language, "unprotected")
+
+
+async def status(ctx: FlowContext, command: GroupCommand) -> str:
+    policy = await ctx.policies.get(command.group_id)
+    if policy is None:
+        return say(command.language, "not_protected")
+    names = _names(list(policy.channels))
+    if not policy.enabled:
+        return say(command.language, "status_off", channels=names)
+    if policy.suspended_reason:
+        return say(command.language, "status_suspended", reason=policy.suspended_reason)
+    return say(command.language, "status_on", channels=names)
+
+
+async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> str:
+    """Every right the bot lacks, here and in each linked channel; resumes a group whose
+    suspension has been fixed."""
+    await require_admin(ctx, command)
+    policy = await ctx.policies.get(command.group_id)
+    extra = (
+        ("can_invite_users",) if policy is not None and policy.settings.gate_join_requests else ()
+    )
+    problems = await _check_group_rights(ctx, command, extra)
+    channels = list(policy.channels) if policy is not None else []
+    for channel in channels:
+        info = ChannelInfo(channel.channel_id, channel.title, channel.username, is_channel=True)
+        problems += await _channel_problems(ctx, command.language, info, None)
+    if problems:
+        return (
+            say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
+        )
+    if policy is not None and policy.enabled and policy.suspended_reason:
+        resumed = await call(
+            "tenancy",
+            ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=command.group_id)),
+        )
+        await ctx.policies.changed(command.group_id, resumed.policy)
+    return say(command.language, "check_ok", channels=_names(channels) or "—")
+
+
+async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:
+    """/groups in private."""
+    answer = await call(
+        "tenancy",
+        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
+    )
+    if not answer.groups:
+        return say(language, "groups_none")
+    lines = [say(language, "groups_header")]
+    for group in answer.groups:
+        state = (
+            say(language, "state_suspended", reason=group.suspended_reason)
+            if group.suspended_reason
+            else say(language, "state_on" if group.enabled else "state_off")
+        )
+        lines.append(
+            say(
+                language,
+                "group_line",
+                title=group.title,
+                state=Html(state),
+                channels=_names(list(group.channels)),
+            )
+        )
+    return "\n".join(lines)

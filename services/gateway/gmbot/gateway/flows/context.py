@@ -1,0 +1,47 @@
+"""What every flow works with, and the facts it reads from an update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gmbot.gateway.backends import Backends
+from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.policies import PolicyCache
+
+# Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
+TELEGRAM_SERVICE_USER = 777000
+GROUP_ANONYMOUS_BOT = 1087968824
+CHANNEL_BOT = 136817688
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    backends: Backends
+    policies: PolicyCache
+    ledger: UpdateLedger
+    bot_id: int
+    bot_username: str
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    display_name: str
+    is_bot: bool = False
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupMessage:
+    """A message in a group, reduced to what the decision needs."""
+
+    update_id: int
+    chat_id: int
+    chat_title: str
+    message_id: int
+    sender: Person
+    # Set when the message was sent on behalf of a chat (then `sender` is a placeholder account).
+    sender_chat_id: int | None = None
+    is_automatic_forward: bool = False
+    is_service: bool = False
+    thread_id: int | None = None

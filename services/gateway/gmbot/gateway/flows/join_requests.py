@@ -1,0 +1,44 @@
+"""Flow 3: a join request in a group that gates them."""
+
+from __future__ import annotations
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.flows.verdicts import is_active, judge, warning_for
+from gmbot.v1 import enforcement_pb2 as enforcement
+
+
+async def on_join_request(
+    ctx: FlowContext, update_id: int, group_id: int, person: Person, user_chat_id: int
+) -> str:
+    """Approve the subscribed; tell the others what to join (they are approved when they do)."""
+    policy = await ctx.policies.get(group_id)
+    if policy is None or not is_active(policy) or not policy.settings.gate_join_requests:
+        return "ignored"  # the group's admins decide as usual
+    verdict = await judge(ctx, policy, person.user_id)
+    if verdict.unknown and not verdict.missing:
+        return "unknown"  # stays pending; never declined for our failure
+    decision = (
+        enforcement.JOIN_DECISION_APPROVE
+        if verdict.in_good_standing
+        else enforcement.JOIN_DECISION_WAIT
+    )
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.DecideJoinRequest(
+            enforcement.DecideJoinRequestRequest(
+                idempotency_key=f"u{update_id}:join-request",
+                group_id=group_id,
+                user_id=person.user_id,
+                decision=decision,
+                reason=(
+                    enforcement.ACTION_REASON_VERIFIED
+                    if verdict.in_good_standing
+                    else enforcement.ACTION_REASON_NOT_SUBSCRIBED
+                ),
+                user_chat_id=user_chat_id,
+                notice=warning_for(policy, person, verdict.missing),
+            )
+        ),
+    )
+    return "approved" if verdict.in_good_standing else "waiting"

@@ -1,0 +1,210 @@
+"""Flows 2, 4 and 5: a member joins a group; a member leaves or joins a linked channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.dedup import Claim
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.flows.verdicts import (
+    action_without_message,
+    enforce,
+    is_active,
+    is_exempt,
+    judge,
+)
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+STATUSES = {
+    "creator": membership.CHAT_MEMBER_STATUS_CREATOR,
+    "administrator": membership.CHAT_MEMBER_STATUS_ADMINISTRATOR,
+    "member": membership.CHAT_MEMBER_STATUS_MEMBER,
+    "restricted": membership.CHAT_MEMBER_STATUS_RESTRICTED,
+    "left": membership.CHAT_MEMBER_STATUS_LEFT,
+    "kicked": membership.CHAT_MEMBER_STATUS_KICKED,
+}
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """A chat_member update, reduced to what the flows need."""
+
+    update_id: int
+    chat_id: int
+    person: Person
+    old_status: str
+    new_status: str
+    # ChatMemberRestricted.is_member of the new status (False for other statuses).
+    is_member: bool
+    date: datetime
+    old_is_member: bool = False
+
+    @property
+    def now_member(self) -> bool:
+        return _in_chat(self.new_status, self.is_member)
+
+    @property
+    def was_member(self) -> bool:
+        return _in_chat(self.old_status, self.old_is_member)
+
+
+def _in_chat(status: str, is_member: bool) -> bool:
+    return status in {"creator", "administrator", "member"} or (
+        status == "restricted" and is_member
+    )
+
+
+async def record_change(ctx: FlowContext, change: MemberChange) -> None:
+    """Membership learns every change at once (and refreshes admin lists on admin changes)."""
+    date = Timestamp()
+    date.FromDatetime(change.date)
+    await call(
+        "membership",
+        ctx.backends.membership.RecordChatMemberUpdate(
+            membership.RecordChatMemberUpdateRequest(
+                chat_id=change.chat_id,
+                user_id=change.person.user_id,
+                old_status=STATUSES.get(
+                    change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED
+                ),
+                new_status=STATUSES[change.new_status],
+                is_member=change.is_member,
+                date=date,
+            )
+        ),
+    )
+
+
+async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, person: Person) -> str:
+    """A join, seen as a service message or a chat_member update (whichever comes first)."""
+    if person.is_bot:
+        return "skipped"
+    policy = await ctx.policies.get(group_id)
+    if policy is None or not is_active(policy) or not policy.settings.check_on_join:
+        return "unprotected"
+    # Both kinds of update announce the same join: the first one decides.
+    key = f"join:{group_id}:{person.user_id}"
+    if await ctx.ledger.claim(key) is not Claim.ACQUIRED:
+        return "duplicate"
+    try:
+        if await is_exempt(ctx, policy, person.user_id) is not False:
+            return "exempt"
+        verdict = await judge(ctx, policy, person.user_id)
+        if not verdict.missing:
+            return "allowed" if verdict.in_good_standing else "unknown-allowed"
+        await enforce(
+            ctx,
+            f"u{update_id}:join",
+            policy,
+            person,
+            verdict,
+            enforcement.ACTION_REASON_JOINED_UNVERIFIED,
+            action=action_without_message(policy),
+        )
+        return "enforced"
+    except BaseException:
+        await ctx.ledger.release(key)
+        raise
+
+
+async def on_channel_member_changed(ctx: FlowContext, change: MemberChange) -> list[str]:
+    """Records the change, then mutes (left) or releases (joined) wherever it matters."""
+    await record_change(ctx, change)
+    if change.now_member:
+        return await _joined_channel(ctx, change)
+    return await _left_channel(ctx, change)
+
+
+async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
+    linked = await call(
+        "tenancy",
+        ctx.backends.tenancy.ListChannelGroups(
+            tenancy.ListChannelGroupsRequest(channel_id=change.chat_id)
+        ),
+    )
+    seen = await call(
+        "membership",
+        ctx.backends.membership.ListUserGroups(
+            membership.ListUserGroupsRequest(user_id=change.person.user_id)
+        ),
+    )
+    outcomes = []
+    for group_id in sorted(set(linked.group_ids) & set(seen.group_ids)):
+        policy = await ctx.policies.get(group_id)
+        if policy is None or not is_active(policy):
+            continue
+        if await is_exempt(ctx, policy, change.person.user_id) is not False:
+            continue
+        verdict = await judge(ctx, policy, change.person.user_id)
+        if verdict.missing:
+            await enforce(
+                ctx,
+                f"u{change.update_id}:left:{group_id}",
+                policy,
+                change.person,
+                verdict,
+                enforcement.ACTION_REASON_LEFT_CHANNEL,
+                action=action_without_message(policy),
+            )
+            outcomes.append(f"muted:{group_id}")
+    return outcomes
+
+
+async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
+    held = await call(
+        "enforcement",
+        ctx.backends.enforcement.ListRestrictedGroups(
+            enforcement.ListRestrictedGroupsRequest(user_id=change.person.user_id)
+        ),
+    )
+    outcomes = []
+    for group_id in held.group_ids:
+        policy = await ctx.policies.get(group_id)
+        verdict = (
+            None
+            if policy is None or not is_active(policy)
+            else await judge(ctx, policy, change.person.user_id)
+        )
+        if verdict is None or verdict.in_good_standing:
+            await release(ctx, f"u{change.update_id}:joined:{group_id}", group_id, change.person)
+            outcomes.append(f"released:{group_id}")
+    for group_id in held.pending_join_request_group_ids:
+        policy = await ctx.policies.get(group_id)
+        if policy is not None and is_active(policy):
+            verdict = await judge(ctx, policy, change.person.user_id)
+            if not verdict.in_good_standing:
+                continue
+        await call(
+            "enforcement",
+            ctx.backends.enforcement.DecideJoinRequest(
+                enforcement.DecideJoinRequestRequest(
+                    idempotency_key=f"u{change.update_id}:approve:{group_id}",
+                    group_id=group_id,
+                    user_id=change.person.user_id,
+                    decision=enforcement.JOIN_DECISION_APPROVE,
+                    reason=enforcement.ACTION_REASON_VERIFIED,
+                )
+            ),
+        )
+        outcomes.append(f"approved:{group_id}")
+    return outcomes
+
+
+async def release(ctx: FlowContext, key: str, group_id: int, person: Person) -> None:
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.Release(
+            enforcement.ReleaseRequest(
+                idempotency_key=key,
+                group_id=group_id,
+                user_id=person.user_id,
+                reason=enforcement.ACTION_REASON_VERIFIED,
+            )
+        ),
+    )

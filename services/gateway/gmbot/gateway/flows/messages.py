@@ -1,0 +1,122 @@
+"""Flow 1: a message in a protected group."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from gmbot.gateway.backends import BackendUnavailable, call
+from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
+from gmbot.gateway.flows.verdicts import Verdict, enforce, is_active, is_exempt, judge
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+log = structlog.get_logger("gmbot.gateway.messages")
+
+
+def _needs_no_check(message: GroupMessage) -> bool:
+    """Service messages, bots, the group's anonymous admins and its linked channel's posts.
+
+    Decided on sender_chat, never on `from`: the `from` of a message sent on behalf of a chat is
+    a placeholder account (TELEGRAM.md)."""
+    return (
+        message.is_service
+        or (message.sender.is_bot and message.sender_chat_id is None)
+        or message.sender_chat_id == message.chat_id
+        or message.is_automatic_forward
+        or message.sender.user_id == TELEGRAM_SERVICE_USER
+    )
+
+
+async def on_group_message(ctx: FlowContext, message: GroupMessage) -> str:
+    """Judges one message; returns the outcome (for metrics and tests)."""
+    if _needs_no_check(message):
+        return "skipped"
+    policy = await ctx.policies.get(message.chat_id)
+    if policy is None or not is_active(policy):
+        return "unprotected"
+    if message.sender_chat_id is not None:
+        return await _posted_as_a_channel(ctx, policy, message)
+    exempt = await is_exempt(ctx, policy, message.sender.user_id)
+    if exempt:
+        return "exempt"
+    if exempt is None:  # cannot tell an admin from a member: do not risk muting an admin
+        verdict = Verdict(missing=(), unknown=tuple(policy.channels))
+        await _record_presence(ctx, message)
+    else:
+        verdict, _ = await asyncio.gather(
+            judge(ctx, policy, message.sender.user_id), _record_presence(ctx, message)
+        )
+    if verdict.missing:
+        await enforce(
+            ctx,
+            f"u{message.update_id}:message",
+            policy,
+            message.sender,
+            verdict,
+            enforcement.ACTION_REASON_NOT_SUBSCRIBED,
+            message_id=message.message_id,
+            thread_id=message.thread_id,
+        )
+        return "enforced"
+    if verdict.unknown:
+        return await _unknown(ctx, policy, message)
+    return "allowed"
+
+
+async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage) -> str:
+    """GMBot could not tell: never punish. The group may ask for the message to go quietly."""
+    if policy.settings.on_unknown != tenancy.UNKNOWN_POLICY_DELETE_MESSAGE:
+        return "unknown-allowed"
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.Enforce(
+            enforcement.EnforceRequest(
+                idempotency_key=f"u{message.update_id}:unknown",
+                group_id=policy.group_id,
+                user_id=message.sender.user_id,
+                reason=enforcement.ACTION_REASON_NOT_SUBSCRIBED,
+                action=enforcement.MEMBER_ACTION_DELETE_ONLY,
+                message_id=message.message_id,
+            )
+        ),
+    )
+    return "unknown-deleted"
+
+
+async def _posted_as_a_channel(
+    ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage
+) -> str:
+    """Posting as another channel is not a way around the channels: the message goes and, per
+    the group's settings, the channel is banned from posting there."""
+    assert message.sender_chat_id is not None  # noqa: S101 - checked by the caller
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.BanSenderChat(
+            enforcement.BanSenderChatRequest(
+                idempotency_key=f"u{message.update_id}:sender-chat",
+                group_id=policy.group_id,
+                sender_chat_id=message.sender_chat_id,
+                message_id=message.message_id,
+                ban=policy.settings.ban_sender_chat,
+            )
+        ),
+    )
+    return "sender-chat"
+
+
+async def _record_presence(ctx: FlowContext, message: GroupMessage) -> None:
+    """Presence is what makes a later channel leave enforceable here; losing one is harmless."""
+    try:
+        await call(
+            "membership",
+            ctx.backends.membership.RecordPresence(
+                membership.RecordPresenceRequest(
+                    group_id=message.chat_id, user_id=message.sender.user_id
+                )
+            ),
+        )
+    except BackendUnavailable:
+        log.info("presence not recorded", group_id=message.chat_id)

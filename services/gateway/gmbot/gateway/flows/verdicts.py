@@ -1,0 +1,161 @@
+"""The shared core of flows 1, 2, 4, 5 and 6: is a member in good standing, and if not, what
+does enforcement get asked to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+import structlog
+
+from gmbot.gateway.backends import BackendUnavailable, call
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+log = structlog.get_logger("gmbot.gateway.verdicts")
+
+_ACTIONS = {
+    tenancy.ENFORCEMENT_ACTION_MUTE: enforcement.MEMBER_ACTION_MUTE,
+    tenancy.ENFORCEMENT_ACTION_KICK: enforcement.MEMBER_ACTION_KICK,
+    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: enforcement.MEMBER_ACTION_DELETE_ONLY,
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    missing: tuple[tenancy.Channel, ...]
+    unknown: tuple[tenancy.Channel, ...]
+
+    @property
+    def in_good_standing(self) -> bool:
+        return not self.missing and not self.unknown
+
+
+def is_active(policy: tenancy.GroupPolicy | None) -> bool:
+    return (
+        policy is not None
+        and policy.enabled
+        and not policy.suspended_reason
+        and bool(policy.channels)
+    )
+
+
+async def judge(
+    ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int, *, fresh: bool = False
+) -> Verdict:
+    """Which linked channels the user is missing; UNKNOWN (never "missing") when membership
+    cannot tell, including when the membership service itself is down."""
+    channels = tuple(policy.channels)
+    try:
+        answer = await call(
+            "membership",
+            ctx.backends.membership.CheckMembership(
+                membership.CheckMembershipRequest(
+                    user_id=user_id, channel_ids=[c.channel_id for c in channels], fresh=fresh
+                )
+            ),
+        )
+    except BackendUnavailable:
+        log.warning("membership unavailable: nobody is punished", user_id=user_id)
+        return Verdict(missing=(), unknown=channels)
+    by_id = {c.channel_id: c for c in channels}
+    missing = tuple(
+        by_id[a.channel_id]
+        for a in answer.channels
+        if a.status == membership.MEMBERSHIP_STATUS_NOT_MEMBER
+    )
+    unknown = tuple(
+        by_id[a.channel_id]
+        for a in answer.channels
+        if a.status
+        not in (membership.MEMBERSHIP_STATUS_MEMBER, membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+    )
+    return Verdict(missing=missing, unknown=unknown)
+
+
+async def is_exempt(ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int) -> bool | None:
+    """True for exempt users and the group's administrators; None when it cannot be told."""
+    if user_id in policy.settings.exempt_user_ids or user_id == ctx.bot_id:
+        return True
+    try:
+        admins = await call(
+            "membership",
+            ctx.backends.membership.GetChatAdministrators(
+                membership.GetChatAdministratorsRequest(chat_id=policy.group_id)
+            ),
+        )
+    except (BackendUnavailable, grpc.aio.AioRpcError):
+        return None
+    return any(a.user_id == user_id for a in admins.administrators)
+
+
+def join_url(channel: tenancy.Channel) -> str:
+    if channel.username:
+        return f"https://t.me/{channel.username}"
+    return channel.invite_link
+
+
+def warning_for(
+    policy: tenancy.GroupPolicy,
+    person: Person,
+    missing: tuple[tenancy.Channel, ...],
+    thread_id: int | None = None,
+) -> enforcement.WarningSpec:
+    settings = policy.settings
+    return enforcement.WarningSpec(
+        language=settings.language,
+        custom_text=settings.warning_text,
+        user_display_name=person.display_name,
+        group_title=policy.title,
+        join_buttons=[
+            enforcement.JoinButton(text=c.title or c.username or "channel", url=join_url(c))
+            for c in missing
+            if join_url(c)
+        ],
+        ttl_seconds=settings.warning_ttl_seconds,
+        message_thread_id=thread_id or 0,
+    )
+
+
+def member_action(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
+    return _ACTIONS.get(policy.settings.action, enforcement.MEMBER_ACTION_MUTE)
+
+
+def action_without_message(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
+    """For a join or a channel leave there is no message to delete: a kick-on-sight group still
+    gets a mute with the buttons first (kick_after_minutes kicks later); delete-only only warns."""
+    if policy.settings.action == tenancy.ENFORCEMENT_ACTION_DELETE_ONLY:
+        return enforcement.MEMBER_ACTION_DELETE_ONLY
+    return enforcement.MEMBER_ACTION_MUTE
+
+
+async def enforce(
+    ctx: FlowContext,
+    key: str,
+    policy: tenancy.GroupPolicy,
+    person: Person,
+    verdict: Verdict,
+    reason: enforcement.ActionReason.ValueType,
+    *,
+    action: enforcement.MemberAction.ValueType | None = None,
+    message_id: int = 0,
+    thread_id: int | None = None,
+) -> None:
+    """One call per decision; enforcement makes it durable before answering."""
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.Enforce(
+            enforcement.EnforceRequest(
+                idempotency_key=key,
+                group_id=policy.group_id,
+                user_id=person.user_id,
+                reason=reason,
+                action=action if action is not None else member_action(policy),
+                message_id=message_id,
+                warning=warning_for(policy, person, verdict.missing, thread_id),
+                kick_after_minutes=policy.settings.kick_after_minutes,
+            )
+        ),
+    )

@@ -1,0 +1,43 @@
+"""Flow 6: "I have joined". Only the member the button was made for may press it; the check
+skips every cache; the answer says exactly what is still missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.flows.members import release
+from gmbot.gateway.flows.verdicts import is_active, judge
+from gmbot.gateway.texts import say
+from gmbot.runtime.callbacks import verify
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The callback answer: a short text, shown as an alert when it asks for something."""
+
+    text: str
+    alert: bool
+
+
+async def on_verify_pressed(
+    ctx: FlowContext, signing_key: bytes, data: str, presser: Person, press_id: str
+) -> Answer | None:
+    """None when the data is not a GMBot button (or was forged): nothing to answer."""
+    button = verify(signing_key, data)
+    if button is None:
+        return None
+    policy = await ctx.policies.get(button.group_id)
+    language = policy.settings.language if policy is not None else "en"
+    if presser.user_id != button.user_id:
+        return Answer(say(language, "verify_not_yours"), alert=True)
+    if policy is not None and is_active(policy):
+        verdict = await judge(ctx, policy, presser.user_id, fresh=True)
+        if verdict.missing:
+            names = ", ".join(c.title or f"@{c.username}" for c in verdict.missing)
+            return Answer(say(language, "verify_missing", channels=names), alert=True)
+        if verdict.unknown:
+            return Answer(say(language, "verify_unknown"), alert=True)
+    # Verified, or the group no longer requires anything: lift what GMBot imposed.
+    await release(ctx, f"verify:{press_id}", button.group_id, presser)
+    return Answer(say(language, "verify_ok"), alert=False)

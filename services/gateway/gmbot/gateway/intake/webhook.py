@@ -1,0 +1,49 @@
+"""The webhook endpoint: Telegram's secret header checked, the update handled before the answer.
+
+A 2xx tells Telegram the update is done, so it comes only after the pipeline confirmed it;
+otherwise 503 with Retry-After, and Telegram delivers it again (updates of one chat wait).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiogram import Bot
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+
+from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
+from gmbot.gateway.metrics import WEBHOOK_REJECTED
+
+log = structlog.get_logger("gmbot.gateway.webhook")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+WEBHOOK_PATH = "/telegram/webhook"
+RETRY_AFTER_SECONDS = 5
+
+
+def webhook_handler(bot: Bot, pipeline: UpdatePipeline, secret: str) -> Handler:
+    expected = secret.encode()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        presented = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(presented, expected):
+            WEBHOOK_REJECTED.labels("secret").inc()
+            log.warning("webhook call with a wrong or missing secret", peer=request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except (ValueError, ValidationError):
+            WEBHOOK_REJECTED.labels("body").inc()
+            log.warning("webhook body is not an update", peer=request.remote)
+            return web.Response(status=400, text="not a Telegram update")
+        if await pipeline.handle(update) is Result.RETRY:
+            return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return web.json_response({})
+
+    return handle

@@ -1,0 +1,97 @@
+"""Group policies from tenancy, cached: a message in a group costs no call while the policy is
+fresh. A change made through any gateway replica is announced over Redis and drops the cached
+copy everywhere; the TTL covers changes made behind the gateways' backs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import grpc
+import structlog
+from redis.asyncio import Redis
+
+from gmbot.gateway.backends import call
+from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+if TYPE_CHECKING:
+    from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
+
+log = structlog.get_logger("gmbot.gateway.policies")
+
+CHANNEL = b"gmbot:gateway:policy-changed"
+_MAX_ENTRIES = 100_000
+
+
+class PolicyCache:
+    def __init__(
+        self, stub: TenancyServiceAsyncStub, ttl_seconds: float, redis: Redis | None = None
+    ) -> None:
+        self._stub = stub
+        self._ttl = ttl_seconds
+        self._redis = redis
+        # group id -> (policy or None for "not protected", expiry on the monotonic clock)
+        self._entries: OrderedDict[int, tuple[tenancy.GroupPolicy | None, float]] = OrderedDict()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def get(self, group_id: int) -> tenancy.GroupPolicy | None:
+        """The group's policy, or None when it was never protected."""
+        now = time.monotonic()
+        entry = self._entries.get(group_id)
+        if entry is not None and entry[1] > now:
+            return entry[0]
+        try:
+            response = await call(
+                "tenancy",
+                self._stub.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=group_id)),
+            )
+            policy: tenancy.GroupPolicy | None = response.policy
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            policy = None
+        self.remember(group_id, policy)
+        return policy
+
+    def remember(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
+        self._entries[group_id] = (policy, time.monotonic() + self._ttl)
+        self._entries.move_to_end(group_id)
+        while len(self._entries) > _MAX_ENTRIES:
+            self._entries.popitem(last=False)
+
+    async def changed(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
+        """Records a change made here and tells the other replicas to forget their copy."""
+        self.remember(group_id, policy)
+        if self._redis is None:
+            return
+        try:
+            await self._redis.publish(CHANNEL, str(group_id).encode())
+        except REDIS_ERRORS:
+            log.warning("policy change not announced; other replicas wait for their TTL")
+
+    async def start(self) -> None:
+        if self._redis is not None:
+            self._listener = asyncio.create_task(self._listen(self._redis))
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+
+    async def _listen(self, redis: Redis) -> None:
+        while True:
+            try:
+                async with redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._entries.pop(int(message["data"]), None)
+            except REDIS_ERRORS:
+                # While Redis is away, changes elsewhere are seen after the TTL.
+                log.warning("policy announcements lost; resubscribing")
+                await asyncio.sleep(1)

@@ -1,0 +1,54 @@
+"""The gateway's configuration (environment variables, validated at start-up)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Self
+
+from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from gmbot.runtime.settings import ClientSettings
+from gmbot.runtime.telegram import TelegramSettings
+
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class GatewaySettings(ClientSettings, TelegramSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    tenancy_addr: str = "127.0.0.1:50051"
+    membership_addr: str = "127.0.0.1:50052"
+    enforcement_addr: str = "127.0.0.1:50053"
+    # Update de-duplication and policy invalidation shared by replicas; in-process without it.
+    redis_url: str | None = None
+    # Secret of the "I have joined" buttons; enforcement signs them with the same key.
+    callback_signing_key: SecretStr = Field(min_length=32)
+    # Long polling unless a public webhook URL is set (then many replicas can share updates).
+    webhook_url: HttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # The HTTP server: the webhook endpoint, /healthz, /readyz and /metrics.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Seconds a group's policy is trusted before tenancy is asked again (changes made through
+    # this gateway, or announced through Redis, invalidate it at once).
+    policy_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    sentry_dsn: SecretStr | None = None
+    environment: str = "development"
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_it(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_is_complete(self) -> Self:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, or anyone could post updates")
+        return self

@@ -1,0 +1,250 @@
+"""aiogram routers, one per feature: each reads the update, calls a flow, renders the reply."""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType, ParseMode
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, Update
+
+from gmbot.gateway.flows import (
+    bot_status,
+    commands,
+    join_requests,
+    members,
+    messages,
+    settings,
+    verify,
+)
+from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.metrics import DECISION_SECONDS, DECISIONS
+from gmbot.gateway.telegram.facts import group_message, person
+from gmbot.gateway.texts import language_of, say
+
+log = structlog.get_logger("gmbot.gateway.routers")
+
+GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+def _decided(flow: str, outcome: str, started: float) -> None:
+    DECISIONS.labels(flow, outcome).inc()
+    DECISION_SECONDS.labels(flow).observe(time.perf_counter() - started)
+
+
+async def _group_command(ctx: FlowContext, update: Update, message: Message) -> GroupCommand:
+    policy = await ctx.policies.get(message.chat.id)
+    anonymous = message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    issuer = None if anonymous or message.from_user is None else person(message.from_user)
+    return GroupCommand(
+        update_id=update.update_id,
+        group_id=message.chat.id,
+        group_title=message.chat.title or "",
+        chat_type=message.chat.type,
+        issuer=issuer,
+        language=(
+            policy.settings.language
+            if policy is not None
+            else language_of(message.from_user.language_code if message.from_user else None)
+        ),
+    )
+
+
+def group_commands() -> Router:
+    router = Router(name="group-commands")
+    router.message.filter(F.chat.type.in_(GROUPS))
+
+    @router.message(Command("protect", "unprotect", "status", "settings", "check"))
+    async def on_command(
+        message: Message,
+        command: CommandObject,
+        event_update: Update,
+        flow_context: FlowContext,
+        chat_lookup: ChatLookup,
+    ) -> None:
+        ctx = flow_context
+        group_command = await _group_command(ctx, event_update, message)
+        arguments = command.args or ""
+        try:
+            match command.command:
+                case "protect":
+                    text = await commands.protect(
+                        ctx, chat_lookup, group_command, arguments.split()
+                    )
+                case "unprotect":
+                    text = await commands.unprotect(ctx, group_command)
+                case "status":
+                    text = await commands.status(ctx, group_command)
+                case "settings":
+                    text = await settings.show_or_change(ctx, group_command, arguments)
+                case _:
+                    text = await commands.check(ctx, chat_lookup, group_command)
+        except Refusal as refusal:
+            text = str(refusal)
+        await message.reply(text, parse_mode=ParseMode.HTML)
+
+    return router
+
+
+def private_commands() -> Router:
+    router = Router(name="private-commands")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+    @router.message(CommandStart())
+    async def on_start(message: Message) -> None:
+        language = language_of(message.from_user.language_code if message.from_user else None)
+        await message.answer(say(language, "start"), parse_mode=ParseMode.HTML)
+
+    @router.message(Command("help"))
+    async def on_help(message: Message) -> None:
+        language = language_of(message.from_user.language_code if message.from_user else None)
+        await message.answer(say(language, "help"), parse_mode=ParseMode.HTML)
+
+    @router.message(Command("groups"))
+    async def on_groups(message: Message, flow_context: FlowContext) -> None:
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        text = await commands.owner_groups(flow_context, message.from_user.id, language)
+        await message.answer(text, parse_mode=ParseMode.HTML)
+
+    return router
+
+
+def group_messages() -> Router:
+    router = Router(name="group-messages")
+    router.message.filter(F.chat.type.in_(GROUPS))
+
+    @router.message(F.new_chat_members)
+    async def on_joined(message: Message, event_update: Update, flow_context: FlowContext) -> None:
+        for user in message.new_chat_members or []:
+            started = time.perf_counter()
+            outcome = await members.on_member_joined(
+                flow_context, event_update.update_id, message.chat.id, person(user)
+            )
+            _decided("join", outcome, started)
+
+    @router.message()
+    async def on_message(message: Message, event_update: Update, flow_context: FlowContext) -> None:
+        started = time.perf_counter()
+        outcome = await messages.on_group_message(
+            flow_context, group_message(event_update.update_id, message)
+        )
+        _decided("message", outcome, started)
+
+    return router
+
+
+def member_updates() -> Router:
+    router = Router(name="member-updates")
+
+    @router.chat_member(F.chat.type == ChatType.CHANNEL)
+    async def on_channel_member(
+        update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        started = time.perf_counter()
+        outcomes = await members.on_channel_member_changed(
+            flow_context, _change(event_update.update_id, update)
+        )
+        _decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
+
+    @router.chat_member(F.chat.type.in_(GROUPS))
+    async def on_group_member(
+        update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        change = _change(event_update.update_id, update)
+        await members.record_change(flow_context, change)
+        if change.now_member and not change.was_member:
+            started = time.perf_counter()
+            outcome = await members.on_member_joined(
+                flow_context, change.update_id, change.chat_id, change.person
+            )
+            _decided("join", outcome, started)
+
+    @router.my_chat_member(F.chat.type.in_(GROUPS))
+    async def on_bot_status(update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext) -> None:
+        notices = await bot_status.on_bot_status_changed(
+            flow_context,
+            update.chat.id,
+            _bot_status(update.old_chat_member),
+            _bot_status(update.new_chat_member),
+        )
+        for notice in notices:
+            try:
+                await bot.send_message(notice.chat_id, notice.text, parse_mode=ParseMode.HTML)
+            except TelegramForbiddenError:
+                log.warning(
+                    "notice not delivered: the chat does not accept it", chat_id=notice.chat_id
+                )
+
+    @router.chat_join_request()
+    async def on_join_request(
+        request: ChatJoinRequest, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        started = time.perf_counter()
+        outcome = await join_requests.on_join_request(
+            flow_context,
+            event_update.update_id,
+            request.chat.id,
+            person(request.from_user),
+            request.user_chat_id,
+        )
+        _decided("join-request", outcome, started)
+
+    return router
+
+
+def verify_buttons(signing_key: bytes) -> Router:
+    router = Router(name="verify-buttons")
+
+    @router.callback_query()
+    async def on_press(query: CallbackQuery, flow_context: FlowContext) -> None:
+        started = time.perf_counter()
+        answer = await verify.on_verify_pressed(
+            flow_context, signing_key, query.data or "", person(query.from_user), query.id
+        )
+        if answer is None:
+            await query.answer()
+            _decided("verify", "foreign", started)
+            return
+        await query.answer(answer.text, show_alert=answer.alert)
+        _decided("verify", "answered", started)
+
+    return router
+
+
+def _change(update_id: int, update: ChatMemberUpdated) -> members.MemberChange:
+    new = update.new_chat_member
+    return members.MemberChange(
+        update_id=update_id,
+        chat_id=update.chat.id,
+        person=person(new.user),
+        old_status=update.old_chat_member.status,
+        new_status=new.status,
+        is_member=bool(getattr(new, "is_member", False)),
+        date=update.date,
+        old_is_member=bool(getattr(update.old_chat_member, "is_member", False)),
+    )
+
+
+def _bot_status(member: object) -> bot_status.BotStatus:
+    rights = frozenset(
+        right
+        for right in ("can_delete_messages", "can_restrict_members", "can_invite_users")
+        if getattr(member, right, False)
+    )
+    return bot_status.BotStatus(status=str(getattr(member, "status", "left")), rights=rights)
+
+
+def all_routers(signing_key: bytes) -> list[Router]:
+    return [
+        group_commands(),
+        private_commands(),
+        group_messages(),
+        member_updates(),
+        verify_buttons(signing_key),
+    ]

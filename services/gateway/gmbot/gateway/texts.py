@@ -1,0 +1,199 @@
+"""What GMBot says to people, in English and Russian. Values are HTML; callers escape what they
+substitute (`say` does it for them)."""
+
+from __future__ import annotations
+
+from html import escape
+
+LANGUAGES = ("en", "ru")
+
+_EN: dict[str, str] = {
+    "start": (
+        "Hi! I keep groups for people who follow the group's channels.\n\n"
+        "1. Add me to your supergroup as an administrator who can delete messages and "
+        "restrict members (and invite users, for join requests).\n"
+        "2. Add me to each channel as an administrator, so I can see who follows it.\n"
+        "3. In the group, send <code>/protect @yourchannel</code>.\n\n"
+        "/help lists every command; /groups shows the groups you protect."
+    ),
+    "help": (
+        "<b>In a group</b> (administrators only):\n"
+        "/protect @a @b — require the channels (usernames, ids, or t.me links)\n"
+        "/unprotect — stop requiring them (settings are kept)\n"
+        "/status — what is required here\n"
+        "/settings — show settings; <code>/settings name value</code> changes one\n"
+        "/check — list what I am missing to do my job here\n\n"
+        "<b>In private</b>: /start, /help, /groups"
+    ),
+    "groups_none": "You protect no group yet. Add me to a group and send /protect there.",
+    "groups_header": "Groups you protect:",
+    "group_line": "• {title}: {state}, channels: {channels}",
+    "state_on": "on",
+    "state_off": "off",
+    "state_suspended": "suspended ({reason})",
+    "only_supergroups": (
+        "I can only protect supergroups (basic groups cannot restrict members). "
+        "Make the group public once, or enable a setting that upgrades it, then try again."
+    ),
+    "only_admins": "Only administrators of this group can do that.",
+    "anonymous_cannot_link": (
+        "You are posting anonymously, so I cannot check that you administer the channels. "
+        "Turn off «Remain anonymous» for a moment and send the command again."
+    ),
+    "protect_usage": "Tell me which channels: <code>/protect @channel1 @channel2</code>",
+    "too_many_channels": "At most {limit} channels per group.",
+    "channel_not_found": (
+        "I cannot find {channel}. Check the name, and add me to the channel as an administrator."
+    ),
+    "not_a_channel": "{channel} is not a channel.",
+    "bot_missing_rights_group": "I need these administrator rights in this group: {rights}.",
+    "bot_not_admin_channel": (
+        "I am not an administrator of {channel}, so I cannot see who follows it. "
+        "Add me there as an administrator."
+    ),
+    "bot_missing_rights_channel": "In {channel} I also need: {rights}.",
+    "issuer_not_channel_admin": (
+        "You are not an administrator of {channel}. Only its administrators may require it."
+    ),
+    "protected": "Done. To write here, members must now follow: {channels}.",
+    "unprotected": "Protection is off. Your channels and settings are kept; /protect turns it on.",
+    "not_protected": "This group is not protected. Send <code>/protect @channel</code>.",
+    "status_on": "Members must follow: {channels}.",
+    "status_off": "Protection is off (channels kept: {channels}).",
+    "status_suspended": "Protection is suspended: {reason}. Fix it, then send /check.",
+    "settings_header": "Settings (change one with <code>/settings name value</code>):",
+    "setting_changed": "{name} is now {value}.",
+    "setting_bad": "Not changed: {reason}",
+    "settings_usage": "Use <code>/settings name value</code>, for example /settings language ru.",
+    "check_ok": "All good: I have every right I need here and in {channels}.",
+    "check_problems": "What to fix:",
+    "verify_not_yours": "This button is for another member.",
+    "verify_missing": "You still need to join: {channels}.",
+    "verify_unknown": "I could not check right now. Please try again in a minute.",
+    "verify_ok": "Thank you! You can write now.",
+    "bot_added": (
+        "Hi! To protect this group: make me an administrator who can delete messages and "
+        "restrict members, add me to your channels as an administrator, then send "
+        "<code>/protect @yourchannel</code>."
+    ),
+    "bot_lost_rights": (
+        "I stopped protecting «{title}»: {reason}. Give me back the rights and send /check there."
+    ),
+    "reason_removed": "I was removed from the group",
+    "reason_demoted": "I am no longer an administrator with the rights I need ({rights})",
+    "bot_resumed": "I protect «{title}» again.",
+    "right_can_delete_messages": "delete messages",
+    "right_can_restrict_members": "ban users",
+    "right_can_invite_users": "invite users via link",
+    "error_try_later": "Something on my side failed. Please try again in a minute.",
+}
+
+_RU: dict[str, str] = {
+    "start": (
+        "Привет! Я охраняю группы для тех, кто подписан на каналы группы.\n\n"
+        "1. Добавьте меня в супергруппу администратором с правами удалять сообщения и "
+        "ограничивать участников (и приглашать — для заявок на вступление).\n"
+        "2. Добавьте меня администратором в каждый канал, чтобы я видел подписчиков.\n"
+        "3. В группе отправьте <code>/protect @вашканал</code>.\n\n"
+        "/help — все команды; /groups — ваши группы."
+    ),
+    "help": (
+        "<b>В группе</b> (только администраторы):\n"
+        "/protect @a @b — требовать подписку на каналы (имена, id или ссылки t.me)\n"
+        "/unprotect — перестать требовать (настройки сохранятся)\n"
+        "/status — что здесь требуется\n"
+        "/settings — настройки; <code>/settings имя значение</code> меняет одну\n"
+        "/check — чего мне не хватает для работы здесь\n\n"
+        "<b>В личке</b>: /start, /help, /groups"
+    ),
+    "groups_none": (
+        "Вы пока не защищаете ни одной группы. Добавьте меня в группу и отправьте /protect."
+    ),
+    "groups_header": "Ваши группы:",
+    "group_line": "• {title}: {state}, каналы: {channels}",
+    "state_on": "включено",
+    "state_off": "выключено",
+    "state_suspended": "приостановлено ({reason})",
+    "only_supergroups": (
+        "Я защищаю только супергруппы (в обычных группах нельзя ограничивать участников). "
+        "Преобразуйте группу в супергруппу и попробуйте снова."
+    ),
+    "only_admins": "Это могут только администраторы группы.",
+    "anonymous_cannot_link": (
+        "Вы пишете анонимно, и я не могу проверить, что вы администрируете каналы. "
+        "Отключите «Анонимность» на минуту и повторите команду."
+    ),
+    "protect_usage": "Укажите каналы: <code>/protect @канал1 @канал2</code>",
+    "too_many_channels": "Не больше {limit} каналов на группу.",
+    "channel_not_found": (
+        "Не нахожу {channel}. Проверьте имя и добавьте меня в канал администратором."
+    ),
+    "not_a_channel": "{channel} — не канал.",
+    "bot_missing_rights_group": "Мне нужны права администратора в этой группе: {rights}.",
+    "bot_not_admin_channel": (
+        "Я не администратор {channel} и не вижу его подписчиков. "
+        "Добавьте меня туда администратором."
+    ),
+    "bot_missing_rights_channel": "В {channel} мне ещё нужно: {rights}.",
+    "issuer_not_channel_admin": (
+        "Вы не администратор {channel}. Требовать подписку могут только его администраторы."
+    ),
+    "protected": "Готово. Чтобы писать здесь, нужно подписаться на: {channels}.",
+    "unprotected": "Защита выключена. Каналы и настройки сохранены; /protect включит её снова.",
+    "not_protected": "Группа не защищена. Отправьте <code>/protect @канал</code>.",
+    "status_on": "Нужно подписаться на: {channels}.",
+    "status_off": "Защита выключена (каналы сохранены: {channels}).",
+    "status_suspended": "Защита приостановлена: {reason}. Исправьте и отправьте /check.",
+    "settings_header": "Настройки (изменить: <code>/settings имя значение</code>):",
+    "setting_changed": "{name} теперь {value}.",
+    "setting_bad": "Не изменено: {reason}",
+    "settings_usage": (
+        "Используйте <code>/settings имя значение</code>, например /settings language en."
+    ),
+    "check_ok": "Всё в порядке: у меня есть все нужные права здесь и в {channels}.",
+    "check_problems": "Что исправить:",
+    "verify_not_yours": "Эта кнопка для другого участника.",
+    "verify_missing": "Осталось подписаться на: {channels}.",
+    "verify_unknown": "Не удалось проверить сейчас. Попробуйте через минуту.",
+    "verify_ok": "Спасибо! Теперь можно писать.",
+    "bot_added": (
+        "Привет! Чтобы защитить группу, сделайте меня администратором с правами удалять "
+        "сообщения и ограничивать участников, добавьте меня администратором в ваши каналы и "
+        "отправьте <code>/protect @вашканал</code>."
+    ),
+    "bot_lost_rights": (
+        "Я перестал защищать «{title}»: {reason}. Верните права и отправьте там /check."
+    ),
+    "reason_removed": "меня удалили из группы",
+    "reason_demoted": "у меня больше нет нужных прав администратора ({rights})",
+    "bot_resumed": "Я снова защищаю «{title}».",
+    "right_can_delete_messages": "удалять сообщения",
+    "right_can_restrict_members": "блокировать пользователей",
+    "right_can_invite_users": "приглашать по ссылке",
+    "error_try_later": "У меня что-то сломалось. Попробуйте через минуту.",
+}
+
+_CATALOG = {"en": _EN, "ru": _RU}
+
+
+def say(language: str, key: str, **values: object) -> str:
+    """The text `key` in `language` (English when unknown), with `values` HTML-escaped.
+
+    Values wrapped in `Html` are inserted as they are.
+    """
+    catalog = _CATALOG.get(language, _EN)
+    template = catalog.get(key) or _EN[key]
+    return template.format(
+        **{k: v if isinstance(v, Html) else escape(str(v)) for k, v in values.items()}
+    )
+
+
+class Html(str):
+    """A string that is already HTML (built from escaped parts)."""
+
+    __slots__ = ()
+
+
+def language_of(code: str | None) -> str:
+    """A user's Telegram language code to one of ours."""
+    return "ru" if code and code.split("-")[0] in {"ru", "uk", "be", "kk"} else "en"

@@ -1,0 +1,90 @@
+"""Policies cached in the gateway against a real tenancy service, invalidated across replicas
+through a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from gmbot.gateway.policies import PolicyCache
+from gmbot.runtime.redis import create_redis
+from gmbot.v1 import tenancy_pb2 as tenancy
+from gmbot.v1 import tenancy_pb2_grpc
+from tests.support.services import channel_to, running_tenancy
+
+if TYPE_CHECKING:
+    from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
+
+
+@pytest.fixture
+async def stub(tmp_path: Path) -> AsyncIterator[TenancyServiceAsyncStub]:
+    async with (
+        running_tenancy(f"sqlite+aiosqlite:///{tmp_path / 't.db'}") as service,
+        channel_to(service.port) as channel,
+    ):
+        yield tenancy_pb2_grpc.TenancyServiceStub(channel)
+
+
+def _group() -> int:
+    return -1001000000000 - random.randrange(1, 10**9)
+
+
+async def _protect(stub: TenancyServiceAsyncStub, group_id: int) -> tenancy.GroupPolicy:
+    response = await stub.ProtectGroup(
+        tenancy.ProtectGroupRequest(
+            group_id=group_id,
+            group_title="g",
+            owner=tenancy.Owner(user_id=1),
+            channels=[tenancy.Channel(channel_id=-1002000000001, username="news_channel")],
+        )
+    )
+    return response.policy
+
+
+async def test_a_cached_policy_costs_no_call_until_it_expires(
+    stub: TenancyServiceAsyncStub,
+) -> None:
+    group_id = _group()
+    cache = PolicyCache(stub, ttl_seconds=60)
+
+    assert await cache.get(group_id) is None  # not protected yet, and remembered as such
+    await _protect(stub, group_id)
+
+    assert await cache.get(group_id) is None
+    expired = PolicyCache(stub, ttl_seconds=0)
+    policy = await expired.get(group_id)
+    assert policy is not None
+    assert policy.enabled
+
+
+async def test_a_change_announced_by_one_replica_reaches_the_other(
+    stub: TenancyServiceAsyncStub, redis_url: str
+) -> None:
+    group_id = _group()
+    first_redis, second_redis = create_redis(redis_url), create_redis(redis_url)
+    first = PolicyCache(stub, ttl_seconds=3600, redis=first_redis)
+    second = PolicyCache(stub, ttl_seconds=3600, redis=second_redis)
+    await second.start()
+    try:
+        await asyncio.sleep(0.2)  # the subscription is in place
+        assert await second.get(group_id) is None
+        policy = await _protect(stub, group_id)
+
+        await first.changed(group_id, policy)
+
+        for _ in range(50):
+            seen = await second.get(group_id)
+            if seen is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert seen is not None
+        assert seen.version == policy.version
+    finally:
+        await second.stop()
+        await first_redis.aclose()
+        await second_redis.aclose()
