@@ -11,7 +11,7 @@ PROTOS := $(wildcard proto/gmbot/v1/*.proto)
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 
 .DEFAULT_GOAL := help
-.PHONY: help venv proto proto-check lint test test-fast run sandbox bench clean
+.PHONY: help venv tools proto proto-check lint deploy-check test test-fast run bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,7 +47,13 @@ lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/mypy $(wildcard lib services sandbox tests bench)
 	$(BIN)/lint-imports
 
-test: proto-check lint ## Everything CI checks: contracts, lint, unit, integration and end-to-end tests
+tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators
+	@bash scripts/ensure-tools.sh
+
+deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes and Prometheus files offline
+	@VENV_BIN=$(BIN) bash deploy/check.sh
+
+test: proto-check lint deploy-check ## Everything CI checks: contracts, lint, deploy files, all tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Unit tests only
