@@ -23,7 +23,8 @@ def check(target: str, service: str = "", timeout: float = 2.0) -> bool:
 def main() -> None:
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: python -m gmbot.runtime.healthcheck HOST:PORT [SERVICE]")
-    sys.exit(0 if check(*sys.argv[1:]) else 1)
+    target, service = sys.argv[1], (sys.argv[2] if len(sys.argv) == 3 else "")
+    sys.exit(0 if check(target, service) else 1)
 
 
 if __name__ == "__main__":
