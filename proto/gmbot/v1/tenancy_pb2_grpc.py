@@ -74,6 +74,11 @@ class TenancyServiceStub:
                 request_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsResponse.FromString,
                 _registered_method=True)
+        self.ListGroups = channel.unary_unary(
+                '/gmbot.v1.TenancyService/ListGroups',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListGroupsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListGroupsResponse.FromString,
+                _registered_method=True)
         self.UpsertChannel = channel.unary_unary(
                 '/gmbot.v1.TenancyService/UpsertChannel',
                 request_serializer=gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelRequest.SerializeToString,
@@ -157,6 +162,14 @@ class TenancyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGroups(self, request, context):
+        """Every registered group, for operators (`gmbot doctor`), in ascending id order, a page at a
+        time. Errors: INVALID_ARGUMENT (page_size over 500, a page_token not from this RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpsertChannel(self, request, context):
         """Records a channel's title, username and invite link (they change in Telegram). Bumps the
         version of every group linked to the channel when something changed.
@@ -208,6 +221,11 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.ListOwnerGroups,
                     request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsResponse.SerializeToString,
+            ),
+            'ListGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroups,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListGroupsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListGroupsResponse.SerializeToString,
             ),
             'UpsertChannel': grpc.unary_unary_rpc_method_handler(
                     servicer.UpsertChannel,
@@ -431,6 +449,33 @@ class TenancyService:
             '/gmbot.v1.TenancyService/ListOwnerGroups',
             gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsRequest.SerializeToString,
             gmbot_dot_v1_dot_tenancy__pb2.ListOwnerGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/ListGroups',
+            gmbot_dot_v1_dot_tenancy__pb2.ListGroupsRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.ListGroupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,10 @@ class TenancyServiceStub:
     """The groups an owner protects, for the owner's /groups in private. Newest first.
     Errors: INVALID_ARGUMENT (malformed user id). An unknown owner has no groups.
     """
+    ListGroups: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.ListGroupsRequest, _tenancy_pb2.ListGroupsResponse]
+    """Every registered group, for operators (`gmbot doctor`), in ascending id order, a page at a
+    time. Errors: INVALID_ARGUMENT (page_size over 500, a page_token not from this RPC).
+    """
     UpsertChannel: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.UpsertChannelRequest, _tenancy_pb2.UpsertChannelResponse]
     """Records a channel's title, username and invite link (they change in Telegram). Bumps the
     version of every group linked to the channel when something changed.
@@ -137,6 +141,10 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     ListOwnerGroups: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.ListOwnerGroupsRequest, _tenancy_pb2.ListOwnerGroupsResponse]  # type: ignore[assignment]
     """The groups an owner protects, for the owner's /groups in private. Newest first.
     Errors: INVALID_ARGUMENT (malformed user id). An unknown owner has no groups.
+    """
+    ListGroups: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.ListGroupsRequest, _tenancy_pb2.ListGroupsResponse]  # type: ignore[assignment]
+    """Every registered group, for operators (`gmbot doctor`), in ascending id order, a page at a
+    time. Errors: INVALID_ARGUMENT (page_size over 500, a page_token not from this RPC).
     """
     UpsertChannel: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.UpsertChannelRequest, _tenancy_pb2.UpsertChannelResponse]  # type: ignore[assignment]
     """Records a channel's title, username and invite link (they change in Telegram). Bumps the
@@ -232,6 +240,16 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_tenancy_pb2.ListOwnerGroupsResponse, _abc.Awaitable[_tenancy_pb2.ListOwnerGroupsResponse]]:
         """The groups an owner protects, for the owner's /groups in private. Newest first.
         Errors: INVALID_ARGUMENT (malformed user id). An unknown owner has no groups.
+        """
+
+    @_abc_1.abstractmethod
+    def ListGroups(
+        self,
+        request: _tenancy_pb2.ListGroupsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.ListGroupsResponse, _abc.Awaitable[_tenancy_pb2.ListGroupsResponse]]:
+        """Every registered group, for operators (`gmbot doctor`), in ascending id order, a page at a
+        time. Errors: INVALID_ARGUMENT (page_size over 500, a page_token not from this RPC).
         """
 
     @_abc_1.abstractmethod

@@ -359,3 +359,26 @@ async def test_malformed_input_is_an_invalid_argument_never_internal(
     error = await status_of(call(tenancy))  # type: ignore[operator]
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_list_groups_pages_through_every_group(tenancy: TenancyServiceStub) -> None:
+    ids = [GROUP - i for i in range(5)]
+    for group_id in ids:
+        await protect(tenancy, group_id, NEWS)
+
+    seen: list[int] = []
+    token = ""
+    while True:
+        page = await tenancy.ListGroups(pb.ListGroupsRequest(page_size=2, page_token=token))
+        seen += [g.group_id for g in page.groups]
+        token = page.next_page_token
+        if not token:
+            break
+
+    assert seen == sorted(ids)
+
+
+async def test_a_forged_page_token_is_an_invalid_argument(tenancy: TenancyServiceStub) -> None:
+    error = await status_of(tenancy.ListGroups(pb.ListGroupsRequest(page_token="abc")))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -30,6 +30,8 @@ from gmbot.tenancy.policy import (
 from gmbot.tenancy.store import TenancyStore, read_policy
 
 MAX_REASON_LENGTH = 500
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,22 @@ class GroupRegistry:
         check_user_id(owner_user_id, "owner_user_id")
         async with self._transaction() as store:
             return await store.groups_of_owner(owner_user_id)
+
+    async def list_groups(self, page_size: int, page_token: str) -> tuple[list[GroupPolicy], str]:
+        """A page of every group; the token is the last group id of the previous page."""
+        page_size = page_size or DEFAULT_PAGE_SIZE
+        if not 0 < page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+        try:
+            after = int(page_token) if page_token else None
+        except ValueError:
+            raise InvalidArgument(
+                "page_token was not issued by ListGroups", field="page_token"
+            ) from None
+        async with self._transaction() as store:
+            groups = await store.groups_after(after, page_size)
+        next_token = str(groups[-1].group_id) if len(groups) == page_size else ""
+        return groups, next_token
 
     async def upsert_channel(self, channel: Channel) -> tuple[Channel, int]:
         channel = channel.validated()

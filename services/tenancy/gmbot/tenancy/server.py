@@ -172,6 +172,14 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
             ]
         )
 
+    async def ListGroups(
+        self, request: pb.ListGroupsRequest, context: Context
+    ) -> pb.ListGroupsResponse:
+        groups, next_token = await self._registry.list_groups(request.page_size, request.page_token)
+        return pb.ListGroupsResponse(
+            groups=[policy_to_pb(g) for g in groups], next_page_token=next_token
+        )
+
     async def UpsertChannel(
         self, request: pb.UpsertChannelRequest, context: Context
     ) -> pb.UpsertChannelResponse:

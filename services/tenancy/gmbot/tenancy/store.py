@@ -154,6 +154,15 @@ class TenancyStore:
             statement = statement.where(GroupRow.enabled, GroupRow.suspended_reason.is_(None))
         return list(await self.session.scalars(statement))
 
+    async def groups_after(self, after_group_id: int | None, limit: int) -> list[GroupPolicy]:
+        statement = select(GroupRow.group_id).order_by(GroupRow.group_id).limit(limit)
+        if after_group_id is not None:
+            statement = statement.where(GroupRow.group_id > after_group_id)
+        policies = [
+            await self.policy(group_id) for group_id in await self.session.scalars(statement)
+        ]
+        return [p for p in policies if p is not None]
+
     async def groups_of_owner(self, owner_user_id: int) -> list[GroupPolicy]:
         group_ids = await self.session.scalars(
             select(GroupRow.group_id)
