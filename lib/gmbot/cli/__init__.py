@@ -1,0 +1,1 @@
+"""`gmbot`: the operator's command line (migrate, doctor, check a membership, recent actions)."""
