@@ -11,7 +11,7 @@ PROTOS := $(wildcard proto/gmbot/v1/*.proto)
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 
 .DEFAULT_GOAL := help
-.PHONY: help venv tools proto proto-check lint deploy-check test test-fast run bench clean
+.PHONY: help venv tools proto proto-check lint deploy-check test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ run: $(STAMP) ## Run GMBot on this machine (for now: the tenancy service on SQLi
 	echo "tenancy on 127.0.0.1:$${GRPC_PORT:-50051}, metrics on :$${METRICS_PORT:-9101}; AUTH_TOKEN=$$token"; \
 	AUTH_TOKEN=$$token MIGRATE_ON_START=true LOG_FORMAT=$${LOG_FORMAT:-console} \
 		exec $(PY) -m gmbot.tenancy serve
+
+sandbox: $(STAMP) ## Run only the Bot API sandbox with its demo world (PORT=8081)
+	$(PY) -m gmbot.sandbox --port $${PORT:-8081} --scenario sandbox/demo.json
 
 bench: $(STAMP) ## Run the benchmarks in bench/ (needs PostgreSQL, as the tests do)
 	$(PY) -m bench.tenancy_policy

@@ -1,0 +1,174 @@
+"""A thin async client of the control API, so scenarios read like the story they tell:
+
+alice = await sandbox.create_user("Alice")
+await sandbox.join(group["id"], alice["id"])
+message = await sandbox.say(group["id"], alice["id"], "hello")
+calls = await sandbox.journal(method="restrictChatMember")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+Json = dict[str, Any]
+
+
+class SandboxError(Exception):
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"{status}: {text}")
+        self.status = status
+
+
+class SandboxClient:
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _object(self, verb: str, path: str, body: Json | None = None, **query: Any) -> Json:
+        answer = await self._call(verb, path, body, **query)
+        if not isinstance(answer, dict):
+            raise SandboxError(200, f"expected an object from {path}")
+        return answer
+
+    async def _list(self, verb: str, path: str, **query: Any) -> list[Json]:
+        answer = await self._call(verb, path, None, **query)
+        if not isinstance(answer, list):
+            raise SandboxError(200, f"expected a list from {path}")
+        return answer
+
+    async def _call(self, verb: str, path: str, body: Json | None = None, **query: Any) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        params = {k: str(v) for k, v in query.items() if v is not None}
+        async with self._session.request(
+            verb, f"{self.url}/_sandbox{path}", json=body, params=params
+        ) as response:
+            if response.status >= 400:
+                raise SandboxError(response.status, await response.text())
+            return await response.json()
+
+    # -- the world
+    async def create_bot(self, username: str, token: str | None = None) -> Json:
+        return await self._object("POST", "/bots", {"username": username, "token": token})
+
+    async def create_user(self, first_name: str, **fields: Any) -> Json:
+        return await self._object("POST", "/users", {"first_name": first_name, **fields})
+
+    async def create_chat(self, kind: str, title: str, **fields: Any) -> Json:
+        return await self._object("POST", "/chats", {"type": kind, "title": title, **fields})
+
+    async def link(self, group_id: int, channel_id: int) -> None:
+        await self._call("POST", f"/chats/{group_id}/link", {"channel_id": channel_id})
+
+    async def set_permissions(self, chat_id: int, permissions: dict[str, bool]) -> None:
+        await self._call("PUT", f"/chats/{chat_id}/permissions", {"permissions": permissions})
+
+    # -- membership
+    async def set_member(self, chat_id: int, user_id: int, status: str, **fields: Any) -> Json:
+        body = {"status": status, **fields}
+        return await self._object("PUT", f"/chats/{chat_id}/members/{user_id}", body)
+
+    async def promote(
+        self, chat_id: int, user_id: int, rights: dict[str, bool] | None = None, **fields: Any
+    ) -> Json:
+        return await self.set_member(chat_id, user_id, "administrator", rights=rights, **fields)
+
+    async def join(self, chat_id: int, user_id: int) -> Json:
+        return await self._object("POST", f"/chats/{chat_id}/join", {"user_id": user_id})
+
+    async def leave(self, chat_id: int, user_id: int) -> None:
+        await self._call("POST", f"/chats/{chat_id}/leave", {"user_id": user_id})
+
+    async def member(self, chat_id: int, user_id: int) -> Json:
+        return await self._object("GET", f"/chats/{chat_id}/members/{user_id}")
+
+    async def members(self, chat_id: int) -> list[Json]:
+        return await self._list("GET", f"/chats/{chat_id}/members")
+
+    # -- what people do
+    async def say(self, chat_id: int, user_id: int, text: str, **fields: Any) -> Json:
+        return await self._object(
+            "POST", f"/chats/{chat_id}/messages", {"user_id": user_id, "text": text, **fields}
+        )
+
+    async def say_as_group(self, chat_id: int, text: str) -> Json:
+        return await self._object(
+            "POST", f"/chats/{chat_id}/messages", {"as_group": True, "text": text}
+        )
+
+    async def say_as_channel(self, chat_id: int, user_id: int, channel_id: int, text: str) -> Json:
+        body = {"user_id": user_id, "as_channel_id": channel_id, "text": text}
+        return await self._object("POST", f"/chats/{chat_id}/messages", body)
+
+    async def post_in_channel(self, channel_id: int, text: str) -> Json:
+        return await self._object("POST", f"/chats/{channel_id}/messages", {"text": text})
+
+    async def say_to_bot(self, bot_id: int, user_id: int, text: str) -> Json:
+        return await self._object(
+            "POST", f"/bots/{bot_id}/private", {"user_id": user_id, "text": text}
+        )
+
+    async def press(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
+        body = {"user_id": user_id, "data": data}
+        answer = await self._object("POST", f"/chats/{chat_id}/messages/{message_id}/press", body)
+        return str(answer["callback_query_id"])
+
+    async def callback_answer(self, query_id: str) -> Json | None:
+        answer: Json | None = (await self._object("GET", f"/callbacks/{query_id}"))["answer"]
+        return answer
+
+    async def request_join(self, chat_id: int, user_id: int) -> Json:
+        return await self._object("POST", f"/chats/{chat_id}/join_requests", {"user_id": user_id})
+
+    async def join_requests(self, chat_id: int) -> list[Json]:
+        return await self._list("GET", f"/chats/{chat_id}/join_requests")
+
+    async def messages(self, chat_id: int) -> list[Json]:
+        return await self._list("GET", f"/chats/{chat_id}/messages")
+
+    async def invite_links(self, chat_id: int) -> list[Json]:
+        return await self._list("GET", f"/chats/{chat_id}/invite_links")
+
+    # -- what bots did
+    async def journal(
+        self, method: str | None = None, bot_id: int | None = None, since: int = 0
+    ) -> list[Json]:
+        return await self._list("GET", "/journal", method=method, bot_id=bot_id, since=since)
+
+    async def clear_journal(self) -> None:
+        await self._call("DELETE", "/journal")
+
+    async def counters(self) -> Json:
+        return await self._object("GET", "/counters")
+
+    async def bot_updates(self, bot_id: int) -> Json:
+        return await self._object("GET", f"/bots/{bot_id}/updates")
+
+    # -- limits, faults, time
+    async def set_limits(
+        self,
+        *,
+        enabled: bool = True,
+        requests_per_second: int = 30,
+        group_messages_per_minute: int = 20,
+    ) -> None:
+        body = {
+            "enabled": enabled,
+            "requests_per_second": requests_per_second,
+            "group_messages_per_minute": group_messages_per_minute,
+        }
+        await self._call("PUT", "/limits", body)
+
+    async def set_faults(self, **faults: Any) -> None:
+        """error_rate, storm_seconds, storm_retry_after, storm_methods, latency, seed."""
+        await self._call("PUT", "/faults", faults)
+
+    async def advance_clock(self, seconds: float) -> None:
+        await self._call("POST", "/clock", {"seconds": seconds})

@@ -1,0 +1,80 @@
+"""Every Bot API call a bot made: method, parameters, result or error, time. Tests read it to
+assert "this message caused exactly these calls"."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Entry:
+    seq: int
+    time: float
+    bot_id: int
+    method: str
+    params: dict[str, Any]
+    ok: bool
+    result: Any = None
+    error_code: int | None = None
+    description: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    def __init__(self, keep: int = 200_000) -> None:
+        self._entries: list[Entry] = []
+        self._seq = itertools.count(1)
+        self._keep = keep
+        self.counters: Counter[str] = Counter()
+
+    def record(
+        self,
+        bot_id: int,
+        method: str,
+        params: dict[str, Any],
+        *,
+        ok: bool,
+        result: Any = None,
+        error_code: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        self._entries.append(
+            Entry(
+                next(self._seq),
+                time.time(),
+                bot_id,
+                method,
+                params,
+                ok,
+                result,
+                error_code,
+                description,
+            )
+        )
+        self.counters[method] += 1
+        if len(self._entries) > self._keep:
+            del self._entries[: len(self._entries) - self._keep]
+
+    def entries(
+        self, *, method: str | None = None, bot_id: int | None = None, since: int = 0
+    ) -> list[Entry]:
+        return [
+            e
+            for e in self._entries
+            if e.seq > since
+            and (method is None or e.method == method)
+            and (bot_id is None or e.bot_id == bot_id)
+        ]
+
+    def last_seq(self) -> int:
+        return self._entries[-1].seq if self._entries else 0
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.counters.clear()

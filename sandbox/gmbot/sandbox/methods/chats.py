@@ -1,0 +1,125 @@
+"""Reading chats and their members; invite links and join requests."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from gmbot.sandbox.errors import MEMBER_LIST_INACCESSIBLE, bad_request
+from gmbot.sandbox.methods import Call, bot_in, method
+from gmbot.sandbox.wire import chat_full_json, member_json, user_json
+from gmbot.sandbox.world import Chat, InviteLink
+
+
+def _readable_members(call: Call, chat: Chat) -> None:
+    """A channel's members are visible to its administrators only."""
+    me = bot_in(call, chat)
+    if chat.type == "channel" and not me.is_admin:
+        raise bad_request(MEMBER_LIST_INACCESSIBLE)
+
+
+@method("getChat")
+async def get_chat(call: Call) -> dict[str, Any]:
+    chat = call.chat()
+    if chat.type != "private" and not (chat.username and chat.type == "channel"):
+        bot_in(call, chat)  # a private group or channel is visible to its members only
+    return chat_full_json(chat, call.world)
+
+
+@method("getChatMember")
+async def get_chat_member(call: Call) -> dict[str, Any]:
+    chat = call.chat()
+    _readable_members(call, chat)
+    user = call.user()
+    return member_json(call.world.member(chat.id, user.id), call.world)
+
+
+@method("getChatAdministrators")
+async def get_chat_administrators(call: Call) -> list[dict[str, Any]]:
+    chat = call.chat()
+    _readable_members(call, chat)
+    admins = [m for m in call.world.members(chat.id) if m.is_admin]
+    return [member_json(m, call.world) for m in admins]
+
+
+@method("getChatMemberCount")
+async def get_chat_member_count(call: Call) -> int:
+    chat = call.chat()
+    _readable_members(call, chat)
+    return sum(1 for m in call.world.members(chat.id) if m.present)
+
+
+def _invite_rights(call: Call, chat: Chat) -> None:
+    if not bot_in(call, chat).can("can_invite_users"):
+        raise bad_request("not enough rights to manage chat invite link")
+
+
+def _link_json(call: Call, link: InviteLink) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "invite_link": link.link,
+        "creator": user_json(call.world.users[link.creator_id]),
+        "creates_join_request": link.creates_join_request,
+        "is_primary": link.is_primary,
+        "is_revoked": link.is_revoked,
+    }
+    if link.name:
+        body["name"] = link.name
+    return body
+
+
+@method("createChatInviteLink")
+async def create_chat_invite_link(call: Call) -> dict[str, Any]:
+    chat = call.chat()
+    _invite_rights(call, chat)
+    name = call.text("name")
+    if len(name) > 32:
+        raise bad_request("invite link name is too long")
+    link = InviteLink(
+        f"https://t.me/+{secrets.token_urlsafe(12)}",
+        chat.id,
+        call.bot.user.id,
+        creates_join_request=call.flag("creates_join_request"),
+        name=name,
+    )
+    call.world.invite_links[link.link] = link
+    return _link_json(call, link)
+
+
+@method("exportChatInviteLink")
+async def export_chat_invite_link(call: Call) -> str:
+    """Makes a new primary link and revokes the old one (why GMBot never calls this)."""
+    chat = call.chat()
+    _invite_rights(call, chat)
+    for link in call.world.invite_links.values():
+        if link.chat_id == chat.id and link.is_primary:
+            link.is_revoked = True
+    link = InviteLink(
+        f"https://t.me/+{secrets.token_urlsafe(12)}", chat.id, call.bot.user.id, is_primary=True
+    )
+    call.world.invite_links[link.link] = link
+    return link.link
+
+
+def _pending_request(call: Call, chat: Chat) -> Any:
+    if not bot_in(call, chat).can("can_invite_users"):
+        raise bad_request("not enough rights")
+    request = call.world.join_requests.pop((chat.id, call.user().id), None)
+    if request is None:
+        raise bad_request("HIDE_REQUESTER_MISSING")
+    call.bot.reachable.pop(request.user_id, None)
+    return request
+
+
+@method("approveChatJoinRequest")
+async def approve_chat_join_request(call: Call) -> bool:
+    chat = call.chat()
+    request = _pending_request(call, chat)
+    call.telegram.join(chat, request.user_id, actor_id=call.bot.user.id)
+    return True
+
+
+@method("declineChatJoinRequest")
+async def decline_chat_join_request(call: Call) -> bool:
+    chat = call.chat()
+    _pending_request(call, chat)
+    return True
