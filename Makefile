@@ -66,7 +66,7 @@ run: $(STAMP) ## Run GMBot on this machine (for now: the tenancy service on SQLi
 		exec $(PY) -m gmbot.tenancy serve
 
 sandbox: $(STAMP) ## Run only the Bot API sandbox with its demo world (PORT=8081)
-	$(PY) -m gmbot.sandbox --port $${PORT:-8081} --scenario sandbox/demo.json
+	$(PY) -m gmbot.sandbox --port $${PORT:-8081} --scenario
 
 bench: $(STAMP) ## Run the benchmarks in bench/ (needs PostgreSQL, as the tests do)
 	$(PY) -m bench.tenancy_policy

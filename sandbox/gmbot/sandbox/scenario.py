@@ -10,7 +10,7 @@ from typing import Any
 from gmbot.sandbox.telegram import BotAccount, Telegram
 from gmbot.sandbox.world import ADMIN_RIGHTS, Member
 
-DEMO = Path(__file__).resolve().parents[2] / "demo.json"
+DEMO = Path(__file__).resolve().parent / "demo.json"
 BOT = "@bot"
 
 
