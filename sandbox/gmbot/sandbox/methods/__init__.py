@@ -100,9 +100,12 @@ class Call:
             chat = self.world.chat_by_username(value)
         else:
             try:
-                chat = self.world.chat(int(value))
+                chat_id = int(value)
             except (TypeError, ValueError):
-                chat = None
+                chat_id = 0
+            chat = self.world.chat(chat_id)
+            if chat is None and self.world.user(chat_id) is not None:
+                chat = self.world.private_chat(chat_id)  # a user's id is their private chat
         if chat is None:
             raise bad_request(CHAT_NOT_FOUND)
         return chat
