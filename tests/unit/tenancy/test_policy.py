@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gmbot.runtime.errors import InvalidArgument
+from gmbot.runtime.ids import MIN_MARKED_CHANNEL_ID, check_supergroup_id, check_user_id
 from gmbot.tenancy.policy import (
-    MIN_MARKED_CHANNEL_ID,
     Action,
     Channel,
     GroupSettings,
     change_settings,
     check_channel_list,
-    check_supergroup_id,
-    check_user_id,
     load_settings,
 )
 

@@ -15,17 +15,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gmbot.runtime.errors import InvalidArgument
+from gmbot.runtime.ids import MAX_USER_ID, check_supergroup_id
 
 MAX_CHANNELS_PER_GROUP = 10
 MAX_EXEMPT_USERS = 100
 MAX_TITLE_LENGTH = 255
-
-# Telegram's id spaces (TDLib): users are 1..2^40-1; supergroups and channels are "marked" as
-# -(10^12 + id) with id at most 10^12 - 2^31.
-MAX_USER_ID = (1 << 40) - 1
-_ZERO_CHANNEL_ID = -1_000_000_000_000
-_MAX_CHANNEL_ID = 1_000_000_000_000 - (1 << 31)
-MIN_MARKED_CHANNEL_ID = _ZERO_CHANNEL_ID - _MAX_CHANNEL_ID
 
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _INVITE_LINK = re.compile(r"^https://(t|telegram)\.me/\S{1,200}$")
@@ -41,30 +35,6 @@ class Action(StrEnum):
 class OnUnknown(StrEnum):
     ALLOW = "allow"
     DELETE_MESSAGE = "delete_message"
-
-
-def check_user_id(value: int, field: str) -> int:
-    if not 0 < value <= MAX_USER_ID:
-        raise InvalidArgument(
-            f"{field} must be a Telegram user id (1..2^40-1), got {value}", field=field
-        )
-    return value
-
-
-def check_supergroup_id(value: int, field: str) -> int:
-    """Supergroups and channels share the marked id space -100xxxxxxxxxx."""
-    if not MIN_MARKED_CHANNEL_ID <= value < _ZERO_CHANNEL_ID:
-        hint = (
-            " (a basic group cannot restrict members: upgrade it to a supergroup)"
-            if -_ZERO_CHANNEL_ID > -value > 0
-            else ""
-        )
-        raise InvalidArgument(
-            f"{field} must be a supergroup or channel id of the form -100xxxxxxxxxx, "
-            f"got {value}{hint}",
-            field=field,
-        )
-    return value
 
 
 def _check_placeholders(text: str) -> str:

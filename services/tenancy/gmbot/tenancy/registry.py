@@ -16,6 +16,7 @@ from gmbot.runtime.errors import (
     InvalidArgument,
     NotFound,
 )
+from gmbot.runtime.ids import check_supergroup_id, check_user_id
 from gmbot.tenancy.models import GroupRow
 from gmbot.tenancy.policy import (
     MAX_TITLE_LENGTH,
@@ -23,8 +24,6 @@ from gmbot.tenancy.policy import (
     GroupPolicy,
     change_settings,
     check_channel_list,
-    check_supergroup_id,
-    check_user_id,
     load_settings,
 )
 from gmbot.tenancy.store import TenancyStore, read_policy
