@@ -1,0 +1,1 @@
+"""Membership: "is user U in channel C", group administrator lists, where a user was seen."""

@@ -1,0 +1,45 @@
+"""Membership's composition root: settings in, a runnable service out."""
+
+from __future__ import annotations
+
+from gmbot.membership.checker import MembershipChecker, Ttls
+from gmbot.membership.resilient import ResilientStore
+from gmbot.membership.server import MembershipServicer
+from gmbot.membership.settings import MembershipSettings
+from gmbot.membership.store import LocalStore, RedisStore, Store
+from gmbot.membership.telegram import TelegramReader
+from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.server import Service
+from gmbot.runtime.telegram import create_bot
+from gmbot.v1 import membership_pb2, membership_pb2_grpc
+
+SERVICE_NAME = membership_pb2.DESCRIPTOR.services_by_name["MembershipService"].full_name
+
+
+async def build(settings: MembershipSettings) -> Service:
+    service = Service(name="membership", registrations=[], service_names=[SERVICE_NAME])
+    bot = create_bot(settings)
+    service.resources.push_async_callback(bot.session.close)
+    store: Store = LocalStore()
+    if settings.redis_url is not None:
+        redis = create_redis(settings.redis_url)
+        service.resources.push_async_callback(redis.aclose)
+        await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
+        store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
+    ttls = Ttls(
+        member=settings.member_ttl_seconds,
+        not_member=settings.not_member_ttl_seconds,
+        admins=settings.admins_ttl_seconds,
+        presence=settings.presence_days * 86400,
+    )
+    checker = MembershipChecker(
+        store,
+        TelegramReader(bot, settings.telegram_concurrency),
+        ttls,
+        settings.batch_default_calls,
+    )
+    servicer = MembershipServicer(checker)
+    service.registrations = [
+        lambda server: membership_pb2_grpc.add_MembershipServiceServicer_to_server(servicer, server)
+    ]
+    return service

@@ -1,0 +1,134 @@
+"""The MembershipService servicer: messages in, use cases, messages out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gmbot.membership.answers import TELEGRAM_STATUSES, Answer, Status
+from gmbot.membership.checker import MembershipChecker
+from gmbot.membership.metrics import CHECK_SECONDS
+from gmbot.runtime.errors import InvalidArgument
+from gmbot.v1 import membership_pb2 as pb
+from gmbot.v1 import membership_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+_STATUS_NAMES = {
+    pb.CHAT_MEMBER_STATUS_CREATOR: "creator",
+    pb.CHAT_MEMBER_STATUS_ADMINISTRATOR: "administrator",
+    pb.CHAT_MEMBER_STATUS_MEMBER: "member",
+    pb.CHAT_MEMBER_STATUS_RESTRICTED: "restricted",
+    pb.CHAT_MEMBER_STATUS_LEFT: "left",
+    pb.CHAT_MEMBER_STATUS_KICKED: "kicked",
+}
+_STATUS_NUMBERS = {name: number for number, name in _STATUS_NAMES.items()}
+assert set(_STATUS_NUMBERS) == set(TELEGRAM_STATUSES)  # noqa: S101 - the contract covers them all
+
+
+def _timestamp(seconds: float) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromNanoseconds(int(seconds * 1e9))
+    return stamp
+
+
+def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
+    return pb.ChannelMembership(
+        channel_id=channel_id,
+        status=answer.status.value,
+        source=answer.source.value,
+        observed_at=_timestamp(answer.observed_at),
+        telegram_status=_STATUS_NUMBERS.get(
+            answer.telegram_status, pb.CHAT_MEMBER_STATUS_UNSPECIFIED
+        ),
+        unknown_reason=answer.reason,
+    )
+
+
+class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
+    def __init__(self, checker: MembershipChecker) -> None:
+        self._checker = checker
+
+    async def CheckMembership(
+        self, request: pb.CheckMembershipRequest, context: Context
+    ) -> pb.CheckMembershipResponse:
+        channel_ids = list(request.channel_ids)
+        with CHECK_SECONDS.labels(str(request.fresh).lower()).time():
+            answers = await self._checker.check(request.user_id, channel_ids, request.fresh)
+        statuses = {a.status for a in answers}
+        return pb.CheckMembershipResponse(
+            channels=[answer_to_pb(c, a) for c, a in zip(channel_ids, answers, strict=True)],
+            all_member=statuses == {Status.MEMBER},
+            any_unknown=Status.UNKNOWN in statuses and Status.NOT_MEMBER not in statuses,
+        )
+
+    async def CheckMembershipBatch(
+        self, request: pb.CheckMembershipBatchRequest, context: Context
+    ) -> pb.CheckMembershipBatchResponse:
+        channel_ids = list(request.channel_ids)
+        answers, calls = await self._checker.batch(
+            list(request.user_ids), channel_ids, request.max_telegram_calls
+        )
+        return pb.CheckMembershipBatchResponse(
+            users=[
+                pb.UserMembership(
+                    user_id=user_id,
+                    channels=[
+                        answer_to_pb(c, a) for c, a in zip(channel_ids, user_answers, strict=True)
+                    ],
+                )
+                for user_id, user_answers in answers.items()
+            ],
+            telegram_calls=calls,
+        )
+
+    async def RecordChatMemberUpdate(
+        self, request: pb.RecordChatMemberUpdateRequest, context: Context
+    ) -> pb.RecordChatMemberUpdateResponse:
+        if request.new_status not in _STATUS_NAMES:
+            raise InvalidArgument("new_status is required", field="new_status")
+        result = await self._checker.record_event(
+            request.chat_id,
+            request.user_id,
+            _STATUS_NAMES.get(request.old_status, ""),
+            _STATUS_NAMES[request.new_status],
+            request.is_member,
+            request.date.ToNanoseconds() / 1e9,
+        )
+        return pb.RecordChatMemberUpdateResponse(
+            status=result.status.value, applied=result.applied, admins_changed=result.admins_changed
+        )
+
+    async def GetChatAdministrators(
+        self, request: pb.GetChatAdministratorsRequest, context: Context
+    ) -> pb.GetChatAdministratorsResponse:
+        admins, source = await self._checker.administrators(request.chat_id, request.fresh)
+        return pb.GetChatAdministratorsResponse(
+            administrators=[
+                pb.ChatAdministrator(
+                    user_id=a.user_id,
+                    is_bot=a.is_bot,
+                    is_owner=a.is_owner,
+                    can_restrict_members=a.can_restrict_members,
+                    can_delete_messages=a.can_delete_messages,
+                    can_invite_users=a.can_invite_users,
+                    is_anonymous=a.is_anonymous,
+                )
+                for a in admins.admins
+            ],
+            source=source.value,
+            fetched_at=_timestamp(admins.fetched_at),
+        )
+
+    async def RecordPresence(
+        self, request: pb.RecordPresenceRequest, context: Context
+    ) -> pb.RecordPresenceResponse:
+        await self._checker.record_presence(request.group_id, request.user_id)
+        return pb.RecordPresenceResponse()
+
+    async def ListUserGroups(
+        self, request: pb.ListUserGroupsRequest, context: Context
+    ) -> pb.ListUserGroupsResponse:
+        return pb.ListUserGroupsResponse(group_ids=await self._checker.user_groups(request.user_id))

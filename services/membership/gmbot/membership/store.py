@@ -1,0 +1,232 @@
+"""Where membership keeps what it learned: Redis, shared by replicas, or this process.
+
+The only module that builds Redis keys. Nothing here is the only copy of anything: losing it
+costs Bot API calls, never correctness.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from gmbot.membership.answers import Answer, Source, Status
+
+DEFAULT_PREFIX = "gmbot:membership:"
+_MAX_LOCAL_ENTRIES = 500_000
+# Writes an event only when it is not older than what is cached (events can arrive late).
+_PUT_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local seen = tonumber(string.match(current, '^[^|]*|[^|]*|([^|]*)'))
+  if seen and seen > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"""
+
+
+def jittered(seconds: float) -> float:
+    """±15 %, so answers cached together do not all expire together."""
+    return seconds * random.uniform(0.85, 1.15)  # noqa: S311 - spreading expiry, not a secret
+
+
+@dataclass(frozen=True)
+class Admin:
+    user_id: int
+    is_bot: bool
+    is_owner: bool
+    can_restrict_members: bool
+    can_delete_messages: bool
+    can_invite_users: bool
+    is_anonymous: bool
+
+
+@dataclass(frozen=True)
+class AdminList:
+    admins: tuple[Admin, ...]
+    fetched_at: float
+
+
+class Store(Protocol):
+    async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]: ...
+    async def put(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> None: ...
+    async def put_if_newer(
+        self, channel_id: int, user_id: int, answer: Answer, ttl: float
+    ) -> bool: ...
+    async def admins(self, chat_id: int) -> AdminList | None: ...
+    async def put_admins(self, chat_id: int, admins: AdminList, ttl: float) -> None: ...
+    async def drop_admins(self, chat_id: int) -> None: ...
+    async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None: ...
+    async def groups(self, user_id: int, now: float, window: float) -> list[int]: ...
+    async def lock(self, key: str, ttl: float) -> bool: ...
+    async def unlock(self, key: str) -> None: ...
+
+
+def _encode(answer: Answer) -> bytes:
+    fields = (answer.status.value, answer.source.value, answer.observed_at, answer.telegram_status)
+    return "|".join(map(str, fields)).encode()
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _decode(raw: bytes | str) -> Answer:
+    status, source, observed_at, telegram_status = _text(raw).split("|", 3)
+    return Answer(Status(int(status)), Source(int(source)), float(observed_at), telegram_status)
+
+
+def _encode_admins(admins: AdminList) -> bytes:
+    return json.dumps(
+        {"fetched_at": admins.fetched_at, "admins": [asdict(a) for a in admins.admins]}
+    ).encode()
+
+
+def _decode_admins(raw: bytes | str) -> AdminList:
+    body = json.loads(_text(raw))
+    return AdminList(tuple(Admin(**a) for a in body["admins"]), float(body["fetched_at"]))
+
+
+class RedisStore:
+    def __init__(self, redis: Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._put_if_newer = redis.register_script(_PUT_IF_NEWER)
+
+    def _answer_key(self, channel_id: int, user_id: int) -> str:
+        return f"{self._prefix}answer:{channel_id}:{user_id}"
+
+    async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]:
+        raws = await self._redis.mget([self._answer_key(c, user_id) for c in channel_ids])
+        return {
+            c: _decode(raw) for c, raw in zip(channel_ids, raws, strict=True) if raw is not None
+        }
+
+    async def put(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> None:
+        await self._redis.set(
+            self._answer_key(channel_id, user_id), _encode(answer), px=int(ttl * 1000)
+        )
+
+    async def put_if_newer(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> bool:
+        written = await self._put_if_newer(
+            keys=[self._answer_key(channel_id, user_id)],
+            args=[_encode(answer), answer.observed_at, int(ttl * 1000)],
+        )
+        return bool(written)
+
+    async def admins(self, chat_id: int) -> AdminList | None:
+        raw = await self._redis.get(f"{self._prefix}admins:{chat_id}")
+        return None if raw is None else _decode_admins(raw)
+
+    async def put_admins(self, chat_id: int, admins: AdminList, ttl: float) -> None:
+        await self._redis.set(
+            f"{self._prefix}admins:{chat_id}", _encode_admins(admins), px=int(ttl * 1000)
+        )
+
+    async def drop_admins(self, chat_id: int) -> None:
+        await self._redis.delete(f"{self._prefix}admins:{chat_id}")
+
+    async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
+        key = f"{self._prefix}seen:{user_id}"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {str(group_id): now})
+            pipe.expire(key, int(window) + 60)
+            await pipe.execute()
+
+    async def groups(self, user_id: int, now: float, window: float) -> list[int]:
+        key = f"{self._prefix}seen:{user_id}"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now - window)
+            pipe.zrange(key, 0, -1)
+            _, members = await pipe.execute()
+        return sorted(int(m) for m in members)
+
+    async def lock(self, key: str, ttl: float) -> bool:
+        return bool(
+            await self._redis.set(f"{self._prefix}lock:{key}", b"1", nx=True, px=int(ttl * 1000))
+        )
+
+    async def unlock(self, key: str) -> None:
+        await self._redis.delete(f"{self._prefix}lock:{key}")
+
+
+class _Expiring:
+    """A bounded dict whose entries expire: the in-process cache."""
+
+    def __init__(self, most: int = _MAX_LOCAL_ENTRIES) -> None:
+        self._entries: OrderedDict[object, tuple[object, float]] = OrderedDict()
+        self._most = most
+
+    def get(self, key: object) -> object | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= time.monotonic():
+            del self._entries[key]
+            return None
+        return entry[0]
+
+    def set(self, key: object, value: object, ttl: float) -> None:
+        self._entries[key] = (value, time.monotonic() + ttl)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._most:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: object) -> None:
+        self._entries.pop(key, None)
+
+
+class LocalStore:
+    def __init__(self) -> None:
+        self._answers = _Expiring()
+        self._admins = _Expiring(10_000)
+        self._seen: dict[int, dict[int, float]] = {}
+        self._locks = _Expiring(10_000)
+
+    async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]:
+        found = {c: self._answers.get((c, user_id)) for c in channel_ids}
+        return {c: a for c, a in found.items() if isinstance(a, Answer)}
+
+    async def put(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> None:
+        self._answers.set((channel_id, user_id), answer, ttl)
+
+    async def put_if_newer(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> bool:
+        current = self._answers.get((channel_id, user_id))
+        if isinstance(current, Answer) and current.observed_at > answer.observed_at:
+            return False
+        self._answers.set((channel_id, user_id), answer, ttl)
+        return True
+
+    async def admins(self, chat_id: int) -> AdminList | None:
+        found = self._admins.get(chat_id)
+        return found if isinstance(found, AdminList) else None
+
+    async def put_admins(self, chat_id: int, admins: AdminList, ttl: float) -> None:
+        self._admins.set(chat_id, admins, ttl)
+
+    async def drop_admins(self, chat_id: int) -> None:
+        self._admins.pop(chat_id)
+
+    async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
+        self._seen.setdefault(user_id, {})[group_id] = now
+
+    async def groups(self, user_id: int, now: float, window: float) -> list[int]:
+        seen = self._seen.get(user_id, {})
+        for group_id in [g for g, when in seen.items() if when < now - window]:
+            del seen[group_id]
+        return sorted(seen)
+
+    async def lock(self, key: str, ttl: float) -> bool:
+        if self._locks.get(key) is not None:
+            return False
+        self._locks.set(key, True, ttl)
+        return True
+
+    async def unlock(self, key: str) -> None:
+        self._locks.pop(key)

@@ -1,0 +1,64 @@
+"""The only module that calls the Bot API: getChatMember and getChatAdministrators, bounded
+in concurrency, every outcome counted, every error an UNKNOWN (never "not a member")."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
+
+from gmbot.membership.answers import Answer, Source, status_of, unknown
+from gmbot.membership.metrics import TELEGRAM_CALLS
+from gmbot.membership.store import Admin, AdminList
+
+
+class TelegramUnavailable(Exception):
+    """Telegram could not give an answer; the message says why."""
+
+
+class TelegramReader:
+    def __init__(self, bot: Bot, concurrency: int) -> None:
+        self._bot = bot
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def membership(self, channel_id: int, user_id: int) -> Answer:
+        async with self._slots:
+            now = time.time()
+            try:
+                member = await self._bot.get_chat_member(channel_id, user_id)
+            except (TelegramAPIError, TimeoutError, OSError) as error:
+                TELEGRAM_CALLS.labels("getChatMember", type(error).__name__).inc()
+                return unknown(getattr(error, "message", None) or type(error).__name__, now)
+        TELEGRAM_CALLS.labels("getChatMember", "ok").inc()
+        is_member = bool(getattr(member, "is_member", False))
+        return Answer(status_of(member.status, is_member), Source.TELEGRAM, now, member.status)
+
+    async def administrators(self, chat_id: int) -> AdminList:
+        async with self._slots:
+            try:
+                members = await self._bot.get_chat_administrators(chat_id)
+            except (TelegramAPIError, TimeoutError, OSError) as error:
+                TELEGRAM_CALLS.labels("getChatAdministrators", type(error).__name__).inc()
+                raise TelegramUnavailable(
+                    getattr(error, "message", None) or type(error).__name__
+                ) from error
+        TELEGRAM_CALLS.labels("getChatAdministrators", "ok").inc()
+        admins = []
+        for member in members:
+            owner = isinstance(member, ChatMemberOwner)
+            rights = member if isinstance(member, ChatMemberAdministrator) else None
+            admins.append(
+                Admin(
+                    user_id=member.user.id,
+                    is_bot=member.user.is_bot,
+                    is_owner=owner,
+                    can_restrict_members=owner or bool(rights and rights.can_restrict_members),
+                    can_delete_messages=owner or bool(rights and rights.can_delete_messages),
+                    can_invite_users=owner or bool(rights and rights.can_invite_users),
+                    is_anonymous=bool(getattr(member, "is_anonymous", False)),
+                )
+            )
+        return AdminList(tuple(admins), time.time())

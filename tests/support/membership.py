@@ -1,0 +1,51 @@
+"""A membership service on port 0 against a sandbox (and Redis, or its in-process cache)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from pydantic import SecretStr
+from redis.asyncio import Redis
+
+from gmbot.membership.app import build
+from gmbot.membership.settings import MembershipSettings
+from gmbot.runtime.server import RunningService, started
+from tests.support.services import TEST_TOKEN
+
+
+@asynccontextmanager
+async def running_membership(
+    telegram_url: str, bot_token: str, redis_url: str | None, **overrides: object
+) -> AsyncIterator[RunningService]:
+    values: dict[str, object] = {
+        "auth_token": SecretStr(TEST_TOKEN),
+        "grpc_port": 0,
+        "metrics_enabled": False,
+        "bot_token": SecretStr(bot_token),
+        "telegram_api_url": telegram_url,
+        "redis_url": redis_url,
+        # Each test its own keys, so tests sharing one Redis never see each other's answers.
+        "redis_prefix": f"test:{uuid.uuid4().hex}:",
+        "shutdown_grace_seconds": 1,
+        **overrides,
+    }
+    settings = MembershipSettings.model_validate(values)
+    try:
+        async with started(await build(settings), settings) as service:
+            yield service
+    finally:
+        if redis_url is not None:
+            await forget_keys(redis_url, settings.redis_prefix)
+
+
+async def forget_keys(redis_url: str, prefix: str) -> None:
+    """Leaves the shared Redis as the test found it."""
+    redis = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=500)]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
