@@ -146,3 +146,14 @@ async def downgrade(engine: AsyncEngine, config: Config, revision: str) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def migrate_to_head(url: str, config: Config, wait_seconds: float) -> None:
+    """The `migrate` command of a service: wait for the database, upgrade, report."""
+    engine = create_engine(url)
+    try:
+        await wait_for_database(engine, wait_seconds)
+        await migrate(engine, config)
+    finally:
+        await engine.dispose()
+    log.info("migrated", database=safe_url(url))

@@ -144,6 +144,11 @@ class _ActionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionKind
     ACTION_KIND_UNBAN: _ActionKind.ValueType  # 5
     ACTION_KIND_BAN_SENDER_CHAT: _ActionKind.ValueType  # 6
     ACTION_KIND_JOIN_REQUEST: _ActionKind.ValueType  # 7
+    ACTION_KIND_EXPIRE_WARNING: _ActionKind.ValueType  # 8
+    """Follow-ups GMBot schedules itself: a warning's removal after its time, a mute's renewal
+    while the member stays unverified.
+    """
+    ACTION_KIND_RENEW_MUTE: _ActionKind.ValueType  # 9
 
 class ActionKind(_ActionKind, metaclass=_ActionKindEnumTypeWrapper): ...
 
@@ -155,6 +160,11 @@ ACTION_KIND_BAN: ActionKind.ValueType  # 4
 ACTION_KIND_UNBAN: ActionKind.ValueType  # 5
 ACTION_KIND_BAN_SENDER_CHAT: ActionKind.ValueType  # 6
 ACTION_KIND_JOIN_REQUEST: ActionKind.ValueType  # 7
+ACTION_KIND_EXPIRE_WARNING: ActionKind.ValueType  # 8
+"""Follow-ups GMBot schedules itself: a warning's removal after its time, a mute's renewal
+while the member stays unverified.
+"""
+ACTION_KIND_RENEW_MUTE: ActionKind.ValueType  # 9
 Global___ActionKind: _TypeAlias = ActionKind  # noqa: Y015
 
 class _ActionState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import structlog
@@ -62,6 +63,7 @@ def bot_api_handler(telegram: Telegram) -> Any:
         if handler is None:
             return _answer(NOT_FOUND.body(), 404)
         params: dict[str, Any] = {}
+        arrived = time.time()  # the journal keeps when a call came in, as limits count it
         try:
             params = await _params(request)
             chat_id = params.get("chat_id")
@@ -77,12 +79,13 @@ def bot_api_handler(telegram: Telegram) -> Any:
                 bot.user.id,
                 name,
                 params,
+                at=arrived,
                 ok=False,
                 error_code=error.code,
                 description=error.description,
             )
             return _answer(error.body(), error.code, error.parameters.get("retry_after"))
-        telegram.journal.record(bot.user.id, name, params, ok=True, result=result)
+        telegram.journal.record(bot.user.id, name, params, at=arrived, ok=True, result=result)
         return _answer({"ok": True, "result": result})
 
     return handle

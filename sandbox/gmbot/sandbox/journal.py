@@ -4,7 +4,6 @@ assert "this message caused exactly these calls"."""
 from __future__ import annotations
 
 import itertools
-import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -39,6 +38,7 @@ class Journal:
         method: str,
         params: dict[str, Any],
         *,
+        at: float,
         ok: bool,
         result: Any = None,
         error_code: int | None = None,
@@ -47,7 +47,7 @@ class Journal:
         self._entries.append(
             Entry(
                 next(self._seq),
-                time.time(),
+                at,
                 bot_id,
                 method,
                 params,

@@ -1,0 +1,1 @@
+"""Enforcement: every action on a member, within Telegram's limits, nothing lost, nothing twice."""

@@ -1,0 +1,83 @@
+"""Enforcement's composition root: settings in, a runnable service out."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+from alembic.config import Config
+
+from gmbot.enforcement.desk import WarningDesk
+from gmbot.enforcement.engine import Engine
+from gmbot.enforcement.handlers import Handlers
+from gmbot.enforcement.keys import Keys
+from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
+from gmbot.enforcement.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from gmbot.enforcement.server import EnforcementServicer
+from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.enforcement.telegram import TelegramActions
+from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
+from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.server import Service
+from gmbot.runtime.telegram import create_bot
+from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc
+
+SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "enforcement_alembic_version"
+
+
+def migrations_config(database_url: str) -> Config:
+    return alembic_config(MIGRATIONS, database_url, VERSION_TABLE)
+
+
+async def build(settings: EnforcementSettings) -> Service:
+    service = Service(name="enforcement", registrations=[], service_names=[SERVICE_NAME])
+    resources = service.resources
+    database = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    resources.push_async_callback(database.dispose)
+    await wait_for_database(database, settings.database_wait_seconds)
+    if settings.migrate_on_start:
+        await migrate(database, migrations_config(settings.database_url))
+    bot = create_bot(settings)
+    resources.push_async_callback(bot.session.close)
+    queue: Queue = LocalQueue()
+    limiter: RateLimiter = LocalRateLimiter(
+        settings.requests_per_second, settings.group_messages_per_minute
+    )
+    if settings.redis_url is not None:
+        redis = create_redis(settings.redis_url, socket_timeout=5.0)
+        resources.push_async_callback(redis.aclose)
+        await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
+        keys = Keys(settings.redis_prefix)
+        consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        stream_queue = RedisStreamQueue(redis, keys, consumer, reclaim_after=settings.lease_seconds)
+        await stream_queue.setup()
+        queue = stream_queue
+        limiter = RedisRateLimiter(
+            redis, keys, settings.requests_per_second, settings.group_messages_per_minute
+        )
+    ledger = Ledger(database)
+    telegram = TelegramActions(bot, limiter, settings.max_attempts, settings.retry_base_seconds)
+    engine = Engine(ledger, queue, settings.workers, settings.lease_seconds, settings.queue_bound)
+    desk = WarningDesk(
+        telegram,
+        ledger,
+        settings.callback_signing_key.get_secret_value().encode(),
+        settings.warning_coalesce_seconds,
+        engine.schedule,
+    )
+    engine.attach(Handlers(telegram, ledger, desk, engine.schedule, settings.mute_days * 86400))
+    servicer = EnforcementServicer(engine, ledger, telegram)
+    service.registrations = [
+        lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
+            servicer, server
+        )
+    ]
+    service.on_started.append(engine.start)
+    resources.push_async_callback(desk.close)
+    resources.push_async_callback(lambda: engine.stop(settings.shutdown_grace_seconds))
+    return service

@@ -1,0 +1,122 @@
+"""Warnings: one live warning per member per group, refreshed in place rather than re-sent, and
+in a raid several members in one message rather than one message each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from gmbot.enforcement.actions import Kind, NewAction
+from gmbot.enforcement.ledger import Ledger, now
+from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
+
+Schedule = Callable[[NewAction], Awaitable[None]]
+
+
+@dataclass
+class _Batch:
+    group_id: int
+    spec: dict[str, Any]
+    members: list[Warned] = field(default_factory=list)
+    waiters: list[asyncio.Future[int]] = field(default_factory=list)
+
+    def add(self, member: Warned, spec: dict[str, Any]) -> asyncio.Future[int]:
+        self.members.append(member)
+        known = {b["url"] for b in self.spec.get("join_buttons", [])}
+        extra = [b for b in spec.get("join_buttons", []) if b["url"] not in known]
+        self.spec = {**self.spec, "join_buttons": [*self.spec.get("join_buttons", []), *extra]}
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        return waiter
+
+
+class WarningDesk:
+    def __init__(
+        self,
+        telegram: TelegramActions,
+        ledger: Ledger,
+        signing_key: bytes,
+        window: float,
+        schedule: Schedule,
+    ) -> None:
+        self._telegram = telegram
+        self._ledger = ledger
+        self._key = signing_key
+        self._window = window
+        self._schedule = schedule
+        self._batches: dict[tuple[int, int], _Batch] = {}
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    async def warn(self, group_id: int, member: Warned, spec: dict[str, Any]) -> int:
+        """The id of the message that warns `member` (sent, or already live and refreshed)."""
+        live = await self._ledger.warning(group_id, member.user_id)
+        if live is not None:
+            if not await self._ledger.others_on_warning(group_id, live.message_id, member.user_id):
+                await self._telegram.edit(
+                    group_id,
+                    live.message_id,
+                    warning_text(spec, [member]),
+                    warning_keyboard(spec, [member], group_id, self._key),
+                )
+            return live.message_id
+        thread = int(spec.get("message_thread_id") or 0)
+        batch = self._batches.get((group_id, thread))
+        if batch is None or len(batch.members) >= MAX_MEMBERS_PER_WARNING:
+            batch = _Batch(group_id, spec)
+            self._batches[(group_id, thread)] = batch
+            task = asyncio.create_task(self._flush((group_id, thread), batch))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        return await batch.add(member, spec)
+
+    async def _flush(self, key: tuple[int, int], batch: _Batch) -> None:
+        await asyncio.sleep(self._window)
+        if self._batches.get(key) is batch:
+            del self._batches[key]
+        spec = batch.spec
+        try:
+            message_id = await self._telegram.send(
+                batch.group_id,
+                warning_text(spec, batch.members),
+                warning_keyboard(spec, batch.members, batch.group_id, self._key),
+                int(spec.get("message_thread_id") or 0) or None,
+            )
+            ttl = float(spec.get("ttl_seconds") or 300)
+            await self._ledger.warn(
+                batch.group_id,
+                [m.user_id for m in batch.members],
+                message_id,
+                now() + timedelta(seconds=ttl),
+            )
+            await self._schedule(
+                NewAction(
+                    idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
+                    kind=Kind.EXPIRE_WARNING,
+                    group_id=batch.group_id,
+                    user_id=0,
+                    reason="",
+                    request={"message_id": message_id},
+                    delay=ttl,
+                )
+            )
+        except BaseException as error:
+            for waiter in batch.waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for waiter in batch.waiters:
+            if not waiter.done():
+                waiter.set_result(message_id)
+
+    async def close(self) -> None:
+        for task in list(self._flushes):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

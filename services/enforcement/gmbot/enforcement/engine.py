@@ -1,0 +1,172 @@
+"""The job system: accept an action durably, hand it to a worker, carry it out once.
+
+Accepting writes the ledger row before the call returns; the queue then tells a worker. A worker
+claims the row (so two workers never run one action), runs it, records the end, then acks the
+queue entry. A sweeper hands out what is due again: scheduled follow-ups, entries a dead worker
+left, anything a lost queue entry would otherwise strand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import structlog
+
+from gmbot.enforcement.actions import Kind, Later, NewAction, Permanent, State
+from gmbot.enforcement.handlers import Handlers
+from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.metrics import ACCEPTED, ACTION_SECONDS, ACTIONS, BACKLOG, RETRIES
+from gmbot.enforcement.queue import Delivery, Lane, Queue
+from gmbot.runtime.errors import QuotaExceeded
+from gmbot.runtime.logs import request_id
+
+log = structlog.get_logger("gmbot.enforcement.engine")
+
+_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE})
+SWEEP_SECONDS = 1.0
+
+
+def lane_of(kind: Kind) -> Lane:
+    return Lane.HOUSEKEEPING if kind in _HOUSEKEEPING else Lane.URGENT
+
+
+class Engine:
+    def __init__(
+        self, ledger: Ledger, queue: Queue, workers: int, lease: float, bound: int
+    ) -> None:
+        self._ledger = ledger
+        self._queue = queue
+        self._workers = workers
+        self._lease = lease
+        self._bound = bound
+        self._backlog = 0
+        self._handlers: Handlers | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running: set[str] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = asyncio.Event()
+
+    def attach(self, handlers: Handlers) -> None:
+        self._handlers = handlers
+
+    async def accept(self, new: NewAction) -> tuple[str, bool]:
+        """Durable before it returns; a repeated idempotency key changes nothing."""
+        if self._backlog >= self._bound:
+            raise QuotaExceeded(
+                f"{self._backlog} actions are waiting; retry in a moment",
+                subject="enforcement-queue",
+            )
+        action_id, accepted = await self._ledger.accept(new)
+        ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
+        if accepted and not new.delay:
+            self._backlog += 1
+            with contextlib.suppress(Exception):  # the sweeper hands it out if this fails
+                await self._queue.put(action_id, lane_of(new.kind))
+        return action_id, accepted
+
+    async def schedule(self, new: NewAction) -> None:
+        await self.accept(new)
+
+    async def start(self) -> None:
+        self._backlog = await self._ledger.unfinished()
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+        self._tasks.append(asyncio.create_task(self._sweep()))
+
+    async def stop(self, grace: float) -> None:
+        """Stops taking work, lets what runs finish within `grace`, hands the rest back."""
+        self._stopping.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for action_id in list(self._running):
+            await self._ledger.later(action_id, 0, "handed back at shutdown")
+
+    async def _work(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                delivery = await self._queue.take(wait_seconds=1.0)
+            except Exception:
+                log.exception("queue unavailable")
+                await asyncio.sleep(1)
+                continue
+            if delivery is None:
+                continue
+            if self._stopping.is_set():
+                return  # not acked: another worker (or this one, restarted) takes it
+            await self._carry_out(delivery)
+
+    async def _carry_out(self, delivery: Delivery) -> None:
+        assert self._handlers is not None  # noqa: S101 - attached at build time
+        action = await self._ledger.claim(delivery.action_id, self._lease)
+        if action is None:  # finished already, or another worker holds it
+            await self._queue.ack(delivery)
+            return
+        token = request_id.set(action.idempotency_key)
+        self._running.add(action.action_id)
+        self._idle.clear()
+        started = time.monotonic()
+        lease = asyncio.create_task(self._keep_lease(action.action_id))
+        try:
+            state = await self._handlers.for_kind(action.kind)(action)
+            await self._finish(action.action_id, action.kind, state)
+        except Permanent as refused:
+            await self._finish(action.action_id, action.kind, State.FAILED, str(refused))
+            log.warning("telegram refused", kind=action.kind, error=str(refused))
+        except Later as later:
+            RETRIES.labels("later").inc()
+            await self._ledger.later(action.action_id, later.delay, str(later))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            RETRIES.labels("error").inc()
+            log.exception("action failed; it will be tried again", kind=action.kind)
+            await self._ledger.later(
+                action.action_id, min(300.0, 5.0 * action.attempts), repr(error)
+            )
+        finally:
+            lease.cancel()
+            self._running.discard(action.action_id)
+            if not self._running:
+                self._idle.set()
+            request_id.reset(token)
+        ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
+        await self._queue.ack(delivery)
+
+    async def _keep_lease(self, action_id: str) -> None:
+        """Renews the claim while the action waits for Telegram's budget, so a slow action is
+        not mistaken for one whose worker died."""
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            with contextlib.suppress(Exception):
+                await self._ledger.renew(action_id, self._lease)
+
+    async def _finish(
+        self, action_id: str, kind: Kind, state: State, error: str | None = None
+    ) -> None:
+        await self._ledger.finish(action_id, state, error)
+        self._backlog = max(0, self._backlog - 1)
+        ACTIONS.labels(kind.value, state.value).inc()
+
+    async def _sweep(self) -> None:
+        last_count = 0.0
+        while not self._stopping.is_set():
+            try:
+                for action_id in await self._ledger.due(500):
+                    await self._queue.put(action_id, Lane.URGENT)
+                if time.monotonic() - last_count > 5:
+                    self._backlog = await self._ledger.unfinished()
+                    BACKLOG.set(self._backlog)
+                    last_count = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), SWEEP_SECONDS)

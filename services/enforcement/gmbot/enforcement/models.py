@@ -1,0 +1,101 @@
+"""Enforcement's ledger. The schema comes from the Alembic migrations beside this module.
+
+Every action is a row from the moment it is accepted; the queue only says "look at this row".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gmbot.runtime.database import NAMING_CONVENTION, UtcDateTime
+
+_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ActionRow(Base):
+    """One action: accepted (pending), claimed by a worker (running), then finished."""
+
+    __tablename__ = "enforcement_actions"
+
+    action_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    request: Mapped[dict[str, Any]] = mapped_column(_JSON)
+    warning_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before this time (follow-ups such as a warning's removal wait for their moment).
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A worker holds the action until then; past it, another may take it over.
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_enforcement_actions_group_created", "group_id", "created_at"),
+        Index("ix_enforcement_actions_state_due", "state", "due_at"),
+    )
+
+
+class RestrictionRow(Base):
+    """A restriction GMBot imposed: only these are ever lifted by GMBot."""
+
+    __tablename__ = "enforcement_restrictions"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    active: Mapped[bool] = mapped_column(Boolean)
+    until_date: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    imposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_enforcement_restrictions_user_active", "user_id", "active"),)
+
+
+class WarningRow(Base):
+    """The live warning of a member in a group (one message may warn several members)."""
+
+    __tablename__ = "enforcement_warnings"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JoinRequestRow(Base):
+    """A join request waiting on channels (approved when the requester joins them)."""
+
+    __tablename__ = "enforcement_join_requests"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enforcement_join_requests_user_state", "user_id", "state"),)
+
+
+class InviteLinkRow(Base):
+    """The invite link GMBot made for a private channel, per group."""
+
+    __tablename__ = "enforcement_invite_links"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    invite_link: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,130 @@
+"""The work queue: which accepted actions to look at, urgent ones (deletions, mutes, releases)
+before housekeeping. The ledger holds the truth; the queue only hands out action ids.
+
+With Redis: two Streams read by one consumer group, so an entry taken by a worker that died is
+claimed back (XAUTOCLAIM) by another. Without: an in-process priority queue, refilled from the
+ledger by the sweeper after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from gmbot.enforcement.keys import Keys
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class Lane(IntEnum):
+    URGENT = 0
+    HOUSEKEEPING = 1
+
+
+@dataclass(frozen=True)
+class Delivery:
+    action_id: str
+    lane: Lane
+    entry_id: str = ""
+
+
+class Queue(Protocol):
+    async def put(self, action_id: str, lane: Lane) -> None: ...
+    async def take(self, wait_seconds: float) -> Delivery | None: ...
+    async def ack(self, delivery: Delivery) -> None: ...
+
+
+class LocalQueue:
+    def __init__(self) -> None:
+        self._items: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
+        self._order = itertools.count()
+
+    async def put(self, action_id: str, lane: Lane) -> None:
+        self._items.put_nowait((lane.value, next(self._order), action_id))
+
+    async def take(self, wait_seconds: float) -> Delivery | None:
+        try:
+            lane, _, action_id = await asyncio.wait_for(self._items.get(), wait_seconds)
+        except TimeoutError:
+            return None
+        return Delivery(action_id, Lane(lane))
+
+    async def ack(self, delivery: Delivery) -> None:
+        """Nothing to do: the ledger knows what is finished."""
+
+
+class RedisStreamQueue:
+    def __init__(self, redis: Redis, keys: Keys, consumer: str, reclaim_after: float) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._consumer = consumer
+        self._reclaim_ms = int(reclaim_after * 1000)
+        self._streams = {lane: keys.stream(lane.name.lower()) for lane in Lane}
+        self._lanes = {name: lane for lane, name in self._streams.items()}
+
+    async def setup(self) -> None:
+        for stream in self._streams.values():
+            with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+                await self._redis.xgroup_create(
+                    stream, self._keys.consumer_group, id="0", mkstream=True
+                )
+
+    async def put(self, action_id: str, lane: Lane) -> None:
+        await self._redis.xadd(self._streams[lane], {"action": action_id})
+
+    async def _reclaimed(self, lane: Lane) -> Delivery | None:
+        """An entry a dead (or stuck) consumer left unacknowledged."""
+        claimed: Any = await self._redis.xautoclaim(
+            self._streams[lane],
+            self._keys.consumer_group,
+            self._consumer,
+            min_idle_time=self._reclaim_ms,
+            start_id="0-0",
+            count=1,
+        )
+        for entry_id, fields in claimed[1]:
+            if fields:
+                return Delivery(fields[b"action"].decode(), lane, _text(entry_id))
+        return None
+
+    async def _read(self, streams: dict[Any, Any], block: int | None) -> Delivery | None:
+        answer: Any = await self._redis.xreadgroup(
+            self._keys.consumer_group, self._consumer, streams, count=1, block=block
+        )
+        for stream, entries in answer or []:
+            for entry_id, fields in entries:
+                lane = self._lanes[_text(stream)]
+                return Delivery(fields[b"action"].decode(), lane, _text(entry_id))
+        return None
+
+    async def take(self, wait_seconds: float) -> Delivery | None:
+        for lane in Lane:
+            delivery = await self._reclaimed(lane)
+            if delivery is not None:
+                return delivery
+        for lane in Lane:  # urgent first, without waiting
+            found = await self._read({self._streams[lane]: ">"}, block=None)
+            if found is not None:
+                return found
+        streams = dict.fromkeys(self._streams.values(), ">")
+        return await self._read(streams, block=int(wait_seconds * 1000))
+
+    async def ack(self, delivery: Delivery) -> None:
+        stream = self._streams[delivery.lane]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xack(stream, self._keys.consumer_group, delivery.entry_id)
+            pipe.xdel(stream, delivery.entry_id)
+            await pipe.execute()
+
+    async def heartbeat(self, seconds: float) -> None:
+        """Says this consumer is alive (operators see who works; a missing one died)."""
+        await self._redis.set(self._keys.heartbeat(self._consumer), b"1", ex=max(1, int(seconds)))

@@ -1,0 +1,286 @@
+"""The EnforcementService servicer: requests become ledger actions; nothing here talks to
+Telegram except the synchronous CreateInviteLink."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gmbot.enforcement.actions import Kind, Later, NewAction, Permanent, State
+from gmbot.enforcement.engine import Engine
+from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.models import ActionRow
+from gmbot.enforcement.telegram import TelegramActions
+from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
+from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.v1 import enforcement_pb2 as pb
+from gmbot.v1 import enforcement_pb2_grpc
+
+Context = grpc.aio.ServicerContext[Any, Any]
+MAX_KEY = 200
+MAX_BUTTONS = 10
+_MEMBER_ACTIONS = {
+    pb.MEMBER_ACTION_MUTE: "mute",
+    pb.MEMBER_ACTION_KICK: "kick",
+    pb.MEMBER_ACTION_DELETE_ONLY: "delete_only",
+}
+_DECISIONS = {
+    pb.JOIN_DECISION_APPROVE: "approve",
+    pb.JOIN_DECISION_DECLINE: "decline",
+    pb.JOIN_DECISION_WAIT: "wait",
+}
+_KINDS = {kind: pb.ActionKind.Value(f"ACTION_KIND_{kind.name}") for kind in Kind}
+_STATES = {
+    State.PENDING: pb.ACTION_STATE_PENDING,
+    State.RUNNING: pb.ACTION_STATE_PENDING,
+    State.DONE: pb.ACTION_STATE_DONE,
+    State.FAILED: pb.ACTION_STATE_FAILED,
+    State.SKIPPED: pb.ACTION_STATE_SKIPPED,
+}
+
+
+def _key(value: str) -> str:
+    if not 0 < len(value) <= MAX_KEY:
+        raise InvalidArgument(
+            f"idempotency_key must be 1..{MAX_KEY} characters", field="idempotency_key"
+        )
+    return value
+
+
+_REASONS = {
+    value.number: value.name.removeprefix("ACTION_REASON_").lower()
+    for value in pb.ActionReason.DESCRIPTOR.values
+}
+_REASON_NUMBERS = {name: pb.ActionReason.ValueType(number) for number, name in _REASONS.items()}
+
+
+def _reason(value: int) -> str:
+    return _REASONS.get(value, "unspecified")
+
+
+def _reason_number(reason: str) -> pb.ActionReason.ValueType:
+    return _REASON_NUMBERS.get(reason, pb.ACTION_REASON_UNSPECIFIED)
+
+
+def _spec(warning: pb.WarningSpec) -> dict[str, Any]:
+    if len(warning.join_buttons) > MAX_BUTTONS:
+        raise InvalidArgument(f"at most {MAX_BUTTONS} join buttons", field="warning.join_buttons")
+    for button in warning.join_buttons:
+        if not button.url.startswith("https://t.me/") or not 0 < len(button.text) <= 64:
+            raise InvalidArgument(
+                "join buttons need a 1..64 character text and an https://t.me/ url",
+                field="warning.join_buttons",
+            )
+    ttl = warning.ttl_seconds or 300
+    if not 10 <= ttl <= 86_400:
+        raise InvalidArgument("warning.ttl_seconds must be 10..86400", field="warning.ttl_seconds")
+    return {
+        "language": warning.language or "en",
+        "custom_text": warning.custom_text,
+        "user_display_name": warning.user_display_name,
+        "group_title": warning.group_title,
+        "join_buttons": [{"text": b.text, "url": b.url} for b in warning.join_buttons],
+        "ttl_seconds": ttl,
+        "message_thread_id": warning.message_thread_id,
+    }
+
+
+def _member(group_id: int, user_id: int) -> None:
+    check_supergroup_id(group_id, "group_id")
+    check_user_id(user_id, "user_id")
+
+
+def _timestamp(value: Any) -> Timestamp:
+    stamp = Timestamp()
+    if value is not None:
+        stamp.FromDatetime(value)
+    return stamp
+
+
+def _record(row: ActionRow) -> pb.ActionRecord:
+    return pb.ActionRecord(
+        action_id=row.action_id,
+        idempotency_key=row.idempotency_key,
+        kind=_KINDS[Kind(row.kind)],
+        state=_STATES[State(row.state)],
+        group_id=row.group_id,
+        user_id=row.user_id,
+        reason=_reason_number(row.reason),
+        warning_message_id=row.warning_message_id or 0,
+        error=row.error or "",
+        created_at=_timestamp(row.created_at),
+        finished_at=_timestamp(row.finished_at) if row.finished_at else None,
+    )
+
+
+class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
+    def __init__(self, engine: Engine, ledger: Ledger, telegram: TelegramActions) -> None:
+        self._engine = engine
+        self._ledger = ledger
+        self._telegram = telegram
+
+    async def _accept(
+        self,
+        key: str,
+        kind: Kind,
+        group_id: int,
+        user_id: int,
+        reason: int,
+        request: dict[str, Any],
+    ) -> tuple[str, bool]:
+        return await self._engine.accept(
+            NewAction(_key(key), kind, group_id, user_id, _reason(reason), request)
+        )
+
+    async def Enforce(self, request: pb.EnforceRequest, context: Context) -> pb.EnforceResponse:
+        _member(request.group_id, request.user_id)
+        if request.action not in _MEMBER_ACTIONS:
+            raise InvalidArgument("action must be mute, kick or delete_only", field="action")
+        payload = {
+            "action": _MEMBER_ACTIONS[request.action],
+            "message_id": request.message_id,
+            "warning": _spec(request.warning) if request.HasField("warning") else None,
+            "kick_after_minutes": request.kick_after_minutes,
+        }
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.ENFORCE,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            payload,
+        )
+        return pb.EnforceResponse(action_id=action_id, accepted=accepted)
+
+    async def Release(self, request: pb.ReleaseRequest, context: Context) -> pb.ReleaseResponse:
+        _member(request.group_id, request.user_id)
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.RELEASE,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            {},
+        )
+        return pb.ReleaseResponse(action_id=action_id, accepted=accepted)
+
+    async def Kick(self, request: pb.KickRequest, context: Context) -> pb.KickResponse:
+        _member(request.group_id, request.user_id)
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.KICK,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            {},
+        )
+        return pb.KickResponse(action_id=action_id, accepted=accepted)
+
+    async def Ban(self, request: pb.BanRequest, context: Context) -> pb.BanResponse:
+        _member(request.group_id, request.user_id)
+        until = request.until.ToSeconds() if request.HasField("until") else 0
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.BAN,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            {"until": until},
+        )
+        return pb.BanResponse(action_id=action_id, accepted=accepted)
+
+    async def Unban(self, request: pb.UnbanRequest, context: Context) -> pb.UnbanResponse:
+        _member(request.group_id, request.user_id)
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.UNBAN,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            {},
+        )
+        return pb.UnbanResponse(action_id=action_id, accepted=accepted)
+
+    async def BanSenderChat(
+        self, request: pb.BanSenderChatRequest, context: Context
+    ) -> pb.BanSenderChatResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        check_supergroup_id(request.sender_chat_id, "sender_chat_id")
+        payload = {
+            "sender_chat_id": request.sender_chat_id,
+            "message_id": request.message_id,
+            "ban": request.ban,
+        }
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.BAN_SENDER_CHAT,
+            request.group_id,
+            0,
+            pb.ACTION_REASON_SENDER_CHAT,
+            payload,
+        )
+        return pb.BanSenderChatResponse(action_id=action_id, accepted=accepted)
+
+    async def DecideJoinRequest(
+        self, request: pb.DecideJoinRequestRequest, context: Context
+    ) -> pb.DecideJoinRequestResponse:
+        _member(request.group_id, request.user_id)
+        if request.decision not in _DECISIONS:
+            raise InvalidArgument("decision must be approve, decline or wait", field="decision")
+        payload: dict[str, Any] = {"decision": _DECISIONS[request.decision]}
+        if request.decision == pb.JOIN_DECISION_WAIT:
+            check_user_id(request.user_chat_id, "user_chat_id")
+            payload["user_chat_id"] = request.user_chat_id
+            payload["notice"] = _spec(request.notice)
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            Kind.JOIN_REQUEST,
+            request.group_id,
+            request.user_id,
+            request.reason,
+            payload,
+        )
+        return pb.DecideJoinRequestResponse(action_id=action_id, accepted=accepted)
+
+    async def CreateInviteLink(
+        self, request: pb.CreateInviteLinkRequest, context: Context
+    ) -> pb.CreateInviteLinkResponse:
+        check_supergroup_id(request.channel_id, "channel_id")
+        check_supergroup_id(request.group_id, "group_id")
+        link = await self._ledger.invite_link(request.channel_id, request.group_id)
+        if link is None:
+            try:
+                made = await self._telegram.invite_link(
+                    request.channel_id, f"GMBot {request.group_id}"[:32]
+                )
+            except Permanent as refused:
+                raise FailedPrecondition(
+                    f"the bot cannot create invite links in {request.channel_id}: {refused}"
+                ) from refused
+            except Later as later:
+                raise Unavailable(f"Telegram is busy: {later}") from later
+            link = await self._ledger.keep_invite_link(request.channel_id, request.group_id, made)
+        return pb.CreateInviteLinkResponse(invite_link=link)
+
+    async def ListRecentActions(
+        self, request: pb.ListRecentActionsRequest, context: Context
+    ) -> pb.ListRecentActionsResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        limit = request.limit or 50
+        if not 0 < limit <= 200:
+            raise InvalidArgument("limit must be 1..200", field="limit")
+        rows = await self._ledger.recent(request.group_id, limit)
+        return pb.ListRecentActionsResponse(actions=[_record(r) for r in rows])
+
+    async def ListRestrictedGroups(
+        self, request: pb.ListRestrictedGroupsRequest, context: Context
+    ) -> pb.ListRestrictedGroupsResponse:
+        check_user_id(request.user_id, "user_id")
+        return pb.ListRestrictedGroupsResponse(
+            group_ids=await self._ledger.restricted_groups(request.user_id),
+            pending_join_request_group_ids=await self._ledger.waiting_join_requests(
+                request.user_id
+            ),
+        )

@@ -1,0 +1,40 @@
+"""Enforcement's configuration (environment variables, validated at start-up)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from gmbot.runtime.settings import ServiceSettings
+from gmbot.runtime.telegram import TelegramSettings
+
+
+class EnforcementSettings(ServiceSettings, TelegramSettings):
+    grpc_port: int = Field(default=50053, ge=0, le=65535)
+    metrics_port: int = Field(default=9103, ge=0, le=65535)
+    database_url: str = "sqlite+aiosqlite:///./data/enforcement.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    migrate_on_start: bool = False
+    # The queue and the shared rate limits; in-process when unset (one replica only).
+    redis_url: str | None = None
+    redis_prefix: str = "gmbot:enforcement:"
+    redis_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    # Signs the "I have joined" buttons; the gateway checks them with the same key.
+    callback_signing_key: SecretStr = Field(min_length=32)
+    # Telegram's budget, shared by every replica.
+    requests_per_second: float = Field(default=30.0, gt=0, le=1000)
+    group_messages_per_minute: float = Field(default=20.0, gt=0, le=1000)
+    # Actions carried out at once by this replica.
+    workers: int = Field(default=16, ge=1, le=256)
+    # Accepted but not yet done; past this, new actions are refused (RESOURCE_EXHAUSTED).
+    queue_bound: int = Field(default=200_000, ge=100)
+    # A mute lasts this long and is renewed while the member stays unverified, so a mute never
+    # outlives GMBot by accident (Telegram reads < 30 s or > 366 days as forever).
+    mute_days: float = Field(default=2.0, ge=1.0, le=300.0)
+    # Warnings for a group that come this close together are sent as one.
+    warning_coalesce_seconds: float = Field(default=1.0, ge=0, le=30)
+    # Retries of 5xx and network errors before an action is left for the sweeper.
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
+    # An action claimed by a worker that died is taken back after this long.
+    lease_seconds: float = Field(default=60.0, ge=1, le=3600)

@@ -1,0 +1,218 @@
+"""The only module that calls the Bot API. Every call waits for the shared budget; a 429 is
+honoured with its retry_after; 5xx and network errors are retried with backoff and jitter; what
+retrying cannot fix is reported as Permanent."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import ChatPermissions, InlineKeyboardMarkup
+
+from gmbot.enforcement.actions import Later, Permanent
+from gmbot.enforcement.metrics import TELEGRAM_CALLS
+from gmbot.enforcement.ratelimit import RateLimiter
+
+T = TypeVar("T")
+# A 429 longer than this is not waited out in a worker: the action goes back to the ledger.
+MAX_INLINE_RETRY_AFTER = 30.0
+GONE = ("message to delete not found", "message can't be deleted", "MESSAGE_ID_INVALID")
+MUTED = ChatPermissions(
+    **dict.fromkeys(
+        (
+            "can_send_messages",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+        ),
+        False,
+    )
+)
+_PERMISSIONS_TTL = 600.0
+
+
+class TelegramActions:
+    def __init__(self, bot: Bot, limiter: RateLimiter, attempts: int, backoff: float) -> None:
+        self._bot = bot
+        self._limiter = limiter
+        self._attempts = attempts
+        self._backoff = backoff
+        self._permissions: dict[int, tuple[ChatPermissions, float]] = {}
+
+    async def _call(self, method: str, chat_id: int | None, call: Callable[[], Awaitable[T]]) -> T:
+        """`chat_id` set: the call is a message to that group, in its per-group budget too."""
+        for attempt in range(1, self._attempts + 1):
+            await self._limiter.acquire(chat_id)
+            try:
+                result = await call()
+            except TelegramRetryAfter as error:
+                TELEGRAM_CALLS.labels(method, "retry_after").inc()
+                await self._limiter.pause(chat_id, error.retry_after)
+                if error.retry_after > MAX_INLINE_RETRY_AFTER:
+                    raise Later(
+                        f"429 retry after {error.retry_after}", error.retry_after
+                    ) from error
+                continue
+            except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+                TELEGRAM_CALLS.labels(method, "server_error").inc()
+                if attempt == self._attempts:
+                    raise Later(f"{method}: {error}", self._backoff * 2**attempt) from error
+                delay = self._backoff * 2 ** (attempt - 1)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
+                continue
+            except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as error:
+                TELEGRAM_CALLS.labels(method, "refused").inc()
+                raise Permanent(error.message) from error
+            TELEGRAM_CALLS.labels(method, "ok").inc()
+            return result
+        raise Later(f"{method}: still rate limited", self._backoff)
+
+    async def delete(self, chat_id: int, message_ids: list[int]) -> None:
+        """Deletes messages; ones already gone count as deleted."""
+        try:
+            if len(message_ids) == 1:
+                await self._call(
+                    "deleteMessage", None, lambda: self._bot.delete_message(chat_id, message_ids[0])
+                )
+            else:
+                await self._call(
+                    "deleteMessages", None, lambda: self._bot.delete_messages(chat_id, message_ids)
+                )
+        except Permanent as refused:
+            if not any(reason in str(refused) for reason in GONE):
+                raise
+
+    async def mute(self, chat_id: int, user_id: int, until: int) -> None:
+        await self._call(
+            "restrictChatMember",
+            None,
+            lambda: self._bot.restrict_chat_member(
+                chat_id, user_id, MUTED, use_independent_chat_permissions=True, until_date=until
+            ),
+        )
+
+    async def default_permissions(self, chat_id: int) -> ChatPermissions:
+        cached = self._permissions.get(chat_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        chat = await self._call("getChat", None, lambda: self._bot.get_chat(chat_id))
+        permissions = chat.permissions or ChatPermissions(
+            **dict.fromkeys(ChatPermissions.model_fields, True)
+        )
+        self._permissions[chat_id] = (permissions, time.monotonic() + _PERMISSIONS_TTL)
+        return permissions
+
+    async def unmute(self, chat_id: int, user_id: int) -> None:
+        permissions = await self.default_permissions(chat_id)
+        await self._call(
+            "restrictChatMember",
+            None,
+            lambda: self._bot.restrict_chat_member(
+                chat_id, user_id, permissions, use_independent_chat_permissions=True
+            ),
+        )
+
+    async def member(self, chat_id: int, user_id: int) -> Any:
+        return await self._call(
+            "getChatMember", None, lambda: self._bot.get_chat_member(chat_id, user_id)
+        )
+
+    async def ban(self, chat_id: int, user_id: int, until: int = 0) -> None:
+        await self._call(
+            "banChatMember",
+            None,
+            lambda: self._bot.ban_chat_member(chat_id, user_id, until_date=until),
+        )
+
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        await self._call(
+            "unbanChatMember",
+            None,
+            lambda: self._bot.unban_chat_member(chat_id, user_id, only_if_banned=True),
+        )
+
+    async def ban_sender_chat(self, chat_id: int, sender_chat_id: int) -> None:
+        await self._call(
+            "banChatSenderChat",
+            None,
+            lambda: self._bot.ban_chat_sender_chat(chat_id, sender_chat_id),
+        )
+
+    async def send(
+        self, chat_id: int, text: str, keyboard: dict[str, Any], thread_id: int | None = None
+    ) -> int:
+        markup = InlineKeyboardMarkup.model_validate(keyboard)
+        message = await self._call(
+            "sendMessage",
+            chat_id if chat_id < 0 else None,
+            lambda: self._bot.send_message(
+                chat_id,
+                text,
+                parse_mode="HTML",
+                reply_markup=markup,
+                message_thread_id=thread_id,
+                disable_notification=True,
+            ),
+        )
+        return message.message_id
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, keyboard: dict[str, Any]
+    ) -> None:
+        markup = InlineKeyboardMarkup.model_validate(keyboard)
+        try:
+            await self._call(
+                "editMessageText",
+                None,
+                lambda: self._bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                ),
+            )
+        except Permanent as refused:
+            if "message is not modified" not in str(refused):
+                raise
+
+    async def approve(self, chat_id: int, user_id: int) -> None:
+        await self._call(
+            "approveChatJoinRequest",
+            None,
+            lambda: self._bot.approve_chat_join_request(chat_id, user_id),
+        )
+
+    async def decline(self, chat_id: int, user_id: int) -> None:
+        await self._call(
+            "declineChatJoinRequest",
+            None,
+            lambda: self._bot.decline_chat_join_request(chat_id, user_id),
+        )
+
+    async def invite_link(self, channel_id: int, name: str) -> str:
+        link = await self._call(
+            "createChatInviteLink",
+            None,
+            lambda: self._bot.create_chat_invite_link(channel_id, name=name),
+        )
+        return link.invite_link

@@ -1,0 +1,50 @@
+"""An enforcement service on port 0 against a sandbox, a real database, and Redis (or not)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from pydantic import SecretStr
+
+from gmbot.enforcement.app import build
+from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.runtime.server import RunningService, started
+from tests.support.membership import forget_keys
+from tests.support.services import TEST_TOKEN
+
+SIGNING_KEY = "k" * 40
+
+
+def enforcement_settings(
+    telegram_url: str, bot_token: str, database_url: str, redis_url: str | None, **overrides: object
+) -> EnforcementSettings:
+    values: dict[str, object] = {
+        "auth_token": SecretStr(TEST_TOKEN),
+        "grpc_port": 0,
+        "metrics_enabled": False,
+        "bot_token": SecretStr(bot_token),
+        "telegram_api_url": telegram_url,
+        "database_url": database_url,
+        "migrate_on_start": True,
+        "redis_url": redis_url,
+        "redis_prefix": f"test:{uuid.uuid4().hex}:",
+        "callback_signing_key": SecretStr(SIGNING_KEY),
+        "warning_coalesce_seconds": 0.2,
+        "retry_base_seconds": 0.05,
+        "lease_seconds": 3,
+        "shutdown_grace_seconds": 2,
+        **overrides,
+    }
+    return EnforcementSettings.model_validate(values)
+
+
+@asynccontextmanager
+async def running_enforcement(settings: EnforcementSettings) -> AsyncIterator[RunningService]:
+    try:
+        async with started(await build(settings), settings) as service:
+            yield service
+    finally:
+        if settings.redis_url is not None:
+            await forget_keys(settings.redis_url, settings.redis_prefix)
