@@ -59,11 +59,8 @@ test: proto-check lint deploy-check ## Everything CI checks: contracts, lint, de
 test-fast: $(STAMP) ## Unit tests only
 	$(BIN)/pytest tests/unit
 
-run: $(STAMP) ## Run GMBot on this machine (for now: the tenancy service on SQLite)
-	@token=$${AUTH_TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(24))')}; \
-	echo "tenancy on 127.0.0.1:$${GRPC_PORT:-50051}, metrics on :$${METRICS_PORT:-9101}; AUTH_TOKEN=$$token"; \
-	AUTH_TOKEN=$$token MIGRATE_ON_START=true LOG_FORMAT=$${LOG_FORMAT:-console} \
-		exec $(PY) -m gmbot.tenancy serve
+run: $(STAMP) ## Run GMBot here: the four services, and the sandbox's demo world when BOT_TOKEN is unset
+	@exec $(PY) -m gmbot.devstack
 
 sandbox: $(STAMP) ## Run only the Bot API sandbox with its demo world (PORT=8081)
 	$(PY) -m gmbot.sandbox --port $${PORT:-8081} --scenario

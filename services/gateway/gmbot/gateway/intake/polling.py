@@ -57,7 +57,11 @@ async def poll(
     while not stop.is_set():
         fetch = asyncio.ensure_future(
             bot.get_updates(
-                offset=offset, timeout=POLL_TIMEOUT_SECONDS, allowed_updates=allowed_updates
+                offset=offset,
+                timeout=POLL_TIMEOUT_SECONDS,
+                allowed_updates=allowed_updates,
+                # The HTTP request must outlive the long poll it carries.
+                request_timeout=POLL_TIMEOUT_SECONDS + 15,
             )
         )
         stopping = asyncio.ensure_future(stop.wait())
