@@ -28,7 +28,7 @@ def _demo_guide(sandbox: str, stack: RunningStack) -> str:
     return f"""
 GMBot is running against the Bot API sandbox (no BOT_TOKEN given).
   gateway:  {stack.gateway_url}/healthz  /readyz  /metrics
-  services: tenancy {stack.addresses["tenancy"]}, membership {stack.addresses["membership"]}, enforcement {stack.addresses["enforcement"]}
+  services: {services}
   logs:     {DATA / "logs"}/
 The demo world: @gmbot_demo_bot, the supergroup "GMBot Demo Chat", the channels @gmbot_news and
 "GMBot VIP" (private), and {names}. Alice follows both channels, Boris only @gmbot_news, Carol

@@ -238,7 +238,9 @@ async def test_two_replicas_together_stay_within_telegrams_limits(
 
             await eventually(all_muted, seconds=60)
         journal = await control.journal()
-    times = sorted(e["time"] for e in journal if e["method"] != "getUpdates")
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 30
+    # The sandbox counts exactly as Telegram does (every call against the last second, every
+    # message against the group's last minute) and answers 429 past it: none means the two
+    # replicas together never went over, although they had work for twice the budget.
     assert all(e["error_code"] != 429 for e in journal)
+    restricts = sorted(e["time"] for e in journal if e["method"] == "restrictChatMember")
+    assert restricts[-1] - restricts[0] >= (len(restricts) - 1) / 30 * 0.95

@@ -14,7 +14,7 @@ from gmbot.enforcement.metrics import RATE_LIMIT_WAIT_SECONDS
 
 # Spacing slightly wider than the nominal rate keeps clocks and network jitter from ever
 # tipping a window over Telegram's count.
-SAFETY = 1.03
+SAFETY = 1.05
 
 # KEYS: global tat, global pause, chat tat, chat pause ("" when the call is not a message).
 # ARGV: global interval ms, chat interval ms. Returns 0 (go, both buckets advanced) or the ms to

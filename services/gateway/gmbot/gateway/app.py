@@ -103,10 +103,12 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
                 settings, settings.tenancy_addr, settings.membership_addr, settings.enforcement_addr
             )
         )
-        policies = PolicyCache(backends.tenancy, settings.policy_cache_seconds, redis)
+        policies = PolicyCache(
+            backends.tenancy, settings.policy_cache_seconds, redis, settings.redis_prefix
+        )
         await policies.start()
         stack.push_async_callback(policies.stop)
-        ledger = UpdateLedger(redis)
+        ledger = UpdateLedger(redis, settings.redis_prefix)
         context = FlowContext(backends, policies, ledger, bot_id, bot_username)
         signing_key = settings.callback_signing_key.get_secret_value().encode()
         dispatcher = build_dispatcher(context, bot, signing_key)

@@ -18,7 +18,6 @@ from gmbot.runtime.redis import REDIS_ERRORS
 
 log = structlog.get_logger("gmbot.gateway.dedup")
 
-_PREFIX = "gmbot:gateway:update:"
 # Telegram keeps an undelivered update 24 hours: remembering longer is pointless.
 DONE_SECONDS = 25 * 3600
 CLAIM_SECONDS = 60
@@ -32,8 +31,9 @@ class Claim(Enum):
 
 
 class UpdateLedger:
-    def __init__(self, redis: Redis | None = None) -> None:
+    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
+        self._prefix = f"{prefix}update:"
         self._local: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     async def claim(self, key: str) -> Claim:
@@ -48,7 +48,7 @@ class UpdateLedger:
         self._set_local(key, "done", DONE_SECONDS)
         if self._redis is not None:
             try:
-                await self._redis.set(_PREFIX + key, b"done", ex=DONE_SECONDS)
+                await self._redis.set(self._prefix + key, b"done", ex=DONE_SECONDS)
             except REDIS_ERRORS:
                 log.warning("dedup mark kept in this process only", key=key)
 
@@ -57,14 +57,14 @@ class UpdateLedger:
         self._local.pop(key, None)
         if self._redis is not None:
             try:
-                await self._redis.delete(_PREFIX + key)
+                await self._redis.delete(self._prefix + key)
             except REDIS_ERRORS:
                 log.warning("claim left to expire", key=key)
 
     async def _claim_redis(self, redis: Redis, key: str) -> Claim:
-        if await redis.set(_PREFIX + key, b"claimed", nx=True, ex=CLAIM_SECONDS):
+        if await redis.set(self._prefix + key, b"claimed", nx=True, ex=CLAIM_SECONDS):
             return Claim.ACQUIRED
-        state = await redis.get(_PREFIX + key)
+        state = await redis.get(self._prefix + key)
         if state is None:  # expired between the two calls
             return await self._claim_redis(redis, key)
         return Claim.DONE if state == b"done" else Claim.BUSY

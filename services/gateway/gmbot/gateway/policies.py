@@ -23,14 +23,18 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("gmbot.gateway.policies")
 
-CHANNEL = b"gmbot:gateway:policy-changed"
 _MAX_ENTRIES = 100_000
 
 
 class PolicyCache:
     def __init__(
-        self, stub: TenancyServiceAsyncStub, ttl_seconds: float, redis: Redis | None = None
+        self,
+        stub: TenancyServiceAsyncStub,
+        ttl_seconds: float,
+        redis: Redis | None = None,
+        prefix: str = "gmbot:gateway:",
     ) -> None:
+        self._channel = f"{prefix}policy-changed".encode()
         self._stub = stub
         self._ttl = ttl_seconds
         self._redis = redis
@@ -69,7 +73,7 @@ class PolicyCache:
         if self._redis is None:
             return
         try:
-            await self._redis.publish(CHANNEL, str(group_id).encode())
+            await self._redis.publish(self._channel, str(group_id).encode())
         except REDIS_ERRORS:
             log.warning("policy change not announced; other replicas wait for their TTL")
 
@@ -87,7 +91,7 @@ class PolicyCache:
         while True:
             try:
                 async with redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             self._entries.pop(int(message["data"]), None)

@@ -22,6 +22,8 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     enforcement_addr: str = "127.0.0.1:50053"
     # Update de-duplication and policy invalidation shared by replicas; in-process without it.
     redis_url: str | None = None
+    # Every key starts with this, so several deployments can share one Redis.
+    redis_prefix: str = "gmbot:gateway:"
     # Secret of the "I have joined" buttons; enforcement signs them with the same key.
     callback_signing_key: SecretStr = Field(min_length=32)
     # Long polling unless a public webhook URL is set (then many replicas can share updates).

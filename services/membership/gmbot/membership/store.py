@@ -20,11 +20,12 @@ from gmbot.membership.answers import Answer, Source, Status
 DEFAULT_PREFIX = "gmbot:membership:"
 _MAX_LOCAL_ENTRIES = 500_000
 # Writes an event only when it is not older than what is cached (events can arrive late).
+# Events carry whole seconds: a Bot API answer from within the same second does not win.
 _PUT_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
 if current then
   local seen = tonumber(string.match(current, '^[^|]*|[^|]*|([^|]*)'))
-  if seen and seen > tonumber(ARGV[2]) then return 0 end
+  if seen and math.floor(seen) > tonumber(ARGV[2]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
@@ -198,7 +199,7 @@ class LocalStore:
 
     async def put_if_newer(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> bool:
         current = self._answers.get((channel_id, user_id))
-        if isinstance(current, Answer) and current.observed_at > answer.observed_at:
+        if isinstance(current, Answer) and int(current.observed_at) > answer.observed_at:
             return False
         self._answers.set((channel_id, user_id), answer, ttl)
         return True

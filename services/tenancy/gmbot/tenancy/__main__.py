@@ -5,24 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import structlog
-
-from gmbot.runtime.database import create_engine, migrate, safe_url, wait_for_database
+from gmbot.runtime.database import migrate_to_head
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.server import run
 from gmbot.runtime.settings import load_settings
 from gmbot.tenancy.app import build, migrations_config
 from gmbot.tenancy.settings import TenancySettings
-
-
-async def _migrate(settings: TenancySettings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await wait_for_database(engine, settings.database_wait_seconds)
-        await migrate(engine, migrations_config(settings.database_url))
-    finally:
-        await engine.dispose()
-    structlog.get_logger().info("migrated", database=safe_url(settings.database_url))
 
 
 def main() -> None:
@@ -32,7 +20,13 @@ def main() -> None:
     settings = load_settings(TenancySettings)
     if command == "migrate":
         configure_logging("tenancy", settings.log_level, settings.log_format)
-        asyncio.run(_migrate(settings))
+        asyncio.run(
+            migrate_to_head(
+                settings.database_url,
+                migrations_config(settings.database_url),
+                settings.database_wait_seconds,
+            )
+        )
     else:
         run("tenancy", settings, lambda: build(settings))
 

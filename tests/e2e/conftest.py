@@ -1,0 +1,177 @@
+"""GMBot whole: the four services as separate processes on loopback ports, real PostgreSQL and
+Redis (through a proxy a test can cut), and the sandbox as Telegram. One stack per session;
+each test builds its own group, channels and people, so tests never see each other's chats."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
+from gmbot.sandbox.app import RunningSandbox, running_sandbox
+from gmbot.sandbox.client import SandboxClient
+from tests.support.databases import fresh_postgres
+from tests.support.membership import forget_keys
+from tests.support.tcpproxy import TcpProxy
+
+# Calls a bot makes all the time, whatever happens in the chats.
+BACKGROUND = frozenset({"getUpdates", "getWebhookInfo", "setMyCommands", "deleteWebhook", "getMe"})
+_names = itertools.count(1)
+
+
+@dataclass
+class Scene:
+    """A protected supergroup with one public channel, an owner, and members."""
+
+    group: int
+    channel: int
+    channel_username: str
+    owner: int
+    members: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class E2E:
+    sandbox: RunningSandbox
+    control: SandboxClient
+    stack: RunningStack
+    proxy: TcpProxy
+    bot_id: int
+    prefix: str
+
+    async def mark(self) -> int:
+        return int((await self.control.counters())["last_seq"])
+
+    async def calls(self, since: int, chat_id: int | None = None) -> list[dict[str, Any]]:
+        entries = await self.control.journal(since=since, bot_id=self.bot_id)
+        return [
+            e
+            for e in entries
+            if e["method"] not in BACKGROUND
+            and (chat_id is None or str(e["params"].get("chat_id")) == str(chat_id))
+        ]
+
+    async def wait_for(
+        self, condition: Callable[[], Awaitable[bool]], seconds: float = 20.0
+    ) -> None:
+        for _ in range(int(seconds / 0.1)):
+            if await condition():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the expected Bot API calls did not happen in time")
+
+    async def wait_for_call(
+        self,
+        since: int,
+        method: str,
+        chat_id: int | None = None,
+        seconds: float = 20.0,
+        text: str = "",
+        **params: object,
+    ) -> dict[str, Any]:
+        found: list[dict[str, Any]] = []
+
+        async def seen() -> bool:
+            found[:] = [
+                c
+                for c in await self.calls(since, chat_id)
+                if c["method"] == method
+                and text in str(c["params"].get("text", ""))
+                and all(str(c["params"].get(k)) == str(v) for k, v in params.items())
+            ]
+            return bool(found)
+
+        await self.wait_for(seen, seconds)
+        return found[0]
+
+    async def settle(self, seconds: float = 1.0) -> None:
+        """Long enough for a decision that should not happen to show up if it did."""
+        await asyncio.sleep(seconds)
+
+    async def scene(self, *people: tuple[str, bool], language: str = "en") -> Scene:
+        n = next(_names)
+        owner = int((await self.control.create_user(f"Owner{n}", language_code=language))["id"])
+        await self.control.say_to_bot(self.bot_id, owner, "/start")
+        group = int(
+            (await self.control.create_chat("supergroup", f"Group {n}", creator_id=owner))["id"]
+        )
+        username = f"chan{n}_{uuid.uuid4().hex[:6]}"
+        channel = int(
+            (
+                await self.control.create_chat(
+                    "channel", f"Channel {n}", username=username, creator_id=owner
+                )
+            )["id"]
+        )
+        await self.control.promote(group, self.bot_id)
+        await self.control.promote(channel, self.bot_id)
+        mark = await self.mark()
+        scene = Scene(group, channel, username, owner)
+        for name, follows in people:
+            user = int((await self.control.create_user(name))["id"])
+            if follows:
+                await self.control.join(channel, user)
+            await self.control.join(group, user)
+            scene.members[name] = user
+        await self.control.say(group, owner, f"/protect @{username}")
+        await self.wait_for_call(mark, "sendMessage", group, text=username)
+        await self.settle(0.5)
+        return scene
+
+
+@pytest.fixture(scope="session")
+async def e2e(
+    postgres_server_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[E2E]:
+    target = urlparse(redis_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    await proxy.start()
+    proxied_redis = f"redis://127.0.0.1:{proxy.port}{target.path or '/0'}"
+    prefix = f"test:{uuid.uuid4().hex}:"
+    redis_env = {"REDIS_PREFIX": prefix}
+    data = tmp_path_factory.mktemp("e2e")
+    async with (
+        running_sandbox() as sandbox,
+        fresh_postgres(postgres_server_url) as tenancy_db,
+        fresh_postgres(postgres_server_url) as enforcement_db,
+    ):
+        bot = await sandbox.control.create_bot("gmbot_e2e_bot")
+        config = StackConfig(
+            data_dir=data,
+            bot_token=bot["token"],
+            telegram_api_url=sandbox.url,
+            tenancy_database_url=tenancy_db,
+            enforcement_database_url=enforcement_db,
+            redis_url=proxied_redis,
+            log_dir=data / "logs",
+            env={
+                "gateway": {**redis_env, "POLICY_CACHE_SECONDS": "5"},
+                "membership": redis_env,
+                "enforcement": {
+                    **redis_env,
+                    "WARNING_COALESCE_SECONDS": "0.2",
+                    "LEASE_SECONDS": "5",
+                },
+            },
+        )
+        try:
+            async with running_stack(config) as stack:
+                yield E2E(sandbox, sandbox.control, stack, proxy, int(bot["user"]["id"]), prefix)
+        finally:
+            await proxy.cut()
+            await forget_keys(redis_url, prefix)
+
+
+def log_of(e2e: E2E, service: str) -> str:
+    log_dir = e2e.stack.config.log_dir
+    assert log_dir is not None
+    path = Path(log_dir) / f"{service}.log"
+    return path.read_text() if path.exists() else ""
