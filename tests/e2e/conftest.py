@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import aiohttp
 import pytest
 
 from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
@@ -91,6 +92,18 @@ class E2E:
 
         await self.wait_for(seen, seconds)
         return found[0]
+
+    async def gateway_ready(self) -> None:
+        """Waits until the gateway reaches every back end again (its /readyz)."""
+
+        async def ready() -> bool:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"{self.stack.gateway_url}/readyz") as answer,
+            ):
+                return answer.status == 200
+
+        await self.wait_for(ready, 30)
 
     async def settle(self, seconds: float = 1.0) -> None:
         """Long enough for a decision that should not happen to show up if it did."""

@@ -105,6 +105,10 @@ def open_channel(
         ("grpc.service_config", _service_config(idempotent_methods or [])),
         ("grpc.enable_retries", 1),
         ("grpc.keepalive_time_ms", 30_000),
+        # A restarted service is back in use within seconds, not after gRPC's default backoff
+        # of up to two minutes (every call until then would fail as UNAVAILABLE).
+        ("grpc.initial_reconnect_backoff_ms", 250),
+        ("grpc.max_reconnect_backoff_ms", 2_000),
     ]
     # grpc-stubs types interceptors as a placeholder class that must be cast.
     interceptors = [
