@@ -102,7 +102,8 @@ class MembershipServiceServicer:
 
     def GetChatAdministrators(self, request, context):
         """The administrators of a group (or channel), cached; `fresh` asks Telegram again.
-        Errors: INVALID_ARGUMENT (bad chat id), UNAVAILABLE (Telegram failed and nothing is cached).
+        Errors: INVALID_ARGUMENT (bad chat id), FAILED_PRECONDITION (the bot cannot read them: not
+        in the chat, or not an administrator of a channel), UNAVAILABLE (Telegram failed for now).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -67,7 +67,8 @@ class MembershipServiceStub:
     """
     GetChatAdministrators: _grpc.UnaryUnaryMultiCallable[_membership_pb2.GetChatAdministratorsRequest, _membership_pb2.GetChatAdministratorsResponse]
     """The administrators of a group (or channel), cached; `fresh` asks Telegram again.
-    Errors: INVALID_ARGUMENT (bad chat id), UNAVAILABLE (Telegram failed and nothing is cached).
+    Errors: INVALID_ARGUMENT (bad chat id), FAILED_PRECONDITION (the bot cannot read them: not
+    in the chat, or not an administrator of a channel), UNAVAILABLE (Telegram failed for now).
     """
     RecordPresence: _grpc.UnaryUnaryMultiCallable[_membership_pb2.RecordPresenceRequest, _membership_pb2.RecordPresenceResponse]
     """Notes that a user was seen in a group (cheap enough to call on every message), so that a
@@ -103,7 +104,8 @@ class MembershipServiceAsyncStub(MembershipServiceStub):
     """
     GetChatAdministrators: _aio.UnaryUnaryMultiCallable[_membership_pb2.GetChatAdministratorsRequest, _membership_pb2.GetChatAdministratorsResponse]  # type: ignore[assignment]
     """The administrators of a group (or channel), cached; `fresh` asks Telegram again.
-    Errors: INVALID_ARGUMENT (bad chat id), UNAVAILABLE (Telegram failed and nothing is cached).
+    Errors: INVALID_ARGUMENT (bad chat id), FAILED_PRECONDITION (the bot cannot read them: not
+    in the chat, or not an administrator of a channel), UNAVAILABLE (Telegram failed for now).
     """
     RecordPresence: _aio.UnaryUnaryMultiCallable[_membership_pb2.RecordPresenceRequest, _membership_pb2.RecordPresenceResponse]  # type: ignore[assignment]
     """Notes that a user was seen in a group (cheap enough to call on every message), so that a
@@ -160,7 +162,8 @@ class MembershipServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_membership_pb2.GetChatAdministratorsResponse, _abc.Awaitable[_membership_pb2.GetChatAdministratorsResponse]]:
         """The administrators of a group (or channel), cached; `fresh` asks Telegram again.
-        Errors: INVALID_ARGUMENT (bad chat id), UNAVAILABLE (Telegram failed and nothing is cached).
+        Errors: INVALID_ARGUMENT (bad chat id), FAILED_PRECONDITION (the bot cannot read them: not
+        in the chat, or not an administrator of a channel), UNAVAILABLE (Telegram failed for now).
         """
 
     @_abc_1.abstractmethod

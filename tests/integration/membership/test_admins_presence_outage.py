@@ -74,7 +74,7 @@ async def test_administrators_unreadable_and_uncached_are_unavailable(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await admins(membership, world.channel)
 
-    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "member list is inaccessible" in (caught.value.details() or "")
 
 

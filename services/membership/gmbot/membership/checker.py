@@ -10,8 +10,8 @@ from gmbot.membership.answers import Answer, Source, Status, status_of, unknown
 from gmbot.membership.metrics import CACHE, CHECKS, SINGLE_FLIGHT_JOINS
 from gmbot.membership.singleflight import SingleFlight
 from gmbot.membership.store import AdminList, Store, jittered
-from gmbot.membership.telegram import TelegramReader, TelegramUnavailable
-from gmbot.runtime.errors import InvalidArgument, Unavailable
+from gmbot.membership.telegram import TelegramReader, TelegramRefused, TelegramUnavailable
+from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
 from gmbot.runtime.ids import check_supergroup_id, check_unique, check_user_id
 
 MAX_CHANNELS = 20
@@ -165,6 +165,10 @@ class MembershipChecker:
                 return cached, Source.CACHE
         try:
             admins = await self._admins.run(chat_id, lambda: self._telegram.administrators(chat_id))
+        except TelegramRefused as error:
+            raise FailedPrecondition(
+                f"the bot cannot list the administrators of {chat_id}: {error}"
+            ) from error
         except TelegramUnavailable as error:
             raise Unavailable(
                 f"Telegram did not list the administrators of {chat_id}: {error}"

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 
 from gmbot.membership.answers import Answer, Source, status_of, unknown
@@ -16,7 +16,11 @@ from gmbot.membership.store import Admin, AdminList
 
 
 class TelegramUnavailable(Exception):
-    """Telegram could not give an answer; the message says why."""
+    """Telegram could not give an answer now (network, 5xx, 429); the message says why."""
+
+
+class TelegramRefused(Exception):
+    """Telegram will not answer until something changes (the bot lacks access)."""
 
 
 class TelegramReader:
@@ -40,11 +44,13 @@ class TelegramReader:
         async with self._slots:
             try:
                 members = await self._bot.get_chat_administrators(chat_id)
+            except (TelegramBadRequest, TelegramForbiddenError) as error:
+                TELEGRAM_CALLS.labels("getChatAdministrators", type(error).__name__).inc()
+                raise TelegramRefused(error.message) from error
             except (TelegramAPIError, TimeoutError, OSError) as error:
                 TELEGRAM_CALLS.labels("getChatAdministrators", type(error).__name__).inc()
-                raise TelegramUnavailable(
-                    getattr(error, "message", None) or type(error).__name__
-                ) from error
+                reason = getattr(error, "message", None) or type(error).__name__
+                raise TelegramUnavailable(reason) from error
         TELEGRAM_CALLS.labels("getChatAdministrators", "ok").inc()
         admins = []
         for member in members:

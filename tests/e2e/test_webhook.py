@@ -1,0 +1,130 @@
+"""A gateway behind a webhook: Telegram's secret checked, a redelivered update handled once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+
+from gmbot.devstack.stack import StackConfig, running_stack
+from tests.e2e.conftest import E2E
+from tests.support.databases import fresh_postgres
+from tests.support.membership import forget_keys
+
+
+@dataclass
+class Webhooked:
+    url: str
+    secret: str
+    bot_id: int
+
+
+@pytest.fixture(scope="module")
+async def webhooked(
+    e2e: E2E, postgres_server_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Webhooked]:
+    """A deployment of its own (one bot per deployment) whose gateway takes updates by webhook."""
+    bot = await e2e.control.create_bot("gmbot_webhook_bot")
+    prefix = {"REDIS_PREFIX": f"test:{uuid.uuid4().hex}:"}
+    data = tmp_path_factory.mktemp("webhook")
+    async with (
+        fresh_postgres(postgres_server_url) as tenancy_db,
+        fresh_postgres(postgres_server_url) as enforcement_db,
+    ):
+        config = StackConfig(
+            data_dir=data,
+            bot_token=bot["token"],
+            telegram_api_url=e2e.sandbox.url,
+            tenancy_database_url=tenancy_db,
+            enforcement_database_url=enforcement_db,
+            redis_url=redis_url,
+            webhook=True,
+            log_dir=data / "logs",
+            env={"gateway": prefix, "membership": prefix, "enforcement": prefix},
+        )
+        try:
+            async with running_stack(config) as stack:
+                env = stack.child("gateway").env
+                yield Webhooked(env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], int(bot["user"]["id"]))
+        finally:
+            await forget_keys(redis_url, prefix["REDIS_PREFIX"])
+
+
+async def _post(url: str, body: object, secret: str | None) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=body, headers=headers) as answer,
+    ):
+        return answer.status
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_processed(
+    e2e: E2E, webhooked: Webhooked
+) -> None:
+    update = {
+        "update_id": 999_001,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 1, "type": "private"},
+            "text": "/start",
+        },
+    }
+    mark = await e2e.mark()
+
+    wrong = await _post(webhooked.url, update, "not-the-secret")
+    missing = await _post(webhooked.url, update, None)
+    await e2e.settle()
+
+    assert (wrong, missing) == (401, 401)
+    assert [
+        c
+        for c in await e2e.control.journal(since=mark, bot_id=webhooked.bot_id)
+        if c["method"] == "sendMessage"
+    ] == []
+
+
+async def test_updates_arrive_by_webhook_and_a_redelivery_is_handled_once(
+    e2e: E2E, webhooked: Webhooked
+) -> None:
+    control = e2e.control
+    owner = int((await control.create_user("WebhookOwner"))["id"])
+    carol = int((await control.create_user("WebhookCarol"))["id"])
+    group = int((await control.create_chat("supergroup", "Webhook group", creator_id=owner))["id"])
+    username = f"hooked{abs(group) % 100000}"
+    channel = int(
+        (await control.create_chat("channel", "Hooked", username=username, creator_id=owner))["id"]
+    )
+    await control.promote(group, webhooked.bot_id)
+    await control.promote(channel, webhooked.bot_id)
+    await control.join(group, carol)
+    mark = await e2e.mark()
+    await control.say(group, owner, f"/protect @{username}")
+    await e2e.wait_for(lambda: _sent(e2e, mark, webhooked.bot_id, username))
+    mark = await e2e.mark()
+
+    await control.say(group, carol, "hello")
+    await e2e.wait_for(lambda: _restricts(e2e, mark, webhooked.bot_id, 1))
+    delivered = (await control.bot_updates(webhooked.bot_id))["delivered"]
+    message_update = next(
+        u for u in reversed(delivered) if u.get("message", {}).get("text") == "hello"
+    )
+    again = await _post(webhooked.url, message_update, webhooked.secret)
+    await e2e.settle(1.5)
+
+    assert again == 200
+    assert await _restricts(e2e, mark, webhooked.bot_id, 1)
+
+
+async def _sent(e2e: E2E, mark: int, bot_id: int, text: str) -> bool:
+    calls = await e2e.control.journal(since=mark, bot_id=bot_id, method="sendMessage")
+    return any(text in c["params"]["text"] for c in calls)
+
+
+async def _restricts(e2e: E2E, mark: int, bot_id: int, count: int) -> bool:
+    calls = await e2e.control.journal(since=mark, bot_id=bot_id, method="restrictChatMember")
+    return len(calls) == count
