@@ -18,7 +18,9 @@ SAFETY = 1.05
 
 # KEYS: global tat, global pause, chat tat, chat pause ("" when the call is not a message).
 # ARGV: global interval ms, chat interval ms. Returns 0 (go, both buckets advanced) or the ms to
-# wait before asking again.
+# wait before asking again. The overall bucket tolerates one interval of lateness (a worker that
+# wakes a few ms after its slot does not waste it); the per-group bucket tolerates none, so a
+# group never gets more than its messages a minute.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -39,7 +41,7 @@ local function next_slot(key)
 end
 local tg = next_slot(KEYS[1])
 local tc = next_slot(KEYS[3])
-wait = math.max(tg - now, tc - now)
+wait = math.max(tg - tonumber(ARGV[1]) - now, tc - now)
 if wait > 0 then return wait end
 local gi = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], tg + gi, 'PX', math.floor(gi * 2 + 1000))
@@ -102,7 +104,8 @@ class LocalRateLimiter:
             max(self._paused.get(None, 0.0), self._paused.get(chat_id, 0.0) if chat_id else 0.0)
             - now
         )
-        wait = max(wait, self._next.get(None, 0.0) - now)
+        # One interval of lateness tolerated overall, none per group (as in the Redis script).
+        wait = max(wait, self._next.get(None, 0.0) - self._global - now)
         if chat_id is not None:
             wait = max(wait, self._next.get(chat_id, 0.0) - now)
         return wait
