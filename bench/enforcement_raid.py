@@ -140,7 +140,7 @@ def report(
     groups: int,
 ) -> None:
     ok = [e for e in journal if e["ok"]]
-    too_many = sum(1 for e in journal if e["error_code"] == 429)
+    too_many = collections.Counter(str(e["method"]) for e in journal if e["error_code"] == 429)
     restricts = collections.Counter(
         str(e["params"]["user_id"]) for e in ok if e["method"] == "restrictChatMember"
     )
@@ -174,9 +174,8 @@ def report(
     )
     print(f"  accepted in {accepted_in:.1f} s; wall time {wall:.1f} s; Telegram's limits allow")
     print(f"  {allowed:.1f} s for these calls -> {wall / allowed:.2f}x")
-    print(
-        f"  429s received: {too_many}; lost: {lost}; doubled: {doubled}; never warned: {unwarned}"
-    )
+    print(f"  429s received: {sum(too_many.values())} {dict(too_many)}")
+    print(f"  lost: {lost}; doubled: {doubled}; never warned: {unwarned}")
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ async def test_the_local_budget_spaces_calls_and_honours_pauses() -> None:
     paused_from = time.monotonic()
     await limiter.acquire(-1001)
 
-    assert spaced >= 9 / 50  # one interval of lateness is tolerated
+    assert spaced >= 9.5 / 50  # half an interval of lateness is tolerated
     assert time.monotonic() - paused_from >= 0.19
 
 

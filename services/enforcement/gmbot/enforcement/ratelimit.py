@@ -13,12 +13,14 @@ from gmbot.enforcement.keys import Keys
 from gmbot.enforcement.metrics import RATE_LIMIT_WAIT_SECONDS
 
 # Spacing slightly wider than the nominal rate keeps clocks and network jitter from ever
-# tipping a window over Telegram's count.
+# tipping a window over Telegram's count (a group's minute is the tighter one: a message built
+# and sent a little late must still not be the 21st).
 SAFETY = 1.05
+GROUP_SAFETY = 1.1
 
 # KEYS: global tat, global pause, chat tat, chat pause ("" when the call is not a message).
 # ARGV: global interval ms, chat interval ms. Returns 0 (go, both buckets advanced) or the ms to
-# wait before asking again. The overall bucket tolerates one interval of lateness (a worker that
+# wait before asking again. The overall bucket tolerates half an interval of lateness (a worker that
 # wakes a few ms after its slot does not waste it); the per-group bucket tolerates none, so a
 # group never gets more than its messages a minute.
 _ACQUIRE = """
@@ -41,7 +43,7 @@ local function next_slot(key)
 end
 local tg = next_slot(KEYS[1])
 local tc = next_slot(KEYS[3])
-wait = math.max(tg - tonumber(ARGV[1]) - now, tc - now)
+wait = math.max(tg - tonumber(ARGV[1]) / 2 - now, tc - now)
 if wait > 0 then return wait end
 local gi = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], tg + gi, 'PX', math.floor(gi * 2 + 1000))
@@ -69,7 +71,7 @@ class RedisRateLimiter:
         self._script = redis.register_script(_ACQUIRE)
         self._redis = redis
         self._global_ms = 1000.0 / per_second * SAFETY
-        self._chat_ms = 60_000.0 / group_per_minute * SAFETY
+        self._chat_ms = 60_000.0 / group_per_minute * GROUP_SAFETY
 
     async def acquire(self, chat_id: int | None) -> None:
         started = time.monotonic()
@@ -94,7 +96,7 @@ class RedisRateLimiter:
 class LocalRateLimiter:
     def __init__(self, per_second: float, group_per_minute: float) -> None:
         self._global = 1.0 / per_second * SAFETY
-        self._chat = 60.0 / group_per_minute * SAFETY
+        self._chat = 60.0 / group_per_minute * GROUP_SAFETY
         self._next: dict[int | None, float] = {}
         self._paused: dict[int | None, float] = {}
         self._lock = asyncio.Lock()
@@ -104,8 +106,8 @@ class LocalRateLimiter:
             max(self._paused.get(None, 0.0), self._paused.get(chat_id, 0.0) if chat_id else 0.0)
             - now
         )
-        # One interval of lateness tolerated overall, none per group (as in the Redis script).
-        wait = max(wait, self._next.get(None, 0.0) - self._global - now)
+        # Half an interval of lateness tolerated overall, none per group (as in the Redis script).
+        wait = max(wait, self._next.get(None, 0.0) - self._global / 2 - now)
         if chat_id is not None:
             wait = max(wait, self._next.get(chat_id, 0.0) - now)
         return wait
