@@ -1,0 +1,100 @@
+"""The operator's `gmbot` command against the running stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from tests.e2e.conftest import E2E
+
+
+async def gmbot(e2e: E2E, *args: str, **env: str) -> tuple[int, str]:
+    stack = e2e.stack
+    environment = {
+        **os.environ,
+        "AUTH_TOKEN": stack.auth_token,
+        "TENANCY_ADDR": stack.addresses["tenancy"],
+        "MEMBERSHIP_ADDR": stack.addresses["membership"],
+        "ENFORCEMENT_ADDR": stack.addresses["enforcement"],
+        "BOT_TOKEN": stack.config.bot_token,
+        "TELEGRAM_API_URL": stack.config.telegram_api_url,
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gmbot.cli",
+        *args,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_doctor_reports_rights_everywhere_and_what_to_fix(e2e: E2E) -> None:
+    scene = await e2e.scene()
+    _, report = await gmbot(e2e, "doctor")
+    await e2e.control.set_member(scene.channel, e2e.bot_id, "member", actor_id=scene.owner)
+
+    code, broken = await gmbot(e2e, "doctor")
+
+    assert "token belongs to @gmbot_e2e_bot" in report
+    assert "group 'Group" in report
+    assert code == 1
+    assert "FIX" in broken
+    assert f"channel @{scene.channel_username}: Bad Request: member list is inaccessible" in broken
+    assert "add the bot as an administrator" in broken
+
+
+async def test_check_membership_over_grpc(e2e: E2E) -> None:
+    scene = await e2e.scene(("alice", True), ("carol", False))
+
+    member_code, member = await gmbot(
+        e2e, "check-membership", str(scene.members["alice"]), str(scene.channel)
+    )
+    other_code, other = await gmbot(
+        e2e, "check-membership", "--fresh", str(scene.members["carol"]), str(scene.channel)
+    )
+
+    assert member_code == 0
+    assert "MEMBER" in member
+    assert other_code == 1
+    assert "NOT_MEMBER" in other
+    assert "TELEGRAM" in other
+
+
+async def test_actions_lists_a_groups_ledger(e2e: E2E) -> None:
+    scene = await e2e.scene(("carol", False))
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.members["carol"], "hi")
+    await e2e.wait_for_call(mark, "sendMessage", scene.group)
+    await e2e.settle()
+
+    code, listing = await gmbot(e2e, "actions", str(scene.group))
+
+    assert code == 0
+    assert "enforce" in listing
+    assert "done" in listing
+    assert str(scene.members["carol"]) in listing
+
+
+async def test_migrate_brings_both_schemas_to_head(e2e: E2E) -> None:
+    tenancy_env = e2e.stack.child("tenancy").env
+    enforcement_env = e2e.stack.child("enforcement").env
+
+    tenancy_code, _ = await gmbot(
+        e2e, "migrate", "tenancy", DATABASE_URL=tenancy_env["DATABASE_URL"]
+    )
+    enforcement_code, output = await gmbot(
+        e2e,
+        "migrate",
+        "enforcement",
+        DATABASE_URL=enforcement_env["DATABASE_URL"],
+        CALLBACK_SIGNING_KEY=enforcement_env["CALLBACK_SIGNING_KEY"],
+    )
+
+    assert (tenancy_code, enforcement_code) == (0, 0)
+    assert "migrating enforcement" in output
