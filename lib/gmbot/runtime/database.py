@@ -6,9 +6,10 @@ runs with nothing installed.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gmbot.runtime.errors import Unavailable
+from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.server import Service, run
 
 log = structlog.get_logger("gmbot.database")
 
@@ -157,3 +160,21 @@ async def migrate_to_head(url: str, config: Config, wait_seconds: float) -> None
     finally:
         await engine.dispose()
     log.info("migrated", database=safe_url(url))
+
+
+def serve_or_migrate(
+    name: str,
+    settings: Any,
+    build: Callable[[], Awaitable[Service]],
+    migrations_config: Callable[[str], Config],
+    description: str,
+) -> None:
+    """The `main()` of a service that keeps a database: `serve` (default) or `migrate`."""
+    parser = argparse.ArgumentParser(prog=f"gmbot-{name}", description=description)
+    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
+    if parser.parse_args().command == "migrate":
+        configure_logging(name, settings.log_level, settings.log_format)
+        url = settings.database_url
+        asyncio.run(migrate_to_head(url, migrations_config(url), settings.database_wait_seconds))
+    else:
+        run(name, settings, build)

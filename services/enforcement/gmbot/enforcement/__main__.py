@@ -3,33 +3,17 @@ the ledger's schema up to date."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-
 from gmbot.enforcement.app import build, migrations_config
 from gmbot.enforcement.settings import EnforcementSettings
-from gmbot.runtime.database import migrate_to_head
-from gmbot.runtime.logs import configure_logging
-from gmbot.runtime.server import run
+from gmbot.runtime.database import serve_or_migrate
 from gmbot.runtime.settings import load_settings
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="gmbot-enforcement", description=__doc__)
-    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
-    command = parser.parse_args().command
     settings = load_settings(EnforcementSettings)
-    if command == "migrate":
-        configure_logging("enforcement", settings.log_level, settings.log_format)
-        asyncio.run(
-            migrate_to_head(
-                settings.database_url,
-                migrations_config(settings.database_url),
-                settings.database_wait_seconds,
-            )
-        )
-    else:
-        run("enforcement", settings, lambda: build(settings))
+    serve_or_migrate(
+        "enforcement", settings, lambda: build(settings), migrations_config, __doc__ or ""
+    )
 
 
 if __name__ == "__main__":
