@@ -202,8 +202,11 @@ async def test_two_replicas_together_stay_within_telegrams_limits(
         ]
         for group in groups:
             await control.promote(group, bot["user"]["id"])
+        # 20 a second for both together: were the budget not shared, the pair would send 40 a
+        # second and the sandbox (Telegram's 30) would answer 429. The gap to 30 absorbs the
+        # scheduling jitter of three servers sharing this test's event loop.
         settings = enforcement_settings(
-            sandbox.url, bot["token"], postgres_url, redis_url, workers=16
+            sandbox.url, bot["token"], postgres_url, redis_url, workers=16, requests_per_second=20
         )
         shared = settings.model_copy(update={"redis_prefix": settings.redis_prefix})
         async with (
@@ -243,4 +246,5 @@ async def test_two_replicas_together_stay_within_telegrams_limits(
     # replicas together never went over, although they had work for twice the budget.
     assert all(e["error_code"] != 429 for e in journal)
     restricts = sorted(e["time"] for e in journal if e["method"] == "restrictChatMember")
-    assert restricts[-1] - restricts[0] >= (len(restricts) - 1) / 30 * 0.95
+    rate = (len(restricts) - 1) / (restricts[-1] - restricts[0])
+    assert 15 <= rate <= 21  # one shared budget of 20/s, used
