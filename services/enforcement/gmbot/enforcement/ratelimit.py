@@ -20,9 +20,10 @@ GROUP_SAFETY = 1.1
 
 # KEYS: global tat, global pause, chat tat, chat pause ("" when the call is not a message).
 # ARGV: global interval ms, chat interval ms. Returns 0 (go, both buckets advanced) or the ms to
-# wait before asking again. The overall bucket tolerates half an interval of lateness (a worker that
-# wakes a few ms after its slot does not waste it); the per-group bucket tolerates none, so a
-# group never gets more than its messages a minute.
+# wait before asking again (rounded up: Redis turns a Lua number into an integer, and a wait of
+# 0.4 ms read as 0 would be a grant the script never recorded). The overall bucket tolerates
+# half an interval of lateness (a worker that wakes a few ms after its slot does not waste it);
+# the per-group bucket tolerates none, so a group never gets more than its messages a minute.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -34,7 +35,7 @@ local function paused(key)
   return 0
 end
 wait = math.max(paused(KEYS[2]), paused(KEYS[4]))
-if wait > 0 then return wait end
+if wait > 0 then return math.ceil(wait) end
 local function next_slot(key)
   if key == '' then return now end
   local tat = tonumber(redis.call('GET', key) or '0')
@@ -44,7 +45,7 @@ end
 local tg = next_slot(KEYS[1])
 local tc = next_slot(KEYS[3])
 wait = math.max(tg - tonumber(ARGV[1]) / 2 - now, tc - now)
-if wait > 0 then return wait end
+if wait > 0 then return math.ceil(wait) end
 local gi = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], tg + gi, 'PX', math.floor(gi * 2 + 1000))
 if KEYS[3] ~= '' then
