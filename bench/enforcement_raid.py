@@ -17,17 +17,14 @@ import collections
 import os
 import time
 import uuid
-from multiprocessing.connection import Connection
 from typing import Any
 
 import grpc
 from pydantic import SecretStr
 
-from bench.harness import in_process
+from bench.harness import start_service
 from gmbot.enforcement.app import build
 from gmbot.enforcement.settings import EnforcementSettings
-from gmbot.runtime.logs import configure_logging
-from gmbot.runtime.server import started
 from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.client import SandboxClient
 from gmbot.v1 import enforcement_pb2 as pb
@@ -38,17 +35,6 @@ from tests.support.membership import forget_keys
 TOKEN = "bench-token-0123456789abcdef"
 PER_SECOND = 30
 GROUP_PER_MINUTE = 20
-
-
-def _run_enforcement(port_pipe: Connection, settings: EnforcementSettings) -> None:
-    configure_logging("enforcement", "WARNING")
-
-    async def serve() -> None:
-        async with started(await build(settings), settings) as service:
-            port_pipe.send(service.port)
-            await asyncio.Event().wait()
-
-    asyncio.run(serve())
 
 
 async def bench(violators: int, groups: int, workers: int) -> None:
@@ -88,7 +74,7 @@ async def bench(violators: int, groups: int, workers: int) -> None:
             requests_per_second=PER_SECOND,
             group_messages_per_minute=GROUP_PER_MINUTE,
         )
-        process, port = in_process(_run_enforcement, settings)
+        process, port = start_service("enforcement", build, settings)
         metadata = (("authorization", f"Bearer {TOKEN}"),)
         await control.clear_journal()
         try:

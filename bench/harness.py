@@ -16,6 +16,9 @@ from typing import Any
 
 import grpc
 
+from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.server import Service, started
+
 ECHO_METHOD = "/bench.Echo/Echo"
 
 
@@ -76,6 +79,26 @@ def _run_echo(port_pipe: Connection) -> None:
         await server.wait_for_termination()
 
     asyncio.run(serve())
+
+
+def _run_service(
+    port_pipe: Connection, name: str, build: Callable[[Any], Awaitable[Service]], settings: Any
+) -> None:
+    configure_logging(name, "WARNING")
+
+    async def serve() -> None:
+        async with started(await build(settings), settings) as service:
+            port_pipe.send(service.port)
+            await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def start_service(
+    name: str, build: Callable[[Any], Awaitable[Service]], settings: Any
+) -> tuple[BaseProcess, int]:
+    """A GMBot service built by its own `build(settings)`, in its own process, on port 0."""
+    return in_process(_run_service, name, build, settings)
 
 
 def in_process(target: Callable[..., None], *args: Any) -> tuple[BaseProcess, int]:

@@ -13,17 +13,14 @@ import argparse
 import asyncio
 import random
 import time
-from multiprocessing.connection import Connection
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import SecretStr
 
-from bench.harness import ECHO_METHOD, Figures, in_process, load, start_echo_server
+from bench.harness import ECHO_METHOD, Figures, load, start_echo_server, start_service
 from gmbot.membership.app import build
 from gmbot.membership.settings import MembershipSettings
-from gmbot.runtime.logs import configure_logging
-from gmbot.runtime.server import started
 from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
@@ -33,24 +30,6 @@ from gmbot.v1 import membership_pb2_grpc
 TOKEN = "bench-token-0123456789abcdef"
 USERS = 1000
 MEMBER_SHARE = 0.9
-
-
-def _run_membership(port_pipe: Connection, telegram_url: str, bot_token: str) -> None:
-    configure_logging("membership", "WARNING")
-
-    async def serve() -> None:
-        settings = MembershipSettings(
-            auth_token=SecretStr(TOKEN),
-            grpc_port=0,
-            metrics_enabled=False,
-            bot_token=SecretStr(bot_token),
-            telegram_api_url=telegram_url,
-        )
-        async with started(await build(settings), settings) as service:
-            port_pipe.send(service.port)
-            await asyncio.Event().wait()
-
-    asyncio.run(serve())
 
 
 async def bench(seconds: float, concurrencies: list[int]) -> None:
@@ -66,7 +45,14 @@ async def bench(seconds: float, concurrencies: list[int]) -> None:
         members = set(random.Random(1).sample(users, int(USERS * MEMBER_SHARE)))
         for user in members:
             await control.join(channel, user)
-        service_process, port = in_process(_run_membership, sandbox.url, bot["token"])
+        settings = MembershipSettings(
+            auth_token=SecretStr(TOKEN),
+            grpc_port=0,
+            metrics_enabled=False,
+            bot_token=SecretStr(bot["token"]),
+            telegram_api_url=sandbox.url,
+        )
+        service_process, port = start_service("membership", build, settings)
         echo_process, echo_port = start_echo_server()
         metadata = (("authorization", f"Bearer {TOKEN}"),)
         try:

@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from multiprocessing.connection import Connection
 
 import grpc
 from pydantic import SecretStr
 
-from bench.harness import ECHO_METHOD, Figures, in_process, load, start_echo_server
-from gmbot.runtime.logs import configure_logging
-from gmbot.runtime.server import started
+from bench.harness import ECHO_METHOD, Figures, load, start_echo_server, start_service
 from gmbot.tenancy.app import build
 from gmbot.tenancy.settings import TenancySettings
 from gmbot.v1 import tenancy_pb2 as pb
@@ -29,10 +26,11 @@ TOKEN = "bench-token-0123456789abcdef"
 GROUP = -1001000000001
 
 
-def _run_tenancy(port_pipe: Connection, database_url: str) -> None:
-    configure_logging("tenancy", "WARNING")
-
-    async def serve() -> None:
+async def bench(seconds: float, concurrencies: list[int]) -> None:
+    server_url = os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    async with fresh_postgres(server_url) as database_url:
         settings = TenancySettings(
             auth_token=SecretStr(TOKEN),
             grpc_port=0,
@@ -40,19 +38,7 @@ def _run_tenancy(port_pipe: Connection, database_url: str) -> None:
             migrate_on_start=True,
             metrics_enabled=False,
         )
-        async with started(await build(settings), settings) as service:
-            port_pipe.send(service.port)
-            await asyncio.Event().wait()
-
-    asyncio.run(serve())
-
-
-async def bench(seconds: float, concurrencies: list[int]) -> None:
-    server_url = os.environ.get(
-        "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    )
-    async with fresh_postgres(server_url) as database_url:
-        tenancy_process, tenancy_port = in_process(_run_tenancy, database_url)
+        tenancy_process, tenancy_port = start_service("tenancy", build, settings)
         echo_process, echo_port = start_echo_server()
         metadata = (("authorization", f"Bearer {TOKEN}"),)
         try:
