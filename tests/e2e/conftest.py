@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
@@ -149,7 +150,7 @@ async def e2e(
     await proxy.start()
     proxied_redis = f"redis://127.0.0.1:{proxy.port}{target.path or '/0'}"
     prefix = f"test:{uuid.uuid4().hex}:"
-    redis_env = {"REDIS_PREFIX": prefix}
+    redis_env = {"REDIS_PREFIX": prefix, "BUDGET_REDIS_PREFIX": f"{prefix}budget:"}
     data = tmp_path_factory.mktemp("e2e")
     async with (
         running_sandbox() as sandbox,
@@ -188,3 +189,18 @@ def log_of(e2e: E2E, service: str) -> str:
     assert log_dir is not None
     path = Path(log_dir) / f"{service}.log"
     return path.read_text() if path.exists() else ""
+
+
+async def gateway_metric(e2e: E2E, name: str, **labels: str) -> float:
+    """The sum of a gateway metric's samples whose labels include `labels`."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{e2e.stack.gateway_url}/metrics") as answer,
+    ):
+        text = await answer.text()
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gmbot.runtime.callbacks import VerifyButton, sign
-from tests.e2e.conftest import E2E
+from tests.e2e.conftest import E2E, gateway_metric
 
 
 def methods(calls: list[dict[str, object]]) -> list[str]:
@@ -22,6 +22,42 @@ async def test_a_member_who_follows_every_channel_speaks_freely(e2e: E2E) -> Non
 
     # Her channel join was an event membership recorded: not even one getChatMember.
     assert await e2e.calls(mark) == []
+
+
+async def test_a_known_members_messages_cost_no_round_trip_to_any_back_end(e2e: E2E) -> None:
+    """The hot path is local: policy, administrators and the member's answers sit in the
+    gateway, kept current by membership's stream of changes."""
+    scene = await e2e.scene(("kim", True))
+    kim = scene.members["kim"]
+    handled = {"type": "message", "outcome": "handled"}
+    first = await gateway_metric(e2e, "gmbot_gateway_updates_total", **handled)
+    await e2e.control.say(scene.group, kim, "first sight")
+    await e2e.wait_for(lambda: _more(e2e, "gmbot_gateway_updates_total", first + 1, **handled))
+    await e2e.settle(1.5)  # her presence is told in the next batch
+    back_ends = {
+        service: await gateway_metric(e2e, "grpc_client_handled_total", grpc_service=service)
+        for service in ("gmbot.v1.MembershipService", "gmbot.v1.EnforcementService")
+    }
+    policies = await gateway_metric(e2e, "grpc_client_handled_total", grpc_method="GetGroupPolicy")
+    mark = await e2e.mark()
+
+    for n in range(5):
+        await e2e.control.say(scene.group, kim, f"message {n}")
+    await e2e.wait_for(lambda: _more(e2e, "gmbot_gateway_updates_total", first + 6, **handled))
+
+    for service, before in back_ends.items():
+        after = await gateway_metric(e2e, "grpc_client_handled_total", grpc_service=service)
+        assert after == before, service
+    # The policy is kept too; its safety TTL may expire once in between.
+    assert (
+        await gateway_metric(e2e, "grpc_client_handled_total", grpc_method="GetGroupPolicy")
+        <= policies + 1
+    )
+    assert await e2e.calls(mark) == []
+
+
+async def _more(e2e: E2E, name: str, at_least: float, **labels: str) -> bool:
+    return await gateway_metric(e2e, name, **labels) >= at_least
 
 
 async def test_a_member_missing_a_channel_is_deleted_muted_and_warned(e2e: E2E) -> None:

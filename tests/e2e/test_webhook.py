@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
 import pytest
 
-from gmbot.devstack.stack import StackConfig, running_stack
+from gmbot.devstack.processes import Child, wait_http
+from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
 from tests.e2e.conftest import E2E
 from tests.support.databases import fresh_postgres
 from tests.support.membership import forget_keys
@@ -20,6 +23,7 @@ class Webhooked:
     url: str
     secret: str
     bot_id: int
+    stack: RunningStack
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +52,9 @@ async def webhooked(
         try:
             async with running_stack(config) as stack:
                 env = stack.child("gateway").env
-                yield Webhooked(env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], int(bot["user"]["id"]))
+                yield Webhooked(
+                    env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], int(bot["user"]["id"]), stack
+                )
         finally:
             await forget_keys(redis_url, prefix["REDIS_PREFIX"])
 
@@ -128,3 +134,78 @@ async def _sent(e2e: E2E, mark: int, bot_id: int, text: str) -> bool:
 async def _restricts(e2e: E2E, mark: int, bot_id: int, count: int) -> bool:
     calls = await e2e.control.journal(since=mark, bot_id=bot_id, method="restrictChatMember")
     return len(calls) == count
+
+
+@asynccontextmanager
+async def second_gateway(webhooked: Webhooked) -> AsyncIterator[str]:
+    """Another replica of the gateway beside the first (Telegram keeps delivering to the first:
+    it registers the same webhook URL); yields its own webhook URL."""
+    port = free_port()
+    env = {**webhooked.stack.child("gateway").env, "HTTP_PORT": str(port)}
+    replica = Child("gateway-2", "gmbot.gateway", env)
+    await replica.start(webhooked.stack.config.log_dir)
+    try:
+        await wait_http("gateway-2", f"http://127.0.0.1:{port}/readyz", replica)
+        yield f"http://127.0.0.1:{port}/telegram/webhook"
+    finally:
+        await replica.stop()
+
+
+def _message(update_id: int, group: int, user: int, message_id: int) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": group, "type": "supergroup", "title": "Replicas"},
+            "from": {"id": user, "is_bot": False, "first_name": "Dana"},
+            "text": "hello",
+        },
+    }
+
+
+async def test_a_channel_leave_seen_by_one_replica_reaches_the_decisions_of_another(
+    e2e: E2E, webhooked: Webhooked
+) -> None:
+    control = e2e.control
+    owner = int((await control.create_user("ReplicaOwner"))["id"])
+    dana = int((await control.create_user("ReplicaDana"))["id"])
+    group = int((await control.create_chat("supergroup", "Replicas", creator_id=owner))["id"])
+    username = f"replicas{abs(group) % 100000}"
+    channel = int(
+        (await control.create_chat("channel", "Replicas", username=username, creator_id=owner))[
+            "id"
+        ]
+    )
+    await control.promote(group, webhooked.bot_id)
+    await control.promote(channel, webhooked.bot_id)
+    await control.join(channel, dana)
+    await control.join(group, dana)
+    mark = await e2e.mark()
+    await control.say(group, owner, f"/protect @{username}")
+    await e2e.wait_for(lambda: _sent(e2e, mark, webhooked.bot_id, username))
+
+    async with second_gateway(webhooked) as replica:
+        # The replica learns Dana is subscribed, and keeps that answer near its decisions.
+        assert await _post(replica, _message(990_001, group, dana, 70_001), webhooked.secret) == 200
+        await e2e.settle(1.5)  # the replica tells membership where Dana was seen, in its batch
+        mark = await e2e.mark()
+        await control.leave(channel, dana)  # delivered to the first replica
+        await e2e.wait_for(lambda: _restricts(e2e, mark, webhooked.bot_id, 1))
+
+        late = await _post(replica, _message(990_002, group, dana, 70_002), webhooked.secret)
+        await e2e.wait_for(lambda: _deleted(e2e, mark, webhooked.bot_id, 70_002))
+
+    assert late == 200
+    # Decided from the replica's own copy, corrected by the stream: not one more check.
+    checks = await e2e.control.journal(since=mark, bot_id=webhooked.bot_id, method="getChatMember")
+    assert [c for c in checks if c["params"].get("user_id") in (dana, str(dana))] == []
+
+
+async def _deleted(e2e: E2E, mark: int, bot_id: int, message_id: int) -> bool:
+    calls = await e2e.control.journal(since=mark, bot_id=bot_id)
+    return any(
+        c["method"] in ("deleteMessage", "deleteMessages")
+        and str(message_id) in str(c["params"].get("message_id", c["params"].get("message_ids")))
+        for c in calls
+    )

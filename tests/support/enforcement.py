@@ -29,7 +29,9 @@ def enforcement_settings(
         "database_url": database_url,
         "migrate_on_start": True,
         "redis_url": redis_url,
-        "redis_prefix": f"test:{uuid.uuid4().hex}:",
+        "redis_prefix": (prefix := f"test:{uuid.uuid4().hex}:"),
+        # Telegram's budget in Redis too, so tests sharing one Redis never slow each other.
+        "budget_redis_prefix": f"{prefix}budget:",
         "callback_signing_key": SecretStr(SIGNING_KEY),
         "warning_coalesce_seconds": 0.2,
         "retry_base_seconds": 0.05,

@@ -27,7 +27,9 @@ async def running_membership(
         "telegram_api_url": telegram_url,
         "redis_url": redis_url,
         # Each test its own keys, so tests sharing one Redis never see each other's answers.
-        "redis_prefix": f"test:{uuid.uuid4().hex}:",
+        "redis_prefix": (prefix := f"test:{uuid.uuid4().hex}:"),
+        # Telegram's budget in Redis too, so tests sharing one Redis never slow each other.
+        "budget_redis_prefix": f"{prefix}budget:",
         "shutdown_grace_seconds": 1,
         **overrides,
     }

@@ -41,8 +41,44 @@ def _service_config(retry_methods: list[tuple[str, str]]) -> str:
 
 if TYPE_CHECKING:
     _Interceptor = grpc.aio.UnaryUnaryClientInterceptor[Any, Any]
+    _StreamInterceptor = grpc.aio.UnaryStreamClientInterceptor[Any, Any]
 else:  # grpc's runtime classes are not generic
     _Interceptor = grpc.aio.UnaryUnaryClientInterceptor
+    _StreamInterceptor = grpc.aio.UnaryStreamClientInterceptor
+
+
+def _with_credentials(
+    details: grpc.aio.ClientCallDetails, auth: tuple[str, str], timeout: float | None
+) -> grpc.aio.ClientCallDetails:
+    metadata = grpc.aio.Metadata(*(details.metadata or ()))
+    metadata.add(*auth)
+    current = request_id.get()
+    if current is not None:
+        metadata.add(REQUEST_ID_KEY, current)
+    return grpc.aio.ClientCallDetails(
+        method=details.method,
+        timeout=timeout,
+        metadata=metadata,
+        credentials=details.credentials,
+        wait_for_ready=details.wait_for_ready,
+    )
+
+
+class _StreamCredentials(_StreamInterceptor):
+    """Credentials and the request id for server streams; a stream lives as long as its caller
+    wants, so it gets no deadline of ours."""
+
+    def __init__(self, auth_token: str) -> None:
+        self._auth = (AUTHORIZATION_KEY, f"Bearer {auth_token}")
+
+    async def intercept_unary_stream(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        details = _with_credentials(client_call_details, self._auth, client_call_details.timeout)
+        return await continuation(details, request)
 
 
 class _ClientInterceptor(_Interceptor):
@@ -59,20 +95,11 @@ class _ClientInterceptor(_Interceptor):
         client_call_details: grpc.aio.ClientCallDetails,
         request: Any,
     ) -> Any:
-        metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
-        metadata.add(*self._auth)
-        current = request_id.get()
-        if current is not None:
-            metadata.add(REQUEST_ID_KEY, current)
+        # A call without a deadline of its own gets the default one; a caller that knows its call
+        # may wait longer (a check waiting for Telegram's budget) says so.
         timeout = client_call_details.timeout
-        timeout = self._deadline if timeout is None else min(timeout, self._deadline)
-        details = grpc.aio.ClientCallDetails(
-            method=client_call_details.method,
-            timeout=timeout,
-            metadata=metadata,
-            credentials=client_call_details.credentials,
-            wait_for_ready=client_call_details.wait_for_ready,
-        )
+        timeout = self._deadline if timeout is None else timeout
+        details = _with_credentials(client_call_details, self._auth, timeout)
         method = client_call_details.method
         service, name = split_method(method.decode() if isinstance(method, bytes) else method)
         started = time.perf_counter()
@@ -111,13 +138,13 @@ def open_channel(
         ("grpc.max_reconnect_backoff_ms", 2_000),
     ]
     # grpc-stubs types interceptors as a placeholder class that must be cast.
+    token = settings.auth_token.get_secret_value()
     interceptors = [
         cast(
             "grpc.aio.ClientInterceptor",
-            _ClientInterceptor(
-                settings.auth_token.get_secret_value(), settings.grpc_deadline_seconds
-            ),
-        )
+            _ClientInterceptor(token, settings.grpc_deadline_seconds),
+        ),
+        cast("grpc.aio.ClientInterceptor", _StreamCredentials(token)),
     ]
     if settings.tls_ca_file is None:
         return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)

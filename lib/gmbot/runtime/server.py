@@ -39,6 +39,9 @@ class Service:
     service_names: Sequence[str]
     resources: AsyncExitStack = field(default_factory=AsyncExitStack)
     on_started: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Called once the service stopped taking calls, before those in flight get their grace time:
+    # for calls that would never end by themselves (streams).
+    on_stopping: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @dataclass
@@ -101,7 +104,10 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
         finally:
             # Tell load balancers first, then let calls in flight finish within the grace time.
             await health_servicer.enter_graceful_shutdown()
-            await server.stop(settings.shutdown_grace_seconds)
+            stopping = asyncio.ensure_future(server.stop(settings.shutdown_grace_seconds))
+            for hook in service.on_stopping:
+                await hook()
+            await stopping
             log.info("stopped")
 
 

@@ -24,6 +24,16 @@ class TelegramSettings(BaseModel):
     telegram_api_url: HttpUrl = HttpUrl(TELEGRAM)
     # Seconds one Bot API request may take before it counts as failed.
     telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Telegram's limits as one budget for the bot token, shared by every process and replica
+    # (DESIGN.md): through Redis when REDIS_URL is set, otherwise leased from enforcement.
+    requests_per_second: float = Field(default=30.0, gt=0, le=1000)
+    group_messages_per_minute: float = Field(default=20.0, gt=0, le=1000)
+    # Where the budget lives in Redis (the same for every service of one deployment).
+    budget_redis_prefix: str = "gmbot:budget:"
+    # The process that owns the budget when there is no Redis (enforcement).
+    budget_addr: str = "127.0.0.1:50053"
+    # The part of the budget one process may spend alone while the shared one is unreachable.
+    budget_fallback_share: float = Field(default=0.25, gt=0, le=1)
 
     @field_validator("bot_token")
     @classmethod

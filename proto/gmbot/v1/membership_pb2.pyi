@@ -502,6 +502,142 @@ class RecordPresenceResponse(_message.Message):
 Global___RecordPresenceResponse: _TypeAlias = RecordPresenceResponse  # noqa: Y015
 
 @_typing.final
+class RecordPresenceBatchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRESENCES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def presences(self) -> _containers.RepeatedCompositeFieldContainer[Global___RecordPresenceRequest]:
+        """At most 1,000 entries."""
+
+    def __init__(
+        self,
+        *,
+        presences: _abc.Iterable[Global___RecordPresenceRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["presences", b"presences"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordPresenceBatchRequest: _TypeAlias = RecordPresenceBatchRequest  # noqa: Y015
+
+@_typing.final
+class RecordPresenceBatchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordPresenceBatchResponse: _TypeAlias = RecordPresenceBatchResponse  # noqa: Y015
+
+@_typing.final
+class WatchChangesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchChangesRequest: _TypeAlias = WatchChangesRequest  # noqa: Y015
+
+@_typing.final
+class MembershipChange(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    READY_FIELD_NUMBER: _builtins.int
+    ANSWER_FIELD_NUMBER: _builtins.int
+    ADMINISTRATORS_FIELD_NUMBER: _builtins.int
+    ready: _builtins.bool
+    """Sent once, first: the subscription is in place."""
+    @_builtins.property
+    def answer(self) -> Global___AnswerChanged: ...
+    @_builtins.property
+    def administrators(self) -> Global___AdministratorsChanged: ...
+    def __init__(
+        self,
+        *,
+        ready: _builtins.bool = ...,
+        answer: Global___AnswerChanged | None = ...,
+        administrators: Global___AdministratorsChanged | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["administrators", b"administrators", "answer", b"answer", "change", b"change", "ready", b"ready"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["administrators", b"administrators", "answer", b"answer", "change", b"change", "ready", b"ready"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_change: _TypeAlias = _typing.Literal["ready", "answer", "administrators"]  # noqa: Y015
+    _WhichOneofArgType_change: _TypeAlias = _typing.Literal["change", b"change"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_change) -> _WhichOneofReturnType_change | None: ...
+
+Global___MembershipChange: _TypeAlias = MembershipChange  # noqa: Y015
+
+@_typing.final
+class AnswerChanged(_message.Message):
+    """What membership now holds for (user, channel): its status and when it was observed. A receiver
+    keeps the newer of what it has and this.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    OBSERVED_AT_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.int
+    channel_id: _builtins.int
+    status: Global___MembershipStatus.ValueType
+    @_builtins.property
+    def observed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.int = ...,
+        channel_id: _builtins.int = ...,
+        status: Global___MembershipStatus.ValueType = ...,
+        observed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["observed_at", b"observed_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "observed_at", b"observed_at", "status", b"status", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnswerChanged: _TypeAlias = AnswerChanged  # noqa: Y015
+
+@_typing.final
+class AdministratorsChanged(_message.Message):
+    """The administrators of this chat changed: forget any copy of the list."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    chat_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        chat_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AdministratorsChanged: _TypeAlias = AdministratorsChanged  # noqa: Y015
+
+@_typing.final
 class ListUserGroupsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

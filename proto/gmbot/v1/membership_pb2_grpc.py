@@ -59,6 +59,16 @@ class MembershipServiceStub:
                 request_serializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceResponse.FromString,
                 _registered_method=True)
+        self.RecordPresenceBatch = channel.unary_unary(
+                '/gmbot.v1.MembershipService/RecordPresenceBatch',
+                request_serializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchResponse.FromString,
+                _registered_method=True)
+        self.WatchChanges = channel.unary_stream(
+                '/gmbot.v1.MembershipService/WatchChanges',
+                request_serializer=gmbot_dot_v1_dot_membership__pb2.WatchChangesRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_membership__pb2.MembershipChange.FromString,
+                _registered_method=True)
         self.ListUserGroups = channel.unary_unary(
                 '/gmbot.v1.MembershipService/ListUserGroups',
                 request_serializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.SerializeToString,
@@ -118,6 +128,28 @@ class MembershipServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordPresenceBatch(self, request, context):
+        """Many presences at once: what a gateway saw in the last second, in one call instead of one
+        per message. The same as RecordPresence for each entry.
+        Errors: INVALID_ARGUMENT (bad ids, more than 1,000 entries; nothing is recorded then).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchChanges(self, request, context):
+        """What membership learns, as it learns it, for callers that keep answers next to their
+        decisions (every gateway replica): a membership answer that changed or was asked anew, an
+        administrator list to forget. The first message is `ready`; from then on nothing this
+        deployment learns is missed while the stream lasts (with Redis, changes recorded by any
+        membership replica reach every stream). A caller whose stream ended must forget what it kept
+        and subscribe again; a caller too slow to read its changes is disconnected (then the same).
+        Errors: none of its own; the stream ends with UNAVAILABLE when membership stops.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUserGroups(self, request, context):
         """The groups a user was seen in during the presence window (default 30 days).
         Errors: INVALID_ARGUMENT (bad user id).
@@ -153,6 +185,16 @@ def add_MembershipServiceServicer_to_server(servicer, server):
                     servicer.RecordPresence,
                     request_deserializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceResponse.SerializeToString,
+            ),
+            'RecordPresenceBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPresenceBatch,
+                    request_deserializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchResponse.SerializeToString,
+            ),
+            'WatchChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchChanges,
+                    request_deserializer=gmbot_dot_v1_dot_membership__pb2.WatchChangesRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_membership__pb2.MembershipChange.SerializeToString,
             ),
             'ListUserGroups': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUserGroups,
@@ -295,6 +337,60 @@ class MembershipService:
             '/gmbot.v1.MembershipService/RecordPresence',
             gmbot_dot_v1_dot_membership__pb2.RecordPresenceRequest.SerializeToString,
             gmbot_dot_v1_dot_membership__pb2.RecordPresenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPresenceBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.MembershipService/RecordPresenceBatch',
+            gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchRequest.SerializeToString,
+            gmbot_dot_v1_dot_membership__pb2.RecordPresenceBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gmbot.v1.MembershipService/WatchChanges',
+            gmbot_dot_v1_dot_membership__pb2.WatchChangesRequest.SerializeToString,
+            gmbot_dot_v1_dot_membership__pb2.MembershipChange.FromString,
             options,
             channel_credentials,
             insecure,

@@ -75,6 +75,20 @@ class MembershipServiceStub:
     channel leave can be enforced in exactly the groups where the user is.
     Errors: INVALID_ARGUMENT (bad ids).
     """
+    RecordPresenceBatch: _grpc.UnaryUnaryMultiCallable[_membership_pb2.RecordPresenceBatchRequest, _membership_pb2.RecordPresenceBatchResponse]
+    """Many presences at once: what a gateway saw in the last second, in one call instead of one
+    per message. The same as RecordPresence for each entry.
+    Errors: INVALID_ARGUMENT (bad ids, more than 1,000 entries; nothing is recorded then).
+    """
+    WatchChanges: _grpc.UnaryStreamMultiCallable[_membership_pb2.WatchChangesRequest, _membership_pb2.MembershipChange]
+    """What membership learns, as it learns it, for callers that keep answers next to their
+    decisions (every gateway replica): a membership answer that changed or was asked anew, an
+    administrator list to forget. The first message is `ready`; from then on nothing this
+    deployment learns is missed while the stream lasts (with Redis, changes recorded by any
+    membership replica reach every stream). A caller whose stream ended must forget what it kept
+    and subscribe again; a caller too slow to read its changes is disconnected (then the same).
+    Errors: none of its own; the stream ends with UNAVAILABLE when membership stops.
+    """
     ListUserGroups: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListUserGroupsRequest, _membership_pb2.ListUserGroupsResponse]
     """The groups a user was seen in during the presence window (default 30 days).
     Errors: INVALID_ARGUMENT (bad user id).
@@ -111,6 +125,20 @@ class MembershipServiceAsyncStub(MembershipServiceStub):
     """Notes that a user was seen in a group (cheap enough to call on every message), so that a
     channel leave can be enforced in exactly the groups where the user is.
     Errors: INVALID_ARGUMENT (bad ids).
+    """
+    RecordPresenceBatch: _aio.UnaryUnaryMultiCallable[_membership_pb2.RecordPresenceBatchRequest, _membership_pb2.RecordPresenceBatchResponse]  # type: ignore[assignment]
+    """Many presences at once: what a gateway saw in the last second, in one call instead of one
+    per message. The same as RecordPresence for each entry.
+    Errors: INVALID_ARGUMENT (bad ids, more than 1,000 entries; nothing is recorded then).
+    """
+    WatchChanges: _aio.UnaryStreamMultiCallable[_membership_pb2.WatchChangesRequest, _membership_pb2.MembershipChange]  # type: ignore[assignment]
+    """What membership learns, as it learns it, for callers that keep answers next to their
+    decisions (every gateway replica): a membership answer that changed or was asked anew, an
+    administrator list to forget. The first message is `ready`; from then on nothing this
+    deployment learns is missed while the stream lasts (with Redis, changes recorded by any
+    membership replica reach every stream). A caller whose stream ended must forget what it kept
+    and subscribe again; a caller too slow to read its changes is disconnected (then the same).
+    Errors: none of its own; the stream ends with UNAVAILABLE when membership stops.
     """
     ListUserGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListUserGroupsRequest, _membership_pb2.ListUserGroupsResponse]  # type: ignore[assignment]
     """The groups a user was seen in during the presence window (default 30 days).
@@ -175,6 +203,32 @@ class MembershipServiceServicer(metaclass=_abc_1.ABCMeta):
         """Notes that a user was seen in a group (cheap enough to call on every message), so that a
         channel leave can be enforced in exactly the groups where the user is.
         Errors: INVALID_ARGUMENT (bad ids).
+        """
+
+    @_abc_1.abstractmethod
+    def RecordPresenceBatch(
+        self,
+        request: _membership_pb2.RecordPresenceBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_membership_pb2.RecordPresenceBatchResponse, _abc.Awaitable[_membership_pb2.RecordPresenceBatchResponse]]:
+        """Many presences at once: what a gateway saw in the last second, in one call instead of one
+        per message. The same as RecordPresence for each entry.
+        Errors: INVALID_ARGUMENT (bad ids, more than 1,000 entries; nothing is recorded then).
+        """
+
+    @_abc_1.abstractmethod
+    def WatchChanges(
+        self,
+        request: _membership_pb2.WatchChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_membership_pb2.MembershipChange], _abc.AsyncIterator[_membership_pb2.MembershipChange]]:
+        """What membership learns, as it learns it, for callers that keep answers next to their
+        decisions (every gateway replica): a membership answer that changed or was asked anew, an
+        administrator list to forget. The first message is `ready`; from then on nothing this
+        deployment learns is missed while the stream lasts (with Redis, changes recorded by any
+        membership replica reach every stream). A caller whose stream ended must forget what it kept
+        and subscribe again; a caller too slow to read its changes is disconnected (then the same).
+        Errors: none of its own; the stream ends with UNAVAILABLE when membership stops.
         """
 
     @_abc_1.abstractmethod

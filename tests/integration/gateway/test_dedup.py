@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
-from gmbot.gateway.dedup import Claim, UpdateLedger
+from gmbot.gateway.dedup import CLAIM_SECONDS, Claim, UpdateLedger
 from gmbot.runtime.redis import create_redis
 
 
@@ -57,3 +58,21 @@ async def test_redis_gone_falls_back_to_this_process() -> None:
     await ledger.done(key)
     assert await ledger.claim(key) is Claim.DONE
     await unreachable.aclose()
+
+
+async def test_a_claim_lives_seconds_while_held_and_lapses_when_its_holder_died(
+    ledgers: tuple[UpdateLedger, UpdateLedger],
+) -> None:
+    """A gateway killed mid-update used to leave a 60-second claim that held its chat; now the
+    claim lapses within seconds, and only while nobody renews it."""
+    one, other = ledgers
+    key = f"update:{uuid.uuid4().hex}"
+    await one.claim(key)
+
+    async with one.holding(key):
+        await asyncio.sleep(CLAIM_SECONDS + 1)  # a slow handler, renewing its claim
+        assert await other.claim(key) is Claim.BUSY
+    # The holder is gone without marking it done (as if killed): the claim lapses.
+    await asyncio.sleep(CLAIM_SECONDS + 0.5)
+
+    assert await other.claim(key) is Claim.ACQUIRED

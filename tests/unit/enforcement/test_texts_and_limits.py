@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from gmbot.enforcement.queue import Lane, LocalQueue
-from gmbot.enforcement.ratelimit import LocalRateLimiter
 from gmbot.enforcement.texts import Warned, request_notice, warning_keyboard, warning_text
+from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.callbacks import VerifyButton, verify
 
 SPEC = {
@@ -56,15 +56,15 @@ def test_a_join_request_notice_lists_the_channels() -> None:
 
 
 async def test_the_local_budget_spaces_calls_and_honours_pauses() -> None:
-    limiter = LocalRateLimiter(per_second=50, group_per_minute=6000)
+    limiter = LocalBudget(Spacing.of(per_second=50, group_messages_per_minute=6000))
     started = time.monotonic()
 
     for _ in range(11):
-        await limiter.acquire(None)
+        await limiter.acquire(None, Priority.URGENT)
     spaced = time.monotonic() - started
     await limiter.pause(None, 0.2)
     paused_from = time.monotonic()
-    await limiter.acquire(-1001)
+    await limiter.acquire(-1001, Priority.URGENT)
 
     assert spaced >= 9.5 / 50  # half an interval of lateness is tolerated
     assert time.monotonic() - paused_from >= 0.19

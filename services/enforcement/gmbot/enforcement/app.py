@@ -15,15 +15,19 @@ from gmbot.enforcement.handlers import Handlers
 from gmbot.enforcement.keys import Keys
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
-from gmbot.enforcement.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.enforcement.telegram import TelegramActions
+from gmbot.runtime.budget.core import PollingBudget, Priority
+from gmbot.runtime.budget.leased import SERVICE_NAME as BUDGET_SERVICE
+from gmbot.runtime.budget.leased import BudgetServicer
+from gmbot.runtime.budget.telegram import install, own_budget, shared_budget
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.redis import create_redis, wait_for_redis
-from gmbot.runtime.server import Service
+from gmbot.runtime.server import Register, Service
+from gmbot.runtime.settings import ClientSettings
 from gmbot.runtime.telegram import create_bot
-from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc
+from gmbot.v1 import budget_pb2_grpc, enforcement_pb2, enforcement_pb2_grpc
 
 SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,9 +49,8 @@ async def build(settings: EnforcementSettings) -> Service:
     bot = create_bot(settings)
     resources.push_async_callback(bot.session.close)
     queue: Queue = LocalQueue()
-    limiter: RateLimiter = LocalRateLimiter(
-        settings.requests_per_second, settings.group_messages_per_minute
-    )
+    registrations: list[Register] = []
+    redis = None
     if settings.redis_url is not None:
         redis = create_redis(settings.redis_url, socket_timeout=5.0)
         resources.push_async_callback(redis.aclose)
@@ -57,11 +60,24 @@ async def build(settings: EnforcementSettings) -> Service:
         stream_queue = RedisStreamQueue(redis, keys, consumer, reclaim_after=settings.lease_seconds)
         await stream_queue.setup()
         queue = stream_queue
-        limiter = RedisRateLimiter(
-            redis, keys, settings.requests_per_second, settings.group_messages_per_minute
+    # Without Redis, enforcement owns Telegram's budget and the other services lease from it.
+    if redis is None:
+        owner = own_budget(settings)
+        budget: PollingBudget = owner
+        service.service_names = [*service.service_names, BUDGET_SERVICE]
+        registrations.append(
+            lambda server: budget_pb2_grpc.add_BudgetServiceServicer_to_server(
+                BudgetServicer(owner), server
+            )
         )
+    else:
+        budget = shared_budget(
+            settings, redis, ClientSettings(auth_token=settings.auth_token), resources
+        )
+    # Enforcement's own messages are warnings: they wait behind punishing and checking.
+    install(bot, budget, Priority.LATER)
     ledger = Ledger(database)
-    telegram = TelegramActions(bot, limiter, settings.max_attempts, settings.retry_base_seconds)
+    telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
     engine = Engine(ledger, queue, settings.workers, settings.lease_seconds, settings.queue_bound)
     desk = WarningDesk(
         telegram,
@@ -75,7 +91,8 @@ async def build(settings: EnforcementSettings) -> Service:
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
             servicer, server
-        )
+        ),
+        *registrations,
     ]
     service.on_started.append(engine.start)
     resources.push_async_callback(desk.close)

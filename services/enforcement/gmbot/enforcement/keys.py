@@ -16,19 +16,5 @@ class Keys:
     def consumer_group(self) -> str:
         return "workers"
 
-    @property
-    def global_rate(self) -> str:
-        return f"{self.prefix}rate:global"
-
-    @property
-    def global_pause(self) -> str:
-        return f"{self.prefix}pause:global"
-
-    def chat_rate(self, chat_id: int) -> str:
-        return f"{self.prefix}rate:chat:{chat_id}"
-
-    def chat_pause(self, chat_id: int) -> str:
-        return f"{self.prefix}pause:chat:{chat_id}"
-
     def heartbeat(self, consumer: str) -> str:
         return f"{self.prefix}heartbeat:{consumer}"

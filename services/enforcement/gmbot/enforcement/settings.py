@@ -21,9 +21,6 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     redis_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     # Signs the "I have joined" buttons; the gateway checks them with the same key.
     callback_signing_key: SecretStr = Field(min_length=32)
-    # Telegram's budget, shared by every replica.
-    requests_per_second: float = Field(default=30.0, gt=0, le=1000)
-    group_messages_per_minute: float = Field(default=20.0, gt=0, le=1000)
     # Actions carried out at once by this replica.
     workers: int = Field(default=16, ge=1, le=256)
     # Accepted but not yet done; past this, new actions are refused (RESOURCE_EXHAUSTED).

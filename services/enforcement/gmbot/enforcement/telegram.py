@@ -1,6 +1,6 @@
-"""The only module that calls the Bot API. Every call waits for the shared budget; a 429 is
-honoured with its retry_after; 5xx and network errors are retried with backoff and jitter; what
-retrying cannot fix is reported as Permanent."""
+"""The only module that calls the Bot API. Every call waits for the shared budget (the Bot's
+session does, gmbot.runtime.budget); a long 429 sends the action back for later; 5xx and network
+errors are retried with backoff and jitter; what retrying cannot fix is reported as Permanent."""
 
 from __future__ import annotations
 
@@ -23,11 +23,8 @@ from aiogram.types import ChatPermissions, InlineKeyboardMarkup
 
 from gmbot.enforcement.actions import Later, Permanent
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
-from gmbot.enforcement.ratelimit import RateLimiter
 
 T = TypeVar("T")
-# A 429 longer than this is not waited out in a worker: the action goes back to the ledger.
-MAX_INLINE_RETRY_AFTER = 30.0
 GONE = ("message to delete not found", "message can't be deleted", "MESSAGE_ID_INVALID")
 MUTED = ChatPermissions(
     **dict.fromkeys(
@@ -51,27 +48,22 @@ _PERMISSIONS_TTL = 600.0
 
 
 class TelegramActions:
-    def __init__(self, bot: Bot, limiter: RateLimiter, attempts: int, backoff: float) -> None:
+    def __init__(self, bot: Bot, attempts: int, backoff: float) -> None:
         self._bot = bot
-        self._limiter = limiter
         self._attempts = attempts
         self._backoff = backoff
         self._permissions: dict[int, tuple[ChatPermissions, float]] = {}
 
-    async def _call(self, method: str, chat_id: int | None, call: Callable[[], Awaitable[T]]) -> T:
-        """`chat_id` set: the call is a message to that group, in its per-group budget too."""
+    async def _call(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+        """The budget and short 429s are the session's (gmbot.runtime.budget): a 429 that
+        reaches here asks for longer than a worker should wait, so the action goes back to the
+        ledger for later."""
         for attempt in range(1, self._attempts + 1):
-            await self._limiter.acquire(chat_id)
             try:
                 result = await call()
             except TelegramRetryAfter as error:
                 TELEGRAM_CALLS.labels(method, "retry_after").inc()
-                await self._limiter.pause(chat_id, error.retry_after)
-                if error.retry_after > MAX_INLINE_RETRY_AFTER:
-                    raise Later(
-                        f"429 retry after {error.retry_after}", error.retry_after
-                    ) from error
-                continue
+                raise Later(f"429 retry after {error.retry_after}", error.retry_after) from error
             except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
                 TELEGRAM_CALLS.labels(method, "server_error").inc()
                 if attempt == self._attempts:
@@ -84,18 +76,18 @@ class TelegramActions:
                 raise Permanent(error.message) from error
             TELEGRAM_CALLS.labels(method, "ok").inc()
             return result
-        raise Later(f"{method}: still rate limited", self._backoff)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def delete(self, chat_id: int, message_ids: list[int]) -> None:
         """Deletes messages; ones already gone count as deleted."""
         try:
             if len(message_ids) == 1:
                 await self._call(
-                    "deleteMessage", None, lambda: self._bot.delete_message(chat_id, message_ids[0])
+                    "deleteMessage", lambda: self._bot.delete_message(chat_id, message_ids[0])
                 )
             else:
                 await self._call(
-                    "deleteMessages", None, lambda: self._bot.delete_messages(chat_id, message_ids)
+                    "deleteMessages", lambda: self._bot.delete_messages(chat_id, message_ids)
                 )
         except Permanent as refused:
             if not any(reason in str(refused) for reason in GONE):
@@ -104,7 +96,6 @@ class TelegramActions:
     async def mute(self, chat_id: int, user_id: int, until: int) -> None:
         await self._call(
             "restrictChatMember",
-            None,
             lambda: self._bot.restrict_chat_member(
                 chat_id, user_id, MUTED, use_independent_chat_permissions=True, until_date=until
             ),
@@ -114,7 +105,7 @@ class TelegramActions:
         cached = self._permissions.get(chat_id)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        chat = await self._call("getChat", None, lambda: self._bot.get_chat(chat_id))
+        chat = await self._call("getChat", lambda: self._bot.get_chat(chat_id))
         permissions = chat.permissions or ChatPermissions(
             **dict.fromkeys(ChatPermissions.model_fields, True)
         )
@@ -125,7 +116,6 @@ class TelegramActions:
         permissions = await self.default_permissions(chat_id)
         await self._call(
             "restrictChatMember",
-            None,
             lambda: self._bot.restrict_chat_member(
                 chat_id, user_id, permissions, use_independent_chat_permissions=True
             ),
@@ -133,27 +123,24 @@ class TelegramActions:
 
     async def member(self, chat_id: int, user_id: int) -> Any:
         return await self._call(
-            "getChatMember", None, lambda: self._bot.get_chat_member(chat_id, user_id)
+            "getChatMember", lambda: self._bot.get_chat_member(chat_id, user_id)
         )
 
     async def ban(self, chat_id: int, user_id: int, until: int = 0) -> None:
         await self._call(
             "banChatMember",
-            None,
             lambda: self._bot.ban_chat_member(chat_id, user_id, until_date=until),
         )
 
     async def unban(self, chat_id: int, user_id: int) -> None:
         await self._call(
             "unbanChatMember",
-            None,
             lambda: self._bot.unban_chat_member(chat_id, user_id, only_if_banned=True),
         )
 
     async def ban_sender_chat(self, chat_id: int, sender_chat_id: int) -> None:
         await self._call(
             "banChatSenderChat",
-            None,
             lambda: self._bot.ban_chat_sender_chat(chat_id, sender_chat_id),
         )
 
@@ -163,7 +150,6 @@ class TelegramActions:
         markup = InlineKeyboardMarkup.model_validate(keyboard)
         message = await self._call(
             "sendMessage",
-            chat_id if chat_id < 0 else None,
             lambda: self._bot.send_message(
                 chat_id,
                 text,
@@ -182,7 +168,6 @@ class TelegramActions:
         try:
             await self._call(
                 "editMessageText",
-                None,
                 lambda: self._bot.edit_message_text(
                     text,
                     chat_id=chat_id,
@@ -198,21 +183,18 @@ class TelegramActions:
     async def approve(self, chat_id: int, user_id: int) -> None:
         await self._call(
             "approveChatJoinRequest",
-            None,
             lambda: self._bot.approve_chat_join_request(chat_id, user_id),
         )
 
     async def decline(self, chat_id: int, user_id: int) -> None:
         await self._call(
             "declineChatJoinRequest",
-            None,
             lambda: self._bot.decline_chat_join_request(chat_id, user_id),
         )
 
     async def invite_link(self, channel_id: int, name: str) -> str:
         link = await self._call(
             "createChatInviteLink",
-            None,
             lambda: self._bot.create_chat_invite_link(channel_id, name=name),
         )
         return link.invite_link

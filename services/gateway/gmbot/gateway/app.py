@@ -18,14 +18,20 @@ from aiohttp import web
 from gmbot.gateway.backends import connected
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.endpoints import http_app
-from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.context import FlowContext, GroupMessage
+from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
+from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
+from gmbot.gateway.presence import PresenceBatcher
+from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram.lookup import BotChatLookup
 from gmbot.gateway.telegram.routers import all_routers
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import install, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.telegram import create_bot
 
@@ -92,12 +98,14 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
-        bot_id, bot_username = await _identify(bot)
         redis = None
         if settings.redis_url is not None:
             redis = create_redis(settings.redis_url)
             stack.push_async_callback(redis.aclose)
             await wait_for_redis(redis, settings.redis_url)
+        # The gateway's own calls are replies to people: they go first.
+        install(bot, shared_budget(settings, redis, settings, stack), Priority.URGENT)
+        bot_id, bot_username = await _identify(bot)
         backends = await stack.enter_async_context(
             connected(
                 settings, settings.tenancy_addr, settings.membership_addr, settings.enforcement_addr
@@ -109,7 +117,26 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await policies.start()
         stack.push_async_callback(policies.stop)
         ledger = UpdateLedger(redis, settings.redis_prefix)
-        context = FlowContext(backends, policies, ledger, bot_id, bot_username)
+        near = NearCache()
+        await near.start(backends.membership)
+        stack.push_async_callback(near.stop)
+        presence = PresenceBatcher(backends.membership)
+        await presence.start()
+        stack.push_async_callback(presence.stop)
+        second_look: SecondLook[GroupMessage] = SecondLook()
+        context = FlowContext(
+            backends,
+            policies,
+            ledger,
+            bot_id,
+            bot_username,
+            near,
+            presence,
+            second_look,
+            settings.check_wait_seconds,
+        )
+        await second_look.start(lambda message: look_again(context, message))
+        stack.push_async_callback(second_look.stop)
         signing_key = settings.callback_signing_key.get_secret_value().encode()
         dispatcher = build_dispatcher(context, bot, signing_key)
         allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
@@ -147,5 +174,5 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
             started.set()
             log.info("polling", bot=bot_username, allowed_updates=allowed)
-            await poll(bot, pipeline, allowed, stop)
+            await poll(bot, pipeline, allowed, stop, settings.shutdown_grace_seconds)
         log.info("stopping")

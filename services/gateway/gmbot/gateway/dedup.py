@@ -1,14 +1,18 @@
 """Each update handled once, even when Telegram redelivers it or several replicas run.
 
 An update is claimed before it is handled (so a concurrent redelivery waits) and marked done
-after; a replica that dies mid-way leaves only a short claim, after which the update is handled
-again (every action it causes is idempotent downstream).
+after. A claim lives a few seconds and is renewed while its handler runs: a replica killed
+mid-way leaves a claim that lapses within seconds, after which the update is handled again
+(every action it causes is idempotent downstream), instead of holding its chat for a minute.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from enum import Enum
 
 import structlog
@@ -20,7 +24,9 @@ log = structlog.get_logger("gmbot.gateway.dedup")
 
 # Telegram keeps an undelivered update 24 hours: remembering longer is pointless.
 DONE_SECONDS = 25 * 3600
-CLAIM_SECONDS = 60
+CLAIM_SECONDS = 5.0
+# A held claim is renewed this often, well inside its lifetime.
+RENEW_SECONDS = CLAIM_SECONDS / 3
 _LOCAL_MAX = 200_000
 
 
@@ -44,6 +50,29 @@ class UpdateLedger:
                 log.warning("dedup falls back to this process", key=key)
         return self._claim_local(key)
 
+    @contextlib.asynccontextmanager
+    async def holding(self, key: str) -> AsyncIterator[None]:
+        """Keeps a claim alive while its handler runs (however long it waits for the budget)."""
+        renewer = asyncio.create_task(self._renew(key))
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew(self, key: str) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            entry = self._local.get(key)
+            if entry is not None and entry[0] == "claimed":
+                self._set_local(key, "claimed", CLAIM_SECONDS)
+            if self._redis is not None:
+                try:
+                    await self._redis.expire(self._prefix + key, int(CLAIM_SECONDS), xx=True)
+                except REDIS_ERRORS:
+                    log.warning("claim not renewed", key=key)
+
     async def done(self, key: str) -> None:
         self._set_local(key, "done", DONE_SECONDS)
         if self._redis is not None:
@@ -62,7 +91,7 @@ class UpdateLedger:
                 log.warning("claim left to expire", key=key)
 
     async def _claim_redis(self, redis: Redis, key: str) -> Claim:
-        if await redis.set(self._prefix + key, b"claimed", nx=True, ex=CLAIM_SECONDS):
+        if await redis.set(self._prefix + key, b"claimed", nx=True, ex=int(CLAIM_SECONDS)):
             return Claim.ACQUIRED
         state = await redis.get(self._prefix + key)
         if state is None:  # expired between the two calls

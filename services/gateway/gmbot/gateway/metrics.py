@@ -26,3 +26,14 @@ WEBHOOK_REJECTED = Counter(
     "Webhook requests refused, by reason (secret, body).",
     ["reason"],
 )
+NEAR_CACHE = Counter(
+    "gmbot_gateway_near_cache_total",
+    "Lookups in the answers kept next to the decision, by kind (answer, admins) and outcome.",
+    ["kind", "outcome"],
+)
+SECOND_LOOKS = Counter(
+    "gmbot_gateway_second_looks_total",
+    "Messages let through as unknown and judged again, by outcome (settled, again, given_up, "
+    "dropped).",
+    ["outcome"],
+)

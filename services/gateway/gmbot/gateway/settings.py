@@ -36,6 +36,9 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     # Seconds a group's policy is trusted before tenancy is asked again (changes made through
     # this gateway, or announced through Redis, invalidate it at once).
     policy_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # How long a decision waits for a membership answer Telegram's budget holds back; then the
+    # group's on-unknown policy applies and the message is judged again later.
+    check_wait_seconds: float = Field(default=10.0, gt=0, le=60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     sentry_dsn: SecretStr | None = None

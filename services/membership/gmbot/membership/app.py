@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from gmbot.membership.changes import ChangeFeed
 from gmbot.membership.checker import MembershipChecker, Ttls
 from gmbot.membership.resilient import ResilientStore
 from gmbot.membership.server import MembershipServicer
 from gmbot.membership.settings import MembershipSettings
 from gmbot.membership.store import LocalStore, RedisStore, Store
 from gmbot.membership.telegram import TelegramReader
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import install, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Service
+from gmbot.runtime.settings import ClientSettings
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import membership_pb2, membership_pb2_grpc
 
@@ -21,24 +25,32 @@ async def build(settings: MembershipSettings) -> Service:
     bot = create_bot(settings)
     service.resources.push_async_callback(bot.session.close)
     store: Store = LocalStore()
+    redis = None
     if settings.redis_url is not None:
         redis = create_redis(settings.redis_url)
         service.resources.push_async_callback(redis.aclose)
         await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
         store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
+    lease = ClientSettings(auth_token=settings.auth_token)
+    install(bot, shared_budget(settings, redis, lease, service.resources), Priority.CHECK)
     ttls = Ttls(
         member=settings.member_ttl_seconds,
         not_member=settings.not_member_ttl_seconds,
         admins=settings.admins_ttl_seconds,
         presence=settings.presence_days * 86400,
     )
+    changes = ChangeFeed(redis, settings.redis_prefix)
+    await changes.start()
+    service.resources.push_async_callback(changes.stop)
+    service.on_stopping.append(changes.end_streams)
     checker = MembershipChecker(
         store,
         TelegramReader(bot, settings.telegram_concurrency),
         ttls,
         settings.batch_default_calls,
+        changes,
     )
-    servicer = MembershipServicer(checker)
+    servicer = MembershipServicer(checker, changes)
     service.registrations = [
         lambda server: membership_pb2_grpc.add_MembershipServiceServicer_to_server(servicer, server)
     ]

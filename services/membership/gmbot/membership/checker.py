@@ -7,15 +7,19 @@ import time
 from dataclasses import dataclass
 
 from gmbot.membership.answers import Answer, Source, Status, status_of, unknown
+from gmbot.membership.changes import ChangeFeed
 from gmbot.membership.metrics import CACHE, CHECKS, SINGLE_FLIGHT_JOINS
 from gmbot.membership.singleflight import SingleFlight
 from gmbot.membership.store import AdminList, Store, jittered
 from gmbot.membership.telegram import TelegramReader, TelegramRefused, TelegramUnavailable
 from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
 from gmbot.runtime.ids import check_supergroup_id, check_unique, check_user_id
+from gmbot.runtime.timestamps import to_timestamp
+from gmbot.v1 import membership_pb2 as pb
 
 MAX_CHANNELS = 20
 MAX_BATCH_USERS = 200
+MAX_PRESENCES = 1000
 # How long another replica's call may take before this one asks Telegram itself.
 REPLICA_WAIT_SECONDS = 2.0
 _ADMIN_STATUSES = frozenset({"creator", "administrator"})
@@ -40,15 +44,22 @@ class EventResult:
 
 class MembershipChecker:
     def __init__(
-        self, store: Store, telegram: TelegramReader, ttls: Ttls, batch_calls: int
+        self,
+        store: Store,
+        telegram: TelegramReader,
+        ttls: Ttls,
+        batch_calls: int,
+        changes: ChangeFeed,
     ) -> None:
         self._store = store
+        self._changes = changes
         self._telegram = telegram
         self._ttls = ttls
         self._batch_calls = batch_calls
         self._answers: SingleFlight[Answer] = SingleFlight()
         self._admins: SingleFlight[AdminList] = SingleFlight()
         self._presence_written: dict[tuple[int, int], float] = {}
+        self._outstanding: set[asyncio.Future[list[Answer]]] = set()
 
     def _ttl(self, answer: Answer) -> float:
         return jittered(
@@ -56,8 +67,15 @@ class MembershipChecker:
         )
 
     async def check(
-        self, user_id: int, channel_ids: list[int], fresh: bool = False
+        self,
+        user_id: int,
+        channel_ids: list[int],
+        fresh: bool = False,
+        wait: float | None = None,
     ) -> list[Answer]:
+        """`wait`: how long the caller can wait for answers Telegram's budget holds back; what is
+        still outstanding then is UNKNOWN for this caller, and is cached for the next one when
+        it arrives."""
         check_user_id(user_id, "user_id")
         check_unique(channel_ids, "channel_ids", MAX_CHANNELS)
         for channel_id in channel_ids:
@@ -66,7 +84,9 @@ class MembershipChecker:
         CACHE.labels("hit").inc(len(cached))
         CACHE.labels("miss").inc(len(channel_ids) - len(cached))
         missing = [c for c in channel_ids if c not in cached]
-        asked = await asyncio.gather(*(self._ask(c, user_id, fresh) for c in missing))
+        asked = await self._within(
+            wait, len(missing), asyncio.gather(*(self._ask(c, user_id, fresh) for c in missing))
+        )
         answers = {
             **{c: a.cached() for c, a in cached.items()},
             **dict(zip(missing, asked, strict=True)),
@@ -75,6 +95,20 @@ class MembershipChecker:
         for answer in ordered:
             CHECKS.labels(answer.status.name, answer.source.name).inc()
         return ordered
+
+    async def _within(
+        self, wait: float | None, count: int, asking: asyncio.Future[list[Answer]]
+    ) -> list[Answer]:
+        if wait is None:
+            return await asking
+        try:
+            return await asyncio.wait_for(asyncio.shield(asking), max(wait, 0.0))
+        except TimeoutError:
+            # The calls go on and fill the cache; this caller gets UNKNOWN, never NOT_MEMBER.
+            self._outstanding.add(asking)
+            asking.add_done_callback(self._outstanding.discard)
+            asking.add_done_callback(lambda done: done.cancelled() or done.exception())
+            return [unknown("still waiting for Telegram's budget", time.time())] * count
 
     async def batch(
         self, user_ids: list[int], channel_ids: list[int], max_calls: int
@@ -129,6 +163,7 @@ class MembershipChecker:
             answer = await self._telegram.membership(channel_id, user_id)
             if answer.status is not Status.UNKNOWN:
                 await self._store.put(channel_id, user_id, answer, self._ttl(answer))
+                await self._announce(channel_id, user_id, answer)
             return answer
         finally:
             if holds:
@@ -152,10 +187,27 @@ class MembershipChecker:
             )
         answer = Answer(status, Source.EVENT, date, new_status)
         applied = await self._store.put_if_newer(chat_id, user_id, answer, self._ttl(answer))
+        if applied:
+            await self._announce(chat_id, user_id, answer)
         admins_changed = old_status in _ADMIN_STATUSES or new_status in _ADMIN_STATUSES
         if admins_changed:
             await self._store.drop_admins(chat_id)
+            await self._changes.publish(
+                pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=chat_id))
+            )
         return EventResult(status, applied, admins_changed)
+
+    async def _announce(self, channel_id: int, user_id: int, answer: Answer) -> None:
+        await self._changes.publish(
+            pb.MembershipChange(
+                answer=pb.AnswerChanged(
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    status=answer.status.value,
+                    observed_at=to_timestamp(answer.observed_at),
+                )
+            )
+        )
 
     async def administrators(self, chat_id: int, fresh: bool = False) -> tuple[AdminList, Source]:
         check_supergroup_id(chat_id, "chat_id")
@@ -186,6 +238,16 @@ class MembershipChecker:
         self._presence_written[(group_id, user_id)] = now
         if len(self._presence_written) > 200_000:
             self._presence_written.clear()
+
+    async def record_presences(self, presences: list[tuple[int, int]]) -> None:
+        """Validates every entry before recording any, so a bad batch records nothing."""
+        if len(presences) > MAX_PRESENCES:
+            raise InvalidArgument(f"at most {MAX_PRESENCES} presences per call", field="presences")
+        for group_id, user_id in presences:
+            check_supergroup_id(group_id, "presences.group_id")
+            check_user_id(user_id, "presences.user_id")
+        for group_id, user_id in presences:
+            await self.record_presence(group_id, user_id)
 
     async def user_groups(self, user_id: int) -> list[int]:
         check_user_id(user_id, "user_id")

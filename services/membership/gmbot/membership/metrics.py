@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 CHECKS = Counter(
     "gmbot_membership_checks_total",
@@ -33,4 +33,13 @@ CHECK_SECONDS = Histogram(
     "Time to answer one CheckMembership (all its channels).",
     ["fresh"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+CHANGES_PUBLISHED = Counter(
+    "gmbot_membership_changes_published_total",
+    "Changes announced to the subscribers' near caches, by kind (answer, administrators).",
+    ["kind"],
+)
+CHANGE_SUBSCRIBERS = Gauge(
+    "gmbot_membership_change_subscribers",
+    "Streams of changes open on this replica (one per gateway replica).",
 )

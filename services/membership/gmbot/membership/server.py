@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.membership.answers import TELEGRAM_STATUSES, Answer, Status
+from gmbot.membership.changes import ChangeFeed, SubscriberTooSlow
 from gmbot.membership.checker import MembershipChecker
 from gmbot.membership.metrics import CHECK_SECONDS
 from gmbot.runtime.errors import InvalidArgument
+from gmbot.runtime.timestamps import to_seconds, to_timestamp
 from gmbot.v1 import membership_pb2 as pb
 from gmbot.v1 import membership_pb2_grpc
 
@@ -28,18 +30,12 @@ _STATUS_NUMBERS = {name: number for number, name in _STATUS_NAMES.items()}
 assert set(_STATUS_NUMBERS) == set(TELEGRAM_STATUSES)  # noqa: S101 - the contract covers them all
 
 
-def _timestamp(seconds: float) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromNanoseconds(int(seconds * 1e9))
-    return stamp
-
-
 def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
     return pb.ChannelMembership(
         channel_id=channel_id,
         status=answer.status.value,
         source=answer.source.value,
-        observed_at=_timestamp(answer.observed_at),
+        observed_at=to_timestamp(answer.observed_at),
         telegram_status=_STATUS_NUMBERS.get(
             answer.telegram_status, pb.CHAT_MEMBER_STATUS_UNSPECIFIED
         ),
@@ -47,16 +43,28 @@ def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
     )
 
 
+# Time kept back from the caller's deadline to send the answer.
+_REPLY_MARGIN_SECONDS = 0.25
+
+
+def _answer_within(context: Context) -> float | None:
+    remaining = context.time_remaining()
+    return None if remaining is None else remaining - _REPLY_MARGIN_SECONDS
+
+
 class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
-    def __init__(self, checker: MembershipChecker) -> None:
+    def __init__(self, checker: MembershipChecker, changes: ChangeFeed) -> None:
         self._checker = checker
+        self._changes = changes
 
     async def CheckMembership(
         self, request: pb.CheckMembershipRequest, context: Context
     ) -> pb.CheckMembershipResponse:
         channel_ids = list(request.channel_ids)
         with CHECK_SECONDS.labels(str(request.fresh).lower()).time():
-            answers = await self._checker.check(request.user_id, channel_ids, request.fresh)
+            answers = await self._checker.check(
+                request.user_id, channel_ids, request.fresh, _answer_within(context)
+            )
         statuses = {a.status for a in answers}
         return pb.CheckMembershipResponse(
             channels=[answer_to_pb(c, a) for c, a in zip(channel_ids, answers, strict=True)],
@@ -95,7 +103,7 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
             _STATUS_NAMES.get(request.old_status, ""),
             _STATUS_NAMES[request.new_status],
             request.is_member,
-            request.date.ToNanoseconds() / 1e9,
+            to_seconds(request.date),
         )
         return pb.RecordChatMemberUpdateResponse(
             status=result.status.value, applied=result.applied, admins_changed=result.admins_changed
@@ -119,7 +127,7 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
                 for a in admins.admins
             ],
             source=source.value,
-            fetched_at=_timestamp(admins.fetched_at),
+            fetched_at=to_timestamp(admins.fetched_at),
         )
 
     async def RecordPresence(
@@ -127,6 +135,24 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
     ) -> pb.RecordPresenceResponse:
         await self._checker.record_presence(request.group_id, request.user_id)
         return pb.RecordPresenceResponse()
+
+    async def RecordPresenceBatch(
+        self, request: pb.RecordPresenceBatchRequest, context: Context
+    ) -> pb.RecordPresenceBatchResponse:
+        await self._checker.record_presences([(p.group_id, p.user_id) for p in request.presences])
+        return pb.RecordPresenceBatchResponse()
+
+    async def WatchChanges(
+        self, request: pb.WatchChangesRequest, context: Context
+    ) -> AsyncIterator[pb.MembershipChange]:
+        try:
+            async for change in self._changes.subscribe():
+                yield change
+        except SubscriberTooSlow:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "too far behind the changes: forget what you kept and subscribe again",
+            )
 
     async def ListUserGroups(
         self, request: pb.ListUserGroupsRequest, context: Context

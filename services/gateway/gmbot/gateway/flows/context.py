@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
+from gmbot.gateway.presence import PresenceBatcher
+from gmbot.gateway.second_look import SecondLook
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
 TELEGRAM_SERVICE_USER = 777000
@@ -21,6 +24,13 @@ class FlowContext:
     ledger: UpdateLedger
     bot_id: int
     bot_username: str
+    # Membership answers and administrator lists kept current by membership's changes.
+    near: NearCache
+    presence: PresenceBatcher
+    # Messages let through because membership could not tell yet, judged again later.
+    second_look: SecondLook[GroupMessage]
+    # How long a decision may wait for a membership answer (the budget may make it wait).
+    check_wait_seconds: float
 
 
 @dataclass(frozen=True)

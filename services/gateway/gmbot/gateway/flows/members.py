@@ -64,7 +64,7 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
     """Membership learns every change at once (and refreshes admin lists on admin changes)."""
     date = Timestamp()
     date.FromDatetime(change.date)
-    await call(
+    recorded = await call(
         "membership",
         ctx.backends.membership.RecordChatMemberUpdate(
             membership.RecordChatMemberUpdateRequest(
@@ -79,6 +79,12 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
             )
         ),
     )
+    # This replica decides next on what it just recorded, not on its stream's echo of it.
+    ctx.near.remember_answer(
+        change.person.user_id, change.chat_id, recorded.status, change.date.timestamp()
+    )
+    if recorded.admins_changed:
+        ctx.near.forget_admins(change.chat_id)
 
 
 async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, person: Person) -> str:
@@ -92,6 +98,7 @@ async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, pers
     key = f"join:{group_id}:{person.user_id}"
     if await ctx.ledger.claim(key) is not Claim.ACQUIRED:
         return "duplicate"
+    ctx.presence.seen(group_id, person.user_id)
     try:
         if await is_exempt(ctx, policy, person.user_id) is not False:
             return "exempt"

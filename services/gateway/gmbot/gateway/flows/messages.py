@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import structlog
-
-from gmbot.gateway.backends import BackendUnavailable, call
+from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import Verdict, enforce, is_active, is_exempt, judge
 from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-
-log = structlog.get_logger("gmbot.gateway.messages")
 
 
 def _needs_no_check(message: GroupMessage) -> bool:
@@ -39,31 +32,42 @@ async def on_group_message(ctx: FlowContext, message: GroupMessage) -> str:
         return "unprotected"
     if message.sender_chat_id is not None:
         return await _posted_as_a_channel(ctx, policy, message)
+    # Presence is what makes a later channel leave enforceable here.
+    ctx.presence.seen(message.chat_id, message.sender.user_id)
     exempt = await is_exempt(ctx, policy, message.sender.user_id)
     if exempt:
         return "exempt"
     if exempt is None:  # cannot tell an admin from a member: do not risk muting an admin
         verdict = Verdict(missing=(), unknown=tuple(policy.channels))
-        await _record_presence(ctx, message)
     else:
-        verdict, _ = await asyncio.gather(
-            judge(ctx, policy, message.sender.user_id), _record_presence(ctx, message)
-        )
+        verdict = await judge(ctx, policy, message.sender.user_id)
     if verdict.missing:
-        await enforce(
-            ctx,
-            f"u{message.update_id}:message",
-            policy,
-            message.sender,
-            verdict,
-            enforcement.ACTION_REASON_NOT_SUBSCRIBED,
-            message_id=message.message_id,
-            thread_id=message.thread_id,
-        )
+        await _enforce_on_message(ctx, policy, message, verdict)
         return "enforced"
     if verdict.unknown:
-        return await _unknown(ctx, policy, message)
+        outcome = await _unknown(ctx, policy, message)
+        if outcome == "unknown-allowed":
+            ctx.second_look.schedule(message)
+        return outcome
     return "allowed"
+
+
+async def look_again(ctx: FlowContext, message: GroupMessage) -> bool:
+    """A message let through as unknown, judged again: deleted (and its sender dealt with as
+    the group says) if the sender turns out not to be subscribed. True once settled."""
+    policy = await ctx.policies.get(message.chat_id)
+    if policy is None or not is_active(policy):
+        return True
+    exempt = await is_exempt(ctx, policy, message.sender.user_id)
+    if exempt is None:
+        return False
+    if exempt:
+        return True
+    verdict = await judge(ctx, policy, message.sender.user_id)
+    if verdict.missing:
+        await _enforce_on_message(ctx, policy, message, verdict)
+        return True
+    return not verdict.unknown
 
 
 async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage) -> str:
@@ -107,16 +111,16 @@ async def _posted_as_a_channel(
     return "sender-chat"
 
 
-async def _record_presence(ctx: FlowContext, message: GroupMessage) -> None:
-    """Presence is what makes a later channel leave enforceable here; losing one is harmless."""
-    try:
-        await call(
-            "membership",
-            ctx.backends.membership.RecordPresence(
-                membership.RecordPresenceRequest(
-                    group_id=message.chat_id, user_id=message.sender.user_id
-                )
-            ),
-        )
-    except BackendUnavailable:
-        log.info("presence not recorded", group_id=message.chat_id)
+async def _enforce_on_message(
+    ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage, verdict: Verdict
+) -> None:
+    await enforce(
+        ctx,
+        f"u{message.update_id}:message",
+        policy,
+        message.sender,
+        verdict,
+        enforcement.ACTION_REASON_NOT_SUBSCRIBED,
+        message_id=message.message_id,
+        thread_id=message.thread_id,
+    )

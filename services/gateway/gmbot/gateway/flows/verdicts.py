@@ -10,6 +10,7 @@ import structlog
 
 from gmbot.gateway.backends import BackendUnavailable, call
 from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -46,30 +47,40 @@ async def judge(
     ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int, *, fresh: bool = False
 ) -> Verdict:
     """Which linked channels the user is missing; UNKNOWN (never "missing") when membership
-    cannot tell, including when the membership service itself is down."""
+    cannot tell, including when the membership service itself is down. Answers kept near the
+    decision cost no call; only the rest are asked, in one call."""
     channels = tuple(policy.channels)
-    try:
-        answer = await call(
-            "membership",
-            ctx.backends.membership.CheckMembership(
-                membership.CheckMembershipRequest(
-                    user_id=user_id, channel_ids=[c.channel_id for c in channels], fresh=fresh
-                )
-            ),
-        )
-    except BackendUnavailable:
-        log.warning("membership unavailable: nobody is punished", user_id=user_id)
-        return Verdict(missing=(), unknown=channels)
-    by_id = {c.channel_id: c for c in channels}
+    statuses: dict[int, int] = {}
+    if not fresh:
+        for channel in channels:
+            kept = ctx.near.answer(user_id, channel.channel_id)
+            if kept is not None:
+                statuses[channel.channel_id] = kept
+    to_ask = [c.channel_id for c in channels if c.channel_id not in statuses]
+    if to_ask:
+        try:
+            answer = await call(
+                "membership",
+                ctx.backends.membership.CheckMembership(
+                    membership.CheckMembershipRequest(
+                        user_id=user_id, channel_ids=to_ask, fresh=fresh
+                    ),
+                    timeout=ctx.check_wait_seconds,
+                ),
+            )
+        except BackendUnavailable:
+            log.warning("membership unavailable: nobody is punished", user_id=user_id)
+        else:
+            for a in answer.channels:
+                statuses[a.channel_id] = a.status
+                ctx.near.remember_answer(user_id, a.channel_id, a.status, to_seconds(a.observed_at))
     missing = tuple(
-        by_id[a.channel_id]
-        for a in answer.channels
-        if a.status == membership.MEMBERSHIP_STATUS_NOT_MEMBER
+        c for c in channels if statuses.get(c.channel_id) == membership.MEMBERSHIP_STATUS_NOT_MEMBER
     )
     unknown = tuple(
-        by_id[a.channel_id]
-        for a in answer.channels
-        if a.status
+        c
+        for c in channels
+        if statuses.get(c.channel_id)
         not in (membership.MEMBERSHIP_STATUS_MEMBER, membership.MEMBERSHIP_STATUS_NOT_MEMBER)
     )
     return Verdict(missing=missing, unknown=unknown)
@@ -79,16 +90,20 @@ async def is_exempt(ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int)
     """True for exempt users and the group's administrators; None when it cannot be told."""
     if user_id in policy.settings.exempt_user_ids or user_id == ctx.bot_id:
         return True
-    try:
-        admins = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=policy.group_id)
-            ),
-        )
-    except (BackendUnavailable, grpc.aio.AioRpcError):
-        return None
-    return any(a.user_id == user_id for a in admins.administrators)
+    admins = ctx.near.admins(policy.group_id)
+    if admins is None:
+        try:
+            reply = await call(
+                "membership",
+                ctx.backends.membership.GetChatAdministrators(
+                    membership.GetChatAdministratorsRequest(chat_id=policy.group_id)
+                ),
+            )
+        except (BackendUnavailable, grpc.aio.AioRpcError):
+            return None
+        admins = frozenset(a.user_id for a in reply.administrators)
+        ctx.near.remember_admins(policy.group_id, admins)
+    return user_id in admins
 
 
 def join_url(channel: tenancy.Channel) -> str:

@@ -56,7 +56,8 @@ class UpdatePipeline:
         token = request_id.set(f"u{update.update_id}")
         started = time.perf_counter()
         try:
-            await self._dispatcher.feed_update(self._bot, update)
+            async with self._ledger.holding(key):
+                await self._dispatcher.feed_update(self._bot, update)
         except TRANSIENT as error:
             await self._ledger.release(key)
             UPDATES.labels(kind, "retry").inc()

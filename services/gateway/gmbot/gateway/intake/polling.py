@@ -1,67 +1,190 @@
-"""Long polling that confirms an update only after it is handled.
+"""Long polling that confirms an update only after it is handled, without waiting for the slow.
 
-aiogram's own polling advances the offset as it hands updates to tasks (at most once); here
-the offset moves past an update only when the pipeline confirmed it, so a crash or a back end
+aiogram's own polling advances the offset as it hands updates to tasks (at most once). Here the
+offset handed to getUpdates is always the first update not yet handled, so a crash or a back end
 that is down loses nothing: Telegram delivers the unconfirmed updates again.
+
+Updates are handled as they arrive, not batch by batch: a message waiting for Telegram's budget,
+or a reply waiting out a 429, holds back only the updates of the same member in the same chat
+(they keep their order); everyone else's keep flowing. Since getUpdates returns the updates from
+the offset on, the ones still in hand come back with the new ones and are skipped. An update that
+fails for now is retried after its own backoff; nobody else waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
-from collections.abc import Sequence
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Update
 
-from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
+from gmbot.gateway.intake.pipeline import Result
 
 log = structlog.get_logger("gmbot.gateway.polling")
 
 POLL_TIMEOUT_SECONDS = 25
 MAX_BACKOFF_SECONDS = 30.0
+# While updates are in hand, getUpdates cannot long-poll (it answers at once with them): the
+# next short poll comes when one is done, or after this long.
+BUSY_POLL_SECONDS = 0.05
+BATCH_LIMIT = 100
+
+OrderKey = tuple[int | None, int | None]
 
 
-def _chat_of(update: Update) -> int | None:
+class Handler(Protocol):
+    async def handle(self, update: Update) -> Result: ...
+
+
+def order_key(update: Update) -> OrderKey:
+    """Updates with the same key are handled in order; different keys at once. The key is the
+    chat and the person the update is about, so one busy group is not bound by one message's
+    latency while each member's messages, joins and presses keep their order."""
     event = update.event
     chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
-    return getattr(chat, "id", None)
+    # A chat_member update is about the member whose status changed, not the one who changed it.
+    person = getattr(getattr(event, "new_chat_member", None), "user", None) or getattr(
+        event, "from_user", None
+    )
+    return getattr(chat, "id", None), getattr(person, "id", None)
 
 
-async def handle_batch(pipeline: UpdatePipeline, updates: Sequence[Update]) -> int | None:
-    """Handles a batch (chats in parallel, each chat in order); returns the id of the first
-    update left unconfirmed, or None when all were confirmed."""
-    by_chat: dict[int | None, list[Update]] = defaultdict(list)
-    for update in updates:
-        by_chat[_chat_of(update)].append(update)
+@dataclass
+class _Retry:
+    not_before: float
+    attempts: int
 
-    async def one_chat(chat_updates: list[Update]) -> int | None:
-        for update in chat_updates:
-            if await pipeline.handle(update) is Result.RETRY:
-                return update.update_id  # later updates of this chat wait for it
-        return None
 
-    failed = [f for f in await asyncio.gather(*map(one_chat, by_chat.values())) if f is not None]
-    return min(failed) if failed else None
+@dataclass
+class Intake:
+    """What the poller holds between getUpdates calls."""
+
+    pipeline: Handler
+    in_hand: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    # Per order key, the last update started: the next one of that key waits for it.
+    tails: dict[OrderKey, asyncio.Task[None]] = field(default_factory=dict)
+    retries: dict[int, _Retry] = field(default_factory=dict)
+    # Keys with an update waiting for its retry: their later updates wait too, to keep order.
+    held_keys: dict[OrderKey, int] = field(default_factory=dict)
+    # The first update id never seen.
+    fresh_from: int | None = None
+
+    @property
+    def offset(self) -> int | None:
+        """What getUpdates gets: everything below it is confirmed to Telegram."""
+        pending = [*self.in_hand, *self.retries]
+        if pending:
+            return min(pending)
+        return self.fresh_from
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.in_hand or self.retries)
+
+    def take(self, updates: list[Update]) -> int:
+        """Starts the updates not yet in hand; returns how many started."""
+        started = 0
+        now = time.monotonic()
+        for update in updates:
+            update_id = update.update_id
+            if update_id in self.in_hand:
+                continue
+            retry = self.retries.get(update_id)
+            if retry is not None and retry.not_before > now:
+                continue
+            if retry is None and self.fresh_from is not None and update_id < self.fresh_from:
+                continue  # handled already; confirmed by the next offset
+            key = order_key(update)
+            blocker = self.held_keys.get(key)
+            if blocker is not None and blocker != update_id:
+                # An earlier update of this member waits for its retry: this one waits with it.
+                self.retries[update_id] = self.retries[blocker]
+                self._advance(update_id)
+                continue
+            self._start(update, key, retry)
+            started += 1
+        return started
+
+    def _advance(self, update_id: int) -> None:
+        if self.fresh_from is None or update_id >= self.fresh_from:
+            self.fresh_from = update_id + 1
+
+    def _start(self, update: Update, key: OrderKey, retry: _Retry | None) -> None:
+        update_id = update.update_id
+        self.retries.pop(update_id, None)
+        if self.held_keys.get(key) == update_id:
+            del self.held_keys[key]
+        self._advance(update_id)
+        before = self.tails.get(key)
+        task = asyncio.create_task(self._handle(update, key, before, retry))
+        self.in_hand[update_id] = task
+        self.tails[key] = task
+
+    async def _handle(
+        self,
+        update: Update,
+        key: OrderKey,
+        before: asyncio.Task[None] | None,
+        retry: _Retry | None,
+    ) -> None:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(before)
+        try:
+            result = await self.pipeline.handle(update)
+        finally:
+            del self.in_hand[update.update_id]
+            if self.tails.get(key) is asyncio.current_task():
+                del self.tails[key]
+        if result is Result.RETRY:
+            attempts = (retry.attempts if retry else 0) + 1
+            delay = min(2.0 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+            self.retries[update.update_id] = _Retry(time.monotonic() + delay, attempts)
+            self.held_keys.setdefault(key, update.update_id)
+
+    async def next_event(self, stop: asyncio.Event) -> None:
+        """Waits until an update in hand is done, a retry is due, or a short while passed."""
+        wait = BUSY_POLL_SECONDS
+        if not self.in_hand and self.retries:
+            due = min(r.not_before for r in self.retries.values())
+            wait = max(due - time.monotonic(), BUSY_POLL_SECONDS)
+        stopping = asyncio.ensure_future(stop.wait())
+        waiting = {stopping, *self.in_hand.values()}
+        await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+
+    async def drain(self, seconds: float) -> None:
+        if self.in_hand:
+            await asyncio.wait(list(self.in_hand.values()), timeout=seconds)
 
 
 async def poll(
-    bot: Bot, pipeline: UpdatePipeline, allowed_updates: list[str], stop: asyncio.Event
+    bot: Bot,
+    pipeline: Handler,
+    allowed_updates: list[str],
+    stop: asyncio.Event,
+    grace_seconds: float = 10.0,
 ) -> None:
-    """Runs until `stop` is set; a batch being handled is finished first."""
-    offset: int | None = None
+    """Runs until `stop` is set; updates in hand get `grace_seconds` to finish, and what is done
+    is confirmed before returning."""
+    intake = Intake(pipeline)
     backoff = 1.0
     while not stop.is_set():
+        timeout = 0 if intake.busy else POLL_TIMEOUT_SECONDS
         fetch = asyncio.ensure_future(
             bot.get_updates(
-                offset=offset,
-                timeout=POLL_TIMEOUT_SECONDS,
+                offset=intake.offset,
+                limit=BATCH_LIMIT,
+                timeout=timeout,
                 allowed_updates=allowed_updates,
                 # The HTTP request must outlive the long poll it carries.
-                request_timeout=POLL_TIMEOUT_SECONDS + 15,
+                request_timeout=timeout + 15,
             )
         )
         stopping = asyncio.ensure_future(stop.wait())
@@ -70,7 +193,7 @@ async def poll(
             fetch.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await fetch
-            return
+            break
         stopping.cancel()
         try:
             updates = fetch.result()
@@ -82,16 +205,20 @@ async def poll(
             await _sleep(stop, backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             continue
-        if not updates:
-            continue
-        first_unconfirmed = await handle_batch(pipeline, updates)
-        if first_unconfirmed is None:
-            offset = updates[-1].update_id + 1
-            backoff = 1.0
-        else:
-            offset = first_unconfirmed
-            await _sleep(stop, backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        backoff = 1.0
+        if intake.take(updates) == 0 and intake.busy:
+            await intake.next_event(stop)
+    await intake.drain(grace_seconds)
+    await _confirm(bot, intake)
+
+
+async def _confirm(bot: Bot, intake: Intake) -> None:
+    """Tells Telegram what was handled, so a restart does not see it again."""
+    offset = intake.offset
+    if offset is None:
+        return
+    with contextlib.suppress(TelegramNetworkError, TelegramServerError, TelegramRetryAfter):
+        await bot.get_updates(offset=offset, limit=1, timeout=0)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

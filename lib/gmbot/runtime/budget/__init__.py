@@ -1,0 +1,1 @@
+"""Telegram's limits as one budget for every GMBot process (DESIGN.md, "one budget")."""

@@ -1,0 +1,99 @@
+"""A second look at what had to be let through because membership could not tell yet.
+
+"Unknown" never punishes, but it is not a final answer when only the budget or Telegram's 429
+made it wait: the message is judged again a little later, and again with growing pauses, until
+the answer is known or Telegram no longer lets the message be deleted (48 hours).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import structlog
+
+from gmbot.gateway.metrics import SECOND_LOOKS
+
+log = structlog.get_logger("gmbot.gateway.second_look")
+
+T = TypeVar("T")
+
+# Seconds after the first look; past the last one the message is left alone.
+DELAYS = (5.0, 15.0, 60.0, 300.0, 1800.0, 3 * 3600.0, 12 * 3600.0, 46 * 3600.0)
+MAX_WAITING = 50_000
+CONCURRENCY = 16
+
+# Returns True when settled (judged, whatever the verdict), False to look again later.
+Look = Callable[[T], Awaitable[bool]]
+
+
+class SecondLook(Generic[T]):
+    def __init__(self, delays: tuple[float, ...] = DELAYS, most: int = MAX_WAITING) -> None:
+        self._delays = delays
+        self._most = most
+        self._order = itertools.count()
+        # (due on the monotonic clock, tie-breaker, attempt, item)
+        self._due: list[tuple[float, int, int, T]] = []
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._looking: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def schedule(self, item: T, attempt: int = 0) -> None:
+        if attempt >= len(self._delays):
+            SECOND_LOOKS.labels("given_up").inc()
+            return
+        if len(self._due) >= self._most:
+            SECOND_LOOKS.labels("dropped").inc()
+            log.warning("too many messages waiting for a second look; this one is not")
+            return
+        due = time.monotonic() + self._delays[attempt]
+        heapq.heappush(self._due, (due, next(self._order), attempt, item))
+        self._wake.set()
+
+    async def start(self, look: Look[T]) -> None:
+        self._worker = asyncio.create_task(self._run(look))
+
+    async def stop(self) -> None:
+        for task in (self._worker, *self._looking):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _run(self, look: Look[T]) -> None:
+        while True:
+            self._wake.clear()
+            if not self._due:
+                await self._wake.wait()
+                continue
+            wait = self._due[0][0] - time.monotonic()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                continue
+            _, _, attempt, item = heapq.heappop(self._due)
+            await self._slots.acquire()
+            task = asyncio.create_task(self._look_once(look, item, attempt))
+            self._looking.add(task)
+            task.add_done_callback(self._looking.discard)
+
+    async def _look_once(self, look: Look[T], item: T, attempt: int) -> None:
+        try:
+            settled = await look(item)
+        except Exception:  # a failed look is a look that did not settle
+            log.warning("second look failed", exc_info=True)
+            settled = False
+        finally:
+            self._slots.release()
+        SECOND_LOOKS.labels("settled" if settled else "again").inc()
+        if not settled:
+            self.schedule(item, attempt + 1)

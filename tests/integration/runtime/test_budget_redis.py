@@ -1,0 +1,94 @@
+"""The budget in Redis, shared by every process: under contention never more than the rate in
+any second, priorities and pauses as in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+from redis.asyncio import Redis
+
+from gmbot.runtime.budget.core import Priority, Spacing
+from gmbot.runtime.budget.shared import RedisBudget
+from gmbot.runtime.redis import create_redis
+
+
+async def test_a_sub_millisecond_wait_is_not_read_as_a_grant(redis_url: str) -> None:
+    """Redis turns the script's Lua number into an integer: a wait of 0.4 ms used to come back
+    as 0, a grant the script never recorded, and 32 workers drew up to 36 calls a second."""
+    redis = create_redis(redis_url)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    limiter = RedisBudget(redis, prefix, Spacing.of(per_second=30, group_messages_per_minute=6000))
+    grants: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(6):
+            await limiter.acquire(None, Priority.URGENT)
+            grants.append(time.monotonic())
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(32)))
+    finally:
+        await _forget(redis, prefix)
+
+    grants.sort()
+    busiest = max(sum(1 for g in grants if start <= g < start + 1.0) for start in grants)
+    assert busiest <= 30
+    assert len(grants) / (grants[-1] - grants[0]) > 25  # and the budget is used
+
+
+async def test_urgent_calls_go_before_checks_across_processes(redis_url: str) -> None:
+    """Two budgets on one Redis stand for two services: while the urgent one waits for the
+    overall spacing, the other's checks wait too."""
+    redis = create_redis(redis_url)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    spacing = Spacing.of(per_second=20, group_messages_per_minute=6000)
+    enforcement, membership = (
+        RedisBudget(redis, prefix, spacing),
+        RedisBudget(redis, prefix, spacing),
+    )
+    order: list[str] = []
+
+    async def urgent() -> None:
+        for _ in range(10):
+            await enforcement.acquire(None, Priority.URGENT)
+            order.append("urgent")
+
+    async def checks() -> None:
+        await asyncio.sleep(0.01)  # the raid is already being punished
+        for _ in range(3):
+            await membership.acquire(None, Priority.CHECK)
+            order.append("check")
+
+    try:
+        await asyncio.gather(urgent(), checks())
+    finally:
+        await _forget(redis, prefix)
+
+    assert order.index("check") >= 8
+
+
+async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None:
+    redis = create_redis(redis_url)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    budget = RedisBudget(redis, prefix, Spacing.of(per_second=1000, group_messages_per_minute=6000))
+    try:
+        await budget.pause(-1001, 30)
+        held = await budget.try_acquire(-1001, Priority.URGENT, message=False)
+        other = await budget.try_acquire(-1002, Priority.URGENT, message=False)
+        await budget.pause(None, 5)
+        everyone = await budget.try_acquire(-1002, Priority.URGENT, message=False)
+    finally:
+        await _forget(redis, prefix)
+
+    assert held > 29
+    assert other == 0
+    assert 4 < everyone <= 5
+
+
+async def _forget(redis: Redis, prefix: str) -> None:
+    keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()

@@ -1,0 +1,121 @@
+"""The answers kept next to the decision: trusted only while the stream is live, newer wins,
+events correct them; and the second look at messages let through as unknown."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gmbot.gateway.near_cache import ExpiringLru, NearCache
+from gmbot.gateway.second_look import SecondLook
+from gmbot.runtime.timestamps import to_timestamp
+from gmbot.v1 import membership_pb2 as pb
+
+USER, CHANNEL, GROUP = 42, -1001, -1002
+MEMBER, NOT_MEMBER = pb.MEMBERSHIP_STATUS_MEMBER, pb.MEMBERSHIP_STATUS_NOT_MEMBER
+
+
+def live_cache() -> NearCache:
+    cache = NearCache()
+    cache.went_live()  # what the watcher does when membership says `ready`
+    return cache
+
+
+def changed(status: pb.MembershipStatus.ValueType, observed: float) -> pb.MembershipChange:
+    return pb.MembershipChange(
+        answer=pb.AnswerChanged(
+            user_id=USER, channel_id=CHANNEL, status=status, observed_at=to_timestamp(observed)
+        )
+    )
+
+
+def test_nothing_is_kept_or_answered_while_the_stream_is_down() -> None:
+    cache = NearCache()
+
+    cache.remember_answer(USER, CHANNEL, MEMBER, 100.0)
+    cache.remember_admins(GROUP, frozenset({1}))
+
+    assert cache.answer(USER, CHANNEL) is None
+    assert cache.admins(GROUP) is None
+
+
+def test_an_event_corrects_a_kept_answer_and_an_older_answer_does_not() -> None:
+    cache = live_cache()
+    cache.remember_answer(USER, CHANNEL, NOT_MEMBER, 100.4)
+
+    cache.apply(changed(MEMBER, 100.0))  # a join event, dated in whole seconds
+    assert cache.answer(USER, CHANNEL) == MEMBER
+
+    cache.remember_answer(USER, CHANNEL, NOT_MEMBER, 90.0)  # a stale reply arriving late
+    assert cache.answer(USER, CHANNEL) == MEMBER
+
+
+def test_unknown_is_never_kept_and_an_unknown_change_forgets() -> None:
+    cache = live_cache()
+    cache.remember_answer(USER, CHANNEL, pb.MEMBERSHIP_STATUS_UNKNOWN, 100.0)
+    assert cache.answer(USER, CHANNEL) is None
+
+    cache.remember_answer(USER, CHANNEL, MEMBER, 100.0)
+    cache.apply(changed(pb.MEMBERSHIP_STATUS_UNKNOWN, 101.0))
+    assert cache.answer(USER, CHANNEL) is None
+
+
+def test_an_administrator_change_forgets_the_list() -> None:
+    cache = live_cache()
+    cache.remember_admins(GROUP, frozenset({1, 2}))
+    assert cache.admins(GROUP) == frozenset({1, 2})
+
+    cache.apply(pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=GROUP)))
+
+    assert cache.admins(GROUP) is None
+
+
+def test_the_map_is_bounded_and_entries_expire() -> None:
+    lru: ExpiringLru[int, str] = ExpiringLru(2)
+    lru.put(1, "a", expires=10.0)
+    lru.put(2, "b", expires=10.0)
+    assert lru.get(1, now=0.0) == "a"  # 1 is now the most recently used
+    lru.put(3, "c", expires=10.0)
+
+    assert lru.get(2, now=0.0) is None
+    assert lru.get(1, now=0.0) == "a"
+    assert lru.get(3, now=11.0) is None
+    assert len(lru) == 1
+
+
+async def test_a_second_look_comes_again_until_settled() -> None:
+    looks: list[str] = []
+    settled = asyncio.Event()
+
+    async def look(item: str) -> bool:
+        looks.append(item)
+        if len(looks) == 3:
+            settled.set()
+            return True
+        return False
+
+    second_look: SecondLook[str] = SecondLook(delays=(0.01, 0.01, 0.01, 0.01))
+    await second_look.start(look)
+    second_look.schedule("message")
+    await asyncio.wait_for(settled.wait(), timeout=2)
+    await asyncio.sleep(0.05)
+    await second_look.stop()
+
+    assert looks == ["message"] * 3
+    assert len(second_look) == 0
+
+
+async def test_a_second_look_gives_up_after_its_last_delay() -> None:
+    looks: list[str] = []
+
+    async def never(item: str) -> bool:
+        looks.append(item)
+        return False
+
+    second_look: SecondLook[str] = SecondLook(delays=(0.01, 0.01))
+    await second_look.start(never)
+    second_look.schedule("message")
+    await asyncio.sleep(0.2)
+    await second_look.stop()
+
+    assert looks == ["message", "message"]
+    assert len(second_look) == 0

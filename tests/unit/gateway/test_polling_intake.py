@@ -1,0 +1,107 @@
+"""Long polling's intake: members decided at once, each member in order, the offset never past
+an update not yet handled, a failed update retried on its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram.types import Update
+
+from gmbot.gateway.intake.pipeline import Result
+from gmbot.gateway.intake.polling import Intake
+
+GROUP = -1001
+
+
+def message(update_id: int, user: int) -> Update:
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": GROUP, "type": "supergroup", "title": "G"},
+                "from": {"id": user, "is_bot": False, "first_name": "U"},
+                "text": "hi",
+            },
+        }
+    )
+
+
+class Pipeline:
+    """Holds each update until the test lets it go; answers what the test says."""
+
+    def __init__(self) -> None:
+        self.gates: dict[int, asyncio.Event] = {}
+        self.answers: dict[int, Result] = {}
+        self.handled: list[int] = []
+
+    def gate(self, update_id: int) -> asyncio.Event:
+        return self.gates.setdefault(update_id, asyncio.Event())
+
+    async def handle(self, update: Update) -> Result:
+        await self.gate(update.update_id).wait()
+        self.handled.append(update.update_id)
+        return self.answers.pop(update.update_id, Result.CONFIRM)
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_slow_member_holds_back_nobody_else_and_the_offset_waits_for_him() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    pipeline.gate(2).set()
+    pipeline.gate(3).set()
+
+    assert intake.take([message(1, user=10), message(2, user=20), message(3, user=30)]) == 3
+    await settle()
+
+    assert pipeline.handled == [2, 3]
+    assert intake.offset == 1  # 2 and 3 are done, but Telegram may not forget 1 yet
+    # getUpdates answers from the offset on: what is in hand is not started twice.
+    assert intake.take([message(1, user=10), message(2, user=20), message(4, user=40)]) == 1
+    pipeline.gate(1).set()
+    pipeline.gate(4).set()
+    await settle()
+    assert intake.offset == 5
+
+
+async def test_one_members_updates_keep_their_order() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    pipeline.gate(2).set()
+
+    intake.take([message(1, user=10), message(2, user=10)])
+    await settle()
+    assert pipeline.handled == []
+    pipeline.gate(1).set()
+    await settle()
+
+    assert pipeline.handled == [1, 2]
+
+
+async def test_an_update_that_fails_for_now_is_retried_alone_and_keeps_its_members_order() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    for update_id in (1, 2, 3):
+        pipeline.gate(update_id).set()
+    pipeline.answers[1] = Result.RETRY
+
+    intake.take([message(1, user=10)])
+    await settle()
+    # Member 10's next message waits behind the retry; member 20's does not.
+    intake.take([message(1, user=10), message(2, user=10), message(3, user=20)])
+    await settle()
+    assert pipeline.handled == [1, 3]
+    assert intake.offset == 1
+
+    for retry in intake.retries.values():
+        retry.not_before = 0  # the backoff has passed
+    intake.take([message(1, user=10), message(2, user=10)])
+    await settle()
+
+    assert pipeline.handled == [1, 3, 1, 2]
+    assert intake.offset == 4

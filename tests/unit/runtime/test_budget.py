@@ -1,0 +1,72 @@
+"""The budget's rules, decided on a clock the test holds."""
+
+from __future__ import annotations
+
+from time import monotonic as _now
+
+import pytest
+
+from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
+
+GROUP = -1001234567890
+OTHER_GROUP = -1009876543210
+
+
+def budget(per_second: float = 10, group_per_minute: float = 60) -> LocalBudget:
+    return LocalBudget(Spacing(overall=1 / per_second, group_message=60 / group_per_minute))
+
+
+def test_calls_are_spaced_overall() -> None:
+    limits = budget(per_second=10)
+
+    assert limits.decide(None, Priority.URGENT, False, now=100.0) == 0
+    # Half an interval of lateness is tolerated, then the caller waits for the next slot.
+    assert limits.decide(None, Priority.URGENT, False, now=100.05) == 0
+    assert limits.decide(None, Priority.URGENT, False, now=100.05) == pytest.approx(0.1)
+
+
+def test_messages_to_one_group_are_spaced_by_its_minute_and_others_are_not() -> None:
+    limits = budget(per_second=1000, group_per_minute=60)
+
+    assert limits.decide(GROUP, Priority.LATER, True, now=10.0) == 0
+    assert limits.decide(GROUP, Priority.LATER, True, now=10.1) == pytest.approx(0.9)
+    assert limits.decide(OTHER_GROUP, Priority.LATER, True, now=10.1) == 0
+    # A call on the group that is not a message does not wait for the group's minute.
+    assert limits.decide(GROUP, Priority.URGENT, False, now=10.2) == 0
+
+
+async def test_a_429_for_one_chat_pauses_that_chat_only() -> None:
+    limits = budget(per_second=1000)
+    await limits.pause(GROUP, 30)
+
+    assert limits.decide(GROUP, Priority.URGENT, False, now=_now()) > 29
+    assert limits.decide(OTHER_GROUP, Priority.URGENT, False, now=_now()) == 0
+    assert limits.decide(None, Priority.URGENT, False, now=_now() + 1) == 0
+
+
+async def test_a_429_without_a_chat_pauses_everyone() -> None:
+    limits = budget(per_second=1000)
+    await limits.pause(None, 5)
+
+    assert limits.decide(GROUP, Priority.URGENT, False, now=_now()) > 4
+    assert limits.decide(None, Priority.CHECK, False, now=_now()) > 4
+
+
+def test_a_lower_priority_waits_while_a_higher_one_waits_for_the_overall_spacing() -> None:
+    limits = budget(per_second=10)
+    assert limits.decide(None, Priority.URGENT, False, now=0.0) == 0
+    # An urgent call is now waiting for the next slot...
+    assert limits.decide(None, Priority.URGENT, False, now=0.0) > 0
+    # ...so a check may not take that slot when it frees up, but the urgent call may.
+    assert limits.decide(None, Priority.CHECK, False, now=0.06) > 0
+    assert limits.decide(None, Priority.URGENT, False, now=0.06) == 0
+    # Once nobody urgent waits any more, checks go again.
+    assert limits.decide(None, Priority.CHECK, False, now=1.0) == 0
+
+
+def test_waiting_out_one_chat_holds_nobody_else_back() -> None:
+    limits = budget(per_second=1000, group_per_minute=1)
+    assert limits.decide(GROUP, Priority.URGENT, True, now=0.0) == 0
+    assert limits.decide(GROUP, Priority.URGENT, True, now=0.0) > 50
+
+    assert limits.decide(None, Priority.LATER, False, now=0.01) == 0
