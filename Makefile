@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 # The folders that hold a part of the gmbot namespace package (as in pyproject's packages.find).
-SRC_ROOTS := proto lib services/tenancy services/membership services/enforcement services/gateway sandbox
+SRC_ROOTS := proto lib cli devstack services/tenancy services/membership services/enforcement services/gateway sandbox
 PROTOS := $(wildcard proto/gmbot/v1/*.proto)
 # The mypy-protobuf plugins live in the virtualenv.
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
@@ -44,7 +44,7 @@ proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
 lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard lib services sandbox tests bench)
+	$(BIN)/mypy $(wildcard lib cli devstack services sandbox tests bench)
 	$(BIN)/lint-imports
 
 tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators
