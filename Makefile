@@ -69,8 +69,8 @@ lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators
 	@bash scripts/ensure-tools.sh
 
-deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes and Prometheus files offline
-	@VENV_BIN=$(BIN) bash deploy/check.sh
+deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus files and each image's installs
+	@VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
 
 test: lock-check proto-check lint deploy-check ## Everything CI checks: lock, contracts, lint, deploy files, all tests
 	$(BIN)/pytest
