@@ -1,28 +1,37 @@
 # syntax=docker/dockerfile:1
 # One Dockerfile, one target per service: docker build --target tenancy -t gmbot-tenancy .
-# Each image carries only its own extra (pip install .[tenancy]) and runs as a non-root user on a
-# read-only root file system; SIGTERM drains calls in flight.
+# Each image's /opt/venv holds only its service's distribution, the workspace distributions it
+# depends on (gmbot-runtime, gmbot-contracts) and their dependencies, exactly as uv.lock pins them,
+# installed non-editable: no other service's code. It runs as a non-root user on a read-only root
+# file system; SIGTERM drains calls in flight.
 
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
-FROM ${PYTHON_IMAGE} AS source
+FROM ${PYTHON_IMAGE} AS workspace
+# The uv that pyproject.toml requires (tool.uv.required-version); uv refuses to run otherwise.
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON=/usr/local/bin/python3 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY proto proto
-COPY lib lib
-COPY services services
-COPY sandbox sandbox
+# Every member's pyproject.toml and uv.lock (uv reads the whole workspace); only /opt/venv, built
+# from them for one service, leaves this stage.
+COPY . .
 
-FROM source AS build-tenancy
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ".[tenancy]"
-FROM source AS build-membership
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ".[membership]"
-FROM source AS build-enforcement
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ".[enforcement]"
-FROM source AS build-gateway
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ".[gateway]"
-FROM source AS build-sandbox
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ".[sandbox]"
+FROM workspace AS build-tenancy
+RUN uv sync --frozen --no-dev --no-editable --package gmbot-tenancy
+FROM workspace AS build-membership
+RUN uv sync --frozen --no-dev --no-editable --package gmbot-membership
+FROM workspace AS build-enforcement
+RUN uv sync --frozen --no-dev --no-editable --package gmbot-enforcement
+FROM workspace AS build-gateway
+RUN uv sync --frozen --no-dev --no-editable --package gmbot-gateway
+FROM workspace AS build-sandbox
+RUN uv sync --frozen --no-dev --no-editable --package gmbot-sandbox
 
 FROM ${PYTHON_IMAGE} AS base
 RUN groupadd --system --gid 10001 gmbot \

@@ -1,32 +1,51 @@
 # GMBot developer entry points. `make help` lists them.
 PYTHON ?= python3.11
+# uv, at the version pyproject.toml requires, in a small virtualenv of its own; it makes .venv
+# from uv.lock: every workspace member editable, plus the dev tools.
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+UV_STAMP := $(TOOLS)/.uv-$(UV_VERSION)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-STAMP  := $(VENV)/.installed
-# The folders that hold a part of the gmbot namespace package (as in pyproject's packages.find).
-SRC_ROOTS := proto lib services/tenancy services/membership services/enforcement services/gateway sandbox
+STAMP  := $(VENV)/.synced
+MANIFESTS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
+# The source roots (proto, lib, services/tenancy, ...): the workspace members, as uv lists them.
+SRC_ROOTS = $(patsubst $(CURDIR)/%,%,$(shell $(UV) workspace list --paths))
+empty :=
+space := $(empty) $(empty)
 PROTOS := $(wildcard proto/gmbot/v1/*.proto)
 # The mypy-protobuf plugins live in the virtualenv.
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
+export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv tools proto proto-check lint deploy-check test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check tools proto proto-check lint deploy-check test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(UV_STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==25.3
-	$(BIN)/pip install --quiet -e '.[all,dev]' --config-settings editable_mode=compat
-	@# setuptools' editable finder only knows the packages present at install time; a .pth of the
-	@# source roots makes every gmbot.* package importable as soon as its folder exists.
-	@$(PY) -c 'import sysconfig,sys; open(sysconfig.get_path("purelib")+"/gmbot-src.pth","w").write("\n".join(sys.argv[1:])+"\n")' $(addprefix $(CURDIR)/,$(SRC_ROOTS))
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@touch $@
 
-venv: $(STAMP) ## Create .venv with every service and the dev tools
+$(STAMP): $(UV_STAMP) $(MANIFESTS)
+	@# A .venv that uv did not make (pip's, from before the workspace) starts again from nothing.
+	@grep -qs '^uv = ' $(VENV)/pyvenv.cfg || rm -rf $(VENV)
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+venv: $(STAMP) ## Create .venv from uv.lock: every distribution (editable) and the dev tools
+
+lock: $(UV_STAMP) ## Lock again after changing a dependency in any pyproject.toml
+	$(UV) lock
+
+lock-check: $(UV_STAMP) ## Fail when uv.lock does not match the pyproject.toml files
+	$(UV) lock --check
 
 proto: $(STAMP) ## Regenerate the Python code of the gRPC contracts in proto/
 	$(PROTOC) \
@@ -44,16 +63,16 @@ proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
 lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(wildcard lib services sandbox tests bench)
+	MYPYPATH=$(subst $(space),:,$(SRC_ROOTS)) $(BIN)/mypy $(filter-out proto,$(SRC_ROOTS)) tests bench
 	$(BIN)/lint-imports
 
 tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators
 	@bash scripts/ensure-tools.sh
 
-deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes and Prometheus files offline
-	@VENV_BIN=$(BIN) bash deploy/check.sh
+deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus files and each image's installs
+	@VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
 
-test: proto-check lint deploy-check ## Everything CI checks: contracts, lint, deploy files, all tests
+test: lock-check proto-check lint deploy-check ## Everything CI checks: lock, contracts, lint, deploy files, all tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Unit tests only
@@ -71,5 +90,5 @@ bench: $(STAMP) tools ## Run the benchmarks in bench/ (the raid at a tenth of it
 	$(PY) -m bench.gateway_throughput
 	$(PY) -m bench.enforcement_raid --violators 1000
 
-clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+clean: ## Remove the virtualenvs (.venv, .tools) and caches
+	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Validates deploy/ offline with the real tools: compose, the kustomize overlays against the
-# Kubernetes schemas, and the Prometheus configuration, rules and rule tests.
+# Kubernetes schemas, the Prometheus configuration, rules and rule tests, and what each image of
+# the Dockerfile installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV_BIN=${VENV_BIN:-.venv/bin}
+UV=${UV:-.tools/bin/uv}
 
 echo "== docker-compose config"
 docker-compose --env-file deploy/compose.env.example -f docker-compose.yml config -q
@@ -24,3 +26,30 @@ cp deploy/prometheus/rules.yml "$checked/rules.yml"
 promtool check config "$checked/prometheus.yml"
 rm -rf "$checked"
 (cd deploy/prometheus && promtool test rules rules_test.yml)
+
+echo "== images: each Dockerfile stage's uv sync, here, into a throwaway virtualenv"
+images=$(mktemp -d)
+grep -E '^RUN uv sync .*--package gmbot-' Dockerfile | sed 's/^RUN uv //' | while read -r install; do
+  service=${install##*--package gmbot-}
+  # shellcheck disable=SC2086 # the stage's own arguments, word by word
+  UV_PROJECT_ENVIRONMENT="$images/$service" UV_PYTHON=python3.11 UV_LINK_MODE=copy \
+    "$UV" --quiet $install
+  # Its own package and the runtime, no other part of gmbot (python -I: nothing from here).
+  (cd "$images" && "$images/$service/bin/python" -I - "$service" <<'EOF'
+import importlib.util
+import sys
+from importlib.metadata import distributions
+
+own = sys.argv[1]
+parts = ["v1", "runtime", "tenancy", "membership", "enforcement", "gateway", "sandbox", "cli", "devstack"]
+present = [p for p in parts if importlib.util.find_spec(f"gmbot.{p}") is not None]
+strangers = [p for p in present if p not in (own, "runtime", "v1")]
+if own not in present or "runtime" not in present or strangers:
+    sys.exit(f"{own}: the image would carry gmbot.{{{','.join(present)}}}")
+names = sorted(d.metadata["Name"] for d in distributions())
+ours = [n for n in names if n.startswith("gmbot-")]
+print(f"   {own}: {' '.join(ours)} + {len(names) - len(ours)} locked dependencies")
+EOF
+  )
+done
+rm -rf "$images"

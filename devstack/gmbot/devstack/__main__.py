@@ -8,20 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from gmbot.devstack.processes import Child, wait_http
 from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
-from gmbot.sandbox.scenario import DEMO, load
 
 DATA = Path("data")
 
 
+def _demo_world() -> Traversable:
+    """The sandbox's demo world, read as data (the sandbox runs as a process of its own)."""
+    return files("gmbot.sandbox") / "demo.json"
+
+
+def _load(world: Traversable) -> dict[str, Any]:
+    scenario: dict[str, Any] = json.loads(world.read_text())
+    return scenario
+
+
 def _demo_guide(sandbox: str, stack: RunningStack) -> str:
-    scenario = load(DEMO)
+    scenario = _load(_demo_world())
     names = ", ".join(f"{n} ({u['first_name']})" for n, u in scenario["users"].items())
     services = ", ".join(f"{name} {address}" for name, address in stack.addresses.items())
     control = f"{sandbox}/_sandbox"
@@ -61,10 +74,10 @@ async def _run() -> int:
     api = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
     if not token:
         port = int(os.environ.get("SANDBOX_PORT", "8081") or free_port())
-        scenario = load(DEMO)
-        token, api = scenario["bot"]["token"], f"http://127.0.0.1:{port}"
+        world = _demo_world()
+        token, api = _load(world)["bot"]["token"], f"http://127.0.0.1:{port}"
         sandbox = Child(
-            "sandbox", "gmbot.sandbox", {}, ["--port", str(port), "--scenario", str(DEMO)]
+            "sandbox", "gmbot.sandbox", {}, ["--port", str(port), "--scenario", str(world)]
         )
         await sandbox.start(logs)
         await wait_http("sandbox", f"{api}/_sandbox/counters", sandbox)
