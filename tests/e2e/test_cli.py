@@ -98,3 +98,17 @@ async def test_migrate_brings_both_schemas_to_head(e2e: E2E) -> None:
 
     assert (tenancy_code, enforcement_code) == (0, 0)
     assert "migrating enforcement" in output
+
+
+async def test_dead_letters_are_listed_and_replayed_through_the_gateway(e2e: E2E) -> None:
+    gateway = {"GATEWAY_URL": e2e.stack.gateway_url}
+
+    listed, letters = await gmbot(e2e, "dead-letters", **gateway)
+    unknown, replay = await gmbot(e2e, "dead-letters", "--replay", "nope", **gateway)
+    refused, wrong = await gmbot(e2e, "dead-letters", AUTH_TOKEN="x" * 32, **gateway)
+
+    assert (listed, letters.strip()) == (0, "no dead letters")
+    assert unknown == 1
+    assert "not replayed (404)" in replay
+    assert refused == 1
+    assert "401" in wrong

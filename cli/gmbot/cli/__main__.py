@@ -4,6 +4,7 @@ gmbot migrate [tenancy|enforcement|all]   bring the schemas up to date
 gmbot doctor                              token, webhook, updates and rights everywhere
 gmbot check-membership USER CHANNEL...    ask membership over gRPC [--fresh]
 gmbot actions GROUP [--limit N]           a group's recent actions from the ledger
+gmbot dead-letters [--replay ID]          updates the gateway set aside; replay one
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 
+from gmbot.cli.dead_letters import list_letters, replay
 from gmbot.cli.doctor import run_doctor
 from gmbot.cli.settings import CliSettings
 from gmbot.runtime.client import open_channel
@@ -114,6 +116,8 @@ def main() -> None:
     recent = commands.add_parser("actions", help="a group's recent actions")
     recent.add_argument("group", type=int)
     recent.add_argument("--limit", type=int, default=20)
+    letters = commands.add_parser("dead-letters", help="updates the gateway set aside")
+    letters.add_argument("--replay", metavar="ID", help="hand one back to the gateway")
     args = parser.parse_args()
     if args.command == "migrate":
         sys.exit(migrate(args.service))
@@ -123,6 +127,8 @@ def main() -> None:
             code = asyncio.run(doctor(settings))
         case "check-membership":
             code = asyncio.run(check_membership(settings, args.user, args.channels, args.fresh))
+        case "dead-letters":
+            code = replay(settings, args.replay) if args.replay else list_letters(settings)
         case _:
             code = asyncio.run(actions(settings, args.group, args.limit))
     sys.exit(code)

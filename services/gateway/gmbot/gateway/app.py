@@ -16,8 +16,9 @@ from aiogram.types import (
 from aiohttp import web
 
 from gmbot.gateway.backends import connected
+from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.endpoints import http_app
+from gmbot.gateway.endpoints import DeadLetterDesk, http_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.intake.pipeline import UpdatePipeline
@@ -140,7 +141,11 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         signing_key = settings.callback_signing_key.get_secret_value().encode()
         dispatcher = build_dispatcher(context, bot, signing_key)
         allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
-        pipeline = UpdatePipeline(dispatcher, bot, ledger)
+        dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)
+        pipeline = UpdatePipeline(
+            dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
+        )
+        desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.auth_token.get_secret_value())
 
         started = asyncio.Event()
 
@@ -151,7 +156,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             webhook = webhook_handler(bot, pipeline, settings.webhook_secret.get_secret_value())
         runner = web.AppRunner(
-            http_app(ready, webhook), shutdown_timeout=settings.shutdown_grace_seconds
+            http_app(ready, webhook, desk), shutdown_timeout=settings.shutdown_grace_seconds
         )
         await runner.setup()
         stack.push_async_callback(runner.cleanup)

@@ -1,17 +1,60 @@
-"""The gateway's HTTP face: liveness, readiness, Prometheus metrics, and the webhook."""
+"""The gateway's HTTP face: liveness, readiness, Prometheus metrics, the webhook, and the
+operators' dead letters (with the services' bearer token)."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 
+from aiogram import Bot
+from aiogram.types import Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gmbot.gateway.dead_letters import DeadLetters
+from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, Handler
+
+DEAD_LETTERS_PATH = "/admin/dead-letters"
+
+
+@dataclass(frozen=True)
+class DeadLetterDesk:
+    """What the operators' endpoints need: the letters, and the pipeline to hand one back to."""
+
+    letters: DeadLetters
+    pipeline: UpdatePipeline
+    bot: Bot
+    auth_token: str
+
+    def allows(self, request: web.Request) -> bool:
+        presented = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        return hmac.compare_digest(presented, f"Bearer {self.auth_token}".encode())
+
+    async def list(self, request: web.Request) -> web.Response:
+        if not self.allows(request):
+            return web.Response(status=401, text="missing or wrong bearer token")
+        return web.json_response([asdict(letter) for letter in await self.letters.all()])
+
+    async def replay(self, request: web.Request) -> web.Response:
+        if not self.allows(request):
+            return web.Response(status=401, text="missing or wrong bearer token")
+        letter_id = request.match_info["letter_id"]
+        letter = next((x for x in await self.letters.all() if x.id == letter_id), None)
+        if letter is None:
+            return web.Response(status=404, text="no such dead letter")
+        update = Update.model_validate(letter.update, context={"bot": self.bot})
+        if await self.pipeline.handle(update, replay=True) is Result.RETRY:
+            return web.Response(status=503, text="its back end still fails; kept for later")
+        await self.letters.remove(letter_id)
+        return web.json_response({"replayed": letter_id})
 
 
 def http_app(
-    ready: Callable[[], Awaitable[dict[str, bool]]], webhook: Handler | None = None
+    ready: Callable[[], Awaitable[dict[str, bool]]],
+    webhook: Handler | None = None,
+    desk: DeadLetterDesk | None = None,
 ) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
@@ -32,4 +75,7 @@ def http_app(
     app.router.add_get("/metrics", metrics)
     if webhook is not None:
         app.router.add_post(WEBHOOK_PATH, webhook)
+    if desk is not None:
+        app.router.add_get(DEAD_LETTERS_PATH, desk.list)
+        app.router.add_post(DEAD_LETTERS_PATH + "/{letter_id}/replay", desk.replay)
     return app

@@ -37,3 +37,8 @@ SECOND_LOOKS = Counter(
     "dropped).",
     ["outcome"],
 )
+DEAD_LETTERS = Counter(
+    "gmbot_gateway_dead_letters_total",
+    "Updates set aside for people (a back end kept failing, or an error retrying cannot fix).",
+    ["type"],
+)

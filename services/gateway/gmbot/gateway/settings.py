@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
@@ -39,6 +40,10 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     # How long a decision waits for a membership answer Telegram's budget holds back; then the
     # group's on-unknown policy applies and the message is judged again later.
     check_wait_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Deliveries of an update whose back end keeps failing before it is set aside as a dead letter.
+    update_max_deliveries: int = Field(default=8, ge=1, le=100)
+    # Where dead letters are kept without Redis (with Redis, there, shared by every replica).
+    dead_letter_file: Path = Path("./data/gateway-dead-letters.jsonl")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     sentry_dsn: SecretStr | None = None

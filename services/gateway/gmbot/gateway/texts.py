@@ -36,6 +36,7 @@ _EN: dict[str, str] = {
         "Make the group public once, or enable a setting that upgrades it, then try again."
     ),
     "only_admins": "Only administrators of this group can do that.",
+    "try_again_later": "Something went wrong on my side. Please try again in a minute.",
     "anonymous_cannot_link": (
         "You are posting anonymously, so I cannot check that you administer the channels. "
         "Turn off «Remain anonymous» for a moment and send the command again."
@@ -119,6 +120,7 @@ _RU: dict[str, str] = {
         "Преобразуйте группу в супергруппу и попробуйте снова."
     ),
     "only_admins": "Это могут только администраторы группы.",
+    "try_again_later": "У меня что-то пошло не так. Попробуйте ещё раз через минуту.",
     "anonymous_cannot_link": (
         "Вы пишете анонимно, и я не могу проверить, что вы администрируете каналы. "
         "Отключите «Анонимность» на минуту и повторите команду."
