@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from gmbot.enforcement.actions import Kind, NewAction
+from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
 from gmbot.enforcement.ledger import Ledger, now
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
@@ -18,18 +18,21 @@ from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_key
 Schedule = Callable[[NewAction], Awaitable[None]]
 
 
+def notice_for_texts(spec: WarningSpec) -> dict[str, Any]:
+    """texts.py takes a warning's look as a mapping of the spec's fields."""
+    return asdict(spec)
+
+
 @dataclass
 class _Batch:
     group_id: int
-    spec: dict[str, Any]
+    spec: WarningSpec
     members: list[Warned] = field(default_factory=list)
     waiters: list[asyncio.Future[int]] = field(default_factory=list)
 
-    def add(self, member: Warned, spec: dict[str, Any]) -> asyncio.Future[int]:
+    def add(self, member: Warned, spec: WarningSpec) -> asyncio.Future[int]:
         self.members.append(member)
-        known = {b["url"] for b in self.spec.get("join_buttons", [])}
-        extra = [b for b in spec.get("join_buttons", []) if b["url"] not in known]
-        self.spec = {**self.spec, "join_buttons": [*self.spec.get("join_buttons", []), *extra]}
+        self.spec = self.spec.with_buttons_of(spec)
         waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
         return waiter
@@ -52,19 +55,20 @@ class WarningDesk:
         self._batches: dict[tuple[int, int], _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()
 
-    async def warn(self, group_id: int, member: Warned, spec: dict[str, Any]) -> int:
+    async def warn(self, group_id: int, member: Warned, spec: WarningSpec) -> int:
         """The id of the message that warns `member` (sent, or already live and refreshed)."""
         live = await self._ledger.warning(group_id, member.user_id)
         if live is not None:
             if not await self._ledger.others_on_warning(group_id, live.message_id, member.user_id):
+                look = notice_for_texts(spec)
                 await self._telegram.edit(
                     group_id,
                     live.message_id,
-                    warning_text(spec, [member]),
-                    warning_keyboard(spec, [member], group_id, self._key),
+                    warning_text(look, [member]),
+                    warning_keyboard(look, [member], group_id, self._key),
                 )
             return live.message_id
-        thread = int(spec.get("message_thread_id") or 0)
+        thread = spec.message_thread_id
         batch = self._batches.get((group_id, thread))
         if batch is None or len(batch.members) >= MAX_MEMBERS_PER_WARNING:
             batch = _Batch(group_id, spec)
@@ -79,14 +83,15 @@ class WarningDesk:
         if self._batches.get(key) is batch:
             del self._batches[key]
         spec = batch.spec
+        look = notice_for_texts(spec)
         try:
             message_id = await self._telegram.send(
                 batch.group_id,
-                warning_text(spec, batch.members),
-                warning_keyboard(spec, batch.members, batch.group_id, self._key),
-                int(spec.get("message_thread_id") or 0) or None,
+                warning_text(look, batch.members),
+                warning_keyboard(look, batch.members, batch.group_id, self._key),
+                spec.message_thread_id or None,
             )
-            ttl = float(spec.get("ttl_seconds") or 300)
+            ttl = float(spec.ttl_seconds or 300)
             await self._ledger.warn(
                 batch.group_id,
                 [m.user_id for m in batch.members],
@@ -96,11 +101,10 @@ class WarningDesk:
             await self._schedule(
                 NewAction(
                     idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
-                    kind=Kind.EXPIRE_WARNING,
                     group_id=batch.group_id,
                     user_id=0,
                     reason="",
-                    request={"message_id": message_id},
+                    payload=ExpireWarning(message_id),
                     delay=ttl,
                 )
             )

@@ -114,7 +114,7 @@ class Engine:
         started = time.monotonic()
         lease = asyncio.create_task(self._keep_lease(action.action_id))
         try:
-            state = await self._handlers.for_kind(action.kind)(action)
+            state = await self._handlers.carry_out(action)
             await self._finish(action.action_id, action.kind, state)
         except Permanent as refused:
             await self._finish(action.action_id, action.kind, State.FAILED, str(refused))

@@ -6,12 +6,29 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from typing import assert_never
 
 from aiogram.types import ChatMemberRestricted
 
-from gmbot.enforcement.actions import Action, Kind, NewAction, Permanent, State
-from gmbot.enforcement.desk import Schedule, WarningDesk
+from gmbot.enforcement.actions import (
+    Action,
+    Ban,
+    BanSenderChat,
+    DecideJoinRequest,
+    Enforce,
+    ExpireWarning,
+    JoinDecision,
+    Kick,
+    MemberAction,
+    NewAction,
+    Permanent,
+    Release,
+    RenewMute,
+    State,
+    Unban,
+    WarningSpec,
+)
+from gmbot.enforcement.desk import Schedule, WarningDesk, notice_for_texts
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import Warned, request_notice
@@ -20,7 +37,6 @@ from gmbot.enforcement.texts import Warned, request_notice
 RENEW_BEFORE = 12 * 3600
 # Telegram drops a join request after a day.
 JOIN_REQUEST_SECONDS = 24 * 3600
-Handler = Callable[[Action], Awaitable[State]]
 
 
 class Handlers:
@@ -38,18 +54,28 @@ class Handlers:
         self._schedule = schedule
         self._mute_seconds = mute_seconds
 
-    def for_kind(self, kind: Kind) -> Handler:
-        return {
-            Kind.ENFORCE: self.enforce,
-            Kind.RELEASE: self.release,
-            Kind.KICK: self.kick,
-            Kind.BAN: self.ban,
-            Kind.UNBAN: self.unban,
-            Kind.BAN_SENDER_CHAT: self.ban_sender_chat,
-            Kind.JOIN_REQUEST: self.join_request,
-            Kind.EXPIRE_WARNING: self.expire_warning,
-            Kind.RENEW_MUTE: self.renew_mute,
-        }[kind]
+    async def carry_out(self, action: Action) -> State:
+        match action.payload:
+            case Enforce() as payload:
+                return await self.enforce(action, payload)
+            case Release():
+                return await self.release(action)
+            case Kick() as payload:
+                return await self.kick(action, payload)
+            case Ban() as payload:
+                return await self.ban(action, payload)
+            case Unban():
+                return await self.unban(action)
+            case BanSenderChat() as payload:
+                return await self.ban_sender_chat(action, payload)
+            case DecideJoinRequest() as payload:
+                return await self.join_request(action, payload)
+            case ExpireWarning() as payload:
+                return await self.expire_warning(action, payload)
+            case RenewMute() as payload:
+                return await self.renew_mute(action, payload)
+            case unknown:
+                assert_never(unknown)
 
     async def _mute(self, action: Action) -> None:
         until = int(time.time() + self._mute_seconds)
@@ -58,11 +84,10 @@ class Handlers:
         await self._schedule(
             NewAction(
                 f"renew:{action.group_id}:{action.user_id}:{until}",
-                Kind.RENEW_MUTE,
                 action.group_id,
                 action.user_id,
                 action.reason,
-                {"until": until},
+                RenewMute(until),
                 delay=max(1.0, until - time.time() - RENEW_BEFORE),
             )
         )
@@ -74,32 +99,28 @@ class Handlers:
         held = await self._ledger.restriction(action.group_id, action.user_id)
         return held is not None and held.active
 
-    async def enforce(self, action: Action) -> State:
+    async def enforce(self, action: Action, payload: Enforce) -> State:
         """Deletion and the mute first (they protect the group), the warning after."""
-        request = action.request
-        if request.get("message_id"):
-            await self._telegram.delete(action.group_id, [int(request["message_id"])])
-        member_action = request.get("action", "mute")
-        if member_action == "mute" and not await self._muted_before(action):
+        if payload.message_id:
+            await self._telegram.delete(action.group_id, [payload.message_id])
+        if payload.action is MemberAction.MUTE and not await self._muted_before(action):
             await self._mute(action)
-            if request.get("kick_after_minutes"):
+            if payload.kick_after_minutes:
                 await self._schedule(
                     NewAction(
                         f"kick-unverified:{action.action_id}",
-                        Kind.KICK,
                         action.group_id,
                         action.user_id,
                         "verification_timeout",
-                        {"only_if_restricted": True},
-                        delay=float(request["kick_after_minutes"]) * 60,
+                        Kick(only_if_restricted=True),
+                        delay=float(payload.kick_after_minutes) * 60,
                     )
                 )
-        elif member_action == "kick":
+        elif payload.action is MemberAction.KICK:
             await self._remove(action.group_id, action.user_id)
-        warning = request.get("warning")
-        if warning and member_action != "kick":
-            member = Warned(action.user_id, str(warning.get("user_display_name") or ""))
-            message_id = await self._desk.warn(action.group_id, member, warning)
+        if payload.warning is not None and payload.action is not MemberAction.KICK:
+            member = Warned(action.user_id, payload.warning.user_display_name)
+            message_id = await self._desk.warn(action.group_id, member, payload.warning)
             await self._ledger.set_warning(action.action_id, message_id)
         return State.DONE
 
@@ -130,87 +151,82 @@ class Handlers:
         await self._telegram.unban(group_id, user_id)  # removed, free to come back
         await self._ledger.lift(group_id, user_id)
 
-    async def kick(self, action: Action) -> State:
-        if action.request.get("only_if_restricted"):
+    async def kick(self, action: Action, payload: Kick) -> State:
+        if payload.only_if_restricted:
             held = await self._ledger.restriction(action.group_id, action.user_id)
             if held is None or not held.active:
                 return State.SKIPPED  # verified in time
         await self._remove(action.group_id, action.user_id)
         return State.DONE
 
-    async def ban(self, action: Action) -> State:
-        await self._telegram.ban(
-            action.group_id, action.user_id, int(action.request.get("until") or 0)
-        )
+    async def ban(self, action: Action, payload: Ban) -> State:
+        await self._telegram.ban(action.group_id, action.user_id, payload.until)
         return State.DONE
 
     async def unban(self, action: Action) -> State:
         await self._telegram.unban(action.group_id, action.user_id)
         return State.DONE
 
-    async def ban_sender_chat(self, action: Action) -> State:
-        request = action.request
-        if request.get("message_id"):
-            await self._telegram.delete(action.group_id, [int(request["message_id"])])
-        if request.get("ban"):
-            await self._telegram.ban_sender_chat(action.group_id, int(request["sender_chat_id"]))
+    async def ban_sender_chat(self, action: Action, payload: BanSenderChat) -> State:
+        if payload.message_id:
+            await self._telegram.delete(action.group_id, [payload.message_id])
+        if payload.ban:
+            await self._telegram.ban_sender_chat(action.group_id, payload.sender_chat_id)
         return State.DONE
 
-    async def join_request(self, action: Action) -> State:
-        decision = action.request.get("decision")
+    async def join_request(self, action: Action, payload: DecideJoinRequest) -> State:
         try:
-            if decision == "approve":
+            if payload.decision is JoinDecision.APPROVE:
                 await self._telegram.approve(action.group_id, action.user_id)
-            elif decision == "decline":
-                if action.request.get(
-                    "only_if_waiting"
-                ) and action.user_id not in await self._waiting_users(action):
+            elif payload.decision is JoinDecision.DECLINE:
+                if payload.only_if_waiting and action.user_id not in await self._waiting_users(
+                    action
+                ):
                     return State.SKIPPED
                 await self._telegram.decline(action.group_id, action.user_id)
             else:
-                return await self._wait(action)
+                return await self._wait(action, payload)
         except Permanent as refused:
             if "HIDE_REQUESTER_MISSING" in str(refused):
                 await self._ledger.join_request(action.group_id, action.user_id, "gone")
                 return State.SKIPPED  # already decided, or expired
             raise
-        await self._ledger.join_request(action.group_id, action.user_id, f"{decision}d")
+        await self._ledger.join_request(
+            action.group_id, action.user_id, f"{payload.decision.value}d"
+        )
         return State.DONE
 
     async def _waiting_users(self, action: Action) -> list[int]:
         groups = await self._ledger.waiting_join_requests(action.user_id)
         return [action.user_id] if action.group_id in groups else []
 
-    async def _wait(self, action: Action) -> State:
+    async def _wait(self, action: Action, payload: DecideJoinRequest) -> State:
         await self._ledger.join_request(action.group_id, action.user_id, "waiting")
-        notice = action.request.get("notice") or {}
-        text, keyboard = request_notice(notice)
+        text, keyboard = request_notice(notice_for_texts(payload.notice or WarningSpec()))
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):
-            await self._telegram.send(int(action.request["user_chat_id"]), text, keyboard)
+            await self._telegram.send(payload.user_chat_id, text, keyboard)
         await self._schedule(
             NewAction(
                 f"expire-request:{action.group_id}:{action.user_id}:{action.action_id}",
-                Kind.JOIN_REQUEST,
                 action.group_id,
                 action.user_id,
                 "request_expired",
-                {"decision": "decline", "only_if_waiting": True},
+                DecideJoinRequest(JoinDecision.DECLINE, only_if_waiting=True),
                 delay=JOIN_REQUEST_SECONDS,
             )
         )
         return State.DONE
 
-    async def expire_warning(self, action: Action) -> State:
-        message_id = int(action.request["message_id"])
-        await self._telegram.delete(action.group_id, [message_id])
-        await self._ledger.forget_warning(action.group_id, message_id)
+    async def expire_warning(self, action: Action, payload: ExpireWarning) -> State:
+        await self._telegram.delete(action.group_id, [payload.message_id])
+        await self._ledger.forget_warning(action.group_id, payload.message_id)
         return State.DONE
 
-    async def renew_mute(self, action: Action) -> State:
+    async def renew_mute(self, action: Action, payload: RenewMute) -> State:
         """Still unverified: the mute is extended, so it never outlives GMBot by accident."""
         held = await self._ledger.restriction(action.group_id, action.user_id)
-        if held is None or not held.active or held.until_date != int(action.request["until"]):
+        if held is None or not held.active or held.until_date != payload.until:
             return State.SKIPPED
         await self._mute(action)
         return State.DONE

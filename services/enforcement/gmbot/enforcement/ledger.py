@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gmbot.enforcement.actions import Action, Kind, NewAction, State
+from gmbot.enforcement.actions import PAYLOAD_TYPES, Action, Kind, NewAction, Payload, State
 from gmbot.enforcement.models import (
     ActionRow,
     InviteLinkRow,
@@ -32,16 +33,32 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# The JSON column holds each payload as its fields by name (the shape the ledger always had).
+_CODECS: dict[Kind, TypeAdapter[Any]] = {
+    kind: TypeAdapter(payload) for kind, payload in PAYLOAD_TYPES.items()
+}
+
+
+def dump_payload(payload: Payload) -> dict[str, Any]:
+    data: dict[str, Any] = _CODECS[payload.kind].dump_python(payload, mode="json")
+    return data
+
+
+def load_payload(kind: Kind, data: dict[str, Any]) -> Payload:
+    payload: Payload = _CODECS[kind].validate_python(data)
+    return payload
+
+
 def _action(row: ActionRow) -> Action:
+    kind = Kind(row.kind)
     return Action(
         row.action_id,
         row.idempotency_key,
-        Kind(row.kind),
         State(row.state),
         row.group_id,
         row.user_id,
         row.reason,
-        row.request,
+        load_payload(kind, row.request),
         row.attempts,
         row.warning_message_id,
     )
@@ -73,7 +90,7 @@ class Ledger:
                         group_id=new.group_id,
                         user_id=new.user_id,
                         reason=new.reason,
-                        request=new.request,
+                        request=dump_payload(new.payload),
                         attempts=0,
                         due_at=created
                         + timedelta(seconds=new.delay)
