@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gmbot.enforcement.action_store import dump_payload, load_payload
 from gmbot.enforcement.actions import (
     PAYLOAD_TYPES,
     Ban,
@@ -25,7 +26,6 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
-from gmbot.enforcement.ledger import dump_payload, load_payload
 
 SPEC = {
     "language": "ru",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic.config import Config
 
-from gmbot.enforcement.desk import WarningDesk
+from gmbot.enforcement.desk import LiveWarnings
 from gmbot.enforcement.engine import Engine
 from gmbot.enforcement.handlers import Handlers
 from gmbot.enforcement.keys import Keys
@@ -62,15 +62,16 @@ async def build(settings: EnforcementSettings) -> Service:
         )
     ledger = Ledger(database)
     telegram = TelegramActions(bot, limiter, settings.max_attempts, settings.retry_base_seconds)
-    engine = Engine(ledger, queue, settings.workers, settings.lease_seconds, settings.queue_bound)
-    desk = WarningDesk(
+    warnings = LiveWarnings(
         telegram,
         ledger,
         settings.callback_signing_key.get_secret_value().encode(),
         settings.warning_coalesce_seconds,
-        engine.schedule,
     )
-    engine.attach(Handlers(telegram, ledger, desk, engine.schedule, settings.mute_days * 86400))
+    handlers = Handlers(telegram, ledger, warnings, settings.mute_days * 86400)
+    engine = Engine(
+        ledger, queue, handlers, settings.workers, settings.lease_seconds, settings.queue_bound
+    )
     servicer = EnforcementServicer(engine, ledger, telegram)
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
@@ -78,6 +79,6 @@ async def build(settings: EnforcementSettings) -> Service:
         )
     ]
     service.on_started.append(engine.start)
-    resources.push_async_callback(desk.close)
+    resources.push_async_callback(warnings.close)
     resources.push_async_callback(lambda: engine.stop(settings.shutdown_grace_seconds))
     return service

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from gmbot.enforcement.action_store import now
 from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
-from gmbot.enforcement.ledger import Ledger, now
+from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
-
-Schedule = Callable[[NewAction], Awaitable[None]]
 
 
 def notice_for_texts(spec: WarningSpec) -> dict[str, Any]:
@@ -38,36 +36,38 @@ class _Batch:
         return waiter
 
 
-class WarningDesk:
+class LiveWarnings:
     def __init__(
-        self,
-        telegram: TelegramActions,
-        ledger: Ledger,
-        signing_key: bytes,
-        window: float,
-        schedule: Schedule,
+        self, telegram: TelegramActions, ledger: Ledger, signing_key: bytes, window: float
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._key = signing_key
         self._window = window
-        self._schedule = schedule
         self._batches: dict[tuple[int, int], _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()
 
     async def warn(self, group_id: int, member: Warned, spec: WarningSpec) -> int:
         """The id of the message that warns `member` (sent, or already live and refreshed)."""
-        live = await self._ledger.warning(group_id, member.user_id)
-        if live is not None:
-            if not await self._ledger.others_on_warning(group_id, live.message_id, member.user_id):
+
+        async def live(stores: Stores) -> tuple[int | None, bool]:
+            warning = await stores.warnings.live(group_id, member.user_id)
+            if warning is None:
+                return None, False
+            others = await stores.warnings.others_on(group_id, warning.message_id, member.user_id)
+            return warning.message_id, others > 0
+
+        live_id, shared = await self._ledger.step(live)
+        if live_id is not None:
+            if not shared:
                 look = notice_for_texts(spec)
                 await self._telegram.edit(
                     group_id,
-                    live.message_id,
+                    live_id,
                     warning_text(look, [member]),
                     warning_keyboard(look, [member], group_id, self._key),
                 )
-            return live.message_id
+            return live_id
         thread = spec.message_thread_id
         batch = self._batches.get((group_id, thread))
         if batch is None or len(batch.members) >= MAX_MEMBERS_PER_WARNING:
@@ -91,23 +91,7 @@ class WarningDesk:
                 warning_keyboard(look, batch.members, batch.group_id, self._key),
                 spec.message_thread_id or None,
             )
-            ttl = float(spec.ttl_seconds or 300)
-            await self._ledger.warn(
-                batch.group_id,
-                [m.user_id for m in batch.members],
-                message_id,
-                now() + timedelta(seconds=ttl),
-            )
-            await self._schedule(
-                NewAction(
-                    idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
-                    group_id=batch.group_id,
-                    user_id=0,
-                    reason="",
-                    payload=ExpireWarning(message_id),
-                    delay=ttl,
-                )
-            )
+            await self._ledger.step(lambda stores: self._record(stores, batch, message_id))
         except BaseException as error:
             for waiter in batch.waiters:
                 if not waiter.done():
@@ -118,6 +102,28 @@ class WarningDesk:
         for waiter in batch.waiters:
             if not waiter.done():
                 waiter.set_result(message_id)
+
+    @staticmethod
+    async def _record(stores: Stores, batch: _Batch, message_id: int) -> None:
+        """The warning is live for its members until its time, then removed."""
+        ttl = float(batch.spec.ttl_seconds or 300)
+        await stores.warnings.record(
+            batch.group_id,
+            [m.user_id for m in batch.members],
+            message_id,
+            now() + timedelta(seconds=ttl),
+        )
+        await schedule(
+            stores,
+            NewAction(
+                idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
+                group_id=batch.group_id,
+                user_id=0,
+                reason="",
+                payload=ExpireWarning(message_id),
+                delay=ttl,
+            ),
+        )
 
     async def close(self) -> None:
         for task in list(self._flushes):

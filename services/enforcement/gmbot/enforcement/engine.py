@@ -34,23 +34,26 @@ def lane_of(kind: Kind) -> Lane:
 
 class Engine:
     def __init__(
-        self, ledger: Ledger, queue: Queue, workers: int, lease: float, bound: int
+        self,
+        ledger: Ledger,
+        queue: Queue,
+        handlers: Handlers,
+        workers: int,
+        lease: float,
+        bound: int,
     ) -> None:
         self._ledger = ledger
         self._queue = queue
+        self._handlers = handlers
         self._workers = workers
         self._lease = lease
         self._bound = bound
         self._backlog = 0
-        self._handlers: Handlers | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[str] = set()
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = asyncio.Event()
-
-    def attach(self, handlers: Handlers) -> None:
-        self._handlers = handlers
 
     async def accept(self, new: NewAction) -> tuple[str, bool]:
         """Durable before it returns; a repeated idempotency key changes nothing."""
@@ -59,7 +62,8 @@ class Engine:
                 f"{self._backlog} actions are waiting; retry in a moment",
                 subject="enforcement-queue",
             )
-        action_id, accepted = await self._ledger.accept(new)
+        async with self._ledger.transaction() as stores:
+            action_id, accepted = await stores.actions.add(new)
         ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
         if accepted and not new.delay:
             self._backlog += 1
@@ -67,11 +71,8 @@ class Engine:
                 await self._queue.put(action_id, lane_of(new.kind))
         return action_id, accepted
 
-    async def schedule(self, new: NewAction) -> None:
-        await self.accept(new)
-
     async def start(self) -> None:
-        self._backlog = await self._ledger.unfinished()
+        self._backlog = await self._ledger.step(lambda stores: stores.actions.unfinished())
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
         self._tasks.append(asyncio.create_task(self._sweep()))
 
@@ -86,7 +87,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         for action_id in list(self._running):
-            await self._ledger.later(action_id, 0, "handed back at shutdown")
+            await self._put_back(action_id, 0, "handed back at shutdown")
 
     async def _work(self) -> None:
         while not self._stopping.is_set():
@@ -103,8 +104,9 @@ class Engine:
             await self._carry_out(delivery)
 
     async def _carry_out(self, delivery: Delivery) -> None:
-        assert self._handlers is not None  # noqa: S101 - attached at build time
-        action = await self._ledger.claim(delivery.action_id, self._lease)
+        action = await self._ledger.step(
+            lambda stores: stores.actions.claim(delivery.action_id, self._lease)
+        )
         if action is None:  # finished already, or another worker holds it
             await self._queue.ack(delivery)
             return
@@ -121,15 +123,13 @@ class Engine:
             log.warning("telegram refused", kind=action.kind, error=str(refused))
         except Later as later:
             RETRIES.labels("later").inc()
-            await self._ledger.later(action.action_id, later.delay, str(later))
+            await self._put_back(action.action_id, later.delay, str(later))
         except asyncio.CancelledError:
             raise
         except Exception as error:
             RETRIES.labels("error").inc()
             log.exception("action failed; it will be tried again", kind=action.kind)
-            await self._ledger.later(
-                action.action_id, min(300.0, 5.0 * action.attempts), repr(error)
-            )
+            await self._put_back(action.action_id, min(300.0, 5.0 * action.attempts), repr(error))
         finally:
             lease.cancel()
             self._running.discard(action.action_id)
@@ -139,18 +139,21 @@ class Engine:
         ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
         await self._queue.ack(delivery)
 
+    async def _put_back(self, action_id: str, delay: float, reason: str) -> None:
+        await self._ledger.step(lambda stores: stores.actions.later(action_id, delay, reason))
+
     async def _keep_lease(self, action_id: str) -> None:
         """Renews the claim while the action waits for Telegram's budget, so a slow action is
         not mistaken for one whose worker died."""
         while True:
             await asyncio.sleep(self._lease / 3)
             with contextlib.suppress(Exception):
-                await self._ledger.renew(action_id, self._lease)
+                await self._ledger.step(lambda stores: stores.actions.renew(action_id, self._lease))
 
     async def _finish(
         self, action_id: str, kind: Kind, state: State, error: str | None = None
     ) -> None:
-        await self._ledger.finish(action_id, state, error)
+        await self._ledger.step(lambda stores: stores.actions.finish(action_id, state, error))
         self._backlog = max(0, self._backlog - 1)
         ACTIONS.labels(kind.value, state.value).inc()
 
@@ -158,10 +161,12 @@ class Engine:
         last_count = 0.0
         while not self._stopping.is_set():
             try:
-                for action_id in await self._ledger.due(500):
+                for action_id in await self._ledger.step(lambda stores: stores.actions.due(500)):
                     await self._queue.put(action_id, Lane.URGENT)
                 if time.monotonic() - last_count > 5:
-                    self._backlog = await self._ledger.unfinished()
+                    self._backlog = await self._ledger.step(
+                        lambda stores: stores.actions.unfinished()
+                    )
                     BACKLOG.set(self._backlog)
                     last_count = time.monotonic()
             except asyncio.CancelledError:

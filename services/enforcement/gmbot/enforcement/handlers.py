@@ -1,6 +1,8 @@
 """What each kind of action does in Telegram, step by step. Every step can run twice (a worker
 may die after it) without doing its effect twice: deleted stays deleted, a restriction is set,
-not added, and a live warning is refreshed rather than sent again."""
+not added, and a live warning is refreshed rather than sent again. Each step that reads or writes
+the ledger does so in its own transaction; a follow-up GMBot schedules for itself is recorded in
+the transaction of the step it follows."""
 
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
-from gmbot.enforcement.desk import Schedule, WarningDesk, notice_for_texts
-from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.desk import LiveWarnings, notice_for_texts
+from gmbot.enforcement.ledger import Ledger, Stores, schedule
+from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import Warned, request_notice
 
@@ -39,19 +42,21 @@ RENEW_BEFORE = 12 * 3600
 JOIN_REQUEST_SECONDS = 24 * 3600
 
 
+def _in_force(held: RestrictionRow | None) -> bool:
+    return held is not None and held.active
+
+
 class Handlers:
     def __init__(
         self,
         telegram: TelegramActions,
         ledger: Ledger,
-        desk: WarningDesk,
-        schedule: Schedule,
+        warnings: LiveWarnings,
         mute_seconds: float,
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
-        self._desk = desk
-        self._schedule = schedule
+        self._warnings = warnings
         self._mute_seconds = mute_seconds
 
     async def carry_out(self, action: Action) -> State:
@@ -77,85 +82,100 @@ class Handlers:
             case unknown:
                 assert_never(unknown)
 
-    async def _mute(self, action: Action) -> None:
-        until = int(time.time() + self._mute_seconds)
-        await self._telegram.mute(action.group_id, action.user_id, until)
-        await self._ledger.impose(action.group_id, action.user_id, until, action.reason)
-        await self._schedule(
-            NewAction(
-                f"renew:{action.group_id}:{action.user_id}:{until}",
-                action.group_id,
-                action.user_id,
-                action.reason,
-                RenewMute(until),
-                delay=max(1.0, until - time.time() - RENEW_BEFORE),
-            )
+    async def _restriction(self, action: Action) -> RestrictionRow | None:
+        return await self._ledger.step(
+            lambda stores: stores.restrictions.get(action.group_id, action.user_id)
         )
 
-    async def _muted_before(self, action: Action) -> bool:
-        """A second run of an action (its worker died) does not mute again what the first did."""
-        if action.attempts <= 1:
-            return False
-        held = await self._ledger.restriction(action.group_id, action.user_id)
-        return held is not None and held.active
+    async def _mute(self, action: Action, kick_after_minutes: int = 0) -> None:
+        until = int(time.time() + self._mute_seconds)
+        await self._telegram.mute(action.group_id, action.user_id, until)
 
-    async def enforce(self, action: Action, payload: Enforce) -> State:
-        """Deletion and the mute first (they protect the group), the warning after."""
-        if payload.message_id:
-            await self._telegram.delete(action.group_id, [payload.message_id])
-        if payload.action is MemberAction.MUTE and not await self._muted_before(action):
-            await self._mute(action)
-            if payload.kick_after_minutes:
-                await self._schedule(
+        async def record(stores: Stores) -> None:
+            await stores.restrictions.impose(action.group_id, action.user_id, until, action.reason)
+            await schedule(
+                stores,
+                NewAction(
+                    f"renew:{action.group_id}:{action.user_id}:{until}",
+                    action.group_id,
+                    action.user_id,
+                    action.reason,
+                    RenewMute(until),
+                    delay=max(1.0, until - time.time() - RENEW_BEFORE),
+                ),
+            )
+            if kick_after_minutes:
+                await schedule(
+                    stores,
                     NewAction(
                         f"kick-unverified:{action.action_id}",
                         action.group_id,
                         action.user_id,
                         "verification_timeout",
                         Kick(only_if_restricted=True),
-                        delay=float(payload.kick_after_minutes) * 60,
-                    )
+                        delay=float(kick_after_minutes) * 60,
+                    ),
                 )
+
+        await self._ledger.step(record)
+
+    async def _muted_before(self, action: Action) -> bool:
+        """A second run of an action (its worker died) does not mute again what the first did."""
+        return action.attempts > 1 and _in_force(await self._restriction(action))
+
+    async def enforce(self, action: Action, payload: Enforce) -> State:
+        """Deletion and the mute first (they protect the group), the warning after."""
+        if payload.message_id:
+            await self._telegram.delete(action.group_id, [payload.message_id])
+        if payload.action is MemberAction.MUTE and not await self._muted_before(action):
+            await self._mute(action, payload.kick_after_minutes)
         elif payload.action is MemberAction.KICK:
             await self._remove(action.group_id, action.user_id)
         if payload.warning is not None and payload.action is not MemberAction.KICK:
             member = Warned(action.user_id, payload.warning.user_display_name)
-            message_id = await self._desk.warn(action.group_id, member, payload.warning)
-            await self._ledger.set_warning(action.action_id, message_id)
+            message_id = await self._warnings.warn(action.group_id, member, payload.warning)
+            await self._ledger.step(
+                lambda stores: stores.actions.set_warning(action.action_id, message_id)
+            )
         return State.DONE
 
     async def release(self, action: Action) -> State:
         """Lifts only what GMBot imposed: a member someone else restricted stays restricted."""
-        held = await self._ledger.restriction(action.group_id, action.user_id)
-        warning = await self._ledger.warning(action.group_id, action.user_id)
-        if warning is not None:
-            if not await self._ledger.others_on_warning(
-                action.group_id, warning.message_id, action.user_id
-            ):
-                await self._telegram.delete(action.group_id, [warning.message_id])
-            await self._ledger.unwarn(action.group_id, action.user_id)
+        group_id, user_id = action.group_id, action.user_id
+
+        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
+            held = await stores.restrictions.get(group_id, user_id)
+            warning = await stores.warnings.live(group_id, user_id)
+            if warning is None:
+                return held, None, False
+            shared = await stores.warnings.others_on(group_id, warning.message_id, user_id) > 0
+            return held, warning.message_id, shared
+
+        held, warning_id, shared = await self._ledger.step(look)
+        if warning_id is not None:
+            if not shared:
+                await self._telegram.delete(group_id, [warning_id])
+            await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
         if held is None or not held.active:
             return State.SKIPPED
-        member = await self._telegram.member(action.group_id, action.user_id)
+        member = await self._telegram.member(group_id, user_id)
         ours = isinstance(member, ChatMemberRestricted) and (
             member.until_date is None
             or abs(int(member.until_date.timestamp()) - held.until_date) <= 2
         )
         if ours and not member.can_send_messages:
-            await self._telegram.unmute(action.group_id, action.user_id)
-        await self._ledger.lift(action.group_id, action.user_id)
+            await self._telegram.unmute(group_id, user_id)
+        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
         return State.DONE if ours else State.SKIPPED
 
     async def _remove(self, group_id: int, user_id: int) -> None:
         await self._telegram.ban(group_id, user_id)
         await self._telegram.unban(group_id, user_id)  # removed, free to come back
-        await self._ledger.lift(group_id, user_id)
+        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
 
     async def kick(self, action: Action, payload: Kick) -> State:
-        if payload.only_if_restricted:
-            held = await self._ledger.restriction(action.group_id, action.user_id)
-            if held is None or not held.active:
-                return State.SKIPPED  # verified in time
+        if payload.only_if_restricted and not _in_force(await self._restriction(action)):
+            return State.SKIPPED  # verified in time
         await self._remove(action.group_id, action.user_id)
         return State.DONE
 
@@ -174,58 +194,67 @@ class Handlers:
             await self._telegram.ban_sender_chat(action.group_id, payload.sender_chat_id)
         return State.DONE
 
+    async def _join_request(self, action: Action, state: str) -> None:
+        await self._ledger.step(
+            lambda stores: stores.join_requests.record(action.group_id, action.user_id, state)
+        )
+
     async def join_request(self, action: Action, payload: DecideJoinRequest) -> State:
         try:
             if payload.decision is JoinDecision.APPROVE:
                 await self._telegram.approve(action.group_id, action.user_id)
             elif payload.decision is JoinDecision.DECLINE:
-                if payload.only_if_waiting and action.user_id not in await self._waiting_users(
-                    action
-                ):
+                if payload.only_if_waiting and not await self._waiting(action):
                     return State.SKIPPED
                 await self._telegram.decline(action.group_id, action.user_id)
             else:
                 return await self._wait(action, payload)
         except Permanent as refused:
             if "HIDE_REQUESTER_MISSING" in str(refused):
-                await self._ledger.join_request(action.group_id, action.user_id, "gone")
+                await self._join_request(action, "gone")
                 return State.SKIPPED  # already decided, or expired
             raise
-        await self._ledger.join_request(
-            action.group_id, action.user_id, f"{payload.decision.value}d"
-        )
+        await self._join_request(action, f"{payload.decision.value}d")
         return State.DONE
 
-    async def _waiting_users(self, action: Action) -> list[int]:
-        groups = await self._ledger.waiting_join_requests(action.user_id)
-        return [action.user_id] if action.group_id in groups else []
+    async def _waiting(self, action: Action) -> bool:
+        groups = await self._ledger.step(
+            lambda stores: stores.join_requests.waiting_groups(action.user_id)
+        )
+        return action.group_id in groups
 
     async def _wait(self, action: Action, payload: DecideJoinRequest) -> State:
-        await self._ledger.join_request(action.group_id, action.user_id, "waiting")
+        async def record(stores: Stores) -> None:
+            await stores.join_requests.record(action.group_id, action.user_id, "waiting")
+            await schedule(
+                stores,
+                NewAction(
+                    f"expire-request:{action.group_id}:{action.user_id}:{action.action_id}",
+                    action.group_id,
+                    action.user_id,
+                    "request_expired",
+                    DecideJoinRequest(JoinDecision.DECLINE, only_if_waiting=True),
+                    delay=JOIN_REQUEST_SECONDS,
+                ),
+            )
+
+        await self._ledger.step(record)
         text, keyboard = request_notice(notice_for_texts(payload.notice or WarningSpec()))
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):
             await self._telegram.send(payload.user_chat_id, text, keyboard)
-        await self._schedule(
-            NewAction(
-                f"expire-request:{action.group_id}:{action.user_id}:{action.action_id}",
-                action.group_id,
-                action.user_id,
-                "request_expired",
-                DecideJoinRequest(JoinDecision.DECLINE, only_if_waiting=True),
-                delay=JOIN_REQUEST_SECONDS,
-            )
-        )
         return State.DONE
 
     async def expire_warning(self, action: Action, payload: ExpireWarning) -> State:
         await self._telegram.delete(action.group_id, [payload.message_id])
-        await self._ledger.forget_warning(action.group_id, payload.message_id)
+        await self._ledger.step(
+            lambda stores: stores.warnings.forget_message(action.group_id, payload.message_id)
+        )
         return State.DONE
 
     async def renew_mute(self, action: Action, payload: RenewMute) -> State:
         """Still unverified: the mute is extended, so it never outlives GMBot by accident."""
-        held = await self._ledger.restriction(action.group_id, action.user_id)
+        held = await self._restriction(action)
         if held is None or not held.active or held.until_date != payload.until:
             return State.SKIPPED
         await self._mute(action)

@@ -258,7 +258,8 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.CreateInviteLinkResponse:
         check_supergroup_id(request.channel_id, "channel_id")
         check_supergroup_id(request.group_id, "group_id")
-        link = await self._ledger.invite_link(request.channel_id, request.group_id)
+        async with self._ledger.transaction() as stores:
+            link = await stores.invite_links.get(request.channel_id, request.group_id)
         if link is None:
             try:
                 made = await self._telegram.invite_link(
@@ -270,7 +271,8 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
                 ) from refused
             except Later as later:
                 raise Unavailable(f"Telegram is busy: {later}") from later
-            link = await self._ledger.keep_invite_link(request.channel_id, request.group_id, made)
+            async with self._ledger.transaction() as stores:
+                link = await stores.invite_links.keep(request.channel_id, request.group_id, made)
         return pb.CreateInviteLinkResponse(invite_link=link)
 
     async def ListRecentActions(
@@ -280,16 +282,17 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         limit = request.limit or 50
         if not 0 < limit <= 200:
             raise InvalidArgument("limit must be 1..200", field="limit")
-        rows = await self._ledger.recent(request.group_id, limit)
+        async with self._ledger.transaction() as stores:
+            rows = await stores.actions.recent(request.group_id, limit)
         return pb.ListRecentActionsResponse(actions=[_record(r) for r in rows])
 
     async def ListRestrictedGroups(
         self, request: pb.ListRestrictedGroupsRequest, context: Context
     ) -> pb.ListRestrictedGroupsResponse:
         check_user_id(request.user_id, "user_id")
+        async with self._ledger.transaction() as stores:
+            restricted = await stores.restrictions.groups_of(request.user_id)
+            waiting = await stores.join_requests.waiting_groups(request.user_id)
         return pb.ListRestrictedGroupsResponse(
-            group_ids=await self._ledger.restricted_groups(request.user_id),
-            pending_join_request_group_ids=await self._ledger.waiting_join_requests(
-                request.user_id
-            ),
+            group_ids=restricted, pending_join_request_group_ids=waiting
         )

@@ -1,0 +1,193 @@
+"""Named queries over the action rows, and the one place payloads become JSON and back. It never
+commits: the caller's transaction holds its session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gmbot.enforcement.actions import PAYLOAD_TYPES, Action, Kind, NewAction, Payload, State
+from gmbot.enforcement.models import ActionRow
+
+# An action handed to the queue is looked at again by the sweeper after this long.
+SWEEP_AFTER = timedelta(seconds=15)
+_UNFINISHED = (State.PENDING.value, State.RUNNING.value)
+
+# The JSON column holds each payload as its fields by name (the shape the ledger always had).
+_CODECS: dict[Kind, TypeAdapter[Any]] = {
+    kind: TypeAdapter(payload) for kind, payload in PAYLOAD_TYPES.items()
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dump_payload(payload: Payload) -> dict[str, Any]:
+    data: dict[str, Any] = _CODECS[payload.kind].dump_python(payload, mode="json")
+    return data
+
+
+def load_payload(kind: Kind, data: dict[str, Any]) -> Payload:
+    payload: Payload = _CODECS[kind].validate_python(data)
+    return payload
+
+
+def _action(row: ActionRow) -> Action:
+    return Action(
+        row.action_id,
+        row.idempotency_key,
+        State(row.state),
+        row.group_id,
+        row.user_id,
+        row.reason,
+        load_payload(Kind(row.kind), row.request),
+        row.attempts,
+        row.warning_message_id,
+    )
+
+
+class ActionStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, new: NewAction) -> tuple[str, bool]:
+        """Records the action; a repeated idempotency key returns the first action's id (and
+        False), without failing the transaction it runs in."""
+        created = now()
+        action_id = str(uuid.uuid4())
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        added = await self._session.scalar(
+            insert(ActionRow)
+            .values(
+                action_id=action_id,
+                idempotency_key=new.idempotency_key,
+                kind=new.kind.value,
+                state=State.PENDING.value,
+                group_id=new.group_id,
+                user_id=new.user_id,
+                reason=new.reason,
+                request=dump_payload(new.payload),
+                attempts=0,
+                due_at=created
+                + timedelta(seconds=new.delay)
+                + (SWEEP_AFTER if not new.delay else timedelta()),
+                created_at=created,
+            )
+            .on_conflict_do_nothing(index_elements=[ActionRow.idempotency_key])
+            .returning(ActionRow.action_id)
+        )
+        if added is not None:
+            return added, True
+        existing = await self._session.scalar(
+            select(ActionRow.action_id).where(ActionRow.idempotency_key == new.idempotency_key)
+        )
+        if existing is None:  # a conflict means the row exists; this is a bug
+            raise LookupError(f"no action holds the key {new.idempotency_key!r}")
+        return existing, False
+
+    async def claim(self, action_id: str, lease: float) -> Action | None:
+        """Takes the action for this worker, unless it is finished or another worker holds it."""
+        moment = now()
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(
+                ActionRow.action_id == action_id,
+                or_(
+                    ActionRow.state == State.PENDING.value,
+                    (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
+                ),
+            )
+            .values(
+                state=State.RUNNING.value,
+                lease_until=moment + timedelta(seconds=lease),
+                attempts=ActionRow.attempts + 1,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = await self._session.get(ActionRow, action_id, populate_existing=True)
+        return None if row is None else _action(row)
+
+    async def renew(self, action_id: str, lease: float) -> None:
+        """The worker is still on it: nobody else may take it over yet."""
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.action_id == action_id, ActionRow.state == State.RUNNING.value)
+            .values(lease_until=now() + timedelta(seconds=lease))
+        )
+
+    async def finish(self, action_id: str, state: State, error: str | None = None) -> None:
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.action_id == action_id)
+            .values(state=state.value, error=error, finished_at=now(), lease_until=None)
+        )
+
+    async def later(self, action_id: str, delay: float, error: str) -> None:
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.action_id == action_id)
+            .values(
+                state=State.PENDING.value,
+                error=error,
+                lease_until=None,
+                due_at=now() + timedelta(seconds=delay),
+            )
+        )
+
+    async def set_warning(self, action_id: str, message_id: int) -> None:
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.action_id == action_id)
+            .values(warning_message_id=message_id)
+        )
+
+    async def due(self, limit: int) -> list[str]:
+        """Pending actions whose time has come (or whose queue entry may have been lost), and
+        actions whose worker died; each is pushed back by SWEEP_AFTER so it is not handed out
+        on every sweep."""
+        moment = now()
+        ids = list(
+            await self._session.scalars(
+                select(ActionRow.action_id)
+                .where(
+                    or_(
+                        (ActionRow.state == State.PENDING.value) & (ActionRow.due_at <= moment),
+                        (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
+                    )
+                )
+                .order_by(ActionRow.due_at)
+                .limit(limit)
+            )
+        )
+        if ids:
+            await self._session.execute(
+                update(ActionRow)
+                .where(ActionRow.action_id.in_(ids), ActionRow.state == State.PENDING.value)
+                .values(due_at=moment + SWEEP_AFTER)
+            )
+        return ids
+
+    async def unfinished(self) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(ActionRow).where(ActionRow.state.in_(_UNFINISHED))
+        )
+        return int(count or 0)
+
+    async def recent(self, group_id: int, limit: int) -> list[ActionRow]:
+        return list(
+            await self._session.scalars(
+                select(ActionRow)
+                .where(ActionRow.group_id == group_id)
+                .order_by(ActionRow.created_at.desc(), ActionRow.action_id)
+                .limit(limit)
+            )
+        )
