@@ -9,16 +9,17 @@ from pathlib import Path
 
 from alembic.config import Config
 
-from gmbot.enforcement.desk import LiveWarnings
-from gmbot.enforcement.engine import Engine
-from gmbot.enforcement.handlers import Handlers
+from gmbot.enforcement.action_handlers import ActionHandlers
+from gmbot.enforcement.intake import ActionIntake, Backlog
 from gmbot.enforcement.keys import Keys
 from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.live_warnings import LiveWarnings
 from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
 from gmbot.enforcement.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.workers import WorkerPool
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Service
@@ -68,17 +69,16 @@ async def build(settings: EnforcementSettings) -> Service:
         settings.callback_signing_key.get_secret_value().encode(),
         settings.warning_coalesce_seconds,
     )
-    handlers = Handlers(telegram, ledger, warnings, settings.mute_days * 86400)
-    engine = Engine(
-        ledger, queue, handlers, settings.workers, settings.lease_seconds, settings.queue_bound
-    )
-    servicer = EnforcementServicer(engine, ledger, telegram)
+    handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400)
+    backlog = Backlog(settings.queue_bound)
+    workers = WorkerPool(ledger, queue, handlers, backlog, settings.workers, settings.lease_seconds)
+    servicer = EnforcementServicer(ActionIntake(ledger, queue, backlog), ledger, telegram)
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
             servicer, server
         )
     ]
-    service.on_started.append(engine.start)
+    service.on_started.append(workers.start)
     resources.push_async_callback(warnings.close)
-    resources.push_async_callback(lambda: engine.stop(settings.shutdown_grace_seconds))
+    resources.push_async_callback(lambda: workers.stop(settings.shutdown_grace_seconds))
     return service

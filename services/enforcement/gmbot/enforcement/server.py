@@ -27,7 +27,7 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
-from gmbot.enforcement.engine import Engine
+from gmbot.enforcement.intake import ActionIntake
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.models import ActionRow
 from gmbot.enforcement.telegram import TelegramActions
@@ -134,8 +134,8 @@ def _record(row: ActionRow) -> pb.ActionRecord:
 
 
 class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
-    def __init__(self, engine: Engine, ledger: Ledger, telegram: TelegramActions) -> None:
-        self._engine = engine
+    def __init__(self, intake: ActionIntake, ledger: Ledger, telegram: TelegramActions) -> None:
+        self._intake = intake
         self._ledger = ledger
         self._telegram = telegram
 
@@ -147,7 +147,7 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         reason: int,
         payload: Payload,
     ) -> tuple[str, bool]:
-        return await self._engine.accept(
+        return await self._intake.accept(
             NewAction(_key(key), group_id, user_id, _reason(reason), payload)
         )
 

@@ -30,8 +30,8 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
-from gmbot.enforcement.desk import LiveWarnings, notice_for_texts
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
+from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import Warned, request_notice
@@ -46,7 +46,7 @@ def _in_force(held: RestrictionRow | None) -> bool:
     return held is not None and held.active
 
 
-class Handlers:
+class ActionHandlers:
     def __init__(
         self,
         telegram: TelegramActions,
@@ -239,7 +239,7 @@ class Handlers:
             )
 
         await self._ledger.step(record)
-        text, keyboard = request_notice(notice_for_texts(payload.notice or WarningSpec()))
+        text, keyboard = request_notice(for_texts(payload.notice or WarningSpec()))
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):
             await self._telegram.send(payload.user_chat_id, text, keyboard)

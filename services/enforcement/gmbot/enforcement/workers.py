@@ -1,9 +1,9 @@
-"""The job system: accept an action durably, hand it to a worker, carry it out once.
+"""The workers: carry out each accepted action once.
 
-Accepting writes the ledger row before the call returns; the queue then tells a worker. A worker
-claims the row (so two workers never run one action), runs it, records the end, then acks the
-queue entry. A sweeper hands out what is due again: scheduled follow-ups, entries a dead worker
-left, anything a lost queue entry would otherwise strand.
+A worker takes an action id from the queue, claims the row (so two workers never run one
+action), runs it, records the end, then acks the queue entry. A sweeper hands out what is due
+again: scheduled follow-ups, entries a dead worker left, anything a lost queue entry would
+otherwise strand.
 """
 
 from __future__ import annotations
@@ -14,65 +14,43 @@ import time
 
 import structlog
 
-from gmbot.enforcement.actions import Kind, Later, NewAction, Permanent, State
-from gmbot.enforcement.handlers import Handlers
+from gmbot.enforcement.action_handlers import ActionHandlers
+from gmbot.enforcement.actions import Kind, Later, Permanent, State
+from gmbot.enforcement.intake import Backlog
 from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.metrics import ACCEPTED, ACTION_SECONDS, ACTIONS, BACKLOG, RETRIES
+from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
 from gmbot.enforcement.queue import Delivery, Lane, Queue
-from gmbot.runtime.errors import QuotaExceeded
 from gmbot.runtime.logs import request_id
 
-log = structlog.get_logger("gmbot.enforcement.engine")
+log = structlog.get_logger("gmbot.enforcement.workers")
 
-_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE})
 SWEEP_SECONDS = 1.0
 
 
-def lane_of(kind: Kind) -> Lane:
-    return Lane.HOUSEKEEPING if kind in _HOUSEKEEPING else Lane.URGENT
-
-
-class Engine:
+class WorkerPool:
     def __init__(
         self,
         ledger: Ledger,
         queue: Queue,
-        handlers: Handlers,
+        handlers: ActionHandlers,
+        backlog: Backlog,
         workers: int,
         lease: float,
-        bound: int,
     ) -> None:
         self._ledger = ledger
         self._queue = queue
         self._handlers = handlers
+        self._backlog = backlog
         self._workers = workers
         self._lease = lease
-        self._bound = bound
-        self._backlog = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._running: set[str] = set()
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = asyncio.Event()
 
-    async def accept(self, new: NewAction) -> tuple[str, bool]:
-        """Durable before it returns; a repeated idempotency key changes nothing."""
-        if self._backlog >= self._bound:
-            raise QuotaExceeded(
-                f"{self._backlog} actions are waiting; retry in a moment",
-                subject="enforcement-queue",
-            )
-        async with self._ledger.transaction() as stores:
-            action_id, accepted = await stores.actions.add(new)
-        ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
-        if accepted and not new.delay:
-            self._backlog += 1
-            with contextlib.suppress(Exception):  # the sweeper hands it out if this fails
-                await self._queue.put(action_id, lane_of(new.kind))
-        return action_id, accepted
-
     async def start(self) -> None:
-        self._backlog = await self._ledger.step(lambda stores: stores.actions.unfinished())
+        self._backlog.recount(await self._ledger.step(lambda stores: stores.actions.unfinished()))
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
         self._tasks.append(asyncio.create_task(self._sweep()))
 
@@ -154,7 +132,7 @@ class Engine:
         self, action_id: str, kind: Kind, state: State, error: str | None = None
     ) -> None:
         await self._ledger.step(lambda stores: stores.actions.finish(action_id, state, error))
-        self._backlog = max(0, self._backlog - 1)
+        self._backlog.finished()
         ACTIONS.labels(kind.value, state.value).inc()
 
     async def _sweep(self) -> None:
@@ -164,10 +142,9 @@ class Engine:
                 for action_id in await self._ledger.step(lambda stores: stores.actions.due(500)):
                     await self._queue.put(action_id, Lane.URGENT)
                 if time.monotonic() - last_count > 5:
-                    self._backlog = await self._ledger.step(
-                        lambda stores: stores.actions.unfinished()
+                    self._backlog.recount(
+                        await self._ledger.step(lambda stores: stores.actions.unfinished())
                     )
-                    BACKLOG.set(self._backlog)
                     last_count = time.monotonic()
             except asyncio.CancelledError:
                 raise

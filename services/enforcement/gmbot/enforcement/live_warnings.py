@@ -16,7 +16,7 @@ from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
 
 
-def notice_for_texts(spec: WarningSpec) -> dict[str, Any]:
+def for_texts(spec: WarningSpec) -> dict[str, Any]:
     """texts.py takes a warning's look as a mapping of the spec's fields."""
     return asdict(spec)
 
@@ -60,7 +60,7 @@ class LiveWarnings:
         live_id, shared = await self._ledger.step(live)
         if live_id is not None:
             if not shared:
-                look = notice_for_texts(spec)
+                look = for_texts(spec)
                 await self._telegram.edit(
                     group_id,
                     live_id,
@@ -83,7 +83,7 @@ class LiveWarnings:
         if self._batches.get(key) is batch:
             del self._batches[key]
         spec = batch.spec
-        look = notice_for_texts(spec)
+        look = for_texts(spec)
         try:
             message_id = await self._telegram.send(
                 batch.group_id,
