@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import func, or_, select, update
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,27 +114,48 @@ class ActionStore:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
         row = await self._session.get(ActionRow, action_id, populate_existing=True)
-        return None if row is None else _action(row)
+        if row is None:
+            return None
+        try:
+            return _action(row)
+        except ValidationError as unreadable:  # never runs; recorded instead of retried forever
+            row.state, row.finished_at, row.lease_until = State.FAILED.value, moment, None
+            row.error = f"unreadable payload: {unreadable}"[:2000]
+            return None
 
-    async def renew(self, action_id: str, lease: float) -> None:
+    def _held(self, action_id: str, attempt: int) -> ColumnElement[bool]:
+        """Still held by the worker that claimed it as `attempt` (not taken over since)."""
+        return (
+            (ActionRow.action_id == action_id)
+            & (ActionRow.state == State.RUNNING.value)
+            & (ActionRow.attempts == attempt)
+        )
+
+    async def renew(self, action_id: str, attempt: int, lease: float) -> bool:
         """The worker is still on it: nobody else may take it over yet."""
-        await self._session.execute(
+        result = await self._session.execute(
             update(ActionRow)
-            .where(ActionRow.action_id == action_id, ActionRow.state == State.RUNNING.value)
+            .where(self._held(action_id, attempt))
             .values(lease_until=now() + timedelta(seconds=lease))
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def finish(self, action_id: str, state: State, error: str | None = None) -> None:
-        await self._session.execute(
+    async def finish(
+        self, action_id: str, attempt: int, state: State, error: str | None = None
+    ) -> bool:
+        """Records the end; False when another worker has taken the action over."""
+        result = await self._session.execute(
             update(ActionRow)
-            .where(ActionRow.action_id == action_id)
+            .where(self._held(action_id, attempt))
             .values(state=state.value, error=error, finished_at=now(), lease_until=None)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def later(self, action_id: str, delay: float, error: str) -> None:
-        await self._session.execute(
+    async def later(self, action_id: str, attempt: int, delay: float, error: str) -> bool:
+        """Hands the action back, to run after `delay`; False when no longer held."""
+        result = await self._session.execute(
             update(ActionRow)
-            .where(ActionRow.action_id == action_id)
+            .where(self._held(action_id, attempt))
             .values(
                 state=State.PENDING.value,
                 error=error,
@@ -142,6 +163,7 @@ class ActionStore:
                 due_at=now() + timedelta(seconds=delay),
             )
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_warning(self, action_id: str, message_id: int) -> None:
         await self._session.execute(

@@ -18,6 +18,7 @@ from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
 from gmbot.enforcement.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.enforcement.supervision import WorkerHealth
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.workers import WorkerPool
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
@@ -61,7 +62,8 @@ async def build(settings: EnforcementSettings) -> Service:
         limiter = RedisRateLimiter(
             redis, keys, settings.requests_per_second, settings.group_messages_per_minute
         )
-    ledger = Ledger(database)
+    # A worker's step waits out a database outage as long as its lease holds the action.
+    ledger = Ledger(database, patience=settings.lease_seconds)
     telegram = TelegramActions(bot, limiter, settings.max_attempts, settings.retry_base_seconds)
     warnings = LiveWarnings(
         telegram,
@@ -71,7 +73,10 @@ async def build(settings: EnforcementSettings) -> Service:
     )
     handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400)
     backlog = Backlog(settings.queue_bound)
-    workers = WorkerPool(ledger, queue, handlers, backlog, settings.workers, settings.lease_seconds)
+    health = WorkerHealth(service.health, [SERVICE_NAME])
+    workers = WorkerPool(
+        ledger, queue, handlers, backlog, health, settings.workers, settings.lease_seconds
+    )
     servicer = EnforcementServicer(ActionIntake(ledger, queue, backlog), ledger, telegram)
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(

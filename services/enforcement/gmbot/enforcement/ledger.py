@@ -3,14 +3,20 @@ action); the stores inside it are the named queries and never commit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TypeVar
 
+import structlog
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gmbot.enforcement.action_store import ActionStore
 from gmbot.enforcement.actions import NewAction
+from gmbot.enforcement.backoff import Backoff
 from gmbot.enforcement.member_store import (
     InviteLinkStore,
     JoinRequestStore,
@@ -19,8 +25,34 @@ from gmbot.enforcement.member_store import (
 )
 from gmbot.enforcement.metrics import ACCEPTED
 from gmbot.runtime.database import lost_connection_is_unavailable
+from gmbot.runtime.errors import Unavailable
 
+log = structlog.get_logger("gmbot.enforcement.ledger")
 T = TypeVar("T")
+
+
+def unreachable(error: BaseException) -> bool:
+    """The database could not be reached (refused, dropped, failing over, pool exhausted), as
+    opposed to a statement it refused."""
+    if isinstance(error, Unavailable | OSError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    )
+
+
+@contextmanager
+def _unreachable_is_unavailable() -> Iterator[None]:
+    """A database that cannot be reached is UNAVAILABLE to a caller, who retries."""
+    try:
+        with lost_connection_is_unavailable():
+            yield
+    except Unavailable:
+        raise
+    except Exception as error:
+        if unreachable(error):
+            raise Unavailable("the database cannot be reached; retry") from error
+        raise
 
 
 class Stores:
@@ -36,20 +68,36 @@ class Stores:
 
 
 class Ledger:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, patience: float) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._patience = patience
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Stores]:
-        """One transaction, committed when the block ends (rolled back if it raises)."""
-        with lost_connection_is_unavailable():
+        """One transaction, committed when the block ends (rolled back if it raises); a
+        database that cannot be reached raises Unavailable at once."""
+        with _unreachable_is_unavailable():
             async with self._sessions.begin() as session:
                 yield Stores(session)
 
     async def step(self, work: Callable[[Stores], Awaitable[T]]) -> T:
-        """One step of an action, in its own transaction."""
-        async with self.transaction() as stores:
-            return await work(stores)
+        """One step of an action, in its own transaction, tried again (capped exponential
+        backoff with jitter) while the database cannot be reached, for up to the patience
+        (the lease): an outage shorter than that resumes the action where it was instead of
+        repeating its Bot API calls. Every step is safe to repeat (a commit whose answer was
+        lost may have happened)."""
+        backoff = Backoff()
+        give_up = time.monotonic() + self._patience
+        while True:
+            try:
+                async with self.transaction() as stores:
+                    return await work(stores)
+            except Unavailable:
+                delay = backoff.next_delay()
+                if time.monotonic() + delay > give_up:
+                    raise
+                log.warning("database unreachable; the step waits", retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
 
 
 async def schedule(stores: Stores, new: NewAction) -> None:
