@@ -59,3 +59,13 @@ async def test_a_stop_is_not_undone_by_a_loop_that_works_again() -> None:
     await workers.worked("worker-0", "worker")
 
     assert await _status(health, "") == NOT_SERVING
+
+
+async def test_the_pruner_failing_does_not_stop_the_service_from_serving() -> None:
+    health = HealthServicer()
+    await health.set(NAME, SERVING)
+    workers = WorkerHealth(health, [NAME])
+
+    await workers.failed("pruner", "pruner", OSError("postgres"))
+
+    assert await _status(health, NAME) == SERVING

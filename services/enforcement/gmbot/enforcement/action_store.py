@@ -8,11 +8,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gmbot.enforcement.actions import PAYLOAD_TYPES, Action, Kind, NewAction, Payload, State
+from gmbot.enforcement.actions import (
+    FINISHED,
+    PAYLOAD_TYPES,
+    Action,
+    Kind,
+    NewAction,
+    Payload,
+    State,
+)
 from gmbot.enforcement.models import ActionRow
 
 # An action handed to the queue is looked at again by the sweeper after this long.
@@ -213,3 +221,18 @@ class ActionStore:
                 .limit(limit)
             )
         )
+
+    async def prune(self, finished_before: datetime, limit: int) -> int:
+        """Deletes at most `limit` actions finished before then; never an unfinished one."""
+        batch = (
+            select(ActionRow.action_id)
+            .where(
+                ActionRow.state.in_([state.value for state in FINISHED]),
+                ActionRow.finished_at < finished_before,
+            )
+            .limit(limit)
+        )
+        result = await self._session.execute(
+            delete(ActionRow).where(ActionRow.action_id.in_(batch))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.live_warnings import LiveWarnings
 from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
 from gmbot.enforcement.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.enforcement.supervision import WorkerHealth
@@ -74,8 +75,16 @@ async def build(settings: EnforcementSettings) -> Service:
     handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400)
     backlog = Backlog(settings.queue_bound)
     health = WorkerHealth(service.health, [SERVICE_NAME])
+    retention = LedgerRetention(ledger, settings.ledger_retention_days)
     workers = WorkerPool(
-        ledger, queue, handlers, backlog, health, settings.workers, settings.lease_seconds
+        ledger,
+        queue,
+        handlers,
+        backlog,
+        health,
+        retention,
+        settings.workers,
+        settings.lease_seconds,
     )
     servicer = EnforcementServicer(ActionIntake(ledger, queue, backlog), ledger, telegram)
     service.registrations = [

@@ -7,12 +7,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.action_store import now
 from gmbot.enforcement.models import InviteLinkRow, JoinRequestRow, RestrictionRow, WarningRow
+
+
+async def _delete_some(
+    session: AsyncSession,
+    table: type[RestrictionRow | WarningRow | JoinRequestRow],
+    where: ColumnElement[bool],
+    limit: int,
+) -> int:
+    """Deletes at most `limit` rows of a (group, user) table that match `where`."""
+    key = tuple_(table.group_id, table.user_id)
+    batch = select(table.group_id, table.user_id).where(where).limit(limit)
+    result = await session.execute(delete(table).where(key.in_(batch)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _insert(session: AsyncSession, table: type[object]) -> postgresql.Insert | sqlite.Insert:
@@ -52,6 +65,11 @@ class RestrictionStore:
             .where(RestrictionRow.group_id == group_id, RestrictionRow.user_id == user_id)
             .values(active=False, released_at=now())
         )
+
+    async def prune(self, released_before: datetime, limit: int) -> int:
+        """Forgets restrictions lifted before then; one in force is never touched."""
+        lifted_long_ago = (~RestrictionRow.active) & (RestrictionRow.released_at < released_before)
+        return await _delete_some(self._session, RestrictionRow, lifted_long_ago, limit)
 
     async def groups_of(self, user_id: int) -> list[int]:
         """The groups where GMBot's restriction on the user is in force."""
@@ -102,6 +120,12 @@ class WarningStore:
         )
         return int(count or 0)
 
+    async def prune(self, expired_before: datetime, limit: int) -> int:
+        """Forgets warnings long expired (their removal failed or never ran)."""
+        return await _delete_some(
+            self._session, WarningRow, WarningRow.expires_at < expired_before, limit
+        )
+
     async def forget_member(self, group_id: int, user_id: int) -> None:
         await self._session.execute(
             delete(WarningRow).where(WarningRow.group_id == group_id, WarningRow.user_id == user_id)
@@ -116,6 +140,13 @@ class JoinRequestStore:
         await self._session.merge(
             JoinRequestRow(group_id=group_id, user_id=user_id, state=state, created_at=now())
         )
+
+    async def prune(self, decided_before: datetime, limit: int) -> int:
+        """Forgets join requests decided (or gone) before then; a waiting one stays."""
+        decided_long_ago = (JoinRequestRow.state != "waiting") & (
+            JoinRequestRow.created_at < decided_before
+        )
+        return await _delete_some(self._session, JoinRequestRow, decided_long_ago, limit)
 
     async def waiting_groups(self, user_id: int) -> list[int]:
         return sorted(

@@ -50,3 +50,9 @@ WORKER_FAILURES = Counter(
     "(worker, sweeper, pruner).",
     ["loop"],
 )
+LEDGER_PRUNED = Counter(
+    "gmbot_enforcement_ledger_pruned_total",
+    "Ledger rows deleted past LEDGER_RETENTION_DAYS, by table (actions, restrictions, warnings, "
+    "join_requests).",
+    ["table"],
+)

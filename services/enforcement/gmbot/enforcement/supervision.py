@@ -1,8 +1,9 @@
 """Which of the worker pool's loops can work, told to gRPC health and to Prometheus.
 
 A loop whose round failed (PostgreSQL or Redis unreachable) is failing until a round works
-again; while any loop fails the service answers NOT_SERVING, so load balancers and operators
-see that accepted actions are not being carried out.
+again; while a worker or the sweeper fails the service answers NOT_SERVING, so load balancers
+and operators see that accepted actions are not being carried out. The pruner's failures are
+counted, but do not stop the service from serving: actions are carried out without it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ log = structlog.get_logger("gmbot.enforcement.supervision")
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# The loops without which accepted actions are not carried out.
+VITAL = frozenset({"worker", "sweeper"})
 
 
 def outage(error: BaseException) -> bool:
@@ -59,19 +62,21 @@ class WorkerHealth:
             log.info("loop works again", loop=loop)
             if not self._failing:
                 await self._tell(SERVING)
-                log.warning("enforcement serving again: every loop works")
+                log.warning("enforcement serving again: its workers work")
 
     async def failed(self, loop: str, kind: str, error: BaseException) -> None:
         WORKER_FAILURES.labels(kind).inc()
         if loop in self._healthy_workers:
             self._healthy_workers.discard(loop)
             WORKERS_HEALTHY.dec()
-        if loop not in self._failing:
+        if loop not in self._failing:  # the pruner never is: each of its failures is told
             log.warning("loop failed; it backs off and tries again", loop=loop, error=repr(error))
+        if kind not in VITAL:
+            return
         was_serving = not self._failing
         self._failing.add(loop)
         # Said on every failure, not only the first: the runtime says SERVING once started,
         # which may come after a loop's first failure.
         await self._tell(NOT_SERVING)
         if was_serving:
-            log.error("enforcement not serving: a loop cannot work", loop=loop)
+            log.error("enforcement not serving: its workers cannot work", loop=loop)

@@ -3,7 +3,7 @@
 A worker takes an action id from the queue, claims the row (so two workers never run one
 action), runs it, records the end, then acks the queue entry. A sweeper hands out what is due
 again: scheduled follow-ups, entries a dead worker left, anything a lost queue entry would
-otherwise strand.
+otherwise strand. A pruner keeps the ledger within its retention.
 
 Every loop is supervised: a round that fails (PostgreSQL failing over, Redis restarting) is
 counted, reported to health, and tried again after a capped, jittered backoff; the loop never
@@ -28,6 +28,7 @@ from gmbot.enforcement.intake import Backlog
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
 from gmbot.enforcement.queue import Lane, Queue
+from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.supervision import WorkerHealth, outage
 from gmbot.runtime.logs import request_id
 
@@ -36,6 +37,8 @@ log = structlog.get_logger("gmbot.enforcement.workers")
 SWEEP_SECONDS = 1.0
 # The sweeper recounts the backlog from the ledger this often.
 RECOUNT_SECONDS = 5.0
+# The ledger is pruned at start, then this often.
+PRUNE_SECONDS = 3600.0
 
 
 class WorkerPool:
@@ -46,6 +49,7 @@ class WorkerPool:
         handlers: ActionHandlers,
         backlog: Backlog,
         health: WorkerHealth,
+        retention: LedgerRetention,
         workers: int,
         lease: float,
     ) -> None:
@@ -54,6 +58,7 @@ class WorkerPool:
         self._handlers = handlers
         self._backlog = backlog
         self._health = health
+        self._retention = retention
         self._workers = workers
         self._lease = lease
         self._tasks: list[asyncio.Task[None]] = []
@@ -73,6 +78,7 @@ class WorkerPool:
             for n in range(self._workers)
         ]
         self._tasks.append(asyncio.create_task(self._supervise("sweeper", "sweeper", self._sweep)))
+        self._tasks.append(asyncio.create_task(self._supervise("pruner", "pruner", self._prune)))
 
     async def stop(self, grace: float) -> None:
         """Stops taking work, lets what runs finish within `grace`, hands the rest back."""
@@ -192,3 +198,11 @@ class WorkerPool:
             self._last_recount = time.monotonic()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), SWEEP_SECONDS)
+
+    async def _prune(self) -> None:
+        """One round of the pruner: the ledger within its retention, then wait."""
+        deleted = await self._retention.prune()
+        if any(deleted.values()):
+            log.info("ledger pruned", **deleted)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), PRUNE_SECONDS)
