@@ -206,6 +206,18 @@ class ActionStore:
             )
         return ids
 
+    async def unfinished_of(self, kind: Kind, group_id: int, user_id: int) -> list[Action]:
+        """A member's actions of a kind that are accepted and not finished."""
+        rows = await self._session.scalars(
+            select(ActionRow).where(
+                ActionRow.group_id == group_id,
+                ActionRow.user_id == user_id,
+                ActionRow.kind == kind.value,
+                ActionRow.state.in_(_UNFINISHED),
+            )
+        )
+        return [_action(row) for row in rows]
+
     async def unfinished(self) -> int:
         count = await self._session.scalar(
             select(func.count()).select_from(ActionRow).where(ActionRow.state.in_(_UNFINISHED))

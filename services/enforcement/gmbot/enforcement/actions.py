@@ -81,6 +81,16 @@ class Enforce:
     warning: WarningSpec | None = None
     kick_after_minutes: int = 0
 
+    @property
+    def punishes(self) -> bool:
+        """Mutes or kicks the member (more than deleting and warning)."""
+        return self.action in (MemberAction.MUTE, MemberAction.KICK)
+
+    def follow_up(self) -> Enforce:
+        """What is left to do for a further violation while the member's mute is pending or
+        in force: the message goes, with no second mute and no second warning."""
+        return Enforce(action=MemberAction.DELETE_ONLY, message_id=self.message_id)
+
 
 @dataclass(frozen=True)
 class Release:

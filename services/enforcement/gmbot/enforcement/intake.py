@@ -1,12 +1,19 @@
 """Taking actions in: durable in the ledger before the call returns, then announced to the
-workers through the queue; refused while too many wait."""
+workers through the queue; refused while too many wait.
+
+One member, one mute: a violation by a member whose mute (or kick) by GMBot is pending or in
+force costs only its message's deletion, decided here, under a lock on the member, so that
+bursts sent by several gateway replicas at once still mute and warn once.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import time
+from dataclasses import replace
 
-from gmbot.enforcement.actions import Kind, NewAction
-from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.actions import Enforce, Kind, NewAction
+from gmbot.enforcement.ledger import Ledger, Stores
 from gmbot.enforcement.metrics import ACCEPTED, BACKLOG
 from gmbot.enforcement.queue import Lane, Queue
 from gmbot.runtime.errors import QuotaExceeded
@@ -16,6 +23,16 @@ _HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE})
 
 def lane_of(kind: Kind) -> Lane:
     return Lane.HOUSEKEEPING if kind in _HOUSEKEEPING else Lane.URGENT
+
+
+async def _punished(stores: Stores, group_id: int, user_id: int) -> bool:
+    """GMBot's mute of the member is in force (and not lifted), or a mute or kick of theirs is
+    accepted and not yet finished."""
+    held = await stores.restrictions.get(group_id, user_id)
+    if held is not None and held.active and held.until_date > time.time():
+        return True
+    pending = await stores.actions.unfinished_of(Kind.ENFORCE, group_id, user_id)
+    return any(isinstance(a.payload, Enforce) and a.payload.punishes for a in pending)
 
 
 class Backlog:
@@ -55,6 +72,10 @@ class ActionIntake:
         idempotency key changes nothing and answers the first action's id."""
         self._backlog.check()
         async with self._ledger.transaction() as stores:
+            if isinstance(new.payload, Enforce) and new.payload.punishes:
+                await stores.restrictions.lock(new.group_id, new.user_id)
+                if await _punished(stores, new.group_id, new.user_id):
+                    new = replace(new, payload=new.payload.follow_up())
             action_id, accepted = await stores.actions.add(new)
         ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
         if accepted:

@@ -4,10 +4,11 @@ transaction holds the session."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,18 @@ class RestrictionStore:
 
     async def get(self, group_id: int, user_id: int) -> RestrictionRow | None:
         return await self._session.get(RestrictionRow, (group_id, user_id))
+
+    async def lock(self, group_id: int, user_id: int) -> None:
+        """Decisions about this member's restriction wait for each other until the transaction
+        ends, across every replica. PostgreSQL: a transaction-level advisory lock on the
+        member. SQLite: its transactions take the write lock at BEGIN, one at a time already."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(f"{group_id}:{user_id}".encode(), digest_size=8).digest()
+        await self._session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": int.from_bytes(digest, "big", signed=True)},
+        )
 
     async def impose(self, group_id: int, user_id: int, until_date: int, reason: str) -> None:
         values: dict[str, Any] = {
