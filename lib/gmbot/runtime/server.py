@@ -31,7 +31,8 @@ class Service:
 
     `registrations` add servicers to the server; `service_names` are their full names (for health
     and reflection); `resources` is entered before serving and closed after the server stopped
-    (pools, clients, workers).
+    (pools, clients, workers). `health` is served as grpc.health.v1: SERVING once started,
+    NOT_SERVING from the stop on; in between a service may say NOT_SERVING while it cannot work.
     """
 
     name: str
@@ -42,6 +43,7 @@ class Service:
     # Called once the service stopped taking calls, before those in flight get their grace time:
     # for calls that would never end by themselves (streams).
     on_stopping: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    health: HealthServicer = field(default_factory=HealthServicer)
 
 
 @dataclass
@@ -71,7 +73,7 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
     server = grpc.aio.server(interceptors=[interceptor])
     for register in service.registrations:
         register(server)
-    health_servicer = HealthServicer()
+    health_servicer = service.health
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)

@@ -1,10 +1,13 @@
-"""What enforcement does, as data: kinds, states, and the request each action carries."""
+"""What enforcement does, as data: kinds, states, and one typed payload per kind.
+
+Payloads are plain frozen dataclasses; only the ledger's store turns them into JSON and back.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import ClassVar
 
 
 class Kind(StrEnum):
@@ -31,30 +34,180 @@ class State(StrEnum):
 FINISHED = frozenset({State.DONE, State.FAILED, State.SKIPPED})
 
 
+class MemberAction(StrEnum):
+    MUTE = "mute"
+    KICK = "kick"
+    DELETE_ONLY = "delete_only"
+
+
+class JoinDecision(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    WAIT = "wait"
+
+
+@dataclass(frozen=True)
+class JoinButton:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class WarningSpec:
+    """How a warning (or a join requester's notice) looks, as the gateway asked for it."""
+
+    language: str = "en"
+    custom_text: str = ""
+    user_display_name: str = ""
+    group_title: str = ""
+    join_buttons: tuple[JoinButton, ...] = ()
+    ttl_seconds: int = 300
+    message_thread_id: int = 0
+
+    def with_buttons_of(self, other: WarningSpec) -> WarningSpec:
+        """This spec with `other`'s join buttons added (one warning for several members)."""
+        known = {button.url for button in self.join_buttons}
+        extra = tuple(button for button in other.join_buttons if button.url not in known)
+        return replace(self, join_buttons=self.join_buttons + extra) if extra else self
+
+
+@dataclass(frozen=True)
+class Enforce:
+    """Delete the message (if any), mute or kick the member, and warn."""
+
+    kind: ClassVar[Kind] = Kind.ENFORCE
+    action: MemberAction = MemberAction.MUTE
+    message_id: int = 0
+    warning: WarningSpec | None = None
+    kick_after_minutes: int = 0
+
+    @property
+    def punishes(self) -> bool:
+        """Mutes or kicks the member (more than deleting and warning)."""
+        return self.action in (MemberAction.MUTE, MemberAction.KICK)
+
+    def follow_up(self) -> Enforce:
+        """What is left to do for a further violation while the member's mute is pending or
+        in force: the message goes, with no second mute and no second warning."""
+        return Enforce(action=MemberAction.DELETE_ONLY, message_id=self.message_id)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Lift GMBot's own restriction and remove the warning."""
+
+    kind: ClassVar[Kind] = Kind.RELEASE
+
+
+@dataclass(frozen=True)
+class Kick:
+    kind: ClassVar[Kind] = Kind.KICK
+    # Only while GMBot's restriction is still in force (a member verified in time stays).
+    only_if_restricted: bool = False
+
+
+@dataclass(frozen=True)
+class Ban:
+    kind: ClassVar[Kind] = Kind.BAN
+    # Unix time; 0 forever.
+    until: int = 0
+
+
+@dataclass(frozen=True)
+class Unban:
+    kind: ClassVar[Kind] = Kind.UNBAN
+
+
+@dataclass(frozen=True)
+class BanSenderChat:
+    kind: ClassVar[Kind] = Kind.BAN_SENDER_CHAT
+    sender_chat_id: int
+    message_id: int = 0
+    ban: bool = False
+
+
+@dataclass(frozen=True)
+class DecideJoinRequest:
+    kind: ClassVar[Kind] = Kind.JOIN_REQUEST
+    decision: JoinDecision
+    # WAIT: the private chat to tell what to join, and what to show.
+    user_chat_id: int = 0
+    notice: WarningSpec | None = None
+    # DECLINE: only a request still waiting (an expiry, not an owner's decision).
+    only_if_waiting: bool = False
+
+
+@dataclass(frozen=True)
+class ExpireWarning:
+    kind: ClassVar[Kind] = Kind.EXPIRE_WARNING
+    message_id: int
+
+
+@dataclass(frozen=True)
+class RenewMute:
+    kind: ClassVar[Kind] = Kind.RENEW_MUTE
+    # The until_date of the mute this renews (a mute renewed or lifted since is left alone).
+    until: int
+
+
+Payload = (
+    Enforce
+    | Release
+    | Kick
+    | Ban
+    | Unban
+    | BanSenderChat
+    | DecideJoinRequest
+    | ExpireWarning
+    | RenewMute
+)
+PAYLOAD_TYPES: dict[Kind, type[Payload]] = {
+    payload.kind: payload
+    for payload in (
+        Enforce,
+        Release,
+        Kick,
+        Ban,
+        Unban,
+        BanSenderChat,
+        DecideJoinRequest,
+        ExpireWarning,
+        RenewMute,
+    )
+}
+
+
 @dataclass(frozen=True)
 class NewAction:
     idempotency_key: str
-    kind: Kind
     group_id: int
     user_id: int
     reason: str
-    request: dict[str, Any]
+    payload: Payload
     # Seconds from now before it may run (0: at once).
     delay: float = 0.0
+
+    @property
+    def kind(self) -> Kind:
+        return self.payload.kind
 
 
 @dataclass(frozen=True)
 class Action:
     action_id: str
     idempotency_key: str
-    kind: Kind
     state: State
     group_id: int
     user_id: int
     reason: str
-    request: dict[str, Any]
+    payload: Payload
+    # Which claim this is (1 for the first run); a worker's writes are fenced by it.
     attempts: int
     warning_message_id: int | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return self.payload.kind
 
 
 class Permanent(Exception):

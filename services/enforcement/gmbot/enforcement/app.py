@@ -9,15 +9,18 @@ from pathlib import Path
 
 from alembic.config import Config
 
-from gmbot.enforcement.desk import WarningDesk
-from gmbot.enforcement.engine import Engine
-from gmbot.enforcement.handlers import Handlers
+from gmbot.enforcement.action_handlers import ActionHandlers
+from gmbot.enforcement.intake import ActionIntake, Backlog
 from gmbot.enforcement.keys import Keys
 from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.live_warnings import LiveWarnings
 from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
+from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.enforcement.supervision import WorkerHealth
 from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.workers import WorkerPool
 from gmbot.runtime.budget.core import PollingBudget, Priority
 from gmbot.runtime.budget.leased import SERVICE_NAME as BUDGET_SERVICE
 from gmbot.runtime.budget.leased import BudgetServicer
@@ -76,25 +79,37 @@ async def build(settings: EnforcementSettings) -> Service:
         )
     # Enforcement's own messages are warnings: they wait behind punishing and checking.
     install(bot, budget, Priority.LATER)
-    ledger = Ledger(database)
+    # A worker's step waits out a database outage as long as its lease holds the action.
+    ledger = Ledger(database, patience=settings.lease_seconds)
     telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
-    engine = Engine(ledger, queue, settings.workers, settings.lease_seconds, settings.queue_bound)
-    desk = WarningDesk(
+    warnings = LiveWarnings(
         telegram,
         ledger,
         settings.callback_signing_key.get_secret_value().encode(),
         settings.warning_coalesce_seconds,
-        engine.schedule,
     )
-    engine.attach(Handlers(telegram, ledger, desk, engine.schedule, settings.mute_days * 86400))
-    servicer = EnforcementServicer(engine, ledger, telegram)
+    handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400)
+    backlog = Backlog(settings.queue_bound)
+    health = WorkerHealth(service.health, [SERVICE_NAME])
+    retention = LedgerRetention(ledger, settings.ledger_retention_days)
+    workers = WorkerPool(
+        ledger,
+        queue,
+        handlers,
+        backlog,
+        health,
+        retention,
+        settings.workers,
+        settings.lease_seconds,
+    )
+    servicer = EnforcementServicer(ActionIntake(ledger, queue, backlog), ledger, telegram)
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
             servicer, server
         ),
         *registrations,
     ]
-    service.on_started.append(engine.start)
-    resources.push_async_callback(desk.close)
-    resources.push_async_callback(lambda: engine.stop(settings.shutdown_grace_seconds))
+    service.on_started.append(workers.start)
+    resources.push_async_callback(warnings.close)
+    resources.push_async_callback(lambda: workers.stop(settings.shutdown_grace_seconds))
     return service

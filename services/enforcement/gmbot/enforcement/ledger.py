@@ -1,347 +1,107 @@
-"""Enforcement's named queries: the only module that builds SQL. The caller owns transactions
-through `Ledger.transaction()`; every method here runs inside one."""
+"""The ledger's transactions. Every use case step opens its own (one RPC, or one step of an
+action); the stores inside it are the named queries and never commit."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+import structlog
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gmbot.enforcement.actions import Action, Kind, NewAction, State
-from gmbot.enforcement.models import (
-    ActionRow,
-    InviteLinkRow,
-    JoinRequestRow,
-    RestrictionRow,
-    WarningRow,
+from gmbot.enforcement.action_store import ActionStore
+from gmbot.enforcement.actions import NewAction
+from gmbot.enforcement.backoff import Backoff
+from gmbot.enforcement.member_store import (
+    InviteLinkStore,
+    JoinRequestStore,
+    RestrictionStore,
+    WarningStore,
 )
+from gmbot.enforcement.metrics import ACCEPTED
 from gmbot.runtime.database import lost_connection_is_unavailable
+from gmbot.runtime.errors import Unavailable
 
-# An action handed to the queue is looked at again by the sweeper after this long.
-SWEEP_AFTER = timedelta(seconds=15)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+log = structlog.get_logger("gmbot.enforcement.ledger")
+T = TypeVar("T")
 
 
-def _action(row: ActionRow) -> Action:
-    return Action(
-        row.action_id,
-        row.idempotency_key,
-        Kind(row.kind),
-        State(row.state),
-        row.group_id,
-        row.user_id,
-        row.reason,
-        row.request,
-        row.attempts,
-        row.warning_message_id,
+def unreachable(error: BaseException) -> bool:
+    """The database could not be reached (refused, dropped, failing over, pool exhausted), as
+    opposed to a statement it refused."""
+    if isinstance(error, Unavailable | OSError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
     )
 
 
+@contextmanager
+def _unreachable_is_unavailable() -> Iterator[None]:
+    """A database that cannot be reached is UNAVAILABLE to a caller, who retries."""
+    try:
+        with lost_connection_is_unavailable():
+            yield
+    except Unavailable:
+        raise
+    except Exception as error:
+        if unreachable(error):
+            raise Unavailable("the database cannot be reached; retry") from error
+        raise
+
+
+class Stores:
+    """The named queries, all in one transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.actions = ActionStore(session)
+        self.restrictions = RestrictionStore(session)
+        self.warnings = WarningStore(session)
+        self.join_requests = JoinRequestStore(session)
+        self.invite_links = InviteLinkStore(session)
+
+
 class Ledger:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, patience: float) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._patience = patience
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        with lost_connection_is_unavailable():
+    async def transaction(self) -> AsyncIterator[Stores]:
+        """One transaction, committed when the block ends (rolled back if it raises); a
+        database that cannot be reached raises Unavailable at once."""
+        with _unreachable_is_unavailable():
             async with self._sessions.begin() as session:
-                yield session
+                yield Stores(session)
 
-    # -- accepting and running actions
-    async def accept(self, new: NewAction) -> tuple[str, bool]:
-        """Records the action; a repeated idempotency key returns the first action's id."""
-        created = now()
-        action_id = str(uuid.uuid4())
-        try:
-            async with self.transaction() as session:
-                session.add(
-                    ActionRow(
-                        action_id=action_id,
-                        idempotency_key=new.idempotency_key,
-                        kind=new.kind.value,
-                        state=State.PENDING.value,
-                        group_id=new.group_id,
-                        user_id=new.user_id,
-                        reason=new.reason,
-                        request=new.request,
-                        attempts=0,
-                        due_at=created
-                        + timedelta(seconds=new.delay)
-                        + (SWEEP_AFTER if not new.delay else timedelta()),
-                        created_at=created,
-                    )
-                )
-        except IntegrityError:
-            async with self.transaction() as session:
-                existing = await session.scalar(
-                    select(ActionRow.action_id).where(
-                        ActionRow.idempotency_key == new.idempotency_key
-                    )
-                )
-            if existing is None:
-                raise
-            return existing, False
-        return action_id, True
+    async def step(self, work: Callable[[Stores], Awaitable[T]]) -> T:
+        """One step of an action, in its own transaction, tried again (capped exponential
+        backoff with jitter) while the database cannot be reached, for up to the patience
+        (the lease): an outage shorter than that resumes the action where it was instead of
+        repeating its Bot API calls. Every step is safe to repeat (a commit whose answer was
+        lost may have happened)."""
+        backoff = Backoff()
+        give_up = time.monotonic() + self._patience
+        while True:
+            try:
+                async with self.transaction() as stores:
+                    return await work(stores)
+            except Unavailable:
+                delay = backoff.next_delay()
+                if time.monotonic() + delay > give_up:
+                    raise
+                log.warning("database unreachable; the step waits", retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
 
-    async def claim(self, action_id: str, lease: float) -> Action | None:
-        """Takes the action for this worker, unless it is finished or another worker holds it."""
-        moment = now()
-        async with self.transaction() as session:
-            result = await session.execute(
-                update(ActionRow)
-                .where(
-                    ActionRow.action_id == action_id,
-                    or_(
-                        ActionRow.state == State.PENDING.value,
-                        (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
-                    ),
-                )
-                .values(
-                    state=State.RUNNING.value,
-                    lease_until=moment + timedelta(seconds=lease),
-                    attempts=ActionRow.attempts + 1,
-                )
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            row = await session.get(ActionRow, action_id, populate_existing=True)
-            return None if row is None else _action(row)
 
-    async def renew(self, action_id: str, lease: float) -> None:
-        """The worker is still on it: nobody else may take it over yet."""
-        async with self.transaction() as session:
-            await session.execute(
-                update(ActionRow)
-                .where(ActionRow.action_id == action_id, ActionRow.state == State.RUNNING.value)
-                .values(lease_until=now() + timedelta(seconds=lease))
-            )
-
-    async def finish(self, action_id: str, state: State, error: str | None = None) -> None:
-        async with self.transaction() as session:
-            await session.execute(
-                update(ActionRow)
-                .where(ActionRow.action_id == action_id)
-                .values(state=state.value, error=error, finished_at=now(), lease_until=None)
-            )
-
-    async def later(self, action_id: str, delay: float, error: str) -> None:
-        async with self.transaction() as session:
-            await session.execute(
-                update(ActionRow)
-                .where(ActionRow.action_id == action_id)
-                .values(
-                    state=State.PENDING.value,
-                    error=error,
-                    lease_until=None,
-                    due_at=now() + timedelta(seconds=delay),
-                )
-            )
-
-    async def set_warning(self, action_id: str, message_id: int) -> None:
-        async with self.transaction() as session:
-            await session.execute(
-                update(ActionRow)
-                .where(ActionRow.action_id == action_id)
-                .values(warning_message_id=message_id)
-            )
-
-    async def due(self, limit: int) -> list[str]:
-        """Pending actions whose time has come (or whose queue entry may have been lost), and
-        actions whose worker died; each is pushed back by SWEEP_AFTER so it is not handed out
-        on every sweep."""
-        moment = now()
-        async with self.transaction() as session:
-            ids = list(
-                await session.scalars(
-                    select(ActionRow.action_id)
-                    .where(
-                        or_(
-                            (ActionRow.state == State.PENDING.value) & (ActionRow.due_at <= moment),
-                            (ActionRow.state == State.RUNNING.value)
-                            & (ActionRow.lease_until < moment),
-                        )
-                    )
-                    .order_by(ActionRow.due_at)
-                    .limit(limit)
-                )
-            )
-            if ids:
-                await session.execute(
-                    update(ActionRow)
-                    .where(ActionRow.action_id.in_(ids), ActionRow.state == State.PENDING.value)
-                    .values(due_at=moment + SWEEP_AFTER)
-                )
-            return ids
-
-    async def unfinished(self) -> int:
-        async with self.transaction() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(ActionRow)
-                .where(ActionRow.state.in_([State.PENDING.value, State.RUNNING.value]))
-            )
-        return int(count or 0)
-
-    async def recent(self, group_id: int, limit: int) -> list[ActionRow]:
-        async with self.transaction() as session:
-            return list(
-                await session.scalars(
-                    select(ActionRow)
-                    .where(ActionRow.group_id == group_id)
-                    .order_by(ActionRow.created_at.desc(), ActionRow.action_id)
-                    .limit(limit)
-                )
-            )
-
-    # -- GMBot's restrictions
-    async def restriction(self, group_id: int, user_id: int) -> RestrictionRow | None:
-        async with self.transaction() as session:
-            return await session.get(RestrictionRow, (group_id, user_id))
-
-    async def impose(self, group_id: int, user_id: int, until_date: int, reason: str) -> None:
-        values: dict[str, Any] = {
-            "group_id": group_id,
-            "user_id": user_id,
-            "active": True,
-            "until_date": until_date,
-            "reason": reason,
-            "imposed_at": now(),
-            "released_at": None,
-        }
-        async with self.transaction() as session:
-            insert = (
-                postgresql.insert
-                if session.get_bind().dialect.name == "postgresql"
-                else sqlite.insert
-            )
-            statement = insert(RestrictionRow).values(**values)
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[RestrictionRow.group_id, RestrictionRow.user_id],
-                    set_={k: v for k, v in values.items() if k not in {"group_id", "user_id"}},
-                )
-            )
-
-    async def lift(self, group_id: int, user_id: int) -> None:
-        async with self.transaction() as session:
-            await session.execute(
-                update(RestrictionRow)
-                .where(RestrictionRow.group_id == group_id, RestrictionRow.user_id == user_id)
-                .values(active=False, released_at=now())
-            )
-
-    async def restricted_groups(self, user_id: int) -> list[int]:
-        async with self.transaction() as session:
-            return sorted(
-                await session.scalars(
-                    select(RestrictionRow.group_id).where(
-                        RestrictionRow.user_id == user_id, RestrictionRow.active
-                    )
-                )
-            )
-
-    # -- live warnings
-    async def warning(self, group_id: int, user_id: int) -> WarningRow | None:
-        async with self.transaction() as session:
-            row = await session.get(WarningRow, (group_id, user_id))
-        return row if row is not None and row.expires_at > now() else None
-
-    async def warn(
-        self, group_id: int, user_ids: list[int], message_id: int, expires_at: datetime
-    ) -> None:
-        async with self.transaction() as session:
-            for user_id in user_ids:
-                await session.merge(
-                    WarningRow(
-                        group_id=group_id,
-                        user_id=user_id,
-                        message_id=message_id,
-                        expires_at=expires_at,
-                    )
-                )
-
-    async def forget_warning(self, group_id: int, message_id: int) -> list[int]:
-        """Drops a warning message; returns the members it warned."""
-        async with self.transaction() as session:
-            users = list(
-                await session.scalars(
-                    select(WarningRow.user_id).where(
-                        WarningRow.group_id == group_id, WarningRow.message_id == message_id
-                    )
-                )
-            )
-            await session.execute(
-                delete(WarningRow).where(
-                    WarningRow.group_id == group_id, WarningRow.message_id == message_id
-                )
-            )
-        return users
-
-    async def others_on_warning(self, group_id: int, message_id: int, user_id: int) -> int:
-        async with self.transaction() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(WarningRow)
-                .where(
-                    WarningRow.group_id == group_id,
-                    WarningRow.message_id == message_id,
-                    WarningRow.user_id != user_id,
-                )
-            )
-        return int(count or 0)
-
-    async def unwarn(self, group_id: int, user_id: int) -> None:
-        async with self.transaction() as session:
-            await session.execute(
-                delete(WarningRow).where(
-                    WarningRow.group_id == group_id, WarningRow.user_id == user_id
-                )
-            )
-
-    # -- join requests and invite links
-    async def join_request(self, group_id: int, user_id: int, state: str) -> None:
-        async with self.transaction() as session:
-            await session.merge(
-                JoinRequestRow(group_id=group_id, user_id=user_id, state=state, created_at=now())
-            )
-
-    async def waiting_join_requests(self, user_id: int) -> list[int]:
-        async with self.transaction() as session:
-            return sorted(
-                await session.scalars(
-                    select(JoinRequestRow.group_id).where(
-                        JoinRequestRow.user_id == user_id, JoinRequestRow.state == "waiting"
-                    )
-                )
-            )
-
-    async def invite_link(self, channel_id: int, group_id: int) -> str | None:
-        async with self.transaction() as session:
-            row = await session.get(InviteLinkRow, (channel_id, group_id))
-        return None if row is None else row.invite_link
-
-    async def keep_invite_link(self, channel_id: int, group_id: int, link: str) -> str:
-        """Stores the link unless a concurrent call stored one first; returns the kept one."""
-        try:
-            async with self.transaction() as session:
-                session.add(
-                    InviteLinkRow(
-                        channel_id=channel_id, group_id=group_id, invite_link=link, created_at=now()
-                    )
-                )
-        except IntegrityError:
-            kept = await self.invite_link(channel_id, group_id)
-            if kept is None:
-                raise
-            return kept
-        return link
+async def schedule(stores: Stores, new: NewAction) -> None:
+    """Records a follow-up GMBot sets itself, in the transaction of the step it follows; the
+    sweeper hands it out when it is due."""
+    _, added = await stores.actions.add(new)
+    ACCEPTED.labels(new.kind.value, "accepted" if added else "duplicate").inc()

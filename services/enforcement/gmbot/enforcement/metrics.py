@@ -39,3 +39,20 @@ ACTION_SECONDS = Histogram(
     ["kind"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
 )
+WORKERS_HEALTHY = Gauge(
+    "gmbot_enforcement_workers_healthy",
+    "Worker loops whose last round worked (took, claimed, recorded); fewer than WORKERS while "
+    "PostgreSQL or Redis cannot be reached.",
+)
+WORKER_FAILURES = Counter(
+    "gmbot_enforcement_worker_failures_total",
+    "Rounds of a supervised loop that failed and were tried again after a backoff, by loop "
+    "(worker, sweeper, pruner).",
+    ["loop"],
+)
+LEDGER_PRUNED = Counter(
+    "gmbot_enforcement_ledger_pruned_total",
+    "Ledger rows deleted past LEDGER_RETENTION_DAYS, by table (actions, restrictions, warnings, "
+    "join_requests).",
+    ["table"],
+)

@@ -47,6 +47,8 @@ class ActionRow(Base):
     __table_args__ = (
         Index("ix_enforcement_actions_group_created", "group_id", "created_at"),
         Index("ix_enforcement_actions_state_due", "state", "due_at"),
+        # Retention deletes what finished long ago, oldest first.
+        Index("ix_enforcement_actions_finished", "finished_at"),
     )
 
 
@@ -63,7 +65,10 @@ class RestrictionRow(Base):
     imposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_enforcement_restrictions_user_active", "user_id", "active"),)
+    __table_args__ = (
+        Index("ix_enforcement_restrictions_user_active", "user_id", "active"),
+        Index("ix_enforcement_restrictions_released", "released_at"),
+    )
 
 
 class WarningRow(Base):

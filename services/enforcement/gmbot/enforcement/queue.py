@@ -41,6 +41,7 @@ class Queue(Protocol):
     async def put(self, action_id: str, lane: Lane) -> None: ...
     async def take(self, wait_seconds: float) -> Delivery | None: ...
     async def ack(self, delivery: Delivery) -> None: ...
+    async def heartbeat(self, seconds: float) -> None: ...
 
 
 class LocalQueue:
@@ -60,6 +61,9 @@ class LocalQueue:
 
     async def ack(self, delivery: Delivery) -> None:
         """Nothing to do: the ledger knows what is finished."""
+
+    async def heartbeat(self, seconds: float) -> None:
+        """Nothing to say: this process is the only consumer."""
 
 
 class RedisStreamQueue:
@@ -107,6 +111,17 @@ class RedisStreamQueue:
         return None
 
     async def take(self, wait_seconds: float) -> Delivery | None:
+        try:
+            return await self._take(wait_seconds)
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+        # Redis lost the streams (restarted without persistence): make them again. What they
+        # held is in the ledger, and the sweeper hands it out again.
+        await self.setup()
+        return None
+
+    async def _take(self, wait_seconds: float) -> Delivery | None:
         for lane in Lane:
             delivery = await self._reclaimed(lane)
             if delivery is not None:

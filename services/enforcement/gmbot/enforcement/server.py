@@ -8,8 +8,26 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gmbot.enforcement.actions import Kind, Later, NewAction, Permanent, State
-from gmbot.enforcement.engine import Engine
+from gmbot.enforcement.actions import (
+    Ban,
+    BanSenderChat,
+    DecideJoinRequest,
+    Enforce,
+    JoinButton,
+    JoinDecision,
+    Kick,
+    Kind,
+    Later,
+    MemberAction,
+    NewAction,
+    Payload,
+    Permanent,
+    Release,
+    State,
+    Unban,
+    WarningSpec,
+)
+from gmbot.enforcement.intake import ActionIntake
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.models import ActionRow
 from gmbot.enforcement.telegram import TelegramActions
@@ -22,14 +40,14 @@ Context = grpc.aio.ServicerContext[Any, Any]
 MAX_KEY = 200
 MAX_BUTTONS = 10
 _MEMBER_ACTIONS = {
-    pb.MEMBER_ACTION_MUTE: "mute",
-    pb.MEMBER_ACTION_KICK: "kick",
-    pb.MEMBER_ACTION_DELETE_ONLY: "delete_only",
+    pb.MEMBER_ACTION_MUTE: MemberAction.MUTE,
+    pb.MEMBER_ACTION_KICK: MemberAction.KICK,
+    pb.MEMBER_ACTION_DELETE_ONLY: MemberAction.DELETE_ONLY,
 }
 _DECISIONS = {
-    pb.JOIN_DECISION_APPROVE: "approve",
-    pb.JOIN_DECISION_DECLINE: "decline",
-    pb.JOIN_DECISION_WAIT: "wait",
+    pb.JOIN_DECISION_APPROVE: JoinDecision.APPROVE,
+    pb.JOIN_DECISION_DECLINE: JoinDecision.DECLINE,
+    pb.JOIN_DECISION_WAIT: JoinDecision.WAIT,
 }
 _KINDS = {kind: pb.ActionKind.Value(f"ACTION_KIND_{kind.name}") for kind in Kind}
 _STATES = {
@@ -64,7 +82,7 @@ def _reason_number(reason: str) -> pb.ActionReason.ValueType:
     return _REASON_NUMBERS.get(reason, pb.ACTION_REASON_UNSPECIFIED)
 
 
-def _spec(warning: pb.WarningSpec) -> dict[str, Any]:
+def _spec(warning: pb.WarningSpec) -> WarningSpec:
     if len(warning.join_buttons) > MAX_BUTTONS:
         raise InvalidArgument(f"at most {MAX_BUTTONS} join buttons", field="warning.join_buttons")
     for button in warning.join_buttons:
@@ -76,15 +94,15 @@ def _spec(warning: pb.WarningSpec) -> dict[str, Any]:
     ttl = warning.ttl_seconds or 300
     if not 10 <= ttl <= 86_400:
         raise InvalidArgument("warning.ttl_seconds must be 10..86400", field="warning.ttl_seconds")
-    return {
-        "language": warning.language or "en",
-        "custom_text": warning.custom_text,
-        "user_display_name": warning.user_display_name,
-        "group_title": warning.group_title,
-        "join_buttons": [{"text": b.text, "url": b.url} for b in warning.join_buttons],
-        "ttl_seconds": ttl,
-        "message_thread_id": warning.message_thread_id,
-    }
+    return WarningSpec(
+        language=warning.language or "en",
+        custom_text=warning.custom_text,
+        user_display_name=warning.user_display_name,
+        group_title=warning.group_title,
+        join_buttons=tuple(JoinButton(b.text, b.url) for b in warning.join_buttons),
+        ttl_seconds=ttl,
+        message_thread_id=warning.message_thread_id,
+    )
 
 
 def _member(group_id: int, user_id: int) -> None:
@@ -116,37 +134,35 @@ def _record(row: ActionRow) -> pb.ActionRecord:
 
 
 class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
-    def __init__(self, engine: Engine, ledger: Ledger, telegram: TelegramActions) -> None:
-        self._engine = engine
+    def __init__(self, intake: ActionIntake, ledger: Ledger, telegram: TelegramActions) -> None:
+        self._intake = intake
         self._ledger = ledger
         self._telegram = telegram
 
     async def _accept(
         self,
         key: str,
-        kind: Kind,
         group_id: int,
         user_id: int,
         reason: int,
-        request: dict[str, Any],
+        payload: Payload,
     ) -> tuple[str, bool]:
-        return await self._engine.accept(
-            NewAction(_key(key), kind, group_id, user_id, _reason(reason), request)
+        return await self._intake.accept(
+            NewAction(_key(key), group_id, user_id, _reason(reason), payload)
         )
 
     async def Enforce(self, request: pb.EnforceRequest, context: Context) -> pb.EnforceResponse:
         _member(request.group_id, request.user_id)
         if request.action not in _MEMBER_ACTIONS:
             raise InvalidArgument("action must be mute, kick or delete_only", field="action")
-        payload = {
-            "action": _MEMBER_ACTIONS[request.action],
-            "message_id": request.message_id,
-            "warning": _spec(request.warning) if request.HasField("warning") else None,
-            "kick_after_minutes": request.kick_after_minutes,
-        }
+        payload = Enforce(
+            action=_MEMBER_ACTIONS[request.action],
+            message_id=request.message_id,
+            warning=_spec(request.warning) if request.HasField("warning") else None,
+            kick_after_minutes=request.kick_after_minutes,
+        )
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.ENFORCE,
             request.group_id,
             request.user_id,
             request.reason,
@@ -158,11 +174,10 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         _member(request.group_id, request.user_id)
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.RELEASE,
             request.group_id,
             request.user_id,
             request.reason,
-            {},
+            Release(),
         )
         return pb.ReleaseResponse(action_id=action_id, accepted=accepted)
 
@@ -170,11 +185,10 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         _member(request.group_id, request.user_id)
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.KICK,
             request.group_id,
             request.user_id,
             request.reason,
-            {},
+            Kick(),
         )
         return pb.KickResponse(action_id=action_id, accepted=accepted)
 
@@ -183,11 +197,10 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         until = request.until.ToSeconds() if request.HasField("until") else 0
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.BAN,
             request.group_id,
             request.user_id,
             request.reason,
-            {"until": until},
+            Ban(until=until),
         )
         return pb.BanResponse(action_id=action_id, accepted=accepted)
 
@@ -195,11 +208,10 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         _member(request.group_id, request.user_id)
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.UNBAN,
             request.group_id,
             request.user_id,
             request.reason,
-            {},
+            Unban(),
         )
         return pb.UnbanResponse(action_id=action_id, accepted=accepted)
 
@@ -208,14 +220,11 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.BanSenderChatResponse:
         check_supergroup_id(request.group_id, "group_id")
         check_supergroup_id(request.sender_chat_id, "sender_chat_id")
-        payload = {
-            "sender_chat_id": request.sender_chat_id,
-            "message_id": request.message_id,
-            "ban": request.ban,
-        }
+        payload = BanSenderChat(
+            sender_chat_id=request.sender_chat_id, message_id=request.message_id, ban=request.ban
+        )
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.BAN_SENDER_CHAT,
             request.group_id,
             0,
             pb.ACTION_REASON_SENDER_CHAT,
@@ -229,14 +238,14 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         _member(request.group_id, request.user_id)
         if request.decision not in _DECISIONS:
             raise InvalidArgument("decision must be approve, decline or wait", field="decision")
-        payload: dict[str, Any] = {"decision": _DECISIONS[request.decision]}
+        payload = DecideJoinRequest(_DECISIONS[request.decision])
         if request.decision == pb.JOIN_DECISION_WAIT:
             check_user_id(request.user_chat_id, "user_chat_id")
-            payload["user_chat_id"] = request.user_chat_id
-            payload["notice"] = _spec(request.notice)
+            payload = DecideJoinRequest(
+                JoinDecision.WAIT, user_chat_id=request.user_chat_id, notice=_spec(request.notice)
+            )
         action_id, accepted = await self._accept(
             request.idempotency_key,
-            Kind.JOIN_REQUEST,
             request.group_id,
             request.user_id,
             request.reason,
@@ -249,7 +258,8 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.CreateInviteLinkResponse:
         check_supergroup_id(request.channel_id, "channel_id")
         check_supergroup_id(request.group_id, "group_id")
-        link = await self._ledger.invite_link(request.channel_id, request.group_id)
+        async with self._ledger.transaction() as stores:
+            link = await stores.invite_links.get(request.channel_id, request.group_id)
         if link is None:
             try:
                 made = await self._telegram.invite_link(
@@ -261,7 +271,8 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
                 ) from refused
             except Later as later:
                 raise Unavailable(f"Telegram is busy: {later}") from later
-            link = await self._ledger.keep_invite_link(request.channel_id, request.group_id, made)
+            async with self._ledger.transaction() as stores:
+                link = await stores.invite_links.keep(request.channel_id, request.group_id, made)
         return pb.CreateInviteLinkResponse(invite_link=link)
 
     async def ListRecentActions(
@@ -271,16 +282,17 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         limit = request.limit or 50
         if not 0 < limit <= 200:
             raise InvalidArgument("limit must be 1..200", field="limit")
-        rows = await self._ledger.recent(request.group_id, limit)
+        async with self._ledger.transaction() as stores:
+            rows = await stores.actions.recent(request.group_id, limit)
         return pb.ListRecentActionsResponse(actions=[_record(r) for r in rows])
 
     async def ListRestrictedGroups(
         self, request: pb.ListRestrictedGroupsRequest, context: Context
     ) -> pb.ListRestrictedGroupsResponse:
         check_user_id(request.user_id, "user_id")
+        async with self._ledger.transaction() as stores:
+            restricted = await stores.restrictions.groups_of(request.user_id)
+            waiting = await stores.join_requests.waiting_groups(request.user_id)
         return pb.ListRestrictedGroupsResponse(
-            group_ids=await self._ledger.restricted_groups(request.user_id),
-            pending_join_request_group_ids=await self._ledger.waiting_join_requests(
-                request.user_id
-            ),
+            group_ids=restricted, pending_join_request_group_ids=waiting
         )

@@ -35,3 +35,6 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
     # An action claimed by a worker that died is taken back after this long.
     lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Finished actions, lifted restrictions and decided join requests are deleted after this
+    # long (an unfinished action or a restriction in force never is).
+    ledger_retention_days: float = Field(default=90.0, ge=1, le=3650)

@@ -5,66 +5,70 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from gmbot.enforcement.actions import Kind, NewAction
-from gmbot.enforcement.ledger import Ledger, now
+from gmbot.enforcement.action_store import now
+from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
+from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
 
-Schedule = Callable[[NewAction], Awaitable[None]]
+
+def for_texts(spec: WarningSpec) -> dict[str, Any]:
+    """texts.py takes a warning's look as a mapping of the spec's fields."""
+    return asdict(spec)
 
 
 @dataclass
 class _Batch:
     group_id: int
-    spec: dict[str, Any]
+    spec: WarningSpec
     members: list[Warned] = field(default_factory=list)
     waiters: list[asyncio.Future[int]] = field(default_factory=list)
 
-    def add(self, member: Warned, spec: dict[str, Any]) -> asyncio.Future[int]:
+    def add(self, member: Warned, spec: WarningSpec) -> asyncio.Future[int]:
         self.members.append(member)
-        known = {b["url"] for b in self.spec.get("join_buttons", [])}
-        extra = [b for b in spec.get("join_buttons", []) if b["url"] not in known]
-        self.spec = {**self.spec, "join_buttons": [*self.spec.get("join_buttons", []), *extra]}
+        self.spec = self.spec.with_buttons_of(spec)
         waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
         return waiter
 
 
-class WarningDesk:
+class LiveWarnings:
     def __init__(
-        self,
-        telegram: TelegramActions,
-        ledger: Ledger,
-        signing_key: bytes,
-        window: float,
-        schedule: Schedule,
+        self, telegram: TelegramActions, ledger: Ledger, signing_key: bytes, window: float
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._key = signing_key
         self._window = window
-        self._schedule = schedule
         self._batches: dict[tuple[int, int], _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()
 
-    async def warn(self, group_id: int, member: Warned, spec: dict[str, Any]) -> int:
+    async def warn(self, group_id: int, member: Warned, spec: WarningSpec) -> int:
         """The id of the message that warns `member` (sent, or already live and refreshed)."""
-        live = await self._ledger.warning(group_id, member.user_id)
-        if live is not None:
-            if not await self._ledger.others_on_warning(group_id, live.message_id, member.user_id):
+
+        async def live(stores: Stores) -> tuple[int | None, bool]:
+            warning = await stores.warnings.live(group_id, member.user_id)
+            if warning is None:
+                return None, False
+            others = await stores.warnings.others_on(group_id, warning.message_id, member.user_id)
+            return warning.message_id, others > 0
+
+        live_id, shared = await self._ledger.step(live)
+        if live_id is not None:
+            if not shared:
+                look = for_texts(spec)
                 await self._telegram.edit(
                     group_id,
-                    live.message_id,
-                    warning_text(spec, [member]),
-                    warning_keyboard(spec, [member], group_id, self._key),
+                    live_id,
+                    warning_text(look, [member]),
+                    warning_keyboard(look, [member], group_id, self._key),
                 )
-            return live.message_id
-        thread = int(spec.get("message_thread_id") or 0)
+            return live_id
+        thread = spec.message_thread_id
         batch = self._batches.get((group_id, thread))
         if batch is None or len(batch.members) >= MAX_MEMBERS_PER_WARNING:
             batch = _Batch(group_id, spec)
@@ -79,31 +83,15 @@ class WarningDesk:
         if self._batches.get(key) is batch:
             del self._batches[key]
         spec = batch.spec
+        look = for_texts(spec)
         try:
             message_id = await self._telegram.send(
                 batch.group_id,
-                warning_text(spec, batch.members),
-                warning_keyboard(spec, batch.members, batch.group_id, self._key),
-                int(spec.get("message_thread_id") or 0) or None,
+                warning_text(look, batch.members),
+                warning_keyboard(look, batch.members, batch.group_id, self._key),
+                spec.message_thread_id or None,
             )
-            ttl = float(spec.get("ttl_seconds") or 300)
-            await self._ledger.warn(
-                batch.group_id,
-                [m.user_id for m in batch.members],
-                message_id,
-                now() + timedelta(seconds=ttl),
-            )
-            await self._schedule(
-                NewAction(
-                    idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
-                    kind=Kind.EXPIRE_WARNING,
-                    group_id=batch.group_id,
-                    user_id=0,
-                    reason="",
-                    request={"message_id": message_id},
-                    delay=ttl,
-                )
-            )
+            await self._ledger.step(lambda stores: self._record(stores, batch, message_id))
         except BaseException as error:
             for waiter in batch.waiters:
                 if not waiter.done():
@@ -114,6 +102,28 @@ class WarningDesk:
         for waiter in batch.waiters:
             if not waiter.done():
                 waiter.set_result(message_id)
+
+    @staticmethod
+    async def _record(stores: Stores, batch: _Batch, message_id: int) -> None:
+        """The warning is live for its members until its time, then removed."""
+        ttl = float(batch.spec.ttl_seconds or 300)
+        await stores.warnings.record(
+            batch.group_id,
+            [m.user_id for m in batch.members],
+            message_id,
+            now() + timedelta(seconds=ttl),
+        )
+        await schedule(
+            stores,
+            NewAction(
+                idempotency_key=f"expire-warning:{batch.group_id}:{message_id}",
+                group_id=batch.group_id,
+                user_id=0,
+                reason="",
+                payload=ExpireWarning(message_id),
+                delay=ttl,
+            ),
+        )
 
     async def close(self) -> None:
         for task in list(self._flushes):

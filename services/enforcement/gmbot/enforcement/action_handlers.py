@@ -1,0 +1,261 @@
+"""What each kind of action does in Telegram, step by step. Every step can run twice (a worker
+may die after it) without doing its effect twice: deleted stays deleted, a restriction is set,
+not added, and a live warning is refreshed rather than sent again. Each step that reads or writes
+the ledger does so in its own transaction; a follow-up GMBot schedules for itself is recorded in
+the transaction of the step it follows."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import assert_never
+
+from aiogram.types import ChatMemberRestricted
+
+from gmbot.enforcement.actions import (
+    Action,
+    Ban,
+    BanSenderChat,
+    DecideJoinRequest,
+    Enforce,
+    ExpireWarning,
+    JoinDecision,
+    Kick,
+    MemberAction,
+    NewAction,
+    Permanent,
+    Release,
+    RenewMute,
+    State,
+    Unban,
+    WarningSpec,
+)
+from gmbot.enforcement.ledger import Ledger, Stores, schedule
+from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
+from gmbot.enforcement.models import RestrictionRow
+from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.texts import Warned, request_notice
+
+# Renew a mute this long before it would end.
+RENEW_BEFORE = 12 * 3600
+# Telegram drops a join request after a day.
+JOIN_REQUEST_SECONDS = 24 * 3600
+
+
+def _in_force(held: RestrictionRow | None) -> bool:
+    return held is not None and held.active
+
+
+class ActionHandlers:
+    def __init__(
+        self,
+        telegram: TelegramActions,
+        ledger: Ledger,
+        warnings: LiveWarnings,
+        mute_seconds: float,
+    ) -> None:
+        self._telegram = telegram
+        self._ledger = ledger
+        self._warnings = warnings
+        self._mute_seconds = mute_seconds
+
+    async def carry_out(self, action: Action) -> State:
+        match action.payload:
+            case Enforce() as payload:
+                return await self.enforce(action, payload)
+            case Release():
+                return await self.release(action)
+            case Kick() as payload:
+                return await self.kick(action, payload)
+            case Ban() as payload:
+                return await self.ban(action, payload)
+            case Unban():
+                return await self.unban(action)
+            case BanSenderChat() as payload:
+                return await self.ban_sender_chat(action, payload)
+            case DecideJoinRequest() as payload:
+                return await self.join_request(action, payload)
+            case ExpireWarning() as payload:
+                return await self.expire_warning(action, payload)
+            case RenewMute() as payload:
+                return await self.renew_mute(action, payload)
+            case unknown:
+                assert_never(unknown)
+
+    async def _restriction(self, action: Action) -> RestrictionRow | None:
+        return await self._ledger.step(
+            lambda stores: stores.restrictions.get(action.group_id, action.user_id)
+        )
+
+    async def _mute(self, action: Action, kick_after_minutes: int = 0) -> None:
+        until = int(time.time() + self._mute_seconds)
+        await self._telegram.mute(action.group_id, action.user_id, until)
+
+        async def record(stores: Stores) -> None:
+            await stores.restrictions.impose(action.group_id, action.user_id, until, action.reason)
+            await schedule(
+                stores,
+                NewAction(
+                    f"renew:{action.group_id}:{action.user_id}:{until}",
+                    action.group_id,
+                    action.user_id,
+                    action.reason,
+                    RenewMute(until),
+                    delay=max(1.0, until - time.time() - RENEW_BEFORE),
+                ),
+            )
+            if kick_after_minutes:
+                await schedule(
+                    stores,
+                    NewAction(
+                        f"kick-unverified:{action.action_id}",
+                        action.group_id,
+                        action.user_id,
+                        "verification_timeout",
+                        Kick(only_if_restricted=True),
+                        delay=float(kick_after_minutes) * 60,
+                    ),
+                )
+
+        await self._ledger.step(record)
+
+    async def _muted_before(self, action: Action) -> bool:
+        """A second run of an action (its worker died) does not mute again what the first did."""
+        return action.attempts > 1 and _in_force(await self._restriction(action))
+
+    async def enforce(self, action: Action, payload: Enforce) -> State:
+        """Deletion and the mute first (they protect the group), the warning after."""
+        if payload.message_id:
+            await self._telegram.delete(action.group_id, [payload.message_id])
+        if payload.action is MemberAction.MUTE and not await self._muted_before(action):
+            await self._mute(action, payload.kick_after_minutes)
+        elif payload.action is MemberAction.KICK:
+            await self._remove(action.group_id, action.user_id)
+        if payload.warning is not None and payload.action is not MemberAction.KICK:
+            member = Warned(action.user_id, payload.warning.user_display_name)
+            message_id = await self._warnings.warn(action.group_id, member, payload.warning)
+            await self._ledger.step(
+                lambda stores: stores.actions.set_warning(action.action_id, message_id)
+            )
+        return State.DONE
+
+    async def release(self, action: Action) -> State:
+        """Lifts only what GMBot imposed: a member someone else restricted stays restricted."""
+        group_id, user_id = action.group_id, action.user_id
+
+        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
+            held = await stores.restrictions.get(group_id, user_id)
+            warning = await stores.warnings.live(group_id, user_id)
+            if warning is None:
+                return held, None, False
+            shared = await stores.warnings.others_on(group_id, warning.message_id, user_id) > 0
+            return held, warning.message_id, shared
+
+        held, warning_id, shared = await self._ledger.step(look)
+        if warning_id is not None:
+            if not shared:
+                await self._telegram.delete(group_id, [warning_id])
+            await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
+        if held is None or not held.active:
+            return State.SKIPPED
+        member = await self._telegram.member(group_id, user_id)
+        ours = isinstance(member, ChatMemberRestricted) and (
+            member.until_date is None
+            or abs(int(member.until_date.timestamp()) - held.until_date) <= 2
+        )
+        if ours and not member.can_send_messages:
+            await self._telegram.unmute(group_id, user_id)
+        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
+        return State.DONE if ours else State.SKIPPED
+
+    async def _remove(self, group_id: int, user_id: int) -> None:
+        await self._telegram.ban(group_id, user_id)
+        await self._telegram.unban(group_id, user_id)  # removed, free to come back
+        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
+
+    async def kick(self, action: Action, payload: Kick) -> State:
+        if payload.only_if_restricted and not _in_force(await self._restriction(action)):
+            return State.SKIPPED  # verified in time
+        await self._remove(action.group_id, action.user_id)
+        return State.DONE
+
+    async def ban(self, action: Action, payload: Ban) -> State:
+        await self._telegram.ban(action.group_id, action.user_id, payload.until)
+        return State.DONE
+
+    async def unban(self, action: Action) -> State:
+        await self._telegram.unban(action.group_id, action.user_id)
+        return State.DONE
+
+    async def ban_sender_chat(self, action: Action, payload: BanSenderChat) -> State:
+        if payload.message_id:
+            await self._telegram.delete(action.group_id, [payload.message_id])
+        if payload.ban:
+            await self._telegram.ban_sender_chat(action.group_id, payload.sender_chat_id)
+        return State.DONE
+
+    async def _join_request(self, action: Action, state: str) -> None:
+        await self._ledger.step(
+            lambda stores: stores.join_requests.record(action.group_id, action.user_id, state)
+        )
+
+    async def join_request(self, action: Action, payload: DecideJoinRequest) -> State:
+        try:
+            if payload.decision is JoinDecision.APPROVE:
+                await self._telegram.approve(action.group_id, action.user_id)
+            elif payload.decision is JoinDecision.DECLINE:
+                if payload.only_if_waiting and not await self._waiting(action):
+                    return State.SKIPPED
+                await self._telegram.decline(action.group_id, action.user_id)
+            else:
+                return await self._wait(action, payload)
+        except Permanent as refused:
+            if "HIDE_REQUESTER_MISSING" in str(refused):
+                await self._join_request(action, "gone")
+                return State.SKIPPED  # already decided, or expired
+            raise
+        await self._join_request(action, f"{payload.decision.value}d")
+        return State.DONE
+
+    async def _waiting(self, action: Action) -> bool:
+        groups = await self._ledger.step(
+            lambda stores: stores.join_requests.waiting_groups(action.user_id)
+        )
+        return action.group_id in groups
+
+    async def _wait(self, action: Action, payload: DecideJoinRequest) -> State:
+        async def record(stores: Stores) -> None:
+            await stores.join_requests.record(action.group_id, action.user_id, "waiting")
+            await schedule(
+                stores,
+                NewAction(
+                    f"expire-request:{action.group_id}:{action.user_id}:{action.action_id}",
+                    action.group_id,
+                    action.user_id,
+                    "request_expired",
+                    DecideJoinRequest(JoinDecision.DECLINE, only_if_waiting=True),
+                    delay=JOIN_REQUEST_SECONDS,
+                ),
+            )
+
+        await self._ledger.step(record)
+        text, keyboard = request_notice(for_texts(payload.notice or WarningSpec()))
+        # The requester may not be reachable any more; the request still waits.
+        with contextlib.suppress(Permanent):
+            await self._telegram.send(payload.user_chat_id, text, keyboard)
+        return State.DONE
+
+    async def expire_warning(self, action: Action, payload: ExpireWarning) -> State:
+        await self._telegram.delete(action.group_id, [payload.message_id])
+        await self._ledger.step(
+            lambda stores: stores.warnings.forget_message(action.group_id, payload.message_id)
+        )
+        return State.DONE
+
+    async def renew_mute(self, action: Action, payload: RenewMute) -> State:
+        """Still unverified: the mute is extended, so it never outlives GMBot by accident."""
+        held = await self._restriction(action)
+        if held is None or not held.active or held.until_date != payload.until:
+            return State.SKIPPED
+        await self._mute(action)
+        return State.DONE

@@ -1,0 +1,250 @@
+"""Named queries over the action rows, and the one place payloads become JSON and back. It never
+commits: the caller's transaction holds its session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gmbot.enforcement.actions import (
+    FINISHED,
+    PAYLOAD_TYPES,
+    Action,
+    Kind,
+    NewAction,
+    Payload,
+    State,
+)
+from gmbot.enforcement.models import ActionRow
+
+# An action handed to the queue is looked at again by the sweeper after this long.
+SWEEP_AFTER = timedelta(seconds=15)
+_UNFINISHED = (State.PENDING.value, State.RUNNING.value)
+
+# The JSON column holds each payload as its fields by name (the shape the ledger always had).
+_CODECS: dict[Kind, TypeAdapter[Any]] = {
+    kind: TypeAdapter(payload) for kind, payload in PAYLOAD_TYPES.items()
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dump_payload(payload: Payload) -> dict[str, Any]:
+    data: dict[str, Any] = _CODECS[payload.kind].dump_python(payload, mode="json")
+    return data
+
+
+def load_payload(kind: Kind, data: dict[str, Any]) -> Payload:
+    payload: Payload = _CODECS[kind].validate_python(data)
+    return payload
+
+
+def _action(row: ActionRow) -> Action:
+    return Action(
+        row.action_id,
+        row.idempotency_key,
+        State(row.state),
+        row.group_id,
+        row.user_id,
+        row.reason,
+        load_payload(Kind(row.kind), row.request),
+        row.attempts,
+        row.warning_message_id,
+    )
+
+
+class ActionStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, new: NewAction) -> tuple[str, bool]:
+        """Records the action; a repeated idempotency key returns the first action's id (and
+        False), without failing the transaction it runs in."""
+        created = now()
+        action_id = str(uuid.uuid4())
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        added = await self._session.scalar(
+            insert(ActionRow)
+            .values(
+                action_id=action_id,
+                idempotency_key=new.idempotency_key,
+                kind=new.kind.value,
+                state=State.PENDING.value,
+                group_id=new.group_id,
+                user_id=new.user_id,
+                reason=new.reason,
+                request=dump_payload(new.payload),
+                attempts=0,
+                due_at=created
+                + timedelta(seconds=new.delay)
+                + (SWEEP_AFTER if not new.delay else timedelta()),
+                created_at=created,
+            )
+            .on_conflict_do_nothing(index_elements=[ActionRow.idempotency_key])
+            .returning(ActionRow.action_id)
+        )
+        if added is not None:
+            return added, True
+        existing = await self._session.scalar(
+            select(ActionRow.action_id).where(ActionRow.idempotency_key == new.idempotency_key)
+        )
+        if existing is None:  # a conflict means the row exists; this is a bug
+            raise LookupError(f"no action holds the key {new.idempotency_key!r}")
+        return existing, False
+
+    async def claim(self, action_id: str, lease: float) -> Action | None:
+        """Takes the action for this worker, unless it is finished or another worker holds it."""
+        moment = now()
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(
+                ActionRow.action_id == action_id,
+                or_(
+                    ActionRow.state == State.PENDING.value,
+                    (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
+                ),
+            )
+            .values(
+                state=State.RUNNING.value,
+                lease_until=moment + timedelta(seconds=lease),
+                attempts=ActionRow.attempts + 1,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = await self._session.get(ActionRow, action_id, populate_existing=True)
+        if row is None:
+            return None
+        try:
+            return _action(row)
+        except ValidationError as unreadable:  # never runs; recorded instead of retried forever
+            row.state, row.finished_at, row.lease_until = State.FAILED.value, moment, None
+            row.error = f"unreadable payload: {unreadable}"[:2000]
+            return None
+
+    def _held(self, action_id: str, attempt: int) -> ColumnElement[bool]:
+        """Still held by the worker that claimed it as `attempt` (not taken over since)."""
+        return (
+            (ActionRow.action_id == action_id)
+            & (ActionRow.state == State.RUNNING.value)
+            & (ActionRow.attempts == attempt)
+        )
+
+    async def renew(self, action_id: str, attempt: int, lease: float) -> bool:
+        """The worker is still on it: nobody else may take it over yet."""
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(self._held(action_id, attempt))
+            .values(lease_until=now() + timedelta(seconds=lease))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish(
+        self, action_id: str, attempt: int, state: State, error: str | None = None
+    ) -> bool:
+        """Records the end; False when another worker has taken the action over."""
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(self._held(action_id, attempt))
+            .values(state=state.value, error=error, finished_at=now(), lease_until=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def later(self, action_id: str, attempt: int, delay: float, error: str) -> bool:
+        """Hands the action back, to run after `delay`; False when no longer held."""
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(self._held(action_id, attempt))
+            .values(
+                state=State.PENDING.value,
+                error=error,
+                lease_until=None,
+                due_at=now() + timedelta(seconds=delay),
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_warning(self, action_id: str, message_id: int) -> None:
+        await self._session.execute(
+            update(ActionRow)
+            .where(ActionRow.action_id == action_id)
+            .values(warning_message_id=message_id)
+        )
+
+    async def due(self, limit: int) -> list[str]:
+        """Pending actions whose time has come (or whose queue entry may have been lost), and
+        actions whose worker died; each is pushed back by SWEEP_AFTER so it is not handed out
+        on every sweep."""
+        moment = now()
+        ids = list(
+            await self._session.scalars(
+                select(ActionRow.action_id)
+                .where(
+                    or_(
+                        (ActionRow.state == State.PENDING.value) & (ActionRow.due_at <= moment),
+                        (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
+                    )
+                )
+                .order_by(ActionRow.due_at)
+                .limit(limit)
+            )
+        )
+        if ids:
+            await self._session.execute(
+                update(ActionRow)
+                .where(ActionRow.action_id.in_(ids), ActionRow.state == State.PENDING.value)
+                .values(due_at=moment + SWEEP_AFTER)
+            )
+        return ids
+
+    async def unfinished_of(self, kind: Kind, group_id: int, user_id: int) -> list[Action]:
+        """A member's actions of a kind that are accepted and not finished."""
+        rows = await self._session.scalars(
+            select(ActionRow).where(
+                ActionRow.group_id == group_id,
+                ActionRow.user_id == user_id,
+                ActionRow.kind == kind.value,
+                ActionRow.state.in_(_UNFINISHED),
+            )
+        )
+        return [_action(row) for row in rows]
+
+    async def unfinished(self) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(ActionRow).where(ActionRow.state.in_(_UNFINISHED))
+        )
+        return int(count or 0)
+
+    async def recent(self, group_id: int, limit: int) -> list[ActionRow]:
+        return list(
+            await self._session.scalars(
+                select(ActionRow)
+                .where(ActionRow.group_id == group_id)
+                .order_by(ActionRow.created_at.desc(), ActionRow.action_id)
+                .limit(limit)
+            )
+        )
+
+    async def prune(self, finished_before: datetime, limit: int) -> int:
+        """Deletes at most `limit` actions finished before then; never an unfinished one."""
+        batch = (
+            select(ActionRow.action_id)
+            .where(
+                ActionRow.state.in_([state.value for state in FINISHED]),
+                ActionRow.finished_at < finished_before,
+            )
+            .limit(limit)
+        )
+        result = await self._session.execute(
+            delete(ActionRow).where(ActionRow.action_id.in_(batch))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

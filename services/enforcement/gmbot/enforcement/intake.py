@@ -1,0 +1,85 @@
+"""Taking actions in: durable in the ledger before the call returns, then announced to the
+workers through the queue; refused while too many wait.
+
+One member, one mute: a violation by a member whose mute (or kick) by GMBot is pending or in
+force costs only its message's deletion, decided here, under a lock on the member, so that
+bursts sent by several gateway replicas at once still mute and warn once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import replace
+
+from gmbot.enforcement.actions import Enforce, Kind, NewAction
+from gmbot.enforcement.ledger import Ledger, Stores
+from gmbot.enforcement.metrics import ACCEPTED, BACKLOG
+from gmbot.enforcement.queue import Lane, Queue
+from gmbot.runtime.errors import QuotaExceeded
+
+_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE})
+
+
+def lane_of(kind: Kind) -> Lane:
+    return Lane.HOUSEKEEPING if kind in _HOUSEKEEPING else Lane.URGENT
+
+
+async def _punished(stores: Stores, group_id: int, user_id: int) -> bool:
+    """GMBot's mute of the member is in force (and not lifted), or a mute or kick of theirs is
+    accepted and not yet finished."""
+    held = await stores.restrictions.get(group_id, user_id)
+    if held is not None and held.active and held.until_date > time.time():
+        return True
+    pending = await stores.actions.unfinished_of(Kind.ENFORCE, group_id, user_id)
+    return any(isinstance(a.payload, Enforce) and a.payload.punishes for a in pending)
+
+
+class Backlog:
+    """Actions accepted and not finished: counted as they come and go, recounted from the
+    ledger now and then (another replica finishes some too)."""
+
+    def __init__(self, bound: int) -> None:
+        self._bound = bound
+        self._count = 0
+
+    def check(self) -> None:
+        if self._count >= self._bound:
+            raise QuotaExceeded(
+                f"{self._count} actions are waiting; retry in a moment",
+                subject="enforcement-queue",
+            )
+
+    def added(self) -> None:
+        self._count += 1
+
+    def finished(self) -> None:
+        self._count = max(0, self._count - 1)
+
+    def recount(self, unfinished: int) -> None:
+        self._count = unfinished
+        BACKLOG.set(unfinished)
+
+
+class ActionIntake:
+    def __init__(self, ledger: Ledger, queue: Queue, backlog: Backlog) -> None:
+        self._ledger = ledger
+        self._queue = queue
+        self._backlog = backlog
+
+    async def accept(self, new: NewAction) -> tuple[str, bool]:
+        """Records an action that runs at once; durable before it returns. A repeated
+        idempotency key changes nothing and answers the first action's id."""
+        self._backlog.check()
+        async with self._ledger.transaction() as stores:
+            if isinstance(new.payload, Enforce) and new.payload.punishes:
+                await stores.restrictions.lock(new.group_id, new.user_id)
+                if await _punished(stores, new.group_id, new.user_id):
+                    new = replace(new, payload=new.payload.follow_up())
+            action_id, accepted = await stores.actions.add(new)
+        ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
+        if accepted:
+            self._backlog.added()
+            with contextlib.suppress(Exception):  # the sweeper hands it out if this fails
+                await self._queue.put(action_id, lane_of(new.kind))
+        return action_id, accepted

@@ -1,0 +1,208 @@
+"""The workers: carry out each accepted action once, and keep doing so through outages.
+
+A worker takes an action id from the queue, claims the row (so two workers never run one
+action), runs it, records the end, then acks the queue entry. A sweeper hands out what is due
+again: scheduled follow-ups, entries a dead worker left, anything a lost queue entry would
+otherwise strand. A pruner keeps the ledger within its retention.
+
+Every loop is supervised: a round that fails (PostgreSQL failing over, Redis restarting) is
+counted, reported to health, and tried again after a capped, jittered backoff; the loop never
+ends until the pool stops. An action a failing worker held stays claimable by any replica: its
+queue entry is not acked and its lease runs out. A worker's writes about an action are fenced by
+its claim, so a worker that lost its lease never overwrites the ledger of the one that took over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from gmbot.enforcement.action_handlers import ActionHandlers
+from gmbot.enforcement.actions import Action, Later, Permanent, State
+from gmbot.enforcement.backoff import Backoff
+from gmbot.enforcement.intake import Backlog
+from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
+from gmbot.enforcement.queue import Lane, Queue
+from gmbot.enforcement.retention import LedgerRetention
+from gmbot.enforcement.supervision import WorkerHealth, outage
+from gmbot.runtime.logs import request_id
+
+log = structlog.get_logger("gmbot.enforcement.workers")
+
+SWEEP_SECONDS = 1.0
+# The sweeper recounts the backlog from the ledger this often.
+RECOUNT_SECONDS = 5.0
+# The ledger is pruned at start, then this often.
+PRUNE_SECONDS = 3600.0
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        ledger: Ledger,
+        queue: Queue,
+        handlers: ActionHandlers,
+        backlog: Backlog,
+        health: WorkerHealth,
+        retention: LedgerRetention,
+        workers: int,
+        lease: float,
+    ) -> None:
+        self._ledger = ledger
+        self._queue = queue
+        self._handlers = handlers
+        self._backlog = backlog
+        self._health = health
+        self._retention = retention
+        self._workers = workers
+        self._lease = lease
+        self._tasks: list[asyncio.Task[None]] = []
+        # The actions being carried out, with the claim (attempt) each is held by.
+        self._running: dict[str, int] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = asyncio.Event()
+        self._last_recount = 0.0
+
+    async def start(self) -> None:
+        async with self._ledger.transaction() as stores:
+            self._backlog.recount(await stores.actions.unfinished())
+        self._last_recount = time.monotonic()
+        self._tasks = [
+            asyncio.create_task(self._supervise(f"worker-{n}", "worker", self._work_once))
+            for n in range(self._workers)
+        ]
+        self._tasks.append(asyncio.create_task(self._supervise("sweeper", "sweeper", self._sweep)))
+        self._tasks.append(asyncio.create_task(self._supervise("pruner", "pruner", self._prune)))
+
+    async def stop(self, grace: float) -> None:
+        """Stops taking work, lets what runs finish within `grace`, hands the rest back."""
+        self._stopping.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), grace)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for action_id, attempt in list(self._running.items()):
+            try:
+                async with self._ledger.transaction() as stores:
+                    await stores.actions.later(action_id, attempt, 0, "handed back at shutdown")
+            except Exception:  # its lease runs out instead, then any replica takes it
+                log.warning("could not hand an action back at shutdown", action_id=action_id)
+
+    async def _supervise(self, loop: str, kind: str, round_: Callable[[], Awaitable[None]]) -> None:
+        """Runs `round_` until the pool stops; a failed round is reported and tried again after
+        a backoff, never the end of the loop."""
+        backoff = Backoff()
+        self._health.started(loop, kind)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await round_()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    await self._health.failed(loop, kind, error)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), backoff.next_delay())
+                    continue
+                backoff.reset()
+                await self._health.worked(loop, kind)
+        finally:
+            self._health.stopped(loop)
+
+    async def _work_once(self) -> None:
+        delivery = await self._queue.take(wait_seconds=1.0)
+        if delivery is None or self._stopping.is_set():
+            return  # not acked: another worker (or this one, restarted) takes it
+        async with self._ledger.transaction() as stores:
+            action = await stores.actions.claim(delivery.action_id, self._lease)
+        if action is not None:
+            await self._carry_out(action)
+        await self._queue.ack(delivery)
+
+    async def _carry_out(self, action: Action) -> None:
+        token = request_id.set(action.idempotency_key)
+        self._running[action.action_id] = action.attempts
+        self._idle.clear()
+        started = time.monotonic()
+        lease = asyncio.create_task(self._keep_lease(action))
+        try:
+            state = await self._handlers.carry_out(action)
+            await self._finish(action, state)
+        except Permanent as refused:
+            await self._finish(action, State.FAILED, str(refused))
+            log.warning("telegram refused", kind=action.kind, error=str(refused))
+        except Later as later:
+            RETRIES.labels("later").inc()
+            await self._put_back(action, later.delay, str(later))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            RETRIES.labels("error").inc()
+            if outage(error):
+                log.warning("action interrupted; it will be tried again", error=repr(error))
+            else:
+                log.exception("action failed; it will be tried again", kind=action.kind)
+            await self._put_back(action, min(300.0, 5.0 * action.attempts), repr(error))
+        finally:
+            lease.cancel()
+            del self._running[action.action_id]
+            if not self._running:
+                self._idle.set()
+            request_id.reset(token)
+        ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
+
+    async def _put_back(self, action: Action, delay: float, reason: str) -> None:
+        await self._ledger.step(
+            lambda stores: stores.actions.later(action.action_id, action.attempts, delay, reason)
+        )
+
+    async def _keep_lease(self, action: Action) -> None:
+        """Renews the claim while the action waits for Telegram's budget, so a slow action is
+        not mistaken for one whose worker died."""
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            with contextlib.suppress(Exception):  # unrenewed, the lease runs out: claimable
+                async with self._ledger.transaction() as stores:
+                    await stores.actions.renew(action.action_id, action.attempts, self._lease)
+
+    async def _finish(self, action: Action, state: State, error: str | None = None) -> None:
+        held = await self._ledger.step(
+            lambda stores: stores.actions.finish(action.action_id, action.attempts, state, error)
+        )
+        if not held:
+            log.warning("another worker took the action over; its end is theirs to record")
+            return
+        self._backlog.finished()
+        ACTIONS.labels(action.kind.value, state.value).inc()
+
+    async def _sweep(self) -> None:
+        """One round of the sweeper: hand out what is due, say this consumer is alive, now and
+        then recount the backlog; then wait for the next round."""
+        async with self._ledger.transaction() as stores:
+            due = await stores.actions.due(500)
+        for action_id in due:
+            await self._queue.put(action_id, Lane.URGENT)
+        await self._queue.heartbeat(3 * SWEEP_SECONDS)
+        if time.monotonic() - self._last_recount > RECOUNT_SECONDS:
+            async with self._ledger.transaction() as stores:
+                self._backlog.recount(await stores.actions.unfinished())
+            self._last_recount = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), SWEEP_SECONDS)
+
+    async def _prune(self) -> None:
+        """One round of the pruner: the ledger within its retention, then wait."""
+        deleted = await self._retention.prune()
+        if any(deleted.values()):
+            log.info("ledger pruned", **deleted)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), PRUNE_SECONDS)

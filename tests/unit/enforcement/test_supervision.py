@@ -1,0 +1,71 @@
+"""The backoff of supervised loops, and how their health reaches grpc.health.v1."""
+
+from __future__ import annotations
+
+from grpc_health.v1 import health_pb2
+from grpc_health.v1._async import HealthServicer
+
+from gmbot.enforcement.backoff import Backoff
+from gmbot.enforcement.supervision import WorkerHealth
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+NAME = "gmbot.v1.EnforcementService"
+
+
+def test_the_backoff_grows_to_its_cap_with_jitter_and_starts_over() -> None:
+    backoff = Backoff(base=0.1, cap=2.0)
+
+    delays = [backoff.next_delay() for _ in range(2000)]
+    backoff.reset()
+
+    assert 0.05 <= delays[0] <= 0.1
+    assert 0.1 <= delays[1] <= 0.2
+    assert all(1.0 <= d <= 2.0 for d in delays[10:])  # capped, and never overflows
+    assert len({round(d, 6) for d in delays[10:20]}) > 1  # replicas do not retry in lockstep
+    assert backoff.next_delay() <= 0.1
+
+
+async def _status(health: HealthServicer, service: str) -> int:
+    reply = await health.Check(health_pb2.HealthCheckRequest(service=service), None)
+    return int(reply.status)
+
+
+async def test_not_serving_while_any_loop_fails_and_serving_once_all_work() -> None:
+    health = HealthServicer()
+    await health.set(NAME, SERVING)
+    workers = WorkerHealth(health, [NAME])
+    for loop in ("worker-0", "worker-1"):
+        workers.started(loop, "worker")
+
+    await workers.failed("worker-0", "worker", ConnectionError("redis"))
+    await workers.failed("sweeper", "sweeper", OSError("postgres"))
+    both_failing = (await _status(health, ""), await _status(health, NAME))
+    await workers.worked("worker-0", "worker")
+    one_failing = await _status(health, NAME)
+    await workers.worked("sweeper", "sweeper")
+
+    assert both_failing == (NOT_SERVING, NOT_SERVING)
+    assert one_failing == NOT_SERVING
+    assert (await _status(health, ""), await _status(health, NAME)) == (SERVING, SERVING)
+
+
+async def test_a_stop_is_not_undone_by_a_loop_that_works_again() -> None:
+    health = HealthServicer()
+    workers = WorkerHealth(health, [NAME])
+    await workers.failed("worker-0", "worker", OSError("postgres"))
+
+    await health.enter_graceful_shutdown()
+    await workers.worked("worker-0", "worker")
+
+    assert await _status(health, "") == NOT_SERVING
+
+
+async def test_the_pruner_failing_does_not_stop_the_service_from_serving() -> None:
+    health = HealthServicer()
+    await health.set(NAME, SERVING)
+    workers = WorkerHealth(health, [NAME])
+
+    await workers.failed("pruner", "pruner", OSError("postgres"))
+
+    assert await _status(health, NAME) == SERVING
