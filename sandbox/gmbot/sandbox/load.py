@@ -77,7 +77,7 @@ class LoadControl:
 
     async def post_many(self, request: web.Request) -> web.Response:
         """`{"messages": [{chat_id, user_id, text}, …]}`: people write, in this order, all in one
-        go (all are checked before any is posted). Answers when (Unix time) they were posted,
+        go (all are checked before any is posted). Answers when (Unix time) the last was posted,
         their ids, and each receiving bot's newest update id."""
         checked = []
         for spec in _items(await _body(request), "messages"):
@@ -90,11 +90,12 @@ class LoadControl:
                 raise web.HTTPForbidden(text=f"user {user_id} is muted in chat {chat.id}")
             checked.append((chat, user_id, str(spec.get("text", "")) or "hello"))
         before = {bot.user.id: bot.queue.last_update_id for bot in self.telegram.bots.values()}
-        posted_at = time.time()
         posted = [
             {"chat_id": chat.id, "message_id": self.telegram.say(chat, user_id, text).message_id}
             for chat, user_id, text in checked
         ]
+        # No bot can fetch any of them before the last is in: this loop never yields.
+        posted_at = time.time()
         last_update_ids = {
             str(bot.user.id): bot.queue.last_update_id
             for bot in self.telegram.bots.values()
