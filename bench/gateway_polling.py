@@ -146,7 +146,7 @@ def plans(
 async def bench(args: argparse.Namespace) -> None:
     options = StackOptions(redis=args.redis, postgres=args.postgres, log_level=args.log_level)
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
+        data = args.keep or Path(tmp)
         async with sandbox_process(data / "logs") as sandbox:
             control = sandbox.control
             await set_limits(control, on=False)
@@ -303,6 +303,7 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a round may take")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
     asyncio.run(bench(parser.parse_args()))
 
 
