@@ -14,6 +14,8 @@ from bench.world import BOOKKEEPING, Json, params_json
 from gmbot.sandbox.client import SandboxClient
 
 _MENTION = re.compile(r"tg://user\?id=(\d+)")
+# Calls that name a user without doing anything to them.
+_READS = frozenset({"getChatMember"})
 
 Key = tuple[int, int]  # (chat id, message or user id)
 
@@ -63,7 +65,8 @@ class Actions:
         )
         if "user_id" in params:
             user = int(params["user_id"])
-            self.touched.setdefault(user, set()).add(method)
+            if method not in _READS:
+                self.touched.setdefault(user, set()).add(method)
             if method == "restrictChatMember":
                 permissions = params_json(params.get("permissions")) or {}
                 if not permissions.get("can_send_messages", False):
