@@ -166,7 +166,8 @@ class SandboxClient:
 
     async def say_many(self, messages: list[tuple[int, int, str]]) -> Json:
         """(chat_id, user_id, text) written in this order in one call. Answers {"at": when the
-        last was posted (Unix time), "messages": [{chat_id, message_id}], "last_update_ids": {bot_id: update_id}}."""
+        last was posted (Unix time), "messages": [{chat_id, message_id}], "last_update_ids":
+        {bot_id: update_id}}."""
         body = {"messages": [{"chat_id": c, "user_id": u, "text": t} for c, u, t in messages]}
         return await self._object("POST", "/messages", body)
 
