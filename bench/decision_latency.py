@@ -38,8 +38,10 @@ from bench.world import (
     World,
     add_people,
     baseline_process,
+    bucket_quantile,
     build_world,
     gmbot,
+    histogram,
     protect,
     sandbox_process,
     set_limits,
@@ -49,6 +51,8 @@ from bench.world import (
 from gmbot.devstack.stack import free_port
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DECISION_SECONDS = "gmbot_gateway_decision_seconds"
+JSON = {"Content-Type": "application/json"}
 # Far above the sandbox's own update ids, so the gateway's de-duplication never confuses them.
 _update_ids = itertools.count(50_000_000)
 
@@ -69,6 +73,14 @@ def message_update(world: World, group: int, user: int) -> bytes:
     ).encode()
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    world: World
+    url: str
+    headers: dict[str, str]
+    metrics: str | None  # the gateway's /metrics, for its own decision histogram
+
+
 @dataclass
 class Sample:
     due: float
@@ -82,6 +94,8 @@ class Figures:
     label: str
     rate: float
     samples: list[Sample]
+    # p50 and p99 of the gateway's own gmbot_gateway_decision_seconds over the run (buckets).
+    inside: tuple[str, str] | None = None
 
     def _ms(self, values: list[float], p: int) -> float:
         if len(values) < 2:
@@ -123,12 +137,7 @@ class Figures:
 
 
 async def open_loop(
-    session: aiohttp.ClientSession,
-    url: str,
-    headers: dict[str, str],
-    bodies: list[bytes],
-    rate: float,
-    label: str,
+    session: aiohttp.ClientSession, endpoint: Endpoint, bodies: list[bytes], rate: float, label: str
 ) -> Figures:
     loop = asyncio.get_running_loop()
     samples: list[Sample] = []
@@ -138,7 +147,9 @@ async def open_loop(
         sent = loop.time()
         ok = False
         try:
-            async with session.post(url, data=body, headers=headers, timeout=timeout) as answer:
+            async with session.post(
+                endpoint.url, data=body, headers=endpoint.headers, timeout=timeout
+            ) as answer:
                 await answer.read()
                 ok = 200 <= answer.status < 300
         except (aiohttp.ClientError, TimeoutError):
@@ -156,14 +167,12 @@ async def open_loop(
     return Figures(label, rate, samples)
 
 
-async def warm(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], bodies: list[bytes]
-) -> None:
+async def warm(session: aiohttp.ClientSession, endpoint: Endpoint, bodies: list[bytes]) -> None:
     """One at a time: each answer means that update was decided."""
     for body in bodies:
-        async with session.post(url, data=body, headers=headers) as answer:
+        async with session.post(endpoint.url, data=body, headers=endpoint.headers) as answer:
             if answer.status >= 300:
-                raise RuntimeError(f"{url} answered {answer.status} while warming up")
+                raise RuntimeError(f"{endpoint.url} answered {answer.status} while warming up")
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -188,9 +197,14 @@ async def bench(args: argparse.Namespace) -> None:
                 await asyncio.sleep(1)
                 await set_limits(control, on=True)
                 env = stack.child("gateway").env
-                targets_ = {
-                    "GMBot": (ours, env["WEBHOOK_URL"], {SECRET_HEADER: env["WEBHOOK_SECRET"]}),
-                    "baseline": (floor, f"http://127.0.0.1:{floor_port}/hook", {}),
+                endpoints = {
+                    "GMBot": Endpoint(
+                        ours,
+                        env["WEBHOOK_URL"],
+                        {**JSON, SECRET_HEADER: env["WEBHOOK_SECRET"]},
+                        f"{stack.gateway_url}/metrics",
+                    ),
+                    "baseline": Endpoint(floor, f"http://127.0.0.1:{floor_port}/hook", JSON, None),
                 }
                 print(
                     f"decision_latency: open loop at {args.rate:.0f} updates/s for "
@@ -198,45 +212,42 @@ async def bench(args: argparse.Namespace) -> None:
                     f"  {options.describe()}\n"
                     "  baseline: one aiogram process (bench.baseline_bot), aiohttp webhook\n"
                 )
-                figures = await measure(args, targets_)
+                figures = await measure(args, endpoints)
     report(figures)
 
 
-async def measure(
-    args: argparse.Namespace, endpoints: dict[str, tuple[World, str, dict[str, str]]]
-) -> list[Figures]:
+async def measure(args: argparse.Namespace, endpoints: dict[str, Endpoint]) -> list[Figures]:
     members, groups = args.members, args.groups
-    headers = {"Content-Type": "application/json"}
-    connector = aiohttp.TCPConnector(limit=0)
+
+    def updates(world: World, count: int, step: int) -> list[bytes]:
+        return [
+            message_update(world, world.groups[k % groups], world.subscribed[(k * step) % members])
+            for k in range(count)
+        ]
+
     results: list[Figures] = []
-    async with aiohttp.ClientSession(connector=connector) as session:
-        for world, url, extra in endpoints.values():
-            known = [
-                message_update(world, world.groups[k % groups], world.subscribed[k % members])
-                for k in range(max(members, groups))
-            ]
-            await warm(session, url, {**headers, **extra}, known)
-        count = int(args.rate * args.seconds)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        for endpoint in endpoints.values():
+            # Each member speaks once, each group hears once: every cache GMBot keeps is warm.
+            await warm(session, endpoint, updates(endpoint.world, max(members, groups), 1))
         for r in range(args.rounds):
             order = list(endpoints.items())
-            for label, (world, url, extra) in order if r % 2 else order[::-1]:
-                bodies = [
-                    message_update(
-                        world, world.groups[k % groups], world.subscribed[(k * 7) % members]
-                    )
-                    for k in range(count)
-                ]
+            for label, endpoint in order if r % 2 else order[::-1]:
+                bodies = updates(endpoint.world, int(args.rate * args.seconds), 7)
                 # Connections open and hot: a short closed-loop run first, not measured.
-                hot = [
-                    message_update(world, world.groups[k % groups], world.subscribed[k % members])
-                    for k in range(200)
-                ]
-                await asyncio.gather(
-                    *(warm(session, url, {**headers, **extra}, hot[i::20]) for i in range(20))
+                hot = updates(endpoint.world, 200, 3)
+                await asyncio.gather(*(warm(session, endpoint, hot[i::20]) for i in range(20)))
+                before = (
+                    await histogram(endpoint.metrics, DECISION_SECONDS) if endpoint.metrics else {}
                 )
-                results.append(
-                    await open_loop(session, url, {**headers, **extra}, bodies, args.rate, label)
-                )
+                figures = await open_loop(session, endpoint, bodies, args.rate, label)
+                if endpoint.metrics:
+                    after = await histogram(endpoint.metrics, DECISION_SECONDS)
+                    figures.inside = (
+                        bucket_quantile(before, after, 0.5),
+                        bucket_quantile(before, after, 0.99),
+                    )
+                results.append(figures)
                 await asyncio.sleep(1)
     return results
 
@@ -254,6 +265,12 @@ def report(figures: list[Figures]) -> None:
         "failed",
     ]
     print(table(headers, [f.row() for f in figures]))
+    for f in figures:
+        if f.inside is not None:
+            print(
+                f"  {f.label}'s own {DECISION_SECONDS} over that run: p50 {f.inside[0]}, "
+                f"p99 {f.inside[1]}"
+            )
     ours = [f for f in figures if f.label == "GMBot"]
     floor = [f for f in figures if f.label == "baseline"]
     p99 = statistics.median(f.latency(99) for f in ours)

@@ -229,6 +229,29 @@ async def counter(url: str, name: str) -> Counter[str]:
     return found
 
 
+async def histogram(url: str, name: str) -> dict[float, float]:
+    """A Prometheus histogram's cumulative buckets ({le: count}), summed over its labels."""
+    family = (await _families(url)).get(name)
+    buckets: Counter[float] = Counter()
+    for sample in family.samples if family is not None else []:
+        if sample.name.endswith("_bucket"):
+            buckets[float(sample.labels["le"])] += sample.value
+    return dict(buckets)
+
+
+def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> str:
+    """Which bucket the q-quantile of the observations between two scrapes falls in: "<= X ms"
+    (histograms only know their bucket bounds)."""
+    grown = {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
+    total = grown.get(float("inf"), 0.0)
+    if not total:
+        return "n/a"
+    for le, count in grown.items():
+        if count >= q * total:
+            return f"<= {le * 1000:g} ms" if le != float("inf") else "> largest bucket"
+    return "n/a"
+
+
 async def service_story(stack: RunningStack) -> list[str]:
     """One line per service from its own counters (decisions, Bot API calls, actions)."""
     lines = []
