@@ -27,6 +27,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,11 @@ class Sample:
     due: float
     sent: float
     answered: float
-    ok: bool
+    status: int  # HTTP status; 0: no answer (timeout, connection error)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
 
 
 @dataclass
@@ -94,7 +99,8 @@ class Figures:
     label: str
     rate: float
     samples: list[Sample]
-    # p50 and p99 of the gateway's own gmbot_gateway_decision_seconds over the run (buckets).
+    # p50 and p99 of the gateway's own gmbot_gateway_decision_seconds over the run (the bucket
+    # they fall in).
     inside: tuple[str, str] | None = None
 
     def _ms(self, values: list[float], p: int) -> float:
@@ -132,8 +138,16 @@ class Figures:
             f"{self.service(50):.1f}",
             f"{self.service(99):.1f}",
             f"{self.lag(99):.1f}",
-            str(len(self.samples) - len(self.ok)),
+            "-" if self.inside is None else f"{self.inside[0]} / {self.inside[1]}",
+            self.failures(),
         ]
+
+    def failures(self) -> str:
+        failed = Counter(s.status for s in self.samples if not s.ok)
+        if not failed:
+            return "0"
+        kinds = ", ".join(f"{n} {'no answer' if code == 0 else code}" for code, n in failed.items())
+        return f"{sum(failed.values())} ({kinds})"
 
 
 async def open_loop(
@@ -145,16 +159,16 @@ async def open_loop(
 
     async def one(body: bytes, due: float) -> None:
         sent = loop.time()
-        ok = False
+        status = 0
         try:
             async with session.post(
                 endpoint.url, data=body, headers=endpoint.headers, timeout=timeout
             ) as answer:
                 await answer.read()
-                ok = 200 <= answer.status < 300
+                status = answer.status
         except (aiohttp.ClientError, TimeoutError):
-            ok = False
-        samples.append(Sample(due, sent, loop.time(), ok))
+            status = 0
+        samples.append(Sample(due, sent, loop.time(), status))
 
     tasks = []
     start = loop.time() + 0.05
@@ -262,15 +276,10 @@ def report(figures: list[Figures]) -> None:
         "p50 sent→answer",
         "p99 sent→answer",
         "sender late p99",
+        "gateway's own p50 / p99",
         "failed",
     ]
     print(table(headers, [f.row() for f in figures]))
-    for f in figures:
-        if f.inside is not None:
-            print(
-                f"  {f.label}'s own {DECISION_SECONDS} over that run: p50 {f.inside[0]}, "
-                f"p99 {f.inside[1]}"
-            )
     ours = [f for f in figures if f.label == "GMBot"]
     floor = [f for f in figures if f.label == "baseline"]
     p99 = statistics.median(f.latency(99) for f in ours)

@@ -248,7 +248,9 @@ def bucket_quantile(before: dict[float, float], after: dict[float, float], q: fl
         return "n/a"
     for le, count in grown.items():
         if count >= q * total:
-            return f"<= {le * 1000:g} ms" if le != float("inf") else "> largest bucket"
+            if le == float("inf"):
+                return f"> {max(b for b in grown if b != le) * 1000:g} ms"
+            return f"<= {le * 1000:g} ms"
     return "n/a"
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bench.outcome import Actions, Burst
-from bench.world import least_seconds
+from bench.world import bucket_quantile, least_seconds
 
 GROUP = -1001
 ALICE, BOB = 11, 12
@@ -94,3 +94,13 @@ def test_the_binding_limit_is_requests_or_a_groups_messages() -> None:
     assert least_seconds(calls) == (3.0, "90 calls at 30/s")
     # The 41st message to one group cannot go before minute 2.
     assert least_seconds(warnings) == (120.0, "41 sendMessage in one group at 20/min")
+
+
+def test_a_histogram_quantile_is_the_bucket_it_falls_in() -> None:
+    inf = float("inf")
+    before = {0.001: 10.0, 0.005: 10.0, 5.0: 10.0, inf: 10.0}
+    after = {0.001: 11.0, 0.005: 60.0, 5.0: 100.0, inf: 110.0}
+
+    assert bucket_quantile(before, after, 0.5) == "<= 5 ms"
+    assert bucket_quantile(before, after, 0.99) == "> 5000 ms"
+    assert bucket_quantile(after, after, 0.5) == "n/a"
