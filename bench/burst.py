@@ -28,10 +28,11 @@ import random
 import tempfile
 from pathlib import Path
 
+from bench.metrics import service_story
 from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
-    Target,
     add_people,
     build_world,
     by_method,
@@ -40,9 +41,7 @@ from bench.world import (
     mark,
     protect,
     sandbox_process,
-    service_story,
     set_limits,
-    targets,
 )
 
 
@@ -114,7 +113,7 @@ def report(
     warnings = [actions.warnings[u] for _, u in violators]
     touched = {u: sorted(m) for u, m in actions.touched.items() if u in members}
     too_many = sum(actions.too_many.values())
-    print(f"Bot API calls made: {len(actions.calls)} ({_methods(methods)})")
+    print(f"Bot API calls made: {len(actions.calls)} ({by_count(methods)})")
     when = f"{wall:.1f} s" if done is not None else f"not handled; last call after {wall:.1f} s"
     print(f"  wall time until every violator was muted and their messages deleted: {when}")
     print(f"  least time the limits allow for the calls until then: {least:.1f} s ({binding})")
@@ -159,10 +158,6 @@ def report(
             ]
         )
     )
-
-
-def _methods(methods: dict[str, int]) -> str:
-    return ", ".join(f"{m} {n}" for m, n in sorted(methods.items(), key=lambda x: -x[1]))
 
 
 def main() -> None:

@@ -33,21 +33,18 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.metrics import bucket_quantile, histogram
+from bench.report import Target, table, targets
 from bench.world import (
     StackOptions,
-    Target,
     World,
     add_people,
     baseline_process,
-    bucket_quantile,
     build_world,
     gmbot,
-    histogram,
     protect,
     sandbox_process,
     set_limits,
-    table,
-    targets,
 )
 from gmbot.devstack.stack import free_port
 

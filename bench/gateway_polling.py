@@ -36,15 +36,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.metrics import backend_calls
+from bench.report import Target, by_count, table, targets
 from bench.world import (
     BOOKKEEPING,
     Json,
     Sandbox,
     StackOptions,
-    Target,
     World,
     add_people,
-    backend_calls,
     baseline_process,
     build_world,
     confirmed,
@@ -52,8 +52,6 @@ from bench.world import (
     protect,
     sandbox_process,
     set_limits,
-    table,
-    targets,
 )
 from gmbot.sandbox.client import SandboxClient
 
@@ -95,7 +93,7 @@ class Cost:
         spent = sum(self.calls.values())
         return (
             f"{spent} calls for {self.messages} msgs"
-            + (f": {_methods(self.calls)}" if spent else "")
+            + (f": {by_count(self.calls)}" if spent else "")
             + (f"; {self.too_many} answered 429" if self.too_many else "")
         )
 
@@ -319,10 +317,6 @@ def report(
     )
     print()
     print(targets(checks))
-
-
-def _methods(methods: dict[str, int]) -> str:
-    return ", ".join(f"{m} {n}" for m, n in sorted(methods.items(), key=lambda x: -x[1]))
 
 
 def main() -> None:

@@ -27,10 +27,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from bench.metrics import service_story
 from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
-    Target,
     add_people,
     build_world,
     by_method,
@@ -39,9 +40,7 @@ from bench.world import (
     mark,
     protect,
     sandbox_process,
-    service_story,
     set_limits,
-    targets,
 )
 
 
@@ -107,7 +106,7 @@ def report(
     twice = sum(1 for k in violators if actions.mutes[k] > 1)
     too_many = sum(actions.too_many.values())
     methods = by_method(actions.calls)
-    print(f"Bot API calls made: {len(actions.calls)} ({_methods(methods)})")
+    print(f"Bot API calls made: {len(actions.calls)} ({by_count(methods)})")
     print(f"  until the raid was handled: {len(needed)}; after: {len(actions.calls) - len(needed)}")
     print(f"  least time for the calls until handled: {least:.1f} s ({binding})")
     when = f"{wall:.1f} s" if done is not None else f"not handled; last call after {wall:.1f} s"
@@ -157,10 +156,6 @@ def report(
             ]
         )
     )
-
-
-def _methods(methods: dict[str, int]) -> str:
-    return ", ".join(f"{m} {n}" for m, n in sorted(methods.items(), key=lambda x: -x[1]))
 
 
 def main() -> None:

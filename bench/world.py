@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import time
 import uuid
 from collections import Counter
@@ -21,9 +20,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import aiohttp
-from prometheus_client.parser import text_string_to_metric_families
 
 from gmbot.devstack.processes import Child, wait_http
 from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
@@ -37,13 +33,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-# Telegram's limits as the sandox applies them (and GMBot's default budget).
+# Telegram's limits as the sandbox applies them (and GMBot's default budget).
 PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 # How a bot gets its updates: not part of the request budget, not "calls" in these figures.
 BOOKKEEPING = frozenset({"getUpdates", "getWebhookInfo", "setWebhook", "deleteWebhook", "getMe"})
 SERVICES = ("tenancy", "membership", "enforcement", "gateway")
-_NUMBER = re.compile(r"^[-+]?[\d.,]+( \(.*\))?$")
 
 
 # -- the sandbox, in its own process
@@ -206,94 +201,6 @@ async def gmbot(
         yield await stack.enter_async_context(running_stack(config))
 
 
-def metrics_url(stack: RunningStack, service: str) -> str:
-    if service == "gateway":
-        return f"{stack.gateway_url}/metrics"
-    return f"http://127.0.0.1:{stack.child(service).env['METRICS_PORT']}/metrics"
-
-
-async def _families(url: str) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as session, session.get(url) as got:
-        text = await got.text()
-    return {f.name: f for f in text_string_to_metric_families(text)}
-
-
-async def counter(url: str, name: str) -> Counter[str]:
-    """A Prometheus counter's samples by their label values ("flow/outcome"): what a service
-    says it did, to set next to what the sandbox saw."""
-    family = (await _families(url)).get(name.removesuffix("_total"))
-    found: Counter[str] = Counter()
-    for sample in family.samples if family is not None else []:
-        if sample.name.endswith("_total") and sample.value:
-            found["/".join(sample.labels.values())] += int(sample.value)
-    return found
-
-
-async def histogram(url: str, name: str) -> dict[float, float]:
-    """A Prometheus histogram's cumulative buckets ({le: count}), summed over its labels."""
-    family = (await _families(url)).get(name)
-    buckets: Counter[float] = Counter()
-    for sample in family.samples if family is not None else []:
-        if sample.name.endswith("_bucket"):
-            buckets[float(sample.labels["le"])] += sample.value
-    return dict(buckets)
-
-
-def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> str:
-    """Which bucket the q-quantile of the observations between two scrapes falls in: "<= X ms"
-    (histograms only know their bucket bounds)."""
-    grown = {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
-    total = grown.get(float("inf"), 0.0)
-    if not total:
-        return "n/a"
-    for le, count in grown.items():
-        if count >= q * total:
-            if le == float("inf"):
-                return f"> {max(b for b in grown if b != le) * 1000:g} ms"
-            return f"<= {le * 1000:g} ms"
-    return "n/a"
-
-
-async def service_story(stack: RunningStack) -> list[str]:
-    """One line per service from its own counters (decisions, Bot API calls, actions)."""
-    lines = []
-    for service, name in (
-        ("gateway", "gmbot_gateway_updates_total"),
-        ("gateway", "gmbot_gateway_decisions_total"),
-        ("membership", "gmbot_membership_telegram_calls_total"),
-        ("enforcement", "gmbot_enforcement_telegram_calls_total"),
-        ("enforcement", "gmbot_enforcement_actions_total"),
-        ("enforcement", "gmbot_enforcement_retries_total"),
-    ):
-        try:
-            counts = await counter(metrics_url(stack, service), name)
-        except (aiohttp.ClientError, KeyError):
-            continue
-        if counts:
-            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            lines.append(f"  {name}: {shown}")
-    return lines
-
-
-async def backend_calls(gateway_url: str) -> tuple[str, float] | None:
-    """The gateway's count of gRPC calls to its back ends, from its /metrics: the metric's name
-    and the total (health checks left out), or None when it exports no such counter."""
-    families = await _families(f"{gateway_url}/metrics")
-    if "gmbot_gateway_backend_calls" in families:
-        family = families["gmbot_gateway_backend_calls"]
-        return family.name + "_total", sum(
-            s.value for s in family.samples if s.name.endswith("_total")
-        )
-    if "grpc_client_handled" in families:
-        family = families["grpc_client_handled"]
-        return family.name + "_total", sum(
-            s.value
-            for s in family.samples
-            if s.name.endswith("_total") and s.labels.get("grpc_service") != "grpc.health.v1.Health"
-        )
-    return None
-
-
 # -- the floor: one aiogram process
 @asynccontextmanager
 async def baseline_process(
@@ -355,12 +262,6 @@ async def confirmed(
     return state
 
 
-async def calls_since(control: SandboxClient, bot_id: int, since: int) -> list[Json]:
-    """The bot's Bot API calls after journal entry `since`, bookkeeping (getUpdates…) left out."""
-    entries = await control.journal(bot_id=bot_id, since=since)
-    return [e for e in entries if e["method"] not in BOOKKEEPING]
-
-
 async def mark(control: SandboxClient) -> int:
     return int((await control.counters())["last_seq"])
 
@@ -389,36 +290,3 @@ def least_seconds(calls: list[Json]) -> tuple[float, str]:
     if messages > requests:
         return messages, f"{busiest} sendMessage in one group at {GROUP_PER_MINUTE}/min"
     return requests, f"{len(calls)} calls at {PER_SECOND}/s"
-
-
-# -- printing
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    """Columns padded to their widest cell; figures to the right, words to the left."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str], header: bool = False) -> str:
-        return "  ".join(
-            c.rjust(w) if not header and _NUMBER.match(c) else c.ljust(w)
-            for c, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(headers, True), line(["-" * w for w in widths], True), *map(line, rows)])
-
-
-@dataclass(frozen=True)
-class Target:
-    what: str
-    goal: str
-    figure: str
-    passed: bool | None  # None: informational
-
-    @property
-    def verdict(self) -> str:
-        return "-" if self.passed is None else ("PASS" if self.passed else "FAIL")
-
-
-def targets(rows: list[Target]) -> str:
-    return table(
-        ["target", "goal", "measured", "result"],
-        [[t.what, t.goal, t.figure, t.verdict] for t in rows],
-    )

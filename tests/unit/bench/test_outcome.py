@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bench.metrics import bucket_quantile
 from bench.outcome import Actions, Burst
-from bench.world import bucket_quantile, least_seconds
+from bench.world import least_seconds
 
 GROUP = -1001
 ALICE, BOB = 11, 12
