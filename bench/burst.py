@@ -104,7 +104,8 @@ def report(
     violators = burst.violators
     messages = burst.violator_messages()
     methods = by_method(actions.calls)
-    end = done if done is not None else last_call
+    # Not handled: as far as it got (its last action against a violator).
+    end = done if done is not None else (actions.last_action_at(burst) or last_call)
     least, binding = least_seconds([c for c in actions.calls if float(c["time"]) <= end])
     wall = end - burst.posted_at
     once = sum(1 for k in violators if actions.mutes[k] == 1)
@@ -114,7 +115,11 @@ def report(
     touched = {u: sorted(m) for u, m in actions.touched.items() if u in members}
     too_many = sum(actions.too_many.values())
     print(f"Bot API calls made: {len(actions.calls)} ({by_count(methods)})")
-    when = f"{wall:.1f} s" if done is not None else f"not handled; last call after {wall:.1f} s"
+    when = (
+        f"{wall:.1f} s"
+        if done is not None
+        else f"not handled; its last action against a violator came after {wall:.1f} s"
+    )
     print(f"  wall time until every violator was muted and their messages deleted: {when}")
     print(f"  least time the limits allow for the calls until then: {least:.1f} s ({binding})")
     print(f"  last call {last_call - burst.posted_at:.1f} s after the burst was posted")
@@ -175,7 +180,10 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds the burst may take")
     parser.add_argument(
-        "--idle", type=float, default=90.0, help="give up after this long without a call"
+        "--idle",
+        type=float,
+        default=90.0,
+        help="give up after this long without a violator muted or a message deleted",
     )
     parser.add_argument(
         "--settle", type=float, default=120.0, help="at most this long for trailing calls"

@@ -89,6 +89,13 @@ class Actions:
                 if method == "sendMessage":
                     self.warnings[user] += 1
 
+    def last_action_at(self, burst: Burst) -> float | None:
+        """When the last violator was muted or a message of theirs deleted, so far."""
+        times = [t for k, t in self.first_mute.items() if k in burst.violators]
+        wanted = burst.violator_messages()
+        times += [t for k, t in self.deleted.items() if k in wanted]
+        return max(times, default=None)
+
     def done_at(self, burst: Burst) -> float | None:
         """When the last violator was muted and the last of their messages deleted (None while
         some are not)."""
@@ -123,17 +130,19 @@ async def follow(
     settle_max: float = 120.0,
 ) -> tuple[float | None, float]:
     """Reads the bot's calls until every violator is muted and every message of theirs deleted
-    (or `within` seconds passed, or the bot made no call for `idle` seconds), then until it has
-    made no call for `quiet` seconds (at most `settle_max` more). Returns when it was done
-    (None: it was not) and when its last call came."""
+    (or `within` seconds passed, or `idle` seconds went by without a new mute or deletion of a
+    violator's message), then until it has made no call for `quiet` seconds (at most
+    `settle_max` more). Returns when it was done (None: it was not) and when its last call
+    came."""
     start = time.monotonic()
     done: float | None = None
-    last_seen = start
+    progress, last_progress = None, start
     while done is None and time.monotonic() - start < within:
         await asyncio.sleep(0.5)
-        if await _read(control, bot_id, burst, actions):
-            last_seen = time.monotonic()
-        elif time.monotonic() - last_seen > idle:
+        await _read(control, bot_id, burst, actions)
+        if (now := actions.last_action_at(burst)) != progress:
+            progress, last_progress = now, time.monotonic()
+        elif time.monotonic() - last_progress > idle:
             break
         done = actions.done_at(burst)
     settle_until = time.monotonic() + settle_max

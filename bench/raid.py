@@ -98,7 +98,8 @@ def report(
 ) -> None:
     violators = burst.violators
     messages = burst.violator_messages()
-    end = done if done is not None else last_call
+    # Not handled: as far as it got (its last action against a violator).
+    end = done if done is not None else (actions.last_action_at(burst) or last_call)
     needed = [c for c in actions.calls if float(c["time"]) <= end]
     least, binding = least_seconds(needed)
     wall = end - burst.posted_at
@@ -107,10 +108,14 @@ def report(
     too_many = sum(actions.too_many.values())
     methods = by_method(actions.calls)
     print(f"Bot API calls made: {len(actions.calls)} ({by_count(methods)})")
-    print(f"  until the raid was handled: {len(needed)}; after: {len(actions.calls) - len(needed)}")
-    print(f"  least time for the calls until handled: {least:.1f} s ({binding})")
-    when = f"{wall:.1f} s" if done is not None else f"not handled; last call after {wall:.1f} s"
+    when = (
+        f"{wall:.1f} s"
+        if done is not None
+        else f"not handled; its last action against a violator came after {wall:.1f} s"
+    )
     print(f"  wall time until every raider was muted and every message deleted: {when}")
+    print(f"  calls up to then: {len(needed)}; after: {len(actions.calls) - len(needed)}")
+    print(f"  least time the limits allow for the calls up to then: {least:.1f} s ({binding})")
     print(f"  last call {last_call - burst.posted_at:.1f} s after the raid was posted")
     warned = sum(1 for _, u in violators if actions.warnings[u] >= 1)
     most = max((actions.warnings[u] for _, u in violators), default=0)
@@ -171,7 +176,10 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds the raid may take")
     parser.add_argument(
-        "--idle", type=float, default=90.0, help="give up after this long without a call"
+        "--idle",
+        type=float,
+        default=90.0,
+        help="give up after this long without a violator muted or a message deleted",
     )
     parser.add_argument(
         "--settle", type=float, default=120.0, help="at most this long for trailing calls"
