@@ -84,11 +84,15 @@ run: $(STAMP) ## Run GMBot here: the four services, and the sandbox's demo world
 sandbox: $(STAMP) ## Run only the Bot API sandbox with its demo world (PORT=8081)
 	$(PY) -m gmbot.sandbox --port $${PORT:-8081} --scenario
 
-bench: $(STAMP) tools ## Run the benchmarks in bench/ (the raid at a tenth of its full size)
+bench: $(STAMP) tools ## Run the benchmarks in bench/ (the enforcement raid at a tenth of its full size)
 	$(PY) -m bench.tenancy_policy
 	$(PY) -m bench.membership_check
 	$(PY) -m bench.gateway_throughput
 	$(PY) -m bench.enforcement_raid --violators 1000
+	$(PY) -m bench.gateway_polling
+	$(PY) -m bench.raid
+	$(PY) -m bench.burst
+	$(PY) -m bench.decision_latency
 
 clean: ## Remove the virtualenvs (.venv, .tools) and caches
 	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -37,8 +37,10 @@ class SandboxClient:
             raise SandboxError(200, f"expected an object from {path}")
         return answer
 
-    async def _list(self, verb: str, path: str, **query: Any) -> list[Json]:
-        answer = await self._call(verb, path, None, **query)
+    async def _list(
+        self, verb: str, path: str, body: Json | None = None, **query: Any
+    ) -> list[Json]:
+        answer = await self._call(verb, path, body, **query)
         if not isinstance(answer, list):
             raise SandboxError(200, f"expected a list from {path}")
         return answer
@@ -145,11 +147,33 @@ class SandboxClient:
     async def clear_journal(self) -> None:
         await self._call("DELETE", "/journal")
 
-    async def counters(self) -> Json:
-        return await self._object("GET", "/counters")
+    async def counters(self, bot_id: int | None = None) -> Json:
+        """{"methods": {name: calls}, "errors": {"429": n, …}, "last_seq", "rejected"}."""
+        return await self._object("GET", "/counters", bot_id=bot_id)
 
     async def bot_updates(self, bot_id: int) -> Json:
         return await self._object("GET", f"/bots/{bot_id}/updates")
+
+    # -- many at once (benchmarks)
+    async def create_users(self, first_names: list[str], **fields: Any) -> list[Json]:
+        users = [{"first_name": name, **fields} for name in first_names]
+        return await self._list("POST", "/users/batch", body={"users": users})
+
+    async def add_members(self, chat_id: int, user_ids: list[int], *, silent: bool = False) -> None:
+        """People join; `silent`: they were there before any bot (no update is sent)."""
+        body = {"user_ids": user_ids, "silent": silent}
+        await self._call("POST", f"/chats/{chat_id}/members", body)
+
+    async def say_many(self, messages: list[tuple[int, int, str]]) -> Json:
+        """(chat_id, user_id, text) written in this order in one call. Answers {"at": when the
+        last was posted (Unix time), "messages": [{chat_id, message_id}], "last_update_ids":
+        {bot_id: update_id}}."""
+        body = {"messages": [{"chat_id": c, "user_id": u, "text": t} for c, u, t in messages]}
+        return await self._object("POST", "/messages", body)
+
+    async def bot_queue(self, bot_id: int) -> Json:
+        """{"last_update_id", "confirmed_below", "confirmed_at", "pending", "polls", "webhook"}."""
+        return await self._object("GET", f"/bots/{bot_id}/queue")
 
     # -- limits, faults, time
     async def set_limits(

@@ -232,11 +232,16 @@ class Control:
         self.telegram.journal.clear()
         return _json({"ok": True})
 
-    async def counters(self, _request: web.Request) -> web.Response:
+    async def counters(self, request: web.Request) -> web.Response:
+        """Calls by method and errors by code: every bot's, or one bot's with `bot_id`."""
+        journal = self.telegram.journal
+        bot_id = int(request.query["bot_id"]) if "bot_id" in request.query else None
+        methods = journal.counters if bot_id is None else journal.bot_counters.get(bot_id)
         return _json(
             {
-                "methods": dict(self.telegram.journal.counters),
-                "last_seq": self.telegram.journal.last_seq(),
+                "methods": dict(methods or {}),
+                "errors": {str(code): n for code, n in journal.errors(bot_id).items()},
+                "last_seq": journal.last_seq(),
                 "rejected": self.telegram.limits.rejected,
             }
         )

@@ -4,7 +4,7 @@ assert "this message caused exactly these calls"."""
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,6 +31,9 @@ class Journal:
         self._seq = itertools.count(1)
         self._keep = keep
         self.counters: Counter[str] = Counter()
+        # Per bot: calls by method, and errors by code (a 429 from any method counts there).
+        self.bot_counters: defaultdict[int, Counter[str]] = defaultdict(Counter)
+        self.bot_errors: defaultdict[int, Counter[int]] = defaultdict(Counter)
 
     def record(
         self,
@@ -58,6 +61,9 @@ class Journal:
             )
         )
         self.counters[method] += 1
+        self.bot_counters[bot_id][method] += 1
+        if error_code is not None:
+            self.bot_errors[bot_id][error_code] += 1
         if len(self._entries) > self._keep:
             del self._entries[: len(self._entries) - self._keep]
 
@@ -75,6 +81,16 @@ class Journal:
     def last_seq(self) -> int:
         return self._entries[-1].seq if self._entries else 0
 
+    def errors(self, bot_id: int | None = None) -> Counter[int]:
+        if bot_id is not None:
+            return Counter(self.bot_errors.get(bot_id, {}))
+        total: Counter[int] = Counter()
+        for errors in self.bot_errors.values():
+            total.update(errors)
+        return total
+
     def clear(self) -> None:
         self._entries.clear()
         self.counters.clear()
+        self.bot_counters.clear()
+        self.bot_errors.clear()

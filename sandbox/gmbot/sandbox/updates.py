@@ -76,12 +76,40 @@ class UpdateQueue:
         self.webhook: Webhook | None = None
         self.delivered: list[dict[str, Any]] = []  # for the control API: what the bot received
         self._next_id = 1
+        # What the control API tells benchmarks: when the bot last confirmed updates, and how
+        # often it asked for them.
+        self.confirmed_at: float | None = None
+        self.polls = 0
         self._wake = asyncio.Event()
         self._poll_generation = 0
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._worker: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def last_update_id(self) -> int:
+        """The newest update's id (0 before the first)."""
+        return self._next_id - 1
+
+    @property
+    def confirmed_below(self) -> int:
+        """Every update with a smaller id is confirmed (by a getUpdates offset or a 2xx)."""
+        return int(self.pending[0].update["update_id"]) if self.pending else self._next_id
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "last_update_id": self.last_update_id,
+            "confirmed_below": self.confirmed_below,
+            "confirmed_at": self.confirmed_at,
+            "pending": len(self.pending),
+            "polls": self.polls,
+            "webhook": self.webhook is not None,
+        }
+
+    def _note_confirmation(self, floor_before: int) -> None:
+        if self.confirmed_below > floor_before:
+            self.confirmed_at = time.time()
 
     @property
     def effective_allowed(self) -> frozenset[str]:
@@ -100,13 +128,17 @@ class UpdateQueue:
 
     def _expire(self) -> None:
         cutoff = time.time() - KEEP_SECONDS
-        self.pending = [p for p in self.pending if p.created >= cutoff]
+        # Oldest first: only a queue whose head has expired needs rebuilding (a push stays O(1)).
+        if self.pending and self.pending[0].created < cutoff:
+            self.pending = [p for p in self.pending if p.created >= cutoff]
 
     def _confirm(self, offset: int) -> None:
+        floor = self.confirmed_below
         if offset < 0:  # -N: keep only the last N
             self.pending = self.pending[offset:]
         else:
             self.pending = [p for p in self.pending if p.update["update_id"] >= offset]
+        self._note_confirmation(floor)
 
     def _remember_allowed(self, allowed_updates: list[str] | None) -> None:
         if allowed_updates is None:
@@ -127,6 +159,7 @@ class UpdateQueue:
         if not 1 <= limit <= 100:
             limit = 100
         self._remember_allowed(allowed_updates)
+        self.polls += 1
         self._poll_generation += 1
         generation = self._poll_generation
         self._wake.set()  # an older getUpdates still waiting ends with 409
@@ -242,8 +275,10 @@ class UpdateQueue:
                 webhook.url, json=pending.update, headers=headers
             ) as response:
                 if 200 <= response.status < 300:
+                    floor = self.confirmed_below
                     with contextlib.suppress(ValueError):
                         self.pending.remove(pending)
+                    self._note_confirmation(floor)
                     self.delivered.append(pending.update)
                 else:
                     error = f"Wrong response from the webhook: {response.status} {response.reason}"

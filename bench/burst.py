@@ -1,0 +1,196 @@
+"""The burst from issue 11: U users, V of them not subscribed, post M messages at once in one
+protected group, with Telegram's limits on in the sandbox (30 requests/s, 20 messages/min per
+group), through the whole of GMBot (long polling).
+
+    .venv/bin/python -m bench.burst [--users 300] [--violators 120] [--messages 1500]
+        [--redis] [--postgres]
+
+Everyone was in the group before the bot arrived (GMBot has never heard of them); the U - V
+members follow the group's channel. The owner protects the group (limits off while the world is
+built, on from then); then the M messages (every user writes M/U of them, shuffled) are posted
+in one control call. Read from the sandbox's journal and state:
+
+  undeleted     violators' messages left in the group (target 0)
+  muted once    violators with exactly one successful muting restrictChatMember (target all)
+  warnings      sendMessage naming a violator, per violator (target <= 1)
+  members       subscribed members touched by any action: restricted, banned, a message of
+                theirs deleted, named in a warning (target 0)
+  429s          answers "Too Many Requests" to any of the bot's calls (target 0)
+  wall          from the moment the messages were posted until the last violator was muted and
+                the last of their messages deleted
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+from pathlib import Path
+
+from bench.metrics import service_story
+from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.report import Target, by_count, targets
+from bench.world import (
+    StackOptions,
+    add_people,
+    build_world,
+    by_method,
+    gmbot,
+    least_seconds,
+    mark,
+    protect,
+    sandbox_process,
+    set_limits,
+)
+
+
+async def bench(args: argparse.Namespace) -> None:
+    options = StackOptions(redis=args.redis, postgres=args.postgres, log_level=args.log_level)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.keep or Path(tmp)
+        async with sandbox_process(data / "logs") as sandbox:
+            control = sandbox.control
+            await set_limits(control, on=False)
+            world = await build_world(control, "burst", 1)
+            group = world.groups[0]
+            members = await add_people(
+                control, world, args.users - args.violators, subscribed=True, groups=[group]
+            )
+            violators = await add_people(
+                control, world, args.violators, subscribed=False, groups=[group], prefix="V"
+            )
+            everyone = members + violators
+            writers = [everyone[i % len(everyone)] for i in range(args.messages)]
+            random.Random(args.seed).shuffle(writers)
+            async with gmbot(sandbox, world, data / "gmbot", options) as stack:
+                await protect(control, world)
+                await asyncio.sleep(1)
+                await set_limits(control, on=True)
+                print(
+                    f"burst: {args.users} users ({args.violators} not subscribed) post "
+                    f"{args.messages} messages at once in one protected group, limits on "
+                    f"(30 requests/s, 20 messages/min/group)\n  {options.describe()}\n"
+                )
+                actions = Actions(since=await mark(control))
+                burst = await post(
+                    control,
+                    [(group, user, f"message {i}") for i, user in enumerate(writers)],
+                    {(group, user) for user in violators},
+                )
+                done, last_call = await follow(
+                    control,
+                    world.bot_id,
+                    burst,
+                    actions,
+                    within=args.timeout,
+                    idle=args.idle,
+                    settle_max=args.settle,
+                )
+                state = await read_state(control, burst, {(group, u) for u in everyone})
+                story = await service_story(stack)
+    report(burst, actions, state, done, last_call, set(members))
+    print("\nWhat the services counted (their /metrics, whole run):", *story, sep="\n")
+
+
+def report(
+    burst: Burst,
+    actions: Actions,
+    state: State,
+    done: float | None,
+    last_call: float,
+    members: set[int],
+) -> None:
+    violators = burst.violators
+    messages = burst.violator_messages()
+    methods = by_method(actions.calls)
+    # Not handled: as far as it got (its last action against a violator).
+    end = done if done is not None else (actions.last_action_at(burst) or last_call)
+    least, binding = least_seconds([c for c in actions.calls if float(c["time"]) <= end])
+    wall = end - burst.posted_at
+    once = sum(1 for k in violators if actions.mutes[k] == 1)
+    never = sum(1 for k in violators if actions.mutes[k] == 0)
+    more = sum(1 for k in violators if actions.mutes[k] > 1)
+    warnings = [actions.warnings[u] for _, u in violators]
+    touched = {u: sorted(m) for u, m in actions.touched.items() if u in members}
+    too_many = sum(actions.too_many.values())
+    print(f"Bot API calls made: {len(actions.calls)} ({by_count(methods)})")
+    when = (
+        f"{wall:.1f} s"
+        if done is not None
+        else f"not handled; its last action against a violator came after {wall:.1f} s"
+    )
+    print(f"  wall time until every violator was muted and their messages deleted: {when}")
+    print(f"  least time the limits allow for the calls until then: {least:.1f} s ({binding})")
+    print(f"  last call {last_call - burst.posted_at:.1f} s after the burst was posted")
+    print(f"  violators never muted: {never}; still able to write: {len(violators - state.muted)}")
+    print()
+    print(
+        targets(
+            [
+                Target(
+                    "violators' messages left undeleted",
+                    "0",
+                    f"{len(state.undeleted)} of {len(messages)}",
+                    not state.undeleted,
+                ),
+                Target(
+                    "violators muted exactly once",
+                    f"all {len(violators)}",
+                    f"{once} (never: {never}, more than once: {more})",
+                    once == len(violators),
+                ),
+                Target(
+                    "warnings per violator",
+                    "<= 1",
+                    f"at most {max(warnings, default=0)} "
+                    f"({sum(1 for w in warnings if w > 1)} violators warned more than once)",
+                    max(warnings, default=0) <= 1,
+                ),
+                Target(
+                    "subscribed members touched by any action",
+                    "0",
+                    f"{len(touched)}" + (f" e.g. {next(iter(touched.items()))}" if touched else ""),
+                    not touched,
+                ),
+                Target(
+                    "429s received (any method)",
+                    "0",
+                    f"{too_many}" + (f" {dict(actions.too_many)}" if too_many else ""),
+                    too_many == 0,
+                ),
+                Target("wall time (s)", "info", f"{wall:.1f}", None),
+            ]
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--violators", type=int, default=120)
+    parser.add_argument("--messages", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--redis", action="store_true", help="GMBot with REDIS_URL (a prefix per run)"
+    )
+    parser.add_argument("--postgres", action="store_true", help="GMBot's databases in PostgreSQL")
+    parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds the burst may take")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=90.0,
+        help="give up after this long without a violator muted or a message deleted",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=120.0, help="at most this long for trailing calls"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

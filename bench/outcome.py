@@ -1,0 +1,190 @@
+"""What a burst of messages led a bot to do, read from the sandbox: its Bot API calls (journal),
+and the chats' state afterwards (messages deleted, members restricted). Shared by bench.raid
+and bench.burst."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.world import BOOKKEEPING, Json, params_json
+from gmbot.sandbox.client import SandboxClient
+
+_MENTION = re.compile(r"tg://user\?id=(\d+)")
+# Calls that name a user without doing anything to them.
+_READS = frozenset({"getChatMember"})
+
+Key = tuple[int, int]  # (chat id, message or user id)
+
+
+@dataclass
+class Burst:
+    """Messages posted in one call: who wrote what where, and who should be punished."""
+
+    posted_at: float
+    authors: dict[Key, int]  # (chat, message id) -> user id
+    violators: set[Key]  # (chat, user id)
+
+    def violator_messages(self) -> set[Key]:
+        return {k for k, user in self.authors.items() if (k[0], user) in self.violators}
+
+
+@dataclass
+class Actions:
+    """A bot's calls since a mark, folded as they come in (the journal read incrementally)."""
+
+    calls: list[Json] = field(default_factory=list)
+    mutes: Counter[Key] = field(default_factory=Counter)  # (chat, user) -> successful mutes
+    first_mute: dict[Key, float] = field(default_factory=dict)
+    deleted: dict[Key, float] = field(default_factory=dict)  # (chat, message) -> first deletion
+    warnings: Counter[int] = field(default_factory=Counter)  # user -> sendMessage naming them
+    touched: dict[int, set[str]] = field(default_factory=dict)  # user -> methods acting on them
+    too_many: Counter[str] = field(default_factory=Counter)  # method -> 429s
+    since: int = 0
+
+    def add(self, entries: list[Json], authors: dict[Key, int]) -> None:
+        for entry in entries:
+            self.since = max(self.since, int(entry["seq"]))
+            if entry["method"] in BOOKKEEPING:
+                continue
+            self.calls.append(entry)
+            if entry["error_code"] == 429:
+                self.too_many[str(entry["method"])] += 1
+            if entry["ok"]:
+                self._fold(entry, authors)
+
+    def _fold(self, entry: Json, authors: dict[Key, int]) -> None:
+        method, params, at = str(entry["method"]), entry["params"], float(entry["time"])
+        chat = (
+            int(params.get("chat_id", 0))
+            if str(params.get("chat_id", "")).lstrip("-").isdigit()
+            else 0
+        )
+        if "user_id" in params:
+            user = int(params["user_id"])
+            if method not in _READS:
+                self.touched.setdefault(user, set()).add(method)
+            if method == "restrictChatMember":
+                permissions = params_json(params.get("permissions")) or {}
+                if not permissions.get("can_send_messages", False):
+                    self.mutes[(chat, user)] += 1
+                    self.first_mute.setdefault((chat, user), at)
+        if method in {"deleteMessage", "deleteMessages"}:
+            ids = (
+                params_json(params["message_ids"])
+                if method == "deleteMessages"
+                else [params["message_id"]]
+            )
+            for message_id in ids:
+                key = (chat, int(message_id))
+                self.deleted.setdefault(key, at)
+                if key in authors:
+                    self.touched.setdefault(authors[key], set()).add(method)
+        if method in {"sendMessage", "editMessageText"}:
+            for user in {int(u) for u in _MENTION.findall(str(params.get("text", "")))}:
+                self.touched.setdefault(user, set()).add(method)
+                if method == "sendMessage":
+                    self.warnings[user] += 1
+
+    def last_action_at(self, burst: Burst) -> float | None:
+        """When the last violator was muted or a message of theirs deleted, so far."""
+        times = [t for k, t in self.first_mute.items() if k in burst.violators]
+        wanted = burst.violator_messages()
+        times += [t for k, t in self.deleted.items() if k in wanted]
+        return max(times, default=None)
+
+    def done_at(self, burst: Burst) -> float | None:
+        """When the last violator was muted and the last of their messages deleted (None while
+        some are not)."""
+        wanted = burst.violator_messages()
+        if not burst.violators <= self.first_mute.keys() or not wanted <= self.deleted.keys():
+            return None
+        return max(
+            [self.first_mute[k] for k in burst.violators] + [self.deleted[k] for k in wanted]
+        )
+
+
+async def post(
+    control: SandboxClient, messages: list[tuple[int, int, str]], violators: set[Key]
+) -> Burst:
+    answer = await control.say_many(messages)
+    authors = {
+        (int(m["chat_id"]), int(m["message_id"])): user
+        for m, (_, user, _) in zip(answer["messages"], messages, strict=True)
+    }
+    return Burst(float(answer["at"]), authors, violators)
+
+
+async def follow(
+    control: SandboxClient,
+    bot_id: int,
+    burst: Burst,
+    actions: Actions,
+    *,
+    within: float,
+    idle: float,
+    quiet: float = 5.0,
+    settle_max: float = 120.0,
+) -> tuple[float | None, float]:
+    """Reads the bot's calls until every violator is muted and every message of theirs deleted
+    (or `within` seconds passed, or `idle` seconds went by without a new mute or deletion of a
+    violator's message), then until it has made no call for `quiet` seconds (at most
+    `settle_max` more). Returns when it was done (None: it was not) and when its last call
+    came."""
+    start = time.monotonic()
+    done: float | None = None
+    progress, last_progress = None, start
+    while done is None and time.monotonic() - start < within:
+        await asyncio.sleep(0.5)
+        await _read(control, bot_id, burst, actions)
+        if (now := actions.last_action_at(burst)) != progress:
+            progress, last_progress = now, time.monotonic()
+        elif time.monotonic() - last_progress > idle:
+            break
+        done = actions.done_at(burst)
+    settle_until = time.monotonic() + settle_max
+    last_seen = time.monotonic()
+    while time.monotonic() - last_seen < quiet and time.monotonic() < settle_until:
+        await asyncio.sleep(0.5)
+        if await _read(control, bot_id, burst, actions):
+            last_seen = time.monotonic()
+    last_call = max((float(c["time"]) for c in actions.calls), default=burst.posted_at)
+    return done, last_call
+
+
+async def _read(control: SandboxClient, bot_id: int, burst: Burst, actions: Actions) -> bool:
+    """Folds the calls made since the last read; whether there were any (bookkeeping aside)."""
+    before = len(actions.calls)
+    actions.add(await control.journal(bot_id=bot_id, since=actions.since), burst.authors)
+    return len(actions.calls) > before
+
+
+@dataclass(frozen=True)
+class State:
+    """What the chats look like afterwards."""
+
+    undeleted: set[Key]  # (chat, message) of violators still there
+    muted: set[Key]  # (chat, user) restricted without can_send_messages
+
+
+async def read_state(control: SandboxClient, burst: Burst, users: set[Key]) -> State:
+    chats = {chat for chat, _ in burst.authors}
+    present: set[Key] = set()
+    for chat in chats:
+        for message in await control.messages(chat):
+            if not message["deleted"]:
+                present.add((chat, int(message["message_id"])))
+    muted = set()
+    for chat in chats:
+        for member in await control.members(chat):
+            key = (chat, int(member["user"]["id"]))
+            if (
+                key in users
+                and member["status"] == "restricted"
+                and not member.get("can_send_messages", True)
+            ):
+                muted.add(key)
+    return State(burst.violator_messages() & present, muted)

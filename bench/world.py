@@ -1,0 +1,292 @@
+"""What the end-to-end benchmarks share: the sandbox in its own process, worlds of bots, groups,
+channels and people built in a few control calls, GMBot's four services (the `make run`
+configuration, or Redis and PostgreSQL on request), the floor bot in its own process, waiting
+for conditions with a deadline, and reading what each bot did from the sandbox.
+
+Times are the sandbox's (Unix time of the one machine): when a burst was posted, when a bot
+confirmed its updates, when each Bot API call arrived. Nothing here is timed by the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gmbot.devstack.processes import Child, wait_http
+from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
+from gmbot.sandbox.client import SandboxClient
+from tests.support.databases import fresh_postgres
+from tests.support.membership import forget_keys
+
+Json = dict[str, Any]
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+# Telegram's limits as the sandbox applies them (and GMBot's default budget).
+PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+# How a bot gets its updates: not part of the request budget, not "calls" in these figures.
+BOOKKEEPING = frozenset({"getUpdates", "getWebhookInfo", "setWebhook", "deleteWebhook", "getMe"})
+SERVICES = ("tenancy", "membership", "enforcement", "gateway")
+
+
+# -- the sandbox, in its own process
+@dataclass
+class Sandbox:
+    url: str
+    control: SandboxClient
+    child: Child
+
+
+@asynccontextmanager
+async def sandbox_process(log_dir: Path) -> AsyncIterator[Sandbox]:
+    """`python -m gmbot.sandbox` on a free port (limits on, as it starts by default)."""
+    port = free_port()
+    child = Child("sandbox", "gmbot.sandbox", {}, args=["--port", str(port)])
+    await child.start(log_dir)
+    url = f"http://127.0.0.1:{port}"
+    control = SandboxClient(url)
+    try:
+        await wait_http("sandbox", f"{url}/_sandbox/counters", child)
+        yield Sandbox(url, control, child)
+    finally:
+        await control.close()
+        await child.stop()
+
+
+async def set_limits(control: SandboxClient, *, on: bool) -> None:
+    """Telegram's limits as GMBot budgets for them; setting up a world is done without them."""
+    await control.set_limits(
+        enabled=on, requests_per_second=PER_SECOND, group_messages_per_minute=GROUP_PER_MINUTE
+    )
+
+
+# -- worlds
+@dataclass
+class World:
+    """One bot's world: an owner's public channel and supergroups where the bot is an admin."""
+
+    name: str
+    bot_id: int
+    token: str
+    owner: int
+    channel: int
+    channel_username: str
+    groups: list[int]
+    subscribed: list[int] = field(default_factory=list)
+    unsubscribed: list[int] = field(default_factory=list)
+
+
+async def build_world(control: SandboxClient, name: str, groups: int) -> World:
+    bot = await control.create_bot(f"{name}_{uuid.uuid4().hex[:6]}_bot")
+    bot_id = int(bot["user"]["id"])
+    owner = int((await control.create_user(f"{name} owner", language_code="en"))["id"])
+    username = f"{name}_news_{uuid.uuid4().hex[:6]}"
+    channel = int(
+        (await control.create_chat("channel", f"{name} news", username=username, creator_id=owner))[
+            "id"
+        ]
+    )
+    await control.promote(channel, bot_id)
+    chats = []
+    for g in range(groups):
+        chat = int((await control.create_chat("supergroup", f"{name} {g}", creator_id=owner))["id"])
+        await control.promote(chat, bot_id)
+        chats.append(chat)
+    return World(name, bot_id, str(bot["token"]), owner, channel, username, chats)
+
+
+async def add_people(
+    control: SandboxClient,
+    world: World,
+    count: int,
+    *,
+    subscribed: bool,
+    groups: Iterable[int],
+    prefix: str = "P",
+) -> list[int]:
+    """People who were in the groups (and, if subscribed, the channel) before the bot arrived:
+    the bot has never heard of them."""
+    users = await control.create_users([f"{prefix}{i}" for i in range(count)])
+    ids = [int(u["id"]) for u in users]
+    if subscribed:
+        await control.add_members(world.channel, ids, silent=True)
+        world.subscribed += ids
+    else:
+        world.unsubscribed += ids
+    for group in groups:
+        await control.add_members(group, ids, silent=True)
+    return ids
+
+
+async def protect(control: SandboxClient, world: World, within: float = 120.0) -> None:
+    """The owner sends /protect @channel in every group; returns when GMBot said "Done." in all,
+    fails with GMBot's own words when it refused."""
+    since = int((await control.counters())["last_seq"])
+    for group in world.groups:
+        await control.say(group, world.owner, f"/protect @{world.channel_username}")
+    answered: dict[int, str] = {}
+    deadline = time.monotonic() + within
+    while len(answered) < len(world.groups) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        for entry in await control.journal(method="sendMessage", bot_id=world.bot_id, since=since):
+            since = max(since, int(entry["seq"]))
+            answered[int(entry["params"]["chat_id"])] = str(entry["params"].get("text", ""))
+    refused = {g: t for g, t in answered.items() if not t.startswith("Done.")}
+    if refused or len(answered) < len(world.groups):
+        raise RuntimeError(
+            f"/protect did not succeed in {len(world.groups) - len(answered)} groups within "
+            f"{within:.0f} s; refusals: {list(refused.values())[:3]}"
+        )
+
+
+# -- GMBot
+@dataclass(frozen=True)
+class StackOptions:
+    redis: bool = False
+    postgres: bool = False
+    log_level: str = "INFO"
+    webhook: bool = False
+    # Extra environment per service.
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        storage = "PostgreSQL" if self.postgres else "SQLite"
+        cache = "Redis" if self.redis else "in-process caches and queue"
+        mode = "webhook" if self.webhook else "long polling"
+        return f"GMBot: 4 processes, {storage}, {cache}, {mode}, LOG_LEVEL={self.log_level}"
+
+
+@asynccontextmanager
+async def gmbot(
+    sandbox: Sandbox, world: World, data_dir: Path, options: StackOptions
+) -> AsyncIterator[RunningStack]:
+    """The four services against the sandbox as `make run` starts them; with `redis`, a shared
+    Redis under a prefix of this run only (removed after); with `postgres`, fresh databases."""
+    async with AsyncExitStack() as stack:
+        tenancy_db = enforcement_db = None
+        if options.postgres:
+            tenancy_db = await stack.enter_async_context(fresh_postgres(POSTGRES_URL))
+            enforcement_db = await stack.enter_async_context(fresh_postgres(POSTGRES_URL))
+        prefix = f"bench:{uuid.uuid4().hex}:"
+        env: dict[str, dict[str, str]] = {}
+        for service in SERVICES:
+            env[service] = {"LOG_LEVEL": options.log_level, **options.env.get(service, {})}
+            if options.redis and service != "tenancy":
+                env[service]["REDIS_PREFIX"] = f"{prefix}{service}:"
+        if options.redis:
+            stack.push_async_callback(forget_keys, REDIS_URL, prefix)
+        config = StackConfig(
+            data_dir=data_dir,
+            bot_token=world.token,
+            telegram_api_url=sandbox.url,
+            tenancy_database_url=tenancy_db,
+            enforcement_database_url=enforcement_db,
+            redis_url=REDIS_URL if options.redis else None,
+            webhook=options.webhook,
+            log_dir=data_dir / "logs",
+            env=env,
+        )
+        yield await stack.enter_async_context(running_stack(config))
+
+
+# -- the floor: one aiogram process
+@asynccontextmanager
+async def baseline_process(
+    sandbox: Sandbox, world: World, data_dir: Path, webhook_port: int | None = None
+) -> AsyncIterator[Child]:
+    """bench.baseline_bot for this world, in its own process; ready when it polls (or, with a
+    webhook port, when it answers /healthz)."""
+    spec = data_dir / f"{world.name}-baseline.json"
+    spec.write_text(json.dumps({"subscribed": world.subscribed}))
+    args = ["--api-url", sandbox.url, "--token", world.token, "--world", str(spec)]
+    if webhook_port is not None:
+        args += ["--webhook-port", str(webhook_port)]
+    child = Child("baseline", "bench.baseline_bot", {}, args=args)
+    await child.start(data_dir / "logs")
+    try:
+        if webhook_port is not None:
+            await wait_http("baseline", f"http://127.0.0.1:{webhook_port}/healthz", child)
+        else:
+
+            async def polling() -> bool:
+                if not child.running:
+                    raise RuntimeError("the baseline bot exited (see its log)")
+                return int((await sandbox.control.bot_queue(world.bot_id))["polls"]) > 0
+
+            if not await until(polling, 60):
+                raise RuntimeError("the baseline bot did not poll within 60 s")
+        yield child
+    finally:
+        await child.stop()
+
+
+# -- waiting and reading
+async def until(
+    condition: Callable[[], Awaitable[bool]], within: float, every: float = 0.05
+) -> bool:
+    """True as soon as `condition()` holds; False when `within` seconds passed first."""
+    deadline = time.monotonic() + within
+    while True:
+        if await condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(every)
+
+
+async def confirmed(
+    control: SandboxClient, bot_id: int, last_update_id: int, within: float
+) -> Json:
+    """Waits until the bot confirmed every update up to `last_update_id`; its queue state then
+    (`confirmed_at` says when), or with "timed_out" when it did not in time."""
+    state: Json = {}
+
+    async def done() -> bool:
+        state.update(await control.bot_queue(bot_id))
+        return int(state["confirmed_below"]) > last_update_id
+
+    if not await until(done, within, every=0.02):
+        state["timed_out"] = True
+    return state
+
+
+async def mark(control: SandboxClient) -> int:
+    return int((await control.counters())["last_seq"])
+
+
+def by_method(calls: Iterable[Json]) -> Counter[str]:
+    return Counter(str(c["method"]) for c in calls)
+
+
+def params_json(value: Any) -> Any:
+    """A parameter as the bot sent it: objects arrive JSON-encoded inside form fields."""
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.loads(value)
+    return value
+
+
+def least_seconds(calls: list[Json]) -> tuple[float, str]:
+    """The least time the sandbox's limits allow for these calls, and which limit binds: 30
+    requests a second (calls / 30), or 20 messages a minute in one group (a group's n-th
+    message cannot go before minute (n-1) // 20 of the run)."""
+    requests = len(calls) / PER_SECOND
+    per_group = Counter(
+        str(c["params"].get("chat_id")) for c in calls if c["method"] == "sendMessage"
+    )
+    busiest = max(per_group.values(), default=0)
+    messages = (busiest - 1) // GROUP_PER_MINUTE * 60.0 if busiest else 0.0
+    if messages > requests:
+        return messages, f"{busiest} sendMessage in one group at {GROUP_PER_MINUTE}/min"
+    return requests, f"{len(calls)} calls at {PER_SECOND}/s"
