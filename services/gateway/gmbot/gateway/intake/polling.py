@@ -34,6 +34,10 @@ MAX_BACKOFF_SECONDS = 30.0
 # next short poll comes when one is done, or after this long.
 BUSY_POLL_SECONDS = 0.05
 BATCH_LIMIT = 100
+# getUpdates answers at most BATCH_LIMIT updates from the offset on, those in hand included:
+# asking again is worth it (and the re-read of what is in hand worth its cost) only once this
+# many places are free for new ones.
+MIN_ROOM = BATCH_LIMIT // 2
 
 OrderKey = tuple[int | None, int | None]
 
@@ -86,6 +90,19 @@ class Intake:
     @property
     def busy(self) -> bool:
         return bool(self.in_hand or self.retries)
+
+    @property
+    def retry_due(self) -> bool:
+        now = time.monotonic()
+        return any(retry.not_before <= now for retry in self.retries.values())
+
+    @property
+    def room(self) -> int:
+        """How many new updates the next getUpdates can bring."""
+        offset = self.offset
+        if offset is None or self.fresh_from is None:
+            return BATCH_LIMIT
+        return BATCH_LIMIT - (self.fresh_from - offset)
 
     def take(self, updates: list[Update]) -> int:
         """Starts the updates not yet in hand; returns how many started."""
@@ -176,6 +193,9 @@ async def poll(
     intake = Intake(pipeline)
     backoff = 1.0
     while not stop.is_set():
+        if intake.busy and intake.room < MIN_ROOM and not intake.retry_due:
+            await intake.next_event(stop)
+            continue
         timeout = 0 if intake.busy else POLL_TIMEOUT_SECONDS
         fetch = asyncio.ensure_future(
             bot.get_updates(
