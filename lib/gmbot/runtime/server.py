@@ -65,7 +65,11 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
 async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
     interceptor = ServerInterceptor(settings.auth_token.get_secret_value())
-    server = grpc.aio.server(interceptors=[interceptor])
+    server = grpc.aio.server(
+        interceptors=[interceptor],
+        maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
+        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+    )
     for register in service.registrations:
         register(server)
     health_servicer = HealthServicer()
