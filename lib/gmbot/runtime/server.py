@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from gmbot.runtime.interceptors import ServerInterceptor
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.metrics import start_metrics_server
-from gmbot.runtime.observability import init_sentry
+from gmbot.runtime.observability import init_sentry, secrets_of
 from gmbot.runtime.settings import ServiceSettings
 
 log = structlog.get_logger("gmbot.server")
@@ -126,8 +126,11 @@ def run(
     build: Callable[[], Awaitable[Service]],
 ) -> None:
     """The whole of a service's `main()`: logs, Sentry, then build and serve."""
-    configure_logging(name, settings.log_level, settings.log_format)
-    init_sentry(settings.sentry_dsn, service=name, environment=settings.environment)
+    secrets = secrets_of(settings)
+    configure_logging(name, settings.log_level, settings.log_format, secrets=secrets)
+    init_sentry(
+        settings.sentry_dsn, service=name, environment=settings.environment, secrets=secrets
+    )
 
     async def main() -> None:
         await serve(await build(), settings)
