@@ -23,6 +23,6 @@ DECISIONS = Counter(
 )
 WEBHOOK_REJECTED = Counter(
     "gmbot_gateway_webhook_rejected_total",
-    "Webhook requests refused, by reason (secret, body).",
+    "Webhook requests refused or ignored, by reason (secret, body, type).",
     ["reason"],
 )
