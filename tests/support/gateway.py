@@ -56,6 +56,21 @@ class RunningGateway:
     async def mark(self) -> int:
         return int((await self.control.counters())["last_seq"])
 
+    async def reply_to(self, since: int, chat_id: int, seconds: float = 15.0) -> list[str]:
+        """Waits for the bot's first message in `chat_id` after `since`; returns every text
+        it sent there since (a chat's updates are handled in order, so what came before the
+        command has been handled by then)."""
+        for _ in range(int(seconds / 0.05)):
+            sent = [
+                str(c["params"].get("text", ""))
+                for c in await self.calls("sendMessage", since)
+                if str(c["params"].get("chat_id")) == str(chat_id)
+            ]
+            if sent:
+                return sent
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the bot said nothing in {chat_id}")
+
 
 def updates_failed() -> float:
     """Updates the gateway confirmed after an unhandled exception, since the process started."""
@@ -66,6 +81,21 @@ def updates_failed() -> float:
                 s.value
                 for s in metric.samples
                 if s.name.endswith("_total") and s.labels.get("outcome") == "failed"
+            )
+    return total
+
+
+def rpcs_served(service: str, method: str) -> float:
+    """Calls of `method` the in-process back ends answered (any status), since the start."""
+    total = 0.0
+    for metric in REGISTRY.collect():
+        if metric.name == "grpc_server_handled":
+            total += sum(
+                s.value
+                for s in metric.samples
+                if s.name.endswith("_total")
+                and s.labels.get("grpc_service") == f"gmbot.v1.{service}"
+                and s.labels.get("grpc_method") == method
             )
     return total
 

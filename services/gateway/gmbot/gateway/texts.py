@@ -32,8 +32,9 @@ _EN: dict[str, str] = {
     "state_off": "off",
     "state_suspended": "suspended ({reason})",
     "only_supergroups": (
-        "I can only protect supergroups (basic groups cannot restrict members). "
-        "Make the group public once, or enable a setting that upgrades it, then try again."
+        "This is a basic group, and basic groups cannot restrict members, so I cannot protect "
+        "it. Upgrade it to a supergroup (Telegram does so when you make the group public once, "
+        "or turn on «Chat history for new members»), then send the command again."
     ),
     "only_admins": "Only administrators of this group can do that.",
     "anonymous_cannot_link": (
@@ -115,8 +116,9 @@ _RU: dict[str, str] = {
     "state_off": "выключено",
     "state_suspended": "приостановлено ({reason})",
     "only_supergroups": (
-        "Я защищаю только супергруппы (в обычных группах нельзя ограничивать участников). "
-        "Преобразуйте группу в супергруппу и попробуйте снова."
+        "Это обычная группа: в ней нельзя ограничивать участников, и защитить её я не могу. "
+        "Преобразуйте её в супергруппу (Telegram делает это, если один раз сделать группу "
+        "публичной или включить «История чата для новых участников»), затем повторите команду."
     ),
     "only_admins": "Это могут только администраторы группы.",
     "anonymous_cannot_link": (

@@ -67,6 +67,11 @@ def group_commands() -> Router:
         chat_lookup: ChatLookup,
     ) -> None:
         ctx = flow_context
+        if message.chat.type != ChatType.SUPERGROUP:
+            # A basic group cannot restrict members: one answer, saying how to upgrade it.
+            language = language_of(message.from_user.language_code if message.from_user else None)
+            await message.reply(say(language, "only_supergroups"), parse_mode=ParseMode.HTML)
+            return
         group_command = await _group_command(ctx, event_update, message)
         arguments = command.args or ""
         try:
