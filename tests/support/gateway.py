@@ -56,17 +56,19 @@ class RunningGateway:
     async def mark(self) -> int:
         return int((await self.control.counters())["last_seq"])
 
-    async def reply_to(self, since: int, chat_id: int, seconds: float = 15.0) -> list[str]:
-        """Waits for the bot's first message in `chat_id` after `since`; returns every text
-        it sent there since (a chat's updates are handled in order, so what came before the
-        command has been handled by then)."""
+    async def reply_to(
+        self, since: int, chat_id: int, containing: str = "", seconds: float = 15.0
+    ) -> list[str]:
+        """Waits for the bot's first message in `chat_id` after `since` (holding `containing`);
+        returns every text it sent there since (a chat's updates are handled in order, so what
+        came before the command has been handled by then)."""
         for _ in range(int(seconds / 0.05)):
             sent = [
                 str(c["params"].get("text", ""))
                 for c in await self.calls("sendMessage", since)
                 if str(c["params"].get("chat_id")) == str(chat_id)
             ]
-            if sent:
+            if any(containing in text for text in sent):
                 return sent
             await asyncio.sleep(0.05)
         raise AssertionError(f"the bot said nothing in {chat_id}")
@@ -141,13 +143,19 @@ async def _wait_ready(session: aiohttp.ClientSession, base: str, task: asyncio.T
 
 @asynccontextmanager
 async def running_gateway(
-    sandbox: RunningSandbox, token: str, bot_id: int, directory: Path, **overrides: object
+    sandbox: RunningSandbox,
+    token: str,
+    bot_id: int,
+    directory: Path,
+    tenancy_url: str | None = None,
+    **overrides: object,
 ) -> AsyncIterator[RunningGateway]:
-    """The four services against `sandbox`, SQLite and in-process caches; the gateway takes
-    updates by webhook (the sandbox delivers what happens in its world, tests may post too)."""
+    """The four services against `sandbox`, SQLite (or `tenancy_url`) and in-process caches;
+    the gateway takes updates by webhook (the sandbox delivers what happens in its world, tests
+    may post too)."""
     async with AsyncExitStack() as stack:
         tenancy = await stack.enter_async_context(
-            running_tenancy(f"sqlite+aiosqlite:///{directory / 'tenancy.db'}")
+            running_tenancy(tenancy_url or f"sqlite+aiosqlite:///{directory / 'tenancy.db'}")
         )
         membership = await stack.enter_async_context(running_membership(sandbox.url, token, None))
         enforcement = await stack.enter_async_context(

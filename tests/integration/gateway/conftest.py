@@ -13,6 +13,7 @@ import pytest
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
+from tests.support.databases import fresh_database
 from tests.support.gateway import RunningGateway, running_gateway
 
 
@@ -59,6 +60,17 @@ async def world() -> AsyncIterator[World]:
 
 
 @pytest.fixture
-async def gateway(world: World, tmp_path: Path) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(world.sandbox, world.token, world.bot_id, tmp_path) as running:
+def tenancy_database() -> str:
+    """Where tenancy keeps its data; tests parametrize it to run on PostgreSQL too."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def gateway(
+    world: World, tmp_path: Path, tenancy_database: str, postgres_server_url: str
+) -> AsyncIterator[RunningGateway]:
+    async with (
+        fresh_database(tenancy_database, postgres_server_url, tmp_path) as url,
+        running_gateway(world.sandbox, world.token, world.bot_id, tmp_path, url) as running,
+    ):
         yield running

@@ -3,9 +3,16 @@ substitute (`say` does it for them)."""
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 LANGUAGES = ("en", "ru")
+# Telegram allows 64 + 64 characters of first and last name and 128 of a chat title; what GMBot
+# stores and sends has tighter bounds.
+OWNER_NAME_LIMIT = 64  # tenancy's Owner.username
+BUTTON_TEXT_LIMIT = 64  # an inline button's text, as enforcement checks it
+CHANNEL_TITLE_LIMIT = BUTTON_TEXT_LIMIT  # a channel's title becomes its join button's text
+_JOINERS = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, variation selectors
 
 _EN: dict[str, str] = {
     "start": (
@@ -194,6 +201,30 @@ class Html(str):
     """A string that is already HTML (built from escaped parts)."""
 
     __slots__ = ()
+
+
+def shorten(text: str, most: int) -> str:
+    """`text` in at most `most` characters: cut with an ellipsis, never in the middle of a
+    combining sequence (an accent or an emoji's joiner is not left dangling)."""
+    text = text.strip()
+    if len(text) <= most:
+        return text
+    end = most - 1
+    # Move the cut back while it would split a character from what modifies or joins it.
+    while end > 0 and (
+        unicodedata.combining(text[end]) or text[end] in _JOINERS or text[end - 1] in _JOINERS
+    ):
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
+def button_text(*candidates: str) -> str:
+    """The first non-blank candidate as an inline button's text (a channel's title, then its
+    username), short enough for Telegram."""
+    for candidate in candidates:
+        if candidate.strip():
+            return shorten(candidate, BUTTON_TEXT_LIMIT)
+    return "channel"
 
 
 def language_of(code: str | None) -> str:

@@ -12,7 +12,7 @@ import grpc
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.texts import Html, say
+from gmbot.gateway.texts import CHANNEL_TITLE_LIMIT, OWNER_NAME_LIMIT, Html, say, shorten
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -157,7 +157,8 @@ async def protect(
                 group_id=command.group_id,
                 group_title=command.group_title,
                 owner=tenancy.Owner(
-                    user_id=command.issuer.user_id, username=command.issuer.display_name
+                    user_id=command.issuer.user_id,
+                    username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
                 ),
                 channels=channels,
             )
@@ -180,7 +181,8 @@ async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo)
         invite_link = answer.invite_link
     return tenancy.Channel(
         channel_id=channel.chat_id,
-        title=channel.title,
+        # The title becomes the text of the channel's join button, which has a tighter limit.
+        title=shorten(channel.title, CHANNEL_TITLE_LIMIT),
         username=channel.username,
         invite_link=invite_link,
     )
