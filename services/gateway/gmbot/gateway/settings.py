@@ -36,6 +36,9 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     # Seconds a group's policy is trusted before tenancy is asked again (changes made through
     # this gateway, or announced through Redis, invalidate it at once).
     policy_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # A member's "I have joined" pressed again within this many seconds is answered from the
+    # last check, without asking Telegram again (0: every press checks).
+    verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     sentry_dsn: SecretStr | None = None

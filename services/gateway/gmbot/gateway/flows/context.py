@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.policies import PolicyCache
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
@@ -21,6 +23,8 @@ class FlowContext:
     ledger: UpdateLedger
     bot_id: int
     bot_username: str
+    # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
+    recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
 
 
 @dataclass(frozen=True)
