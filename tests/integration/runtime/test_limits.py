@@ -1,8 +1,10 @@
-"""A server bounds what one caller can make it hold: calls at once and the size of a request."""
+"""A server bounds what one caller can make it hold (calls at once, the size of a request) and
+answers bytes that are not a request as the caller's mistake."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -12,7 +14,7 @@ from pydantic import SecretStr
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.server import Service, started
 from gmbot.runtime.settings import ServiceSettings
-from tests.support.services import TEST_TOKEN, client_settings
+from tests.support.services import TEST_TOKEN, channel_to, client_settings, running_tenancy
 
 ECHO = "/test.Echo/Echo"
 
@@ -89,3 +91,26 @@ async def test_calls_past_the_concurrency_bound_are_resource_exhausted() -> None
         assert sorted(await asyncio.gather(*held)) == [b"a", b"b"]
 
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xff\xff",  # wire format corrupt
+        b"\x12\x02\xff\xfe",  # group_title (field 2) that is not UTF-8
+        b"\x08" + b"\xff" * 11,  # a varint longer than ten bytes
+        b"\x0a\x80\x80\x80\x80\x08",  # a length beyond the message
+    ],
+)
+async def test_bytes_that_are_not_the_request_are_an_invalid_argument_not_unknown(
+    tmp_path: Path, raw: bytes
+) -> None:
+    # grpc answered a deserializer's DecodeError with UNKNOWN, before any interceptor ran.
+    async with (
+        running_tenancy(f"sqlite+aiosqlite:///{tmp_path / 't.db'}") as tenancy,
+        channel_to(tenancy.port) as channel,
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await channel.unary_unary("/gmbot.v1.TenancyService/ProtectGroup", None, None)(raw)
+
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
