@@ -34,6 +34,17 @@ def _timestamp(seconds: float) -> Timestamp:
     return stamp
 
 
+def _seconds(stamp: Timestamp, field: str) -> float:
+    """A timestamp from a caller, in seconds; one protobuf calls invalid is the caller's error."""
+    try:
+        return stamp.ToNanoseconds() / 1e9
+    except ValueError:
+        raise InvalidArgument(
+            f"{field} is not a valid timestamp (0001-01-01..9999-12-31, nanos 0..999999999)",
+            field=field,
+        ) from None
+
+
 def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
     return pb.ChannelMembership(
         channel_id=channel_id,
@@ -95,7 +106,7 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
             _STATUS_NAMES.get(request.old_status, ""),
             _STATUS_NAMES[request.new_status],
             request.is_member,
-            request.date.ToNanoseconds() / 1e9,
+            _seconds(request.date, "date"),
         )
         return pb.RecordChatMemberUpdateResponse(
             status=result.status.value, applied=result.applied, admins_changed=result.admins_changed
