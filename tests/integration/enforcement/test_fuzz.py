@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -44,7 +45,11 @@ async def channel(
 def _valid(world: Group, user: int, message_id: int) -> dict[str, Message]:
     """A request of each RPC that succeeds; the fuzzer makes one of its fields hostile."""
     key = uuid.uuid4().hex
-    member = {"group_id": world.group, "user_id": user, "reason": pb.ACTION_REASON_MANUAL}
+    member: dict[str, Any] = {
+        "group_id": world.group,
+        "user_id": user,
+        "reason": pb.ACTION_REASON_MANUAL,
+    }
     return {
         "Enforce": pb.EnforceRequest(
             idempotency_key=key,
