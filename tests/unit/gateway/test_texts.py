@@ -64,3 +64,15 @@ def test_button_texts_fit_telegrams_limit_and_are_never_blank() -> None:
     assert len(texts.button_text("N" * 128)) == texts.BUTTON_TEXT_LIMIT
     assert texts.button_text("", "news_channel") == "news_channel"
     assert texts.button_text("   ", "") == "channel"
+
+
+def test_lines_past_one_message_are_counted_not_sent() -> None:
+    lines = [f"• group {n}: " + "t" * 250 for n in range(100)]
+
+    text = texts.fit_lines("en", lines)
+
+    assert len(text) <= texts.MESSAGE_LIMIT
+    assert text.startswith("• group 0: ")
+    kept = text.count("• group ")
+    assert text.endswith(f"…and {100 - kept} more.")
+    assert texts.fit_lines("en", lines[:3]) == "\n".join(lines[:3])

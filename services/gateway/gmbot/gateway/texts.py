@@ -12,6 +12,8 @@ LANGUAGES = ("en", "ru")
 OWNER_NAME_LIMIT = 64  # tenancy's Owner.username
 BUTTON_TEXT_LIMIT = 64  # an inline button's text, as enforcement checks it
 CHANNEL_TITLE_LIMIT = BUTTON_TEXT_LIMIT  # a channel's title becomes its join button's text
+ECHO_LIMIT = 64  # what an owner typed, quoted back in a refusal
+MESSAGE_LIMIT = 4096  # a message's text
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, variation selectors
 
 _EN: dict[str, str] = {
@@ -34,6 +36,7 @@ _EN: dict[str, str] = {
     ),
     "groups_none": "You protect no group yet. Add me to a group and send /protect there.",
     "groups_header": "Groups you protect:",
+    "groups_more": "…and {count} more.",
     "group_line": "• {title}: {state}, channels: {channels}",
     "state_on": "on",
     "state_off": "off",
@@ -118,6 +121,7 @@ _RU: dict[str, str] = {
         "Вы пока не защищаете ни одной группы. Добавьте меня в группу и отправьте /protect."
     ),
     "groups_header": "Ваши группы:",
+    "groups_more": "…и ещё {count}.",
     "group_line": "• {title}: {state}, каналы: {channels}",
     "state_on": "включено",
     "state_off": "выключено",
@@ -216,6 +220,19 @@ def shorten(text: str, most: int) -> str:
     ):
         end -= 1
     return text[:end].rstrip() + "…"
+
+
+def fit_lines(language: str, lines: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """`lines` joined, as many as fit in one message; the rest are counted on a last line."""
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        rest = len(lines) - index
+        more = say(language, "groups_more", count=rest) if rest > 1 else ""
+        if len("\n".join([*kept, line])) + len(more) + 1 > limit:
+            kept.append(say(language, "groups_more", count=rest))
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def button_text(*candidates: str) -> str:
