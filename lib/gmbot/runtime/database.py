@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gmbot.runtime.errors import Unavailable
 from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.observability import secrets_of
 from gmbot.runtime.server import Service, run
 
 log = structlog.get_logger("gmbot.database")
@@ -173,7 +174,9 @@ def serve_or_migrate(
     parser = argparse.ArgumentParser(prog=f"gmbot-{name}", description=description)
     parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
     if parser.parse_args().command == "migrate":
-        configure_logging(name, settings.log_level, settings.log_format)
+        configure_logging(
+            name, settings.log_level, settings.log_format, secrets=secrets_of(settings)
+        )
         url = settings.database_url
         asyncio.run(migrate_to_head(url, migrations_config(url), settings.database_wait_seconds))
     else:

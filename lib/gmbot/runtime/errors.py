@@ -10,6 +10,14 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+# Status messages travel in trailing metadata, which gRPC caps (8 KiB by default): a message that
+# quotes a caller's huge value would turn the answer into INTERNAL. Long ones are cut.
+MAX_MESSAGE_LENGTH = 1000
+
+
+def bounded(text: str, most: int = MAX_MESSAGE_LENGTH) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
 
 class DomainError(Exception):
     """An error the caller can act on; its message is shown to the caller as is."""
@@ -53,17 +61,18 @@ class QuotaExceeded(DomainError):
 
 def to_status(error: DomainError) -> status_pb2.Status:
     """The rich google.rpc.Status for an error, with a detail the caller can read by machine."""
-    status = status_pb2.Status(code=error.code.value[0], message=str(error))
+    message = bounded(str(error))
+    status = status_pb2.Status(code=error.code.value[0], message=message)
     detail = any_pb2.Any()
     if isinstance(error, InvalidArgument) and error.field:
         violation = error_details_pb2.BadRequest.FieldViolation(
-            field=error.field, description=str(error)
+            field=bounded(error.field, 200), description=message
         )
         detail.Pack(error_details_pb2.BadRequest(field_violations=[violation]))
         status.details.append(detail)
     elif isinstance(error, QuotaExceeded):
         quota = error_details_pb2.QuotaFailure.Violation(
-            subject=error.subject, description=str(error)
+            subject=bounded(error.subject, 200), description=message
         )
         detail.Pack(error_details_pb2.QuotaFailure(violations=[quota]))
         status.details.append(detail)

@@ -22,12 +22,22 @@ def check_user_id(value: int, field: str) -> int:
     return value
 
 
+def is_supergroup_id(value: int) -> bool:
+    """Supergroups and channels share the marked id space -100xxxxxxxxxx."""
+    return MIN_MARKED_CHANNEL_ID <= value < _ZERO_CHANNEL_ID
+
+
+def is_basic_group_id(value: int) -> bool:
+    """Basic groups (which cannot restrict members) have ids -1 .. -999999999999."""
+    return _ZERO_CHANNEL_ID < value < 0
+
+
 def check_supergroup_id(value: int, field: str) -> int:
     """Supergroups and channels share the marked id space -100xxxxxxxxxx."""
-    if not MIN_MARKED_CHANNEL_ID <= value < _ZERO_CHANNEL_ID:
+    if not is_supergroup_id(value):
         hint = (
             " (a basic group cannot restrict members: upgrade it to a supergroup)"
-            if -_ZERO_CHANNEL_ID > -value > 0
+            if is_basic_group_id(value)
             else ""
         )
         raise InvalidArgument(

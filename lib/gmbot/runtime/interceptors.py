@@ -35,6 +35,29 @@ else:  # grpc's runtime classes are not generic
     _Interceptor = grpc.aio.ServerInterceptor
 
 
+class _Unreadable:
+    """What a request that did not parse is handed to the handler as (see `_tolerant`)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """A request deserializer that does not raise: grpc answers a deserializer's exception with
+    UNKNOWN, while bytes that are not the request (corrupt wire format, a string field that is
+    not UTF-8) are the caller's mistake: INVALID_ARGUMENT."""
+    if deserializer is None:
+        return None
+
+    def parse(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as error:  # untrusted bytes may fail in any way
+            return _Unreadable(error)
+
+    return parse
+
+
 def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
     pairs: Sequence[tuple[str, str | bytes]] = details.invocation_metadata or ()
     return {key: value for key, value in pairs if isinstance(value, str)}
@@ -65,7 +88,7 @@ class ServerInterceptor(_Interceptor):
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 self._observe(cast("Behavior", handler.unary_unary), method, metadata, authorized),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if not authorized:
@@ -89,6 +112,9 @@ class ServerInterceptor(_Interceptor):
                 if not authorized:
                     code = grpc.StatusCode.UNAUTHENTICATED
                     await context.abort(code, "missing or wrong bearer token in 'authorization'")
+                if isinstance(request, _Unreadable):
+                    code = grpc.StatusCode.INVALID_ARGUMENT
+                    await context.abort(code, f"the request does not parse: {request.error}")
                 return await behavior(request, context)
             except DomainError as error:
                 code = error.code

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TextIO
 
 import structlog
+
+from gmbot.runtime.observability import Redactor
 
 # The id of the work being done (the gateway uses the Telegram update id), read from and written
 # to the `x-request-id` gRPC metadata so one update can be followed through every service.
@@ -24,9 +27,17 @@ def _add_request_id(
 
 
 def configure_logging(
-    service: str, level: str = "INFO", fmt: str = "json", stream: TextIO | None = None
+    service: str,
+    level: str = "INFO",
+    fmt: str = "json",
+    stream: TextIO | None = None,
+    secrets: Iterable[str] = (),
 ) -> None:
-    """Routes structlog and the standard library (grpc, sqlalchemy, aiogram) to one stream."""
+    """Routes structlog and the standard library (grpc, sqlalchemy, aiogram) to one stream.
+
+    Every line is scrubbed of `secrets` (and of whatever looks like a token or a URL's
+    password) last, after exceptions were formatted, so a traceback cannot carry them out."""
+    redactor = Redactor(secrets)
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -56,6 +67,7 @@ def configure_logging(
             foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                redactor.processor,
                 renderer,
             ],
         )

@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from gmbot.runtime.interceptors import ServerInterceptor
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.metrics import start_metrics_server
-from gmbot.runtime.observability import init_sentry
+from gmbot.runtime.observability import init_sentry, secrets_of
 from gmbot.runtime.settings import ServiceSettings
 
 log = structlog.get_logger("gmbot.server")
@@ -70,7 +70,11 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
 async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
     interceptor = ServerInterceptor(settings.auth_token.get_secret_value())
-    server = grpc.aio.server(interceptors=[interceptor])
+    server = grpc.aio.server(
+        interceptors=[interceptor],
+        maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
+        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+    )
     for register in service.registrations:
         register(server)
     health_servicer = service.health
@@ -130,8 +134,11 @@ def run(
     build: Callable[[], Awaitable[Service]],
 ) -> None:
     """The whole of a service's `main()`: logs, Sentry, then build and serve."""
-    configure_logging(name, settings.log_level, settings.log_format)
-    init_sentry(settings.sentry_dsn, service=name, environment=settings.environment)
+    secrets = secrets_of(settings)
+    configure_logging(name, settings.log_level, settings.log_format, secrets=secrets)
+    init_sentry(
+        settings.sentry_dsn, service=name, environment=settings.environment, secrets=secrets
+    )
 
     async def main() -> None:
         await serve(await build(), settings)

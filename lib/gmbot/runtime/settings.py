@@ -50,6 +50,11 @@ class ServiceSettings(BaseSettings):
     environment: str = "development"
     # Seconds that calls in flight get to finish after SIGTERM.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    # Calls served at once; past it a call is refused with RESOURCE_EXHAUSTED (callers retry).
+    grpc_max_concurrent_rpcs: int = Field(default=1000, ge=1, le=100_000)
+    # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
+    # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
+    grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
 
     @field_validator("auth_token")
     @classmethod

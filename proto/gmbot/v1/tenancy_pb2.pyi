@@ -11,8 +11,9 @@ Conventions for every RPC of this service:
   are negative and of the form -100xxxxxxxxxx ("marked" ids).
 - Every call needs `authorization: Bearer <token>` metadata; without it: UNAUTHENTICATED.
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
-- INVALID_ARGUMENT: an id of the wrong form, too many channels, an unknown or invalid setting;
-  the message names the field and says what would be accepted.
+- INVALID_ARGUMENT: an id of the wrong form, too many channels, an unknown or invalid setting,
+  a string longer than its documented limit or holding a NUL character; the message names
+  the field and says what would be accepted.
 - NOT_FOUND: the group (or channel) was never registered.
 - FAILED_PRECONDITION: the call is valid but the group is not in a state that allows it
   (for example resuming a group whose protection is off).
@@ -258,7 +259,9 @@ class Owner(_message.Message):
     user_id: _builtins.int
     """Positive user id."""
     username: _builtins.str
-    """@username without "@", may be empty."""
+    """@username without "@" (the gateway sends the display name), may be empty; at most 64
+    characters.
+    """
     def __init__(
         self,
         *,

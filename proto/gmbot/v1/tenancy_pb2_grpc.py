@@ -112,7 +112,8 @@ class TenancyServiceServicer:
     def GetGroupPolicy(self, request, context):
         """The hot path: everything the gateway needs to judge a message in a group. The gateway caches
         the answer and compares `version` to notice changes.
-        Errors: NOT_FOUND (the group was never protected; the gateway treats it as "not protected").
+        Errors: NOT_FOUND (the group was never protected, or is a basic group, which cannot be; the
+        gateway treats it as "not protected").
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -11,8 +11,9 @@ Conventions for every RPC of this service:
   are negative and of the form -100xxxxxxxxxx ("marked" ids).
 - Every call needs `authorization: Bearer <token>` metadata; without it: UNAUTHENTICATED.
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
-- INVALID_ARGUMENT: an id of the wrong form, too many channels, an unknown or invalid setting;
-  the message names the field and says what would be accepted.
+- INVALID_ARGUMENT: an id of the wrong form, too many channels, an unknown or invalid setting,
+  a string longer than its documented limit or holding a NUL character; the message names
+  the field and says what would be accepted.
 - NOT_FOUND: the group (or channel) was never registered.
 - FAILED_PRECONDITION: the call is valid but the group is not in a state that allows it
   (for example resuming a group whose protection is off).
@@ -62,7 +63,8 @@ class TenancyServiceStub:
     GetGroupPolicy: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.GetGroupPolicyRequest, _tenancy_pb2.GetGroupPolicyResponse]
     """The hot path: everything the gateway needs to judge a message in a group. The gateway caches
     the answer and compares `version` to notice changes.
-    Errors: NOT_FOUND (the group was never protected; the gateway treats it as "not protected").
+    Errors: NOT_FOUND (the group was never protected, or is a basic group, which cannot be; the
+    gateway treats it as "not protected").
     """
     UpdateGroupSettings: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.UpdateGroupSettingsRequest, _tenancy_pb2.UpdateGroupSettingsResponse]
     """Changes some settings of a group; the fields named in `update_mask` are taken from
@@ -116,7 +118,8 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     GetGroupPolicy: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.GetGroupPolicyRequest, _tenancy_pb2.GetGroupPolicyResponse]  # type: ignore[assignment]
     """The hot path: everything the gateway needs to judge a message in a group. The gateway caches
     the answer and compares `version` to notice changes.
-    Errors: NOT_FOUND (the group was never protected; the gateway treats it as "not protected").
+    Errors: NOT_FOUND (the group was never protected, or is a basic group, which cannot be; the
+    gateway treats it as "not protected").
     """
     UpdateGroupSettings: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.UpdateGroupSettingsRequest, _tenancy_pb2.UpdateGroupSettingsResponse]  # type: ignore[assignment]
     """Changes some settings of a group; the fields named in `update_mask` are taken from
@@ -185,7 +188,8 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_tenancy_pb2.GetGroupPolicyResponse, _abc.Awaitable[_tenancy_pb2.GetGroupPolicyResponse]]:
         """The hot path: everything the gateway needs to judge a message in a group. The gateway caches
         the answer and compares `version` to notice changes.
-        Errors: NOT_FOUND (the group was never protected; the gateway treats it as "not protected").
+        Errors: NOT_FOUND (the group was never protected, or is a basic group, which cannot be; the
+        gateway treats it as "not protected").
         """
 
     @_abc_1.abstractmethod

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from gmbot.enforcement.queue import Lane, LocalQueue
 from gmbot.enforcement.texts import Warned, request_notice, warning_keyboard, warning_text
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.callbacks import VerifyButton, verify
 
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate
+TELEGRAM_MESSAGE_LIMIT = 4096
 SPEC = {
     "language": "en",
     "group_title": "Cats & <Dogs>",
@@ -28,6 +32,65 @@ def test_the_owners_text_keeps_literal_braces() -> None:
     spec = {**SPEC, "custom_text": "{user}: join {channels} {not a placeholder}"}
 
     assert warning_text(spec, [Warned(5, "Eve")]).endswith("join News {not a placeholder}")
+
+
+@pytest.mark.parametrize("name", ["{group}", "{mention}", "{channels}", "{user}", "{0}", "{"])
+def test_placeholders_inside_a_members_name_appear_literally(name: str) -> None:
+    # Replacing {user} first, then {group}, expanded a "{group}" that came from the name.
+    for spec in (SPEC, {**SPEC, "custom_text": "{user} must join {channels} to write in {group}"}):
+        text = warning_text(spec, [Warned(5, name)])
+
+        assert f'<a href="tg://user?id=5">{name}</a>' in text
+        assert text.count("Cats &amp; &lt;Dogs&gt;") == 1
+
+
+def test_placeholders_inside_titles_appear_literally() -> None:
+    spec = {
+        "group_title": "{user}",
+        "join_buttons": [{"text": "{group}", "url": "https://t.me/news"}],
+        "custom_text": "{user} | {group} | {channels}",
+    }
+
+    assert warning_text(spec, [Warned(5, "Eve")]) == (
+        '<a href="tg://user?id=5">Eve</a> | {user} | {group}'
+    )
+    assert "{user}" in request_notice(spec)[0]
+
+
+def test_right_to_left_names_and_titles_are_isolated() -> None:
+    spec = {**SPEC, "group_title": "مجموعة", "join_buttons": [{"text": "חדשות", "url": "x"}]}
+
+    text = warning_text(spec, [Warned(5, "محمد <3")])
+
+    assert f'<a href="tg://user?id=5">{FSI}محمد &lt;3{PDI}</a>' in text
+    assert f"{FSI}مجموعة{PDI}" in text
+    assert f"{FSI}חדשות{PDI}" in text
+    assert FSI not in warning_text(SPEC, [Warned(5, "Eve")])  # left-to-right text stays as is
+
+
+def test_a_name_cannot_close_its_isolate_or_override_the_text_after_it() -> None:
+    # RIGHT-TO-LEFT OVERRIDE would flip the rest of the warning; a PDI in the name would end the
+    # isolate early.
+    text = warning_text(SPEC, [Warned(5, "Eve\u2069\u202eevil")])
+
+    assert f">{FSI}Eve\u202eevil{PDI}</a>" in text
+    assert text.count(PDI) == 1
+
+
+def test_a_joined_button_for_a_right_to_left_name_is_isolated() -> None:
+    keyboard = warning_keyboard(SPEC, [Warned(5, "Eve"), Warned(6, "شادی")], -1001, b"k" * 32)
+
+    assert f"{FSI}شادی{PDI}" in keyboard["inline_keyboard"][-1][0]["text"]
+
+
+def test_an_owners_text_that_would_pass_telegrams_limit_falls_back_to_the_builtin() -> None:
+    spec = {**SPEC, "custom_text": "{user}" * 166}
+    members = [Warned(i, "N" * 129) for i in range(1, 9)]
+
+    text = warning_text(spec, members)
+
+    assert len(text) <= TELEGRAM_MESSAGE_LIMIT
+    assert "please join" in text
 
 
 def test_russian_groups_get_russian_warnings() -> None:

@@ -42,3 +42,37 @@ def test_telegram_language_codes_map_to_ours() -> None:
     assert language_of("uk") == "ru"
     assert language_of("en-GB") == "en"
     assert language_of(None) == "en"
+
+
+def test_a_long_title_is_shortened_with_an_ellipsis() -> None:
+    title = "T" * 128
+
+    assert texts.shorten(title, 64) == "T" * 63 + "…"
+    assert texts.shorten("  short  ", 64) == "short"
+    assert texts.shorten("x" * 64, 64) == "x" * 64
+
+
+def test_shortening_never_leaves_an_accent_or_a_joiner_dangling() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji of three joined
+    accented = "e\u0301"  # é as e + combining acute
+
+    assert texts.shorten("a" * 61 + family, 64) == "a" * 61 + "…"
+    assert texts.shorten("a" * 62 + accented + "z", 64) == "a" * 62 + "…"
+
+
+def test_button_texts_fit_telegrams_limit_and_are_never_blank() -> None:
+    assert len(texts.button_text("N" * 128)) == texts.BUTTON_TEXT_LIMIT
+    assert texts.button_text("", "news_channel") == "news_channel"
+    assert texts.button_text("   ", "") == "channel"
+
+
+def test_lines_past_one_message_are_counted_not_sent() -> None:
+    lines = [f"• group {n}: " + "t" * 250 for n in range(100)]
+
+    text = texts.fit_lines("en", lines)
+
+    assert len(text) <= texts.MESSAGE_LIMIT
+    assert text.startswith("• group 0: ")
+    kept = text.count("• group ")
+    assert text.endswith(f"…and {100 - kept} more.")
+    assert texts.fit_lines("en", lines[:3]) == "\n".join(lines[:3])

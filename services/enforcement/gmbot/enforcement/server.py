@@ -59,12 +59,19 @@ _STATES = {
 }
 
 
+def _text(value: str, field: str) -> str:
+    """PostgreSQL stores no NUL character: refused here, where the caller can be told which."""
+    if "\x00" in value:
+        raise InvalidArgument(f"{field} contains a NUL character", field=field)
+    return value
+
+
 def _key(value: str) -> str:
     if not 0 < len(value) <= MAX_KEY:
         raise InvalidArgument(
             f"idempotency_key must be 1..{MAX_KEY} characters", field="idempotency_key"
         )
-    return value
+    return _text(value, "idempotency_key")
 
 
 _REASONS = {
@@ -95,11 +102,17 @@ def _spec(warning: pb.WarningSpec) -> WarningSpec:
     if not 10 <= ttl <= 86_400:
         raise InvalidArgument("warning.ttl_seconds must be 10..86400", field="warning.ttl_seconds")
     return WarningSpec(
-        language=warning.language or "en",
-        custom_text=warning.custom_text,
-        user_display_name=warning.user_display_name,
-        group_title=warning.group_title,
-        join_buttons=tuple(JoinButton(b.text, b.url) for b in warning.join_buttons),
+        language=_text(warning.language or "en", "warning.language"),
+        custom_text=_text(warning.custom_text, "warning.custom_text"),
+        user_display_name=_text(warning.user_display_name, "warning.user_display_name"),
+        group_title=_text(warning.group_title, "warning.group_title"),
+        join_buttons=tuple(
+            JoinButton(
+                _text(b.text, "warning.join_buttons.text"),
+                _text(b.url, "warning.join_buttons.url"),
+            )
+            for b in warning.join_buttons
+        ),
         ttl_seconds=ttl,
         message_thread_id=warning.message_thread_id,
     )
@@ -194,7 +207,10 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
 
     async def Ban(self, request: pb.BanRequest, context: Context) -> pb.BanResponse:
         _member(request.group_id, request.user_id)
-        until = request.until.ToSeconds() if request.HasField("until") else 0
+        try:
+            until = request.until.ToSeconds() if request.HasField("until") else 0
+        except ValueError:
+            raise InvalidArgument("until is not a valid timestamp", field="until") from None
         action_id, accepted = await self._accept(
             request.idempotency_key,
             request.group_id,

@@ -1,9 +1,14 @@
 """Warnings as members read them, in the group's language, with the owner's own text if set.
 
-Everything substituted is HTML-escaped here: names and titles come from strangers."""
+Names and titles come from strangers. Everything substituted is HTML-escaped here, substituted
+once (a member called "{group}" is shown as such, never expanded), and isolated with FSI/PDI
+when it holds right-to-left text or direction controls, so it cannot reorder the sentence around
+it."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -36,6 +41,14 @@ _TEXTS = {
     },
 }
 MAX_MEMBERS_PER_WARNING = 8
+# Telegram's limit for a message's text; an owner's text that repeats {user} could pass it.
+MAX_MESSAGE_LENGTH = 4096
+_PLACEHOLDER = re.compile(r"\{(user|group|channels)\}")
+# First strong isolate ... pop directional isolate (Unicode bidirectional algorithm, UAX #9).
+FSI, PDI = "\u2068", "\u2069"
+# Isolate controls inside a name could close our isolate early; they are dropped.
+_ISOLATE_CONTROLS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
+_DIRECTIONAL = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF"})
 
 
 @dataclass(frozen=True)
@@ -48,26 +61,47 @@ def _catalog(language: str) -> dict[str, str]:
     return _TEXTS.get(language, _TEXTS["en"])
 
 
+def isolated(text: str) -> str:
+    """`text` wrapped in FSI/PDI when it holds right-to-left letters or direction controls."""
+    text = text.translate(_ISOLATE_CONTROLS)
+    if any(unicodedata.bidirectional(char) in _DIRECTIONAL for char in text):
+        return f"{FSI}{text}{PDI}"
+    return text
+
+
+def shown(text: str) -> str:
+    """A stranger's name or title, ready to go into HTML."""
+    return escape(isolated(text))
+
+
 def mention(member: Warned) -> str:
-    return (
-        f'<a href="tg://user?id={member.user_id}">{escape(member.name or str(member.user_id))}</a>'
-    )
+    name = shown(member.name or str(member.user_id))
+    return f'<a href="tg://user?id={member.user_id}">{name}</a>'
 
 
 def _fill(template: str, user: str, group: str, channels: str) -> str:
-    # str.format would choke on a literal brace the owner wrote; replace only our placeholders.
-    return (
-        template.replace("{user}", user).replace("{group}", group).replace("{channels}", channels)
-    )
+    """Our placeholders replaced in one pass: what they are replaced with is never read again.
+
+    (str.format would choke on a literal brace the owner wrote.)"""
+    values = {"user": user, "group": group, "channels": channels}
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+
+def _channel_names(spec: dict[str, Any]) -> str:
+    return ", ".join(shown(b["text"]) for b in spec.get("join_buttons", [])) or "—"
 
 
 def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
-    names = ", ".join(b["text"] for b in spec.get("join_buttons", [])) or "—"
     user = ", ".join(mention(m) for m in members)
-    group = escape(spec.get("group_title") or "")
+    group = shown(spec.get("group_title") or "")
+    channels = _channel_names(spec)
+    builtin = _catalog(spec.get("language", "en"))["warning"]
     custom = spec.get("custom_text") or ""
-    template = escape(custom) if custom else _catalog(spec.get("language", "en"))["warning"]
-    return _fill(template, user, group, escape(names))
+    if custom:
+        text = _fill(escape(custom), user, group, channels)
+        if len(text) <= MAX_MESSAGE_LENGTH:
+            return text
+    return _fill(builtin, user, group, channels)
 
 
 def warning_keyboard(
@@ -81,7 +115,7 @@ def warning_keyboard(
         label = (
             catalog["joined"]
             if len(members) == 1
-            else catalog["joined_for"].format(name=member.name[:24])
+            else catalog["joined_for"].format(name=isolated(member.name[:24]))
         )
         data = sign(signing_key, VerifyButton(group_id=group_id, user_id=member.user_id))
         rows.append([{"text": f"✅ {label}", "callback_data": data}])
@@ -90,12 +124,11 @@ def warning_keyboard(
 
 def request_notice(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """What a join requester is told in private, with the join buttons."""
-    names = ", ".join(b["text"] for b in spec.get("join_buttons", [])) or "—"
     text = _fill(
         _catalog(spec.get("language", "en"))["request"],
         "",
-        escape(spec.get("group_title") or ""),
-        escape(names),
+        shown(spec.get("group_title") or ""),
+        _channel_names(spec),
     )
     rows = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")

@@ -8,14 +8,17 @@ import signal
 from gmbot.gateway.app import run_gateway
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.runtime.logs import configure_logging
-from gmbot.runtime.observability import init_sentry
+from gmbot.runtime.observability import init_sentry, secrets_of
 from gmbot.runtime.settings import load_settings
 
 
 def main() -> None:
     settings = load_settings(GatewaySettings)
-    configure_logging("gateway", settings.log_level, settings.log_format)
-    init_sentry(settings.sentry_dsn, service="gateway", environment=settings.environment)
+    secrets = secrets_of(settings)
+    configure_logging("gateway", settings.log_level, settings.log_format, secrets=secrets)
+    init_sentry(
+        settings.sentry_dsn, service="gateway", environment=settings.environment, secrets=secrets
+    )
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -21,6 +21,7 @@ from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.endpoints import DeadLetterDesk, http_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
+from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
@@ -135,6 +136,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
             presence,
             second_look,
             settings.check_wait_seconds,
+            RecentAnswers(settings.verify_repeat_seconds),
         )
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)

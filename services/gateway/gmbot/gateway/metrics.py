@@ -23,7 +23,7 @@ DECISIONS = Counter(
 )
 WEBHOOK_REJECTED = Counter(
     "gmbot_gateway_webhook_rejected_total",
-    "Webhook requests refused, by reason (secret, body).",
+    "Webhook requests refused or ignored, by reason (secret, body, type).",
     ["reason"],
 )
 NEAR_CACHE = Counter(

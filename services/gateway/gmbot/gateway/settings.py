@@ -44,6 +44,9 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     update_max_deliveries: int = Field(default=8, ge=1, le=100)
     # Where dead letters are kept without Redis (with Redis, there, shared by every replica).
     dead_letter_file: Path = Path("./data/gateway-dead-letters.jsonl")
+    # A member's "I have joined" pressed again within this many seconds is answered from the
+    # last check, without asking Telegram again (0: every press checks).
+    verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     sentry_dsn: SecretStr | None = None

@@ -3,9 +3,18 @@ substitute (`say` does it for them)."""
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 LANGUAGES = ("en", "ru")
+# Telegram allows 64 + 64 characters of first and last name and 128 of a chat title; what GMBot
+# stores and sends has tighter bounds.
+OWNER_NAME_LIMIT = 64  # tenancy's Owner.username
+BUTTON_TEXT_LIMIT = 64  # an inline button's text, as enforcement checks it
+CHANNEL_TITLE_LIMIT = BUTTON_TEXT_LIMIT  # a channel's title becomes its join button's text
+ECHO_LIMIT = 64  # what an owner typed, quoted back in a refusal
+MESSAGE_LIMIT = 4096  # a message's text
+_JOINERS = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, variation selectors
 
 _EN: dict[str, str] = {
     "start": (
@@ -27,13 +36,15 @@ _EN: dict[str, str] = {
     ),
     "groups_none": "You protect no group yet. Add me to a group and send /protect there.",
     "groups_header": "Groups you protect:",
+    "groups_more": "…and {count} more.",
     "group_line": "• {title}: {state}, channels: {channels}",
     "state_on": "on",
     "state_off": "off",
     "state_suspended": "suspended ({reason})",
     "only_supergroups": (
-        "I can only protect supergroups (basic groups cannot restrict members). "
-        "Make the group public once, or enable a setting that upgrades it, then try again."
+        "This is a basic group, and basic groups cannot restrict members, so I cannot protect "
+        "it. Upgrade it to a supergroup (Telegram does so when you make the group public once, "
+        "or turn on «Chat history for new members»), then send the command again."
     ),
     "only_admins": "Only administrators of this group can do that.",
     "try_again_later": "Something went wrong on my side. Please try again in a minute.",
@@ -111,13 +122,15 @@ _RU: dict[str, str] = {
         "Вы пока не защищаете ни одной группы. Добавьте меня в группу и отправьте /protect."
     ),
     "groups_header": "Ваши группы:",
+    "groups_more": "…и ещё {count}.",
     "group_line": "• {title}: {state}, каналы: {channels}",
     "state_on": "включено",
     "state_off": "выключено",
     "state_suspended": "приостановлено ({reason})",
     "only_supergroups": (
-        "Я защищаю только супергруппы (в обычных группах нельзя ограничивать участников). "
-        "Преобразуйте группу в супергруппу и попробуйте снова."
+        "Это обычная группа: в ней нельзя ограничивать участников, и защитить её я не могу. "
+        "Преобразуйте её в супергруппу (Telegram делает это, если один раз сделать группу "
+        "публичной или включить «История чата для новых участников»), затем повторите команду."
     ),
     "only_admins": "Это могут только администраторы группы.",
     "try_again_later": "У меня что-то пошло не так. Попробуйте ещё раз через минуту.",
@@ -194,6 +207,43 @@ class Html(str):
     """A string that is already HTML (built from escaped parts)."""
 
     __slots__ = ()
+
+
+def shorten(text: str, most: int) -> str:
+    """`text` in at most `most` characters: cut with an ellipsis, never in the middle of a
+    combining sequence (an accent or an emoji's joiner is not left dangling)."""
+    text = text.strip()
+    if len(text) <= most:
+        return text
+    end = most - 1
+    # Move the cut back while it would split a character from what modifies or joins it.
+    while end > 0 and (
+        unicodedata.combining(text[end]) or text[end] in _JOINERS or text[end - 1] in _JOINERS
+    ):
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
+def fit_lines(language: str, lines: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """`lines` joined, as many as fit in one message; the rest are counted on a last line."""
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        rest = len(lines) - index
+        more = say(language, "groups_more", count=rest) if rest > 1 else ""
+        if len("\n".join([*kept, line])) + len(more) + 1 > limit:
+            kept.append(say(language, "groups_more", count=rest))
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def button_text(*candidates: str) -> str:
+    """The first non-blank candidate as an inline button's text (a channel's title, then its
+    username), short enough for Telegram."""
+    for candidate in candidates:
+        if candidate.strip():
+            return shorten(candidate, BUTTON_TEXT_LIMIT)
+    return "channel"
 
 
 def language_of(code: str | None) -> str:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.membership.answers import TELEGRAM_STATUSES, Answer, Status
 from gmbot.membership.changes import ChangeFeed, SubscriberTooSlow
@@ -28,6 +29,17 @@ _STATUS_NAMES = {
 }
 _STATUS_NUMBERS = {name: number for number, name in _STATUS_NAMES.items()}
 assert set(_STATUS_NUMBERS) == set(TELEGRAM_STATUSES)  # noqa: S101 - the contract covers them all
+
+
+def _seconds(stamp: Timestamp, field: str) -> float:
+    """A timestamp from a caller, in seconds; one protobuf calls invalid is the caller's error."""
+    try:
+        return to_seconds(stamp)
+    except ValueError:
+        raise InvalidArgument(
+            f"{field} is not a valid timestamp (0001-01-01..9999-12-31, nanos 0..999999999)",
+            field=field,
+        ) from None
 
 
 def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
@@ -103,7 +115,7 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
             _STATUS_NAMES.get(request.old_status, ""),
             _STATUS_NAMES[request.new_status],
             request.is_member,
-            to_seconds(request.date),
+            _seconds(request.date, "date"),
         )
         return pb.RecordChatMemberUpdateResponse(
             status=result.status.value, applied=result.applied, admins_changed=result.admins_changed

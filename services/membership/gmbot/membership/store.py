@@ -19,6 +19,10 @@ from gmbot.membership.answers import Answer, Source, Status
 
 DEFAULT_PREFIX = "gmbot:membership:"
 _MAX_LOCAL_ENTRIES = 500_000
+# Presence kept in this process: the users seen most recently, and per user the groups seen
+# most recently. Forgetting the oldest costs a mute after a channel leave, never a wrong one.
+_MAX_SEEN_USERS = 200_000
+_MAX_GROUPS_PER_USER = 500
 # Writes an event only when it is not older than what is cached (events can arrive late).
 # Events carry whole seconds: a Bot API answer from within the same second does not win.
 _PUT_IF_NEWER = """
@@ -183,12 +187,27 @@ class _Expiring:
         self._entries.pop(key, None)
 
 
+def _forget_before(seen: dict[int, float], oldest: float) -> None:
+    for group_id in [g for g, when in seen.items() if when < oldest]:
+        del seen[group_id]
+
+
 class LocalStore:
-    def __init__(self) -> None:
+    def __init__(
+        self, seen_users: int = _MAX_SEEN_USERS, groups_per_user: int = _MAX_GROUPS_PER_USER
+    ) -> None:
         self._answers = _Expiring()
         self._admins = _Expiring(10_000)
-        self._seen: dict[int, dict[int, float]] = {}
+        # user id -> {group id: when last seen}, both in order of last sight (oldest first).
+        self._seen: OrderedDict[int, dict[int, float]] = OrderedDict()
+        self._seen_users = seen_users
+        self._groups_per_user = groups_per_user
         self._locks = _Expiring(10_000)
+
+    @property
+    def seen_users(self) -> int:
+        """How many users this process remembers presence for."""
+        return len(self._seen)
 
     async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]:
         found = {c: self._answers.get((c, user_id)) for c in channel_ids}
@@ -215,12 +234,23 @@ class LocalStore:
         self._admins.pop(chat_id)
 
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
-        self._seen.setdefault(user_id, {})[group_id] = now
+        seen = self._seen.pop(user_id, {})
+        seen.pop(group_id, None)
+        seen[group_id] = now
+        _forget_before(seen, now - window)
+        while len(seen) > self._groups_per_user:
+            del seen[next(iter(seen))]
+        self._seen[user_id] = seen
+        while len(self._seen) > self._seen_users:
+            self._seen.popitem(last=False)
 
     async def groups(self, user_id: int, now: float, window: float) -> list[int]:
-        seen = self._seen.get(user_id, {})
-        for group_id in [g for g, when in seen.items() if when < now - window]:
-            del seen[group_id]
+        seen = self._seen.get(user_id)
+        if seen is None:
+            return []
+        _forget_before(seen, now - window)
+        if not seen:
+            del self._seen[user_id]
         return sorted(seen)
 
     async def lock(self, key: str, ttl: float) -> bool:

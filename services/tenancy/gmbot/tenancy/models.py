@@ -20,6 +20,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gmbot.runtime.database import NAMING_CONVENTION, UtcDateTime
+from gmbot.tenancy.policy import (
+    MAX_INVITE_LINK_LENGTH,
+    MAX_OWNER_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_USERNAME_LENGTH,
+)
 
 
 class Base(DeclarativeBase):
@@ -30,7 +36,7 @@ class OwnerRow(Base):
     __tablename__ = "owners"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    username: Mapped[str] = mapped_column(String(64), default="")
+    username: Mapped[str] = mapped_column(String(MAX_OWNER_NAME_LENGTH), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -39,7 +45,7 @@ class GroupRow(Base):
     __tablename__ = "protected_groups"
 
     group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    title: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(MAX_TITLE_LENGTH), default="")
     owner_user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("owners.user_id"))
     enabled: Mapped[bool] = mapped_column(Boolean)
     suspended_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -55,9 +61,9 @@ class ChannelRow(Base):
     __tablename__ = "channels"
 
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    title: Mapped[str] = mapped_column(String(255), default="")
-    username: Mapped[str] = mapped_column(String(32), default="")
-    invite_link: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(MAX_TITLE_LENGTH), default="")
+    username: Mapped[str] = mapped_column(String(MAX_USERNAME_LENGTH), default="")
+    invite_link: Mapped[str] = mapped_column(String(MAX_INVITE_LINK_LENGTH), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -19,11 +19,30 @@ from gmbot.runtime.ids import MAX_USER_ID, check_supergroup_id
 
 MAX_CHANNELS_PER_GROUP = 10
 MAX_EXEMPT_USERS = 100
+# Each bound is the length of the column that stores the value (models.py uses them): a longer
+# value is refused here, on every engine, instead of failing inside PostgreSQL (SQLite does not
+# enforce lengths at all).
 MAX_TITLE_LENGTH = 255
+MAX_OWNER_NAME_LENGTH = 64
+MAX_USERNAME_LENGTH = 32
+MAX_INVITE_LINK_LENGTH = 255
+MAX_WARNING_TEXT_LENGTH = 1000
 
-_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-_INVITE_LINK = re.compile(r"^https://(t|telegram)\.me/\S{1,200}$")
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+_INVITE_LINK = re.compile(r"https://(t|telegram)\.me/[!-~]{1,200}")
 WARNING_PLACEHOLDERS = frozenset({"user", "channels", "group"})
+
+
+def check_text(value: str, field: str, most: int) -> str:
+    """A string as it may be stored: at most `most` characters, and no NUL (PostgreSQL refuses
+    it in text and in JSON)."""
+    if len(value) > most:
+        raise InvalidArgument(
+            f"{field} is longer than {most} characters ({len(value)})", field=field
+        )
+    if "\x00" in value:
+        raise InvalidArgument(f"{field} contains a NUL character", field=field)
+    return value
 
 
 class Action(StrEnum):
@@ -38,6 +57,8 @@ class OnUnknown(StrEnum):
 
 
 def _check_placeholders(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("contains a NUL character")
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as error:
@@ -57,7 +78,7 @@ class GroupSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     action: Action = Action.MUTE
-    warning_text: str = Field(default="", max_length=1000)
+    warning_text: str = Field(default="", max_length=MAX_WARNING_TEXT_LENGTH)
     language: Literal["en", "ru"] = "en"
     warning_ttl_seconds: int = Field(default=300, ge=10, le=86_400)
     kick_after_minutes: int = Field(default=0, ge=0, le=10_080)
@@ -115,15 +136,20 @@ class Channel:
 
     def validated(self, field: str = "channel") -> Channel:
         check_supergroup_id(self.channel_id, f"{field}.channel_id")
-        if len(self.title) > MAX_TITLE_LENGTH:
-            raise InvalidArgument(f"{field}.title is longer than {MAX_TITLE_LENGTH}", field=field)
+        check_text(self.title, f"{field}.title", MAX_TITLE_LENGTH)
         username = self.username.removeprefix("@")
-        if username and not _USERNAME.match(username):
+        if username and not _USERNAME.fullmatch(username):
+            shown = username if len(username) <= MAX_USERNAME_LENGTH else username[:32] + "…"
             raise InvalidArgument(
-                f"{field}.username {self.username!r} is not a Telegram username", field=field
+                f"{field}.username {shown!r} is not a Telegram username",
+                field=f"{field}.username",
             )
-        if self.invite_link and not _INVITE_LINK.match(self.invite_link):
-            raise InvalidArgument(f"{field}.invite_link must be an https://t.me/ link", field=field)
+        check_text(self.invite_link, f"{field}.invite_link", MAX_INVITE_LINK_LENGTH)
+        if self.invite_link and not _INVITE_LINK.fullmatch(self.invite_link):
+            raise InvalidArgument(
+                f"{field}.invite_link must be an https://t.me/ link",
+                field=f"{field}.invite_link",
+            )
         return Channel(self.channel_id, self.title, username, self.invite_link)
 
 

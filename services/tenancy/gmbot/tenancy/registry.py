@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,14 +17,21 @@ from gmbot.runtime.errors import (
     InvalidArgument,
     NotFound,
 )
-from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.runtime.ids import (
+    check_supergroup_id,
+    check_user_id,
+    is_basic_group_id,
+    is_supergroup_id,
+)
 from gmbot.tenancy.models import GroupRow
 from gmbot.tenancy.policy import (
+    MAX_OWNER_NAME_LENGTH,
     MAX_TITLE_LENGTH,
     Channel,
     GroupPolicy,
     change_settings,
     check_channel_list,
+    check_text,
     load_settings,
 )
 from gmbot.tenancy.store import TenancyStore, read_policy
@@ -31,6 +39,18 @@ from gmbot.tenancy.store import TenancyStore, read_policy
 MAX_REASON_LENGTH = 500
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
+# A page token is the id of the last group of the previous page, as ListGroups wrote it.
+_PAGE_TOKEN = re.compile(r"-[0-9]{13,16}")
+
+
+def _page_after(page_token: str) -> int | None:
+    """The group id a page token stands for; anything ListGroups did not issue is refused
+    (a number beyond int64 would otherwise reach the database and fail there)."""
+    if not page_token:
+        return None
+    if _PAGE_TOKEN.fullmatch(page_token) is None or not is_supergroup_id(int(page_token)):
+        raise InvalidArgument("page_token was not issued by ListGroups", field="page_token")
+    return int(page_token)
 
 
 @dataclass(frozen=True)
@@ -80,13 +100,13 @@ class GroupRegistry:
     ) -> ProtectResult:
         check_supergroup_id(group_id, "group_id")
         check_user_id(owner_user_id, "owner.user_id")
-        if len(group_title) > MAX_TITLE_LENGTH:
-            raise InvalidArgument(
-                f"group_title is longer than {MAX_TITLE_LENGTH}", field="group_title"
-            )
+        check_text(group_title, "group_title", MAX_TITLE_LENGTH)
+        owner_username = check_text(
+            owner_username.removeprefix("@"), "owner.username", MAX_OWNER_NAME_LENGTH
+        )
         channels = check_channel_list(channels)
         async with self._transaction() as store:
-            await store.upsert_owner(owner_user_id, owner_username.removeprefix("@"))
+            await store.upsert_owner(owner_user_id, owner_username)
             metadata_changed = False
             for channel in channels:
                 if await store.upsert_channel(channel):
@@ -121,6 +141,13 @@ class GroupRegistry:
             return await self._policy_after_change(store, row)
 
     async def policy(self, group_id: int) -> GroupPolicy:
+        if is_basic_group_id(group_id):
+            # Asked for every message of a busy basic group: a plain "not protected", which the
+            # gateway caches, rather than an error per message.
+            raise NotFound(
+                f"group {group_id} is a basic group and cannot be protected; "
+                "upgrade it to a supergroup"
+            )
         check_supergroup_id(group_id, "group_id")
         with lost_connection_is_unavailable():
             async with self._reader.connect() as connection:
@@ -154,6 +181,7 @@ class GroupRegistry:
             raise InvalidArgument(
                 f"reason must be 1..{MAX_REASON_LENGTH} characters", field="reason"
             )
+        check_text(reason, "reason", MAX_REASON_LENGTH)
         async with self._transaction() as store:
             row = await self._locked(store, group_id)
             if row.suspended_reason != reason:
@@ -188,12 +216,7 @@ class GroupRegistry:
         page_size = page_size or DEFAULT_PAGE_SIZE
         if not 0 < page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
-        try:
-            after = int(page_token) if page_token else None
-        except ValueError:
-            raise InvalidArgument(
-                "page_token was not issued by ListGroups", field="page_token"
-            ) from None
+        after = _page_after(page_token)
         async with self._transaction() as store:
             groups = await store.groups_after(after, page_size)
         next_token = str(groups[-1].group_id) if len(groups) == page_size else ""

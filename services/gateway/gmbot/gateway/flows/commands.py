@@ -12,7 +12,16 @@ import grpc
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.texts import Html, say
+from gmbot.gateway.texts import (
+    CHANNEL_TITLE_LIMIT,
+    ECHO_LIMIT,
+    MESSAGE_LIMIT,
+    OWNER_NAME_LIMIT,
+    Html,
+    fit_lines,
+    say,
+    shorten,
+)
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -140,10 +149,13 @@ async def protect(
     found: list[ChannelInfo] = []
     for reference in dict.fromkeys(references):
         channel = await lookup.find(reference)
+        # What the owner typed is quoted back short: ten long ones would not fit one message.
         if channel is None:
-            problems.append(say(language, "channel_not_found", channel=reference))
+            problems.append(
+                say(language, "channel_not_found", channel=shorten(reference, ECHO_LIMIT))
+            )
         elif not channel.is_channel:
-            problems.append(say(language, "not_a_channel", channel=reference))
+            problems.append(say(language, "not_a_channel", channel=shorten(reference, ECHO_LIMIT)))
         else:
             problems += await _channel_problems(ctx, language, channel, command.issuer)
             found.append(channel)
@@ -157,7 +169,8 @@ async def protect(
                 group_id=command.group_id,
                 group_title=command.group_title,
                 owner=tenancy.Owner(
-                    user_id=command.issuer.user_id, username=command.issuer.display_name
+                    user_id=command.issuer.user_id,
+                    username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
                 ),
                 channels=channels,
             )
@@ -180,7 +193,8 @@ async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo)
         invite_link = answer.invite_link
     return tenancy.Channel(
         channel_id=channel.chat_id,
-        title=channel.title,
+        # The title becomes the text of the channel's join button, which has a tighter limit.
+        title=shorten(channel.title, CHANNEL_TITLE_LIMIT),
         username=channel.username,
         invite_link=invite_link,
     )
@@ -249,7 +263,7 @@ async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:
     )
     if not answer.groups:
         return say(language, "groups_none")
-    lines = [say(language, "groups_header")]
+    lines = []
     for group in answer.groups:
         state = (
             say(language, "state_suspended", reason=group.suspended_reason)
@@ -265,4 +279,5 @@ async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:
                 channels=_names(list(group.channels)),
             )
         )
-    return "\n".join(lines)
+    header = say(language, "groups_header")
+    return header + "\n" + fit_lines(language, lines, MESSAGE_LIMIT - len(header) - 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
@@ -31,6 +33,8 @@ class FlowContext:
     second_look: SecondLook[GroupMessage]
     # How long a decision may wait for a membership answer (the budget may make it wait).
     check_wait_seconds: float
+    # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
+    recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from gmbot.gateway.flows.verdicts import (
     is_exempt,
     judge,
 )
+from gmbot.runtime.ids import is_supergroup_id
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -61,7 +62,12 @@ def _in_chat(status: str, is_member: bool) -> bool:
 
 
 async def record_change(ctx: FlowContext, change: MemberChange) -> None:
-    """Membership learns every change at once (and refreshes admin lists on admin changes)."""
+    """Membership learns every change at once (and refreshes admin lists on admin changes).
+
+    Only supergroups and channels: a basic group cannot be protected, so what happens there
+    is nobody's business (and membership refuses its ids)."""
+    if not is_supergroup_id(change.chat_id):
+        return
     date = Timestamp()
     date.FromDatetime(change.date)
     recorded = await call(

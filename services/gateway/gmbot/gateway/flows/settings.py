@@ -9,7 +9,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.gateway.texts import say
+from gmbot.gateway.texts import ECHO_LIMIT, say, shorten
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 _FIELDS = tenancy.GroupSettings.DESCRIPTOR.fields_by_name
@@ -93,7 +93,8 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
     await require_admin(ctx, command)
     if name not in _FIELDS:
         known = ", ".join(_FIELDS)
-        return say(language, "setting_bad", reason=f"unknown setting {name!r}; known: {known}")
+        shown = shorten(name, ECHO_LIMIT)
+        return say(language, "setting_bad", reason=f"unknown setting {shown!r}; known: {known}")
     if not value.strip() and not _FIELDS[name].is_repeated:
         return say(language, "settings_usage")
     try:

@@ -10,6 +10,7 @@ import structlog
 
 from gmbot.gateway.backends import BackendUnavailable, call
 from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.texts import button_text
 from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
@@ -125,7 +126,7 @@ def warning_for(
         user_display_name=person.display_name,
         group_title=policy.title,
         join_buttons=[
-            enforcement.JoinButton(text=c.title or c.username or "channel", url=join_url(c))
+            enforcement.JoinButton(text=button_text(c.title, c.username), url=join_url(c))
             for c in missing
             if join_url(c)
         ],

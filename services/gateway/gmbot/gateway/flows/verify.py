@@ -1,5 +1,7 @@
 """Flow 6: "I have joined". Only the member the button was made for may press it; the check
-skips every cache; the answer says exactly what is still missing."""
+skips every cache; the answer says exactly what is still missing. A press repeated within a few
+seconds gets the same answer without another check (each check costs a getChatMember per
+channel, and buttons can be pressed without end)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.verdicts import is_active, judge
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import verify
+from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,23 @@ async def on_verify_pressed(
     language = policy.settings.language if policy is not None else "en"
     if presser.user_id != button.user_id:
         return Answer(say(language, "verify_not_yours"), alert=True)
+    key = (button.group_id, presser.user_id)
+    recent: Answer | None = ctx.recent_checks.get(key)
+    if recent is not None:
+        return recent
+    answer = await _check(ctx, button.group_id, policy, language, presser, press_id)
+    ctx.recent_checks.put(key, answer)
+    return answer
+
+
+async def _check(
+    ctx: FlowContext,
+    group_id: int,
+    policy: tenancy.GroupPolicy | None,
+    language: str,
+    presser: Person,
+    press_id: str,
+) -> Answer:
     if policy is not None and is_active(policy):
         verdict = await judge(ctx, policy, presser.user_id, fresh=True)
         if verdict.missing:
@@ -39,5 +59,5 @@ async def on_verify_pressed(
         if verdict.unknown:
             return Answer(say(language, "verify_unknown"), alert=True)
     # Verified, or the group no longer requires anything: lift what GMBot imposed.
-    await release(ctx, f"verify:{press_id}", button.group_id, presser)
+    await release(ctx, f"verify:{press_id}", group_id, presser)
     return Answer(say(language, "verify_ok"), alert=False)

@@ -23,6 +23,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import ReplyParameters, Update
+from aiogram.types.update import UpdateTypeLookupError
 
 from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.dead_letters import DeadLetters
@@ -45,7 +46,11 @@ class Result(Enum):
 
 
 def update_type(update: Update) -> str:
-    return update.event_type or "unknown"
+    """The update's kind; "unknown" for kinds this aiogram does not know (newer than it)."""
+    try:
+        return update.event_type or "unknown"
+    except UpdateTypeLookupError:
+        return "unknown"
 
 
 class UpdatePipeline:
@@ -74,6 +79,10 @@ class UpdatePipeline:
         if claim is Claim.BUSY:  # another replica is on it; if it dies, the redelivery is ours
             UPDATES.labels(kind, "busy").inc()
             return Result.RETRY
+        if kind == "unknown":  # nothing of ours to do with it; confirmed so it blocks nobody
+            await self._ledger.done(key)
+            UPDATES.labels(kind, "ignored").inc()
+            return Result.CONFIRM
         token = request_id.set(f"u{update.update_id}")
         started = time.perf_counter()
         try:

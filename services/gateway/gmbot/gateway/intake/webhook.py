@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiogram import Bot
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -31,17 +32,27 @@ def webhook_handler(bot: Bot, pipeline: UpdatePipeline, secret: str) -> Handler:
     expected = secret.encode()
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        presented = request.headers.get(SECRET_HEADER, "").encode()
+        # aiohttp hands over header bytes that are not UTF-8 as lone surrogates; surrogateescape
+        # gives the bytes back, which simply do not match.
+        presented = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(presented, expected):
             WEBHOOK_REJECTED.labels("secret").inc()
             log.warning("webhook call with a wrong or missing secret", peer=request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
             update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):
+            # RecursionError: JSON nested deeper than the parser goes is not an update either.
             WEBHOOK_REJECTED.labels("body").inc()
             log.warning("webhook body is not an update", peer=request.remote)
             return web.Response(status=400, text="not a Telegram update")
+        try:
+            update.event_type  # noqa: B018 - raises for an update of no type aiogram knows
+        except UpdateTypeLookupError:
+            # Nothing here handles it; answering anything but 2xx would have it redelivered.
+            WEBHOOK_REJECTED.labels("type").inc()
+            log.info("update of a type the gateway does not handle", update_id=update.update_id)
+            return web.json_response({})
         if await pipeline.handle(update) is Result.RETRY:
             return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return web.json_response({})

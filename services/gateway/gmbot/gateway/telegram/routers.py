@@ -7,7 +7,7 @@ import time
 import structlog
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ParseMode
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, Update
 
@@ -29,6 +29,25 @@ from gmbot.gateway.texts import language_of, say
 log = structlog.get_logger("gmbot.gateway.routers")
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+# Telegram refuses a message or an answer for good (the user blocked the bot, the bot was
+# removed, a callback query is too old to answer): nothing to retry, nothing failed on our side.
+REFUSED = (TelegramBadRequest, TelegramForbiddenError)
+
+
+async def _reply(message: Message, text: str, *, quote: bool = True) -> None:
+    """Replies to `message`; without the quote when it is gone, not at all when refused."""
+    try:
+        if quote:
+            await message.reply(text, parse_mode=ParseMode.HTML)
+        else:
+            await message.answer(text, parse_mode=ParseMode.HTML)
+    except REFUSED as error:
+        if quote and "repl" in str(error).lower():
+            await _reply(message, text, quote=False)
+            return
+        log.warning("reply not delivered", chat_id=message.chat.id, error=str(error))
 
 
 def _decided(flow: str, outcome: str, started: float) -> None:
@@ -67,6 +86,11 @@ def group_commands() -> Router:
         chat_lookup: ChatLookup,
     ) -> None:
         ctx = flow_context
+        if message.chat.type != ChatType.SUPERGROUP:
+            # A basic group cannot restrict members: one answer, saying how to upgrade it.
+            language = language_of(message.from_user.language_code if message.from_user else None)
+            await _reply(message, say(language, "only_supergroups"))
+            return
         group_command = await _group_command(ctx, event_update, message)
         arguments = command.args or ""
         try:
@@ -85,7 +109,7 @@ def group_commands() -> Router:
                     text = await commands.check(ctx, chat_lookup, group_command)
         except Refusal as refusal:
             text = str(refusal)
-        await message.reply(text, parse_mode=ParseMode.HTML)
+        await _reply(message, text)
 
     return router
 
@@ -97,12 +121,12 @@ def private_commands() -> Router:
     @router.message(CommandStart())
     async def on_start(message: Message) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
-        await message.answer(say(language, "start"), parse_mode=ParseMode.HTML)
+        await _reply(message, say(language, "start"), quote=False)
 
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
-        await message.answer(say(language, "help"), parse_mode=ParseMode.HTML)
+        await _reply(message, say(language, "help"), quote=False)
 
     @router.message(Command("groups"))
     async def on_groups(message: Message, flow_context: FlowContext) -> None:
@@ -110,7 +134,7 @@ def private_commands() -> Router:
             return
         language = language_of(message.from_user.language_code)
         text = await commands.owner_groups(flow_context, message.from_user.id, language)
-        await message.answer(text, parse_mode=ParseMode.HTML)
+        await _reply(message, text, quote=False)
 
     return router
 
@@ -176,12 +200,12 @@ def member_updates() -> Router:
         for notice in notices:
             try:
                 await bot.send_message(notice.chat_id, notice.text, parse_mode=ParseMode.HTML)
-            except TelegramForbiddenError:
+            except REFUSED:
                 log.warning(
                     "notice not delivered: the chat does not accept it", chat_id=notice.chat_id
                 )
 
-    @router.chat_join_request()
+    @router.chat_join_request(F.chat.type.in_(GROUPS))  # a channel's requests are not ours
     async def on_join_request(
         request: ChatJoinRequest, event_update: Update, flow_context: FlowContext
     ) -> None:
@@ -207,12 +231,14 @@ def verify_buttons(signing_key: bytes) -> Router:
         answer = await verify.on_verify_pressed(
             flow_context, signing_key, query.data or "", person(query.from_user), query.id
         )
-        if answer is None:
-            await query.answer()
-            _decided("verify", "foreign", started)
-            return
-        await query.answer(answer.text, show_alert=answer.alert)
-        _decided("verify", "answered", started)
+        try:
+            if answer is None:
+                await query.answer()
+            else:
+                await query.answer(answer.text, show_alert=answer.alert)
+        except REFUSED as error:  # answered too late (a redelivery), or not a query Telegram has
+            log.info("callback query not answered", error=str(error))
+        _decided("verify", "foreign" if answer is None else "answered", started)
 
     return router
 

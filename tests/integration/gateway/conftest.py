@@ -1,0 +1,76 @@
+"""A gateway in this process, in front of the three back ends and the sandbox, and a small
+world: an owner's supergroup and public channel where the bot is an administrator, a basic
+group, and a member who does not follow the channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gmbot.sandbox.app import RunningSandbox, running_sandbox
+from gmbot.sandbox.limits import LimitConfig
+from gmbot.sandbox.telegram import SandboxConfig
+from tests.support.databases import fresh_database
+from tests.support.gateway import RunningGateway, running_gateway
+
+
+@dataclass
+class World:
+    sandbox: RunningSandbox
+    token: str
+    bot_id: int
+    owner: int
+    member: int
+    group: int
+    basic_group: int
+    channel: int
+    channel_username: str
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    config = SandboxConfig(
+        limits=LimitConfig(enabled=False), webhook_retry_base=0.05, webhook_retry_cap=0.2
+    )
+    async with running_sandbox(config=config) as sandbox:
+        control = sandbox.control
+        bot = await control.create_bot("guard_bot")
+        bot_id = int(bot["user"]["id"])
+        owner = int((await control.create_user("Olga", username="olga"))["id"])
+        member = int((await control.create_user("Mallory"))["id"])
+        group = int((await control.create_chat("supergroup", "Chat", creator_id=owner))["id"])
+        basic = int((await control.create_chat("group", "Basic", creator_id=owner))["id"])
+        channel = int(
+            (
+                await control.create_chat(
+                    "channel", "News", username="news_channel", creator_id=owner
+                )
+            )["id"]
+        )
+        for chat in (group, basic, channel):
+            await control.promote(chat, bot_id)
+        for chat in (group, basic):
+            await control.join(chat, member)
+        yield World(
+            sandbox, bot["token"], bot_id, owner, member, group, basic, channel, "news_channel"
+        )
+
+
+@pytest.fixture
+def tenancy_database() -> str:
+    """Where tenancy keeps its data; tests parametrize it to run on PostgreSQL too."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def gateway(
+    world: World, tmp_path: Path, tenancy_database: str, postgres_server_url: str
+) -> AsyncIterator[RunningGateway]:
+    async with (
+        fresh_database(tenancy_database, postgres_server_url, tmp_path) as url,
+        running_gateway(world.sandbox, world.token, world.bot_id, tmp_path, url) as running,
+    ):
+        yield running
