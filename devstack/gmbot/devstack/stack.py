@@ -62,7 +62,9 @@ class RunningStack:
             await wait_http(name, f"{self.gateway_url}/healthz", child)
 
 
-def _service_env(config: StackConfig, name: str, port: int, token: str, key: str) -> dict[str, str]:
+def _service_env(
+    config: StackConfig, name: str, port: int, token: str, key: str, budget_addr: str
+) -> dict[str, str]:
     env = {
         "AUTH_TOKEN": token,
         "GRPC_HOST": "127.0.0.1",
@@ -85,6 +87,8 @@ def _service_env(config: StackConfig, name: str, port: int, token: str, key: str
         env["DATABASE_URL"] = database[name]
     if config.redis_url and name != "tenancy":
         env["REDIS_URL"] = config.redis_url
+    if name == "membership":  # without Redis, Telegram's budget is leased from enforcement
+        env["BUDGET_ADDR"] = budget_addr
     return {**env, **config.env.get(name, {})}
 
 
@@ -96,7 +100,11 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
     ports = {name: free_port() for name in BACKENDS}
     addresses = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     children = {
-        name: Child(name, f"gmbot.{name}", _service_env(config, name, ports[name], token, key))
+        name: Child(
+            name,
+            f"gmbot.{name}",
+            _service_env(config, name, ports[name], token, key, addresses["enforcement"]),
+        )
         for name in BACKENDS
     }
     http_port = free_port()
@@ -108,6 +116,7 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         "TENANCY_ADDR": addresses["tenancy"],
         "MEMBERSHIP_ADDR": addresses["membership"],
         "ENFORCEMENT_ADDR": addresses["enforcement"],
+        "BUDGET_ADDR": addresses["enforcement"],
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
         "LOG_FORMAT": config.log_format,

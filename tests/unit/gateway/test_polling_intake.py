@@ -11,6 +11,7 @@ from gmbot.gateway.intake.pipeline import Result
 from gmbot.gateway.intake.polling import Intake
 
 GROUP = -1001
+BOT = {"id": 999, "is_bot": True, "first_name": "GMBot"}
 
 
 def message(update_id: int, user: int) -> Update:
@@ -105,3 +106,36 @@ async def test_an_update_that_fails_for_now_is_retried_alone_and_keeps_its_membe
 
     assert pipeline.handled == [1, 3, 1, 2]
     assert intake.offset == 4
+
+
+def bot_status(update_id: int, admin: int) -> Update:
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {"id": GROUP, "type": "supergroup", "title": "G"},
+                "from": {"id": admin, "is_bot": False, "first_name": "A"},
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": BOT},
+                "new_chat_member": {"status": "left", "user": BOT},
+            },
+        }
+    )
+
+
+async def test_the_bots_own_status_waits_for_the_chat_and_the_chat_waits_for_it() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    pipeline.gate(3).set()
+    pipeline.gate(4).set()
+
+    intake.take([message(1, user=10), message(2, user=20), bot_status(3, admin=30)])
+    intake.take([message(4, user=40)])
+    await settle()
+    assert pipeline.handled == []  # 3 waits for 1 and 2; 4 waits for 3
+    pipeline.gate(1).set()
+    pipeline.gate(2).set()
+    await settle()
+
+    assert set(pipeline.handled[:2]) == {1, 2}
+    assert pipeline.handled[2:] == [3, 4]

@@ -15,6 +15,8 @@ from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
 
+_MAX_GROUPS_SENDING = 10_000
+
 
 def for_texts(spec: WarningSpec) -> dict[str, Any]:
     """texts.py takes a warning's look as a mapping of the spec's fields."""
@@ -46,6 +48,9 @@ class LiveWarnings:
         self._window = window
         self._batches: dict[tuple[int, int], _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()
+        # One warning of a group on its way at a time: while it waits for the group's messages a
+        # minute, the next batch stays open, so a raid costs a few warnings, not one a window.
+        self._sending: dict[int, asyncio.Lock] = {}
 
     async def warn(self, group_id: int, member: Warned, spec: WarningSpec) -> int:
         """The id of the message that warns `member` (sent, or already live and refreshed)."""
@@ -80,8 +85,15 @@ class LiveWarnings:
 
     async def _flush(self, key: tuple[int, int], batch: _Batch) -> None:
         await asyncio.sleep(self._window)
-        if self._batches.get(key) is batch:
-            del self._batches[key]
+        sending = self._sending.setdefault(batch.group_id, asyncio.Lock())
+        async with sending:
+            if self._batches.get(key) is batch:
+                del self._batches[key]
+            await self._send(batch)
+        if len(self._sending) > _MAX_GROUPS_SENDING:  # bounded: forget the idle ones
+            self._sending = {g: lock for g, lock in self._sending.items() if lock.locked()}
+
+    async def _send(self, batch: _Batch) -> None:
         spec = batch.spec
         look = for_texts(spec)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 from gmbot.gateway.app import run_gateway
@@ -16,6 +17,9 @@ def main() -> None:
     settings = load_settings(GatewaySettings)
     secrets = secrets_of(settings)
     configure_logging("gateway", settings.log_level, settings.log_format, secrets=secrets)
+    # aiogram logs every handled update at INFO; the pipeline's own line (with the request id)
+    # says the same at DEBUG, so a busy group does not cost two log lines a message.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.getLogger().level))
     init_sentry(
         settings.sentry_dsn, service="gateway", environment=settings.environment, secrets=secrets
     )

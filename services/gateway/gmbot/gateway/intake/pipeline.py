@@ -109,7 +109,7 @@ class UpdatePipeline:
             request_id.reset(token)
         await self._ledger.done(key)
         UPDATES.labels(kind, "handled").inc()
-        log.info("update", type=kind, ms=round((time.perf_counter() - started) * 1000, 2))
+        log.debug("update", type=kind, ms=round((time.perf_counter() - started) * 1000, 2))
         return Result.CONFIRM
 
     async def _set_aside(self, update: Update, kind: str, reason: str, deliveries: int) -> None:

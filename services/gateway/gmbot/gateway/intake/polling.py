@@ -59,6 +59,12 @@ def order_key(update: Update) -> OrderKey:
     return getattr(chat, "id", None), getattr(person, "id", None)
 
 
+def is_chat_wide(update: Update) -> bool:
+    """The bot's own status in a chat changes how everything there is decided: such an update
+    waits for every update of the chat in hand, and the chat's later updates wait for it."""
+    return update.my_chat_member is not None
+
+
 @dataclass
 class _Retry:
     not_before: float
@@ -73,6 +79,9 @@ class Intake:
     in_hand: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     # Per order key, the last update started: the next one of that key waits for it.
     tails: dict[OrderKey, asyncio.Task[None]] = field(default_factory=dict)
+    # Per chat, the updates in hand, and the last chat-wide one (see is_chat_wide).
+    chat_tasks: dict[int | None, set[asyncio.Task[None]]] = field(default_factory=dict)
+    barriers: dict[int | None, asyncio.Task[None]] = field(default_factory=dict)
     retries: dict[int, _Retry] = field(default_factory=dict)
     # Keys with an update waiting for its retry: their later updates wait too, to keep order.
     held_keys: dict[OrderKey, int] = field(default_factory=dict)
@@ -138,27 +147,43 @@ class Intake:
         if self.held_keys.get(key) == update_id:
             del self.held_keys[key]
         self._advance(update_id)
-        before = self.tails.get(key)
+        chat = key[0]
+        in_chat = self.chat_tasks.setdefault(chat, set())
+        wide = is_chat_wide(update)
+        if wide:
+            before = list(in_chat)
+        else:
+            before = [t for t in (self.tails.get(key), self.barriers.get(chat)) if t is not None]
         task = asyncio.create_task(self._handle(update, key, before, retry))
         self.in_hand[update_id] = task
         self.tails[key] = task
+        in_chat.add(task)
+        if wide:
+            self.barriers[chat] = task
 
     async def _handle(
         self,
         update: Update,
         key: OrderKey,
-        before: asyncio.Task[None] | None,
+        before: list[asyncio.Task[None]],
         retry: _Retry | None,
     ) -> None:
-        if before is not None:
+        for earlier in before:
             with contextlib.suppress(Exception):
-                await asyncio.shield(before)
+                await asyncio.shield(earlier)
         try:
             result = await self.pipeline.handle(update)
         finally:
+            me = asyncio.current_task()
             del self.in_hand[update.update_id]
-            if self.tails.get(key) is asyncio.current_task():
+            if self.tails.get(key) is me:
                 del self.tails[key]
+            in_chat = self.chat_tasks.get(key[0], set())
+            in_chat.discard(me)
+            if not in_chat:
+                self.chat_tasks.pop(key[0], None)
+            if self.barriers.get(key[0]) is me:
+                del self.barriers[key[0]]
         if result is Result.RETRY:
             attempts = (retry.attempts if retry else 0) + 1
             delay = min(2.0 ** (attempts - 1), MAX_BACKOFF_SECONDS)
