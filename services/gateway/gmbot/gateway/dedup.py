@@ -52,18 +52,25 @@ class UpdateLedger:
 
     @contextlib.asynccontextmanager
     async def holding(self, key: str) -> AsyncIterator[None]:
-        """Keeps a claim alive while its handler runs (however long it waits for the budget)."""
-        renewer = asyncio.create_task(self._renew(key))
+        """Keeps a claim alive while its handler runs (however long it waits for the budget).
+
+        Most updates are handled in well under a renewal period: the renewer starts only for
+        those still running when the first renewal is due."""
+        renewer: list[asyncio.Task[None]] = []
+        timer = asyncio.get_running_loop().call_later(
+            RENEW_SECONDS, lambda: renewer.append(asyncio.create_task(self._renew(key)))
+        )
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            timer.cancel()
+            for task in renewer:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _renew(self, key: str) -> None:
         while True:
-            await asyncio.sleep(RENEW_SECONDS)
             entry = self._local.get(key)
             if entry is not None and entry[0] == "claimed":
                 self._set_local(key, "claimed", CLAIM_SECONDS)
@@ -72,6 +79,7 @@ class UpdateLedger:
                     await self._redis.expire(self._prefix + key, int(CLAIM_SECONDS), xx=True)
                 except REDIS_ERRORS:
                     log.warning("claim not renewed", key=key)
+            await asyncio.sleep(RENEW_SECONDS)
 
     async def done(self, key: str) -> None:
         self._set_local(key, "done", DONE_SECONDS)

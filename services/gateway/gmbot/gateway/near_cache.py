@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("gmbot.gateway.near_cache")
 
+# Looked up once: a labelled child per lookup would cost more than the lookup itself.
+_ANSWER_HIT, _ANSWER_MISS = NEAR_CACHE.labels("answer", "hit"), NEAR_CACHE.labels("answer", "miss")
+_ADMINS_HIT, _ADMINS_MISS = NEAR_CACHE.labels("admins", "hit"), NEAR_CACHE.labels("admins", "miss")
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -88,7 +92,7 @@ class NearCache:
         if not self._live:
             return None
         found = self._answers.get((user_id, channel_id), time.monotonic())
-        NEAR_CACHE.labels("answer", "miss" if found is None else "hit").inc()
+        (_ANSWER_MISS if found is None else _ANSWER_HIT).inc()
         return None if found is None else found[0]
 
     def remember_answer(self, user_id: int, channel_id: int, status: int, observed: float) -> None:
@@ -112,7 +116,7 @@ class NearCache:
         if not self._live:
             return None
         found = self._admins.get(chat_id, time.monotonic())
-        NEAR_CACHE.labels("admins", "miss" if found is None else "hit").inc()
+        (_ADMINS_MISS if found is None else _ADMINS_HIT).inc()
         return found
 
     def remember_admins(self, chat_id: int, user_ids: frozenset[int]) -> None:
