@@ -141,6 +141,16 @@ async def _wait_ready(session: aiohttp.ClientSession, base: str, task: asyncio.T
     raise AssertionError("the gateway did not become ready")
 
 
+async def _wait_drained(control: SandboxClient, bot_id: int) -> None:
+    """Until the gateway handled what happened before the test (the bot added to its chats):
+    a test's first reply is then the answer to what the test did."""
+    for _ in range(300):
+        if (await control.bot_queue(bot_id))["pending"] == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the gateway did not handle the updates waiting for it")
+
+
 @asynccontextmanager
 async def running_gateway(
     sandbox: RunningSandbox,
@@ -157,13 +167,17 @@ async def running_gateway(
         tenancy = await stack.enter_async_context(
             running_tenancy(tenancy_url or f"sqlite+aiosqlite:///{directory / 'tenancy.db'}")
         )
-        membership = await stack.enter_async_context(running_membership(sandbox.url, token, None))
         enforcement = await stack.enter_async_context(
             running_enforcement(
                 enforcement_settings(
                     sandbox.url, token, f"sqlite+aiosqlite:///{directory / 'ledger.db'}", None
                 )
             )
+        )
+        # Without Redis, Telegram's budget is enforcement's, leased by the others.
+        budget_addr = f"127.0.0.1:{enforcement.port}"
+        membership = await stack.enter_async_context(
+            running_membership(sandbox.url, token, None, budget_addr=budget_addr)
         )
         port = free_port()
         secret = secrets.token_urlsafe(24)
@@ -174,6 +188,7 @@ async def running_gateway(
             "tenancy_addr": f"127.0.0.1:{tenancy.port}",
             "membership_addr": f"127.0.0.1:{membership.port}",
             "enforcement_addr": f"127.0.0.1:{enforcement.port}",
+            "budget_addr": budget_addr,
             "callback_signing_key": SecretStr(SIGNING_KEY),
             "webhook_url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
             "webhook_secret": SecretStr(secret),
@@ -188,6 +203,7 @@ async def running_gateway(
         session = await stack.enter_async_context(aiohttp.ClientSession())
         try:
             await _wait_ready(session, f"http://127.0.0.1:{port}", task)
+            await _wait_drained(sandbox.control, bot_id)
             yield RunningGateway(
                 sandbox,
                 sandbox.control,
