@@ -63,7 +63,7 @@ proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
 lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MYPYPATH=$(subst $(space),:,$(SRC_ROOTS)) $(BIN)/mypy $(filter-out proto,$(SRC_ROOTS)) tests bench
+	MYPYPATH=$(subst $(space),:,$(SRC_ROOTS)) $(BIN)/mypy $(filter-out proto,$(SRC_ROOTS)) tests bench scripts
 	$(BIN)/lint-imports
 
 tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators

@@ -10,6 +10,9 @@ UV=${UV:-.tools/bin/uv}
 echo "== docker-compose config"
 docker-compose --env-file deploy/compose.env.example -f docker-compose.yml config -q
 
+echo "== check-config: every service with the environment compose and each overlay give it"
+"$VENV_BIN/python" scripts/deployed_config.py
+
 echo "== kustomize overlays"
 for overlay in deploy/kubernetes/overlays/*/; do
   rendered=$(mktemp)

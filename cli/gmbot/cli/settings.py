@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pydantic import HttpUrl, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from gmbot.runtime.settings import ClientSettings
+from gmbot.runtime.settings import SETTINGS_CONFIG, ClientSettings
 from gmbot.runtime.telegram import TELEGRAM
 
 
 class CliSettings(ClientSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
     tenancy_addr: str = "127.0.0.1:50051"
     membership_addr: str = "127.0.0.1:50052"
