@@ -32,8 +32,9 @@ rm -rf "$checked"
 
 echo "== images: each Dockerfile stage's uv sync, here, into a throwaway virtualenv"
 images=$(mktemp -d)
-grep -E '^RUN uv sync .*--package gmbot-' Dockerfile | sed 's/^RUN uv //' | while read -r install; do
-  service=${install##*--package gmbot-}
+grep -E '^RUN uv sync .*--package gmbot-' Dockerfile | grep -v -- --no-install-workspace | sed 's/^RUN uv //' | while read -r install; do
+  service=$(grep -o -- '--package gmbot-[a-z]*' <<< "$install" | head -n 1)
+  service=${service#--package gmbot-}
   # shellcheck disable=SC2086 # the stage's own arguments, word by word
   UV_PROJECT_ENVIRONMENT="$images/$service" UV_PYTHON=python3.11 UV_LINK_MODE=copy \
     "$UV" --quiet $install
@@ -46,7 +47,8 @@ from importlib.metadata import distributions
 own = sys.argv[1]
 parts = ["v1", "runtime", "tenancy", "membership", "enforcement", "gateway", "sandbox", "cli", "devstack"]
 present = [p for p in parts if importlib.util.find_spec(f"gmbot.{p}") is not None]
-strangers = [p for p in present if p not in (own, "runtime", "v1")]
+# The operator's command is in every service image (it needs nothing the service lacks).
+strangers = [p for p in present if p not in (own, "runtime", "v1", "cli")]
 if own not in present or "runtime" not in present or strangers:
     sys.exit(f"{own}: the image would carry gmbot.{{{','.join(present)}}}")
 names = sorted(d.metadata["Name"] for d in distributions())
