@@ -127,6 +127,11 @@ class ServiceSettings(BaseSettings):
         self.callers()
         return self
 
+    def as_client(self) -> ClientSettings:
+        """How this service calls another (membership leasing the budget): with CALLER_TOKEN,
+        or AUTH_TOKEN."""
+        return ClientSettings(auth_token=self.auth_token, caller_token=self.caller_token)
+
     def callers(self) -> Callers:
         """The tokens this service accepts and who presents each."""
         try:

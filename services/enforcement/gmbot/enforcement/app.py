@@ -25,7 +25,6 @@ from gmbot.runtime.budget.telegram import install, own_budget, shared_budget
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Register, Service
-from gmbot.runtime.settings import ClientSettings
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import budget_pb2_grpc, enforcement_pb2, enforcement_pb2_grpc
 
@@ -71,9 +70,7 @@ async def build(settings: EnforcementSettings) -> Service:
             )
         )
     else:
-        budget = shared_budget(
-            settings, redis, ClientSettings(auth_token=settings.auth_token), resources
-        )
+        budget = shared_budget(settings, redis, settings.as_client(), resources)
     # Enforcement's own messages are warnings: they wait behind punishing and checking.
     install(bot, budget, Priority.LATER)
     ledger = Ledger(database)
