@@ -6,8 +6,7 @@ import os
 import socket
 import uuid
 from pathlib import Path
-
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from gmbot.enforcement.desk import WarningDesk
 from gmbot.enforcement.engine import Engine
@@ -27,6 +26,10 @@ from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Register, Service
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import budget_pb2_grpc, enforcement_pb2, enforcement_pb2_grpc
+
+if TYPE_CHECKING:
+    # Alembic is imported only to migrate (runtime.database): serving does without it.
+    from alembic.config import Config
 
 SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"
