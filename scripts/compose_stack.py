@@ -296,6 +296,16 @@ def polling(stack: Stack) -> None:
         else:
             stack.wait_healthy(tuple(s for s in phase if s in HEALTHY))
     asyncio.run(story(stack.sandbox, stack.demo_ids()))
+    # The operator's command, from the images, with the environment compose gave each service.
+    (tenancy,) = stack.containers()["tenancy"]
+    (enforcement,) = stack.containers()["enforcement"]
+    groups = run("podman", "exec", tenancy, "gmbot", "groups", quiet=True)
+    if "GMBot Demo Chat" not in groups:
+        raise RuntimeError(f"gmbot groups in {tenancy}: {groups}")
+    carol = stack.demo_ids()["carol"]
+    held = run("podman", "exec", enforcement, "gmbot", "restrictions", str(carol), quiet=True)
+    print(f"   gmbot in {tenancy}: {groups.strip().splitlines()[0]}")
+    print(f"   gmbot in {enforcement}: {held.strip()}")
 
 
 @step("webhook: three gateways behind the proxy, the story, Prometheus finds them")
