@@ -72,9 +72,10 @@ tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the depl
 deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus files and each image's installs
 	@VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
 
+# Needs root (it installs Debian's podman when missing); CONTAINERS=skip leaves it out of make test.
 containers: $(STAMP) ## Build every image with podman, run the compose stack and the demo story through it
-	@bash scripts/podman-setup.sh
-	$(PY) scripts/compose_stack.py
+	@if [ "$(CONTAINERS)" = skip ]; then echo "containers: skipped (CONTAINERS=skip)"; else \
+		bash scripts/podman-setup.sh && $(PY) scripts/compose_stack.py; fi
 
 # The images for a registry: make images REGISTRY=registry.example.com/gmbot TAG=0.1.0 PUSH=1
 CONTAINER_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
