@@ -10,9 +10,11 @@
    for both migrations to exit 0.
 4. Plays the demo story through the containers: the owner protects the chat, a non-subscriber
    writes and is muted, joins the channels and is unmuted.
-5. Webhook mode: WEBHOOK_URL pointing at the proxy, three gateways (`--scale gateway=3`, no host
-   port of their own), the story again with a new member, every update confirmed, and Prometheus
-   scraping all three gateways it found by DNS.
+5. Webhook mode with per-caller tokens (AUTH_CALLERS, no shared AUTH_TOKEN): WEBHOOK_URL pointing
+   at the proxy, three gateways (`--scale gateway=3`, no host port of their own), the story again
+   with a new member, the operator's token accepted and an internal caller's refused
+   (PERMISSION_DENIED, logged with its name), and Prometheus scraping all three gateways it found
+   by DNS.
 6. Takes the stack down (volumes too) and prints the timings.
 
 Needs root, podman and podman-compose (scripts/podman-setup.sh installs them); `make containers`
@@ -194,7 +196,11 @@ class Stack:
                     pending.discard(name)
             if pending and time.monotonic() > deadline:
                 for name in pending:
-                    print(run("podman", "logs", "--tail", "30", name, check=False, quiet=True))
+                    logs = subprocess.run(
+                        ["podman", "logs", "--tail", "30", name],
+                        capture_output=True, text=True, check=False,
+                    )  # fmt: skip
+                    print(f"--- {name}\n{logs.stdout}{logs.stderr}")
                 raise RuntimeError(f"not healthy within {within:.0f}s: {sorted(pending)}")
             time.sleep(2)
 
@@ -299,17 +305,64 @@ def polling(stack: Stack) -> None:
     # The operator's command, from the images, with the environment compose gave each service.
     (tenancy,) = stack.containers()["tenancy"]
     (enforcement,) = stack.containers()["enforcement"]
-    groups = run("podman", "exec", tenancy, "gmbot", "groups", quiet=True)
+    groups = run("podman", "exec", enforcement, "gmbot", "groups", quiet=True)
     if "GMBot Demo Chat" not in groups:
-        raise RuntimeError(f"gmbot groups in {tenancy}: {groups}")
+        raise RuntimeError(f"gmbot groups in {enforcement}: {groups}")
     carol = stack.demo_ids()["carol"]
-    held = run("podman", "exec", enforcement, "gmbot", "restrictions", str(carol), quiet=True)
-    print(f"   gmbot in {tenancy}: {groups.strip().splitlines()[0]}")
-    print(f"   gmbot in {enforcement}: {held.strip()}")
+    held = run("podman", "exec", tenancy, "gmbot", "restrictions", str(carol), quiet=True)
+    print(f"   gmbot in {enforcement}: {groups.strip().splitlines()[0]}")
+    print(f"   gmbot in {tenancy}: {held.strip()}")
 
 
-@step("webhook: three gateways behind the proxy, the story, Prometheus finds them")
+def callers_only(stack: Stack) -> dict[str, str]:
+    """The stack switched to per-caller tokens: each caller its own, no shared AUTH_TOKEN."""
+    tokens = {name: secrets.token_hex(24) for name in ("gateway", "membership", "ops", "billing")}
+    scopes = {"gateway": "gateway", "membership": "budget", "ops": "operator"}
+    scopes["billing"] = "membership-read"
+    stack.write_env(
+        AUTH_TOKEN="",
+        AUTH_CALLERS=";".join(f"{n}:{scopes[n]}:{t}" for n, t in tokens.items()),
+        GATEWAY_CALLER_TOKEN=tokens["gateway"],
+        MEMBERSHIP_CALLER_TOKEN=tokens["membership"],
+    )
+    backends = ("tenancy", "membership", "enforcement")
+    stack.compose("up", "-d", "--no-build", "--no-deps", "--force-recreate", *backends)
+    stack.wait_healthy(backends)
+    return tokens
+
+
+def refusals(stack: Stack, tokens: dict[str, str]) -> None:
+    """The operator's own token works; an internal caller outside membership reads is refused
+    with PERMISSION_DENIED, and tenancy logs the refusal with the caller's name."""
+    (tenancy,) = stack.containers()["tenancy"]
+    ops = run(
+        "podman", "exec", "-e", f"CALLER_TOKEN={tokens['ops']}", tenancy, "gmbot", "groups",
+        quiet=True,
+    )  # fmt: skip
+    refused = subprocess.run(
+        ["podman", "exec", "-e", f"CALLER_TOKEN={tokens['billing']}", tenancy, "gmbot", "groups"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    logs = subprocess.run(
+        ["podman", "logs", tenancy], capture_output=True, text=True, check=False
+    )  # the services log JSON lines to stderr
+    logged = [
+        json.loads(line)
+        for line in (logs.stdout + logs.stderr).splitlines()
+        if '"rpc refused"' in line
+    ]
+    if "GMBot Demo Chat" not in ops or "PERMISSION_DENIED" not in refused.stderr:
+        raise RuntimeError(f"per-caller tokens: operator {ops!r}, billing {refused.stderr!r}")
+    if not any(entry.get("caller") == "billing" for entry in logged):
+        raise RuntimeError("tenancy did not log the refusal with the caller's name")
+    print(f"   operator token: {ops.strip().splitlines()[0]}")
+    print(f"   billing token (membership-read): {refused.stderr.strip()}")
+    print(f"   tenancy logged: {logged[-1]['event']} caller={logged[-1]['caller']}")
+
+
+@step("webhook, per-caller tokens: three gateways behind the proxy, the story, Prometheus")
 def webhook(stack: Stack) -> None:
+    tokens = callers_only(stack)
     stack.write_env(
         WEBHOOK_URL="http://proxy:8080/telegram/webhook",
         WEBHOOK_SECRET=secrets.token_hex(16),
@@ -324,6 +377,7 @@ def webhook(stack: Stack) -> None:
     if len(gateways) != 3:
         raise RuntimeError(f"expected 3 gateways, found {gateways}")
     asyncio.run(story(stack.sandbox, stack.demo_ids(), newcomer="Dmitri"))
+    refusals(stack, tokens)
     # Only the webhook path is public: the gateways' /metrics is not on the proxy's port.
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{stack.ports['WEBHOOK_PORT']}/metrics", timeout=5)
@@ -360,8 +414,11 @@ def main() -> int:
         for service, names in stack.containers().items():
             for name in names:
                 if service.startswith(("gateway", "membership", "enforcement", "tenancy")):
-                    print(f"--- {name}")
-                    print(run("podman", "logs", "--tail", "15", name, check=False, quiet=True))
+                    logs = subprocess.run(
+                        ["podman", "logs", "--tail", "15", name],
+                        capture_output=True, text=True, check=False,
+                    )  # fmt: skip
+                    print(f"--- {name}\n{logs.stdout}{logs.stderr}")
         ok = False
     finally:
         down = time.monotonic()

@@ -129,7 +129,10 @@ class ServiceSettings(BaseSettings):
 
     def as_client(self) -> ClientSettings:
         """How this service calls another (membership leasing the budget): with CALLER_TOKEN,
-        or AUTH_TOKEN."""
+        or AUTH_TOKEN. A service that knows its callers only by AUTH_CALLERS and has no token of
+        its own may call nothing: fine until it tries (then `presented_token` says why)."""
+        if self.auth_token is None and self.caller_token is None:
+            return ClientSettings.model_construct(auth_token=None, caller_token=None)
         return ClientSettings(auth_token=self.auth_token, caller_token=self.caller_token)
 
     def callers(self) -> Callers:
@@ -185,7 +188,11 @@ class ClientSettings(BaseSettings):
     def presented_token(self) -> str:
         """The bearer token this process sends."""
         token = self.caller_token or self.auth_token
-        assert token is not None  # noqa: S101 - validation requires one of them
+        if token is None:
+            raise ValueError(
+                "this process calls another GMBot service but has no token of its own: set "
+                "CALLER_TOKEN (a caller in the services' AUTH_CALLERS) or AUTH_TOKEN"
+            )
         return token.get_secret_value()
 
 

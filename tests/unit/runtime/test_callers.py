@@ -104,3 +104,23 @@ def test_a_shared_token_that_is_also_a_callers_token_is_refused() -> None:
             auth_token=SecretStr(GATEWAY),
             auth_callers=SecretStr(f"gateway:gateway:{GATEWAY}"),
         )
+
+
+def test_a_service_without_a_token_of_its_own_calls_nothing_but_starts() -> None:
+    # Enforcement with per-caller tokens calls nobody: it needs no CALLER_TOKEN to start.
+    settings = ServiceSettings(_env_file=None, auth_callers=SecretStr(f"gateway:gateway:{GATEWAY}"))
+
+    client = settings.as_client()
+
+    with pytest.raises(ValueError, match="set CALLER_TOKEN"):
+        client.presented_token()
+
+
+def test_a_service_presents_its_own_token_when_it_calls() -> None:
+    settings = ServiceSettings(
+        _env_file=None,
+        auth_callers=SecretStr(f"membership:budget:{BILLING}"),
+        caller_token=SecretStr(BILLING),
+    )
+
+    assert settings.as_client().presented_token() == BILLING
