@@ -10,11 +10,15 @@ UV=${UV:-.tools/bin/uv}
 echo "== docker-compose config"
 docker-compose --env-file deploy/compose.env.example -f docker-compose.yml config -q
 
-echo "== kustomize overlays"
-for overlay in deploy/kubernetes/overlays/*/; do
+echo "== check-config: every service with the environment compose and each overlay give it"
+"$VENV_BIN/python" scripts/deployed_config.py
+
+echo "== kustomize overlays, and the Prometheus Operator objects (their CRDs: tests/unit/deploy)"
+for overlay in deploy/kubernetes/overlays/*/ deploy/kubernetes/monitoring/; do
   rendered=$(mktemp)
   kubectl kustomize "$overlay" > "$rendered" 2> >(grep -v "is deprecated" >&2)
-  "$VENV_BIN/kubernetes-validate" --kubernetes-version 1.30.0 --strict --quiet "$rendered"
+  "$VENV_BIN/kubernetes-validate" --kubernetes-version 1.30.0 --strict --quiet "$rendered" \
+    2> >(grep -v "Couldn't find schema for kind \(ServiceMonitor\|PrometheusRule\)" >&2)
   echo "   $overlay: $(grep -c '^kind:' "$rendered") objects valid"
   rm -f "$rendered"
 done
@@ -29,8 +33,9 @@ rm -rf "$checked"
 
 echo "== images: each Dockerfile stage's uv sync, here, into a throwaway virtualenv"
 images=$(mktemp -d)
-grep -E '^RUN uv sync .*--package gmbot-' Dockerfile | sed 's/^RUN uv //' | while read -r install; do
-  service=${install##*--package gmbot-}
+grep -E '^RUN uv sync .*--package gmbot-' Dockerfile | grep -v -- --no-install-workspace | sed 's/^RUN uv //' | while read -r install; do
+  service=$(grep -o -- '--package gmbot-[a-z]*' <<< "$install" | head -n 1)
+  service=${service#--package gmbot-}
   # shellcheck disable=SC2086 # the stage's own arguments, word by word
   UV_PROJECT_ENVIRONMENT="$images/$service" UV_PYTHON=python3.11 UV_LINK_MODE=copy \
     "$UV" --quiet $install
@@ -43,7 +48,8 @@ from importlib.metadata import distributions
 own = sys.argv[1]
 parts = ["v1", "runtime", "tenancy", "membership", "enforcement", "gateway", "sandbox", "cli", "devstack"]
 present = [p for p in parts if importlib.util.find_spec(f"gmbot.{p}") is not None]
-strangers = [p for p in present if p not in (own, "runtime", "v1")]
+# The operator's command is in every service image (it needs nothing the service lacks).
+strangers = [p for p in present if p not in (own, "runtime", "v1", "cli")]
 if own not in present or "runtime" not in present or strangers:
     sys.exit(f"{own}: the image would carry gmbot.{{{','.join(present)}}}")
 names = sorted(d.metadata["Name"] for d in distributions())

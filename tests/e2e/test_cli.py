@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 
 from tests.e2e.conftest import E2E
@@ -98,6 +99,72 @@ async def test_migrate_brings_both_schemas_to_head(e2e: E2E) -> None:
 
     assert (tenancy_code, enforcement_code) == (0, 0)
     assert "migrating enforcement" in output
+
+
+async def test_groups_and_group_show_the_policy_and_the_ledger(e2e: E2E) -> None:
+    scene = await e2e.scene(("carol", False))
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.members["carol"], "hi")
+    await e2e.wait_for_call(mark, "restrictChatMember", scene.group)
+    await e2e.settle()
+
+    groups_code, groups = await gmbot(e2e, "groups")
+    group_code, group = await gmbot(e2e, "group", str(scene.group))
+
+    assert (groups_code, group_code) == (0, 0)
+    assert f"{scene.group}  protected" in groups
+    assert f"@{scene.channel_username}" in groups
+    assert "missing a channel: mute" in group
+    assert re.search(r"enforce +(done|pending) +1", group)
+    assert "restricted now: 1" in group
+
+
+async def test_restrictions_are_listed_and_lifted(e2e: E2E) -> None:
+    scene = await e2e.scene(("carol", False))
+    carol = scene.members["carol"]
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, carol, "hi")
+    await e2e.wait_for_call(mark, "restrictChatMember", scene.group)
+    await e2e.settle()
+
+    _, by_user = await gmbot(e2e, "restrictions", str(carol))
+    _, by_group = await gmbot(e2e, "restrictions", "--group", str(scene.group))
+    lift_code, lifted = await gmbot(e2e, "lift", str(carol))
+
+    async def unmuted() -> bool:
+        return bool((await e2e.control.member(scene.group, carol))["status"] == "member")
+
+    await e2e.wait_for(unmuted)
+    _, after = await gmbot(e2e, "restrictions", str(carol))
+    assert f"{scene.group}  restricted by GMBot" in by_user
+    assert f"{carol}  restricted by GMBot in {scene.group}" in by_group
+    assert lift_code == 0
+    assert f"{scene.group}  lifting: action" in lifted
+    assert f"GMBot restricts user {carol} nowhere" in after
+
+
+async def test_failures_are_one_readable_line(e2e: E2E) -> None:
+    down_code, down = await gmbot(e2e, "groups", TENANCY_ADDR="127.0.0.1:9")
+    wrong_code, wrong = await gmbot(e2e, "groups", AUTH_TOKEN="not-the-token-0123456789")
+    bad_code, bad = await gmbot(e2e, "groups", AUTH_TOKEN="short")
+
+    assert down_code == 1
+    assert down.startswith("gmbot: tenancy at 127.0.0.1:9: UNAVAILABLE")
+    assert wrong_code == 1
+    assert "UNAUTHENTICATED" in wrong
+    assert bad_code == 2
+    assert bad.startswith("gmbot: bad configuration: AUTH_TOKEN")
+    for output in (down, wrong, bad):
+        assert len(output.strip().splitlines()) == 1, output
+        assert "Traceback" not in output
+
+
+async def test_help_names_every_variable_it_reads(e2e: E2E) -> None:
+    code, text = await gmbot(e2e, "--help")
+
+    assert code == 0
+    for name in ("AUTH_TOKEN", "CALLER_TOKEN", "TENANCY_ADDR", "MEMBERSHIP_ADDR", "GMBOT_CONFIG"):
+        assert name in text
 
 
 async def test_dead_letters_are_listed_and_replayed_through_the_gateway(e2e: E2E) -> None:

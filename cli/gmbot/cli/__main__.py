@@ -1,10 +1,7 @@
 """`python -m gmbot.cli` (or `gmbot`): operate a running GMBot.
 
-gmbot migrate [tenancy|enforcement|all]   bring the schemas up to date
-gmbot doctor                              token, webhook, updates and rights everywhere
-gmbot check-membership USER CHANNEL...    ask membership over gRPC [--fresh]
-gmbot actions GROUP [--limit N]           a group's recent actions from the ledger
-gmbot dead-letters [--replay ID]          updates the gateway set aside; replay one
+Every failure is one line on stderr (which service, which address, what it said), never a
+traceback: exit 1 when a service refused or could not be reached, 2 for bad configuration.
 """
 
 from __future__ import annotations
@@ -13,20 +10,35 @@ import argparse
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Coroutine
+from typing import Any, NoReturn
 
-from gmbot.cli.dead_letters import list_letters, replay
-from gmbot.cli.doctor import run_doctor
-from gmbot.cli.settings import CliSettings
-from gmbot.runtime.client import open_channel
-from gmbot.runtime.settings import load_settings
-from gmbot.runtime.telegram import TelegramSettings, create_bot
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import enforcement_pb2_grpc, membership_pb2_grpc, tenancy_pb2_grpc
-from gmbot.v1 import membership_pb2 as membership
-from gmbot.v1 import tenancy_pb2 as tenancy
+import grpc
+from pydantic import ValidationError
+
+from gmbot.cli import dead_letters, operations
+from gmbot.cli.settings import CONFIG_FILE_VARIABLE, DEFAULT_CONFIG_FILE, CliSettings
 
 SERVICES_WITH_SCHEMAS = ("tenancy", "enforcement")
+
+ENVIRONMENT = f"""\
+environment (also read from ./.env and from the file ${CONFIG_FILE_VARIABLE}, by default
+{DEFAULT_CONFIG_FILE} when it exists: `make run` writes it):
+  AUTH_TOKEN            the shared bearer token of the services
+  CALLER_TOKEN          this caller's own token, when the services use per-caller tokens
+                        (AUTH_CALLERS; the operator's scope is `operator`); wins over AUTH_TOKEN
+  TENANCY_ADDR          tenancy's gRPC address        (default 127.0.0.1:50051)
+  MEMBERSHIP_ADDR       membership's gRPC address     (default 127.0.0.1:50052)
+  ENFORCEMENT_ADDR      enforcement's gRPC address    (default 127.0.0.1:50053)
+  GATEWAY_URL           the gateway's HTTP address, for dead-letters (default http://127.0.0.1:8080)
+  GRPC_DEADLINE_SECONDS every call's deadline         (default 2)
+  TLS_CA_FILE, TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE   TLS / mTLS towards the services
+  BOT_TOKEN, TELEGRAM_API_URL                              for `doctor` only
+  DATABASE_URL and each service's settings                 for `migrate` only
+
+From a container of any GMBot image, with the environment compose gave it:
+  docker-compose exec tenancy gmbot groups
+"""
 
 
 def migrate(which: str) -> int:
@@ -39,98 +51,109 @@ def migrate(which: str) -> int:
     return 0
 
 
-async def doctor(settings: CliSettings) -> int:
-    if settings.bot_token is None:
-        print("doctor needs BOT_TOKEN (and TELEGRAM_API_URL when not Telegram itself)")
-        return 2
-    bot = create_bot(
-        TelegramSettings(bot_token=settings.bot_token, telegram_api_url=settings.telegram_api_url)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gmbot",
+        description="Operate a running GMBot: its groups, its restrictions, its health.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    async with open_channel(settings.tenancy_addr, settings) as channel:
-        stub = tenancy_pb2_grpc.TenancyServiceStub(channel)
-
-        async def groups() -> AsyncIterator[tenancy.GroupPolicy]:
-            token = ""
-            while True:
-                page = await stub.ListGroups(tenancy.ListGroupsRequest(page_token=token))
-                for group in page.groups:
-                    yield group
-                token = page.next_page_token
-                if not token:
-                    return
-
-        try:
-            report = await run_doctor(bot, groups())
-        finally:
-            await bot.session.close()
-    print("\n".join(report.lines))
-    print(f"\n{report.problems} problem(s)" if report.problems else "\nall good")
-    return 1 if report.problems else 0
-
-
-async def check_membership(
-    settings: CliSettings, user: int, channels: list[int], fresh: bool
-) -> int:
-    async with open_channel(settings.membership_addr, settings) as channel:
-        answer = await membership_pb2_grpc.MembershipServiceStub(channel).CheckMembership(
-            membership.CheckMembershipRequest(user_id=user, channel_ids=channels, fresh=fresh)
-        )
-    for item in answer.channels:
-        status = membership.MembershipStatus.Name(item.status).removeprefix("MEMBERSHIP_STATUS_")
-        source = membership.AnswerSource.Name(item.source).removeprefix("ANSWER_SOURCE_")
-        when = item.observed_at.ToDatetime().isoformat() if item.HasField("observed_at") else "-"
-        reason = f"  ({item.unknown_reason})" if item.unknown_reason else ""
-        print(f"{item.channel_id}  {status:<10} from {source:<8} at {when}{reason}")
-    return 0 if answer.all_member else 1
-
-
-async def actions(settings: CliSettings, group: int, limit: int) -> int:
-    async with open_channel(settings.enforcement_addr, settings) as channel:
-        answer = await enforcement_pb2_grpc.EnforcementServiceStub(channel).ListRecentActions(
-            enforcement.ListRecentActionsRequest(group_id=group, limit=limit)
-        )
-    for action in answer.actions:
-        kind = enforcement.ActionKind.Name(action.kind).removeprefix("ACTION_KIND_").lower()
-        state = enforcement.ActionState.Name(action.state).removeprefix("ACTION_STATE_").lower()
-        reason = enforcement.ActionReason.Name(action.reason).removeprefix("ACTION_REASON_").lower()
-        created = action.created_at.ToDatetime().isoformat(timespec="seconds")
-        error = f"  {action.error}" if action.error else ""
-        print(f"{created}  {kind:<16} {state:<8} user {action.user_id:<12} {reason}{error}")
-    if not answer.actions:
-        print("no actions recorded for this group")
-    return 0
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="gmbot", description="Operate a running GMBot.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    migrate_parser = commands.add_parser("migrate", help="bring the schemas up to date")
-    migrate_parser.add_argument(
-        "service", nargs="?", default="all", choices=["all", *SERVICES_WITH_SCHEMAS]
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("groups", help="every group GMBot knows, with its channels and state")
+    group = commands.add_parser(
+        "group", help="one group: its policy, and what the ledger tells of its recent actions"
     )
-    commands.add_parser("doctor", help="check token, webhook and the bot's rights everywhere")
+    group.add_argument("group", type=int)
+    group.add_argument("--limit", type=int, default=200, help="recent actions to count (≤200)")
+    restrictions = commands.add_parser(
+        "restrictions", help="where GMBot restricts USER, or whom it restricts in --group"
+    )
+    who = restrictions.add_mutually_exclusive_group(required=True)
+    who.add_argument("user", type=int, nargs="?")
+    who.add_argument("--group", type=int, help="members GMBot restricts in this group")
+    lift = commands.add_parser(
+        "lift", help="lift GMBot's restriction on USER in GROUPs (default: everywhere)"
+    )
+    lift.add_argument("user", type=int)
+    lift.add_argument("groups", type=int, nargs="*")
     check = commands.add_parser("check-membership", help="is USER in each CHANNEL")
     check.add_argument("user", type=int)
     check.add_argument("channels", type=int, nargs="+")
     check.add_argument("--fresh", action="store_true", help="ask Telegram, not the cache")
-    recent = commands.add_parser("actions", help="a group's recent actions")
+    recent = commands.add_parser("actions", help="a group's recent actions from the ledger")
     recent.add_argument("group", type=int)
     recent.add_argument("--limit", type=int, default=20)
     letters = commands.add_parser("dead-letters", help="updates the gateway set aside")
     letters.add_argument("--replay", metavar="ID", help="hand one back to the gateway")
-    args = parser.parse_args()
+    commands.add_parser("doctor", help="check token, webhook and the bot's rights everywhere")
+    migrate_parser = commands.add_parser("migrate", help="bring the schemas up to date")
+    migrate_parser.add_argument(
+        "service", nargs="?", default="all", choices=["all", *SERVICES_WITH_SCHEMAS]
+    )
+    return parser
+
+
+def _command(
+    args: argparse.Namespace, settings: CliSettings
+) -> Callable[[], Coroutine[Any, Any, int]]:
+    match args.command:
+        case "groups":
+            return lambda: operations.groups(settings)
+        case "group":
+            return lambda: operations.group(settings, args.group, args.limit)
+        case "restrictions" if args.group is not None:
+            return lambda: operations.restricted_members(settings, args.group)
+        case "restrictions":
+            return lambda: operations.restrictions(settings, args.user)
+        case "lift":
+            return lambda: operations.lift(settings, args.user, args.groups)
+        case "check-membership":
+            return lambda: operations.check_membership(
+                settings, args.user, args.channels, args.fresh
+            )
+        case "actions":
+            return lambda: operations.actions(settings, args.group, args.limit)
+        case "dead-letters" if args.replay:
+            return lambda: asyncio.to_thread(dead_letters.replay, settings, args.replay)
+        case "dead-letters":
+            return lambda: asyncio.to_thread(dead_letters.list_letters, settings)
+        case _:
+            return lambda: operations.doctor(settings)
+
+
+def _one_line(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = "_".join(str(part) for part in item["loc"]).upper() or "settings"
+        problems.append(f"{name}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    sys.stderr.write(f"gmbot: {message}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     if args.command == "migrate":
         sys.exit(migrate(args.service))
-    settings = load_settings(CliSettings)
-    match args.command:
-        case "doctor":
-            code = asyncio.run(doctor(settings))
-        case "check-membership":
-            code = asyncio.run(check_membership(settings, args.user, args.channels, args.fresh))
-        case "dead-letters":
-            code = replay(settings, args.replay) if args.replay else list_letters(settings)
-        case _:
-            code = asyncio.run(actions(settings, args.group, args.limit))
+    try:
+        settings = CliSettings.load()
+    except ValidationError as error:
+        _fail(f"bad configuration: {_one_line(error)} (gmbot --help lists them)", 2)
+    except OSError as error:
+        _fail(f"cannot read the configuration: {error}", 2)
+    try:
+        code = asyncio.run(_command(args, settings)())
+    except (operations.CallFailed, operations.OperatorError) as error:
+        _fail(str(error))
+    except grpc.aio.AioRpcError as error:
+        _fail(f"{error.code().name}: {error.details()}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # the operator gets one line, never a traceback
+        _fail(f"{error.__class__.__name__}: {error}")
     sys.exit(code)
 
 

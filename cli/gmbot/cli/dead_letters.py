@@ -19,7 +19,7 @@ def _ask(settings: CliSettings, path: str, method: str = "GET") -> tuple[int, An
     request = urllib.request.Request(  # noqa: S310 - an http(s) URL from the settings
         url,
         method=method,
-        headers={"Authorization": f"Bearer {settings.auth_token.get_secret_value()}"},
+        headers={"Authorization": f"Bearer {settings.presented_token()}"},
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import HttpUrl, SecretStr
-from pydantic_settings import SettingsConfigDict
+import os
+from pathlib import Path
 
-from gmbot.runtime.settings import ClientSettings
+from pydantic import HttpUrl, SecretStr
+
+from gmbot.runtime.settings import SETTINGS_CONFIG, ClientSettings
 from gmbot.runtime.telegram import TELEGRAM
+
+# `make run` writes the token and the services' addresses here; grpcurl users source it.
+CONFIG_FILE_VARIABLE = "GMBOT_CONFIG"
+DEFAULT_CONFIG_FILE = Path("data") / "gmbot.env"
 
 
 class CliSettings(ClientSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
     tenancy_addr: str = "127.0.0.1:50051"
     membership_addr: str = "127.0.0.1:50052"
@@ -19,3 +25,13 @@ class CliSettings(ClientSettings):
     gateway_url: HttpUrl = HttpUrl("http://127.0.0.1:8080")
     bot_token: SecretStr | None = None
     telegram_api_url: HttpUrl = HttpUrl(TELEGRAM)
+
+    @classmethod
+    def load(cls) -> CliSettings:
+        """The environment first, then the file $GMBOT_CONFIG (or data/gmbot.env), then .env."""
+        named = os.environ.get(CONFIG_FILE_VARIABLE)
+        config = Path(named) if named else DEFAULT_CONFIG_FILE
+        if named and not config.is_file():
+            raise FileNotFoundError(f"{CONFIG_FILE_VARIABLE}={named}: no such file")
+        files = (".env", config) if config.is_file() else (".env",)
+        return cls(_env_file=files)

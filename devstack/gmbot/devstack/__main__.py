@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
+import time
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -33,30 +35,75 @@ def _load(world: Traversable) -> dict[str, Any]:
     return scenario
 
 
-def _demo_guide(sandbox: str, stack: RunningStack) -> str:
+def connection_file(stack: RunningStack, token: str, api: str) -> Path:
+    """Writes what the `gmbot` command (and a shell, for grpcurl) needs to reach this stack."""
+    path = DATA / "gmbot.env"
+    lines = {
+        "AUTH_TOKEN": stack.auth_token,
+        **{f"{name.upper()}_ADDR": address for name, address in stack.addresses.items()},
+        "BOT_TOKEN": token,
+        "TELEGRAM_API_URL": api,
+    }
+    path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
+    path.chmod(0o600)
+    return path
+
+
+async def _sandbox_ids(log: Path, within: float = 10.0) -> dict[str, int]:
+    """The demo world's ids, as the sandbox's banner in its log names them."""
+    deadline = time.monotonic() + within
+    while True:
+        text = await asyncio.to_thread(lambda: log.read_text() if log.exists() else "")
+        ids = {
+            m[1]: int(m[2]) for m in re.finditer(r"^\s+(?:chat|user) (\w+): (-?\d+)$", text, re.M)
+        }
+        if ids or time.monotonic() > deadline:
+            return ids
+        await asyncio.sleep(0.1)
+
+
+def export_lines(sandbox: str, ids: dict[str, int], config: Path) -> str:
+    names = {name.upper(): value for name, value in ids.items()}
+    exports = [f"export SANDBOX={sandbox}", f"export GMBOT_CONFIG={config.resolve()}"]
+    exports += [f"export {name}={value}" for name, value in names.items()]
+    return "\n".join(exports)
+
+
+def demo_guide(sandbox: str, stack: RunningStack, ids: dict[str, int], config: Path) -> str:
     scenario = _load(_demo_world())
     names = ", ".join(f"{n} ({u['first_name']})" for n, u in scenario["users"].items())
     services = ", ".join(f"{name} {address}" for name, address in stack.addresses.items())
-    control = f"{sandbox}/_sandbox"
     return f"""
 GMBot is running against the Bot API sandbox (no BOT_TOKEN given).
   gateway:  {stack.gateway_url}/healthz  /readyz  /metrics
   services: {services}
   logs:     {DATA / "logs"}/
+  the token and the addresses, for `gmbot` and grpcurl: {config}
 The demo world: @gmbot_demo_bot, the supergroup "GMBot Demo Chat", the channels @gmbot_news and
 "GMBot VIP" (private), and {names}. Alice follows both channels, Boris only @gmbot_news, Carol
-none. Ids are in {DATA / "logs" / "sandbox.log"}; with them (CHAT, NEWS, VIP, OWNER, CAROL …):
+none. In another shell, paste these, then play the story:
 
-  # the owner protects the chat with both channels
-  curl -s -XPOST {control}/chats/$CHAT/messages \\
+{export_lines(sandbox, ids, config)}
+
+  # 1. the owner protects the chat with both channels
+  curl -s -XPOST $SANDBOX/_sandbox/chats/$CHAT/messages \\
        -d '{{"user_id": '$OWNER', "text": "/protect @gmbot_news '$VIP'"}}'
-  # Carol writes without following: deleted, muted, warned with join buttons
-  curl -s -XPOST {control}/chats/$CHAT/messages -d '{{"user_id": '$CAROL', "text": "hello"}}'
+  # 2. Carol writes without following: deleted, muted, warned with join buttons
+  curl -s -XPOST $SANDBOX/_sandbox/chats/$CHAT/messages \\
+       -d '{{"user_id": '$CAROL', "text": "hello"}}'
+  curl -s $SANDBOX/_sandbox/chats/$CHAT/members/$CAROL        # "restricted"
+  # 3. Carol joins the channels: she is unmuted without pressing anything
+  curl -s -XPOST $SANDBOX/_sandbox/chats/$NEWS/join -d '{{"user_id": '$CAROL'}}'
+  curl -s -XPOST $SANDBOX/_sandbox/chats/$VIP/join -d '{{"user_id": '$CAROL'}}'
+  curl -s $SANDBOX/_sandbox/chats/$CHAT/members/$CAROL        # "member" again
   # what the bot did, call by call
-  curl -s '{control}/journal' | python3 -m json.tool | less
-  # Carol joins the channels: she is unmuted without pressing anything
-  curl -s -XPOST {control}/chats/$NEWS/join -d '{{"user_id": '$CAROL'}}'
-  curl -s -XPOST {control}/chats/$VIP/join -d '{{"user_id": '$CAROL'}}'
+  curl -s $SANDBOX/_sandbox/journal | python3 -m json.tool | less
+  # the operator's view (.venv/bin/gmbot reads $GMBOT_CONFIG)
+  .venv/bin/gmbot groups
+  .venv/bin/gmbot group $CHAT
+  # grpcurl, with reflection and the token
+  set -a; . $GMBOT_CONFIG; set +a
+  grpcurl -plaintext -H "authorization: Bearer $AUTH_TOKEN" $MEMBERSHIP_ADDR list
 
 sandbox/README.md lists every control call (press buttons, send join requests, demote the bot …).
 Ctrl-C stops everything.
@@ -92,11 +139,15 @@ async def _run() -> int:
     )
     try:
         async with running_stack(config) as stack:
+            connections = connection_file(stack, token, api)
             if sandbox is not None:
-                print(_demo_guide(api, stack), flush=True)
+                ids = await _sandbox_ids(logs / "sandbox.log")
+                print(demo_guide(api, stack, ids, connections), flush=True)
             else:
                 print(
-                    f"GMBot is running; gateway on {stack.gateway_url}, logs in {logs}/", flush=True
+                    f"GMBot is running; gateway on {stack.gateway_url}, logs in {logs}/; the "
+                    f"token and addresses for `gmbot` and grpcurl: {connections}",
+                    flush=True,
                 )
             while not stop.is_set():
                 dead = [c.name for c in stack.children.values() if not c.running]

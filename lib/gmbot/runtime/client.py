@@ -138,7 +138,7 @@ def open_channel(
         ("grpc.max_reconnect_backoff_ms", 2_000),
     ]
     # grpc-stubs types interceptors as a placeholder class that must be cast.
-    token = settings.auth_token.get_secret_value()
+    token = settings.presented_token()
     interceptors = [
         cast(
             "grpc.aio.ClientInterceptor",

@@ -1,11 +1,11 @@
-"""The one server interceptor: request id, authentication, errors, metrics and the call's log line.
+"""The one server interceptor: request id, authentication and authorization of the caller,
+errors, metrics and the call's log line.
 
 Servicers stay plain translations of messages: everything that holds for every call is here.
 """
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -16,6 +16,7 @@ import sentry_sdk
 import structlog
 from grpc_status import rpc_status
 
+from gmbot.runtime.callers import Caller, Callers
 from gmbot.runtime.errors import DomainError, to_status
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
@@ -24,6 +25,8 @@ REQUEST_ID_KEY = "x-request-id"
 AUTHORIZATION_KEY = "authorization"
 # Kubernetes' gRPC probes cannot send credentials; health says nothing secret.
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.Health/",)
+BEARER = "Bearer "
+HEALTH_PROBE = Caller("health-probe", ("grpc.health.v1.Health/*",))
 
 log = structlog.get_logger("gmbot.rpc")
 
@@ -63,15 +66,35 @@ def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
     return {key: value for key, value in pairs if isinstance(value, str)}
 
 
+def _presented_token(metadata: dict[str, str]) -> str | None:
+    value = metadata.get(AUTHORIZATION_KEY, "")
+    return value[len(BEARER) :] if value.startswith(BEARER) else None
+
+
 class ServerInterceptor(_Interceptor):
-    """Authenticates with a bearer token and observes every unary call."""
+    """Identifies the caller by its bearer token, lets it call only what its scopes allow, and
+    observes every unary call.
 
-    def __init__(self, auth_token: str) -> None:
-        self._expected = f"Bearer {auth_token}".encode()
+    `callers` is the table of tokens (gmbot.runtime.callers); a plain string is the shared
+    token alone, which may call everything.
+    """
 
-    def _authorized(self, metadata: dict[str, str]) -> bool:
-        presented = metadata.get(AUTHORIZATION_KEY, "").encode()
-        return hmac.compare_digest(presented, self._expected)
+    def __init__(self, callers: Callers | str) -> None:
+        self._callers = callers if isinstance(callers, Callers) else Callers.build(callers, None)
+
+    def _verdict(
+        self, method: str, metadata: dict[str, str]
+    ) -> tuple[Caller | None, grpc.StatusCode | None]:
+        """The caller, and the code to refuse the call with (None: let it through)."""
+        if method.startswith(UNAUTHENTICATED_PREFIXES):
+            return HEALTH_PROBE, None
+        caller = self._callers.identify(_presented_token(metadata))
+        if caller is None:
+            return None, grpc.StatusCode.UNAUTHENTICATED
+        if not caller.may_call(method):
+            log.warning("rpc refused", method=method, caller=caller.name, code="PERMISSION_DENIED")
+            return caller, grpc.StatusCode.PERMISSION_DENIED
+        return caller, None
 
     async def intercept_service(
         self,
@@ -83,16 +106,17 @@ class ServerInterceptor(_Interceptor):
             return handler
         method: str = handler_call_details.method
         metadata = _metadata(handler_call_details)
-        needs_auth = not method.startswith(UNAUTHENTICATED_PREFIXES)
-        authorized = not needs_auth or self._authorized(metadata)
+        caller, refusal = self._verdict(method, metadata)
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._observe(cast("Behavior", handler.unary_unary), method, metadata, authorized),
+                self._observe(
+                    cast("Behavior", handler.unary_unary), method, metadata, caller, refusal
+                ),
                 request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
-        if not authorized:
-            return _refusing_handler(handler)
+        if refusal is not None:
+            return _refusing_handler(handler, refusal, caller, method)
         return handler
 
     def _observe(
@@ -100,7 +124,8 @@ class ServerInterceptor(_Interceptor):
         behavior: Behavior,
         method: str,
         metadata: dict[str, str],
-        authorized: bool,
+        caller: Caller | None,
+        refusal: grpc.StatusCode | None,
     ) -> Behavior:
         service, name = split_method(method)
 
@@ -109,9 +134,9 @@ class ServerInterceptor(_Interceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                if not authorized:
-                    code = grpc.StatusCode.UNAUTHENTICATED
-                    await context.abort(code, "missing or wrong bearer token in 'authorization'")
+                if refusal is not None:
+                    code = refusal
+                    await context.abort(code, _refusal_message(refusal, caller, method))
                 if isinstance(request, _Unreadable):
                     code = grpc.StatusCode.INVALID_ARGUMENT
                     await context.abort(code, f"the request does not parse: {request.error}")
@@ -132,19 +157,33 @@ class ServerInterceptor(_Interceptor):
                 elapsed = time.perf_counter() - started
                 GRPC_SERVER_HANDLED.labels(service, name, code.name).inc()
                 GRPC_SERVER_HANDLING_SECONDS.labels(service, name).observe(elapsed)
-                log.info("rpc", method=method, code=code.name, ms=round(elapsed * 1000, 2))
+                log.info(
+                    "rpc",
+                    method=method,
+                    code=code.name,
+                    ms=round(elapsed * 1000, 2),
+                    caller=caller.name if caller else None,
+                )
                 request_id.reset(token)
 
         return observed
 
 
-def _refusing_handler(handler: Handler) -> Handler:
-    """A streaming handler (reflection) that answers UNAUTHENTICATED without running."""
+def _refusal_message(code: grpc.StatusCode, caller: Caller | None, method: str) -> str:
+    if code == grpc.StatusCode.PERMISSION_DENIED and caller is not None:
+        return f"caller {caller.name!r} may not call {method}"
+    return "missing or wrong bearer token in 'authorization'"
+
+
+def _refusing_handler(
+    handler: Handler, code: grpc.StatusCode, caller: Caller | None, method: str
+) -> Handler:
+    """A streaming handler (reflection, WatchChanges) that refuses without running."""
 
     async def refuse(
         _request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
+        await context.abort(code, _refusal_message(code, caller, method))
         yield None  # pragma: no cover - abort raises; the yield makes this a generator
 
     if handler.stream_stream is not None:

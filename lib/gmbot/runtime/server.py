@@ -69,7 +69,7 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
 @asynccontextmanager
 async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
-    interceptor = ServerInterceptor(settings.auth_token.get_secret_value())
+    interceptor = ServerInterceptor(settings.callers())
     server = grpc.aio.server(
         interceptors=[interceptor],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,

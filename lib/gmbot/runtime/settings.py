@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
-from typing import Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Values people paste from examples; a service guarded by one of them is not guarded.
-_PLACEHOLDER_SECRETS = frozenset(
-    {"changeme", "change-me", "secret", "token", "password", "example"}
+from gmbot.runtime.callers import CallerConfigError, Callers, placeholder_problem, read_entries
+
+# An empty variable counts as unset: compose's `${WEBHOOK_URL:-}` and Kubernetes' optional keys
+# hand a process `NAME=` for "not configured", which must not fail validation as a bad value.
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+SETTINGS_CONFIG = SettingsConfigDict(
+    env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
 )
-MIN_TOKEN_LENGTH = 16
 
 
-def _check_secret(value: SecretStr | None, name: str) -> SecretStr | None:
+@overload
+def check_secret(value: SecretStr, name: str) -> SecretStr: ...
+@overload
+def check_secret(value: SecretStr | None, name: str) -> SecretStr | None: ...
+def check_secret(value: SecretStr | None, name: str) -> SecretStr | None:
+    """Refuses a placeholder or a short secret, naming the variable."""
     if value is None:
         return None
-    raw = value.get_secret_value()
-    if raw.strip().lower() in _PLACEHOLDER_SECRETS or "replace" in raw.lower():
-        raise ValueError(f"{name} is a placeholder; generate one, e.g. `openssl rand -hex 32`")
-    if len(raw) < MIN_TOKEN_LENGTH:
-        raise ValueError(f"{name} must be at least {MIN_TOKEN_LENGTH} characters")
+    problem = placeholder_problem(value.get_secret_value(), name)
+    if problem:
+        raise ValueError(problem)
     return value
+
+
+def check_url_password(url: str, name: str) -> str:
+    """Refuses a URL whose password is an example's placeholder (`…:replace-me@db/…`)."""
+    match = _PASSWORD_IN_URL.search(url)
+    password = match.group(0)[len(match.group(1)) : -1] if match else ""
+    if "replace" in password.lower() or "placeholder" in password.lower():
+        raise ValueError(
+            f"{name} holds a placeholder password; generate one (openssl rand -hex 32)"
+        )
+    return url
 
 
 class ServiceSettings(BaseSettings):
     """What every gRPC service needs; each service subclasses it with its own fields."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=50051, ge=0, le=65535)
-    # Bearer token callers must present (`authorization: Bearer <token>`). No token, no service.
-    auth_token: SecretStr
+    # Per-caller credentials (gmbot.runtime.callers): `NAME:SCOPES:TOKEN` entries, inline and/or
+    # in a file (a mounted secret). Declared before AUTH_TOKEN, which is required without them.
+    auth_callers: SecretStr | None = None
+    auth_callers_file: Path | None = None
+    # The shared bearer token (`authorization: Bearer <token>`): whoever presents it may call
+    # everything. The simple default; optional once AUTH_CALLERS names every caller.
+    auth_token: SecretStr | None = Field(default=None, validate_default=True)
+    # The token this process presents when it calls another service (membership leasing the
+    # Bot API budget); AUTH_TOKEN when unset.
+    caller_token: SecretStr | None = None
     # TLS when both are set; with a client CA too, callers must present a certificate (mTLS).
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
@@ -56,12 +89,36 @@ class ServiceSettings(BaseSettings):
     # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
     grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
 
+    @field_validator("auth_callers_file")
+    @classmethod
+    def _callers_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("auth_callers")
+    @classmethod
+    def _callers_parse(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Callers.build(None, value.get_secret_value())
+            except CallerConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
+
     @field_validator("auth_token")
     @classmethod
-    def _token_is_real(cls, value: SecretStr) -> SecretStr:
-        checked = _check_secret(value, "AUTH_TOKEN")
-        assert checked is not None  # noqa: S101 - a SecretStr in, a SecretStr out
-        return checked
+    def _token_is_real(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("auth_callers") is None and info.data.get("auth_callers_file") is None:
+                raise ValueError("Field required (or give every caller a token in AUTH_CALLERS)")
+            return None
+        return check_secret(value, "AUTH_TOKEN")
+
+    @field_validator("caller_token")
+    @classmethod
+    def _caller_token_is_real(cls, value: SecretStr | None) -> SecretStr | None:
+        return check_secret(value, "CALLER_TOKEN")
 
     @field_validator("tls_cert_file", "tls_key_file", "tls_client_ca_file")
     @classmethod
@@ -69,6 +126,31 @@ class ServiceSettings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @model_validator(mode="after")
+    def _callers_are_consistent(self) -> Self:
+        self.callers()
+        return self
+
+    def as_client(self) -> ClientSettings:
+        """How this service calls another (membership leasing the budget): with CALLER_TOKEN,
+        or AUTH_TOKEN. A service that knows its callers only by AUTH_CALLERS and has no token of
+        its own may call nothing: fine until it tries (then `presented_token` says why)."""
+        if self.auth_token is None and self.caller_token is None:
+            return ClientSettings.model_construct(auth_token=None, caller_token=None)
+        return ClientSettings(auth_token=self.auth_token, caller_token=self.caller_token)
+
+    def callers(self) -> Callers:
+        """The tokens this service accepts and who presents each."""
+        try:
+            entries = read_entries(
+                self.auth_callers.get_secret_value() if self.auth_callers else None,
+                self.auth_callers_file,
+            )
+            shared = self.auth_token.get_secret_value() if self.auth_token else None
+            return Callers.build(shared, entries)
+        except CallerConfigError as error:
+            raise ValueError(f"AUTH_CALLERS: {error}") from None
 
     @model_validator(mode="after")
     def _tls_is_complete(self) -> Self:
@@ -82,9 +164,12 @@ class ServiceSettings(BaseSettings):
 class ClientSettings(BaseSettings):
     """How a process reaches the gRPC services it calls."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
-    auth_token: SecretStr
+    # The token this process presents: its own caller token (CALLER_TOKEN) when it has one,
+    # otherwise the shared AUTH_TOKEN. One of them is required.
+    caller_token: SecretStr | None = None
+    auth_token: SecretStr | None = Field(default=None, validate_default=True)
     # PEM of the CA that signed the services' certificates; set it to talk TLS.
     tls_ca_file: Path | None = None
     # The client's own certificate and key, for services that require mTLS.
@@ -92,6 +177,28 @@ class ClientSettings(BaseSettings):
     tls_client_key_file: Path | None = None
     # Deadline of every call unless the caller sets a shorter one, in seconds.
     grpc_deadline_seconds: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("caller_token")
+    @classmethod
+    def _caller_token_is_real(cls, value: SecretStr | None) -> SecretStr | None:
+        return check_secret(value, "CALLER_TOKEN")
+
+    @field_validator("auth_token")
+    @classmethod
+    def _a_token_is_given(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None and info.data.get("caller_token") is None:
+            raise ValueError("Field required (or CALLER_TOKEN, this caller's own token)")
+        return check_secret(value, "AUTH_TOKEN")
+
+    def presented_token(self) -> str:
+        """The bearer token this process sends."""
+        token = self.caller_token or self.auth_token
+        if token is None:
+            raise ValueError(
+                "this process calls another GMBot service but has no token of its own: set "
+                "CALLER_TOKEN (a caller in the services' AUTH_CALLERS) or AUTH_TOKEN"
+            )
+        return token.get_secret_value()
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
@@ -113,3 +220,30 @@ def load_settings(cls: type[SettingsT]) -> SettingsT:
     except ValidationError as error:
         sys.stderr.write(describe_errors(error) + "\n")
         raise SystemExit(2) from None
+
+
+CHECK_CONFIG = "check-config"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "(set)"
+    return _PASSWORD_IN_URL.sub(r"\1***@", str(value))
+
+
+def check_config(cls: type[SettingsT]) -> int:
+    """`python -m gmbot.<service> check-config`: validates the settings exactly as start-up
+    does (environment and `.env`), prints what they resolve to (secrets hidden), and returns the
+    exit code: 0 when the service would start, 2 with a line per bad variable when not."""
+    try:
+        settings = cls()
+    except ValidationError as error:
+        sys.stderr.write(describe_errors(error) + "\n")
+        return 2
+    lines = [
+        f"  {name.upper()}={_shown(value)}"
+        for name, value in sorted(dict(settings).items())
+        if value is not None
+    ]
+    sys.stdout.write(f"configuration is valid ({cls.__name__}):\n" + "\n".join(lines) + "\n")
+    return 0

@@ -6,11 +6,12 @@ Imported only by the services that talk to Telegram (tenancy does not carry aiog
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, field_validator
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 TELEGRAM = "https://api.telegram.org"
@@ -45,6 +46,11 @@ class TelegramSettings(BaseModel):
 
 def create_bot(settings: TelegramSettings) -> Bot:
     """A Bot for the configured server; the caller closes `bot.session`."""
+    # aiogram takes seconds to import: the settings (and `check-config`) do without it.
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
     base = str(settings.telegram_api_url).rstrip("/")
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(base), timeout=settings.telegram_timeout_seconds

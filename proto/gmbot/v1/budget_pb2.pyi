@@ -8,8 +8,12 @@ is not used. Without Redis (`make run`, one machine), enforcement owns the budge
 gateway and membership lease each Bot API call from it here, so the whole deployment stays one
 budget: about 30 requests a second overall and 20 messages a minute per group by default.
 
-Conventions: every call needs `authorization: Bearer <token>` metadata (UNAUTHENTICATED
-otherwise). Both RPCs answer at once; nothing here blocks.
+Conventions: both RPCs answer at once; nothing here blocks. Every call needs
+`authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC), or a caller's own
+token from AUTH_CALLERS, which names the RPCs that caller may call. Who calls here: the gateway
+(scope `gateway`) and membership (scope `budget`) when there is no Redis. A missing or unknown
+token: UNAUTHENTICATED; a known caller outside its scopes: PERMISSION_DENIED (logged with the
+caller's name). grpc.health.v1 needs no token. See README "Calling GMBot from your service".
 """
 
 from google.protobuf import descriptor as _descriptor

@@ -12,7 +12,12 @@ from its effect, not from the call.
 
 Conventions for every RPC of this service:
 - Telegram ids are int64: users positive, supergroups and channels marked (-100xxxxxxxxxx).
-- Every call needs `authorization: Bearer <token>` metadata; without it: UNAUTHENTICATED.
+- Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
+  or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
+  calls here: the gateway (scope `gateway`) and operators (`operator`: ListRecentActions,
+  ListRestrictedGroups and Release, to list and lift GMBot's restrictions). A missing or unknown
+  token: UNAUTHENTICATED; a known caller outside its scopes: PERMISSION_DENIED (logged with the
+  caller's name). grpc.health.v1 needs no token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
 - Every action carries an `idempotency_key` (1..200 characters, e.g. "u:812345:enforce"): a
   repeated key is answered with the first call's action id and changes nothing.

@@ -9,7 +9,13 @@ copy: losing the cache costs Bot API calls, never correctness.
 
 Conventions for every RPC of this service:
 - Telegram ids are int64: users positive, channels and supergroups marked (-100xxxxxxxxxx).
-- Every call needs `authorization: Bearer <token>` metadata; without it: UNAUTHENTICATED.
+- Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
+  or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
+  calls here: the gateway (scope `gateway`: everything), internal services (`membership-read`:
+  CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups) and operators
+  (`operator`: the same reads). A missing or unknown token: UNAUTHENTICATED; a known caller
+  outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
+  token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
 - INVALID_ARGUMENT: malformed ids, empty or too long lists (the message names the limit).
 - RESOURCE_EXHAUSTED: a batch would spend more Bot API calls than the caller's budget allows

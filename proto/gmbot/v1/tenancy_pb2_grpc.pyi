@@ -9,7 +9,12 @@ settings. It talks to nobody: the gateway has already checked Telegram rights be
 Conventions for every RPC of this service:
 - Telegram ids are int64 as Telegram gives them: users are positive; supergroups and channels
   are negative and of the form -100xxxxxxxxxx ("marked" ids).
-- Every call needs `authorization: Bearer <token>` metadata; without it: UNAUTHENTICATED.
+- Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
+  or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
+  calls here: the gateway (scope `gateway`) and operators (`operator`: the reads); internal
+  services have no business here. A missing or unknown token: UNAUTHENTICATED; a known caller
+  outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
+  token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
 - INVALID_ARGUMENT: an id of the wrong form, too many channels, an unknown or invalid setting,
   a string longer than its documented limit or holding a NUL character; the message names

@@ -25,7 +25,10 @@ def _refusal(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_a_missing_token_stops_start_up_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
-    assert "AUTH_TOKEN: Field required" in _refusal(capsys)
+    refusal = _refusal(capsys)
+
+    assert "AUTH_TOKEN: Value error, Field required" in refusal
+    assert "AUTH_CALLERS" in refusal
 
 
 @pytest.mark.parametrize("token", ["changeme", "replace-me-with-a-token", "short"])

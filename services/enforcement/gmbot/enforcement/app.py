@@ -6,8 +6,7 @@ import os
 import socket
 import uuid
 from pathlib import Path
-
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from gmbot.enforcement.action_handlers import ActionHandlers
 from gmbot.enforcement.intake import ActionIntake, Backlog
@@ -28,9 +27,12 @@ from gmbot.runtime.budget.telegram import install, own_budget, shared_budget
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Register, Service
-from gmbot.runtime.settings import ClientSettings
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import budget_pb2_grpc, enforcement_pb2, enforcement_pb2_grpc
+
+if TYPE_CHECKING:
+    # Alembic is imported only to migrate (runtime.database): serving does without it.
+    from alembic.config import Config
 
 SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -74,9 +76,7 @@ async def build(settings: EnforcementSettings) -> Service:
             )
         )
     else:
-        budget = shared_budget(
-            settings, redis, ClientSettings(auth_token=settings.auth_token), resources
-        )
+        budget = shared_budget(settings, redis, settings.as_client(), resources)
     # Enforcement's own messages are warnings: they wait behind punishing and checking.
     install(bot, budget, Priority.LATER)
     # A worker's step waits out a database outage as long as its lease holds the action.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
-from gmbot.runtime.settings import ServiceSettings
+from gmbot.runtime.settings import ServiceSettings, check_secret, check_url_password
 from gmbot.runtime.telegram import TelegramSettings
 
 
@@ -38,3 +38,13 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     # Finished actions, lifted restrictions and decided join requests are deleted after this
     # long (an unfinished action or a restriction in force never is).
     ledger_retention_days: float = Field(default=90.0, ge=1, le=3650)
+
+    @field_validator("callback_signing_key")
+    @classmethod
+    def _signing_key_is_real(cls, value: SecretStr) -> SecretStr:
+        return check_secret(value, "CALLBACK_SIGNING_KEY")
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_placeholder_password(cls, value: str) -> str:
+        return check_url_password(value, "DATABASE_URL")

@@ -147,7 +147,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         pipeline = UpdatePipeline(
             dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
         )
-        desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.auth_token.get_secret_value())
+        desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.presented_token())
 
         started = asyncio.Event()
 

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
 
-from gmbot.runtime.settings import ClientSettings
+from gmbot.runtime.settings import SETTINGS_CONFIG, ClientSettings, check_secret
 from gmbot.runtime.telegram import TelegramSettings
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class GatewaySettings(ClientSettings, TelegramSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # WEBHOOK_URL= (empty, as compose passes `${WEBHOOK_URL:-}`) means long polling.
+    model_config = SETTINGS_CONFIG
 
     tenancy_addr: str = "127.0.0.1:50051"
     membership_addr: str = "127.0.0.1:50052"
@@ -58,7 +58,12 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     def _telegram_accepts_it(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _SECRET_TOKEN.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
+        return check_secret(value, "WEBHOOK_SECRET")
+
+    @field_validator("callback_signing_key")
+    @classmethod
+    def _signing_key_is_real(cls, value: SecretStr) -> SecretStr:
+        return check_secret(value, "CALLBACK_SIGNING_KEY")
 
     @model_validator(mode="after")
     def _webhook_is_complete(self) -> Self:

@@ -13,7 +13,6 @@ from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Service
-from gmbot.runtime.settings import ClientSettings
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import membership_pb2, membership_pb2_grpc
 
@@ -31,7 +30,7 @@ async def build(settings: MembershipSettings) -> Service:
         service.resources.push_async_callback(redis.aclose)
         await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
         store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
-    lease = ClientSettings(auth_token=settings.auth_token)
+    lease = settings.as_client()
     install(bot, shared_budget(settings, redis, lease, service.resources), Priority.CHECK)
     ttls = Ttls(
         member=settings.member_ttl_seconds,

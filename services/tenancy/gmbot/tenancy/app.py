@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.server import Service
@@ -12,6 +11,10 @@ from gmbot.tenancy.registry import GroupRegistry
 from gmbot.tenancy.server import TenancyServicer
 from gmbot.tenancy.settings import TenancySettings
 from gmbot.v1 import tenancy_pb2, tenancy_pb2_grpc
+
+if TYPE_CHECKING:
+    # Alembic is imported only to migrate (runtime.database): serving does without it.
+    from alembic.config import Config
 
 SERVICE_NAME = tenancy_pb2.DESCRIPTOR.services_by_name["TenancyService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -6,7 +6,7 @@ from pydantic import Field, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gmbot.runtime.settings import ServiceSettings
+from gmbot.runtime.settings import ServiceSettings, check_url_password
 
 
 class TenancySettings(ServiceSettings):
@@ -32,4 +32,4 @@ class TenancySettings(ServiceSettings):
                 f"driver {url.drivername!r} is not supported: use postgresql+asyncpg or "
                 "sqlite+aiosqlite"
             )
-        return value
+        return check_url_password(value, "DATABASE_URL")

@@ -1,0 +1,204 @@
+"""Who may call which RPC: per-caller tokens and the methods each caller may use.
+
+Every gRPC service accepts
+
+- the shared `AUTH_TOKEN`, the simple default: whoever presents it may call everything (it is
+  the caller named `shared`); and/or
+- `AUTH_CALLERS` (or the file `AUTH_CALLERS_FILE`): one entry per token, `NAME:SCOPES:TOKEN`,
+  entries separated by `;` or new lines (`#` starts a comment in the file). SCOPES is a
+  `+`-separated list of scope names (`SCOPES` below) and full method names
+  (`gmbot.v1.MembershipService/CheckMembership`, or `gmbot.v1.MembershipService/*`). The same
+  NAME on two entries gives that caller two tokens at once, for rotation.
+
+A caller that presents no known token is refused with UNAUTHENTICATED; a known caller that calls
+a method outside its scopes gets PERMISSION_DENIED, and the refusal is logged with its name.
+Health (`grpc.health.v1`) needs no token; reflection needs any known one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_TENANCY = "gmbot.v1.TenancyService"
+_MEMBERSHIP = "gmbot.v1.MembershipService"
+_ENFORCEMENT = "gmbot.v1.EnforcementService"
+_BUDGET = "gmbot.v1.BudgetService"
+REFLECTION_SERVICES = (
+    "grpc.reflection.v1alpha.ServerReflection",
+    "grpc.reflection.v1.ServerReflection",
+)
+
+# Named sets of methods; a caller's entry names one or more of them.
+SCOPES: Mapping[str, tuple[str, ...]] = {
+    # Everything: what the shared AUTH_TOKEN grants.
+    "all": ("*",),
+    # An internal service that asks about memberships: reads only, nothing that changes state.
+    "membership-read": tuple(
+        f"{_MEMBERSHIP}/{m}"
+        for m in (
+            "CheckMembership",
+            "CheckMembershipBatch",
+            "GetChatAdministrators",
+            "ListUserGroups",
+        )
+    ),
+    # The gateway decides: it reads and changes tenancy, feeds membership, orders enforcement,
+    # and leases Bot API calls from the budget's owner when there is no Redis.
+    "gateway": (f"{_TENANCY}/*", f"{_MEMBERSHIP}/*", f"{_ENFORCEMENT}/*", f"{_BUDGET}/*"),
+    # Membership (and any process that calls the Bot API) without Redis: the shared budget.
+    "budget": (f"{_BUDGET}/*",),
+    # The `gmbot` command: read everything, and lift GMBot's own restrictions.
+    "operator": (
+        *(
+            f"{_TENANCY}/{m}"
+            for m in ("GetGroupPolicy", "ListGroups", "ListOwnerGroups", "ListChannelGroups")
+        ),
+        *(
+            f"{_MEMBERSHIP}/{m}"
+            for m in (
+                "CheckMembership",
+                "CheckMembershipBatch",
+                "GetChatAdministrators",
+                "ListUserGroups",
+            )
+        ),
+        *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),
+    ),
+}
+
+SHARED = "shared"
+MIN_TOKEN_LENGTH = 16
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_METHOD = re.compile(r"^[A-Za-z0-9_.]+/(\*|[A-Za-z0-9_]+)$")
+# Values people paste from examples; a service guarded by one of them is not guarded.
+PLACEHOLDERS = frozenset({"changeme", "change-me", "secret", "token", "password", "example"})
+
+
+class CallerConfigError(ValueError):
+    """AUTH_CALLERS (or its file) cannot be used; the message says which entry and why."""
+
+
+def placeholder_problem(raw: str, name: str) -> str | None:
+    """Why `raw` cannot serve as the secret `name`, or None when it can."""
+    lowered = raw.strip().lower()
+    if lowered in PLACEHOLDERS or "replace" in lowered or "placeholder" in lowered:
+        return f"{name} is a placeholder; generate one, e.g. `openssl rand -hex 32`"
+    if len(raw) < MIN_TOKEN_LENGTH:
+        return f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
+    return None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One caller: its name (in logs) and the methods it may call (`/service/method` patterns)."""
+
+    name: str
+    allowed: tuple[str, ...]
+
+    def may_call(self, method: str) -> bool:
+        """`method` as gRPC names it: `/gmbot.v1.MembershipService/CheckMembership`."""
+        service, _, name = method.lstrip("/").partition("/")
+        if service in REFLECTION_SERVICES:
+            return True
+        return any(
+            pattern == "*" or pattern in (f"{service}/{name}", f"{service}/*")
+            for pattern in self.allowed
+        )
+
+
+def _digest(token: str) -> bytes:
+    # Looked up by digest, so finding a token takes no time that depends on how much of it
+    # matched.
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Callers:
+    """The tokens a service accepts, each mapped to its caller."""
+
+    def __init__(self, by_token: Mapping[str, Caller]) -> None:
+        self._by_digest = {_digest(token): caller for token, caller in by_token.items()}
+        self.names = sorted({caller.name for caller in by_token.values()})
+
+    def identify(self, token: str | None) -> Caller | None:
+        """The caller presenting `token`, or None for a missing or unknown token."""
+        if not token:
+            return None
+        return self._by_digest.get(_digest(token))
+
+    @classmethod
+    def build(cls, shared_token: str | None, entries: str | None) -> Callers:
+        """From the shared token (caller `shared`, every method) and AUTH_CALLERS entries."""
+        by_token: dict[str, Caller] = {}
+        if shared_token:
+            by_token[shared_token] = Caller(SHARED, SCOPES["all"])
+        if entries:
+            for token, caller in parse_entries(entries):
+                if token in by_token:
+                    raise CallerConfigError(
+                        f"caller {caller.name!r}: its token is already {by_token[token].name!r}'s"
+                    )
+                by_token[token] = caller
+        if not by_token:
+            raise CallerConfigError("no caller could call: set AUTH_TOKEN or AUTH_CALLERS")
+        return cls(by_token)
+
+
+def _allowed(name: str, scopes: str) -> tuple[str, ...]:
+    allowed: list[str] = []
+    for scope in filter(None, (s.strip() for s in scopes.split("+"))):
+        if scope in SCOPES:
+            allowed.extend(SCOPES[scope])
+        elif _METHOD.match(scope):
+            allowed.append(scope)
+        else:
+            known = ", ".join(SCOPES)
+            raise CallerConfigError(
+                f"caller {name!r}: unknown scope {scope!r} (one of {known}, or a method "
+                "such as gmbot.v1.MembershipService/CheckMembership)"
+            )
+    if not allowed:
+        raise CallerConfigError(f"caller {name!r}: no scope given")
+    return tuple(allowed)
+
+
+def parse_entries(text: str) -> Iterable[tuple[str, Caller]]:
+    """`NAME:SCOPES:TOKEN` entries, separated by `;` or new lines; `#` comments."""
+    scopes_of: dict[str, str] = {}
+    entries: list[tuple[str, Caller]] = []
+    for number, raw in enumerate(re.split(r"[;\n]", text), start=1):
+        entry = raw.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        parts = [part.strip() for part in entry.split(":")]
+        if len(parts) != 3:
+            raise CallerConfigError(
+                f"entry {number}: expected NAME:SCOPES:TOKEN, got {len(parts)} part(s)"
+            )
+        name, scopes, token = parts
+        if not _NAME.match(name):
+            raise CallerConfigError(
+                f"entry {number}: caller name {name!r} must be lower-case letters, digits, "
+                "'-', '_' or '.'"
+            )
+        if name == SHARED:
+            raise CallerConfigError(f"entry {number}: {SHARED!r} is the AUTH_TOKEN's name")
+        problem = placeholder_problem(token, f"the token of caller {name!r}")
+        if problem:
+            raise CallerConfigError(problem)
+        if scopes_of.setdefault(name, scopes) != scopes:
+            raise CallerConfigError(
+                f"caller {name!r}: its entries name different scopes ({scopes_of[name]!r}, "
+                f"{scopes!r}); one caller, one set of scopes"
+            )
+        entries.append((token, Caller(name, _allowed(name, scopes))))
+    return entries
+
+
+def read_entries(inline: str | None, path: Path | None) -> str | None:
+    """AUTH_CALLERS and the contents of AUTH_CALLERS_FILE together."""
+    parts = [part for part in (inline, path.read_text() if path else None) if part]
+    return "\n".join(parts) or None
