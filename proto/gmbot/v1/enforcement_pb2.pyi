@@ -67,6 +67,18 @@ class _ActionReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionRe
     """An owner or operator asked for it."""
     ACTION_REASON_REQUEST_EXPIRED: _ActionReason.ValueType  # 8
     """Join request expired without the channels being joined."""
+    ACTION_REASON_JOINED_CHANNEL: _ActionReason.ValueType  # 9
+    """Verified without a button: the member joined the channels (a chat_member update)."""
+    ACTION_REASON_UNMUTED_BY_ADMIN: _ActionReason.ValueType  # 10
+    """An admin pressed "Unmute" in /muted."""
+    ACTION_REASON_EXEMPTED: _ActionReason.ValueType  # 11
+    """An admin exempted the member (the "Exempt" button, or /settings exempt_user_ids)."""
+    ACTION_REASON_UNPROTECTED: _ActionReason.ValueType  # 12
+    """The group was unprotected (/unprotect)."""
+    ACTION_REASON_SUSPENDED: _ActionReason.ValueType  # 13
+    """GMBot cannot act in the group (suspended), or got its rights back after a suspension."""
+    ACTION_REASON_LIFTED_BY_ADMIN: _ActionReason.ValueType  # 14
+    """An admin lifted GMBot's restriction by hand in Telegram."""
 
 class ActionReason(_ActionReason, metaclass=_ActionReasonEnumTypeWrapper):
     """Why GMBot acts; recorded in the ledger and used to pick the warning text."""
@@ -88,6 +100,18 @@ ACTION_REASON_MANUAL: ActionReason.ValueType  # 7
 """An owner or operator asked for it."""
 ACTION_REASON_REQUEST_EXPIRED: ActionReason.ValueType  # 8
 """Join request expired without the channels being joined."""
+ACTION_REASON_JOINED_CHANNEL: ActionReason.ValueType  # 9
+"""Verified without a button: the member joined the channels (a chat_member update)."""
+ACTION_REASON_UNMUTED_BY_ADMIN: ActionReason.ValueType  # 10
+"""An admin pressed "Unmute" in /muted."""
+ACTION_REASON_EXEMPTED: ActionReason.ValueType  # 11
+"""An admin exempted the member (the "Exempt" button, or /settings exempt_user_ids)."""
+ACTION_REASON_UNPROTECTED: ActionReason.ValueType  # 12
+"""The group was unprotected (/unprotect)."""
+ACTION_REASON_SUSPENDED: ActionReason.ValueType  # 13
+"""GMBot cannot act in the group (suspended), or got its rights back after a suspension."""
+ACTION_REASON_LIFTED_BY_ADMIN: ActionReason.ValueType  # 14
+"""An admin lifted GMBot's restriction by hand in Telegram."""
 Global___ActionReason: _TypeAlias = ActionReason  # noqa: Y015
 
 class _MemberAction:
@@ -154,6 +178,9 @@ class _ActionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionKind
     while the member stays unverified.
     """
     ACTION_KIND_RENEW_MUTE: _ActionKind.ValueType  # 9
+    ACTION_KIND_RELEASE_GROUP: _ActionKind.ValueType  # 10
+    ACTION_KIND_OBSERVE_DIGEST: _ActionKind.ValueType  # 11
+    """The owner's hourly digest of what observe mode saw."""
 
 class ActionKind(_ActionKind, metaclass=_ActionKindEnumTypeWrapper): ...
 
@@ -170,6 +197,9 @@ ACTION_KIND_EXPIRE_WARNING: ActionKind.ValueType  # 8
 while the member stays unverified.
 """
 ACTION_KIND_RENEW_MUTE: ActionKind.ValueType  # 9
+ACTION_KIND_RELEASE_GROUP: ActionKind.ValueType  # 10
+ACTION_KIND_OBSERVE_DIGEST: ActionKind.ValueType  # 11
+"""The owner's hourly digest of what observe mode saw."""
 Global___ActionKind: _TypeAlias = ActionKind  # noqa: Y015
 
 class _ActionState:
@@ -186,7 +216,11 @@ class _ActionStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionSta
     ACTION_STATE_FAILED: _ActionState.ValueType  # 3
     """Telegram refused it for good (e.g. not enough rights); `error` says why."""
     ACTION_STATE_SKIPPED: _ActionState.ValueType  # 4
-    """Not needed any more (e.g. release of a member GMBot never restricted)."""
+    """Not needed any more (e.g. release of a member GMBot never restricted), or cancelled (a
+    renewal or a scheduled kick of a member released since; `error` says so).
+    """
+    ACTION_STATE_OBSERVED: _ActionState.ValueType  # 5
+    """Observe mode: recorded as what GMBot would have done, never carried out."""
 
 class ActionState(_ActionState, metaclass=_ActionStateEnumTypeWrapper): ...
 
@@ -198,7 +232,11 @@ ACTION_STATE_DONE: ActionState.ValueType  # 2
 ACTION_STATE_FAILED: ActionState.ValueType  # 3
 """Telegram refused it for good (e.g. not enough rights); `error` says why."""
 ACTION_STATE_SKIPPED: ActionState.ValueType  # 4
-"""Not needed any more (e.g. release of a member GMBot never restricted)."""
+"""Not needed any more (e.g. release of a member GMBot never restricted), or cancelled (a
+renewal or a scheduled kick of a member released since; `error` says so).
+"""
+ACTION_STATE_OBSERVED: ActionState.ValueType  # 5
+"""Observe mode: recorded as what GMBot would have done, never carried out."""
 Global___ActionState: _TypeAlias = ActionState  # noqa: Y015
 
 @_typing.final
@@ -276,6 +314,40 @@ class WarningSpec(_message.Message):
 Global___WarningSpec: _TypeAlias = WarningSpec  # noqa: Y015
 
 @_typing.final
+class Observation(_message.Message):
+    """Observe mode (the group's `mode` is observe): the action is recorded in the ledger as
+    ACTION_STATE_OBSERVED, what GMBot would have done, and never carried out: no Bot API call, now
+    or later, and nothing it would have scheduled (a renewal, a kick). The owner hears what was
+    observed in a private digest, at most once per digest period (an hour) per group.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DIGEST_USER_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    GROUP_TITLE_FIELD_NUMBER: _builtins.int
+    digest_user_id: _builtins.int
+    """Who gets the digest in private (the group's owner); 0 for nobody."""
+    language: _builtins.str
+    """The digest's language: "en" or "ru"."""
+    group_title: _builtins.str
+    """The group's title, named in the digest."""
+    def __init__(
+        self,
+        *,
+        digest_user_id: _builtins.int = ...,
+        language: _builtins.str = ...,
+        group_title: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest_user_id", b"digest_user_id", "group_title", b"group_title", "language", b"language"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Observation: _TypeAlias = Observation  # noqa: Y015
+
+@_typing.final
 class EnforceRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -287,6 +359,7 @@ class EnforceRequest(_message.Message):
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
     WARNING_FIELD_NUMBER: _builtins.int
     KICK_AFTER_MINUTES_FIELD_NUMBER: _builtins.int
+    OBSERVE_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     user_id: _builtins.int
@@ -300,6 +373,10 @@ class EnforceRequest(_message.Message):
     def warning(self) -> Global___WarningSpec:
         """The warning to show; unset shows none (e.g. deleting quietly when membership is unknown)."""
 
+    @_builtins.property
+    def observe(self) -> Global___Observation:
+        """Set: observe only (see Observation); the warning is still needed, for the digest's channels."""
+
     def __init__(
         self,
         *,
@@ -311,10 +388,11 @@ class EnforceRequest(_message.Message):
         message_id: _builtins.int = ...,
         warning: Global___WarningSpec | None = ...,
         kick_after_minutes: _builtins.int = ...,
+        observe: Global___Observation | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["warning", b"warning"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["observe", b"observe", "warning", b"warning"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "kick_after_minutes", b"kick_after_minutes", "message_id", b"message_id", "reason", b"reason", "user_id", b"user_id", "warning", b"warning"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "kick_after_minutes", b"kick_after_minutes", "message_id", b"message_id", "observe", b"observe", "reason", b"reason", "user_id", b"user_id", "warning", b"warning"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -393,6 +471,54 @@ class ReleaseResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReleaseResponse: _TypeAlias = ReleaseResponse  # noqa: Y015
+
+@_typing.final
+class ReleaseGroupRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    group_id: _builtins.int
+    reason: Global___ActionReason.ValueType
+    """Why: ACTION_REASON_UNPROTECTED or ACTION_REASON_SUSPENDED."""
+    def __init__(
+        self,
+        *,
+        idempotency_key: _builtins.str = ...,
+        group_id: _builtins.int = ...,
+        reason: Global___ActionReason.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseGroupRequest: _TypeAlias = ReleaseGroupRequest  # noqa: Y015
+
+@_typing.final
+class ReleaseGroupResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_ID_FIELD_NUMBER: _builtins.int
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    action_id: _builtins.str
+    accepted: _builtins.bool
+    def __init__(
+        self,
+        *,
+        action_id: _builtins.str = ...,
+        accepted: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "action_id", b"action_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseGroupResponse: _TypeAlias = ReleaseGroupResponse  # noqa: Y015
 
 @_typing.final
 class KickRequest(_message.Message):
@@ -559,6 +685,7 @@ class BanSenderChatRequest(_message.Message):
     SENDER_CHAT_ID_FIELD_NUMBER: _builtins.int
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
     BAN_FIELD_NUMBER: _builtins.int
+    OBSERVE_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     sender_chat_id: _builtins.int
@@ -567,6 +694,10 @@ class BanSenderChatRequest(_message.Message):
     """Its message to delete; 0 for none."""
     ban: _builtins.bool
     """Also ban the channel (banChatSenderChat); false only deletes the message."""
+    @_builtins.property
+    def observe(self) -> Global___Observation:
+        """Set: observe only (see Observation)."""
+
     def __init__(
         self,
         *,
@@ -575,10 +706,11 @@ class BanSenderChatRequest(_message.Message):
         sender_chat_id: _builtins.int = ...,
         message_id: _builtins.int = ...,
         ban: _builtins.bool = ...,
+        observe: Global___Observation | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["observe", b"observe"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ban", b"ban", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "message_id", b"message_id", "sender_chat_id", b"sender_chat_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ban", b"ban", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "message_id", b"message_id", "observe", b"observe", "sender_chat_id", b"sender_chat_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -617,6 +749,7 @@ class DecideJoinRequestRequest(_message.Message):
     REASON_FIELD_NUMBER: _builtins.int
     USER_CHAT_ID_FIELD_NUMBER: _builtins.int
     NOTICE_FIELD_NUMBER: _builtins.int
+    OBSERVE_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     user_id: _builtins.int
@@ -626,6 +759,10 @@ class DecideJoinRequestRequest(_message.Message):
     """WAIT only: the private chat to message (ChatJoinRequest.user_chat_id) and what to show."""
     @_builtins.property
     def notice(self) -> Global___WarningSpec: ...
+    @_builtins.property
+    def observe(self) -> Global___Observation:
+        """Set: observe only (see Observation); the request is left to the group's admins."""
+
     def __init__(
         self,
         *,
@@ -636,10 +773,11 @@ class DecideJoinRequestRequest(_message.Message):
         reason: Global___ActionReason.ValueType = ...,
         user_chat_id: _builtins.int = ...,
         notice: Global___WarningSpec | None = ...,
+        observe: Global___Observation | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["notice", b"notice"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["notice", b"notice", "observe", b"observe"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "notice", b"notice", "reason", b"reason", "user_chat_id", b"user_chat_id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "notice", b"notice", "observe", b"observe", "reason", b"reason", "user_chat_id", b"user_chat_id", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -726,6 +864,7 @@ class ActionRecord(_message.Message):
     ERROR_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     FINISHED_AT_FIELD_NUMBER: _builtins.int
+    TELEGRAM_CALLS_FIELD_NUMBER: _builtins.int
     action_id: _builtins.str
     idempotency_key: _builtins.str
     kind: Global___ActionKind.ValueType
@@ -737,6 +876,8 @@ class ActionRecord(_message.Message):
     """The warning GMBot posted for this action, 0 for none."""
     error: _builtins.str
     """Telegram's description of the failure, for FAILED."""
+    telegram_calls: _builtins.int
+    """Bot API calls this action made (each retry counts), so far."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -755,10 +896,11 @@ class ActionRecord(_message.Message):
         error: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         finished_at: _timestamp_pb2.Timestamp | None = ...,
+        telegram_calls: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "finished_at", b"finished_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_id", b"action_id", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "kind", b"kind", "reason", b"reason", "state", b"state", "user_id", b"user_id", "warning_message_id", b"warning_message_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_id", b"action_id", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "kind", b"kind", "reason", b"reason", "state", b"state", "telegram_calls", b"telegram_calls", "user_id", b"user_id", "warning_message_id", b"warning_message_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -855,3 +997,306 @@ class ListRestrictedGroupsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListRestrictedGroupsResponse: _TypeAlias = ListRestrictedGroupsResponse  # noqa: Y015
+
+@_typing.final
+class ListGroupRestrictionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    offset: _builtins.int
+    """How many to skip (the page's start), 0 for the first page."""
+    limit: _builtins.int
+    """1..50; 0 means 10."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        offset: _builtins.int = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "limit", b"limit", "offset", b"offset"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGroupRestrictionsRequest: _TypeAlias = ListGroupRestrictionsRequest  # noqa: Y015
+
+@_typing.final
+class GroupRestriction(_message.Message):
+    """One member GMBot restricts in a group."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    SINCE_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.int
+    display_name: _builtins.str
+    """The name GMBot knew the member by when it restricted them (plain text); may be empty."""
+    reason: Global___ActionReason.ValueType
+    """Why GMBot restricted them first."""
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """Since when GMBot has restricted them (renewals keep this time)."""
+
+    @_builtins.property
+    def until(self) -> _timestamp_pb2.Timestamp:
+        """When the current mute ends unless renewed (GMBot renews it while the member stays
+        unverified).
+        """
+
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.int = ...,
+        display_name: _builtins.str = ...,
+        reason: Global___ActionReason.ValueType = ...,
+        since: _timestamp_pb2.Timestamp | None = ...,
+        until: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["since", b"since", "until", b"until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "reason", b"reason", "since", b"since", "until", b"until", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GroupRestriction: _TypeAlias = GroupRestriction  # noqa: Y015
+
+@_typing.final
+class ListGroupRestrictionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESTRICTIONS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    total: _builtins.int
+    """How many there are in all (for "page 2 of 5")."""
+    @_builtins.property
+    def restrictions(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroupRestriction]:
+        """Oldest first, starting at the request's offset."""
+
+    def __init__(
+        self,
+        *,
+        restrictions: _abc.Iterable[Global___GroupRestriction] | None = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["restrictions", b"restrictions", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGroupRestrictionsResponse: _TypeAlias = ListGroupRestrictionsResponse  # noqa: Y015
+
+@_typing.final
+class GroupActivity(_message.Message):
+    """What the gateway counted in one group during one hour."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    HOUR_FIELD_NUMBER: _builtins.int
+    MESSAGES_CHECKED_FIELD_NUMBER: _builtins.int
+    JOINS_CHECKED_FIELD_NUMBER: _builtins.int
+    BOT_API_CALLS_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    """Marked supergroup id."""
+    hour: _builtins.int
+    """The hour, as Unix seconds divided by 3600 (whole hours since 1970, UTC)."""
+    messages_checked: _builtins.int
+    """Messages judged (not the skipped ones: service messages, admins, the linked channel)."""
+    joins_checked: _builtins.int
+    """Joins judged."""
+    bot_api_calls: _builtins.int
+    """Bot API calls spent for the group outside enforcement: the gateway's own (replies,
+    callback answers) and membership's lookups made for the group's decisions.
+    """
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        hour: _builtins.int = ...,
+        messages_checked: _builtins.int = ...,
+        joins_checked: _builtins.int = ...,
+        bot_api_calls: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_api_calls", b"bot_api_calls", "group_id", b"group_id", "hour", b"hour", "joins_checked", b"joins_checked", "messages_checked", b"messages_checked"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GroupActivity: _TypeAlias = GroupActivity  # noqa: Y015
+
+@_typing.final
+class RecordActivityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTIVITIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def activities(self) -> _containers.RepeatedCompositeFieldContainer[Global___GroupActivity]:
+        """At most 1,000 entries; several for one (group, hour) are added up."""
+
+    def __init__(
+        self,
+        *,
+        activities: _abc.Iterable[Global___GroupActivity] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activities", b"activities"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordActivityRequest: _TypeAlias = RecordActivityRequest  # noqa: Y015
+
+@_typing.final
+class RecordActivityResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordActivityResponse: _TypeAlias = RecordActivityResponse  # noqa: Y015
+
+@_typing.final
+class GetGroupStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetGroupStatsRequest: _TypeAlias = GetGroupStatsRequest  # noqa: Y015
+
+@_typing.final
+class GroupFigures(_message.Message):
+    """A group's figures over one window of time. "Members" count each member once per window."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOURS_FIELD_NUMBER: _builtins.int
+    MESSAGES_CHECKED_FIELD_NUMBER: _builtins.int
+    JOINS_CHECKED_FIELD_NUMBER: _builtins.int
+    MEMBERS_WARNED_FIELD_NUMBER: _builtins.int
+    MEMBERS_MUTED_FIELD_NUMBER: _builtins.int
+    MEMBERS_JOINED_AFTER_WARNING_FIELD_NUMBER: _builtins.int
+    UNMUTED_BY_BUTTON_FIELD_NUMBER: _builtins.int
+    UNMUTED_BY_JOINING_FIELD_NUMBER: _builtins.int
+    UNMUTED_BY_ADMINS_FIELD_NUMBER: _builtins.int
+    MEMBERS_KICKED_FIELD_NUMBER: _builtins.int
+    JOIN_REQUESTS_APPROVED_FIELD_NUMBER: _builtins.int
+    JOIN_REQUESTS_DECLINED_FIELD_NUMBER: _builtins.int
+    BOT_API_CALLS_FIELD_NUMBER: _builtins.int
+    OBSERVED_MEMBERS_MUTED_FIELD_NUMBER: _builtins.int
+    OBSERVED_MEMBERS_WARNED_FIELD_NUMBER: _builtins.int
+    OBSERVED_MEMBERS_KICKED_FIELD_NUMBER: _builtins.int
+    OBSERVED_MESSAGES_DELETED_FIELD_NUMBER: _builtins.int
+    hours: _builtins.int
+    """The window's length, in hours (24, 168)."""
+    messages_checked: _builtins.int
+    joins_checked: _builtins.int
+    members_warned: _builtins.int
+    """Members warned (a warning posted)."""
+    members_muted: _builtins.int
+    """Members muted."""
+    members_joined_after_warning: _builtins.int
+    """Members warned in the window who then joined the required channels (released by the
+    "I have joined" button or by joining): the funnel's conversion is this over members_warned.
+    """
+    unmuted_by_button: _builtins.int
+    """Releases by the "I have joined" button, by joining the channels (without a button), and by
+    admins (the Unmute and Exempt buttons, an exemption, a restriction lifted by hand).
+    """
+    unmuted_by_joining: _builtins.int
+    unmuted_by_admins: _builtins.int
+    members_kicked: _builtins.int
+    """Members removed (a kick on sight, or still unverified after kick_after_minutes)."""
+    join_requests_approved: _builtins.int
+    join_requests_declined: _builtins.int
+    bot_api_calls: _builtins.int
+    """Bot API calls: enforcement's for the group's actions plus the gateway's activity counters."""
+    observed_members_muted: _builtins.int
+    """Observe mode: what GMBot would have done. Members it would have muted, warned or kicked,
+    and messages it would have deleted.
+    """
+    observed_members_warned: _builtins.int
+    observed_members_kicked: _builtins.int
+    observed_messages_deleted: _builtins.int
+    def __init__(
+        self,
+        *,
+        hours: _builtins.int = ...,
+        messages_checked: _builtins.int = ...,
+        joins_checked: _builtins.int = ...,
+        members_warned: _builtins.int = ...,
+        members_muted: _builtins.int = ...,
+        members_joined_after_warning: _builtins.int = ...,
+        unmuted_by_button: _builtins.int = ...,
+        unmuted_by_joining: _builtins.int = ...,
+        unmuted_by_admins: _builtins.int = ...,
+        members_kicked: _builtins.int = ...,
+        join_requests_approved: _builtins.int = ...,
+        join_requests_declined: _builtins.int = ...,
+        bot_api_calls: _builtins.int = ...,
+        observed_members_muted: _builtins.int = ...,
+        observed_members_warned: _builtins.int = ...,
+        observed_members_kicked: _builtins.int = ...,
+        observed_messages_deleted: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_api_calls", b"bot_api_calls", "hours", b"hours", "join_requests_approved", b"join_requests_approved", "join_requests_declined", b"join_requests_declined", "joins_checked", b"joins_checked", "members_joined_after_warning", b"members_joined_after_warning", "members_kicked", b"members_kicked", "members_muted", b"members_muted", "members_warned", b"members_warned", "messages_checked", b"messages_checked", "observed_members_kicked", b"observed_members_kicked", "observed_members_muted", b"observed_members_muted", "observed_members_warned", b"observed_members_warned", "observed_messages_deleted", b"observed_messages_deleted", "unmuted_by_admins", b"unmuted_by_admins", "unmuted_by_button", b"unmuted_by_button", "unmuted_by_joining", b"unmuted_by_joining"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GroupFigures: _TypeAlias = GroupFigures  # noqa: Y015
+
+@_typing.final
+class GetGroupStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LAST_DAY_FIELD_NUMBER: _builtins.int
+    LAST_WEEK_FIELD_NUMBER: _builtins.int
+    CURRENTLY_MUTED_FIELD_NUMBER: _builtins.int
+    currently_muted: _builtins.int
+    """Members GMBot restricts there now."""
+    @_builtins.property
+    def last_day(self) -> Global___GroupFigures: ...
+    @_builtins.property
+    def last_week(self) -> Global___GroupFigures: ...
+    def __init__(
+        self,
+        *,
+        last_day: Global___GroupFigures | None = ...,
+        last_week: Global___GroupFigures | None = ...,
+        currently_muted: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currently_muted", b"currently_muted", "last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetGroupStatsResponse: _TypeAlias = GetGroupStatsResponse  # noqa: Y015

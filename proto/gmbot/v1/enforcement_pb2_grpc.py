@@ -44,6 +44,11 @@ class EnforcementServiceStub:
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseResponse.FromString,
                 _registered_method=True)
+        self.ReleaseGroup = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/ReleaseGroup',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupResponse.FromString,
+                _registered_method=True)
         self.Kick = channel.unary_unary(
                 '/gmbot.v1.EnforcementService/Kick',
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.KickRequest.SerializeToString,
@@ -84,6 +89,21 @@ class EnforcementServiceStub:
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsResponse.FromString,
                 _registered_method=True)
+        self.ListGroupRestrictions = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/ListGroupRestrictions',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsResponse.FromString,
+                _registered_method=True)
+        self.RecordActivity = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/RecordActivity',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordActivityRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordActivityResponse.FromString,
+                _registered_method=True)
+        self.GetGroupStats = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/GetGroupStats',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.FromString,
+                _registered_method=True)
 
 
 class EnforcementServiceServicer:
@@ -101,9 +121,24 @@ class EnforcementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Release(self, request, context):
-        """The member is verified: lift the restriction GMBot imposed (restoring the group's default
-        permissions) and delete the warning. Lifts only GMBot's own restrictions: a member an admin
-        muted stays muted. Idempotent.
+        """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
+        imposed (restoring the group's default permissions) and delete the warning. Lifts only
+        GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
+        accepted, nothing GMBot decided about the member before it is carried out any more: the
+        mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
+        accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseGroup(self, request, context):
+        """The same as Release for every member of a group at once (the group was unprotected, or
+        suspended): every restriction GMBot imposed there before the call and still in force is
+        lifted, every live warning deleted, every renewal and scheduled kick cancelled, every
+        Enforce accepted before the call and not yet carried out dropped. A restriction Telegram
+        does not let the bot lift now (it lost the right) stays listed as in force, and the action
+        ends FAILED saying how many are left: call again once the rights are back. Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +204,35 @@ class EnforcementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGroupRestrictions(self, request, context):
+        """The members GMBot restricts in a group now (its own restrictions in force, not already
+        being released), oldest first, a page at a time: for the owners' /muted.
+        Errors: INVALID_ARGUMENT (malformed group id, limit over 50).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordActivity(self, request, context):
+        """What the gateway checked in groups, added to the group's hourly counters in the ledger's
+        database (the figures /stats shows besides the actions). Counts are added: a batch sent
+        again after an answer that was lost counts twice (they are owners' figures, never the
+        ground of a decision).
+        Errors: INVALID_ARGUMENT (malformed group id, more than 1,000 entries; nothing is recorded).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGroupStats(self, request, context):
+        """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
+        (actions and their outcomes, restrictions, join requests) and the activity counters.
+        Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EnforcementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +245,11 @@ def add_EnforcementServiceServicer_to_server(servicer, server):
                     servicer.Release,
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseResponse.SerializeToString,
+            ),
+            'ReleaseGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseGroup,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupResponse.SerializeToString,
             ),
             'Kick': grpc.unary_unary_rpc_method_handler(
                     servicer.Kick,
@@ -221,6 +290,21 @@ def add_EnforcementServiceServicer_to_server(servicer, server):
                     servicer.ListRestrictedGroups,
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsResponse.SerializeToString,
+            ),
+            'ListGroupRestrictions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroupRestrictions,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsResponse.SerializeToString,
+            ),
+            'RecordActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordActivity,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordActivityRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordActivityResponse.SerializeToString,
+            ),
+            'GetGroupStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGroupStats,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -277,6 +361,33 @@ class EnforcementService:
             '/gmbot.v1.EnforcementService/Release',
             gmbot_dot_v1_dot_enforcement__pb2.ReleaseRequest.SerializeToString,
             gmbot_dot_v1_dot_enforcement__pb2.ReleaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/ReleaseGroup',
+            gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.ReleaseGroupResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -493,6 +604,87 @@ class EnforcementService:
             '/gmbot.v1.EnforcementService/ListRestrictedGroups',
             gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsRequest.SerializeToString,
             gmbot_dot_v1_dot_enforcement__pb2.ListRestrictedGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGroupRestrictions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/ListGroupRestrictions',
+            gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.ListGroupRestrictionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/RecordActivity',
+            gmbot_dot_v1_dot_enforcement__pb2.RecordActivityRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.RecordActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGroupStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/GetGroupStats',
+            gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

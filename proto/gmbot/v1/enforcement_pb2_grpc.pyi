@@ -63,9 +63,20 @@ class EnforcementServiceStub:
     unverified; the warning is deleted after `warning_ttl_seconds`.
     """
     Release: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]
-    """The member is verified: lift the restriction GMBot imposed (restoring the group's default
-    permissions) and delete the warning. Lifts only GMBot's own restrictions: a member an admin
-    muted stays muted. Idempotent.
+    """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
+    imposed (restoring the group's default permissions) and delete the warning. Lifts only
+    GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
+    accepted, nothing GMBot decided about the member before it is carried out any more: the
+    mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
+    accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+    """
+    ReleaseGroup: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseGroupRequest, _enforcement_pb2.ReleaseGroupResponse]
+    """The same as Release for every member of a group at once (the group was unprotected, or
+    suspended): every restriction GMBot imposed there before the call and still in force is
+    lifted, every live warning deleted, every renewal and scheduled kick cancelled, every
+    Enforce accepted before the call and not yet carried out dropped. A restriction Telegram
+    does not let the bot lift now (it lost the right) stays listed as in force, and the action
+    ends FAILED saying how many are left: call again once the rights are back. Idempotent.
     """
     Kick: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.KickRequest, _enforcement_pb2.KickResponse]
     """Remove a member from a group; they may join again (ban then unban)."""
@@ -89,6 +100,23 @@ class EnforcementServiceStub:
     """The ledger: a group's most recent actions, newest first."""
     ListRestrictedGroups: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ListRestrictedGroupsRequest, _enforcement_pb2.ListRestrictedGroupsResponse]
     """The groups where GMBot currently holds a restriction on a member (and which it may lift)."""
+    ListGroupRestrictions: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ListGroupRestrictionsRequest, _enforcement_pb2.ListGroupRestrictionsResponse]
+    """The members GMBot restricts in a group now (its own restrictions in force, not already
+    being released), oldest first, a page at a time: for the owners' /muted.
+    Errors: INVALID_ARGUMENT (malformed group id, limit over 50).
+    """
+    RecordActivity: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.RecordActivityRequest, _enforcement_pb2.RecordActivityResponse]
+    """What the gateway checked in groups, added to the group's hourly counters in the ledger's
+    database (the figures /stats shows besides the actions). Counts are added: a batch sent
+    again after an answer that was lost counts twice (they are owners' figures, never the
+    ground of a decision).
+    Errors: INVALID_ARGUMENT (malformed group id, more than 1,000 entries; nothing is recorded).
+    """
+    GetGroupStats: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.GetGroupStatsRequest, _enforcement_pb2.GetGroupStatsResponse]
+    """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
+    (actions and their outcomes, restrictions, join requests) and the activity counters.
+    Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+    """
 
 @_typing.type_check_only
 class EnforcementServiceAsyncStub(EnforcementServiceStub):
@@ -101,9 +129,20 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     unverified; the warning is deleted after `warning_ttl_seconds`.
     """
     Release: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]  # type: ignore[assignment]
-    """The member is verified: lift the restriction GMBot imposed (restoring the group's default
-    permissions) and delete the warning. Lifts only GMBot's own restrictions: a member an admin
-    muted stays muted. Idempotent.
+    """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
+    imposed (restoring the group's default permissions) and delete the warning. Lifts only
+    GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
+    accepted, nothing GMBot decided about the member before it is carried out any more: the
+    mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
+    accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+    """
+    ReleaseGroup: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseGroupRequest, _enforcement_pb2.ReleaseGroupResponse]  # type: ignore[assignment]
+    """The same as Release for every member of a group at once (the group was unprotected, or
+    suspended): every restriction GMBot imposed there before the call and still in force is
+    lifted, every live warning deleted, every renewal and scheduled kick cancelled, every
+    Enforce accepted before the call and not yet carried out dropped. A restriction Telegram
+    does not let the bot lift now (it lost the right) stays listed as in force, and the action
+    ends FAILED saying how many are left: call again once the rights are back. Idempotent.
     """
     Kick: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.KickRequest, _enforcement_pb2.KickResponse]  # type: ignore[assignment]
     """Remove a member from a group; they may join again (ban then unban)."""
@@ -127,6 +166,23 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     """The ledger: a group's most recent actions, newest first."""
     ListRestrictedGroups: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ListRestrictedGroupsRequest, _enforcement_pb2.ListRestrictedGroupsResponse]  # type: ignore[assignment]
     """The groups where GMBot currently holds a restriction on a member (and which it may lift)."""
+    ListGroupRestrictions: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ListGroupRestrictionsRequest, _enforcement_pb2.ListGroupRestrictionsResponse]  # type: ignore[assignment]
+    """The members GMBot restricts in a group now (its own restrictions in force, not already
+    being released), oldest first, a page at a time: for the owners' /muted.
+    Errors: INVALID_ARGUMENT (malformed group id, limit over 50).
+    """
+    RecordActivity: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.RecordActivityRequest, _enforcement_pb2.RecordActivityResponse]  # type: ignore[assignment]
+    """What the gateway checked in groups, added to the group's hourly counters in the ledger's
+    database (the figures /stats shows besides the actions). Counts are added: a batch sent
+    again after an answer that was lost counts twice (they are owners' figures, never the
+    ground of a decision).
+    Errors: INVALID_ARGUMENT (malformed group id, more than 1,000 entries; nothing is recorded).
+    """
+    GetGroupStats: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.GetGroupStatsRequest, _enforcement_pb2.GetGroupStatsResponse]  # type: ignore[assignment]
+    """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
+    (actions and their outcomes, restrictions, join requests) and the activity counters.
+    Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+    """
 
 class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -148,9 +204,26 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _enforcement_pb2.ReleaseRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_enforcement_pb2.ReleaseResponse, _abc.Awaitable[_enforcement_pb2.ReleaseResponse]]:
-        """The member is verified: lift the restriction GMBot imposed (restoring the group's default
-        permissions) and delete the warning. Lifts only GMBot's own restrictions: a member an admin
-        muted stays muted. Idempotent.
+        """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
+        imposed (restoring the group's default permissions) and delete the warning. Lifts only
+        GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
+        accepted, nothing GMBot decided about the member before it is carried out any more: the
+        mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
+        accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+        """
+
+    @_abc_1.abstractmethod
+    def ReleaseGroup(
+        self,
+        request: _enforcement_pb2.ReleaseGroupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.ReleaseGroupResponse, _abc.Awaitable[_enforcement_pb2.ReleaseGroupResponse]]:
+        """The same as Release for every member of a group at once (the group was unprotected, or
+        suspended): every restriction GMBot imposed there before the call and still in force is
+        lifted, every live warning deleted, every renewal and scheduled kick cancelled, every
+        Enforce accepted before the call and not yet carried out dropped. A restriction Telegram
+        does not let the bot lift now (it lost the right) stays listed as in force, and the action
+        ends FAILED saying how many are left: call again once the rights are back. Idempotent.
         """
 
     @_abc_1.abstractmethod
@@ -222,5 +295,40 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_enforcement_pb2.ListRestrictedGroupsResponse, _abc.Awaitable[_enforcement_pb2.ListRestrictedGroupsResponse]]:
         """The groups where GMBot currently holds a restriction on a member (and which it may lift)."""
+
+    @_abc_1.abstractmethod
+    def ListGroupRestrictions(
+        self,
+        request: _enforcement_pb2.ListGroupRestrictionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.ListGroupRestrictionsResponse, _abc.Awaitable[_enforcement_pb2.ListGroupRestrictionsResponse]]:
+        """The members GMBot restricts in a group now (its own restrictions in force, not already
+        being released), oldest first, a page at a time: for the owners' /muted.
+        Errors: INVALID_ARGUMENT (malformed group id, limit over 50).
+        """
+
+    @_abc_1.abstractmethod
+    def RecordActivity(
+        self,
+        request: _enforcement_pb2.RecordActivityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.RecordActivityResponse, _abc.Awaitable[_enforcement_pb2.RecordActivityResponse]]:
+        """What the gateway checked in groups, added to the group's hourly counters in the ledger's
+        database (the figures /stats shows besides the actions). Counts are added: a batch sent
+        again after an answer that was lost counts twice (they are owners' figures, never the
+        ground of a decision).
+        Errors: INVALID_ARGUMENT (malformed group id, more than 1,000 entries; nothing is recorded).
+        """
+
+    @_abc_1.abstractmethod
+    def GetGroupStats(
+        self,
+        request: _enforcement_pb2.GetGroupStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.GetGroupStatsResponse, _abc.Awaitable[_enforcement_pb2.GetGroupStatsResponse]]:
+        """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
+        (actions and their outcomes, restrictions, join requests) and the activity counters.
+        Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+        """
 
 def add_EnforcementServiceServicer_to_server(servicer: EnforcementServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

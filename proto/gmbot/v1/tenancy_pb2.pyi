@@ -43,6 +43,42 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ChannelRights:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ChannelRightsEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ChannelRights.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CHANNEL_RIGHTS_UNSPECIFIED: _ChannelRights.ValueType  # 0
+    """Never reported: taken as OK (ProtectGroup checked the rights)."""
+    CHANNEL_RIGHTS_OK: _ChannelRights.ValueType  # 1
+    """An administrator, with what the channel needs."""
+    CHANNEL_RIGHTS_REMOVED: _ChannelRights.ValueType  # 2
+    """Not in the channel any more (left, removed or banned): it cannot see who follows it."""
+    CHANNEL_RIGHTS_NOT_ADMIN: _ChannelRights.ValueType  # 3
+    """In the channel but not an administrator: it cannot see who follows it."""
+    CHANNEL_RIGHTS_NO_INVITE_LINKS: _ChannelRights.ValueType  # 4
+    """An administrator of a private channel without "invite users via link": members can still
+    be checked, but no new invite link can be made for a group.
+    """
+
+class ChannelRights(_ChannelRights, metaclass=_ChannelRightsEnumTypeWrapper):
+    """The bot's standing in a linked channel."""
+
+CHANNEL_RIGHTS_UNSPECIFIED: ChannelRights.ValueType  # 0
+"""Never reported: taken as OK (ProtectGroup checked the rights)."""
+CHANNEL_RIGHTS_OK: ChannelRights.ValueType  # 1
+"""An administrator, with what the channel needs."""
+CHANNEL_RIGHTS_REMOVED: ChannelRights.ValueType  # 2
+"""Not in the channel any more (left, removed or banned): it cannot see who follows it."""
+CHANNEL_RIGHTS_NOT_ADMIN: ChannelRights.ValueType  # 3
+"""In the channel but not an administrator: it cannot see who follows it."""
+CHANNEL_RIGHTS_NO_INVITE_LINKS: ChannelRights.ValueType  # 4
+"""An administrator of a private channel without "invite users via link": members can still
+be checked, but no new invite link can be made for a group.
+"""
+Global___ChannelRights: _TypeAlias = ChannelRights  # noqa: Y015
+
 class _EnforcementAction:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -93,6 +129,36 @@ UNKNOWN_POLICY_DELETE_MESSAGE: UnknownPolicy.ValueType  # 2
 """Delete the message without muting or warning: for groups under a raid that prefer silence."""
 Global___UnknownPolicy: _TypeAlias = UnknownPolicy  # noqa: Y015
 
+class _GroupMode:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _GroupModeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_GroupMode.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    GROUP_MODE_UNSPECIFIED: _GroupMode.ValueType  # 0
+    GROUP_MODE_ENFORCE: _GroupMode.ValueType  # 1
+    """Delete, mute, warn and kick as the other settings say (default)."""
+    GROUP_MODE_OBSERVE: _GroupMode.ValueType  # 2
+    """Check every message and join exactly as in enforce mode, but delete, mute, warn and kick
+    nothing: what GMBot would have done is recorded (the owner's /stats, and a private digest
+    at most once an hour). Switching back to enforce punishes nobody for what they did while
+    observed.
+    """
+
+class GroupMode(_GroupMode, metaclass=_GroupModeEnumTypeWrapper):
+    """Whether GMBot acts in a group, or only rehearses."""
+
+GROUP_MODE_UNSPECIFIED: GroupMode.ValueType  # 0
+GROUP_MODE_ENFORCE: GroupMode.ValueType  # 1
+"""Delete, mute, warn and kick as the other settings say (default)."""
+GROUP_MODE_OBSERVE: GroupMode.ValueType  # 2
+"""Check every message and join exactly as in enforce mode, but delete, mute, warn and kick
+nothing: what GMBot would have done is recorded (the owner's /stats, and a private digest
+at most once an hour). Switching back to enforce punishes nobody for what they did while
+observed.
+"""
+Global___GroupMode: _TypeAlias = GroupMode  # noqa: Y015
+
 @_typing.final
 class Channel(_message.Message):
     """A Telegram channel a group requires its members to follow."""
@@ -103,6 +169,7 @@ class Channel(_message.Message):
     TITLE_FIELD_NUMBER: _builtins.int
     USERNAME_FIELD_NUMBER: _builtins.int
     INVITE_LINK_FIELD_NUMBER: _builtins.int
+    BOT_RIGHTS_FIELD_NUMBER: _builtins.int
     channel_id: _builtins.int
     """Marked channel id, -100xxxxxxxxxx."""
     title: _builtins.str
@@ -113,6 +180,10 @@ class Channel(_message.Message):
     """An invite link (https://t.me/...) members can use to join; for a private channel the
     gateway asks enforcement to create one per group. Empty when none is known yet.
     """
+    bot_rights: Global___ChannelRights.ValueType
+    """What the bot may do there, as last reported (RecordChannelRights). In requests,
+    UNSPECIFIED keeps what is recorded.
+    """
     def __init__(
         self,
         *,
@@ -120,10 +191,11 @@ class Channel(_message.Message):
         title: _builtins.str = ...,
         username: _builtins.str = ...,
         invite_link: _builtins.str = ...,
+        bot_rights: Global___ChannelRights.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "invite_link", b"invite_link", "title", b"title", "username", b"username"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_rights", b"bot_rights", "channel_id", b"channel_id", "invite_link", b"invite_link", "title", b"title", "username", b"username"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -145,6 +217,7 @@ class GroupSettings(_message.Message):
     EXEMPT_USER_IDS_FIELD_NUMBER: _builtins.int
     ON_UNKNOWN_FIELD_NUMBER: _builtins.int
     BAN_SENDER_CHAT_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
     action: Global___EnforcementAction.ValueType
     """Default ENFORCEMENT_ACTION_MUTE."""
     warning_text: _builtins.str
@@ -170,6 +243,8 @@ class GroupSettings(_message.Message):
     """When someone posts as another channel (send-as), also ban that channel from the group
     (banChatSenderChat). The message is deleted either way. Default true.
     """
+    mode: Global___GroupMode.ValueType
+    """Default GROUP_MODE_ENFORCE."""
     @_builtins.property
     def exempt_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
         """Users never checked in this group (positive user ids, at most 100, no duplicates)."""
@@ -187,10 +262,11 @@ class GroupSettings(_message.Message):
         exempt_user_ids: _abc.Iterable[_builtins.int] | None = ...,
         on_unknown: Global___UnknownPolicy.ValueType = ...,
         ban_sender_chat: _builtins.bool = ...,
+        mode: Global___GroupMode.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "ban_sender_chat", b"ban_sender_chat", "check_on_join", b"check_on_join", "exempt_user_ids", b"exempt_user_ids", "gate_join_requests", b"gate_join_requests", "kick_after_minutes", b"kick_after_minutes", "language", b"language", "on_unknown", b"on_unknown", "warning_text", b"warning_text", "warning_ttl_seconds", b"warning_ttl_seconds"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "ban_sender_chat", b"ban_sender_chat", "check_on_join", b"check_on_join", "exempt_user_ids", b"exempt_user_ids", "gate_join_requests", b"gate_join_requests", "kick_after_minutes", b"kick_after_minutes", "language", b"language", "mode", b"mode", "on_unknown", b"on_unknown", "warning_text", b"warning_text", "warning_ttl_seconds", b"warning_ttl_seconds"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -769,3 +845,109 @@ class UpsertChannelResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UpsertChannelResponse: _TypeAlias = UpsertChannelResponse  # noqa: Y015
+
+@_typing.final
+class RecordChannelRightsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    RIGHTS_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    """Marked channel id."""
+    rights: Global___ChannelRights.ValueType
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        rights: Global___ChannelRights.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "rights", b"rights"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelRightsRequest: _TypeAlias = RecordChannelRightsRequest  # noqa: Y015
+
+@_typing.final
+class RecordChannelRightsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGED_FIELD_NUMBER: _builtins.int
+    GROUP_IDS_FIELD_NUMBER: _builtins.int
+    changed: _builtins.bool
+    """True when the recorded rights changed (the linked groups got a new version)."""
+    @_builtins.property
+    def group_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Every group linked to the channel (enabled or not, suspended or not), ascending."""
+
+    def __init__(
+        self,
+        *,
+        changed: _builtins.bool = ...,
+        group_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "group_ids", b"group_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelRightsResponse: _TypeAlias = RecordChannelRightsResponse  # noqa: Y015
+
+@_typing.final
+class ChangeExemptUsersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    ADD_FIELD_NUMBER: _builtins.int
+    REMOVE_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    @_builtins.property
+    def add(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Positive user ids to exempt."""
+
+    @_builtins.property
+    def remove(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Positive user ids no longer exempt; applied after `add`."""
+
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        add: _abc.Iterable[_builtins.int] | None = ...,
+        remove: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["add", b"add", "group_id", b"group_id", "remove", b"remove"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeExemptUsersRequest: _TypeAlias = ChangeExemptUsersRequest  # noqa: Y015
+
+@_typing.final
+class ChangeExemptUsersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    ADDED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___GroupPolicy: ...
+    @_builtins.property
+    def added(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The users this call exempted that were not exempt before (in the order given)."""
+
+    def __init__(
+        self,
+        *,
+        policy: Global___GroupPolicy | None = ...,
+        added: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["added", b"added", "policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeExemptUsersResponse: _TypeAlias = ChangeExemptUsersResponse  # noqa: Y015

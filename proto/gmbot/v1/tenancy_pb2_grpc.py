@@ -84,6 +84,16 @@ class TenancyServiceStub:
                 request_serializer=gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelResponse.FromString,
                 _registered_method=True)
+        self.RecordChannelRights = channel.unary_unary(
+                '/gmbot.v1.TenancyService/RecordChannelRights',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsResponse.FromString,
+                _registered_method=True)
+        self.ChangeExemptUsers = channel.unary_unary(
+                '/gmbot.v1.TenancyService/ChangeExemptUsers',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.FromString,
+                _registered_method=True)
 
 
 class TenancyServiceServicer:
@@ -180,6 +190,28 @@ class TenancyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordChannelRights(self, request, context):
+        """Records what the bot may do in a channel, as its own my_chat_member updates there say.
+        Bumps the version of every group linked to the channel when it changed (their policies
+        carry it: while the bot cannot read a channel's members, nobody is punished for that
+        channel). Idempotent. A channel no group ever linked is not recorded: changed is false and
+        no group is listed.
+        Errors: INVALID_ARGUMENT (malformed channel id, CHANNEL_RIGHTS_UNSPECIFIED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeExemptUsers(self, request, context):
+        """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
+        exempting members at once both win (no read-modify-write). Adding a user already exempt,
+        or removing one who is not, changes nothing. Bumps the version when the list changed.
+        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenancyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +264,16 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.UpsertChannel,
                     request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelResponse.SerializeToString,
+            ),
+            'RecordChannelRights': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChannelRights,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsResponse.SerializeToString,
+            ),
+            'ChangeExemptUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeExemptUsers,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -504,6 +546,60 @@ class TenancyService:
             '/gmbot.v1.TenancyService/UpsertChannel',
             gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelRequest.SerializeToString,
             gmbot_dot_v1_dot_tenancy__pb2.UpsertChannelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChannelRights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/RecordChannelRights',
+            gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.RecordChannelRightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeExemptUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/ChangeExemptUsers',
+            gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

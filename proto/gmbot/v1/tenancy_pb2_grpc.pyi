@@ -104,6 +104,20 @@ class TenancyServiceStub:
     version of every group linked to the channel when something changed.
     Errors: INVALID_ARGUMENT (malformed id, invite link that is not a t.me link).
     """
+    RecordChannelRights: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.RecordChannelRightsRequest, _tenancy_pb2.RecordChannelRightsResponse]
+    """Records what the bot may do in a channel, as its own my_chat_member updates there say.
+    Bumps the version of every group linked to the channel when it changed (their policies
+    carry it: while the bot cannot read a channel's members, nobody is punished for that
+    channel). Idempotent. A channel no group ever linked is not recorded: changed is false and
+    no group is listed.
+    Errors: INVALID_ARGUMENT (malformed channel id, CHANNEL_RIGHTS_UNSPECIFIED).
+    """
+    ChangeExemptUsers: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.ChangeExemptUsersRequest, _tenancy_pb2.ChangeExemptUsersResponse]
+    """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
+    exempting members at once both win (no read-modify-write). Adding a user already exempt,
+    or removing one who is not, changes nothing. Bumps the version when the list changed.
+    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class TenancyServiceAsyncStub(TenancyServiceStub):
@@ -158,6 +172,20 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     """Records a channel's title, username and invite link (they change in Telegram). Bumps the
     version of every group linked to the channel when something changed.
     Errors: INVALID_ARGUMENT (malformed id, invite link that is not a t.me link).
+    """
+    RecordChannelRights: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.RecordChannelRightsRequest, _tenancy_pb2.RecordChannelRightsResponse]  # type: ignore[assignment]
+    """Records what the bot may do in a channel, as its own my_chat_member updates there say.
+    Bumps the version of every group linked to the channel when it changed (their policies
+    carry it: while the bot cannot read a channel's members, nobody is punished for that
+    channel). Idempotent. A channel no group ever linked is not recorded: changed is false and
+    no group is listed.
+    Errors: INVALID_ARGUMENT (malformed channel id, CHANNEL_RIGHTS_UNSPECIFIED).
+    """
+    ChangeExemptUsers: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.ChangeExemptUsersRequest, _tenancy_pb2.ChangeExemptUsersResponse]  # type: ignore[assignment]
+    """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
+    exempting members at once both win (no read-modify-write). Adding a user already exempt,
+    or removing one who is not, changes nothing. Bumps the version when the list changed.
+    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
     """
 
 class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -270,6 +298,32 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Records a channel's title, username and invite link (they change in Telegram). Bumps the
         version of every group linked to the channel when something changed.
         Errors: INVALID_ARGUMENT (malformed id, invite link that is not a t.me link).
+        """
+
+    @_abc_1.abstractmethod
+    def RecordChannelRights(
+        self,
+        request: _tenancy_pb2.RecordChannelRightsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.RecordChannelRightsResponse, _abc.Awaitable[_tenancy_pb2.RecordChannelRightsResponse]]:
+        """Records what the bot may do in a channel, as its own my_chat_member updates there say.
+        Bumps the version of every group linked to the channel when it changed (their policies
+        carry it: while the bot cannot read a channel's members, nobody is punished for that
+        channel). Idempotent. A channel no group ever linked is not recorded: changed is false and
+        no group is listed.
+        Errors: INVALID_ARGUMENT (malformed channel id, CHANNEL_RIGHTS_UNSPECIFIED).
+        """
+
+    @_abc_1.abstractmethod
+    def ChangeExemptUsers(
+        self,
+        request: _tenancy_pb2.ChangeExemptUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.ChangeExemptUsersResponse, _abc.Awaitable[_tenancy_pb2.ChangeExemptUsersResponse]]:
+        """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
+        exempting members at once both win (no read-modify-write). Adding a user already exempt,
+        or removing one who is not, changes nothing. Bumps the version when the list changed.
+        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
         """
 
 def add_TenancyServiceServicer_to_server(servicer: TenancyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -17,7 +17,14 @@ from gmbot.enforcement.action_store import now
 from gmbot.enforcement.actions import State
 from gmbot.enforcement.app import migrations_config
 from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.models import ActionRow, JoinRequestRow, RestrictionRow, WarningRow
+from gmbot.enforcement.models import (
+    ActionRow,
+    ActivityRow,
+    JoinRequestRow,
+    ReleaseRow,
+    RestrictionRow,
+    WarningRow,
+)
 from gmbot.enforcement.retention import LedgerRetention
 from gmbot.runtime.database import create_engine, migrate
 from tests.integration.enforcement.conftest import Group, eventually
@@ -77,6 +84,13 @@ def _join_request(user_id: int, state: str) -> JoinRequestRow:
     return JoinRequestRow(group_id=GROUP, user_id=user_id, state=state, created_at=now() - LONG_AGO)
 
 
+def _activity(age: timedelta) -> ActivityRow:
+    hour = int((now() - age).timestamp()) // 3600
+    return ActivityRow(
+        group_id=GROUP, hour=hour, messages_checked=1, joins_checked=0, bot_api_calls=0
+    )
+
+
 async def _seed(ledger: Ledger) -> None:
     async with ledger.transaction() as stores:
         stores.session.add_all(
@@ -96,6 +110,10 @@ async def _seed(ledger: Ledger) -> None:
                 _join_request(2, "waiting"),
                 WarningRow(group_id=GROUP, user_id=1, message_id=7, expires_at=now() - LONG_AGO),
                 WarningRow(group_id=GROUP, user_id=2, message_id=8, expires_at=now() + LATELY),
+                ReleaseRow(group_id=GROUP, user_id=0, released_at=now() - LONG_AGO),
+                ReleaseRow(group_id=GROUP, user_id=1, released_at=now() - LATELY),
+                _activity(LONG_AGO),
+                _activity(LATELY),
             ]
         )
 
@@ -108,6 +126,8 @@ async def _left(ledger: Ledger) -> dict[str, list[Any]]:
             "restrictions": sorted(await session.scalars(select(RestrictionRow.user_id))),
             "join_requests": sorted(await session.scalars(select(JoinRequestRow.user_id))),
             "warnings": sorted(await session.scalars(select(WarningRow.user_id))),
+            "releases": sorted(await session.scalars(select(ReleaseRow.user_id))),
+            "activity": len(list(await session.scalars(select(ActivityRow.hour)))),
         }
 
 
@@ -116,6 +136,8 @@ KEPT = {
     "restrictions": [1, 3],
     "join_requests": [2],
     "warnings": [2],
+    "releases": [1],
+    "activity": 1,
 }
 
 
@@ -129,7 +151,14 @@ async def test_what_finished_long_ago_goes_in_batches_and_nothing_in_force_does(
     deleted = await LedgerRetention(ledger, days=90, batch=2).prune()
     again = await LedgerRetention(ledger, days=90, batch=2).prune()
 
-    assert deleted == {"actions": 6, "restrictions": 1, "warnings": 1, "join_requests": 1}
+    assert deleted == {
+        "actions": 6,
+        "restrictions": 1,
+        "warnings": 1,
+        "join_requests": 1,
+        "releases": 1,
+        "activity": 1,
+    }
     assert set(again.values()) == {0}
     assert await _left(ledger) == KEPT
 

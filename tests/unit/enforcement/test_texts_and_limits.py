@@ -8,7 +8,13 @@ import time
 import pytest
 
 from gmbot.enforcement.queue import Lane, LocalQueue
-from gmbot.enforcement.texts import Warned, request_notice, warning_keyboard, warning_text
+from gmbot.enforcement.texts import (
+    Warned,
+    observe_digest,
+    request_notice,
+    warning_keyboard,
+    warning_text,
+)
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.callbacks import VerifyButton, verify
 
@@ -111,11 +117,30 @@ def test_one_signed_button_per_member_of_a_coalesced_warning() -> None:
     assert "Mallory" in rows[2][0]["text"]
 
 
-def test_a_join_request_notice_lists_the_channels() -> None:
-    text, keyboard = request_notice(SPEC)
+def test_a_join_request_notice_lists_the_channels_and_signs_i_have_joined() -> None:
+    text, keyboard = request_notice(SPEC, -1001, 5, b"k" * 32)
 
     assert "News" in text
-    assert keyboard["inline_keyboard"] == [[{"text": "News", "url": "https://t.me/news"}]]
+    rows = keyboard["inline_keyboard"]
+    assert rows[0] == [{"text": "News", "url": "https://t.me/news"}]
+    assert rows[1][0]["text"] == "✅ I have joined"
+    assert verify(b"k" * 32, rows[1][0]["callback_data"]) == VerifyButton(-1001, 5)
+
+
+def test_the_observe_digest_counts_members_once_and_names_the_channels() -> None:
+    warning = {"join_buttons": [{"text": "News <1>", "url": "https://t.me/news"}]}
+    observed = [
+        (5, {"action": "mute", "message_id": 10, "warning": warning}),
+        (5, {"action": "delete_only", "message_id": 11, "warning": None}),
+        (6, {"action": "mute", "message_id": 0, "warning": warning}),
+    ]
+
+    text = observe_digest("en", "Cats & Dogs", observed)
+
+    assert "would have muted 2 member(s), removed 0 and deleted 2 message(s)" in text
+    assert "«Cats &amp; Dogs»" in text
+    assert "They do not follow: News &lt;1&gt;." in text
+    assert "/settings mode enforce" in text
 
 
 async def test_the_local_budget_spaces_calls_and_honours_pauses() -> None:

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gmbot.runtime.callbacks import MAX_CALLBACK_DATA, VerifyButton, sign, verify
+from gmbot.runtime.callbacks import (
+    MAX_CALLBACK_DATA,
+    OwnerButton,
+    VerifyButton,
+    sign,
+    sign_owner,
+    verify,
+    verify_owner,
+)
 
 KEY = b"k" * 32
 
@@ -68,3 +76,21 @@ def test_a_signed_button_with_anything_appended_is_invalid(tail: str) -> None:
     data = sign(KEY, VerifyButton(group_id=-1001000000001, user_id=5))
 
     assert verify(KEY, data + tail) == (VerifyButton(-1001000000001, 5) if not tail else None)
+
+
+def test_an_owner_button_verifies_fits_and_cannot_be_turned_into_another() -> None:
+    button = OwnerButton(action="x", group_id=-1001997852516352, value=(1 << 40) - 1)
+
+    data = sign_owner(KEY, button)
+
+    assert len(data.encode()) <= MAX_CALLBACK_DATA
+    assert verify_owner(KEY, data) == button
+    assert verify_owner(KEY, data.replace(":x:", ":u:")) is None
+    assert verify(KEY, data) is None
+    assert verify_owner(KEY, sign(KEY, VerifyButton(-1001000000001, 5))) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_callback_data_is_not_an_owner_button_unless_signed(data: str) -> None:
+    assert verify_owner(KEY, data) is None

@@ -8,7 +8,7 @@ Imported only by the services that call the Bot API.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -172,3 +172,31 @@ def shared_budget(
 def install(bot: Bot, budget: Budget, sends: Priority) -> None:
     """From now on every call `bot` makes waits for `budget`."""
     bot.session.middleware(BudgetMiddleware(budget, sends))
+
+
+# Told of each Bot API request a Bot sends: its method and its chat (None without one).
+CallSeen = Callable[[str, int | None], None]
+
+
+class CallObserver(BaseRequestMiddleware):
+    """Tells `seen` of every request that draws from the budget, each retry included (installed
+    after the budget, it sees the requests the budget lets through)."""
+
+    def __init__(self, seen: CallSeen) -> None:
+        self._seen = seen
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        name = method.__api_method__
+        if name not in UNMETERED:
+            self._seen(name, _chat_of(method))
+        return await make_request(bot, method)
+
+
+def observe_calls(bot: Bot, seen: CallSeen) -> None:
+    """From now on `seen` hears of every metered request `bot` makes (for per-group counts)."""
+    bot.session.middleware(CallObserver(seen))

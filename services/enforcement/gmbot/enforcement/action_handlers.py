@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import assert_never
 
 from aiogram.types import ChatMemberRestricted
@@ -23,8 +25,10 @@ from gmbot.enforcement.actions import (
     Kick,
     MemberAction,
     NewAction,
+    ObserveDigest,
     Permanent,
     Release,
+    ReleaseGroup,
     RenewMute,
     State,
     Unban,
@@ -34,16 +38,22 @@ from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.telegram import TelegramActions
-from gmbot.enforcement.texts import Warned, request_notice
+from gmbot.enforcement.texts import Warned, observe_digest, request_notice
 
 # Renew a mute this long before it would end.
 RENEW_BEFORE = 12 * 3600
 # Telegram drops a join request after a day.
 JOIN_REQUEST_SECONDS = 24 * 3600
+# What Telegram says when the bot may not restrict (or unrestrict) members there now.
+NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
 
 
 def _in_force(held: RestrictionRow | None) -> bool:
     return held is not None and held.active
+
+
+def _lacks_rights(refused: Permanent) -> bool:
+    return any(words in str(refused) for words in NO_RIGHTS)
 
 
 class ActionHandlers:
@@ -53,11 +63,13 @@ class ActionHandlers:
         ledger: Ledger,
         warnings: LiveWarnings,
         mute_seconds: float,
+        signing_key: bytes = b"",
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._warnings = warnings
         self._mute_seconds = mute_seconds
+        self._key = signing_key
 
     async def carry_out(self, action: Action) -> State:
         match action.payload:
@@ -65,6 +77,8 @@ class ActionHandlers:
                 return await self.enforce(action, payload)
             case Release():
                 return await self.release(action)
+            case ReleaseGroup() as payload:
+                return await self.release_group(action, payload)
             case Kick() as payload:
                 return await self.kick(action, payload)
             case Ban() as payload:
@@ -79,6 +93,8 @@ class ActionHandlers:
                 return await self.expire_warning(action, payload)
             case RenewMute() as payload:
                 return await self.renew_mute(action, payload)
+            case ObserveDigest() as payload:
+                return await self.observe_digest(action, payload)
             case unknown:
                 assert_never(unknown)
 
@@ -87,12 +103,30 @@ class ActionHandlers:
             lambda stores: stores.restrictions.get(action.group_id, action.user_id)
         )
 
-    async def _mute(self, action: Action, kick_after_minutes: int = 0) -> None:
+    async def _released_since(self, action: Action) -> bool:
+        """The member (or the group) was released after this action was decided: it is not
+        carried out any more."""
+        decided = action.created_at
+        if decided is None:
+            return False
+        return await self._ledger.step(
+            lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
+        )
+
+    async def _mute(self, action: Action, kick_after_minutes: int = 0, name: str = "") -> bool:
+        """Mutes and records it; False (and the mute undone) when a release overtook it."""
         until = int(time.time() + self._mute_seconds)
         await self._telegram.mute(action.group_id, action.user_id, until)
 
-        async def record(stores: Stores) -> None:
-            await stores.restrictions.impose(action.group_id, action.user_id, until, action.reason)
+        async def record(stores: Stores) -> bool:
+            decided = action.created_at
+            if decided is not None and await stores.releases.since(
+                action.group_id, action.user_id, decided
+            ):
+                return False
+            await stores.restrictions.impose(
+                action.group_id, action.user_id, until, action.reason, name
+            )
             await schedule(
                 stores,
                 NewAction(
@@ -116,22 +150,36 @@ class ActionHandlers:
                         delay=float(kick_after_minutes) * 60,
                     ),
                 )
+            return True
 
-        await self._ledger.step(record)
+        if await self._ledger.step(record):
+            return True
+        await self._telegram.unmute(action.group_id, action.user_id)
+        return False
 
     async def _muted_before(self, action: Action) -> bool:
         """A second run of an action (its worker died) does not mute again what the first did."""
         return action.attempts > 1 and _in_force(await self._restriction(action))
 
     async def enforce(self, action: Action, payload: Enforce) -> State:
-        """Deletion and the mute first (they protect the group), the warning after."""
+        """Deletion and the mute first (they protect the group), the warning after. A release
+        accepted since the decision (the member verified or exempted, the group unprotected)
+        overrides it, whenever it comes."""
+        if await self._released_since(action):
+            return State.SKIPPED
         if payload.message_id:
             await self._telegram.delete(action.group_id, [payload.message_id])
+            if await self._released_since(action):  # released while the deletion waited
+                return State.SKIPPED
+        name = payload.warning.user_display_name if payload.warning is not None else ""
         if payload.action is MemberAction.MUTE and not await self._muted_before(action):
-            await self._mute(action, payload.kick_after_minutes)
+            if not await self._mute(action, payload.kick_after_minutes, name):
+                return State.SKIPPED
         elif payload.action is MemberAction.KICK:
             await self._remove(action.group_id, action.user_id)
         if payload.warning is not None and payload.action is not MemberAction.KICK:
+            if await self._released_since(action):
+                return State.DONE
             member = Warned(action.user_id, payload.warning.user_display_name)
             message_id = await self._warnings.warn(action.group_id, member, payload.warning)
             await self._ledger.step(
@@ -140,7 +188,9 @@ class ActionHandlers:
         return State.DONE
 
     async def release(self, action: Action) -> State:
-        """Lifts only what GMBot imposed: a member someone else restricted stays restricted."""
+        """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
+        (What the release cancels, it cancelled when it was accepted.) DONE when GMBot held a
+        restriction, even one an admin had already lifted by hand."""
         group_id, user_id = action.group_id, action.user_id
 
         async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
@@ -158,6 +208,12 @@ class ActionHandlers:
             await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
         if held is None or not held.active:
             return State.SKIPPED
+        await self._lift(group_id, user_id, held)
+        return State.DONE
+
+    async def _lift(self, group_id: int, user_id: int, held: RestrictionRow) -> None:
+        """Lifts GMBot's restriction in Telegram (only if it is still GMBot's) and records it
+        lifted."""
         member = await self._telegram.member(group_id, user_id)
         ours = isinstance(member, ChatMemberRestricted) and (
             member.until_date is None
@@ -166,7 +222,43 @@ class ActionHandlers:
         if ours and not member.can_send_messages:
             await self._telegram.unmute(group_id, user_id)
         await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
-        return State.DONE if ours else State.SKIPPED
+
+    @staticmethod
+    def _forget_warning(group_id: int, message_id: int) -> Callable[[Stores], Awaitable[None]]:
+        return lambda stores: stores.warnings.forget_message(group_id, message_id)
+
+    @staticmethod
+    def _forget_restriction(group_id: int, user_id: int) -> Callable[[Stores], Awaitable[None]]:
+        return lambda stores: stores.restrictions.lift(group_id, user_id)
+
+    async def release_group(self, action: Action, payload: ReleaseGroup) -> State:
+        """Every restriction GMBot imposed in the group before the release, and every warning:
+        gone. What Telegram does not let the bot lift now stays recorded, for a later release
+        (once the rights are back); the action then fails saying how many are left."""
+        group_id = action.group_id
+        before = datetime.fromtimestamp(payload.before, UTC)
+
+        async def look(stores: Stores) -> tuple[list[RestrictionRow], list[int]]:
+            held = await stores.restrictions.held_in_group(group_id, before)
+            return held, await stores.warnings.messages_of_group(group_id)
+
+        held, warnings = await self._ledger.step(look)
+        for message_id in warnings:
+            with contextlib.suppress(Permanent):  # the bot may not delete there any more
+                await self._telegram.delete(group_id, [message_id])
+            await self._ledger.step(self._forget_warning(group_id, message_id))
+        left = 0
+        for restriction in held:
+            try:
+                await self._lift(group_id, restriction.user_id, restriction)
+            except Permanent as refused:
+                if _lacks_rights(refused):
+                    left += 1
+                else:  # e.g. the member is an admin now: nothing of GMBot's to lift
+                    await self._ledger.step(self._forget_restriction(group_id, restriction.user_id))
+        if left:
+            raise Permanent(f"{left} restriction(s) could not be lifted: the bot lacks the rights")
+        return State.DONE
 
     async def _remove(self, group_id: int, user_id: int) -> None:
         await self._telegram.ban(group_id, user_id)
@@ -174,8 +266,10 @@ class ActionHandlers:
         await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
 
     async def kick(self, action: Action, payload: Kick) -> State:
-        if payload.only_if_restricted and not _in_force(await self._restriction(action)):
-            return State.SKIPPED  # verified in time
+        if payload.only_if_restricted and (
+            await self._released_since(action) or not _in_force(await self._restriction(action))
+        ):
+            return State.SKIPPED  # verified, exempted or unmuted in time
         await self._remove(action.group_id, action.user_id)
         return State.DONE
 
@@ -239,7 +333,9 @@ class ActionHandlers:
             )
 
         await self._ledger.step(record)
-        text, keyboard = request_notice(for_texts(payload.notice or WarningSpec()))
+        text, keyboard = request_notice(
+            for_texts(payload.notice or WarningSpec()), action.group_id, action.user_id, self._key
+        )
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):
             await self._telegram.send(payload.user_chat_id, text, keyboard)
@@ -252,10 +348,30 @@ class ActionHandlers:
         )
         return State.DONE
 
+    async def observe_digest(self, action: Action, payload: ObserveDigest) -> State:
+        """Tells the owner (the action's user) what observe mode saw in the group during the
+        period: how many members GMBot would have muted, and the channels they lack."""
+        since = datetime.fromtimestamp(payload.since, UTC)
+        until = datetime.fromtimestamp(payload.until, UTC)
+        observed = await self._ledger.step(
+            lambda stores: stores.stats.observed_since(action.group_id, since, until)
+        )
+        if not observed:
+            return State.SKIPPED
+        text = observe_digest(
+            payload.language, payload.group_title, [(row.user_id, row.request) for row in observed]
+        )
+        try:
+            await self._telegram.send(action.user_id, text, None)
+        except Permanent:
+            return State.SKIPPED  # the owner never started the bot, or blocked it
+        return State.DONE
+
     async def renew_mute(self, action: Action, payload: RenewMute) -> State:
         """Still unverified: the mute is extended, so it never outlives GMBot by accident."""
         held = await self._restriction(action)
         if held is None or not held.active or held.until_date != payload.until:
             return State.SKIPPED
-        await self._mute(action)
-        return State.DONE
+        if await self._released_since(action):
+            return State.SKIPPED
+        return State.DONE if await self._mute(action) else State.SKIPPED

@@ -58,6 +58,7 @@ def _action(row: ActionRow) -> Action:
         load_payload(Kind(row.kind), row.request),
         row.attempts,
         row.warning_message_id,
+        row.created_at,
     )
 
 
@@ -72,13 +73,16 @@ class ActionStore:
         action_id = str(uuid.uuid4())
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        observed = new.observation is not None
         added = await self._session.scalar(
             insert(ActionRow)
             .values(
                 action_id=action_id,
                 idempotency_key=new.idempotency_key,
                 kind=new.kind.value,
-                state=State.PENDING.value,
+                # Observe mode: finished as it is recorded; no worker ever sees it.
+                state=(State.OBSERVED if observed else State.PENDING).value,
+                finished_at=created if observed else None,
                 group_id=new.group_id,
                 user_id=new.user_id,
                 reason=new.reason,
@@ -149,17 +153,31 @@ class ActionStore:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def finish(
-        self, action_id: str, attempt: int, state: State, error: str | None = None
+        self,
+        action_id: str,
+        attempt: int,
+        state: State,
+        error: str | None = None,
+        telegram_calls: int = 0,
     ) -> bool:
-        """Records the end; False when another worker has taken the action over."""
+        """Records the end (and the Bot API calls of this run); False when another worker has
+        taken the action over."""
         result = await self._session.execute(
             update(ActionRow)
             .where(self._held(action_id, attempt))
-            .values(state=state.value, error=error, finished_at=now(), lease_until=None)
+            .values(
+                state=state.value,
+                error=error,
+                finished_at=now(),
+                lease_until=None,
+                telegram_calls=ActionRow.telegram_calls + telegram_calls,
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def later(self, action_id: str, attempt: int, delay: float, error: str) -> bool:
+    async def later(
+        self, action_id: str, attempt: int, delay: float, error: str, telegram_calls: int = 0
+    ) -> bool:
         """Hands the action back, to run after `delay`; False when no longer held."""
         result = await self._session.execute(
             update(ActionRow)
@@ -169,9 +187,34 @@ class ActionStore:
                 error=error,
                 lease_until=None,
                 due_at=now() + timedelta(seconds=delay),
+                telegram_calls=ActionRow.telegram_calls + telegram_calls,
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_decided_before(
+        self, group_id: int, user_id: int | None, before: datetime, why: str
+    ) -> int:
+        """Cancels what GMBot decided about a member (None: every member of the group) before
+        then and has not started yet: pending Enforces, mute renewals and scheduled kicks.
+        Returns how many."""
+        scheduled_kick = (ActionRow.kind == Kind.KICK.value) & (
+            ActionRow.reason == "verification_timeout"
+        )
+        where = [
+            ActionRow.group_id == group_id,
+            ActionRow.state == State.PENDING.value,
+            ActionRow.created_at <= before,
+            or_(ActionRow.kind.in_([Kind.ENFORCE.value, Kind.RENEW_MUTE.value]), scheduled_kick),
+        ]
+        if user_id is not None:
+            where.append(ActionRow.user_id == user_id)
+        result = await self._session.execute(
+            update(ActionRow)
+            .where(*where)
+            .values(state=State.SKIPPED.value, error=why, finished_at=now(), lease_until=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_warning(self, action_id: str, message_id: int) -> None:
         await self._session.execute(

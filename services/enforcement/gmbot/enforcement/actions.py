@@ -6,6 +6,7 @@ Payloads are plain frozen dataclasses; only the ledger's store turns them into J
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -21,6 +22,10 @@ class Kind(StrEnum):
     # Follow-ups GMBot schedules for itself.
     EXPIRE_WARNING = "expire_warning"
     RENEW_MUTE = "renew_mute"
+    # Every restriction of a group at once (unprotected, suspended).
+    RELEASE_GROUP = "release_group"
+    # The owner's digest of what observe mode saw.
+    OBSERVE_DIGEST = "observe_digest"
 
 
 class State(StrEnum):
@@ -29,9 +34,11 @@ class State(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # Observe mode: what GMBot would have done, recorded and never carried out.
+    OBSERVED = "observed"
 
 
-FINISHED = frozenset({State.DONE, State.FAILED, State.SKIPPED})
+FINISHED = frozenset({State.DONE, State.FAILED, State.SKIPPED, State.OBSERVED})
 
 
 class MemberAction(StrEnum):
@@ -100,6 +107,15 @@ class Release:
 
 
 @dataclass(frozen=True)
+class ReleaseGroup:
+    """Lift every restriction GMBot imposed in a group before `before`, remove its warnings."""
+
+    kind: ClassVar[Kind] = Kind.RELEASE_GROUP
+    # Unix time the release was accepted: restrictions imposed later are not this one's.
+    before: float
+
+
+@dataclass(frozen=True)
 class Kick:
     kind: ClassVar[Kind] = Kind.KICK
     # Only while GMBot's restriction is still in force (a member verified in time stays).
@@ -150,9 +166,21 @@ class RenewMute:
     until: int
 
 
+@dataclass(frozen=True)
+class ObserveDigest:
+    """Tell the owner what observe mode saw in a group during [since, until) (Unix times)."""
+
+    kind: ClassVar[Kind] = Kind.OBSERVE_DIGEST
+    since: float
+    until: float
+    language: str = "en"
+    group_title: str = ""
+
+
 Payload = (
     Enforce
     | Release
+    | ReleaseGroup
     | Kick
     | Ban
     | Unban
@@ -160,12 +188,14 @@ Payload = (
     | DecideJoinRequest
     | ExpireWarning
     | RenewMute
+    | ObserveDigest
 )
 PAYLOAD_TYPES: dict[Kind, type[Payload]] = {
     payload.kind: payload
     for payload in (
         Enforce,
         Release,
+        ReleaseGroup,
         Kick,
         Ban,
         Unban,
@@ -173,8 +203,22 @@ PAYLOAD_TYPES: dict[Kind, type[Payload]] = {
         DecideJoinRequest,
         ExpireWarning,
         RenewMute,
+        ObserveDigest,
     )
 }
+# Kinds that end what GMBot holds on a member (or a whole group) from the moment they are
+# accepted: nothing decided before them is carried out after.
+RELEASES = frozenset({Kind.RELEASE, Kind.RELEASE_GROUP})
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Observe mode: record the action as what GMBot would have done; do nothing."""
+
+    # Who hears the digest in private; 0 for nobody.
+    digest_user_id: int = 0
+    language: str = "en"
+    group_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +230,8 @@ class NewAction:
     payload: Payload
     # Seconds from now before it may run (0: at once).
     delay: float = 0.0
+    # Set: observe mode, recorded as OBSERVED and never run.
+    observation: Observation | None = None
 
     @property
     def kind(self) -> Kind:
@@ -204,6 +250,7 @@ class Action:
     # Which claim this is (1 for the first run); a worker's writes are fenced by it.
     attempts: int
     warning_message_id: int | None = None
+    created_at: datetime | None = None
 
     @property
     def kind(self) -> Kind:

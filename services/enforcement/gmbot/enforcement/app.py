@@ -18,12 +18,12 @@ from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.server import EnforcementServicer
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.enforcement.supervision import WorkerHealth
-from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.telegram import TelegramActions, count_call
 from gmbot.enforcement.workers import WorkerPool
 from gmbot.runtime.budget.core import PollingBudget, Priority
 from gmbot.runtime.budget.leased import SERVICE_NAME as BUDGET_SERVICE
 from gmbot.runtime.budget.leased import BudgetServicer
-from gmbot.runtime.budget.telegram import install, own_budget, shared_budget
+from gmbot.runtime.budget.telegram import install, observe_calls, own_budget, shared_budget
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Register, Service
@@ -79,16 +79,14 @@ async def build(settings: EnforcementSettings) -> Service:
         budget = shared_budget(settings, redis, settings.as_client(), resources)
     # Enforcement's own messages are warnings: they wait behind punishing and checking.
     install(bot, budget, Priority.LATER)
+    # Each action's Bot API calls are counted into the ledger (the owners' /stats).
+    observe_calls(bot, count_call)
     # A worker's step waits out a database outage as long as its lease holds the action.
     ledger = Ledger(database, patience=settings.lease_seconds)
     telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
-    warnings = LiveWarnings(
-        telegram,
-        ledger,
-        settings.callback_signing_key.get_secret_value().encode(),
-        settings.warning_coalesce_seconds,
-    )
-    handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400)
+    signing_key = settings.callback_signing_key.get_secret_value().encode()
+    warnings = LiveWarnings(telegram, ledger, signing_key, settings.warning_coalesce_seconds)
+    handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400, signing_key)
     backlog = Backlog(settings.queue_bound)
     health = WorkerHealth(service.health, [SERVICE_NAME])
     retention = LedgerRetention(ledger, settings.ledger_retention_days)
@@ -102,7 +100,8 @@ async def build(settings: EnforcementSettings) -> Service:
         settings.workers,
         settings.lease_seconds,
     )
-    servicer = EnforcementServicer(ActionIntake(ledger, queue, backlog), ledger, telegram)
+    intake = ActionIntake(ledger, queue, backlog, settings.observe_digest_seconds)
+    servicer = EnforcementServicer(intake, ledger, telegram)
     service.registrations = [
         lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
             servicer, server

@@ -4,6 +4,13 @@ workers through the queue; refused while too many wait.
 One member, one mute: a violation by a member whose mute (or kick) by GMBot is pending or in
 force costs only its message's deletion, decided here, under a lock on the member, so that
 bursts sent by several gateway replicas at once still mute and warn once.
+
+A release (of a member, or of a whole group) takes effect as it is accepted: the moment is
+recorded, so nothing decided before it is carried out after it, and the renewals and scheduled
+kicks it makes pointless are cancelled in the same transaction.
+
+Observe mode: an action is recorded as what GMBot would have done (OBSERVED) and never queued;
+the group's owner gets a digest of the period's observations, scheduled here once per period.
 """
 
 from __future__ import annotations
@@ -12,13 +19,14 @@ import contextlib
 import time
 from dataclasses import replace
 
-from gmbot.enforcement.actions import Enforce, Kind, NewAction
-from gmbot.enforcement.ledger import Ledger, Stores
+from gmbot.enforcement.action_store import now
+from gmbot.enforcement.actions import RELEASES, Enforce, Kind, NewAction, ObserveDigest
+from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.metrics import ACCEPTED, BACKLOG
 from gmbot.enforcement.queue import Lane, Queue
 from gmbot.runtime.errors import QuotaExceeded
 
-_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE})
+_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE, Kind.OBSERVE_DIGEST})
 
 
 def lane_of(kind: Kind) -> Lane:
@@ -61,22 +69,71 @@ class Backlog:
         BACKLOG.set(unfinished)
 
 
+async def _let_go(stores: Stores, new: NewAction) -> None:
+    """From now on, nothing decided about the member (user 0: the whole group) before now is
+    carried out: the moment is recorded, and what waits for its time is cancelled."""
+    moment = now()
+    everyone = new.kind is Kind.RELEASE_GROUP
+    await stores.releases.record(new.group_id, 0 if everyone else new.user_id, moment)
+    await stores.actions.cancel_decided_before(
+        new.group_id,
+        None if everyone else new.user_id,
+        moment,
+        f"cancelled: released ({new.reason})",
+    )
+
+
+async def _schedule_digest(stores: Stores, new: NewAction, period: float) -> None:
+    """The owner hears about the period's observations once, when the period ends."""
+    observation = new.observation
+    if observation is None or not observation.digest_user_id:
+        return
+    start = int(time.time() // period * period)
+    await schedule(
+        stores,
+        NewAction(
+            f"digest:{new.group_id}:{start}",
+            new.group_id,
+            observation.digest_user_id,
+            "",
+            ObserveDigest(
+                since=start,
+                until=start + period,
+                language=observation.language,
+                group_title=observation.group_title,
+            ),
+            delay=max(1.0, start + period - time.time()),
+        ),
+    )
+
+
 class ActionIntake:
-    def __init__(self, ledger: Ledger, queue: Queue, backlog: Backlog) -> None:
+    def __init__(
+        self, ledger: Ledger, queue: Queue, backlog: Backlog, digest_seconds: float = 3600.0
+    ) -> None:
         self._ledger = ledger
         self._queue = queue
         self._backlog = backlog
+        self._digest_seconds = digest_seconds
 
     async def accept(self, new: NewAction) -> tuple[str, bool]:
         """Records an action that runs at once; durable before it returns. A repeated
         idempotency key changes nothing and answers the first action's id."""
         self._backlog.check()
         async with self._ledger.transaction() as stores:
+            if new.observation is not None:
+                action_id, accepted = await stores.actions.add(new)
+                if accepted:
+                    await _schedule_digest(stores, new, self._digest_seconds)
+                ACCEPTED.labels(new.kind.value, "observed" if accepted else "duplicate").inc()
+                return action_id, accepted
             if isinstance(new.payload, Enforce) and new.payload.punishes:
                 await stores.restrictions.lock(new.group_id, new.user_id)
                 if await _punished(stores, new.group_id, new.user_id):
                     new = replace(new, payload=new.payload.follow_up())
             action_id, accepted = await stores.actions.add(new)
+            if accepted and new.kind in RELEASES:
+                await _let_go(stores, new)
         ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
         if accepted:
             self._backlog.added()

@@ -20,10 +20,12 @@ from gmbot.enforcement.backoff import Backoff
 from gmbot.enforcement.member_store import (
     InviteLinkStore,
     JoinRequestStore,
+    ReleaseStore,
     RestrictionStore,
     WarningStore,
 )
 from gmbot.enforcement.metrics import ACCEPTED
+from gmbot.enforcement.stats_store import ActivityStore, StatsStore
 from gmbot.runtime.database import lost_connection_is_unavailable
 from gmbot.runtime.errors import Unavailable
 
@@ -65,6 +67,9 @@ class Stores:
         self.warnings = WarningStore(session)
         self.join_requests = JoinRequestStore(session)
         self.invite_links = InviteLinkStore(session)
+        self.releases = ReleaseStore(session)
+        self.activity = ActivityStore(session)
+        self.stats = StatsStore(session)
 
 
 class Ledger:

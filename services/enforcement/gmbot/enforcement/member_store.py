@@ -8,17 +8,23 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, case, delete, exists, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.action_store import now
-from gmbot.enforcement.models import InviteLinkRow, JoinRequestRow, RestrictionRow, WarningRow
+from gmbot.enforcement.models import (
+    InviteLinkRow,
+    JoinRequestRow,
+    ReleaseRow,
+    RestrictionRow,
+    WarningRow,
+)
 
 
 async def _delete_some(
     session: AsyncSession,
-    table: type[RestrictionRow | WarningRow | JoinRequestRow],
+    table: type[RestrictionRow | WarningRow | JoinRequestRow | ReleaseRow],
     where: ColumnElement[bool],
     limit: int,
 ) -> int:
@@ -29,7 +35,7 @@ async def _delete_some(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _insert(session: AsyncSession, table: type[object]) -> postgresql.Insert | sqlite.Insert:
+def insert_for(session: AsyncSession, table: type[object]) -> postgresql.Insert | sqlite.Insert:
     """INSERT … ON CONFLICT for the dialect in use (both dialects spell it the same)."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -54,7 +60,11 @@ class RestrictionStore:
             {"key": int.from_bytes(digest, "big", signed=True)},
         )
 
-    async def impose(self, group_id: int, user_id: int, until_date: int, reason: str) -> None:
+    async def impose(
+        self, group_id: int, user_id: int, until_date: int, reason: str, display_name: str = ""
+    ) -> None:
+        """Records GMBot's mute; a renewal keeps why and since when (and the name when it
+        brings none)."""
         values: dict[str, Any] = {
             "group_id": group_id,
             "user_id": user_id,
@@ -63,12 +73,25 @@ class RestrictionStore:
             "reason": reason,
             "imposed_at": now(),
             "released_at": None,
+            "display_name": display_name[:128],
         }
-        statement = _insert(self._session, RestrictionRow).values(**values)
+        statement = insert_for(self._session, RestrictionRow).values(**values)
+        new = statement.excluded
+        held = RestrictionRow.active
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[RestrictionRow.group_id, RestrictionRow.user_id],
-                set_={k: v for k, v in values.items() if k not in {"group_id", "user_id"}},
+                set_={
+                    "active": True,
+                    "until_date": new.until_date,
+                    "released_at": None,
+                    "reason": case((held, RestrictionRow.reason), else_=new.reason),
+                    "imposed_at": case((held, RestrictionRow.imposed_at), else_=new.imposed_at),
+                    "display_name": case(
+                        (new.display_name == "", RestrictionRow.display_name),
+                        else_=new.display_name,
+                    ),
+                },
             )
         )
 
@@ -83,6 +106,50 @@ class RestrictionStore:
         """Forgets restrictions lifted before then; one in force is never touched."""
         lifted_long_ago = (~RestrictionRow.active) & (RestrictionRow.released_at < released_before)
         return await _delete_some(self._session, RestrictionRow, lifted_long_ago, limit)
+
+    def _listed(self, group_id: int) -> list[ColumnElement[bool]]:
+        """In force in the group, and not being released (a member's release accepted since)."""
+        released = exists().where(
+            ReleaseRow.group_id == RestrictionRow.group_id,
+            ReleaseRow.user_id == RestrictionRow.user_id,
+            ReleaseRow.released_at >= RestrictionRow.imposed_at,
+        )
+        return [
+            RestrictionRow.group_id == group_id,
+            RestrictionRow.active.is_(True),
+            RestrictionRow.until_date > int(now().timestamp()),
+            ~released,
+        ]
+
+    async def page_of_group(
+        self, group_id: int, offset: int, limit: int
+    ) -> tuple[list[RestrictionRow], int]:
+        """GMBot's restrictions in force in a group, oldest first, and how many in all."""
+        rows = await self._session.scalars(
+            select(RestrictionRow)
+            .where(*self._listed(group_id))
+            .order_by(RestrictionRow.imposed_at, RestrictionRow.user_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        total = await self._session.scalar(
+            select(func.count()).select_from(RestrictionRow).where(*self._listed(group_id))
+        )
+        return list(rows), int(total or 0)
+
+    async def held_in_group(self, group_id: int, imposed_before: datetime) -> list[RestrictionRow]:
+        """Every restriction GMBot holds in a group (in force in its ledger) imposed before."""
+        return list(
+            await self._session.scalars(
+                select(RestrictionRow)
+                .where(
+                    RestrictionRow.group_id == group_id,
+                    RestrictionRow.active,
+                    RestrictionRow.imposed_at <= imposed_before,
+                )
+                .order_by(RestrictionRow.user_id)
+            )
+        )
 
     async def groups_of(self, user_id: int) -> list[int]:
         """The groups where GMBot's restriction on the user is in force."""
@@ -144,6 +211,54 @@ class WarningStore:
             delete(WarningRow).where(WarningRow.group_id == group_id, WarningRow.user_id == user_id)
         )
 
+    async def messages_of_group(self, group_id: int) -> list[int]:
+        """The messages of the group's warnings GMBot still holds."""
+        return sorted(
+            set(
+                await self._session.scalars(
+                    select(WarningRow.message_id).where(WarningRow.group_id == group_id)
+                )
+            )
+        )
+
+
+class ReleaseStore:
+    """When GMBot let go of a member, or of a whole group (user 0): what it decided before that
+    moment is not carried out after it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, group_id: int, user_id: int, moment: datetime) -> None:
+        statement = insert_for(self._session, ReleaseRow).values(
+            group_id=group_id, user_id=user_id, released_at=moment
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ReleaseRow.group_id, ReleaseRow.user_id],
+                set_={"released_at": statement.excluded.released_at},
+            )
+        )
+
+    async def since(self, group_id: int, user_id: int, moment: datetime) -> bool:
+        """Whether the member (or their whole group) was released after `moment`."""
+        found = await self._session.scalar(
+            select(func.count())
+            .select_from(ReleaseRow)
+            .where(
+                ReleaseRow.group_id == group_id,
+                ReleaseRow.user_id.in_([0, user_id]),
+                ReleaseRow.released_at > moment,
+            )
+        )
+        return bool(found)
+
+    async def prune(self, released_before: datetime, limit: int) -> int:
+        """Forgets releases long past: nothing decided before them can still be waiting."""
+        return await _delete_some(
+            self._session, ReleaseRow, ReleaseRow.released_at < released_before, limit
+        )
+
 
 class JoinRequestStore:
     def __init__(self, session: AsyncSession) -> None:
@@ -182,7 +297,7 @@ class InviteLinkStore:
     async def keep(self, channel_id: int, group_id: int, link: str) -> str:
         """Stores the link unless a concurrent call stored one first; returns the kept one."""
         await self._session.execute(
-            _insert(self._session, InviteLinkRow)
+            insert_for(self._session, InviteLinkRow)
             .values(channel_id=channel_id, group_id=group_id, invite_link=link, created_at=now())
             .on_conflict_do_nothing(
                 index_elements=[InviteLinkRow.channel_id, InviteLinkRow.group_id]

@@ -11,7 +11,8 @@ ACTIONS = Counter(
 )
 ACCEPTED = Counter(
     "gmbot_enforcement_accepted_total",
-    "Actions accepted, by kind; repeats of an idempotency key are counted as duplicate.",
+    "Actions accepted, by kind; repeats of an idempotency key are counted as duplicate, and "
+    "actions of observe mode (recorded, never carried out) as observed.",
     ["kind", "outcome"],
 )
 BACKLOG = Gauge(
@@ -53,6 +54,6 @@ WORKER_FAILURES = Counter(
 LEDGER_PRUNED = Counter(
     "gmbot_enforcement_ledger_pruned_total",
     "Ledger rows deleted past LEDGER_RETENTION_DAYS, by table (actions, restrictions, warnings, "
-    "join_requests).",
+    "join_requests, releases, activity).",
     ["table"],
 )

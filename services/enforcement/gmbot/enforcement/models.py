@@ -43,6 +43,8 @@ class ActionRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Bot API calls the action made so far (each retry counts): /stats adds them up.
+    telegram_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_enforcement_actions_group_created", "group_id", "created_at"),
@@ -61,14 +63,47 @@ class RestrictionRow(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     active: Mapped[bool] = mapped_column(Boolean)
     until_date: Mapped[int] = mapped_column(BigInteger)
+    # Why and since when GMBot restricts the member: kept by renewals, new after a release.
     reason: Mapped[str] = mapped_column(String(32))
     imposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The member's name as GMBot knew it when it restricted them, for the owners' /muted.
+    display_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
     __table_args__ = (
         Index("ix_enforcement_restrictions_user_active", "user_id", "active"),
         Index("ix_enforcement_restrictions_released", "released_at"),
+        Index("ix_enforcement_restrictions_group_active", "group_id", "active"),
     )
+
+
+class ReleaseRow(Base):
+    """When GMBot last let go of a member (user_id) or of a whole group (user_id 0): an action
+    decided before then is not carried out after it."""
+
+    __tablename__ = "enforcement_releases"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enforcement_releases_released", "released_at"),)
+
+
+class ActivityRow(Base):
+    """What the gateway checked in a group during one hour (the /stats figures that are not
+    actions)."""
+
+    __tablename__ = "enforcement_group_activity"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Unix seconds // 3600.
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages_checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    joins_checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    bot_api_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (Index("ix_enforcement_group_activity_hour", "hour"),)
 
 
 class WarningRow(Base):

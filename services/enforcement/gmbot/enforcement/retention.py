@@ -19,6 +19,8 @@ _TABLES: dict[str, Prune] = {
     "restrictions": lambda stores, before, limit: stores.restrictions.prune(before, limit),
     "warnings": lambda stores, before, limit: stores.warnings.prune(before, limit),
     "join_requests": lambda stores, before, limit: stores.join_requests.prune(before, limit),
+    "releases": lambda stores, before, limit: stores.releases.prune(before, limit),
+    "activity": lambda stores, before, limit: stores.activity.prune(before, limit),
 }
 
 

@@ -3,11 +3,14 @@ Telegram except the synchronous CreateInviteLink."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from gmbot.enforcement.action_store import now
 from gmbot.enforcement.actions import (
     Ban,
     BanSenderChat,
@@ -20,25 +23,32 @@ from gmbot.enforcement.actions import (
     Later,
     MemberAction,
     NewAction,
+    Observation,
     Payload,
     Permanent,
     Release,
+    ReleaseGroup,
     State,
     Unban,
     WarningSpec,
 )
 from gmbot.enforcement.intake import ActionIntake
 from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.models import ActionRow
+from gmbot.enforcement.models import ActionRow, RestrictionRow
+from gmbot.enforcement.stats_store import Activity, Figures
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
 from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 MAX_KEY = 200
 MAX_BUTTONS = 10
+MAX_ACTIVITIES = 1000
+MAX_RESTRICTIONS_PAGE = 50
+_GROUP_RELEASES = {pb.ACTION_REASON_UNPROTECTED, pb.ACTION_REASON_SUSPENDED}
 _MEMBER_ACTIONS = {
     pb.MEMBER_ACTION_MUTE: MemberAction.MUTE,
     pb.MEMBER_ACTION_KICK: MemberAction.KICK,
@@ -56,6 +66,7 @@ _STATES = {
     State.DONE: pb.ACTION_STATE_DONE,
     State.FAILED: pb.ACTION_STATE_FAILED,
     State.SKIPPED: pb.ACTION_STATE_SKIPPED,
+    State.OBSERVED: pb.ACTION_STATE_OBSERVED,
 }
 
 
@@ -118,6 +129,34 @@ def _spec(warning: pb.WarningSpec) -> WarningSpec:
     )
 
 
+def _observation(request: Any) -> Observation | None:
+    """The request's observe mode, if it asks for it."""
+    if not request.HasField("observe"):
+        return None
+    observe = request.observe
+    if observe.digest_user_id:
+        check_user_id(observe.digest_user_id, "observe.digest_user_id")
+    return Observation(
+        digest_user_id=observe.digest_user_id,
+        language=observe.language or "en",
+        group_title=observe.group_title,
+    )
+
+
+def _restriction(row: RestrictionRow) -> pb.GroupRestriction:
+    return pb.GroupRestriction(
+        user_id=row.user_id,
+        display_name=row.display_name,
+        reason=_reason_number(row.reason),
+        since=to_timestamp(row.imposed_at),
+        until=to_timestamp(float(row.until_date)),
+    )
+
+
+def _figures(hours: int, figures: Figures) -> pb.GroupFigures:
+    return pb.GroupFigures(hours=hours, **vars(figures))
+
+
 def _member(group_id: int, user_id: int) -> None:
     check_supergroup_id(group_id, "group_id")
     check_user_id(user_id, "user_id")
@@ -143,6 +182,7 @@ def _record(row: ActionRow) -> pb.ActionRecord:
         error=row.error or "",
         created_at=_timestamp(row.created_at),
         finished_at=_timestamp(row.finished_at) if row.finished_at else None,
+        telegram_calls=row.telegram_calls,
     )
 
 
@@ -159,9 +199,12 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         user_id: int,
         reason: int,
         payload: Payload,
+        observation: Observation | None = None,
     ) -> tuple[str, bool]:
         return await self._intake.accept(
-            NewAction(_key(key), group_id, user_id, _reason(reason), payload)
+            NewAction(
+                _key(key), group_id, user_id, _reason(reason), payload, observation=observation
+            )
         )
 
     async def Enforce(self, request: pb.EnforceRequest, context: Context) -> pb.EnforceResponse:
@@ -180,6 +223,7 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             request.user_id,
             request.reason,
             payload,
+            _observation(request),
         )
         return pb.EnforceResponse(action_id=action_id, accepted=accepted)
 
@@ -193,6 +237,21 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             Release(),
         )
         return pb.ReleaseResponse(action_id=action_id, accepted=accepted)
+
+    async def ReleaseGroup(
+        self, request: pb.ReleaseGroupRequest, context: Context
+    ) -> pb.ReleaseGroupResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        if request.reason not in _GROUP_RELEASES:
+            raise InvalidArgument("reason must be unprotected or suspended", field="reason")
+        action_id, accepted = await self._accept(
+            request.idempotency_key,
+            request.group_id,
+            0,
+            request.reason,
+            ReleaseGroup(before=time.time()),
+        )
+        return pb.ReleaseGroupResponse(action_id=action_id, accepted=accepted)
 
     async def Kick(self, request: pb.KickRequest, context: Context) -> pb.KickResponse:
         _member(request.group_id, request.user_id)
@@ -245,6 +304,7 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             0,
             pb.ACTION_REASON_SENDER_CHAT,
             payload,
+            _observation(request),
         )
         return pb.BanSenderChatResponse(action_id=action_id, accepted=accepted)
 
@@ -266,6 +326,7 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             request.user_id,
             request.reason,
             payload,
+            _observation(request),
         )
         return pb.DecideJoinRequestResponse(action_id=action_id, accepted=accepted)
 
@@ -311,4 +372,53 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             waiting = await stores.join_requests.waiting_groups(request.user_id)
         return pb.ListRestrictedGroupsResponse(
             group_ids=restricted, pending_join_request_group_ids=waiting
+        )
+
+    async def ListGroupRestrictions(
+        self, request: pb.ListGroupRestrictionsRequest, context: Context
+    ) -> pb.ListGroupRestrictionsResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        limit = request.limit or 10
+        if not 0 < limit <= MAX_RESTRICTIONS_PAGE:
+            raise InvalidArgument(f"limit must be 1..{MAX_RESTRICTIONS_PAGE}", field="limit")
+        async with self._ledger.transaction() as stores:
+            rows, total = await stores.restrictions.page_of_group(
+                request.group_id, request.offset, limit
+            )
+        return pb.ListGroupRestrictionsResponse(
+            restrictions=[_restriction(r) for r in rows], total=total
+        )
+
+    async def RecordActivity(
+        self, request: pb.RecordActivityRequest, context: Context
+    ) -> pb.RecordActivityResponse:
+        if len(request.activities) > MAX_ACTIVITIES:
+            raise InvalidArgument(f"at most {MAX_ACTIVITIES} entries", field="activities")
+        entries = []
+        for entry in request.activities:
+            check_supergroup_id(entry.group_id, "activities.group_id")
+            entries.append(
+                Activity(
+                    entry.group_id,
+                    entry.hour,
+                    entry.messages_checked,
+                    entry.joins_checked,
+                    entry.bot_api_calls,
+                )
+            )
+        async with self._ledger.transaction() as stores:
+            await stores.activity.add(entries)
+        return pb.RecordActivityResponse()
+
+    async def GetGroupStats(
+        self, request: pb.GetGroupStatsRequest, context: Context
+    ) -> pb.GetGroupStatsResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        moment = now()
+        async with self._ledger.transaction() as stores:
+            day = await stores.stats.figures(request.group_id, moment - timedelta(hours=24))
+            week = await stores.stats.figures(request.group_id, moment - timedelta(hours=168))
+            _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
+        return pb.GetGroupStatsResponse(
+            last_day=_figures(24, day), last_week=_figures(168, week), currently_muted=muted
         )

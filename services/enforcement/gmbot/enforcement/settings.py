@@ -38,6 +38,9 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     # Finished actions, lifted restrictions and decided join requests are deleted after this
     # long (an unfinished action or a restriction in force never is).
     ledger_retention_days: float = Field(default=90.0, ge=1, le=3650)
+    # Observe mode: an owner hears what GMBot would have done at most once per this many
+    # seconds per group.
+    observe_digest_seconds: float = Field(default=3600.0, ge=1, le=86_400)
 
     @field_validator("callback_signing_key")
     @classmethod

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -45,6 +47,29 @@ MUTED = ChatPermissions(
     )
 )
 _PERMISSIONS_TTL = 600.0
+
+# The Bot API requests made for the action being carried out (the worker sets it; the Bot's
+# session counts into it, each retry included).
+_calls: ContextVar[list[int] | None] = ContextVar("telegram_calls", default=None)
+
+
+def count_call(method: str, chat_id: int | None) -> None:
+    """The Bot's session saw a request: it is the current action's."""
+    del method, chat_id
+    counter = _calls.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+@contextmanager
+def counting_calls() -> Iterator[list[int]]:
+    """Counts the requests made within (and by tasks started within): `[count]`."""
+    counter = [0]
+    token = _calls.set(counter)
+    try:
+        yield counter
+    finally:
+        _calls.reset(token)
 
 
 class TelegramActions:
@@ -145,9 +170,13 @@ class TelegramActions:
         )
 
     async def send(
-        self, chat_id: int, text: str, keyboard: dict[str, Any], thread_id: int | None = None
+        self,
+        chat_id: int,
+        text: str,
+        keyboard: dict[str, Any] | None,
+        thread_id: int | None = None,
     ) -> int:
-        markup = InlineKeyboardMarkup.model_validate(keyboard)
+        markup = None if keyboard is None else InlineKeyboardMarkup.model_validate(keyboard)
         message = await self._call(
             "sendMessage",
             lambda: self._bot.send_message(

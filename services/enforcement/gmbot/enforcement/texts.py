@@ -25,8 +25,14 @@ _TEXTS = {
         "joined_for": "I have joined ({name})",
         "request": (
             "To join {group}, please join {channels} first. Your request is approved as soon "
-            "as you do."
+            "as you do, or when you press «I have joined»."
         ),
+        "digest": (
+            "👀 Observe mode in {group}: since my last report I would have muted {muted} "
+            "member(s), removed {kicked} and deleted {deleted} message(s). Nothing was done."
+        ),
+        "digest_channels": "They do not follow: {channels}.",
+        "digest_enforce": "When you are ready: <code>/settings mode enforce</code> in the group.",
     },
     "ru": {
         "warning": (
@@ -36,8 +42,15 @@ _TEXTS = {
         "joined_for": "Я подписался ({name})",
         "request": (
             "Чтобы вступить в {group}, сначала подпишитесь на {channels}. Заявка будет "
-            "одобрена, как только вы подпишетесь."
+            "одобрена, как только вы подпишетесь или нажмёте «Я подписался»."
         ),
+        "digest": (
+            "👀 Режим наблюдения в {group}: с прошлого отчёта я бы ограничил {muted} "
+            "участник(ов), удалил из группы {kicked} и удалил {deleted} сообщени(й). Ничего "
+            "не сделано."
+        ),
+        "digest_channels": "Они не подписаны на: {channels}.",
+        "digest_enforce": "Когда будете готовы: <code>/settings mode enforce</code> в группе.",
     },
 }
 MAX_MEMBERS_PER_WARNING = 8
@@ -122,15 +135,49 @@ def warning_keyboard(
     return {"inline_keyboard": rows}
 
 
-def request_notice(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """What a join requester is told in private, with the join buttons."""
+def request_notice(
+    spec: dict[str, Any], group_id: int, user_id: int, signing_key: bytes
+) -> tuple[str, dict[str, Any]]:
+    """What a join requester is told in private: the join buttons, and a signed «I have
+    joined» that approves the request at once once they have."""
+    catalog = _catalog(spec.get("language", "en"))
     text = _fill(
-        _catalog(spec.get("language", "en"))["request"],
+        catalog["request"],
         "",
         shown(spec.get("group_title") or ""),
         _channel_names(spec),
     )
-    rows = [
+    rows: list[list[dict[str, str]]] = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
     ]
+    data = sign(signing_key, VerifyButton(group_id=group_id, user_id=user_id))
+    rows.append([{"text": f"✅ {catalog['joined']}", "callback_data": data}])
     return text, {"inline_keyboard": rows}
+
+
+def observe_digest(
+    language: str, group_title: str, observed: Sequence[tuple[int, dict[str, Any]]]
+) -> str:
+    """The owner's digest of observe mode: what GMBot would have done, from the observed
+    Enforce payloads (with their members)."""
+    catalog = _catalog(language)
+    muted = {user for user, payload in observed if payload.get("action") == "mute"}
+    kicked = {user for user, payload in observed if payload.get("action") == "kick"}
+    deleted = sum(1 for _, payload in observed if payload.get("message_id"))
+    channels = dict.fromkeys(
+        button["text"]
+        for _, payload in observed
+        for button in (payload.get("warning") or {}).get("join_buttons", [])
+    )
+    lines = [
+        catalog["digest"].format(
+            group=f"«{shown(group_title)}»",
+            muted=len(muted),
+            kicked=len(kicked),
+            deleted=deleted,
+        )
+    ]
+    if channels:
+        lines.append(catalog["digest_channels"].format(channels=", ".join(map(shown, channels))))
+    lines.append(catalog["digest_enforce"])
+    return "\n".join(lines)

@@ -30,6 +30,7 @@ from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
 from gmbot.enforcement.queue import Lane, Queue
 from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.supervision import WorkerHealth, outage
+from gmbot.enforcement.telegram import counting_calls
 from gmbot.runtime.logs import request_id
 
 log = structlog.get_logger("gmbot.enforcement.workers")
@@ -134,15 +135,17 @@ class WorkerPool:
         self._idle.clear()
         started = time.monotonic()
         lease = asyncio.create_task(self._keep_lease(action))
+        calls = [0]
         try:
-            state = await self._handlers.carry_out(action)
-            await self._finish(action, state)
+            with counting_calls() as calls:
+                state = await self._handlers.carry_out(action)
+            await self._finish(action, state, calls=calls[0])
         except Permanent as refused:
-            await self._finish(action, State.FAILED, str(refused))
+            await self._finish(action, State.FAILED, str(refused), calls=calls[0])
             log.warning("telegram refused", kind=action.kind, error=str(refused))
         except Later as later:
             RETRIES.labels("later").inc()
-            await self._put_back(action, later.delay, str(later))
+            await self._put_back(action, later.delay, str(later), calls[0])
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -151,7 +154,7 @@ class WorkerPool:
                 log.warning("action interrupted; it will be tried again", error=repr(error))
             else:
                 log.exception("action failed; it will be tried again", kind=action.kind)
-            await self._put_back(action, min(300.0, 5.0 * action.attempts), repr(error))
+            await self._put_back(action, min(300.0, 5.0 * action.attempts), repr(error), calls[0])
         finally:
             lease.cancel()
             del self._running[action.action_id]
@@ -160,9 +163,11 @@ class WorkerPool:
             request_id.reset(token)
         ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
 
-    async def _put_back(self, action: Action, delay: float, reason: str) -> None:
+    async def _put_back(self, action: Action, delay: float, reason: str, calls: int) -> None:
         await self._ledger.step(
-            lambda stores: stores.actions.later(action.action_id, action.attempts, delay, reason)
+            lambda stores: stores.actions.later(
+                action.action_id, action.attempts, delay, reason, calls
+            )
         )
 
     async def _keep_lease(self, action: Action) -> None:
@@ -174,9 +179,13 @@ class WorkerPool:
                 async with self._ledger.transaction() as stores:
                     await stores.actions.renew(action.action_id, action.attempts, self._lease)
 
-    async def _finish(self, action: Action, state: State, error: str | None = None) -> None:
+    async def _finish(
+        self, action: Action, state: State, error: str | None = None, *, calls: int = 0
+    ) -> None:
         held = await self._ledger.step(
-            lambda stores: stores.actions.finish(action.action_id, action.attempts, state, error)
+            lambda stores: stores.actions.finish(
+                action.action_id, action.attempts, state, error, calls
+            )
         )
         if not held:
             log.warning("another worker took the action over; its end is theirs to record")

@@ -65,6 +65,8 @@ class ChannelRow(Base):
     username: Mapped[str] = mapped_column(String(MAX_USERNAME_LENGTH), default="")
     invite_link: Mapped[str] = mapped_column(String(MAX_INVITE_LINK_LENGTH), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the bot may do there (policy.ChannelRights), from its own my_chat_member updates.
+    bot_rights: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
 
 
 class LinkRow(Base):

@@ -56,6 +56,21 @@ class OnUnknown(StrEnum):
     DELETE_MESSAGE = "delete_message"
 
 
+class Mode(StrEnum):
+    ENFORCE = "enforce"
+    # Check everything, do nothing, record what would have been done.
+    OBSERVE = "observe"
+
+
+class ChannelRights(StrEnum):
+    """What the bot may do in a linked channel, as its my_chat_member updates say."""
+
+    OK = "ok"
+    REMOVED = "removed"
+    NOT_ADMIN = "not_admin"
+    NO_INVITE_LINKS = "no_invite_links"
+
+
 def _check_placeholders(text: str) -> str:
     if "\x00" in text:
         raise ValueError("contains a NUL character")
@@ -89,6 +104,7 @@ class GroupSettings(BaseModel):
     )
     on_unknown: OnUnknown = OnUnknown.ALLOW
     ban_sender_chat: bool = True
+    mode: Mode = Mode.ENFORCE
 
     @field_validator("warning_text")
     @classmethod
@@ -133,6 +149,8 @@ class Channel:
     title: str = ""
     username: str = ""
     invite_link: str = ""
+    # ChannelRights' value; empty in a request: keep what is recorded.
+    bot_rights: str = ""
 
     def validated(self, field: str = "channel") -> Channel:
         check_supergroup_id(self.channel_id, f"{field}.channel_id")
@@ -150,7 +168,29 @@ class Channel:
                 f"{field}.invite_link must be an https://t.me/ link",
                 field=f"{field}.invite_link",
             )
-        return Channel(self.channel_id, self.title, username, self.invite_link)
+        if self.bot_rights and self.bot_rights not in set(ChannelRights):
+            raise InvalidArgument(
+                f"{field}.bot_rights is not a known value", field=f"{field}.bot_rights"
+            )
+        return Channel(self.channel_id, self.title, username, self.invite_link, self.bot_rights)
+
+
+def change_exempt(
+    current: GroupSettings, add: list[int], remove: list[int]
+) -> tuple[GroupSettings, list[int]]:
+    """`current` with users exempted and un-exempted; also returns who was newly exempted."""
+    for user_id in [*add, *remove]:
+        if not 0 < user_id <= MAX_USER_ID:
+            raise InvalidArgument(f"{user_id} is not a Telegram user id", field="exempt_user_ids")
+    exempt = list(current.exempt_user_ids)
+    added = [u for u in dict.fromkeys(add) if u not in exempt]
+    kept = [u for u in [*exempt, *added] if u not in set(remove)]
+    if len(kept) > MAX_EXEMPT_USERS:
+        raise InvalidArgument(
+            f"exempt_user_ids: at most {MAX_EXEMPT_USERS} users", field="exempt_user_ids"
+        )
+    changed = change_settings(current, {"exempt_user_ids": tuple(kept)})
+    return changed, [u for u in added if u in kept]
 
 
 def check_channel_list(channels: list[Channel]) -> list[Channel]:

@@ -28,7 +28,9 @@ from gmbot.tenancy.policy import (
     MAX_OWNER_NAME_LENGTH,
     MAX_TITLE_LENGTH,
     Channel,
+    ChannelRights,
     GroupPolicy,
+    change_exempt,
     change_settings,
     check_channel_list,
     check_text,
@@ -174,6 +176,30 @@ class GroupRegistry:
                 row.settings = updated.model_dump(mode="json")
                 _touch(row)
             return await self._policy_after_change(store, row)
+
+    async def change_exempt_users(
+        self, group_id: int, add: list[int], remove: list[int]
+    ) -> tuple[GroupPolicy, list[int]]:
+        async with self._transaction() as store:
+            row = await self._locked(store, group_id)
+            current = load_settings(row.settings)
+            updated, added = change_exempt(current, add, remove)
+            if updated != current:
+                row.settings = updated.model_dump(mode="json")
+                _touch(row)
+            return await self._policy_after_change(store, row), added
+
+    async def record_channel_rights(self, channel_id: int, rights: str) -> tuple[bool, list[int]]:
+        check_supergroup_id(channel_id, "channel_id")
+        if rights not in set(ChannelRights):
+            raise InvalidArgument("rights must be specified", field="rights")
+        async with self._transaction() as store:
+            changed = await store.record_rights(channel_id, rights)
+            if changed is None:
+                return False, []
+            if changed:
+                await store.bump_groups_of_channel(channel_id)
+            return changed, await store.groups_of_channel(channel_id, include_inactive=True)
 
     async def suspend(self, group_id: int, reason: str) -> GroupPolicy:
         reason = reason.strip()

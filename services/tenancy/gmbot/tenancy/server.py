@@ -9,7 +9,15 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.runtime.errors import InvalidArgument
-from gmbot.tenancy.policy import Action, Channel, GroupPolicy, GroupSettings, OnUnknown
+from gmbot.tenancy.policy import (
+    Action,
+    Channel,
+    ChannelRights,
+    GroupPolicy,
+    GroupSettings,
+    Mode,
+    OnUnknown,
+)
 from gmbot.tenancy.registry import GroupRegistry
 from gmbot.v1 import tenancy_pb2 as pb
 from gmbot.v1 import tenancy_pb2_grpc
@@ -25,6 +33,14 @@ _ON_UNKNOWN = {
     pb.UNKNOWN_POLICY_ALLOW: OnUnknown.ALLOW,
     pb.UNKNOWN_POLICY_DELETE_MESSAGE: OnUnknown.DELETE_MESSAGE,
 }
+_MODES = {pb.GROUP_MODE_ENFORCE: Mode.ENFORCE, pb.GROUP_MODE_OBSERVE: Mode.OBSERVE}
+_RIGHTS = {
+    pb.CHANNEL_RIGHTS_OK: ChannelRights.OK,
+    pb.CHANNEL_RIGHTS_REMOVED: ChannelRights.REMOVED,
+    pb.CHANNEL_RIGHTS_NOT_ADMIN: ChannelRights.NOT_ADMIN,
+    pb.CHANNEL_RIGHTS_NO_INVITE_LINKS: ChannelRights.NO_INVITE_LINKS,
+}
+_RIGHTS_NUMBERS = {value.value: number for number, value in _RIGHTS.items()}
 
 
 def _timestamp(value: Any) -> Timestamp:
@@ -39,16 +55,25 @@ def channel_to_pb(channel: Channel) -> pb.Channel:
         title=channel.title,
         username=channel.username,
         invite_link=channel.invite_link,
+        bot_rights=_RIGHTS_NUMBERS.get(channel.bot_rights, pb.CHANNEL_RIGHTS_OK),
     )
 
 
 def channel_from_pb(message: pb.Channel) -> Channel:
-    return Channel(message.channel_id, message.title, message.username, message.invite_link)
+    rights = _RIGHTS.get(message.bot_rights)
+    return Channel(
+        message.channel_id,
+        message.title,
+        message.username,
+        message.invite_link,
+        rights.value if rights is not None else "",
+    )
 
 
 def settings_to_pb(settings: GroupSettings) -> pb.GroupSettings:
     action = {v: k for k, v in _ACTIONS.items()}[settings.action]
     on_unknown = {v: k for k, v in _ON_UNKNOWN.items()}[settings.on_unknown]
+    mode = {v: k for k, v in _MODES.items()}[settings.mode]
     return pb.GroupSettings(
         action=action,
         warning_text=settings.warning_text,
@@ -60,6 +85,7 @@ def settings_to_pb(settings: GroupSettings) -> pb.GroupSettings:
         exempt_user_ids=list(settings.exempt_user_ids),
         on_unknown=on_unknown,
         ban_sender_chat=settings.ban_sender_chat,
+        mode=mode,
     )
 
 
@@ -79,6 +105,10 @@ def settings_changes(message: pb.GroupSettings, paths: list[str]) -> dict[str, o
             if value not in _ON_UNKNOWN:
                 raise InvalidArgument("on_unknown must be allow or delete_message", field=path)
             value = _ON_UNKNOWN[value]
+        elif path == "mode":
+            if value not in _MODES:
+                raise InvalidArgument("mode must be enforce or observe", field=path)
+            value = _MODES[value]
         elif path == "exempt_user_ids":
             value = tuple(value)
         changes[path] = value
@@ -185,3 +215,20 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
     ) -> pb.UpsertChannelResponse:
         channel, updated = await self._registry.upsert_channel(channel_from_pb(request.channel))
         return pb.UpsertChannelResponse(channel=channel_to_pb(channel), groups_updated=updated)
+
+    async def RecordChannelRights(
+        self, request: pb.RecordChannelRightsRequest, context: Context
+    ) -> pb.RecordChannelRightsResponse:
+        rights = _RIGHTS.get(request.rights)
+        changed, groups = await self._registry.record_channel_rights(
+            request.channel_id, rights.value if rights is not None else ""
+        )
+        return pb.RecordChannelRightsResponse(changed=changed, group_ids=groups)
+
+    async def ChangeExemptUsers(
+        self, request: pb.ChangeExemptUsersRequest, context: Context
+    ) -> pb.ChangeExemptUsersResponse:
+        policy, added = await self._registry.change_exempt_users(
+            request.group_id, list(request.add), list(request.remove)
+        )
+        return pb.ChangeExemptUsersResponse(policy=policy_to_pb(policy), added=added)

@@ -11,7 +11,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from gmbot.tenancy.models import ChannelRow, GroupRow, LinkRow, OwnerRow
-from gmbot.tenancy.policy import Channel, GroupPolicy, GroupSettings, load_settings
+from gmbot.tenancy.policy import (
+    Channel,
+    ChannelRights,
+    GroupPolicy,
+    GroupSettings,
+    load_settings,
+)
 
 
 def _now() -> datetime:
@@ -25,7 +31,7 @@ def _insert(session: AsyncSession, table: type[object]) -> postgresql.Insert | s
 
 
 def _channel(row: ChannelRow) -> Channel:
-    return Channel(row.channel_id, row.title, row.username, row.invite_link)
+    return Channel(row.channel_id, row.title, row.username, row.invite_link, row.bot_rights)
 
 
 class TenancyStore:
@@ -57,6 +63,7 @@ class TenancyStore:
                     title=channel.title,
                     username=channel.username,
                     invite_link=channel.invite_link,
+                    bot_rights=channel.bot_rights or ChannelRights.OK.value,
                     updated_at=_now(),
                 )
             )
@@ -67,15 +74,28 @@ class TenancyStore:
             channel.title,
             channel.username,
             channel.invite_link or current.invite_link,
+            channel.bot_rights or current.bot_rights,
         )
         if merged == _channel(current):
             return False
-        current.title, current.username, current.invite_link = (
+        current.title, current.username, current.invite_link, current.bot_rights = (
             merged.title,
             merged.username,
             merged.invite_link,
+            merged.bot_rights,
         )
         current.updated_at = _now()
+        return True
+
+    async def record_rights(self, channel_id: int, rights: str) -> bool | None:
+        """Records the bot's rights in a channel; None for a channel never linked, else whether
+        they changed."""
+        current = await self.session.get(ChannelRow, channel_id, with_for_update=True)
+        if current is None:
+            return None
+        if current.bot_rights == rights:
+            return False
+        current.bot_rights, current.updated_at = rights, _now()
         return True
 
     async def get_channel(self, channel_id: int) -> Channel | None:
@@ -182,6 +202,7 @@ _POLICY_QUERY = (
         _CHANNELS.c.title.label("channel_title"),
         _CHANNELS.c.username,
         _CHANNELS.c.invite_link,
+        _CHANNELS.c.bot_rights,
     )
     .select_from(
         _GROUPS.outerjoin(_LINKS, _LINKS.c.group_id == _GROUPS.c.group_id).outerjoin(
@@ -205,7 +226,9 @@ async def read_policy(connection: AsyncConnection, group_id: int) -> GroupPolicy
         enabled=group.enabled,
         suspended_reason=group.suspended_reason or "",
         channels=tuple(
-            Channel(row.channel_id, row.channel_title, row.username, row.invite_link)
+            Channel(
+                row.channel_id, row.channel_title, row.username, row.invite_link, row.bot_rights
+            )
             for row in rows
             if row.channel_id is not None
         ),

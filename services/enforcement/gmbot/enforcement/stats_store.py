@@ -1,0 +1,204 @@
+"""Named queries behind the owners' /stats: the gateway's hourly activity counters, and the
+figures computed from the ledger's actions. They never commit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, delete, distinct, exists, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from gmbot.enforcement.action_store import now
+from gmbot.enforcement.actions import Kind, State
+from gmbot.enforcement.member_store import insert_for
+from gmbot.enforcement.models import ActionRow, ActivityRow
+
+# Releases that mean the member joined the channels, and releases by an admin.
+JOINED = ("verified", "joined_channel")
+BY_ADMINS = ("unmuted_by_admin", "exempted", "lifted_by_admin")
+
+
+@dataclass(frozen=True)
+class Activity:
+    group_id: int
+    hour: int
+    messages_checked: int = 0
+    joins_checked: int = 0
+    bot_api_calls: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    messages_checked: int = 0
+    joins_checked: int = 0
+    members_warned: int = 0
+    members_muted: int = 0
+    members_joined_after_warning: int = 0
+    unmuted_by_button: int = 0
+    unmuted_by_joining: int = 0
+    unmuted_by_admins: int = 0
+    members_kicked: int = 0
+    join_requests_approved: int = 0
+    join_requests_declined: int = 0
+    bot_api_calls: int = 0
+    observed_members_muted: int = 0
+    observed_members_warned: int = 0
+    observed_members_kicked: int = 0
+    observed_messages_deleted: int = 0
+
+
+class ActivityStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entries: list[Activity]) -> None:
+        """Adds the counts to each (group, hour)'s counters."""
+        totals: dict[tuple[int, int], Counter[str]] = {}
+        for entry in entries:
+            counts = totals.setdefault((entry.group_id, entry.hour), Counter())
+            counts.update(
+                messages_checked=entry.messages_checked,
+                joins_checked=entry.joins_checked,
+                bot_api_calls=entry.bot_api_calls,
+            )
+        for (group_id, hour), counts in sorted(totals.items()):
+            values = {name: counts[name] for name in _COUNTERS}
+            statement = insert_for(self._session, ActivityRow).values(
+                group_id=group_id, hour=hour, **values
+            )
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[ActivityRow.group_id, ActivityRow.hour],
+                    set_={
+                        name: getattr(ActivityRow, name) + getattr(statement.excluded, name)
+                        for name in _COUNTERS
+                    },
+                )
+            )
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forgets the counters of hours before then, at most `limit` rows."""
+        hour = int(before.timestamp()) // 3600
+        key = tuple_(ActivityRow.group_id, ActivityRow.hour)
+        batch = select(ActivityRow.group_id, ActivityRow.hour).where(ActivityRow.hour < hour)
+        batch = batch.limit(limit)
+        result = await self._session.execute(delete(ActivityRow).where(key.in_(batch)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_COUNTERS = ("messages_checked", "joins_checked", "bot_api_calls")
+
+
+def _payload(name: str) -> ColumnElement[str]:
+    value: ColumnElement[str] = ActionRow.request[name].as_string()
+    return value
+
+
+class StatsStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _count(self, *where: ColumnElement[bool], members: bool = False) -> int:
+        counted = func.count(distinct(ActionRow.user_id)) if members else func.count()
+        found = await self._session.scalar(select(counted).select_from(ActionRow).where(*where))
+        return int(found or 0)
+
+    async def figures(self, group_id: int, since: datetime) -> Figures:
+        """The group's figures from `since` until now."""
+        in_window = and_(ActionRow.group_id == group_id, ActionRow.created_at >= since)
+        enforced = and_(
+            in_window, ActionRow.kind == Kind.ENFORCE.value, ActionRow.state == State.DONE.value
+        )
+        observed = and_(in_window, ActionRow.state == State.OBSERVED.value)
+        observed_enforce = and_(observed, ActionRow.kind == Kind.ENFORCE.value)
+        released = and_(
+            in_window, ActionRow.kind == Kind.RELEASE.value, ActionRow.state == State.DONE.value
+        )
+        decided = and_(
+            in_window,
+            ActionRow.kind == Kind.JOIN_REQUEST.value,
+            ActionRow.state == State.DONE.value,
+        )
+        warned = and_(enforced, ActionRow.warning_message_id.is_not(None))
+        later = aliased(ActionRow)
+        joined_after = exists().where(
+            later.group_id == ActionRow.group_id,
+            later.user_id == ActionRow.user_id,
+            later.kind == Kind.RELEASE.value,
+            later.state == State.DONE.value,
+            later.reason.in_(JOINED),
+            later.created_at >= ActionRow.created_at,
+        )
+        kicked_on_sight = and_(enforced, _payload("action") == "kick")
+        kicked_later = and_(
+            in_window, ActionRow.kind == Kind.KICK.value, ActionRow.state == State.DONE.value
+        )
+        calls = await self._session.scalar(
+            select(func.coalesce(func.sum(ActionRow.telegram_calls), 0)).where(in_window)
+        )
+        hour = int(since.timestamp()) // 3600
+        activity = (
+            await self._session.execute(
+                select(
+                    *(func.coalesce(func.sum(getattr(ActivityRow, n)), 0) for n in _COUNTERS)
+                ).where(ActivityRow.group_id == group_id, ActivityRow.hour >= hour)
+            )
+        ).one()
+        messages_checked, joins_checked, gateway_calls = (int(v) for v in activity)
+        return Figures(
+            messages_checked=messages_checked,
+            joins_checked=joins_checked,
+            members_warned=await self._count(warned, members=True),
+            members_muted=await self._count(enforced, _payload("action") == "mute", members=True),
+            members_joined_after_warning=await self._count(warned, joined_after, members=True),
+            unmuted_by_button=await self._count(released, ActionRow.reason == "verified"),
+            unmuted_by_joining=await self._count(released, ActionRow.reason == "joined_channel"),
+            unmuted_by_admins=await self._count(released, ActionRow.reason.in_(BY_ADMINS)),
+            members_kicked=await self._count(kicked_on_sight, members=True)
+            + await self._count(kicked_later, members=True),
+            join_requests_approved=await self._count(decided, _payload("decision") == "approve"),
+            join_requests_declined=await self._count(decided, _payload("decision") == "decline"),
+            bot_api_calls=int(calls or 0) + gateway_calls,
+            observed_members_muted=await self._count(
+                observed_enforce, _payload("action") == "mute", members=True
+            ),
+            observed_members_warned=await self._count(
+                observed_enforce,
+                _payload("action") != "kick",
+                _payload("warning").is_not(None),
+                members=True,
+            ),
+            observed_members_kicked=await self._count(
+                observed_enforce, _payload("action") == "kick", members=True
+            ),
+            observed_messages_deleted=await self._count(
+                observed,
+                ActionRow.kind.in_([Kind.ENFORCE.value, Kind.BAN_SENDER_CHAT.value]),
+                ActionRow.request["message_id"].as_integer() > 0,
+            ),
+        )
+
+    async def observed_since(
+        self, group_id: int, since: datetime, until: datetime
+    ) -> list[ActionRow]:
+        """What observe mode recorded in a group in [since, until): the digest's material."""
+        return list(
+            await self._session.scalars(
+                select(ActionRow)
+                .where(
+                    ActionRow.group_id == group_id,
+                    ActionRow.state == State.OBSERVED.value,
+                    ActionRow.kind == Kind.ENFORCE.value,
+                    ActionRow.created_at >= since,
+                    ActionRow.created_at < until,
+                )
+                .order_by(ActionRow.created_at)
+            )
+        )
+
+
+def current_hour() -> int:
+    return int(now().timestamp()) // 3600
