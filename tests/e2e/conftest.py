@@ -20,12 +20,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from gmbot.sandbox.client import SandboxClient
+from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc, tenancy_pb2, tenancy_pb2_grpc
 from tests.support.databases import fresh_postgres
 from tests.support.membership import forget_keys
+from tests.support.services import channel_to
 from tests.support.tcpproxy import TcpProxy
 
 # Calls a bot makes all the time, whatever happens in the chats.
 BACKGROUND = frozenset({"getUpdates", "getWebhookInfo", "setMyCommands", "deleteWebhook", "getMe"})
+# Observe mode's digest period in the stack (an hour in production).
+DIGEST_SECONDS = 3
 _names = itertools.count(1)
 
 
@@ -93,6 +97,25 @@ class E2E:
 
         await self.wait_for(seen, seconds)
         return found[0]
+
+    def _port(self, service: str) -> int:
+        return int(self.stack.addresses[service].rsplit(":", 1)[1])
+
+    async def ledger(self, group_id: int) -> list[enforcement_pb2.ActionRecord]:
+        """Enforcement's recent actions in a group, newest first (over gRPC)."""
+        async with channel_to(self._port("enforcement"), self.stack.auth_token) as channel:
+            answer = await enforcement_pb2_grpc.EnforcementServiceStub(channel).ListRecentActions(
+                enforcement_pb2.ListRecentActionsRequest(group_id=group_id, limit=200)
+            )
+        return list(answer.actions)
+
+    async def policy(self, group_id: int) -> tenancy_pb2.GroupPolicy:
+        """The group's policy as tenancy has it (over gRPC)."""
+        async with channel_to(self._port("tenancy"), self.stack.auth_token) as channel:
+            answer = await tenancy_pb2_grpc.TenancyServiceStub(channel).GetGroupPolicy(
+                tenancy_pb2.GetGroupPolicyRequest(group_id=group_id)
+            )
+        return answer.policy
 
     async def gateway_ready(self) -> None:
         """Waits until the gateway reaches every back end again (its /readyz)."""
@@ -173,6 +196,7 @@ async def e2e(
                     **redis_env,
                     "WARNING_COALESCE_SECONDS": "0.2",
                     "LEASE_SECONDS": "5",
+                    "OBSERVE_DIGEST_SECONDS": str(DIGEST_SECONDS),
                 },
             },
         )

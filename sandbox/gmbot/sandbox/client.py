@@ -82,8 +82,10 @@ class SandboxClient:
     ) -> Json:
         return await self.set_member(chat_id, user_id, "administrator", rights=rights, **fields)
 
-    async def join(self, chat_id: int, user_id: int) -> Json:
-        return await self._object("POST", f"/chats/{chat_id}/join", {"user_id": user_id})
+    async def join(self, chat_id: int, user_id: int, *, undelivered: bool = False) -> Json:
+        """`undelivered`: the join happens, but its updates never reach any bot."""
+        body = {"user_id": user_id, "undelivered": undelivered}
+        return await self._object("POST", f"/chats/{chat_id}/join", body)
 
     async def leave(self, chat_id: int, user_id: int) -> None:
         await self._call("POST", f"/chats/{chat_id}/leave", {"user_id": user_id})

@@ -123,7 +123,10 @@ class Control:
 
     async def join(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
-        message = self.telegram.join(chat, self._user_id(await self._body(request)))
+        body = await self._body(request)
+        message = self.telegram.join(
+            chat, self._user_id(body), undelivered=bool(body.get("undelivered"))
+        )
         return _json(message_json(message, self.world) if message else {"ok": True})
 
     async def leave(self, request: web.Request) -> web.Response:

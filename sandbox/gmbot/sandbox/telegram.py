@@ -100,8 +100,15 @@ class Telegram:
                 bot.queue.push("chat_member", payload, chat.id)
         return old
 
-    def join(self, chat: Chat, user_id: int, *, actor_id: int | None = None) -> Message | None:
-        """A user joins (or is added); groups also get the service message."""
+    def join(
+        self, chat: Chat, user_id: int, *, actor_id: int | None = None, undelivered: bool = False
+    ) -> Message | None:
+        """A user joins (or is added); groups also get the service message. `undelivered`: the
+        join happens but no bot ever gets its updates (they were lost: the bot was away for
+        longer than Telegram keeps them)."""
+        if undelivered:
+            self.world.set_member(chat.id, Member(user_id, "member"))
+            return None
         self.change_member(chat, Member(user_id, "member"), actor_id or user_id)
         if not chat.is_group:
             return None

@@ -127,7 +127,7 @@ async def _left(ledger: Ledger) -> dict[str, list[Any]]:
             "join_requests": sorted(await session.scalars(select(JoinRequestRow.user_id))),
             "warnings": sorted(await session.scalars(select(WarningRow.user_id))),
             "releases": sorted(await session.scalars(select(ReleaseRow.user_id))),
-            "activity": len(list(await session.scalars(select(ActivityRow.hour)))),
+            "activity": sorted(await session.scalars(select(ActivityRow.messages_checked))),
         }
 
 
@@ -137,7 +137,7 @@ KEPT = {
     "join_requests": [2],
     "warnings": [2],
     "releases": [1],
-    "activity": 1,
+    "activity": [1],
 }
 
 

@@ -106,6 +106,16 @@ async def test_chat_member_needs_the_bot_to_be_an_admin(story: Story) -> None:
     assert [u.event_type for u in updates] == ["message"]
 
 
+async def test_an_undelivered_join_changes_the_member_and_sends_nothing(story: Story) -> None:
+    await story.bot.get_updates(allowed_updates=["chat_member", "message"], timeout=0)
+
+    await story.control.join(story.channel, story.alice, undelivered=True)
+
+    assert await story.bot.get_updates(timeout=0) == []
+    member = await story.bot.get_chat_member(story.channel, story.alice)
+    assert member.status == "member"
+
+
 async def test_long_polling_waits_for_the_next_update(story: Story) -> None:
     waiting = asyncio.ensure_future(story.bot.get_updates(timeout=5))
     await asyncio.sleep(0.2)

@@ -96,7 +96,7 @@ async def test_the_bots_rights_in_a_channel_reach_every_linked_group(
     )
     during = await tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP))
     # /protect checked the rights again: they are recorded as they are now.
-    reprotected = await protect(tenancy, GROUP, NEWS.__class__(**_ok(NEWS)), PRIVATE)
+    reprotected = await protect(tenancy, GROUP, _ok(NEWS), PRIVATE)
     unknown = await tenancy.RecordChannelRights(
         pb.RecordChannelRightsRequest(channel_id=-1009999999999, rights=pb.CHANNEL_RIGHTS_OK)
     )
@@ -115,10 +115,8 @@ async def test_the_bots_rights_in_a_channel_reach_every_linked_group(
     assert refused.code().name == "INVALID_ARGUMENT"
 
 
-def _ok(channel: pb.Channel) -> dict[str, object]:
-    return {
-        "channel_id": channel.channel_id,
-        "title": channel.title,
-        "username": channel.username,
-        "bot_rights": pb.CHANNEL_RIGHTS_OK,
-    }
+def _ok(channel: pb.Channel) -> pb.Channel:
+    checked = pb.Channel()
+    checked.CopyFrom(channel)
+    checked.bot_rights = pb.CHANNEL_RIGHTS_OK
+    return checked

@@ -15,6 +15,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import connected
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
@@ -33,7 +34,7 @@ from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram.lookup import BotChatLookup
 from gmbot.gateway.telegram.routers import all_routers
 from gmbot.runtime.budget.core import Priority
-from gmbot.runtime.budget.telegram import install, shared_budget
+from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.telegram import create_bot
 
@@ -70,6 +71,8 @@ async def _publish_commands(bot: Bot) -> None:
             BotCommand(command="start", description="What GMBot does and how to set it up"),
             BotCommand(command="help", description="Every command"),
             BotCommand(command="groups", description="The groups you protect"),
+            BotCommand(command="muted", description="Who GMBot mutes in a group of yours"),
+            BotCommand(command="stats", description="What GMBot did in a group of yours"),
         ],
         scope=BotCommandScopeAllPrivateChats(),
     )
@@ -79,6 +82,8 @@ async def _publish_commands(bot: Bot) -> None:
             BotCommand(command="unprotect", description="Stop requiring them"),
             BotCommand(command="status", description="What is required here"),
             BotCommand(command="settings", description="Show or change a setting"),
+            BotCommand(command="muted", description="Who GMBot mutes here, to unmute or exempt"),
+            BotCommand(command="stats", description="What GMBot did here: 24 hours, 7 days"),
             BotCommand(command="check", description="What the bot is missing here"),
         ],
         scope=BotCommandScopeAllChatAdministrators(),
@@ -126,6 +131,12 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await presence.start()
         stack.push_async_callback(presence.stop)
         second_look: SecondLook[GroupMessage] = SecondLook()
+        activity = ActivityCounter(backends.enforcement)
+        await activity.start()
+        stack.push_async_callback(activity.stop)
+        # The gateway's own Bot API calls in a group count toward the group's /stats.
+        observe_calls(bot, activity.call_seen)
+        signing_key = settings.callback_signing_key.get_secret_value().encode()
         context = FlowContext(
             backends,
             policies,
@@ -136,11 +147,12 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
             presence,
             second_look,
             settings.check_wait_seconds,
+            activity,
+            signing_key,
             RecentAnswers(settings.verify_repeat_seconds),
         )
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
-        signing_key = settings.callback_signing_key.get_secret_value().encode()
         dispatcher = build_dispatcher(context, bot, signing_key)
         allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
         dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)

@@ -28,11 +28,14 @@ _EN: dict[str, str] = {
     "help": (
         "<b>In a group</b> (administrators only):\n"
         "/protect @a @b — require the channels (usernames, ids, or t.me links)\n"
-        "/unprotect — stop requiring them (settings are kept)\n"
-        "/status — what is required here\n"
+        "/unprotect — stop requiring them and lift every mute I imposed (settings are kept)\n"
+        "/status — what is required here, who is exempt, what I cannot check\n"
         "/settings — show settings; <code>/settings name value</code> changes one\n"
+        "/settings mode observe — rehearse: check everything, act on nobody\n"
+        "/muted — who I mute here, with Unmute and Exempt buttons\n"
+        "/stats — what I did here in the last 24 hours and 7 days\n"
         "/check — list what I am missing to do my job here\n\n"
-        "<b>In private</b>: /start, /help, /groups"
+        "<b>In private</b>: /start, /help, /groups, /muted and /stats for a group you choose"
     ),
     "groups_none": "You protect no group yet. Add me to a group and send /protect there.",
     "groups_header": "Groups you protect:",
@@ -68,7 +71,10 @@ _EN: dict[str, str] = {
         "You are not an administrator of {channel}. Only its administrators may require it."
     ),
     "protected": "Done. To write here, members must now follow: {channels}.",
-    "unprotected": "Protection is off. Your channels and settings are kept; /protect turns it on.",
+    "unprotected": (
+        "Protection is off: I lift the mutes I imposed here and remove my warnings. Your "
+        "channels and settings are kept; /protect turns it on."
+    ),
     "not_protected": "This group is not protected. Send <code>/protect @channel</code>.",
     "status_on": "Members must follow: {channels}.",
     "status_off": "Protection is off (channels kept: {channels}).",
@@ -89,7 +95,9 @@ _EN: dict[str, str] = {
         "<code>/protect @yourchannel</code>."
     ),
     "bot_lost_rights": (
-        "I stopped protecting «{title}»: {reason}. Give me back the rights and send /check there."
+        "I stopped protecting «{title}»: {reason}. Meanwhile I mute nobody there and lift the "
+        "mutes I imposed (those I cannot lift now, as soon as I can). Give me back the rights "
+        "and send /check there."
     ),
     "reason_removed": "I was removed from the group",
     "reason_demoted": "I am no longer an administrator with the rights I need ({rights})",
@@ -98,6 +106,72 @@ _EN: dict[str, str] = {
     "right_can_restrict_members": "ban users",
     "right_can_invite_users": "invite users via link",
     "error_try_later": "Something on my side failed. Please try again in a minute.",
+    "bot_resumed_lifted": (
+        "I lifted the {count} mute(s) I imposed there and could not lift while I lacked the rights."
+    ),
+    "status_mode_observe": (
+        "Observe mode: I check everyone but act on nobody; /stats shows what I would have "
+        "done, and you get a digest at most once an hour. <code>/settings mode enforce</code> "
+        "makes me act."
+    ),
+    "status_exempt": "Exempt (never checked here): {users}. The buttons below check them again.",
+    "status_channel_problem": "⚠ {channel}: {problem}. To fix it: {fix}.",
+    "channel_problem_removed": "I am not in the channel any more, so I cannot see who follows it",
+    "channel_problem_not_admin": "I am not its administrator, so I cannot see who follows it",
+    "channel_problem_no_invite_links": "I cannot make invite links there",
+    "channel_fix_removed": "add me back to the channel as an administrator",
+    "channel_fix_not_admin": "make me an administrator of the channel again",
+    "channel_fix_no_invite_links": "give me the right «Invite users via link» in the channel",
+    "channel_lost": (
+        "⚠ {channel} (required in {groups}): {problem}. To fix it: {fix}. Until then nobody is "
+        "muted for not following it."
+    ),
+    "channel_back": "✅ {channel} works again: I check who follows it for {groups}.",
+    "channel_added": (
+        "Thanks for adding me to {channel}! To require it in a group: add me to the group as an "
+        "administrator who can delete messages and ban users, then send "
+        "<code>/protect {reference}</code> there."
+    ),
+    "button_unexempt": "✖ Check {user} again",
+    "unexempted": "{user} is checked again here.",
+    "muted_none": "Nobody is muted by me in «{title}».",
+    "muted_header": "Muted by me in «{title}» ({first}–{last} of {total}):",
+    "muted_line": "{n}. {user}: {reason}, since {since}",
+    "mute_reason_not_subscribed": "wrote without following the channels",
+    "mute_reason_joined_unverified": "joined without following the channels",
+    "mute_reason_left_channel": "left a required channel",
+    "mute_reason_other": "did not follow the channels",
+    "button_unmute": "🔓 Unmute {n}",
+    "button_exempt": "⭐ Exempt {n}",
+    "button_previous": "◀ Previous",
+    "button_next": "Next ▶",
+    "press_unmuted": "{user} is unmuted (muted again only for a new message without the channels).",
+    "press_exempted": "{user} is exempt now and unmuted.",
+    "press_only_admins": "Only administrators of this group can do that.",
+    "press_unknown": "I could not check your rights right now. Please try again in a minute.",
+    "choose_group": "Which group?",
+    "stats_header": "📊 «{title}»: last 24 hours · last 7 days",
+    "stats_line": "{label}: {day} · {week}",
+    "stats_conversion": "{count} ({percent})",
+    "stats_now_muted": "Muted by me now: {count}",
+    "stats_messages_checked": "Messages checked",
+    "stats_joins_checked": "Joins checked",
+    "stats_members_warned": "Members warned",
+    "stats_members_muted": "Members muted",
+    "stats_members_joined": "Joined the channels after a warning",
+    "stats_unmuted_by_button": "Unmuted by «I have joined»",
+    "stats_unmuted_by_joining": "Unmuted by joining the channels",
+    "stats_unmuted_by_admins": "Unmuted by administrators",
+    "stats_members_kicked": "Members removed",
+    "stats_join_requests_approved": "Join requests approved",
+    "stats_join_requests_declined": "Join requests declined",
+    "stats_bot_api_calls": "Bot API calls spent",
+    "stats_observed_header": "Observe mode, what I would have done:",
+    "stats_observed_members_muted": "Members muted",
+    "stats_observed_members_warned": "Members warned",
+    "stats_observed_members_kicked": "Members removed",
+    "stats_observed_messages_deleted": "Messages deleted",
+    "verify_request_ok": "Thank you! Your request to join is approved.",
 }
 
 _RU: dict[str, str] = {
@@ -112,11 +186,14 @@ _RU: dict[str, str] = {
     "help": (
         "<b>В группе</b> (только администраторы):\n"
         "/protect @a @b — требовать подписку на каналы (имена, id или ссылки t.me)\n"
-        "/unprotect — перестать требовать (настройки сохранятся)\n"
-        "/status — что здесь требуется\n"
+        "/unprotect — перестать требовать и снять все мои ограничения (настройки сохранятся)\n"
+        "/status — что здесь требуется, кто освобождён, что я не могу проверить\n"
         "/settings — настройки; <code>/settings имя значение</code> меняет одну\n"
+        "/settings mode observe — репетиция: проверять всё, никого не трогать\n"
+        "/muted — кого я ограничил здесь, с кнопками «Снять» и «Освободить»\n"
+        "/stats — что я сделал здесь за 24 часа и 7 дней\n"
         "/check — чего мне не хватает для работы здесь\n\n"
-        "<b>В личке</b>: /start, /help, /groups"
+        "<b>В личке</b>: /start, /help, /groups, /muted и /stats для выбранной группы"
     ),
     "groups_none": (
         "Вы пока не защищаете ни одной группы. Добавьте меня в группу и отправьте /protect."
@@ -154,7 +231,10 @@ _RU: dict[str, str] = {
         "Вы не администратор {channel}. Требовать подписку могут только его администраторы."
     ),
     "protected": "Готово. Чтобы писать здесь, нужно подписаться на: {channels}.",
-    "unprotected": "Защита выключена. Каналы и настройки сохранены; /protect включит её снова.",
+    "unprotected": (
+        "Защита выключена: я снимаю наложенные мной ограничения и удаляю свои предупреждения. "
+        "Каналы и настройки сохранены; /protect включит её снова."
+    ),
     "not_protected": "Группа не защищена. Отправьте <code>/protect @канал</code>.",
     "status_on": "Нужно подписаться на: {channels}.",
     "status_off": "Защита выключена (каналы сохранены: {channels}).",
@@ -177,7 +257,9 @@ _RU: dict[str, str] = {
         "отправьте <code>/protect @вашканал</code>."
     ),
     "bot_lost_rights": (
-        "Я перестал защищать «{title}»: {reason}. Верните права и отправьте там /check."
+        "Я перестал защищать «{title}»: {reason}. Пока так, я никого там не ограничиваю и "
+        "снимаю свои ограничения (те, что не могу снять сейчас, — как только смогу). Верните "
+        "права и отправьте там /check."
     ),
     "reason_removed": "меня удалили из группы",
     "reason_demoted": "у меня больше нет нужных прав администратора ({rights})",
@@ -186,6 +268,74 @@ _RU: dict[str, str] = {
     "right_can_restrict_members": "блокировать пользователей",
     "right_can_invite_users": "приглашать по ссылке",
     "error_try_later": "У меня что-то сломалось. Попробуйте через минуту.",
+    "bot_resumed_lifted": (
+        "Я снял {count} своих ограничений, которые не мог снять, пока у меня не было прав."
+    ),
+    "status_mode_observe": (
+        "Режим наблюдения: я проверяю всех, но никого не трогаю; /stats покажет, что я бы "
+        "сделал, а сводка приходит не чаще раза в час. <code>/settings mode enforce</code> — "
+        "начать действовать."
+    ),
+    "status_exempt": "Освобождены (не проверяются здесь): {users}. Кнопки ниже вернут проверку.",
+    "status_channel_problem": "⚠ {channel}: {problem}. Как исправить: {fix}.",
+    "channel_problem_removed": "меня больше нет в канале, и я не вижу подписчиков",
+    "channel_problem_not_admin": "я не администратор канала и не вижу подписчиков",
+    "channel_problem_no_invite_links": "я не могу создавать ссылки-приглашения",
+    "channel_fix_removed": "добавьте меня в канал администратором",
+    "channel_fix_not_admin": "снова сделайте меня администратором канала",
+    "channel_fix_no_invite_links": "дайте мне право «Пригласительные ссылки» в канале",
+    "channel_lost": (
+        "⚠ {channel} (требуется в {groups}): {problem}. Как исправить: {fix}. Пока это так, "
+        "никто не ограничивается за то, что не подписан на него."
+    ),
+    "channel_back": "✅ {channel} снова работает: я проверяю подписчиков для {groups}.",
+    "channel_added": (
+        "Спасибо, что добавили меня в {channel}! Чтобы требовать его в группе, добавьте меня в "
+        "группу администратором с правами удалять сообщения и блокировать пользователей и "
+        "отправьте там <code>/protect {reference}</code>."
+    ),
+    "button_unexempt": "✖ Снова проверять {user}",
+    "unexempted": "{user} снова проверяется здесь.",
+    "muted_none": "В «{title}» я никого не ограничиваю.",
+    "muted_header": "Ограничены мной в «{title}» ({first}–{last} из {total}):",
+    "muted_line": "{n}. {user}: {reason}, с {since}",
+    "mute_reason_not_subscribed": "писал без подписки на каналы",
+    "mute_reason_joined_unverified": "вступил без подписки на каналы",
+    "mute_reason_left_channel": "отписался от обязательного канала",
+    "mute_reason_other": "не подписан на каналы",
+    "button_unmute": "🔓 Снять {n}",
+    "button_exempt": "⭐ Освободить {n}",
+    "button_previous": "◀ Назад",
+    "button_next": "Дальше ▶",
+    "press_unmuted": (
+        "С {user} ограничение снято (снова — только за новое сообщение без подписки)."
+    ),
+    "press_exempted": "{user} освобождён от проверки, ограничение снято.",
+    "press_only_admins": "Это могут только администраторы группы.",
+    "press_unknown": "Не удалось проверить ваши права. Попробуйте через минуту.",
+    "choose_group": "Какая группа?",
+    "stats_header": "📊 «{title}»: за 24 часа · за 7 дней",
+    "stats_line": "{label}: {day} · {week}",
+    "stats_conversion": "{count} ({percent})",
+    "stats_now_muted": "Сейчас ограничены мной: {count}",
+    "stats_messages_checked": "Проверено сообщений",
+    "stats_joins_checked": "Проверено вступлений",
+    "stats_members_warned": "Предупреждено участников",
+    "stats_members_muted": "Ограничено участников",
+    "stats_members_joined": "Подписались после предупреждения",
+    "stats_unmuted_by_button": "Сняты кнопкой «Я подписался»",
+    "stats_unmuted_by_joining": "Сняты после подписки",
+    "stats_unmuted_by_admins": "Сняты администраторами",
+    "stats_members_kicked": "Удалено участников",
+    "stats_join_requests_approved": "Одобрено заявок",
+    "stats_join_requests_declined": "Отклонено заявок",
+    "stats_bot_api_calls": "Вызовов Bot API",
+    "stats_observed_header": "Режим наблюдения, что я бы сделал:",
+    "stats_observed_members_muted": "Ограничил участников",
+    "stats_observed_members_warned": "Предупредил участников",
+    "stats_observed_members_kicked": "Удалил участников",
+    "stats_observed_messages_deleted": "Удалил сообщений",
+    "verify_request_ok": "Спасибо! Ваша заявка на вступление одобрена.",
 }
 
 _CATALOG = {"en": _EN, "ru": _RU}

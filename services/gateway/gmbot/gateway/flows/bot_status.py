@@ -1,5 +1,7 @@
 """Flow 8: the bot's own rights change. Removed or demoted, GMBot stops enforcing in the group
-(instead of failing on every message) and tells the owner; given its rights back, it resumes."""
+(instead of failing on every message), lifts what it imposed there as far as it still can and
+tells the owner; given its rights back, it resumes, lifts what it could not lift before, and
+says so."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.texts import Html, say
+from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 # What GMBot cannot work without in a group.
@@ -43,8 +46,38 @@ def rights_text(language: str, rights: list[str]) -> str:
     return ", ".join(say(language, f"right_{right}") for right in rights)
 
 
+async def _release_group(ctx: FlowContext, key: str, group_id: int) -> None:
+    await call(
+        "enforcement",
+        ctx.backends.enforcement.ReleaseGroup(
+            enforcement.ReleaseGroupRequest(
+                idempotency_key=key, group_id=group_id, reason=enforcement.ACTION_REASON_SUSPENDED
+            )
+        ),
+    )
+
+
+async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
+    """Lifts a suspension; what GMBot still holds there from before (it could not lift it
+    without its rights) is lifted now. Returns how many of those there were."""
+    resumed = await call(
+        "tenancy",
+        ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=group_id)),
+    )
+    await ctx.policies.changed(group_id, resumed.policy)
+    held = await call(
+        "enforcement",
+        ctx.backends.enforcement.ListGroupRestrictions(
+            enforcement.ListGroupRestrictionsRequest(group_id=group_id, limit=1)
+        ),
+    )
+    if held.total:
+        await _release_group(ctx, f"{key}:lift", group_id)
+    return int(held.total)
+
+
 async def on_bot_status_changed(
-    ctx: FlowContext, group_id: int, old: BotStatus, new: BotStatus
+    ctx: FlowContext, update_id: int, group_id: int, old: BotStatus, new: BotStatus
 ) -> list[Notice]:
     policy = await ctx.policies.get(group_id)
     language = policy.settings.language if policy is not None else "en"
@@ -67,6 +100,8 @@ async def on_bot_status_changed(
             ),
         )
         await ctx.policies.changed(group_id, suspended.policy)
+        # Nobody stays muted by a GMBot that cannot act: lifted now where it still can.
+        await _release_group(ctx, f"u{update_id}:suspended", group_id)
         notices.append(
             Notice(
                 policy.owner_user_id,
@@ -74,12 +109,9 @@ async def on_bot_status_changed(
             )
         )
     elif policy.suspended_reason:
-        resumed = await call(
-            "tenancy",
-            ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=group_id)),
-        )
-        await ctx.policies.changed(group_id, resumed.policy)
-        notices.append(
-            Notice(policy.owner_user_id, say(language, "bot_resumed", title=policy.title))
-        )
+        lifted = await resume(ctx, f"u{update_id}:resumed", group_id)
+        text = say(language, "bot_resumed", title=policy.title)
+        if lifted:
+            text += "\n" + say(language, "bot_resumed_lifted", count=lifted)
+        notices.append(Notice(policy.owner_user_id, text))
     return notices

@@ -10,8 +10,10 @@ from typing import Protocol
 import grpc
 
 from gmbot.gateway.backends import call
-from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, rights_text
+from gmbot.gateway.flows import undo
+from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.flows.replies import Reply, mention, owner_button
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
@@ -197,6 +199,8 @@ async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo)
         title=shorten(channel.title, CHANNEL_TITLE_LIMIT),
         username=channel.username,
         invite_link=invite_link,
+        # /protect has just checked the bot's rights there.
+        bot_rights=tenancy.CHANNEL_RIGHTS_OK,
     )
 
 
@@ -214,19 +218,71 @@ async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
             return say(command.language, "not_protected")
         raise
     await ctx.policies.changed(command.group_id, response.policy)
+    # Nothing GMBot imposed outlives the owner's wish to stop.
+    await undo.release_group(
+        ctx,
+        f"u{command.update_id}:unprotect",
+        command.group_id,
+        enforcement.ACTION_REASON_UNPROTECTED,
+    )
     return say(command.language, "unprotected")
 
 
-async def status(ctx: FlowContext, command: GroupCommand) -> str:
-    policy = await ctx.policies.get(command.group_id)
+# What the owner reads about a channel the bot cannot work with, and how to fix it.
+CHANNEL_PROBLEMS = {
+    tenancy.CHANNEL_RIGHTS_REMOVED: "removed",
+    tenancy.CHANNEL_RIGHTS_NOT_ADMIN: "not_admin",
+    tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS: "no_invite_links",
+}
+
+
+def channel_name(channel: tenancy.Channel) -> str:
+    return f"@{channel.username}" if channel.username else channel.title
+
+
+def channel_problem(language: str, channel: tenancy.Channel) -> str | None:
+    """What is wrong with the bot's rights in the channel, and how to fix it; None if nothing."""
+    problem = CHANNEL_PROBLEMS.get(channel.bot_rights)
+    if problem is None:
+        return None
+    return say(
+        language,
+        "status_channel_problem",
+        channel=channel_name(channel),
+        problem=say(language, f"channel_problem_{problem}"),
+        fix=say(language, f"channel_fix_{problem}"),
+    )
+
+
+async def status(ctx: FlowContext, command: GroupCommand) -> Reply:
+    return await status_of(ctx, command.group_id, command.language)
+
+
+async def status_of(ctx: FlowContext, group_id: int, language: str) -> Reply:
+    """/status: what is required, the mode, what the bot cannot check, who is exempt (each with
+    a button that checks them again)."""
+    policy = await ctx.policies.get(group_id)
     if policy is None:
-        return say(command.language, "not_protected")
+        return Reply(say(language, "not_protected"))
     names = _names(list(policy.channels))
     if not policy.enabled:
-        return say(command.language, "status_off", channels=names)
-    if policy.suspended_reason:
-        return say(command.language, "status_suspended", reason=policy.suspended_reason)
-    return say(command.language, "status_on", channels=names)
+        lines = [say(language, "status_off", channels=names)]
+    elif policy.suspended_reason:
+        lines = [say(language, "status_suspended", reason=policy.suspended_reason)]
+    else:
+        lines = [say(language, "status_on", channels=names)]
+    if policy.settings.mode == tenancy.GROUP_MODE_OBSERVE:
+        lines.append(say(language, "status_mode_observe"))
+    lines += [p for p in (channel_problem(language, c) for c in policy.channels) if p]
+    exempt = list(policy.settings.exempt_user_ids)
+    if exempt:
+        users = Html(", ".join(mention(u, str(u)) for u in exempt))
+        lines.append(say(language, "status_exempt", users=users))
+    rows = tuple(
+        (owner_button(ctx.signing_key, say(language, "button_unexempt", user=u), "r", group_id, u),)
+        for u in exempt
+    )
+    return Reply("\n".join(lines), rows)
 
 
 async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> str:
@@ -246,13 +302,12 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
         return (
             say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
         )
+    lines = [say(command.language, "check_ok", channels=_names(channels) or "—")]
     if policy is not None and policy.enabled and policy.suspended_reason:
-        resumed = await call(
-            "tenancy",
-            ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=command.group_id)),
-        )
-        await ctx.policies.changed(command.group_id, resumed.policy)
-    return say(command.language, "check_ok", channels=_names(channels) or "—")
+        lifted = await resume(ctx, f"u{command.update_id}:check", command.group_id)
+        if lifted:
+            lines.append(say(command.language, "bot_resumed_lifted", count=lifted))
+    return "\n".join(lines)
 
 
 async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.flows.recent import RecentAnswers
@@ -33,6 +34,10 @@ class FlowContext:
     second_look: SecondLook[GroupMessage]
     # How long a decision may wait for a membership answer (the budget may make it wait).
     check_wait_seconds: float
+    # What is checked in each group, for the owners' /stats.
+    activity: ActivityCounter
+    # Signs (and checks) the buttons of warnings and of the owners' lists.
+    signing_key: bytes
     # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
     recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
 
@@ -59,3 +64,5 @@ class GroupMessage:
     is_automatic_forward: bool = False
     is_service: bool = False
     thread_id: int | None = None
+    # Judged while the group observed: judged again (a second look), still only observed.
+    observing: bool = False

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.flows.verdicts import is_active, judge, warning_for
+from gmbot.gateway.flows.verdicts import is_active, judge, observation, observing, warning_for
 from gmbot.v1 import enforcement_pb2 as enforcement
 
 
 async def on_join_request(
     ctx: FlowContext, update_id: int, group_id: int, person: Person, user_chat_id: int
 ) -> str:
-    """Approve the subscribed; tell the others what to join (they are approved when they do)."""
+    """Approve the subscribed; tell the others what to join (they are approved when they do, or
+    when they press «I have joined» in that message). Observing, only record what would be
+    decided and leave the request to the group's admins."""
     policy = await ctx.policies.get(group_id)
     if policy is None or not is_active(policy) or not policy.settings.gate_join_requests:
         return "ignored"  # the group's admins decide as usual
@@ -38,7 +40,10 @@ async def on_join_request(
                 ),
                 user_chat_id=user_chat_id,
                 notice=warning_for(policy, person, verdict.missing),
+                observe=observation(policy),
             )
         ),
     )
+    if observing(policy):
+        return "observed"
     return "approved" if verdict.in_good_standing else "waiting"

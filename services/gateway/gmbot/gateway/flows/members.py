@@ -16,6 +16,7 @@ from gmbot.gateway.flows.verdicts import (
     is_active,
     is_exempt,
     judge,
+    observing,
 )
 from gmbot.runtime.ids import is_supergroup_id
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -45,6 +46,11 @@ class MemberChange:
     is_member: bool
     date: datetime
     old_is_member: bool = False
+    # Who made the change (the member themselves, an admin, the bot); 0 when unknown.
+    actor_id: int = 0
+    # RESTRICTED only: whether the member may send messages, before and after.
+    old_can_send: bool = True
+    new_can_send: bool = True
 
     @property
     def now_member(self) -> bool:
@@ -53,6 +59,14 @@ class MemberChange:
     @property
     def was_member(self) -> bool:
         return _in_chat(self.old_status, self.old_is_member)
+
+    @property
+    def unmuted(self) -> bool:
+        """A muted member who may write again (and is still in the chat)."""
+        was_muted = self.old_status == "restricted" and not self.old_can_send
+        return (
+            was_muted and self.now_member and (self.new_status != "restricted" or self.new_can_send)
+        )
 
 
 def _in_chat(status: str, is_member: bool) -> bool:
@@ -108,6 +122,7 @@ async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, pers
     try:
         if await is_exempt(ctx, policy, person.user_id) is not False:
             return "exempt"
+        ctx.activity.join_checked(group_id)
         verdict = await judge(ctx, policy, person.user_id)
         if not verdict.missing:
             return "allowed" if verdict.in_good_standing else "unknown-allowed"
@@ -120,7 +135,7 @@ async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, pers
             enforcement.ACTION_REASON_JOINED_UNVERIFIED,
             action=action_without_message(policy),
         )
-        return "enforced"
+        return "observed" if observing(policy) else "enforced"
     except BaseException:
         await ctx.ledger.release(key)
         raise
@@ -185,7 +200,13 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
             else await judge(ctx, policy, change.person.user_id)
         )
         if verdict is None or verdict.in_good_standing:
-            await release(ctx, f"u{change.update_id}:joined:{group_id}", group_id, change.person)
+            await release(
+                ctx,
+                f"u{change.update_id}:joined:{group_id}",
+                group_id,
+                change.person,
+                enforcement.ACTION_REASON_JOINED_CHANNEL,
+            )
             outcomes.append(f"released:{group_id}")
     for group_id in held.pending_join_request_group_ids:
         policy = await ctx.policies.get(group_id)
@@ -209,15 +230,20 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
     return outcomes
 
 
-async def release(ctx: FlowContext, key: str, group_id: int, person: Person) -> None:
+async def release(
+    ctx: FlowContext,
+    key: str,
+    group_id: int,
+    person: Person,
+    reason: enforcement.ActionReason.ValueType = enforcement.ACTION_REASON_VERIFIED,
+) -> None:
+    """GMBot lets go of the member: its mute lifted, its warning removed, what it planned
+    (renewals, a kick) cancelled."""
     await call(
         "enforcement",
         ctx.backends.enforcement.Release(
             enforcement.ReleaseRequest(
-                idempotency_key=key,
-                group_id=group_id,
-                user_id=person.user_id,
-                reason=enforcement.ACTION_REASON_VERIFIED,
+                idempotency_key=key, group_id=group_id, user_id=person.user_id, reason=reason
             )
         ),
     )

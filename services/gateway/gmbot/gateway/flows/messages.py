@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
-from gmbot.gateway.flows.verdicts import Verdict, enforce, is_active, is_exempt, judge
+from gmbot.gateway.flows.verdicts import (
+    Verdict,
+    enforce,
+    is_active,
+    is_exempt,
+    judge,
+    observation,
+    observing,
+)
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
@@ -37,13 +47,16 @@ async def on_group_message(ctx: FlowContext, message: GroupMessage) -> str:
     exempt = await is_exempt(ctx, policy, message.sender.user_id)
     if exempt:
         return "exempt"
+    ctx.activity.message_checked(message.chat_id)
+    if observing(policy):  # a second look at it stays an observation, whatever the mode then
+        message = replace(message, observing=True)
     if exempt is None:  # cannot tell an admin from a member: do not risk muting an admin
         verdict = Verdict(missing=(), unknown=tuple(policy.channels))
     else:
         verdict = await judge(ctx, policy, message.sender.user_id)
     if verdict.missing:
         await _enforce_on_message(ctx, policy, message, verdict)
-        return "enforced"
+        return "observed" if message.observing else "enforced"
     if verdict.unknown:
         outcome = await _unknown(ctx, policy, message)
         if outcome == "unknown-allowed":
@@ -84,6 +97,7 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
                 reason=enforcement.ACTION_REASON_NOT_SUBSCRIBED,
                 action=enforcement.MEMBER_ACTION_DELETE_ONLY,
                 message_id=message.message_id,
+                observe=observation(policy, message.observing),
             )
         ),
     )
@@ -105,6 +119,7 @@ async def _posted_as_a_channel(
                 sender_chat_id=message.sender_chat_id,
                 message_id=message.message_id,
                 ban=policy.settings.ban_sender_chat,
+                observe=observation(policy),
             )
         ),
     )
@@ -123,4 +138,5 @@ async def _enforce_on_message(
         enforcement.ACTION_REASON_NOT_SUBSCRIBED,
         message_id=message.message_id,
         thread_id=message.thread_id,
+        observe=message.observing,
     )

@@ -7,6 +7,7 @@ from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from gmbot.gateway.backends import call
+from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.texts import ECHO_LIMIT, say, shorten
@@ -14,7 +15,11 @@ from gmbot.v1 import tenancy_pb2 as tenancy
 
 _FIELDS = tenancy.GroupSettings.DESCRIPTOR.fields_by_name
 # Enum values as owners type them: "kick" for ENFORCEMENT_ACTION_KICK.
-_ENUM_PREFIXES = {"action": "ENFORCEMENT_ACTION_", "on_unknown": "UNKNOWN_POLICY_"}
+_ENUM_PREFIXES = {
+    "action": "ENFORCEMENT_ACTION_",
+    "on_unknown": "UNKNOWN_POLICY_",
+    "mode": "GROUP_MODE_",
+}
 _TRUE = {"on", "true", "yes", "1", "да", "вкл"}
 _FALSE = {"off", "false", "no", "0", "нет", "выкл"}
 # Typing this as the warning text restores the built-in one.
@@ -117,6 +122,10 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
             raise
         return say(language, "setting_bad", reason=error.details() or "")
     await ctx.policies.changed(command.group_id, response.policy)
+    before = set(policy.settings.exempt_user_ids)
+    exempted = [u for u in response.policy.settings.exempt_user_ids if u not in before]
+    # Exempting a member lets go of them at once (their mute, warning, renewals, kick).
+    await undo.release_exempted(ctx, f"u{command.update_id}:exempt", command.group_id, exempted)
     return say(
         language, "setting_changed", name=name, value=show_value(response.policy.settings, name)
     )

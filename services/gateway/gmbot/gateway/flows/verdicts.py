@@ -23,6 +23,8 @@ _ACTIONS = {
     tenancy.ENFORCEMENT_ACTION_KICK: enforcement.MEMBER_ACTION_KICK,
     tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: enforcement.MEMBER_ACTION_DELETE_ONLY,
 }
+# The bot cannot see who follows a channel in these states: its answers are unknown.
+BLIND = frozenset({tenancy.CHANNEL_RIGHTS_REMOVED, tenancy.CHANNEL_RIGHTS_NOT_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,24 @@ class Verdict:
     @property
     def in_good_standing(self) -> bool:
         return not self.missing and not self.unknown
+
+
+def observing(policy: tenancy.GroupPolicy) -> bool:
+    return policy.settings.mode == tenancy.GROUP_MODE_OBSERVE
+
+
+def observation(
+    policy: tenancy.GroupPolicy, observe: bool = False
+) -> enforcement.Observation | None:
+    """What an action request carries in observe mode (or when `observe` says the decision is
+    about something done while the group observed): record, never carry out."""
+    if not observe and not observing(policy):
+        return None
+    return enforcement.Observation(
+        digest_user_id=policy.owner_user_id,
+        language=policy.settings.language,
+        group_title=policy.title,
+    )
 
 
 def is_active(policy: tenancy.GroupPolicy | None) -> bool:
@@ -48,14 +68,16 @@ async def judge(
     ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int, *, fresh: bool = False
 ) -> Verdict:
     """Which linked channels the user is missing; UNKNOWN (never "missing") when membership
-    cannot tell, including when the membership service itself is down. Answers kept near the
-    decision cost no call; only the rest are asked, in one call."""
+    cannot tell, including when the membership service itself is down, and for a channel whose
+    members the bot cannot see now (removed, or no longer its administrator). Answers kept near
+    the decision cost no call; only the rest are asked, in one call."""
     channels = tuple(policy.channels)
-    statuses: dict[int, int] = {}
+    blind = membership.MEMBERSHIP_STATUS_UNKNOWN
+    statuses: dict[int, int] = {c.channel_id: blind for c in channels if c.bot_rights in BLIND}
     if not fresh:
         for channel in channels:
             kept = ctx.near.answer(user_id, channel.channel_id)
-            if kept is not None:
+            if kept is not None and channel.channel_id not in statuses:
                 statuses[channel.channel_id] = kept
     to_ask = [c.channel_id for c in channels if c.channel_id not in statuses]
     if to_ask:
@@ -75,6 +97,8 @@ async def judge(
             for a in answer.channels:
                 statuses[a.channel_id] = a.status
                 ctx.near.remember_answer(user_id, a.channel_id, a.status, to_seconds(a.observed_at))
+            asked = sum(1 for a in answer.channels if a.source == membership.ANSWER_SOURCE_TELEGRAM)
+            ctx.activity.bot_api_calls(policy.group_id, asked)
     missing = tuple(
         c for c in channels if statuses.get(c.channel_id) == membership.MEMBERSHIP_STATUS_NOT_MEMBER
     )
@@ -87,24 +111,31 @@ async def judge(
     return Verdict(missing=missing, unknown=unknown)
 
 
-async def is_exempt(ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int) -> bool | None:
-    """True for exempt users and the group's administrators; None when it cannot be told."""
-    if user_id in policy.settings.exempt_user_ids or user_id == ctx.bot_id:
-        return True
-    admins = ctx.near.admins(policy.group_id)
+async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None:
+    """Whether the user administers the group; None when it cannot be told now."""
+    admins = ctx.near.admins(group_id)
     if admins is None:
         try:
             reply = await call(
                 "membership",
                 ctx.backends.membership.GetChatAdministrators(
-                    membership.GetChatAdministratorsRequest(chat_id=policy.group_id)
+                    membership.GetChatAdministratorsRequest(chat_id=group_id)
                 ),
             )
         except (BackendUnavailable, grpc.aio.AioRpcError):
             return None
+        if reply.source == membership.ANSWER_SOURCE_TELEGRAM:
+            ctx.activity.bot_api_calls(group_id)
         admins = frozenset(a.user_id for a in reply.administrators)
-        ctx.near.remember_admins(policy.group_id, admins)
+        ctx.near.remember_admins(group_id, admins)
     return user_id in admins
+
+
+async def is_exempt(ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int) -> bool | None:
+    """True for exempt users and the group's administrators; None when it cannot be told."""
+    if user_id in policy.settings.exempt_user_ids or user_id == ctx.bot_id:
+        return True
+    return await is_admin(ctx, policy.group_id, user_id)
 
 
 def join_url(channel: tenancy.Channel) -> str:
@@ -158,8 +189,10 @@ async def enforce(
     action: enforcement.MemberAction.ValueType | None = None,
     message_id: int = 0,
     thread_id: int | None = None,
+    observe: bool = False,
 ) -> None:
-    """One call per decision; enforcement makes it durable before answering."""
+    """One call per decision; enforcement makes it durable before answering. In observe mode
+    (or for what was done while the group observed) it is only recorded."""
     await call(
         "enforcement",
         ctx.backends.enforcement.Enforce(
@@ -172,6 +205,7 @@ async def enforce(
                 message_id=message_id,
                 warning=warning_for(policy, person, verdict.missing, thread_id),
                 kick_after_minutes=policy.settings.kick_after_minutes,
+                observe=observation(policy, observe),
             )
         ),
     )

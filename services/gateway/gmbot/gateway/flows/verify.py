@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.verdicts import is_active, judge
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import verify
+from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -58,6 +60,27 @@ async def _check(
             return Answer(say(language, "verify_missing", channels=names), alert=True)
         if verdict.unknown:
             return Answer(say(language, "verify_unknown"), alert=True)
+    held = await call(
+        "enforcement",
+        ctx.backends.enforcement.ListRestrictedGroups(
+            enforcement.ListRestrictedGroupsRequest(user_id=presser.user_id)
+        ),
+    )
+    if button.group_id in held.pending_join_request_group_ids:
+        # The button of a join requester's notice: the request is approved at once.
+        await call(
+            "enforcement",
+            ctx.backends.enforcement.DecideJoinRequest(
+                enforcement.DecideJoinRequestRequest(
+                    idempotency_key=f"verify:{press_id}:approve",
+                    group_id=button.group_id,
+                    user_id=presser.user_id,
+                    decision=enforcement.JOIN_DECISION_APPROVE,
+                    reason=enforcement.ACTION_REASON_VERIFIED,
+                )
+            ),
+        )
+        return Answer(say(language, "verify_request_ok"), alert=False)
     # Verified, or the group no longer requires anything: lift what GMBot imposed.
     await release(ctx, f"verify:{press_id}", group_id, presser)
     return Answer(say(language, "verify_ok"), alert=False)

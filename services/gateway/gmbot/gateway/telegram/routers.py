@@ -9,19 +9,34 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, ChatJoinRequest, ChatMemberUpdated, Message, Update
+from aiogram.types import (
+    CallbackQuery,
+    ChatJoinRequest,
+    ChatMemberUpdated,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 
 from gmbot.gateway.flows import (
     bot_status,
+    channel_rights,
     commands,
     join_requests,
     members,
     messages,
+    muted,
+    owner_buttons,
     settings,
+    stats,
+    undo,
     verify,
 )
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal
+from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.metrics import DECISION_SECONDS, DECISIONS
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.texts import language_of, say
@@ -36,18 +51,41 @@ GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 REFUSED = (TelegramBadRequest, TelegramForbiddenError)
 
 
-async def _reply(message: Message, text: str, *, quote: bool = True) -> None:
+async def _reply(
+    message: Message,
+    text: str,
+    *,
+    quote: bool = True,
+    buttons: InlineKeyboardMarkup | None = None,
+) -> None:
     """Replies to `message`; without the quote when it is gone, not at all when refused."""
     try:
         if quote:
-            await message.reply(text, parse_mode=ParseMode.HTML)
+            await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
         else:
-            await message.answer(text, parse_mode=ParseMode.HTML)
+            await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
     except REFUSED as error:
         if quote and "repl" in str(error).lower():
-            await _reply(message, text, quote=False)
+            await _reply(message, text, quote=False, buttons=buttons)
             return
         log.warning("reply not delivered", chat_id=message.chat.id, error=str(error))
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """A flow's buttons as Telegram's inline keyboard."""
+    if not reply.rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in reply.rows
+        ]
+    )
 
 
 def _decided(flow: str, outcome: str, started: float) -> None:
@@ -73,11 +111,23 @@ async def _group_command(ctx: FlowContext, update: Update, message: Message) -> 
     )
 
 
+async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Reply:
+    """/muted and /stats in a group: for its administrators."""
+    await require_admin(ctx, command)
+    policy = await ctx.policies.get(command.group_id)
+    title = muted.title_of(policy, command.group_id) if policy else command.group_title
+    if name == "muted":
+        return await muted.muted_page(ctx, command.group_id, title, command.language)
+    return await stats.stats_of(ctx, command.group_id, title, command.language)
+
+
 def group_commands() -> Router:
     router = Router(name="group-commands")
     router.message.filter(F.chat.type.in_(GROUPS))
 
-    @router.message(Command("protect", "unprotect", "status", "settings", "check"))
+    @router.message(
+        Command("protect", "unprotect", "status", "settings", "check", "muted", "stats")
+    )
     async def on_command(
         message: Message,
         command: CommandObject,
@@ -93,23 +143,26 @@ def group_commands() -> Router:
             return
         group_command = await _group_command(ctx, event_update, message)
         arguments = command.args or ""
+        reply: Reply
         try:
             match command.command:
                 case "protect":
-                    text = await commands.protect(
-                        ctx, chat_lookup, group_command, arguments.split()
+                    reply = Reply(
+                        await commands.protect(ctx, chat_lookup, group_command, arguments.split())
                     )
                 case "unprotect":
-                    text = await commands.unprotect(ctx, group_command)
+                    reply = Reply(await commands.unprotect(ctx, group_command))
                 case "status":
-                    text = await commands.status(ctx, group_command)
+                    reply = await commands.status(ctx, group_command)
                 case "settings":
-                    text = await settings.show_or_change(ctx, group_command, arguments)
+                    reply = Reply(await settings.show_or_change(ctx, group_command, arguments))
+                case "muted" | "stats":
+                    reply = await _owner_view(ctx, group_command, command.command)
                 case _:
-                    text = await commands.check(ctx, chat_lookup, group_command)
+                    reply = Reply(await commands.check(ctx, chat_lookup, group_command))
         except Refusal as refusal:
-            text = str(refusal)
-        await _reply(message, text)
+            reply = Reply(str(refusal))
+        await _reply(message, reply.text, buttons=markup(reply))
 
     return router
 
@@ -135,6 +188,20 @@ def private_commands() -> Router:
         language = language_of(message.from_user.language_code)
         text = await commands.owner_groups(flow_context, message.from_user.id, language)
         await _reply(message, text, quote=False)
+
+    @router.message(Command("muted", "stats"))
+    async def on_owner_view(
+        message: Message, command: CommandObject, flow_context: FlowContext
+    ) -> None:
+        """In private: which group first (only its administrators' presses count)."""
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        purpose = owner_buttons.FOR_STATS if command.command == "stats" else owner_buttons.FOR_MUTED
+        reply = await owner_buttons.choose_group(
+            flow_context, message.from_user.id, language, purpose
+        )
+        await _reply(message, reply.text, quote=False, buttons=markup(reply))
 
     return router
 
@@ -182,6 +249,7 @@ def member_updates() -> Router:
     ) -> None:
         change = _change(event_update.update_id, update)
         await members.record_change(flow_context, change)
+        await undo.on_member_changed(flow_context, change)
         if change.now_member and not change.was_member:
             started = time.perf_counter()
             outcome = await members.on_member_joined(
@@ -190,20 +258,33 @@ def member_updates() -> Router:
             _decided("join", outcome, started)
 
     @router.my_chat_member(F.chat.type.in_(GROUPS))
-    async def on_bot_status(update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext) -> None:
+    async def on_bot_status(
+        update: ChatMemberUpdated, event_update: Update, bot: Bot, flow_context: FlowContext
+    ) -> None:
         notices = await bot_status.on_bot_status_changed(
             flow_context,
+            event_update.update_id,
             update.chat.id,
             _bot_status(update.old_chat_member),
             _bot_status(update.new_chat_member),
         )
-        for notice in notices:
-            try:
-                await bot.send_message(notice.chat_id, notice.text, parse_mode=ParseMode.HTML)
-            except REFUSED:
-                log.warning(
-                    "notice not delivered: the chat does not accept it", chat_id=notice.chat_id
-                )
+        await _deliver(bot, notices)
+
+    @router.my_chat_member(F.chat.type == ChatType.CHANNEL)
+    async def on_bot_channel_status(
+        update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext
+    ) -> None:
+        channel = channel_rights.ChannelChat(
+            update.chat.id, update.chat.title or "", update.chat.username or ""
+        )
+        notices = await channel_rights.on_bot_channel_status(
+            flow_context,
+            channel,
+            person(update.from_user) if update.from_user else None,
+            _bot_status(update.old_chat_member),
+            _bot_status(update.new_chat_member),
+        )
+        await _deliver(bot, notices)
 
     @router.chat_join_request(F.chat.type.in_(GROUPS))  # a channel's requests are not ours
     async def on_join_request(
@@ -218,6 +299,58 @@ def member_updates() -> Router:
             request.user_chat_id,
         )
         _decided("join-request", outcome, started)
+
+    return router
+
+
+async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:
+    for notice in notices:
+        try:
+            await bot.send_message(notice.chat_id, notice.text, parse_mode=ParseMode.HTML)
+        except REFUSED as refused:
+            # Someone who never started the bot (or blocked it) cannot be written to first.
+            log.warning(
+                "notice not delivered: the chat does not accept it",
+                chat_id=notice.chat_id,
+                error=refused.message,
+            )
+
+
+def owner_buttons_router() -> Router:
+    router = Router(name="owner-buttons")
+
+    @router.callback_query(F.data.startswith("o1:"))
+    async def on_owner_press(query: CallbackQuery, bot: Bot, flow_context: FlowContext) -> None:
+        started = time.perf_counter()
+        answer = await owner_buttons.on_owner_pressed(
+            flow_context, query.data or "", person(query.from_user), query.id
+        )
+        if answer is None:
+            await query.answer()
+            _decided("owner-button", "foreign", started)
+            return
+        try:
+            await query.answer(answer.text or None, show_alert=answer.alert)
+        except REFUSED as error:  # answered too late (a redelivery)
+            log.info("callback query not answered", error=str(error))
+        message = query.message
+        if (
+            answer.edit is not None
+            and message is not None
+            and not isinstance(message, InaccessibleMessage)
+        ):
+            try:
+                await bot.edit_message_text(
+                    answer.edit.text,
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(answer.edit),
+                )
+            except TelegramBadRequest as refused:
+                if "message is not modified" not in refused.message:
+                    raise
+        _decided("owner-button", "answered", started)
 
     return router
 
@@ -244,16 +377,19 @@ def verify_buttons(signing_key: bytes) -> Router:
 
 
 def _change(update_id: int, update: ChatMemberUpdated) -> members.MemberChange:
-    new = update.new_chat_member
+    new, old = update.new_chat_member, update.old_chat_member
     return members.MemberChange(
         update_id=update_id,
         chat_id=update.chat.id,
         person=person(new.user),
-        old_status=update.old_chat_member.status,
+        old_status=old.status,
         new_status=new.status,
         is_member=bool(getattr(new, "is_member", False)),
         date=update.date,
-        old_is_member=bool(getattr(update.old_chat_member, "is_member", False)),
+        old_is_member=bool(getattr(old, "is_member", False)),
+        actor_id=update.from_user.id if update.from_user else 0,
+        old_can_send=bool(getattr(old, "can_send_messages", True)),
+        new_can_send=bool(getattr(new, "can_send_messages", True)),
     )
 
 
@@ -272,5 +408,6 @@ def all_routers(signing_key: bytes) -> list[Router]:
         private_commands(),
         group_messages(),
         member_updates(),
+        owner_buttons_router(),
         verify_buttons(signing_key),
     ]

@@ -1,0 +1,114 @@
+"""Flow 8 in a channel: the bot's own rights in a linked channel change (my_chat_member there).
+
+Removed, or no longer an administrator, the bot cannot see who follows the channel: the owner of
+every group linked to it is told in private at once (which channel, what is wrong, how to fix
+it), /status there shows it, and nobody is muted for that channel meanwhile (its answers are
+unknown). Rights back: the owners are told it works again. Added to a channel: the person who
+added it (if they have started the bot) is told how to link it to a group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.bot_status import BotStatus, Notice
+from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.texts import language_of, say
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+
+@dataclass(frozen=True)
+class ChannelChat:
+    channel_id: int
+    title: str
+    username: str
+
+    @property
+    def name(self) -> str:
+        return f"@{self.username}" if self.username else self.title
+
+
+def rights_in(channel: ChannelChat, status: BotStatus) -> tenancy.ChannelRights.ValueType:
+    """What the bot may do in the channel, from its membership there."""
+    if not status.present:
+        return tenancy.CHANNEL_RIGHTS_REMOVED
+    if status.status not in {"administrator", "creator"}:
+        return tenancy.CHANNEL_RIGHTS_NOT_ADMIN
+    if (
+        not channel.username
+        and status.status == "administrator"
+        and "can_invite_users" not in status.rights
+    ):
+        return tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS  # a private channel needs invite links
+    return tenancy.CHANNEL_RIGHTS_OK
+
+
+async def on_bot_channel_status(
+    ctx: FlowContext,
+    channel: ChannelChat,
+    actor: Person | None,
+    old: BotStatus,
+    new: BotStatus,
+) -> list[Notice]:
+    rights = rights_in(channel, new)
+    recorded = await call(
+        "tenancy",
+        ctx.backends.tenancy.RecordChannelRights(
+            tenancy.RecordChannelRightsRequest(channel_id=channel.channel_id, rights=rights)
+        ),
+    )
+    notices: list[Notice] = []
+    if recorded.changed:
+        notices += await _tell_owners(ctx, channel, rights, list(recorded.group_ids))
+    added = new.present and not old.present
+    if added and not recorded.group_ids and actor is not None and not actor.is_bot:
+        language = language_of(actor.language_code)
+        reference = channel.name if channel.username else str(channel.channel_id)
+        notices.append(
+            Notice(
+                actor.user_id,
+                say(language, "channel_added", channel=channel.name, reference=reference),
+            )
+        )
+    return notices
+
+
+async def _tell_owners(
+    ctx: FlowContext,
+    channel: ChannelChat,
+    rights: tenancy.ChannelRights.ValueType,
+    group_ids: list[int],
+) -> list[Notice]:
+    """One message per owner, naming their groups that require the channel."""
+    owners: dict[int, tuple[str, list[str]]] = {}
+    for group_id in group_ids:
+        answer = await call(
+            "tenancy",
+            ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=group_id)),
+        )
+        policy = answer.policy
+        # Every replica drops its copy: the channel's answers change meaning at once.
+        await ctx.policies.changed(group_id, policy)
+        if not policy.enabled:
+            continue
+        language, titles = owners.setdefault(policy.owner_user_id, (policy.settings.language, []))
+        titles.append(f"«{policy.title or group_id}»")
+    notices = []
+    problem = CHANNEL_PROBLEMS.get(rights)
+    for owner, (language, titles) in owners.items():
+        groups = ", ".join(titles)
+        if problem is None:
+            text = say(language, "channel_back", channel=channel.name, groups=groups)
+        else:
+            text = say(
+                language,
+                "channel_lost",
+                channel=channel.name,
+                groups=groups,
+                problem=say(language, f"channel_problem_{problem}"),
+                fix=say(language, f"channel_fix_{problem}"),
+            )
+        notices.append(Notice(owner, text))
+    return notices

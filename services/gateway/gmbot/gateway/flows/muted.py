@@ -1,0 +1,109 @@
+"""/muted: who GMBot restricts in a group now, why and since when, a page at a time, each with
+"Unmute" (this once) and "Exempt" buttons only the group's administrators may press."""
+
+from __future__ import annotations
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
+from gmbot.gateway.texts import Html, say
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+PAGE = 5
+# Button actions (gmbot.runtime.callbacks.OwnerButton.action).
+UNMUTE, EXEMPT, PAGE_AT = "u", "x", "p"
+_REASONS = {
+    enforcement.ACTION_REASON_NOT_SUBSCRIBED: "mute_reason_not_subscribed",
+    enforcement.ACTION_REASON_JOINED_UNVERIFIED: "mute_reason_joined_unverified",
+    enforcement.ACTION_REASON_LEFT_CHANNEL: "mute_reason_left_channel",
+}
+
+
+def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
+    return policy.title if policy is not None and policy.title else str(group_id)
+
+
+async def muted_page(
+    ctx: FlowContext, group_id: int, title: str, language: str, offset: int = 0
+) -> Reply:
+    answer = await call(
+        "enforcement",
+        ctx.backends.enforcement.ListGroupRestrictions(
+            enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=PAGE)
+        ),
+    )
+    if not answer.restrictions and offset:  # the page emptied meanwhile: the first one
+        return await muted_page(ctx, group_id, title, language)
+    if not answer.restrictions:
+        return Reply(say(language, "muted_none", title=title))
+    last = offset + len(answer.restrictions)
+    lines = [
+        say(language, "muted_header", title=title, first=offset + 1, last=last, total=answer.total)
+    ]
+    rows: list[tuple[Button, ...]] = []
+    for n, held in enumerate(answer.restrictions, start=offset + 1):
+        lines.append(
+            say(
+                language,
+                "muted_line",
+                n=n,
+                user=Html(mention(held.user_id, held.display_name)),
+                reason=say(language, _REASONS.get(held.reason, "mute_reason_other")),
+                since=when(held.since.seconds),
+            )
+        )
+        rows.append(
+            (
+                owner_button(
+                    ctx.signing_key,
+                    say(language, "button_unmute", n=n),
+                    UNMUTE,
+                    group_id,
+                    held.user_id,
+                ),
+                owner_button(
+                    ctx.signing_key,
+                    say(language, "button_exempt", n=n),
+                    EXEMPT,
+                    group_id,
+                    held.user_id,
+                ),
+            )
+        )
+    turns = []
+    if offset:
+        turns.append(
+            owner_button(
+                ctx.signing_key,
+                say(language, "button_previous"),
+                PAGE_AT,
+                group_id,
+                max(0, offset - PAGE),
+            )
+        )
+    if last < answer.total:
+        turns.append(
+            owner_button(ctx.signing_key, say(language, "button_next"), PAGE_AT, group_id, last)
+        )
+    if turns:
+        rows.append(tuple(turns))
+    return Reply("\n".join(lines), tuple(rows))
+
+
+async def name_of(ctx: FlowContext, group_id: int, user_id: int) -> str:
+    """The member's name as GMBot knew it when it muted them (else their id)."""
+    offset = 0
+    while True:
+        answer = await call(
+            "enforcement",
+            ctx.backends.enforcement.ListGroupRestrictions(
+                enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=50)
+            ),
+        )
+        for held in answer.restrictions:
+            if held.user_id == user_id:
+                return held.display_name or str(user_id)
+        offset += len(answer.restrictions)
+        if not answer.restrictions or offset >= answer.total:
+            return str(user_id)

@@ -1,0 +1,74 @@
+"""The owners' flows' pure parts: the bot's rights in a channel, an unmute by hand, the funnel's
+conversion, observe mode as owners type it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from gmbot.gateway.flows.bot_status import BotStatus
+from gmbot.gateway.flows.channel_rights import ChannelChat, rights_in
+from gmbot.gateway.flows.context import Person
+from gmbot.gateway.flows.members import MemberChange
+from gmbot.gateway.flows.settings import parse_value, show_value
+from gmbot.gateway.flows.stats import conversion
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+PUBLIC = ChannelChat(-1001, "News", "news")
+PRIVATE = ChannelChat(-1002, "Secret", "")
+ALL = frozenset({"can_delete_messages", "can_restrict_members", "can_invite_users"})
+
+
+@pytest.mark.parametrize(
+    ("channel", "status", "rights"),
+    [
+        (PUBLIC, BotStatus("administrator", frozenset()), tenancy.CHANNEL_RIGHTS_OK),
+        (PRIVATE, BotStatus("administrator", ALL), tenancy.CHANNEL_RIGHTS_OK),
+        (PRIVATE, BotStatus("administrator", frozenset()), tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS),
+        (PUBLIC, BotStatus("member", frozenset()), tenancy.CHANNEL_RIGHTS_NOT_ADMIN),
+        (PUBLIC, BotStatus("left", frozenset()), tenancy.CHANNEL_RIGHTS_REMOVED),
+        (PRIVATE, BotStatus("kicked", frozenset()), tenancy.CHANNEL_RIGHTS_REMOVED),
+    ],
+)
+def test_the_bots_rights_in_a_channel(channel: ChannelChat, status: BotStatus, rights: int) -> None:
+    assert rights_in(channel, status) == rights
+
+
+def _change(old: str, new: str, *, old_can: bool = False, new_can: bool = False) -> MemberChange:
+    return MemberChange(
+        update_id=1,
+        chat_id=-1003,
+        person=Person(5, "Eve"),
+        old_status=old,
+        new_status=new,
+        is_member=True,
+        date=datetime.now(UTC),
+        old_is_member=True,
+        actor_id=7,
+        old_can_send=old_can,
+        new_can_send=new_can,
+    )
+
+
+def test_an_unmute_is_a_muted_member_who_may_write_again() -> None:
+    assert _change("restricted", "member").unmuted
+    assert _change("restricted", "restricted", new_can=True).unmuted
+    assert not _change("restricted", "restricted").unmuted  # a renewal
+    assert not _change("restricted", "restricted", old_can=True, new_can=True).unmuted
+    assert not _change("member", "restricted").unmuted
+    assert not _change("restricted", "left").unmuted
+
+
+def test_conversion_is_a_whole_percentage_and_nothing_without_warnings() -> None:
+    assert conversion(1, 3) == "33 %"
+    assert conversion(2, 2) == "100 %"
+    assert conversion(0, 0) == "—"
+
+
+def test_observe_mode_is_typed_as_a_word() -> None:
+    settings = parse_value("mode", "Observe")
+
+    assert settings.mode == tenancy.GROUP_MODE_OBSERVE
+    assert show_value(settings, "mode") == "observe"
+    assert show_value(tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE), "mode") == "enforce"
