@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import assert_never
-
-from aiogram.types import ChatMemberRestricted
 
 from gmbot.enforcement.actions import (
     Action,
@@ -37,6 +34,7 @@ from gmbot.enforcement.actions import (
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
+from gmbot.enforcement.releases import Releases
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import Warned, observe_digest, request_notice
 
@@ -44,16 +42,10 @@ from gmbot.enforcement.texts import Warned, observe_digest, request_notice
 RENEW_BEFORE = 12 * 3600
 # Telegram drops a join request after a day.
 JOIN_REQUEST_SECONDS = 24 * 3600
-# What Telegram says when the bot may not restrict (or unrestrict) members there now.
-NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
 
 
 def _in_force(held: RestrictionRow | None) -> bool:
     return held is not None and held.active
-
-
-def _lacks_rights(refused: Permanent) -> bool:
-    return any(words in str(refused) for words in NO_RIGHTS)
 
 
 class ActionHandlers:
@@ -70,6 +62,7 @@ class ActionHandlers:
         self._warnings = warnings
         self._mute_seconds = mute_seconds
         self._key = signing_key
+        self._releases = Releases(telegram, ledger)
 
     async def carry_out(self, action: Action) -> State:
         match action.payload:
@@ -188,77 +181,10 @@ class ActionHandlers:
         return State.DONE
 
     async def release(self, action: Action) -> State:
-        """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
-        (What the release cancels, it cancelled when it was accepted.) DONE when GMBot held a
-        restriction, even one an admin had already lifted by hand."""
-        group_id, user_id = action.group_id, action.user_id
-
-        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
-            held = await stores.restrictions.get(group_id, user_id)
-            warning = await stores.warnings.live(group_id, user_id)
-            if warning is None:
-                return held, None, False
-            shared = await stores.warnings.others_on(group_id, warning.message_id, user_id) > 0
-            return held, warning.message_id, shared
-
-        held, warning_id, shared = await self._ledger.step(look)
-        if warning_id is not None:
-            if not shared:
-                await self._telegram.delete(group_id, [warning_id])
-            await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
-        if held is None or not held.active:
-            return State.SKIPPED
-        await self._lift(group_id, user_id, held)
-        return State.DONE
-
-    async def _lift(self, group_id: int, user_id: int, held: RestrictionRow) -> None:
-        """Lifts GMBot's restriction in Telegram (only if it is still GMBot's) and records it
-        lifted."""
-        member = await self._telegram.member(group_id, user_id)
-        ours = isinstance(member, ChatMemberRestricted) and (
-            member.until_date is None
-            or abs(int(member.until_date.timestamp()) - held.until_date) <= 2
-        )
-        if ours and not member.can_send_messages:
-            await self._telegram.unmute(group_id, user_id)
-        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
-
-    @staticmethod
-    def _forget_warning(group_id: int, message_id: int) -> Callable[[Stores], Awaitable[None]]:
-        return lambda stores: stores.warnings.forget_message(group_id, message_id)
-
-    @staticmethod
-    def _forget_restriction(group_id: int, user_id: int) -> Callable[[Stores], Awaitable[None]]:
-        return lambda stores: stores.restrictions.lift(group_id, user_id)
+        return await self._releases.release(action)
 
     async def release_group(self, action: Action, payload: ReleaseGroup) -> State:
-        """Every restriction GMBot imposed in the group before the release, and every warning:
-        gone. What Telegram does not let the bot lift now stays recorded, for a later release
-        (once the rights are back); the action then fails saying how many are left."""
-        group_id = action.group_id
-        before = datetime.fromtimestamp(payload.before, UTC)
-
-        async def look(stores: Stores) -> tuple[list[RestrictionRow], list[int]]:
-            held = await stores.restrictions.held_in_group(group_id, before)
-            return held, await stores.warnings.messages_of_group(group_id)
-
-        held, warnings = await self._ledger.step(look)
-        for message_id in warnings:
-            with contextlib.suppress(Permanent):  # the bot may not delete there any more
-                await self._telegram.delete(group_id, [message_id])
-            await self._ledger.step(self._forget_warning(group_id, message_id))
-        left = 0
-        for restriction in held:
-            try:
-                await self._lift(group_id, restriction.user_id, restriction)
-            except Permanent as refused:
-                if _lacks_rights(refused):
-                    left += 1
-                else:  # e.g. the member is an admin now: nothing of GMBot's to lift
-                    await self._ledger.step(self._forget_restriction(group_id, restriction.user_id))
-        if left:
-            raise Permanent(f"{left} restriction(s) could not be lifted: the bot lacks the rights")
-        return State.DONE
+        return await self._releases.release_group(action, payload)
 
     async def _remove(self, group_id: int, user_id: int) -> None:
         await self._telegram.ban(group_id, user_id)

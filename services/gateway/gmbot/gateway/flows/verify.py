@@ -66,14 +66,14 @@ async def _check(
             enforcement.ListRestrictedGroupsRequest(user_id=presser.user_id)
         ),
     )
-    if button.group_id in held.pending_join_request_group_ids:
+    if group_id in held.pending_join_request_group_ids:
         # The button of a join requester's notice: the request is approved at once.
         await call(
             "enforcement",
             ctx.backends.enforcement.DecideJoinRequest(
                 enforcement.DecideJoinRequestRequest(
                     idempotency_key=f"verify:{press_id}:approve",
-                    group_id=button.group_id,
+                    group_id=group_id,
                     user_id=presser.user_id,
                     decision=enforcement.JOIN_DECISION_APPROVE,
                     reason=enforcement.ACTION_REASON_VERIFIED,

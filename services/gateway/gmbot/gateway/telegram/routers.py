@@ -7,14 +7,11 @@ import time
 import structlog
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ParseMode
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import (
     CallbackQuery,
     ChatJoinRequest,
     ChatMemberUpdated,
-    InaccessibleMessage,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -37,18 +34,14 @@ from gmbot.gateway.flows import (
 from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
-from gmbot.gateway.metrics import DECISION_SECONDS, DECISIONS
+from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
+from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.texts import language_of, say
 
 log = structlog.get_logger("gmbot.gateway.routers")
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
-
-
-# Telegram refuses a message or an answer for good (the user blocked the bot, the bot was
-# removed, a callback query is too old to answer): nothing to retry, nothing failed on our side.
-REFUSED = (TelegramBadRequest, TelegramForbiddenError)
 
 
 async def _reply(
@@ -69,28 +62,6 @@ async def _reply(
             await _reply(message, text, quote=False, buttons=buttons)
             return
         log.warning("reply not delivered", chat_id=message.chat.id, error=str(error))
-
-
-def markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    """A flow's buttons as Telegram's inline keyboard."""
-    if not reply.rows:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.text, url=b.url)
-                if b.url
-                else InlineKeyboardButton(text=b.text, callback_data=b.data)
-                for b in row
-            ]
-            for row in reply.rows
-        ]
-    )
-
-
-def _decided(flow: str, outcome: str, started: float) -> None:
-    DECISIONS.labels(flow, outcome).inc()
-    DECISION_SECONDS.labels(flow).observe(time.perf_counter() - started)
 
 
 async def _group_command(ctx: FlowContext, update: Update, message: Message) -> GroupCommand:
@@ -217,7 +188,7 @@ def group_messages() -> Router:
             outcome = await members.on_member_joined(
                 flow_context, event_update.update_id, message.chat.id, person(user)
             )
-            _decided("join", outcome, started)
+            decided("join", outcome, started)
 
     @router.message()
     async def on_message(message: Message, event_update: Update, flow_context: FlowContext) -> None:
@@ -225,7 +196,7 @@ def group_messages() -> Router:
         outcome = await messages.on_group_message(
             flow_context, group_message(event_update.update_id, message)
         )
-        _decided("message", outcome, started)
+        decided("message", outcome, started)
 
     return router
 
@@ -241,7 +212,7 @@ def member_updates() -> Router:
         outcomes = await members.on_channel_member_changed(
             flow_context, _change(event_update.update_id, update)
         )
-        _decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
+        decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
 
     @router.chat_member(F.chat.type.in_(GROUPS))
     async def on_group_member(
@@ -255,7 +226,7 @@ def member_updates() -> Router:
             outcome = await members.on_member_joined(
                 flow_context, change.update_id, change.chat_id, change.person
             )
-            _decided("join", outcome, started)
+            decided("join", outcome, started)
 
     @router.my_chat_member(F.chat.type.in_(GROUPS))
     async def on_bot_status(
@@ -298,7 +269,7 @@ def member_updates() -> Router:
             person(request.from_user),
             request.user_chat_id,
         )
-        _decided("join-request", outcome, started)
+        decided("join-request", outcome, started)
 
     return router
 
@@ -314,45 +285,6 @@ async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:
                 chat_id=notice.chat_id,
                 error=refused.message,
             )
-
-
-def owner_buttons_router() -> Router:
-    router = Router(name="owner-buttons")
-
-    @router.callback_query(F.data.startswith("o1:"))
-    async def on_owner_press(query: CallbackQuery, bot: Bot, flow_context: FlowContext) -> None:
-        started = time.perf_counter()
-        answer = await owner_buttons.on_owner_pressed(
-            flow_context, query.data or "", person(query.from_user), query.id
-        )
-        if answer is None:
-            await query.answer()
-            _decided("owner-button", "foreign", started)
-            return
-        try:
-            await query.answer(answer.text or None, show_alert=answer.alert)
-        except REFUSED as error:  # answered too late (a redelivery)
-            log.info("callback query not answered", error=str(error))
-        message = query.message
-        if (
-            answer.edit is not None
-            and message is not None
-            and not isinstance(message, InaccessibleMessage)
-        ):
-            try:
-                await bot.edit_message_text(
-                    answer.edit.text,
-                    chat_id=message.chat.id,
-                    message_id=message.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup(answer.edit),
-                )
-            except TelegramBadRequest as refused:
-                if "message is not modified" not in refused.message:
-                    raise
-        _decided("owner-button", "answered", started)
-
-    return router
 
 
 def verify_buttons(signing_key: bytes) -> Router:
@@ -371,7 +303,7 @@ def verify_buttons(signing_key: bytes) -> Router:
                 await query.answer(answer.text, show_alert=answer.alert)
         except REFUSED as error:  # answered too late (a redelivery), or not a query Telegram has
             log.info("callback query not answered", error=str(error))
-        _decided("verify", "foreign" if answer is None else "answered", started)
+        decided("verify", "foreign" if answer is None else "answered", started)
 
     return router
 

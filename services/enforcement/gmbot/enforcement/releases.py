@@ -1,0 +1,103 @@
+"""Letting go: what a release (of a member) and a group's release do in Telegram. GMBot lifts
+only the restrictions it imposed, restoring the group's default permissions, and deletes its
+warnings; what the release cancels (renewals, scheduled kicks, decisions not yet carried out),
+it cancelled when it was accepted (intake.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiogram.types import ChatMemberRestricted
+
+from gmbot.enforcement.actions import Action, Permanent, ReleaseGroup, State
+from gmbot.enforcement.ledger import Ledger, Stores
+from gmbot.enforcement.models import RestrictionRow
+from gmbot.enforcement.telegram import TelegramActions
+
+# What Telegram says when the bot may not restrict (or unrestrict) members there now.
+NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
+
+
+def _lacks_rights(refused: Permanent) -> bool:
+    return any(words in str(refused) for words in NO_RIGHTS)
+
+
+class Releases:
+    def __init__(self, telegram: TelegramActions, ledger: Ledger) -> None:
+        self._telegram = telegram
+        self._ledger = ledger
+
+    async def release(self, action: Action) -> State:
+        """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
+        (What the release cancels, it cancelled when it was accepted.) DONE when GMBot held a
+        restriction, even one an admin had already lifted by hand."""
+        group_id, user_id = action.group_id, action.user_id
+
+        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
+            held = await stores.restrictions.get(group_id, user_id)
+            warning = await stores.warnings.live(group_id, user_id)
+            if warning is None:
+                return held, None, False
+            shared = await stores.warnings.others_on(group_id, warning.message_id, user_id) > 0
+            return held, warning.message_id, shared
+
+        held, warning_id, shared = await self._ledger.step(look)
+        if warning_id is not None:
+            if not shared:
+                await self._telegram.delete(group_id, [warning_id])
+            await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
+        if held is None or not held.active:
+            return State.SKIPPED
+        await self._lift(group_id, user_id, held)
+        return State.DONE
+
+    async def _lift(self, group_id: int, user_id: int, held: RestrictionRow) -> None:
+        """Lifts GMBot's restriction in Telegram (only if it is still GMBot's) and records it
+        lifted."""
+        member = await self._telegram.member(group_id, user_id)
+        ours = isinstance(member, ChatMemberRestricted) and (
+            member.until_date is None
+            or abs(int(member.until_date.timestamp()) - held.until_date) <= 2
+        )
+        if ours and not member.can_send_messages:
+            await self._telegram.unmute(group_id, user_id)
+        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
+
+    @staticmethod
+    def _forget_warning(group_id: int, message_id: int) -> Callable[[Stores], Awaitable[None]]:
+        return lambda stores: stores.warnings.forget_message(group_id, message_id)
+
+    @staticmethod
+    def _forget_restriction(group_id: int, user_id: int) -> Callable[[Stores], Awaitable[None]]:
+        return lambda stores: stores.restrictions.lift(group_id, user_id)
+
+    async def release_group(self, action: Action, payload: ReleaseGroup) -> State:
+        """Every restriction GMBot imposed in the group before the release, and every warning:
+        gone. What Telegram does not let the bot lift now stays recorded, for a later release
+        (once the rights are back); the action then fails saying how many are left."""
+        group_id = action.group_id
+        before = datetime.fromtimestamp(payload.before, UTC)
+
+        async def look(stores: Stores) -> tuple[list[RestrictionRow], list[int]]:
+            held = await stores.restrictions.held_in_group(group_id, before)
+            return held, await stores.warnings.messages_of_group(group_id)
+
+        held, warnings = await self._ledger.step(look)
+        for message_id in warnings:
+            with contextlib.suppress(Permanent):  # the bot may not delete there any more
+                await self._telegram.delete(group_id, [message_id])
+            await self._ledger.step(self._forget_warning(group_id, message_id))
+        left = 0
+        for restriction in held:
+            try:
+                await self._lift(group_id, restriction.user_id, restriction)
+            except Permanent as refused:
+                if _lacks_rights(refused):
+                    left += 1
+                else:  # e.g. the member is an admin now: nothing of GMBot's to lift
+                    await self._ledger.step(self._forget_restriction(group_id, restriction.user_id))
+        if left:
+            raise Permanent(f"{left} restriction(s) could not be lifted: the bot lacks the rights")
+        return State.DONE

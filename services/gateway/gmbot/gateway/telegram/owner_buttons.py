@@ -1,0 +1,59 @@
+"""The owners' buttons: the press of a signed owner button, answered, and the message it is on
+edited into what the flow says it becomes."""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from aiogram import Bot, F, Router
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InaccessibleMessage
+
+from gmbot.gateway.flows import owner_buttons
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.telegram.answers import REFUSED, decided, markup
+from gmbot.gateway.telegram.facts import person
+from gmbot.runtime.callbacks import OWNER_PREFIX
+
+log = structlog.get_logger("gmbot.gateway.owner_buttons")
+
+
+def owner_buttons_router() -> Router:
+    router = Router(name="owner-buttons")
+
+    @router.callback_query(F.data.startswith(f"{OWNER_PREFIX}:"))
+    async def on_owner_press(query: CallbackQuery, bot: Bot, flow_context: FlowContext) -> None:
+        started = time.perf_counter()
+        answer = await owner_buttons.on_owner_pressed(
+            flow_context, query.data or "", person(query.from_user), query.id
+        )
+        if answer is None:
+            await query.answer()
+            decided("owner-button", "foreign", started)
+            return
+        try:
+            await query.answer(answer.text or None, show_alert=answer.alert)
+        except REFUSED as error:  # answered too late (a redelivery)
+            log.info("callback query not answered", error=str(error))
+        message = query.message
+        if (
+            answer.edit is not None
+            and message is not None
+            and not isinstance(message, InaccessibleMessage)
+        ):
+            try:
+                await bot.edit_message_text(
+                    answer.edit.text,
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(answer.edit),
+                )
+            except TelegramBadRequest as refused:
+                if "message is not modified" not in refused.message:
+                    raise
+        decided("owner-button", "answered", started)
+
+    return router
