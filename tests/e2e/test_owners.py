@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.e2e.conftest import DIGEST_SECONDS, E2E, Scene
 
 Call = dict[str, Any]
@@ -468,6 +469,28 @@ async def test_the_owner_is_told_at_once_when_the_bot_loses_a_channel_and_nobody
     assert back["params"]["text"].startswith(f"✅ {name} works again")
     # Linked already: nobody is told how to link it.
     assert [c for c in await e2e.calls(mark) if c["method"] == "sendMessage"][:1] == [back]
+
+
+async def test_check_sees_the_rights_back_when_their_update_never_came(e2e: E2E) -> None:
+    scene = await e2e.scene(("carol", False))
+    carol = scene.members["carol"]
+    mark = await e2e.mark()
+    await e2e.control.set_member(scene.channel, e2e.bot_id, "left", actor_id=scene.owner)
+    await e2e.wait_for_call(mark, "sendMessage", scene.owner)
+    # Made an administrator again, but Telegram's update of it is lost.
+    await e2e.control.set_member(scene.channel, e2e.bot_id, "administrator", undelivered=True)
+
+    checked = await command(e2e, scene.group, scene.owner, "/check", "All good")
+    status = await command(e2e, scene.group, scene.owner, "/status", "Members must follow")
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, carol, "checked again")
+    await e2e.wait_for_call(mark, "restrictChatMember", scene.group, user_id=carol)
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text=str(carol))  # her warning
+
+    assert f"@{scene.channel_username}" in checked["params"]["text"]
+    assert "⚠" not in status["params"]["text"]
+    channel = (await e2e.policy(scene.group)).channels[0]
+    assert channel.bot_rights == tenancy.CHANNEL_RIGHTS_OK
 
 
 async def test_whoever_adds_the_bot_to_a_channel_hears_how_to_link_it_if_they_started_it(

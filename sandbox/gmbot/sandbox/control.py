@@ -118,7 +118,10 @@ class Control:
             until_date=int(body.get("until_date", 0)),
             is_anonymous=bool(body.get("is_anonymous")),
         )
-        self.telegram.change_member(chat, member, int(body.get("actor_id", user_id)))
+        if body.get("undelivered"):  # the change happens; its updates never reach a bot
+            self.world.set_member(chat.id, member)
+        else:
+            self.telegram.change_member(chat, member, int(body.get("actor_id", user_id)))
         return _json(member_json(self.world.member(chat.id, user_id), self.world))
 
     async def join(self, request: web.Request) -> web.Response:

@@ -116,6 +116,15 @@ async def test_an_undelivered_join_changes_the_member_and_sends_nothing(story: S
     assert member.status == "member"
 
 
+async def test_an_undelivered_status_change_sends_nothing(story: Story) -> None:
+    await story.bot.get_updates(allowed_updates=["chat_member", "my_chat_member"], timeout=0)
+
+    await story.control.set_member(story.channel, story.bot_id, "left", undelivered=True)
+
+    assert await story.bot.get_updates(timeout=0) == []
+    assert (await story.control.member(story.channel, story.bot_id))["status"] == "left"
+
+
 async def test_long_polling_waits_for_the_next_update(story: Story) -> None:
     waiting = asyncio.ensure_future(story.bot.get_updates(timeout=5))
     await asyncio.sleep(0.2)

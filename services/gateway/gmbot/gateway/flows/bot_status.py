@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gmbot.gateway.backends import call
+from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.texts import Html, say
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -46,17 +47,6 @@ def rights_text(language: str, rights: list[str]) -> str:
     return ", ".join(say(language, f"right_{right}") for right in rights)
 
 
-async def _release_group(ctx: FlowContext, key: str, group_id: int) -> None:
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.ReleaseGroup(
-            enforcement.ReleaseGroupRequest(
-                idempotency_key=key, group_id=group_id, reason=enforcement.ACTION_REASON_SUSPENDED
-            )
-        ),
-    )
-
-
 async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
     """Lifts a suspension; what GMBot still holds there from before (it could not lift it
     without its rights) is lifted now. Returns how many of those there were."""
@@ -65,15 +55,10 @@ async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
         ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=group_id)),
     )
     await ctx.policies.changed(group_id, resumed.policy)
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListGroupRestrictions(
-            enforcement.ListGroupRestrictionsRequest(group_id=group_id, limit=1)
-        ),
-    )
-    if held.total:
-        await _release_group(ctx, f"{key}:lift", group_id)
-    return int(held.total)
+    held = await undo.still_held(ctx, group_id)
+    if held:
+        await undo.release_group(ctx, f"{key}:lift", group_id, enforcement.ACTION_REASON_SUSPENDED)
+    return held
 
 
 async def on_bot_status_changed(
@@ -101,7 +86,9 @@ async def on_bot_status_changed(
         )
         await ctx.policies.changed(group_id, suspended.policy)
         # Nobody stays muted by a GMBot that cannot act: lifted now where it still can.
-        await _release_group(ctx, f"u{update_id}:suspended", group_id)
+        await undo.release_group(
+            ctx, f"u{update_id}:suspended", group_id, enforcement.ACTION_REASON_SUSPENDED
+        )
         notices.append(
             Notice(
                 policy.owner_user_id,

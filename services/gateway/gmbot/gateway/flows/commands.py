@@ -303,11 +303,38 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
             say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
         )
     lines = [say(command.language, "check_ok", channels=_names(channels) or "—")]
+    await _rights_are_back(ctx, command.group_id, channels)
     if policy is not None and policy.enabled and policy.suspended_reason:
         lifted = await resume(ctx, f"u{command.update_id}:check", command.group_id)
         if lifted:
             lines.append(say(command.language, "bot_resumed_lifted", count=lifted))
     return "\n".join(lines)
+
+
+async def _rights_are_back(
+    ctx: FlowContext, group_id: int, channels: list[tenancy.Channel]
+) -> None:
+    """/check has just seen the bot's rights in every channel: a problem recorded from an update
+    (its fix may have come as an update GMBot missed) is over."""
+    changed: set[int] = set()
+    for channel in channels:
+        if channel.bot_rights in CHANNEL_PROBLEMS:
+            recorded = await call(
+                "tenancy",
+                ctx.backends.tenancy.RecordChannelRights(
+                    tenancy.RecordChannelRightsRequest(
+                        channel_id=channel.channel_id, rights=tenancy.CHANNEL_RIGHTS_OK
+                    )
+                ),
+            )
+            if recorded.changed:
+                changed.update(recorded.group_ids)
+    for linked in sorted(changed | ({group_id} if changed else set())):
+        answer = await call(
+            "tenancy",
+            ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=linked)),
+        )
+        await ctx.policies.changed(linked, answer.policy)
 
 
 async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:
