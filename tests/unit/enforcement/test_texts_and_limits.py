@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from gmbot.enforcement.actions import Enforce, JoinButton, MemberAction, WarningSpec
 from gmbot.enforcement.queue import Lane, LocalQueue
 from gmbot.enforcement.texts import (
     Warned,
@@ -60,7 +61,7 @@ def test_placeholders_inside_titles_appear_literally() -> None:
     assert warning_text(spec, [Warned(5, "Eve")]) == (
         '<a href="tg://user?id=5">Eve</a> | {user} | {group}'
     )
-    assert "{user}" in request_notice(spec)[0]
+    assert "{user}" in request_notice(spec, -1001, 5, b"k" * 32)[0]
 
 
 def test_right_to_left_names_and_titles_are_isolated() -> None:
@@ -128,11 +129,11 @@ def test_a_join_request_notice_lists_the_channels_and_signs_i_have_joined() -> N
 
 
 def test_the_observe_digest_counts_members_once_and_names_the_channels() -> None:
-    warning = {"join_buttons": [{"text": "News <1>", "url": "https://t.me/news"}]}
+    warning = WarningSpec(join_buttons=(JoinButton("News <1>", "https://t.me/news"),))
     observed = [
-        (5, {"action": "mute", "message_id": 10, "warning": warning}),
-        (5, {"action": "delete_only", "message_id": 11, "warning": None}),
-        (6, {"action": "mute", "message_id": 0, "warning": warning}),
+        (5, Enforce(MemberAction.MUTE, message_id=10, warning=warning)),
+        (5, Enforce(MemberAction.DELETE_ONLY, message_id=11)),
+        (6, Enforce(MemberAction.MUTE, warning=warning)),
     ]
 
     text = observe_digest("en", "Cats & Dogs", observed)

@@ -284,9 +284,7 @@ class ActionHandlers:
         )
         if not observed:
             return State.SKIPPED
-        text = observe_digest(
-            payload.language, payload.group_title, [(row.user_id, row.request) for row in observed]
-        )
+        text = observe_digest(payload.language, payload.group_title, observed)
         try:
             await self._telegram.send(action.user_id, text, None)
         except Permanent:

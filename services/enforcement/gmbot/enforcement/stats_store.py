@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, and_, delete, distinct, exists, func, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import Kind, State
+from gmbot.enforcement.action_store import load_payload, now
+from gmbot.enforcement.actions import Enforce, Kind, State
 from gmbot.enforcement.member_store import insert_for
 from gmbot.enforcement.models import ActionRow, ActivityRow
 
@@ -183,21 +183,22 @@ class StatsStore:
 
     async def observed_since(
         self, group_id: int, since: datetime, until: datetime
-    ) -> list[ActionRow]:
-        """What observe mode recorded in a group in [since, until): the digest's material."""
-        return list(
-            await self._session.scalars(
-                select(ActionRow)
-                .where(
-                    ActionRow.group_id == group_id,
-                    ActionRow.state == State.OBSERVED.value,
-                    ActionRow.kind == Kind.ENFORCE.value,
-                    ActionRow.created_at >= since,
-                    ActionRow.created_at < until,
-                )
-                .order_by(ActionRow.created_at)
+    ) -> list[tuple[int, Enforce]]:
+        """What observe mode recorded in a group in [since, until), member by member: the
+        digest's material."""
+        rows = await self._session.scalars(
+            select(ActionRow)
+            .where(
+                ActionRow.group_id == group_id,
+                ActionRow.state == State.OBSERVED.value,
+                ActionRow.kind == Kind.ENFORCE.value,
+                ActionRow.created_at >= since,
+                ActionRow.created_at < until,
             )
+            .order_by(ActionRow.created_at)
         )
+        observed = [(row.user_id, load_payload(Kind.ENFORCE, row.request)) for row in rows]
+        return [(user, enforce) for user, enforce in observed if isinstance(enforce, Enforce)]
 
 
 def current_hour() -> int:

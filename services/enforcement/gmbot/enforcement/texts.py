@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from gmbot.enforcement.actions import Enforce, MemberAction
 from gmbot.runtime.callbacks import VerifyButton, sign
 
 _TEXTS = {
@@ -155,19 +156,18 @@ def request_notice(
     return text, {"inline_keyboard": rows}
 
 
-def observe_digest(
-    language: str, group_title: str, observed: Sequence[tuple[int, dict[str, Any]]]
-) -> str:
+def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int, Enforce]]) -> str:
     """The owner's digest of observe mode: what GMBot would have done, from the observed
-    Enforce payloads (with their members)."""
+    Enforce actions (with their members)."""
     catalog = _catalog(language)
-    muted = {user for user, payload in observed if payload.get("action") == "mute"}
-    kicked = {user for user, payload in observed if payload.get("action") == "kick"}
-    deleted = sum(1 for _, payload in observed if payload.get("message_id"))
+    muted = {user for user, enforce in observed if enforce.action is MemberAction.MUTE}
+    kicked = {user for user, enforce in observed if enforce.action is MemberAction.KICK}
+    deleted = sum(1 for _, enforce in observed if enforce.message_id)
     channels = dict.fromkeys(
-        button["text"]
-        for _, payload in observed
-        for button in (payload.get("warning") or {}).get("join_buttons", [])
+        button.text
+        for _, enforce in observed
+        if enforce.warning is not None
+        for button in enforce.warning.join_buttons
     )
     lines = [
         catalog["digest"].format(
