@@ -226,7 +226,9 @@ class GroupSettings(_message.Message):
     At most 1000 characters; any other {placeholder} is rejected.
     """
     language: _builtins.str
-    """Language of GMBot's own texts in the group: "en" (default) or "ru"."""
+    """Language of GMBot's own texts in the group: "en" (default), "ru", "uk", "es", "pt_BR",
+    "fa", "ar", "id" or "tr".
+    """
     warning_ttl_seconds: _builtins.int
     """How long a warning stays before GMBot deletes it, in seconds: 10..86400, default 300."""
     kick_after_minutes: _builtins.int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -173,3 +174,25 @@ async def test_the_local_queue_hands_out_urgent_work_first() -> None:
     assert second.action_id == "later"
     assert await queue.take(0.05) is None
     await asyncio.sleep(0)
+
+
+def test_every_language_has_every_warning_text() -> None:
+    from gmbot.enforcement.texts import LOCALES
+    from gmbot.runtime.catalogs import message_ids
+
+    english = message_ids(LOCALES / "en" / "LC_MESSAGES" / "enforcement.po")
+    for language in ("ru", "uk", "es", "pt_BR", "fa", "ar", "id", "tr"):
+        catalog = message_ids(LOCALES / language / "LC_MESSAGES" / "enforcement.po")
+        assert set(catalog) == set(english), language
+        assert all(catalog.values()), language
+        for key, text in catalog.items():
+            assert sorted(re.findall(r"\{\w+\}", text)) == sorted(
+                re.findall(r"\{\w+\}", english[key])
+            ), (language, key)
+
+
+def test_a_warning_in_arabic_isolates_every_name() -> None:
+    text = warning_text({**SPEC, "language": "ar"}, [Warned(5, "Eve")])
+
+    assert f">{FSI}Eve{PDI}</a>" in text
+    assert "انضم" in text

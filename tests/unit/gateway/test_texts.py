@@ -6,21 +6,45 @@ import string
 
 from gmbot.gateway import texts
 from gmbot.gateway.texts import Html, language_of, say
+from gmbot.runtime.catalogs import message_ids
 
 
 def _catalog(language: str) -> dict[str, str]:
-    return texts._CATALOG[language]
+    return message_ids(texts.LOCALES / language / "LC_MESSAGES" / "gateway.po")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {n for _, n, _, _ in string.Formatter().parse(template) if n}
 
 
 def test_every_language_has_every_text_with_the_same_placeholders() -> None:
+    """A key added to the English catalog fails here until every language has it."""
     english = _catalog("en")
+    assert english and all(english.values())
     for language in texts.LANGUAGES:
         catalog = _catalog(language)
+        missing = [key for key in english if not catalog.get(key)]
+        assert not missing, f"{language} lacks {missing}"
         assert set(catalog) == set(english), language
         for key, template in catalog.items():
-            names = {n for _, n, _, _ in string.Formatter().parse(template) if n}
-            expected = {n for _, n, _, _ in string.Formatter().parse(english[key]) if n}
-            assert names == expected, (language, key)
+            assert _placeholders(template) == _placeholders(english[key]), (language, key)
+            assert template.count("<") == english[key].count("<"), (language, key)
+
+
+def test_every_language_is_loaded_and_says_its_own_text() -> None:
+    for language in texts.LANGUAGES:
+        assert language in texts.I18N.locales
+        assert say(language, "verify_ok") == _catalog(language)["verify_ok"]
+    assert say("uk", "verify_ok") != say("ru", "verify_ok")
+
+
+def test_names_in_right_to_left_languages_are_isolated() -> None:
+    fsi, pdi = "\u2068", "\u2069"
+
+    assert f"{fsi}@news{pdi}" in say("ar", "not_a_channel", channel="@news")
+    assert f"{fsi}@news{pdi}" in say("fa", "not_a_channel", channel="@news")
+    assert fsi not in say("en", "not_a_channel", channel="@news")
+    assert f"{fsi}أخبار{pdi}" in say("en", "not_a_channel", channel="أخبار")
 
 
 def test_substituted_values_are_html_escaped() -> None:
@@ -39,7 +63,11 @@ def test_unknown_languages_fall_back_to_english() -> None:
 
 def test_telegram_language_codes_map_to_ours() -> None:
     assert language_of("ru") == "ru"
-    assert language_of("uk") == "ru"
+    assert language_of("uk") == "uk"
+    assert language_of("be") == "ru"
+    assert language_of("pt-br") == "pt_BR"
+    assert language_of("fa") == "fa"
+    assert language_of("de") == "en"
     assert language_of("en-GB") == "en"
     assert language_of(None) == "en"
 

@@ -99,3 +99,8 @@ def test_channel_usernames_lose_their_at_sign() -> None:
 def test_a_channel_list_is_checked_in_order() -> None:
     with pytest.raises(InvalidArgument, match=r"channels\[1\]\.channel_id"):
         check_channel_list([Channel(-1001234567890), Channel(42)])
+
+
+def test_every_language_gmbot_speaks_is_a_valid_setting() -> None:
+    for language in ("en", "ru", "uk", "es", "pt_BR", "fa", "ar", "id", "tr"):
+        assert change_settings(GroupSettings(), {"language": language}).language == language

@@ -1,4 +1,4 @@
-"""Warnings as members read them, in the group's language, with the owner's own text if set.
+"""Warnings as members read them, in the group's language (gettext catalogs in locales/), with the owner's own text if set.
 
 Names and titles come from strangers. Everything substituted is HTML-escaped here, substituted
 once (a member called "{group}" is shown as such, never expanded), and isolated with FSI/PDI
@@ -8,61 +8,22 @@ it."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from gmbot.enforcement.actions import Enforce, MemberAction
 from gmbot.runtime.callbacks import VerifyButton, sign
+from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 
-_TEXTS = {
-    "en": {
-        "warning": (
-            "{user}, to write in {group}, please join {channels} and then press «I have joined»."
-        ),
-        "joined": "I have joined",
-        "joined_for": "I have joined ({name})",
-        "request": (
-            "To join {group}, please join {channels} first. Your request is approved as soon "
-            "as you do, or when you press «I have joined»."
-        ),
-        "digest": (
-            "👀 Observe mode in {group}: since my last report I would have muted {muted} "
-            "member(s), removed {kicked} and deleted {deleted} message(s). Nothing was done."
-        ),
-        "digest_channels": "They do not follow: {channels}.",
-        "digest_enforce": "When you are ready: <code>/settings mode enforce</code> in the group.",
-    },
-    "ru": {
-        "warning": (
-            "{user}, чтобы писать в {group}, подпишитесь на {channels} и нажмите «Я подписался»."
-        ),
-        "joined": "Я подписался",
-        "joined_for": "Я подписался ({name})",
-        "request": (
-            "Чтобы вступить в {group}, сначала подпишитесь на {channels}. Заявка будет "
-            "одобрена, как только вы подпишетесь или нажмёте «Я подписался»."
-        ),
-        "digest": (
-            "👀 Режим наблюдения в {group}: с прошлого отчёта я бы ограничил {muted} "
-            "участник(ов), удалил из группы {kicked} и удалил {deleted} сообщени(й). Ничего "
-            "не сделано."
-        ),
-        "digest_channels": "Они не подписаны на: {channels}.",
-        "digest_enforce": "Когда будете готовы: <code>/settings mode enforce</code> в группе.",
-    },
-}
+LOCALES = Path(__file__).parent / "locales"
+_CATALOGS = load_catalogs(LOCALES, "enforcement")
 MAX_MEMBERS_PER_WARNING = 8
 # Telegram's limit for a message's text; an owner's text that repeats {user} could pass it.
 MAX_MESSAGE_LENGTH = 4096
 _PLACEHOLDER = re.compile(r"\{(user|group|channels)\}")
-# First strong isolate ... pop directional isolate (Unicode bidirectional algorithm, UAX #9).
-FSI, PDI = "\u2068", "\u2069"
-# Isolate controls inside a name could close our isolate early; they are dropped.
-_ISOLATE_CONTROLS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
-_DIRECTIONAL = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF"})
 
 
 @dataclass(frozen=True)
@@ -71,25 +32,19 @@ class Warned:
     name: str
 
 
-def _catalog(language: str) -> dict[str, str]:
-    return _TEXTS.get(language, _TEXTS["en"])
+def _text(language: str, key: str) -> str:
+    """Warning text `key` in `language` (English when it is not one GMBot speaks)."""
+    return _CATALOGS.get(language, _CATALOGS["en"]).gettext(key)
 
 
-def isolated(text: str) -> str:
-    """`text` wrapped in FSI/PDI when it holds right-to-left letters or direction controls."""
-    text = text.translate(_ISOLATE_CONTROLS)
-    if any(unicodedata.bidirectional(char) in _DIRECTIONAL for char in text):
-        return f"{FSI}{text}{PDI}"
-    return text
+def shown(text: str, language: str = "en") -> str:
+    """A stranger's name or title, ready to go into HTML (always isolated in a right-to-left
+    sentence)."""
+    return escape(isolated(text, always=language in RIGHT_TO_LEFT))
 
 
-def shown(text: str) -> str:
-    """A stranger's name or title, ready to go into HTML."""
-    return escape(isolated(text))
-
-
-def mention(member: Warned) -> str:
-    name = shown(member.name or str(member.user_id))
+def mention(member: Warned, language: str = "en") -> str:
+    name = shown(member.name or str(member.user_id), language)
     return f'<a href="tg://user?id={member.user_id}">{name}</a>'
 
 
@@ -102,14 +57,16 @@ def _fill(template: str, user: str, group: str, channels: str) -> str:
 
 
 def _channel_names(spec: dict[str, Any]) -> str:
-    return ", ".join(shown(b["text"]) for b in spec.get("join_buttons", [])) or "—"
+    language = spec.get("language", "en")
+    return ", ".join(shown(b["text"], language) for b in spec.get("join_buttons", [])) or "—"
 
 
 def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
-    user = ", ".join(mention(m) for m in members)
-    group = shown(spec.get("group_title") or "")
+    language = spec.get("language", "en")
+    user = ", ".join(mention(m, language) for m in members)
+    group = shown(spec.get("group_title") or "", language)
     channels = _channel_names(spec)
-    builtin = _catalog(spec.get("language", "en"))["warning"]
+    builtin = _text(language, "warning")
     custom = spec.get("custom_text") or ""
     if custom:
         text = _fill(escape(custom), user, group, channels)
@@ -121,15 +78,17 @@ def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
 def warning_keyboard(
     spec: dict[str, Any], members: Sequence[Warned], group_id: int, signing_key: bytes
 ) -> dict[str, Any]:
-    catalog = _catalog(spec.get("language", "en"))
+    language = spec.get("language", "en")
     rows: list[list[dict[str, str]]] = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
     ]
     for member in members:
         label = (
-            catalog["joined"]
+            _text(language, "joined")
             if len(members) == 1
-            else catalog["joined_for"].format(name=isolated(member.name[:24]))
+            else _text(language, "joined_for").format(
+                name=isolated(member.name[:24], always=language in RIGHT_TO_LEFT)
+            )
         )
         data = sign(signing_key, VerifyButton(group_id=group_id, user_id=member.user_id))
         rows.append([{"text": f"✅ {label}", "callback_data": data}])
@@ -141,25 +100,24 @@ def request_notice(
 ) -> tuple[str, dict[str, Any]]:
     """What a join requester is told in private: the join buttons, and a signed «I have
     joined» that approves the request at once once they have."""
-    catalog = _catalog(spec.get("language", "en"))
+    language = spec.get("language", "en")
     text = _fill(
-        catalog["request"],
+        _text(language, "request"),
         "",
-        shown(spec.get("group_title") or ""),
+        shown(spec.get("group_title") or "", language),
         _channel_names(spec),
     )
     rows: list[list[dict[str, str]]] = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
     ]
     data = sign(signing_key, VerifyButton(group_id=group_id, user_id=user_id))
-    rows.append([{"text": f"✅ {catalog['joined']}", "callback_data": data}])
+    rows.append([{"text": f"✅ {_text(language, 'joined')}", "callback_data": data}])
     return text, {"inline_keyboard": rows}
 
 
 def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int, Enforce]]) -> str:
     """The owner's digest of observe mode: what GMBot would have done, from the observed
     Enforce actions (with their members)."""
-    catalog = _catalog(language)
     muted = {user for user, enforce in observed if enforce.action is MemberAction.MUTE}
     kicked = {user for user, enforce in observed if enforce.action is MemberAction.KICK}
     deleted = sum(1 for _, enforce in observed if enforce.message_id)
@@ -170,14 +128,15 @@ def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int
         for button in enforce.warning.join_buttons
     )
     lines = [
-        catalog["digest"].format(
-            group=f"«{shown(group_title)}»",
+        _text(language, "digest").format(
+            group=f"«{shown(group_title, language)}»",
             muted=len(muted),
             kicked=len(kicked),
             deleted=deleted,
         )
     ]
     if channels:
-        lines.append(catalog["digest_channels"].format(channels=", ".join(map(shown, channels))))
-    lines.append(catalog["digest_enforce"])
+        names = ", ".join(shown(channel, language) for channel in channels)
+        lines.append(_text(language, "digest_channels").format(channels=names))
+    lines.append(_text(language, "digest_enforce"))
     return "\n".join(lines)

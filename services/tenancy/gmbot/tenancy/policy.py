@@ -94,7 +94,8 @@ class GroupSettings(BaseModel):
 
     action: Action = Action.MUTE
     warning_text: str = Field(default="", max_length=MAX_WARNING_TEXT_LENGTH)
-    language: Literal["en", "ru"] = "en"
+    # The languages GMBot speaks (gettext locale names; the gateway and enforcement catalogs).
+    language: Literal["en", "ru", "uk", "es", "pt_BR", "fa", "ar", "id", "tr"] = "en"
     warning_ttl_seconds: int = Field(default=300, ge=10, le=86_400)
     kick_after_minutes: int = Field(default=0, ge=0, le=10_080)
     check_on_join: bool = True
