@@ -20,7 +20,8 @@ def _placeholders(template: str) -> set[str]:
 def test_every_language_has_every_text_with_the_same_placeholders() -> None:
     """A key added to the English catalog fails here until every language has it."""
     english = _catalog("en")
-    assert english and all(english.values())
+    assert english
+    assert all(english.values())
     for language in texts.LANGUAGES:
         catalog = _catalog(language)
         missing = [key for key in english if not catalog.get(key)]

@@ -1,4 +1,5 @@
-"""Warnings as members read them, in the group's language (gettext catalogs in locales/), with the owner's own text if set.
+"""Warnings as members read them, in the group's language (gettext catalogs in locales/), with
+the owner's own text if set.
 
 Names and titles come from strangers. Everything substituted is HTML-escaped here, substituted
 once (a member called "{group}" is shown as such, never expanded), and isolated with FSI/PDI
