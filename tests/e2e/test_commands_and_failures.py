@@ -56,7 +56,7 @@ async def test_status_settings_and_unprotect(e2e: E2E) -> None:
     scene = await e2e.scene(("carol", False))
     mark = await e2e.mark()
     await e2e.control.say(scene.group, scene.owner, "/settings language ru")
-    await e2e.wait_for_call(mark, "sendMessage", scene.group, text="language")
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text="Русский")
     mark = await e2e.mark()
     await e2e.control.say(scene.group, scene.owner, "/status")
     status = await e2e.wait_for_call(mark, "sendMessage", scene.group)

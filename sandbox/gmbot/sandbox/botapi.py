@@ -12,13 +12,13 @@ import structlog
 from aiohttp import web
 
 from gmbot.sandbox.errors import NOT_FOUND, UNAUTHORIZED, ApiError
-from gmbot.sandbox.methods import REGISTRY, Call, chats, members, messages, polling
+from gmbot.sandbox.methods import REGISTRY, Call, chats, members, messages, polling, profile
 from gmbot.sandbox.telegram import Telegram
 
 log = structlog.get_logger("gmbot.sandbox.botapi")
 
 # Importing the method modules registers their handlers.
-_METHOD_MODULES = (chats, members, messages, polling)
+_METHOD_MODULES = (chats, members, messages, polling, profile)
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _CHAT_PARAMS = ("chat_id",)
 

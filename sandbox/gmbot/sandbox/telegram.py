@@ -41,6 +41,10 @@ class BotAccount:
     token: str
     queue: UpdateQueue
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # setMyDefaultAdministratorRights: "groups" or "channels" -> ChatAdministratorRights.
+    default_rights: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # setMyDescription / setMyShortDescription: "description:<language_code>" -> text.
+    profile: dict[str, str] = field(default_factory=dict)
     # Users the bot may write to in private, until when (a /start: forever; a join request:
     # five minutes).
     reachable: dict[int, float] = field(default_factory=dict)

@@ -105,3 +105,15 @@ def test_lines_past_one_message_are_counted_not_sent() -> None:
     kept = text.count("• group ")
     assert text.endswith(f"…and {100 - kept} more.")
     assert texts.fit_lines("en", lines[:3]) == "\n".join(lines[:3])
+
+
+def test_the_welcome_says_which_rights_the_bot_has_and_lacks() -> None:
+    from gmbot.gateway.flows.bot_status import BotStatus, welcome
+
+    text = welcome("en", BotStatus("administrator", frozenset({"can_delete_messages"})))
+
+    assert "Rights I have: delete messages." in text
+    assert "Rights I still need: ban users, invite users via link." in text
+    assert "Права" not in text
+    ru = welcome("ru", BotStatus("member", frozenset()))
+    assert "удалять сообщения, блокировать пользователей, приглашать по ссылке" in ru

@@ -8,11 +8,6 @@ from contextlib import AsyncExitStack
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
-from aiogram.types import (
-    BotCommand,
-    BotCommandScopeAllChatAdministrators,
-    BotCommandScopeAllPrivateChats,
-)
 from aiohttp import web
 
 from gmbot.gateway.activity import ActivityCounter
@@ -31,6 +26,7 @@ from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.telegram import profile
 from gmbot.gateway.telegram.lookup import BotChatLookup
 from gmbot.gateway.telegram.routers import all_routers
 from gmbot.runtime.budget.core import Priority
@@ -63,31 +59,6 @@ async def _identify(bot: Bot) -> tuple[int, str]:
     except TelegramUnauthorizedError:
         raise SystemExit("BOT_TOKEN was refused by the Bot API: check the token") from None
     return me.id, me.username or ""
-
-
-async def _publish_commands(bot: Bot) -> None:
-    await bot.set_my_commands(
-        [
-            BotCommand(command="start", description="What GMBot does and how to set it up"),
-            BotCommand(command="help", description="Every command"),
-            BotCommand(command="groups", description="The groups you protect"),
-            BotCommand(command="muted", description="Who GMBot mutes in a group of yours"),
-            BotCommand(command="stats", description="What GMBot did in a group of yours"),
-        ],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
-    await bot.set_my_commands(
-        [
-            BotCommand(command="protect", description="Require channels: /protect @a @b"),
-            BotCommand(command="unprotect", description="Stop requiring them"),
-            BotCommand(command="status", description="What is required here"),
-            BotCommand(command="settings", description="Show or change a setting"),
-            BotCommand(command="muted", description="Who GMBot mutes here, to unmute or exempt"),
-            BotCommand(command="stats", description="What GMBot did here: 24 hours, 7 days"),
-            BotCommand(command="check", description="What the bot is missing here"),
-        ],
-        scope=BotCommandScopeAllChatAdministrators(),
-    )
 
 
 async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
@@ -175,7 +146,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        await _publish_commands(bot)
+        await profile.publish(bot)
         if webhook is not None and settings.webhook_secret is not None:
             url = str(settings.webhook_url).rstrip("/")
             await bot.set_webhook(

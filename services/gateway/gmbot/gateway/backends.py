@@ -65,6 +65,7 @@ class BackendUnavailable(Exception):
     def __init__(self, service: str, code: grpc.StatusCode, details: str) -> None:
         super().__init__(f"{service} unavailable: {code.name} {details}")
         self.service = service
+        self.code = code
 
 
 async def call(service: str, pending: Awaitable[T]) -> T:

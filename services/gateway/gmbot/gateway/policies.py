@@ -61,6 +61,11 @@ class PolicyCache:
         self.remember(group_id, policy)
         return policy
 
+    async def fresh(self, group_id: int) -> tenancy.GroupPolicy | None:
+        """The group's policy as tenancy has it now (the local copy was found stale)."""
+        self._entries.pop(group_id, None)
+        return await self.get(group_id)
+
     def remember(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
         self._entries[group_id] = (policy, time.monotonic() + self._ttl)
         self._entries.move_to_end(group_id)

@@ -16,6 +16,8 @@ from gmbot.v1 import tenancy_pb2 as tenancy
 
 # What GMBot cannot work without in a group.
 REQUIRED_GROUP_RIGHTS = ("can_delete_messages", "can_restrict_members")
+# What it asks for when added: join requests need the right to invite.
+WANTED_GROUP_RIGHTS = (*REQUIRED_GROUP_RIGHTS, "can_invite_users")
 _PRESENT = {"creator", "administrator", "member", "restricted"}
 
 
@@ -36,11 +38,25 @@ class BotStatus:
     def present(self) -> bool:
         return self.status in _PRESENT
 
-    def missing_rights(self) -> list[str]:
+    def missing_rights(self, wanted: tuple[str, ...] = REQUIRED_GROUP_RIGHTS) -> list[str]:
         if self.status == "creator":
             return []
         held = self.rights if self.status == "administrator" else frozenset()
-        return [right for right in REQUIRED_GROUP_RIGHTS if right not in held]
+        return [right for right in wanted if right not in held]
+
+
+def welcome(language: str, status: BotStatus) -> str:
+    """What the bot says when it lands in a group: which of the rights it wants it has and lacks,
+    and what to do next."""
+    missing = status.missing_rights(WANTED_GROUP_RIGHTS)
+    held = [right for right in WANTED_GROUP_RIGHTS if right not in missing]
+    lines = [say(language, "bot_added")]
+    if held:
+        lines.append(say(language, "rights_have", rights=rights_text(language, held)))
+    if missing:
+        lines.append(say(language, "rights_lack", rights=rights_text(language, missing)))
+    lines.append(say(language, "bot_added_next"))
+    return "\n".join(lines)
 
 
 def rights_text(language: str, rights: list[str]) -> str:
@@ -62,13 +78,20 @@ async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
 
 
 async def on_bot_status_changed(
-    ctx: FlowContext, update_id: int, group_id: int, old: BotStatus, new: BotStatus
+    ctx: FlowContext,
+    update_id: int,
+    group_id: int,
+    old: BotStatus,
+    new: BotStatus,
+    adder_language: str = "en",
 ) -> list[Notice]:
+    """`adder_language`: the language of whoever added or changed the bot, for a group that has
+    no language of its own yet."""
     policy = await ctx.policies.get(group_id)
-    language = policy.settings.language if policy is not None else "en"
+    language = policy.settings.language if policy is not None else adder_language
     notices = []
     if new.present and not old.present:
-        notices.append(Notice(group_id, say(language, "bot_added")))
+        notices.append(Notice(group_id, welcome(language, new)))
     if policy is None or not policy.enabled:
         return notices
     missing = new.missing_rights()

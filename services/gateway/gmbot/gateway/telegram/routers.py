@@ -12,10 +12,12 @@ from aiogram.types import (
     CallbackQuery,
     ChatJoinRequest,
     ChatMemberUpdated,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
+from aiogram.utils.chat_action import ChatActionSender
 
 from gmbot.gateway.flows import (
     bot_status,
@@ -27,6 +29,8 @@ from gmbot.gateway.flows import (
     muted,
     owner_buttons,
     settings,
+    settings_panel,
+    setup,
     stats,
     undo,
     verify,
@@ -44,22 +48,26 @@ log = structlog.get_logger("gmbot.gateway.routers")
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
+# A command that takes longer than this shows "typing…" until it is answered.
+TYPING_AFTER_SECONDS = 0.3
+
+
 async def _reply(
     message: Message,
     text: str,
     *,
     quote: bool = True,
-    buttons: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | None = None,
 ) -> None:
     """Replies to `message`; without the quote when it is gone, not at all when refused."""
     try:
         if quote:
-            await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+            await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
         else:
-            await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+            await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     except REFUSED as error:
         if quote and "repl" in str(error).lower():
-            await _reply(message, text, quote=False, buttons=buttons)
+            await _reply(message, text, quote=False, keyboard=keyboard)
             return
         log.warning("reply not delivered", chat_id=message.chat.id, error=str(error))
 
@@ -96,6 +104,15 @@ def group_commands() -> Router:
     router = Router(name="group-commands")
     router.message.filter(F.chat.type.in_(GROUPS))
 
+    @router.message(Command("start", "help"))
+    async def on_start_or_help(message: Message, command: CommandObject) -> None:
+        """A short answer; never judged as something a member said."""
+        language = language_of(message.from_user.language_code if message.from_user else None)
+        if command.command == "start":
+            await _reply(message, say(language, "group_start"))
+        else:
+            await _reply(message, _help(language, "group_help"))
+
     @router.message(
         Command("protect", "unprotect", "status", "settings", "check", "muted", "stats")
     )
@@ -105,6 +122,7 @@ def group_commands() -> Router:
         event_update: Update,
         flow_context: FlowContext,
         chat_lookup: ChatLookup,
+        bot: Bot,
     ) -> None:
         ctx = flow_context
         if message.chat.type != ChatType.SUPERGROUP:
@@ -115,25 +133,37 @@ def group_commands() -> Router:
         group_command = await _group_command(ctx, event_update, message)
         arguments = command.args or ""
         reply: Reply
+        keyboard: InlineKeyboardMarkup | None = None
         try:
-            match command.command:
-                case "protect":
-                    reply = Reply(
-                        await commands.protect(ctx, chat_lookup, group_command, arguments.split())
-                    )
-                case "unprotect":
-                    reply = Reply(await commands.unprotect(ctx, group_command))
-                case "status":
-                    reply = await commands.status(ctx, group_command)
-                case "settings":
-                    reply = Reply(await settings.show_or_change(ctx, group_command, arguments))
-                case "muted" | "stats":
-                    reply = await _owner_view(ctx, group_command, command.command)
-                case _:
-                    reply = Reply(await commands.check(ctx, chat_lookup, group_command))
+            async with ChatActionSender.typing(
+                chat_id=message.chat.id,
+                bot=bot,
+                message_thread_id=message.message_thread_id if message.is_topic_message else None,
+                initial_sleep=TYPING_AFTER_SECONDS,
+            ):
+                match command.command:
+                    case "protect":
+                        reply = Reply(
+                            await commands.protect(
+                                ctx, chat_lookup, group_command, arguments.split()
+                            )
+                        )
+                    case "unprotect":
+                        reply = Reply(await commands.unprotect(ctx, group_command))
+                    case "status":
+                        reply = await commands.status(ctx, group_command)
+                    case "settings" if not arguments.strip():
+                        shown = await settings_panel.open_panel(ctx, group_command)
+                        reply, keyboard = Reply(shown.text), _keyboard(shown.rows)
+                    case "settings":
+                        reply = Reply(await settings.show_or_change(ctx, group_command, arguments))
+                    case "muted" | "stats":
+                        reply = await _owner_view(ctx, group_command, command.command)
+                    case _:
+                        reply = Reply(await commands.check(ctx, chat_lookup, group_command))
         except Refusal as refusal:
             reply = Reply(str(refusal))
-        await _reply(message, reply.text, buttons=markup(reply))
+        await _reply(message, reply.text, keyboard=keyboard or markup(reply))
 
     return router
 
@@ -143,14 +173,22 @@ def private_commands() -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE)
 
     @router.message(CommandStart())
-    async def on_start(message: Message) -> None:
+    async def on_start(message: Message, flow_context: FlowContext) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
-        await _reply(message, say(language, "start"), quote=False)
+        bot_username = flow_context.bot_username
+        keyboard = _keyboard(
+            [],
+            urls=[
+                (say(language, "button_add_group"), setup.add_to_group_link(bot_username)),
+                (say(language, "button_add_channel"), setup.add_to_channel_link(bot_username)),
+            ],
+        )
+        await _reply(message, say(language, "start"), quote=False, keyboard=keyboard)
 
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
-        await _reply(message, say(language, "help"), quote=False)
+        await _reply(message, _help(language, "help"), quote=False)
 
     @router.message(Command("groups"))
     async def on_groups(message: Message, flow_context: FlowContext) -> None:
@@ -172,7 +210,7 @@ def private_commands() -> Router:
         reply = await owner_buttons.choose_group(
             flow_context, message.from_user.id, language, purpose
         )
-        await _reply(message, reply.text, quote=False, buttons=markup(reply))
+        await _reply(message, reply.text, quote=False, keyboard=markup(reply))
 
     return router
 
@@ -238,6 +276,7 @@ def member_updates() -> Router:
             update.chat.id,
             _bot_status(update.old_chat_member),
             _bot_status(update.new_chat_member),
+            language_of(update.from_user.language_code),
         )
         await _deliver(bot, notices)
 
@@ -285,6 +324,62 @@ async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:
                 chat_id=notice.chat_id,
                 error=refused.message,
             )
+
+
+def settings_buttons() -> Router:
+    router = Router(name="settings-buttons")
+
+    @router.callback_query(F.data.startswith(settings_panel.PREFIX))
+    async def on_press(
+        query: CallbackQuery, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        message = query.message
+        if not isinstance(message, Message) or message.chat.type not in GROUPS:
+            await _answer(query, "")
+            return
+        command = GroupCommand(
+            update_id=event_update.update_id,
+            group_id=message.chat.id,
+            group_title=message.chat.title or "",
+            chat_type=message.chat.type,
+            issuer=person(query.from_user),
+            language=language_of(query.from_user.language_code),
+        )
+        answer = await settings_panel.press(flow_context, command, query.data or "")
+        await _answer(query, answer.note)
+        if answer.panel is not None:
+            try:
+                await message.edit_text(
+                    answer.panel.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_keyboard(answer.panel.rows),
+                )
+            except REFUSED as error:  # not modified, or the panel is gone
+                log.info("settings panel not edited", error=str(error))
+
+    return router
+
+
+async def _answer(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.answer(text or None)
+    except REFUSED as error:
+        log.info("callback query not answered", error=str(error))
+
+
+def _keyboard(
+    rows: list[list[tuple[str, str]]], urls: list[tuple[str, str]] | None = None
+) -> InlineKeyboardMarkup:
+    buttons = [[InlineKeyboardButton(text=t, callback_data=d) for t, d in row] for row in rows]
+    buttons += [[InlineKeyboardButton(text=t, url=u)] for t, u in urls or []]
+    return InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+def _help(language: str, key: str) -> str:
+    """The commands, then every setting by name."""
+    return "\n".join(
+        [say(language, key), "", say(language, "help_settings"), *settings.names(language)]
+    )
 
 
 def verify_buttons(signing_key: bytes) -> Router:
@@ -341,5 +436,6 @@ def all_routers(signing_key: bytes) -> list[Router]:
         group_messages(),
         member_updates(),
         owner_buttons_router(),
+        settings_buttons(),
         verify_buttons(signing_key),
     ]

@@ -1,0 +1,66 @@
+"""What Telegram shows of GMBot before anyone writes to it: the command menus per scope and
+language, the description and short description per language, and the default administrator
+rights that pre-fill Telegram's "add as administrator" dialog. Published at start-up."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
+    ChatAdministratorRights,
+)
+
+from gmbot.gateway.flows.setup import CHANNEL_RIGHTS, GROUP_RIGHTS
+from gmbot.gateway.texts import LANGUAGES, say
+
+PRIVATE_COMMANDS = ("start", "help", "groups", "muted", "stats")
+ADMIN_COMMANDS = ("protect", "unprotect", "status", "settings", "muted", "stats", "check")
+
+
+def telegram_code(language: str) -> str:
+    """Our language as Telegram's two-letter language_code ("pt_BR" -> "pt")."""
+    return language.split("_")[0]
+
+
+def commands(language: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(command=name, description=say(language, f"cmd_{name}")) for name in names]
+
+
+# The fields every ChatAdministratorRights must carry (as aiogram knows them); the optional ones
+# (posting, pinning, topics) are left out, which Telegram reads as not asked for.
+_REQUIRED_RIGHTS = tuple(
+    name
+    for name, field in ChatAdministratorRights.model_fields.items()
+    if field.is_required() and name.startswith("can_")
+)
+
+
+def rights(names: tuple[str, ...]) -> ChatAdministratorRights:
+    flags = {name: name in names for name in _REQUIRED_RIGHTS}
+    flags["can_manage_chat"] = True  # every administrator has it; reading members needs it
+    return ChatAdministratorRights(is_anonymous=False, **flags)
+
+
+async def publish(bot: Bot) -> None:
+    await bot.set_my_default_administrator_rights(rights(GROUP_RIGHTS), for_channels=False)
+    await bot.set_my_default_administrator_rights(rights(CHANNEL_RIGHTS), for_channels=True)
+    # English is also the default for every language GMBot does not speak.
+    for language in ("", *LANGUAGES):
+        text_language = language or "en"
+        code = telegram_code(language)
+        await bot.set_my_commands(
+            commands(text_language, PRIVATE_COMMANDS),
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=code or None,
+        )
+        await bot.set_my_commands(
+            commands(text_language, ADMIN_COMMANDS),
+            scope=BotCommandScopeAllChatAdministrators(),
+            language_code=code or None,
+        )
+        await bot.set_my_description(say(text_language, "description"), language_code=code or None)
+        await bot.set_my_short_description(
+            say(text_language, "short_description"), language_code=code or None
+        )

@@ -1,0 +1,184 @@
+"""Issue 13: set-up by taps, in the owner's language. Adding the bot with its rights pre-ticked,
+settings as buttons, every text in the group's language, short answers to /start and /help in a
+group, "typing…" while a command takes a moment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiogram.types import BotCommandScopeAllChatAdministrators
+
+from tests.e2e.conftest import E2E
+from tests.integration.sandbox.conftest import aiogram_bot
+
+
+def _buttons(call: dict[str, Any]) -> list[dict[str, str]]:
+    markup = call["params"].get("reply_markup")
+    markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def test_start_in_private_offers_to_add_the_bot_with_its_rights_ticked(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Lucía", language_code="es"))["id"])
+    mark = await e2e.mark()
+
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "/start")
+    reply = await e2e.wait_for_call(mark, "sendMessage", owner)
+
+    urls = {b["text"]: b["url"] for b in _buttons(reply)}
+    assert "Añádeme a tu grupo" in reply["params"]["text"]
+    assert urls["➕ Añadirme a un grupo"] == (
+        "https://t.me/gmbot_e2e_bot?startgroup&admin=delete_messages+restrict_members+invite_users"
+    )
+    assert urls["➕ Añadirme a un canal"] == (
+        "https://t.me/gmbot_e2e_bot?startchannel&admin=invite_users"
+    )
+
+
+async def test_rights_menus_and_descriptions_are_published_per_language(e2e: E2E) -> None:
+    bot = aiogram_bot(e2e.sandbox.url, e2e.stack.config.bot_token)
+    try:
+        groups = await bot.get_my_default_administrator_rights()
+        channels = await bot.get_my_default_administrator_rights(for_channels=True)
+        admin_menu_ru = await bot.get_my_commands(
+            scope=BotCommandScopeAllChatAdministrators(), language_code="ru"
+        )
+        description_fa = (await bot.get_my_description(language_code="fa")).description
+        short_tr = (await bot.get_my_short_description(language_code="tr")).short_description
+        short_default = (await bot.get_my_short_description()).short_description
+    finally:
+        await bot.session.close()
+
+    assert groups.can_delete_messages
+    assert groups.can_restrict_members
+    assert groups.can_invite_users
+    assert not groups.can_promote_members
+    assert channels.can_invite_users
+    assert not channels.can_delete_messages
+    assert [c.command for c in admin_menu_ru] == [
+        "protect",
+        "unprotect",
+        "status",
+        "settings",
+        "check",
+    ]
+    assert admin_menu_ru[3].description == "Настройки кнопками"
+    assert "/protect" in description_fa
+    assert "گروه" in description_fa
+    assert short_tr == "Grubunda yalnızca kanallarının takipçileri yazabilir."
+    assert short_default == "Only followers of your channels can write in your group."
+
+
+async def test_the_bot_added_to_a_group_says_which_rights_it_has_and_lacks(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Olena", language_code="uk"))["id"])
+    group = int((await e2e.control.create_chat("supergroup", "Українці", creator_id=owner))["id"])
+    mark = await e2e.mark()
+
+    await e2e.control.promote(
+        group, e2e.bot_id, rights={"can_delete_messages": True}, actor_id=owner
+    )
+    welcome = await e2e.wait_for_call(mark, "sendMessage", group)
+
+    text = welcome["params"]["text"]
+    assert "Мої права: видаляти повідомлення." in text
+    assert "Мені ще потрібні права: блокувати користувачів, запрошувати за посиланням." in text
+
+
+async def test_settings_are_buttons_that_change_in_place(e2e: E2E) -> None:
+    scene = await e2e.scene(("carol", False))
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.owner, "/settings")
+    shown = await e2e.wait_for_call(mark, "sendMessage", scene.group, text="Warning lifetime")
+    buttons = {b["callback_data"].split(":")[1]: b for b in _buttons(shown)}
+    panel_id = int(shown["result"]["message_id"]) if "result" in shown else None
+
+    assert buttons["action"]["text"] == "Action: mute"
+    assert buttons["warning_ttl_seconds"]["text"] == "Warning lifetime: 300 s"
+    assert buttons["kick_after_minutes"]["text"] == "Kick after: never"
+    assert buttons["on_unknown"]["text"] == "If membership is unknown: let through"
+    assert buttons["gate_join_requests"]["text"] == "Join-request gate: off"
+    assert buttons["language"]["text"] == "Language: English"
+    assert "Warning lifetime (<code>warning_ttl_seconds</code>): 300 s" in shown["params"]["text"]
+
+    panel = [m for m in await e2e.control.messages(scene.group) if m.get("reply_markup")][-1]
+    panel_id = int(panel["message_id"])
+    mark = await e2e.mark()
+    query = await e2e.control.press(
+        scene.group, panel_id, scene.members["carol"], buttons["action"]["callback_data"]
+    )
+    await e2e.wait_for_call(mark, "answerCallbackQuery")
+    assert "administrators" in str(await e2e.control.callback_answer(query))
+    assert not [c for c in await e2e.calls(mark) if c["method"] == "editMessageText"]
+
+    mark = await e2e.mark()
+    query = await e2e.control.press(
+        scene.group, panel_id, scene.owner, buttons["action"]["callback_data"]
+    )
+    edited = await e2e.wait_for_call(mark, "editMessageText", scene.group)
+    assert "Action: kick" in [b["text"] for b in _buttons(edited)]
+    assert "kick" in str(await e2e.control.callback_answer(query))
+
+    # The panel's buttons now carry the new version; the next language turns it Russian.
+    language = next(b for b in _buttons(edited) if b["callback_data"].startswith("set:language"))
+    mark = await e2e.mark()
+    await e2e.control.press(scene.group, panel_id, scene.owner, language["callback_data"])
+    edited = await e2e.wait_for_call(mark, "editMessageText", scene.group)
+    assert "Language" not in edited["params"]["text"]
+    assert "Действие: исключить" in str(_buttons(edited))
+
+    # A stale button (the version before) does not overwrite what changed since.
+    mark = await e2e.mark()
+    await e2e.control.press(scene.group, panel_id, scene.owner, buttons["action"]["callback_data"])
+    await e2e.wait_for_call(mark, "answerCallbackQuery")
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.members["carol"], "hi")
+    # Still kick: the stale press changed nothing.
+    await e2e.wait_for_call(mark, "banChatMember", scene.group)
+
+
+async def test_typed_settings_refuse_in_the_groups_language(e2e: E2E) -> None:
+    scene = await e2e.scene(language="es")
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.owner, "/settings language es")
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text="Español")
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.owner, "/settings action ban")
+    refusal = await e2e.wait_for_call(mark, "sendMessage", scene.group)
+
+    assert refusal["params"]["text"].startswith("Sin cambios: action es uno de: mute, kick")
+
+
+async def test_start_and_help_in_a_group_get_a_short_answer_and_are_not_judged(e2e: E2E) -> None:
+    scene = await e2e.scene(("dave", False))
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.members["dave"], "/help")
+    help_reply = await e2e.wait_for_call(mark, "sendMessage", scene.group)
+    await e2e.control.say(scene.group, scene.members["dave"], "/start@gmbot_e2e_bot")
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text="/help")
+    await e2e.settle()
+
+    methods = [c["method"] for c in await e2e.calls(mark, scene.group)]
+    assert "Join-request gate (<code>gate_join_requests</code>)" in help_reply["params"]["text"]
+    assert "deleteMessage" not in methods
+    assert "deleteMessages" not in methods
+    assert "restrictChatMember" not in methods
+
+
+async def test_a_slow_check_shows_typing(e2e: E2E) -> None:
+    scene = await e2e.scene()
+    mark = await e2e.mark()
+    await e2e.control.set_faults(latency=0.2)
+    try:
+        await e2e.control.say(scene.group, scene.owner, "/check")
+        await e2e.wait_for_call(mark, "sendMessage", scene.group, text="All good")
+    finally:
+        await e2e.control.set_faults(latency=0.0)
+
+    actions = await e2e.control.journal("sendChatAction", e2e.bot_id, since=mark)
+    assert [
+        a["params"]["action"] for a in actions if str(a["params"]["chat_id"]) == str(scene.group)
+    ]
