@@ -119,6 +119,11 @@ class SandboxClient:
             "POST", f"/bots/{bot_id}/private", {"user_id": user_id, "text": text}
         )
 
+    async def share_chat(self, bot_id: int, user_id: int, request_id: int, chat_id: int) -> Json:
+        """`user_id` picks `chat_id` with the bot's chat-picker button `request_id`."""
+        body = {"user_id": user_id, "request_id": request_id, "chat_id": chat_id}
+        return await self._object("POST", f"/bots/{bot_id}/share_chat", body)
+
     async def press(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
         body = {"user_id": user_id, "data": data}
         answer = await self._object("POST", f"/chats/{chat_id}/messages/{message_id}/press", body)

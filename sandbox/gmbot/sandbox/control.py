@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from gmbot.sandbox.limits import FaultConfig, LimitConfig
+from gmbot.sandbox.pickers import PickRefused, share_chat
 from gmbot.sandbox.telegram import Telegram
 from gmbot.sandbox.wire import chat_json, member_json, message_json, user_json
 from gmbot.sandbox.world import ADMIN_RIGHTS, Chat, Member, Message
@@ -187,6 +188,24 @@ class Control:
         message = self.telegram.say_to_bot(bot, self._user_id(body), str(body["text"]))
         return _json(message_json(message, self.world), 201)
 
+    async def share_chat(self, request: web.Request) -> web.Response:
+        """A person picks a chat with a chat-picker button the bot sent them."""
+        body = await self._body(request)
+        bot = self.telegram.bot_by_id(int(request.match_info["bot_id"]))
+        if bot is None:
+            raise web.HTTPNotFound(text="no such bot")
+        try:
+            message = share_chat(
+                self.telegram,
+                bot,
+                self._user_id(body),
+                int(body["request_id"]),
+                int(body["chat_id"]),
+            )
+        except PickRefused as refused:
+            raise web.HTTPConflict(text=str(refused)) from None
+        return _json(message_json(message, self.world), 201)
+
     async def messages(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         listed = [
@@ -300,6 +319,7 @@ class Control:
             web.get(f"{p}/chats/{{chat_id}}/join_requests", self.join_requests),
             web.get(f"{p}/chats/{{chat_id}}/invite_links", self.invite_links),
             web.post(f"{p}/bots/{{bot_id}}/private", self.private),
+            web.post(f"{p}/bots/{{bot_id}}/share_chat", self.share_chat),
             web.get(f"{p}/bots/{{bot_id}}/updates", self.bot_updates),
             web.get(f"{p}/callbacks/{{query_id}}", self.callback_answer),
             web.get(f"{p}/journal", self.journal),

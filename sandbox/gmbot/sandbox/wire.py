@@ -112,7 +112,10 @@ def message_json(message: Message, world: World, *, with_reply: bool = True) -> 
         body["new_chat_participant"] = members[0]
     if message.left_chat_member_id is not None:
         body["left_chat_member"] = user_json(world.users[message.left_chat_member_id])
-    if message.reply_markup is not None:
+    if message.chat_shared is not None:
+        body["chat_shared"] = dict(message.chat_shared)
+    # Telegram shows only inline keyboards on a message; a reply keyboard is the client's.
+    if message.reply_markup is not None and "inline_keyboard" in message.reply_markup:
         body["reply_markup"] = message.reply_markup
     if message.edit_date is not None:
         body["edit_date"] = message.edit_date

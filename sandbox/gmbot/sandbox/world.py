@@ -141,6 +141,8 @@ class Message:
     left_chat_member_id: int | None = None
     edit_date: int | None = None
     deleted: bool = False
+    # A chat picked with a KeyboardButtonRequestChat: {"request_id": ..., "chat_id": ...}.
+    chat_shared: dict[str, int] | None = None
 
 
 @dataclass

@@ -73,4 +73,8 @@ async def gateway(
         fresh_database(tenancy_database, postgres_server_url, tmp_path) as url,
         running_gateway(world.sandbox, world.token, world.bot_id, tmp_path, url) as running,
     ):
+        # The bot was added to both groups before it started: its welcomes come first, so a
+        # test's own replies are not mixed with them.
+        await running.reply_to(0, world.group)
+        await running.reply_to(0, world.basic_group)
         yield running

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 
 import structlog
 from aiogram import Bot, Dispatcher
@@ -59,6 +59,12 @@ async def _identify(bot: Bot) -> tuple[int, str]:
     except TelegramUnauthorizedError:
         raise SystemExit("BOT_TOKEN was refused by the Bot API: check the token") from None
     return me.id, me.username or ""
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
@@ -146,7 +152,9 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        await profile.publish(bot)
+        # The menus and descriptions wait behind replies and punishments, without delaying start.
+        publishing = asyncio.create_task(profile.publish_later(bot))
+        stack.push_async_callback(_cancel, publishing)
         if webhook is not None and settings.webhook_secret is not None:
             url = str(settings.webhook_url).rstrip("/")
             await bot.set_webhook(

@@ -45,9 +45,11 @@ class BotStatus:
         return [right for right in wanted if right not in held]
 
 
-def welcome(language: str, status: BotStatus) -> str:
+def welcome(language: str, status: BotStatus, basic_group: bool = False) -> str:
     """What the bot says when it lands in a group: which of the rights it wants it has and lacks,
-    and what to do next."""
+    and what to do next (in a basic group: to upgrade it first)."""
+    if basic_group:
+        return say(language, "only_supergroups")
     missing = status.missing_rights(WANTED_GROUP_RIGHTS)
     held = [right for right in WANTED_GROUP_RIGHTS if right not in missing]
     lines = [say(language, "bot_added")]
@@ -84,6 +86,8 @@ async def on_bot_status_changed(
     old: BotStatus,
     new: BotStatus,
     adder_language: str = "en",
+    *,
+    basic_group: bool = False,
 ) -> list[Notice]:
     """`adder_language`: the language of whoever added or changed the bot, for a group that has
     no language of its own yet."""
@@ -91,7 +95,7 @@ async def on_bot_status_changed(
     language = policy.settings.language if policy is not None else adder_language
     notices = []
     if new.present and not old.present:
-        notices.append(Notice(group_id, welcome(language, new)))
+        notices.append(Notice(group_id, welcome(language, new, basic_group)))
     if policy is None or not policy.enabled:
         return notices
     missing = new.missing_rights()

@@ -4,7 +4,9 @@ rights that pre-fill Telegram's "add as administrator" dialog. Published at star
 
 from __future__ import annotations
 
+import structlog
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -12,8 +14,13 @@ from aiogram.types import (
     ChatAdministratorRights,
 )
 
+from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.flows.setup import CHANNEL_RIGHTS, GROUP_RIGHTS
 from gmbot.gateway.texts import LANGUAGES, say
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
+
+log = structlog.get_logger("gmbot.gateway.profile")
 
 PRIVATE_COMMANDS = ("start", "help", "groups", "muted", "stats")
 ADMIN_COMMANDS = ("protect", "unprotect", "status", "settings", "muted", "stats", "check")
@@ -41,6 +48,17 @@ def rights(names: tuple[str, ...]) -> ChatAdministratorRights:
     flags = {name: name in names for name in _REQUIRED_RIGHTS}
     flags["can_manage_chat"] = True  # every administrator has it; reading members needs it
     return ChatAdministratorRights(is_anonymous=False, **flags)
+
+
+async def publish_later(bot: Bot) -> None:
+    """`publish` at the budget's lowest priority; a failure is logged, not fatal."""
+    try:
+        with priority(Priority.LATER):
+            await publish(bot)
+    except (TelegramAPIError, BackendUnavailable, OSError) as error:
+        log.warning("the bot's menus and descriptions were not published", error=str(error))
+    else:
+        log.info("the bot's menus, descriptions and default rights are published")
 
 
 async def publish(bot: Bot) -> None:

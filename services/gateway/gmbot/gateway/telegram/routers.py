@@ -277,6 +277,7 @@ def member_updates() -> Router:
             _bot_status(update.old_chat_member),
             _bot_status(update.new_chat_member),
             language_of(update.from_user.language_code),
+            basic_group=update.chat.type == ChatType.GROUP,
         )
         await _deliver(bot, notices)
 
