@@ -182,3 +182,62 @@ async def test_a_slow_check_shows_typing(e2e: E2E) -> None:
     assert [
         a["params"]["action"] for a in actions if str(a["params"]["chat_id"]) == str(scene.group)
     ]
+
+
+async def test_protect_in_private_with_chat_pickers_nothing_typed(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Paula", language_code="pt-br"))["id"])
+    member = int((await e2e.control.create_user("Mia"))["id"])
+    group = int((await e2e.control.create_chat("supergroup", "Grupo", creator_id=owner))["id"])
+    # A private channel: no username, no id typed anywhere.
+    channel = int((await e2e.control.create_chat("channel", "Canal", creator_id=owner))["id"])
+    await e2e.control.join(group, member)
+    mark = await e2e.mark()
+
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "/protect")
+    offer = await e2e.wait_for_call(mark, "sendMessage", owner, text="Qual grupo")
+    keyboard = json.loads(offer["params"]["reply_markup"])["keyboard"]
+    request = keyboard[0][0]["request_chat"]
+    assert request["request_id"] == 1
+    assert request["chat_is_channel"] is False
+    assert request["bot_administrator_rights"]["can_restrict_members"] is True
+
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 1, group)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="Agora escolha um canal")
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 2, channel)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="Canal adicionado")
+    mark = await e2e.mark()
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "✅ Proteger")
+    done = await e2e.wait_for_call(mark, "sendMessage", owner, text="Pronto")
+
+    assert "Grupo" in done["params"]["text"]
+    assert "Canal" in done["params"]["text"]
+    assert "remove_keyboard" in str(done["params"]["reply_markup"])
+    await e2e.wait_for_call(mark, "createChatInviteLink", channel)
+
+    mark = await e2e.mark()
+    await e2e.control.say(group, member, "hello")
+    await e2e.wait_for_call(mark, "deleteMessage", group)
+
+
+async def test_picked_chats_still_obey_every_rule_of_protect(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Ömer", language_code="tr"))["id"])
+    group = int((await e2e.control.create_chat("supergroup", "Grup", creator_id=owner))["id"])
+    channel = int((await e2e.control.create_chat("channel", "Kanal", creator_id=owner))["id"])
+    mark = await e2e.mark()
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "/protect")
+    await e2e.wait_for_call(mark, "sendMessage", owner)
+    await e2e.control.share_chat(e2e.bot_id, owner, 1, group)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="kanal seç")
+    await e2e.control.share_chat(e2e.bot_id, owner, 2, channel)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="Kanal eklendi")
+    # Someone takes the bot's rights in the channel before the owner confirms.
+    await e2e.control.set_member(channel, e2e.bot_id, "member", actor_id=owner)
+    mark = await e2e.mark()
+
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "✅ Koru")
+    refusal = await e2e.wait_for_call(mark, "sendMessage", owner)
+
+    assert "Kanal kanalında yönetici değilim" in refusal["params"]["text"]
+    assert "keyboard" in str(refusal["params"]["reply_markup"])

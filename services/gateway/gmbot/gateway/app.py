@@ -16,6 +16,7 @@ from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.endpoints import DeadLetterDesk, http_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
+from gmbot.gateway.flows.drafts import SetupDrafts
 from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.intake.pipeline import UpdatePipeline
@@ -127,6 +128,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
             activity,
             signing_key,
             RecentAnswers(settings.verify_repeat_seconds),
+            SetupDrafts(redis, settings.redis_prefix),
         )
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)

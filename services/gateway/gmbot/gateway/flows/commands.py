@@ -37,6 +37,8 @@ class ChannelInfo:
     title: str
     username: str
     is_channel: bool
+    # Telegram's chat type: "channel", "supergroup", "group" ("" when not known).
+    kind: str = ""
 
 
 class ChatLookup(Protocol):

@@ -8,6 +8,7 @@ from typing import Any
 from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.flows.drafts import SetupDrafts
 from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
@@ -40,6 +41,8 @@ class FlowContext:
     signing_key: bytes
     # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
     recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
+    # Owners' set-ups in progress in private (/protect with chat pickers).
+    drafts: SetupDrafts = field(default_factory=SetupDrafts)
 
 
 @dataclass(frozen=True)

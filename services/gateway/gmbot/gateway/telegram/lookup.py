@@ -41,4 +41,5 @@ class BotChatLookup:
             title=chat.title or "",
             username=chat.username or "",
             is_channel=chat.type == "channel",
+            kind=str(chat.type),
         )

@@ -14,7 +14,11 @@ from aiogram.types import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestChat,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from aiogram.utils.chat_action import ChatActionSender
@@ -28,6 +32,7 @@ from gmbot.gateway.flows import (
     messages,
     muted,
     owner_buttons,
+    pickers,
     settings,
     settings_panel,
     setup,
@@ -41,6 +46,7 @@ from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
+from gmbot.gateway.telegram.profile import rights
 from gmbot.gateway.texts import language_of, say
 
 log = structlog.get_logger("gmbot.gateway.routers")
@@ -57,7 +63,7 @@ async def _reply(
     text: str,
     *,
     quote: bool = True,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
 ) -> None:
     """Replies to `message`; without the quote when it is gone, not at all when refused."""
     try:
@@ -189,6 +195,61 @@ def private_commands() -> Router:
     async def on_help(message: Message) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
         await _reply(message, _help(language, "help"), quote=False)
+
+    @router.message(Command("protect"))
+    async def on_protect(message: Message, flow_context: FlowContext) -> None:
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        step = await pickers.begin(flow_context.drafts, message.from_user.id, language)
+        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
+
+    @router.message(F.chat_shared)
+    async def on_chat_picked(
+        message: Message, flow_context: FlowContext, chat_lookup: ChatLookup
+    ) -> None:
+        if message.from_user is None or message.chat_shared is None:
+            return
+        step = await pickers.picked(
+            flow_context.drafts,
+            chat_lookup,
+            message.from_user.id,
+            language_of(message.from_user.language_code),
+            message.chat_shared.request_id,
+            message.chat_shared.chat_id,
+        )
+        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
+
+    @router.message(F.text.in_(pickers.DONE_TEXTS))
+    async def on_protect_picked(
+        message: Message,
+        event_update: Update,
+        flow_context: FlowContext,
+        chat_lookup: ChatLookup,
+        bot: Bot,
+    ) -> None:
+        if message.from_user is None:
+            return
+        async with ChatActionSender.typing(
+            chat_id=message.chat.id, bot=bot, initial_sleep=TYPING_AFTER_SECONDS
+        ):
+            step = await pickers.finish(
+                flow_context,
+                flow_context.drafts,
+                chat_lookup,
+                event_update.update_id,
+                person(message.from_user),
+                language_of(message.from_user.language_code),
+            )
+        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
+
+    @router.message(F.text.in_(pickers.CANCEL_TEXTS))
+    async def on_cancel(message: Message, flow_context: FlowContext) -> None:
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        step = await pickers.cancel(flow_context.drafts, message.from_user.id, language)
+        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
     @router.message(Command("groups"))
     async def on_groups(message: Message, flow_context: FlowContext) -> None:
@@ -374,6 +435,32 @@ def _keyboard(
     buttons = [[InlineKeyboardButton(text=t, callback_data=d) for t, d in row] for row in rows]
     buttons += [[InlineKeyboardButton(text=t, url=u)] for t, u in urls or []]
     return InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+def _reply_keyboard(step: pickers.Step) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A picker step's keyboard: chat pickers that ask Telegram for exactly the chats /protect
+    accepts (ones the owner administers, with the bot as an administrator with its rights)."""
+    if step.keyboard is None:
+        return ReplyKeyboardRemove()
+    rows = []
+    for row in step.keyboard:
+        buttons = []
+        for button in row:
+            if not button.request_id:
+                buttons.append(KeyboardButton(text=button.text))
+                continue
+            channel = button.request_id == pickers.PICK_CHANNEL
+            request = KeyboardButtonRequestChat(
+                request_id=button.request_id,
+                chat_is_channel=channel,
+                user_administrator_rights=rights(()),
+                bot_administrator_rights=rights(
+                    setup.CHANNEL_RIGHTS if channel else setup.GROUP_RIGHTS
+                ),
+            )
+            buttons.append(KeyboardButton(text=button.text, request_chat=request))
+        rows.append(buttons)
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
 def _help(language: str, key: str) -> str:
