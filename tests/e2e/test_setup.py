@@ -241,3 +241,25 @@ async def test_picked_chats_still_obey_every_rule_of_protect(e2e: E2E) -> None:
 
     assert "Kanal kanalında yönetici değilim" in refusal["params"]["text"]
     assert "keyboard" in str(refusal["params"]["reply_markup"])
+
+
+async def test_protect_in_the_group_accepts_a_private_channels_invite_link(e2e: E2E) -> None:
+    scene = await e2e.scene()
+    private = int(
+        (await e2e.control.create_chat("channel", "Hidden", creator_id=scene.owner))["id"]
+    )
+    await e2e.control.promote(private, e2e.bot_id, actor_id=scene.owner)
+
+    async def link_known() -> bool:
+        return any(link["is_primary"] for link in await e2e.control.invite_links(private))
+
+    await e2e.wait_for(link_known)
+    link = next(x for x in await e2e.control.invite_links(private) if x["is_primary"])
+    await e2e.settle(0.5)  # the gateway remembers it right after reading it
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.owner, f"/protect {link['link']}")
+    reply = await e2e.wait_for_call(mark, "sendMessage", scene.group)
+
+    assert "Hidden" in reply["params"]["text"]
+    assert reply["params"]["text"].startswith("Done.")

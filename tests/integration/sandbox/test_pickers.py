@@ -75,3 +75,16 @@ async def test_a_chat_the_button_does_not_allow_cannot_be_picked(story: Story) -
         await story.control.share_chat(story.bot_id, story.owner, 2, foreign)
     with pytest.raises(SandboxError, match="no chat picker"):
         await story.control.share_chat(story.bot_id, story.owner, 99, story.channel)
+
+
+async def test_get_chat_shows_the_primary_invite_link_to_an_administrator_who_may_invite(
+    story: Story,
+) -> None:
+    first = await story.bot.get_chat(story.channel)
+    again = await story.bot.get_chat(story.channel)
+    exported = await story.bot.export_chat_invite_link(story.channel)
+
+    assert first.invite_link is not None
+    assert first.invite_link.startswith("https://t.me/+")
+    assert again.invite_link == first.invite_link
+    assert (await story.bot.get_chat(story.channel)).invite_link == exported

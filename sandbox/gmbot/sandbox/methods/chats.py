@@ -23,7 +23,24 @@ async def get_chat(call: Call) -> dict[str, Any]:
     chat = call.chat()
     if chat.type != "private" and not (chat.username and chat.type == "channel"):
         bot_in(call, chat)  # a private group or channel is visible to its members only
-    return chat_full_json(chat, call.world)
+    body = chat_full_json(chat, call.world)
+    if chat.type != "private" and call.world.member(chat.id, call.bot.user.id).can(
+        "can_invite_users"
+    ):
+        # An administrator who may invite sees the primary link; Telegram makes one if needed.
+        body["invite_link"] = _primary_link(call, chat).link
+    return body
+
+
+def _primary_link(call: Call, chat: Chat) -> InviteLink:
+    for link in call.world.invite_links.values():
+        if link.chat_id == chat.id and link.is_primary and not link.is_revoked:
+            return link
+    link = InviteLink(
+        f"https://t.me/+{secrets.token_urlsafe(12)}", chat.id, call.bot.user.id, is_primary=True
+    )
+    call.world.invite_links[link.link] = link
+    return link
 
 
 @method("getChatMember")

@@ -22,6 +22,7 @@ from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
+from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
@@ -49,7 +50,9 @@ REQUIRED_UPDATES = (
 
 
 def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Dispatcher:
-    dispatcher = Dispatcher(flow_context=context, chat_lookup=BotChatLookup(bot))
+    dispatcher = Dispatcher(
+        flow_context=context, chat_lookup=BotChatLookup(bot, context.invite_links)
+    )
     dispatcher.include_routers(*all_routers(signing_key))
     return dispatcher
 
@@ -129,6 +132,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
             signing_key,
             RecentAnswers(settings.verify_repeat_seconds),
             SetupDrafts(redis, settings.redis_prefix),
+            InviteLinks(redis, settings.redis_prefix),
         )
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)

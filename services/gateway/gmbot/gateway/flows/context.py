@@ -10,6 +10,7 @@ from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.flows.drafts import SetupDrafts
 from gmbot.gateway.flows.recent import RecentAnswers
+from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
@@ -43,6 +44,8 @@ class FlowContext:
     recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
     # Owners' set-ups in progress in private (/protect with chat pickers).
     drafts: SetupDrafts = field(default_factory=SetupDrafts)
+    # Private channels' primary invite links, so /protect accepts t.me/+… (invite_links.py).
+    invite_links: InviteLinks = field(default_factory=InviteLinks)
 
 
 @dataclass(frozen=True)

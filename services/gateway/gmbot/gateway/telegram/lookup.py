@@ -8,9 +8,13 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from gmbot.gateway.flows.commands import ChannelInfo
+from gmbot.gateway.invite_links import InviteLinks, link_key
 
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _USERNAME = re.compile(r"^@?(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})$")
+INVITE = re.compile(
+    r"^(?:https?://)?(?:t|telegram)\.me/(?:\+|joinchat/)(?P<key>[A-Za-z0-9_-]{8,64})/?$"
+)
 
 
 def chat_reference(text: str) -> str | int | None:
@@ -25,17 +29,23 @@ def chat_reference(text: str) -> str | int | None:
 
 
 class BotChatLookup:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, invite_links: InviteLinks | None = None) -> None:
         self._bot = bot
+        self._invite_links = invite_links or InviteLinks()
 
     async def find(self, reference: str) -> ChannelInfo | None:
-        chat_id = chat_reference(reference)
+        invite = INVITE.match(reference.strip())
+        chat_id = (
+            await self._invite_links.chat_of(invite["key"]) if invite else chat_reference(reference)
+        )
         if chat_id is None:
             return None
         try:
             chat = await self._bot.get_chat(chat_id)
         except (TelegramBadRequest, TelegramForbiddenError):
             return None
+        if invite and link_key(chat.invite_link or "") != invite["key"]:
+            return None  # the link was revoked or replaced since
         return ChannelInfo(
             chat_id=chat.id,
             title=chat.title or "",

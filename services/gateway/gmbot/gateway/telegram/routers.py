@@ -358,6 +358,22 @@ def member_updates() -> Router:
         )
         await _deliver(bot, notices)
 
+    @router.my_chat_member(F.chat.type == ChatType.CHANNEL)
+    async def on_channel_rights(
+        update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext
+    ) -> None:
+        """Made an administrator of a channel: its primary invite link is remembered, so an owner
+        may name a private channel in /protect by its t.me/+ link."""
+        if update.new_chat_member.status != "administrator":
+            return
+        try:
+            chat = await bot.get_chat(update.chat.id)
+        except REFUSED as error:
+            log.info("channel not read", chat_id=update.chat.id, error=str(error))
+            return
+        if chat.invite_link:
+            await flow_context.invite_links.remember(chat.invite_link, chat.id)
+
     @router.chat_join_request(F.chat.type.in_(GROUPS))  # a channel's requests are not ours
     async def on_join_request(
         request: ChatJoinRequest, event_update: Update, flow_context: FlowContext
