@@ -21,7 +21,6 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     Update,
 )
-from aiogram.utils.chat_action import ChatActionSender
 
 from gmbot.gateway.flows import (
     bot_status,
@@ -47,6 +46,7 @@ from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
+from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import language_of, say
 
 log = structlog.get_logger("gmbot.gateway.routers")
@@ -54,8 +54,6 @@ log = structlog.get_logger("gmbot.gateway.routers")
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
-# A command that takes longer than this shows "typing…" until it is answered.
-TYPING_AFTER_SECONDS = 0.3
 
 
 async def _reply(
@@ -141,11 +139,10 @@ def group_commands() -> Router:
         reply: Reply
         keyboard: InlineKeyboardMarkup | None = None
         try:
-            async with ChatActionSender.typing(
-                chat_id=message.chat.id,
-                bot=bot,
-                message_thread_id=message.message_thread_id if message.is_topic_message else None,
-                initial_sleep=TYPING_AFTER_SECONDS,
+            async with typing_while(
+                bot,
+                message.chat.id,
+                message.message_thread_id if message.is_topic_message else None,
             ):
                 match command.command:
                     case "protect":
@@ -230,9 +227,7 @@ def private_commands() -> Router:
     ) -> None:
         if message.from_user is None:
             return
-        async with ChatActionSender.typing(
-            chat_id=message.chat.id, bot=bot, initial_sleep=TYPING_AFTER_SECONDS
-        ):
+        async with typing_while(bot, message.chat.id):
             step = await pickers.finish(
                 flow_context,
                 flow_context.drafts,

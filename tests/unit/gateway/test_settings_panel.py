@@ -1,0 +1,50 @@
+"""The settings panel: what a tap changes, and buttons Telegram accepts."""
+
+from __future__ import annotations
+
+from gmbot.gateway.flows.settings_panel import next_value, panel, parse
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+
+def test_a_tap_moves_a_setting_to_its_next_value_and_wraps() -> None:
+    settings = tenancy.GroupSettings(
+        action=tenancy.ENFORCEMENT_ACTION_MUTE, warning_ttl_seconds=300, language="tr"
+    )
+
+    assert next_value(settings, "action").action == tenancy.ENFORCEMENT_ACTION_KICK
+    assert next_value(settings, "warning_ttl_seconds").warning_ttl_seconds == 900
+    assert next_value(settings, "language").language == "en"
+    assert next_value(settings, "gate_join_requests").gate_join_requests is True
+
+
+def test_a_value_off_the_list_goes_to_the_first_choice() -> None:
+    odd = tenancy.GroupSettings(warning_ttl_seconds=42)
+
+    assert next_value(odd, "warning_ttl_seconds").warning_ttl_seconds == 60
+
+
+def test_every_button_carries_the_version_and_fits_telegram() -> None:
+    policy = tenancy.GroupPolicy(
+        group_id=-100,
+        version=7,
+        settings=tenancy.GroupSettings(
+            language="ar", action=tenancy.ENFORCEMENT_ACTION_MUTE, warning_ttl_seconds=300
+        ),
+    )
+
+    shown = panel(policy)
+
+    assert len(shown.rows) == 8
+    for row in shown.rows:
+        for text, data in row:
+            assert 0 < len(text) <= 64
+            assert len(data.encode()) <= 64
+            assert data.endswith(":7")
+    assert "الإجراء" in shown.text
+
+
+def test_only_panel_data_is_a_panel_press() -> None:
+    assert parse("set:language:3") == ("language", 3)
+    assert parse("set:language:x") is None
+    assert parse("set:warning_text:3") is None
+    assert parse("v1:abc") is None
