@@ -84,6 +84,24 @@ def _valid(world: Group, user: int, message_id: int) -> dict[str, Message]:
         ),
         "ListRecentActions": pb.ListRecentActionsRequest(group_id=world.group, limit=10),
         "ListRestrictedGroups": pb.ListRestrictedGroupsRequest(user_id=user),
+        "ReleaseGroup": pb.ReleaseGroupRequest(
+            idempotency_key=key, group_id=world.group, reason=pb.ACTION_REASON_UNPROTECTED
+        ),
+        "ListGroupRestrictions": pb.ListGroupRestrictionsRequest(
+            group_id=world.group, offset=0, limit=10
+        ),
+        "RecordActivity": pb.RecordActivityRequest(
+            activities=[
+                pb.GroupActivity(
+                    group_id=world.group,
+                    hour=int(time.time()) // 3600,
+                    messages_checked=3,
+                    joins_checked=1,
+                    bot_api_calls=2,
+                )
+            ]
+        ),
+        "GetGroupStats": pb.GetGroupStatsRequest(group_id=world.group),
     }
 
 

@@ -41,6 +41,10 @@ VALID: dict[str, Message] = {
     "ListOwnerGroups": pb.ListOwnerGroupsRequest(owner_user_id=OWNER.user_id),
     "ListGroups": pb.ListGroupsRequest(page_size=10, page_token=str(GROUP + 1)),
     "UpsertChannel": pb.UpsertChannelRequest(channel=NEWS),
+    "RecordChannelRights": pb.RecordChannelRightsRequest(
+        channel_id=NEWS.channel_id, rights=pb.CHANNEL_RIGHTS_NOT_ADMIN
+    ),
+    "ChangeExemptUsers": pb.ChangeExemptUsersRequest(group_id=GROUP, add=[5, 6], remove=[6]),
 }
 
 

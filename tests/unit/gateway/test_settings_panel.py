@@ -34,7 +34,8 @@ def test_every_button_carries_the_version_and_fits_telegram() -> None:
 
     shown = panel(policy)
 
-    assert len(shown.rows) == 8
+    assert len(shown.rows) == 9
+    assert "value_" not in str(shown)
     for row in shown.rows:
         for text, data in row:
             assert 0 < len(text) <= 64

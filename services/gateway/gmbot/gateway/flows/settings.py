@@ -67,6 +67,8 @@ def value_in_words(language: str, settings: tenancy.GroupSettings, name: str) ->
     if name == "warning_text":
         return escape(shorten(value, ECHO_LIMIT)) if value else say(language, "value_builtin")
     field = _FIELDS[name]
+    if field.type == FieldDescriptor.TYPE_ENUM and not value:
+        return "—"  # unspecified: never stored by tenancy, but a message may lack it
     if field.type in (FieldDescriptor.TYPE_ENUM, FieldDescriptor.TYPE_BOOL):
         return say(language, f"value_{show_value(settings, name)}")
     return show_value(settings, name)

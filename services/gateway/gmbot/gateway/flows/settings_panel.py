@@ -21,6 +21,7 @@ from gmbot.v1 import tenancy_pb2 as tenancy
 PREFIX = "set:"
 # What a tap cycles through, per setting (the others are changed as typed text).
 CHOICES: dict[str, tuple[object, ...]] = {
+    "mode": (tenancy.GROUP_MODE_ENFORCE, tenancy.GROUP_MODE_OBSERVE),
     "action": (
         tenancy.ENFORCEMENT_ACTION_MUTE,
         tenancy.ENFORCEMENT_ACTION_KICK,

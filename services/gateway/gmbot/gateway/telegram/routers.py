@@ -54,8 +54,6 @@ log = structlog.get_logger("gmbot.gateway.routers")
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
-
-
 async def _reply(
     message: Message,
     text: str,
