@@ -61,6 +61,8 @@ async def test_rights_menus_and_descriptions_are_published_per_language(e2e: E2E
         "unprotect",
         "status",
         "settings",
+        "muted",
+        "stats",
         "check",
     ]
     assert admin_menu_ru[3].description == "Настройки кнопками"
@@ -100,6 +102,7 @@ async def test_settings_are_buttons_that_change_in_place(e2e: E2E) -> None:
     assert buttons["on_unknown"]["text"] == "If membership is unknown: let through"
     assert buttons["gate_join_requests"]["text"] == "Join-request gate: off"
     assert buttons["language"]["text"] == "Language: English"
+    assert buttons["mode"]["text"] == "Mode: enforce"
     assert "Warning lifetime (<code>warning_ttl_seconds</code>): 300 s" in shown["params"]["text"]
 
     panel = [m for m in await e2e.control.messages(scene.group) if m.get("reply_markup")][-1]
@@ -119,6 +122,14 @@ async def test_settings_are_buttons_that_change_in_place(e2e: E2E) -> None:
     edited = await e2e.wait_for_call(mark, "editMessageText", scene.group)
     assert "Action: kick" in [b["text"] for b in _buttons(edited)]
     assert "kick" in str(await e2e.control.callback_answer(query))
+
+    # Observe mode is a tap away, and so is enforcing again.
+    for shown_after in ("Mode: observe (act on nobody)", "Mode: enforce"):
+        mode = next(b for b in _buttons(edited) if b["callback_data"].startswith("set:mode"))
+        mark = await e2e.mark()
+        await e2e.control.press(scene.group, panel_id, scene.owner, mode["callback_data"])
+        edited = await e2e.wait_for_call(mark, "editMessageText", scene.group)
+        assert shown_after in [b["text"] for b in _buttons(edited)]
 
     # The panel's buttons now carry the new version; the next language turns it Russian.
     language = next(b for b in _buttons(edited) if b["callback_data"].startswith("set:language"))

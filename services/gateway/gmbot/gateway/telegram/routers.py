@@ -339,6 +339,9 @@ def member_updates() -> Router:
     async def on_bot_channel_status(
         update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext
     ) -> None:
+        """The bot's rights in a channel changed: owners of the groups that require it are told
+        (channel_rights), and as an administrator its primary invite link is remembered, so an
+        owner may name a private channel in /protect by its t.me/+ link."""
         channel = channel_rights.ChannelChat(
             update.chat.id, update.chat.title or "", update.chat.username or ""
         )
@@ -350,22 +353,8 @@ def member_updates() -> Router:
             _bot_status(update.new_chat_member),
         )
         await _deliver(bot, notices)
-
-    @router.my_chat_member(F.chat.type == ChatType.CHANNEL)
-    async def on_channel_rights(
-        update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext
-    ) -> None:
-        """Made an administrator of a channel: its primary invite link is remembered, so an owner
-        may name a private channel in /protect by its t.me/+ link."""
-        if update.new_chat_member.status != "administrator":
-            return
-        try:
-            chat = await bot.get_chat(update.chat.id)
-        except REFUSED as error:
-            log.info("channel not read", chat_id=update.chat.id, error=str(error))
-            return
-        if chat.invite_link:
-            await flow_context.invite_links.remember(chat.invite_link, chat.id)
+        if update.new_chat_member.status == "administrator":
+            await _remember_invite_link(bot, flow_context, update.chat.id)
 
     @router.chat_join_request(F.chat.type.in_(GROUPS))  # a channel's requests are not ours
     async def on_join_request(
@@ -382,6 +371,16 @@ def member_updates() -> Router:
         decided("join-request", outcome, started)
 
     return router
+
+
+async def _remember_invite_link(bot: Bot, flow_context: FlowContext, channel_id: int) -> None:
+    try:
+        chat = await bot.get_chat(channel_id)
+    except REFUSED as error:
+        log.info("channel not read", chat_id=channel_id, error=str(error))
+        return
+    if chat.invite_link:
+        await flow_context.invite_links.remember(chat.invite_link, chat.id)
 
 
 async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:
