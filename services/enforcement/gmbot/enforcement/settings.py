@@ -21,8 +21,9 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     redis_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     # Signs the "I have joined" buttons; the gateway checks them with the same key.
     callback_signing_key: SecretStr = Field(min_length=32)
-    # Actions carried out at once by this replica.
-    workers: int = Field(default=16, ge=1, le=256)
+    # Actions carried out at once by this replica. Most of them wait for Telegram's budget (in
+    # a raid, for the groups' 20 messages a minute), so this is many more than the cores.
+    workers: int = Field(default=128, ge=1, le=1024)
     # Accepted but not yet done; past this, new actions are refused (RESOURCE_EXHAUSTED).
     queue_bound: int = Field(default=200_000, ge=100)
     # A mute lasts this long and is renewed while the member stays unverified, so a mute never

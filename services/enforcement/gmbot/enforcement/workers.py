@@ -1,9 +1,13 @@
 """The workers: carry out each accepted action once, and keep doing so through outages.
 
-A worker takes an action id from the queue, claims the row (so two workers never run one
-action), runs it, records the end, then acks the queue entry. A sweeper hands out what is due
-again: scheduled follow-ups, entries a dead worker left, anything a lost queue entry would
-otherwise strand. A pruner keeps the ledger within its retention.
+A poller takes an action id from the queue and claims the row (so two workers never run one
+action); the action is then carried out beside the others, its end recorded and the queue entry
+acked. Up to `workers` actions run at once, and only a few pollers take them: most of a raid's
+actions wait for Telegram's budget (a warning for its group's 20 messages a minute), and an
+action that waits holds one of many slots, never the poller the deletions behind it need.
+
+A sweeper hands out what is due again: scheduled follow-ups, entries a dead worker left,
+anything a lost queue entry would otherwise strand. A pruner keeps the ledger within its retention.
 
 Every loop is supervised: a round that fails (PostgreSQL failing over, Redis restarting) is
 counted, reported to health, and tried again after a capped, jittered backoff; the loop never
@@ -27,7 +31,7 @@ from gmbot.enforcement.backoff import Backoff
 from gmbot.enforcement.intake import Backlog
 from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
-from gmbot.enforcement.queue import Lane, Queue
+from gmbot.enforcement.queue import Delivery, Lane, Queue
 from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.supervision import WorkerHealth, outage
 from gmbot.enforcement.telegram import counting_calls
@@ -36,6 +40,8 @@ from gmbot.runtime.logs import request_id
 log = structlog.get_logger("gmbot.enforcement.workers")
 
 SWEEP_SECONDS = 1.0
+# Pollers per replica: taking and claiming is quick; carrying out is what takes long.
+POLLERS = 4
 # The sweeper recounts the backlog from the ledger this often.
 RECOUNT_SECONDS = 5.0
 # The ledger is pruned at start, then this often.
@@ -65,8 +71,8 @@ class WorkerPool:
         self._tasks: list[asyncio.Task[None]] = []
         # The actions being carried out, with the claim (attempt) each is held by.
         self._running: dict[str, int] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._carrying: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(workers)
         self._stopping = asyncio.Event()
         self._last_recount = 0.0
 
@@ -76,7 +82,7 @@ class WorkerPool:
         self._last_recount = time.monotonic()
         self._tasks = [
             asyncio.create_task(self._supervise(f"worker-{n}", "worker", self._work_once))
-            for n in range(self._workers)
+            for n in range(min(self._workers, POLLERS))
         ]
         self._tasks.append(asyncio.create_task(self._supervise("sweeper", "sweeper", self._sweep)))
         self._tasks.append(asyncio.create_task(self._supervise("pruner", "pruner", self._prune)))
@@ -84,11 +90,12 @@ class WorkerPool:
     async def stop(self, grace: float) -> None:
         """Stops taking work, lets what runs finish within `grace`, hands the rest back."""
         self._stopping.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), grace)
-        for task in self._tasks:
+        if self._carrying:
+            await asyncio.wait(self._carrying, timeout=grace)
+        tasks = [*self._tasks, *self._carrying]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         for action_id, attempt in list(self._running.items()):
@@ -120,20 +127,44 @@ class WorkerPool:
             self._health.stopped(loop)
 
     async def _work_once(self) -> None:
-        delivery = await self._queue.take(wait_seconds=1.0)
-        if delivery is None or self._stopping.is_set():
-            return  # not acked: another worker (or this one, restarted) takes it
-        async with self._ledger.transaction() as stores:
-            action = await stores.actions.claim(delivery.action_id, self._lease)
-        if action is not None:
+        """One round of a poller: a free slot, the next action claimed, and its carrying out
+        started beside the others."""
+        await self._slots.acquire()
+        started = False
+        try:
+            delivery = await self._queue.take(wait_seconds=1.0)
+            if delivery is None or self._stopping.is_set():
+                return  # not acked: another worker (or this one, restarted) takes it
+            async with self._ledger.transaction() as stores:
+                action = await stores.actions.claim(delivery.action_id, self._lease)
+            if action is None:  # done already, or another replica holds it
+                await self._queue.ack(delivery)
+                return
+            self._running[action.action_id] = action.attempts
+            task = asyncio.create_task(self._carry_out_and_ack(action, delivery))
+            self._carrying.add(task)
+            task.add_done_callback(self._carrying.discard)
+            started = True
+        finally:
+            if not started:
+                self._slots.release()
+
+    async def _carry_out_and_ack(self, action: Action, delivery: Delivery) -> None:
+        try:
             await self._carry_out(action)
-        await self._queue.ack(delivery)
+            await self._queue.ack(delivery)
+        except Exception as error:
+            # The end could not be recorded (the ledger or Redis is failing; the pollers report
+            # it to health): not acked, the lease runs out and any replica takes it again.
+            log.warning("an action's end was not recorded; it is taken again", error=repr(error))
+        finally:
+            self._slots.release()
 
     async def _carry_out(self, action: Action) -> None:
         token = request_id.set(action.idempotency_key)
         self._running[action.action_id] = action.attempts
-        self._idle.clear()
         started = time.monotonic()
+        cancelled = False
         lease = asyncio.create_task(self._keep_lease(action))
         calls = [0]
         try:
@@ -147,6 +178,7 @@ class WorkerPool:
             RETRIES.labels("later").inc()
             await self._put_back(action, later.delay, str(later), calls[0])
         except asyncio.CancelledError:
+            cancelled = True  # stopping: still listed as running, so it is handed back
             raise
         except Exception as error:
             RETRIES.labels("error").inc()
@@ -157,9 +189,8 @@ class WorkerPool:
             await self._put_back(action, min(300.0, 5.0 * action.attempts), repr(error), calls[0])
         finally:
             lease.cancel()
-            del self._running[action.action_id]
-            if not self._running:
-                self._idle.set()
+            if not cancelled:
+                del self._running[action.action_id]
             request_id.reset(token)
         ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
 
