@@ -14,11 +14,10 @@ from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import connected
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.drafts import SetupDrafts
 from gmbot.gateway.endpoints import DeadLetterDesk, http_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.flows.drafts import SetupDrafts
 from gmbot.gateway.flows.messages import look_again
-from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
@@ -26,6 +25,7 @@ from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
+from gmbot.gateway.recent import RecentAnswers
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
