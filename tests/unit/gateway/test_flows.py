@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -12,9 +13,11 @@ import pytest
 
 from gmbot.gateway.backends import BackendRefused, BackendUnavailable
 from gmbot.gateway.flows import commands, settings, settings_panel
+from gmbot.gateway.flows.bot_status import BotStatus, Notice, on_bot_status_changed, welcome
 from gmbot.gateway.flows.commands import ChannelInfo, GroupCommand, Refusal
 from gmbot.gateway.flows.context import GroupMessage, Person
-from gmbot.gateway.flows.members import on_member_joined
+from gmbot.gateway.flows.join_requests import on_join_request
+from gmbot.gateway.flows.members import MemberChange, on_channel_member_changed, on_member_joined
 from gmbot.gateway.flows.messages import on_group_message
 from gmbot.gateway.flows.verify import Answer, on_verify_pressed
 from gmbot.gateway.texts import Html, say
@@ -295,6 +298,127 @@ async def test_a_join_that_could_not_be_judged_can_be_judged_when_delivered_agai
     assert len(fakes.enforcement.requests("Enforce")) == 2
 
 
+# Flow 3: a join request in a group that gates them.
+
+
+async def test_a_join_request_from_a_subscriber_is_approved() -> None:
+    fakes = Fakes()
+    _protected(fakes, gate_join_requests=True)
+    fakes.membership.answer("CheckMembership", _everyone_is(membership.MEMBERSHIP_STATUS_MEMBER))
+    fakes.enforcement.answer(
+        "DecideJoinRequest", enforcement.DecideJoinRequestResponse(accepted=True)
+    )
+
+    assert await on_join_request(fakes.ctx, 300, GROUP, MALLORY, user_chat_id=MEMBER) == "approved"
+
+    [decision] = fakes.enforcement.requests("DecideJoinRequest")
+    assert decision.idempotency_key == "u300:join-request"
+    assert decision.decision == enforcement.JOIN_DECISION_APPROVE
+    assert decision.reason == enforcement.ACTION_REASON_VERIFIED
+
+
+async def test_a_join_request_from_a_non_subscriber_waits_and_is_told_what_to_join() -> None:
+    fakes = Fakes()
+    _protected(fakes, gate_join_requests=True)
+    fakes.membership.answer(
+        "CheckMembership", _everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+    )
+    fakes.enforcement.answer(
+        "DecideJoinRequest", enforcement.DecideJoinRequestResponse(accepted=True)
+    )
+
+    assert await on_join_request(fakes.ctx, 300, GROUP, MALLORY, user_chat_id=MEMBER) == "waiting"
+
+    [decision] = fakes.enforcement.requests("DecideJoinRequest")
+    assert decision.decision == enforcement.JOIN_DECISION_WAIT
+    assert decision.user_chat_id == MEMBER
+    assert [b.url for b in decision.notice.join_buttons] == ["https://t.me/news"]
+
+
+async def test_a_join_request_is_never_declined_for_an_unknown_answer() -> None:
+    fakes = Fakes()
+    _protected(fakes, gate_join_requests=True)
+    fakes.membership.answer("CheckMembership", rpc_error(grpc.StatusCode.UNAVAILABLE))
+
+    assert await on_join_request(fakes.ctx, 300, GROUP, MALLORY, user_chat_id=MEMBER) == "unknown"
+    assert fakes.enforcement.calls == []
+
+
+# Flows 4 and 5: a member leaves or joins a linked channel.
+
+
+def _channel_change(old: str, new: str) -> MemberChange:
+    return MemberChange(
+        update_id=400,
+        chat_id=CHANNEL,
+        person=MALLORY,
+        old_status=old,
+        new_status=new,
+        is_member=False,
+        date=datetime.now(UTC),
+    )
+
+
+async def test_leaving_a_channel_mutes_only_where_the_member_was_seen() -> None:
+    fakes = Fakes()
+    _protected(fakes)
+    elsewhere = -1001000000099  # links the channel, but the member was never seen there
+    fakes.membership.answer(
+        "RecordChatMemberUpdate",
+        membership.RecordChatMemberUpdateResponse(status=membership.MEMBERSHIP_STATUS_NOT_MEMBER),
+    )
+    fakes.tenancy.answer(
+        "ListChannelGroups", tenancy.ListChannelGroupsResponse(group_ids=[GROUP, elsewhere])
+    )
+    fakes.membership.answer("ListUserGroups", membership.ListUserGroupsResponse(group_ids=[GROUP]))
+    fakes.membership.answer("GetChatAdministrators", _admins())
+    fakes.membership.answer(
+        "CheckMembership", _everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+    )
+    fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
+
+    outcomes = await on_channel_member_changed(fakes.ctx, _channel_change("member", "left"))
+
+    assert outcomes == [f"muted:{GROUP}"]
+    [recorded] = fakes.membership.requests("RecordChatMemberUpdate")
+    assert (recorded.chat_id, recorded.user_id) == (CHANNEL, MEMBER)
+    assert recorded.new_status == membership.CHAT_MEMBER_STATUS_LEFT
+    [enforce] = fakes.enforcement.requests("Enforce")
+    assert enforce.idempotency_key == f"u400:left:{GROUP}"
+    assert enforce.reason == enforcement.ACTION_REASON_LEFT_CHANNEL
+    assert enforce.message_id == 0
+
+
+async def test_joining_the_channel_releases_the_member_and_approves_a_waiting_request() -> None:
+    fakes = Fakes()
+    _protected(fakes, gate_join_requests=True)
+    fakes.membership.answer(
+        "RecordChatMemberUpdate",
+        membership.RecordChatMemberUpdateResponse(status=membership.MEMBERSHIP_STATUS_MEMBER),
+    )
+    fakes.enforcement.answer(
+        "ListRestrictedGroups",
+        enforcement.ListRestrictedGroupsResponse(
+            group_ids=[GROUP], pending_join_request_group_ids=[GROUP]
+        ),
+    )
+    fakes.membership.answer("CheckMembership", _everyone_is(membership.MEMBERSHIP_STATUS_MEMBER))
+    fakes.enforcement.answer("Release", enforcement.ReleaseResponse(accepted=True))
+    fakes.enforcement.answer(
+        "DecideJoinRequest", enforcement.DecideJoinRequestResponse(accepted=True)
+    )
+
+    outcomes = await on_channel_member_changed(fakes.ctx, _channel_change("left", "member"))
+
+    assert outcomes == [f"released:{GROUP}", f"approved:{GROUP}"]
+    [release] = fakes.enforcement.requests("Release")
+    assert release.idempotency_key == f"u400:joined:{GROUP}"
+    assert release.reason == enforcement.ACTION_REASON_JOINED_CHANNEL
+    [decision] = fakes.enforcement.requests("DecideJoinRequest")
+    assert decision.idempotency_key == f"u400:approve:{GROUP}"
+    assert decision.decision == enforcement.JOIN_DECISION_APPROVE
+
+
 # Flow 6: "I have joined".
 
 
@@ -557,3 +681,42 @@ async def test_a_panel_press_on_a_stale_panel_shows_what_is_true_now() -> None:
     assert answer.panel == settings_panel.panel(now)
     [update] = fakes.tenancy.requests("UpdateGroupSettings")
     assert update.expected_version == 3
+
+
+# Flow 8: the bot's own rights change.
+
+ADMIN = BotStatus("administrator", frozenset({"can_delete_messages", "can_restrict_members"}))
+
+
+async def test_a_bot_removed_from_a_protected_group_suspends_it_and_tells_the_owner() -> None:
+    fakes = Fakes()
+    _protected(fakes)
+    suspended = _policy()
+    suspended.suspended_reason = say("en", "reason_removed")
+    fakes.tenancy.answer("SuspendGroup", tenancy.SuspendGroupResponse(policy=suspended))
+    fakes.enforcement.answer("ReleaseGroup", enforcement.ReleaseGroupResponse(accepted=True))
+
+    notices = await on_bot_status_changed(
+        fakes.ctx, 500, GROUP, ADMIN, BotStatus("left", frozenset())
+    )
+
+    [suspend] = fakes.tenancy.requests("SuspendGroup")
+    assert (suspend.group_id, suspend.reason) == (GROUP, say("en", "reason_removed"))
+    [release] = fakes.enforcement.requests("ReleaseGroup")
+    assert release.idempotency_key == "u500:suspended"
+    assert release.reason == enforcement.ACTION_REASON_SUSPENDED
+    assert [n.chat_id for n in notices] == [OWNER]
+    assert "Chat" in notices[0].text
+    assert await fakes.ctx.policies.get(GROUP) == suspended
+
+
+async def test_a_bot_added_to_an_unprotected_group_only_says_hello() -> None:
+    fakes = Fakes()
+    fakes.tenancy.answer("GetGroupPolicy", rpc_error(grpc.StatusCode.NOT_FOUND, "no such group"))
+
+    notices = await on_bot_status_changed(
+        fakes.ctx, 501, GROUP, BotStatus("left", frozenset()), ADMIN
+    )
+
+    assert notices == [Notice(GROUP, welcome("en", ADMIN))]
+    assert fakes.calls == ["tenancy.GetGroupPolicy"]
