@@ -6,7 +6,7 @@ import asyncio
 from contextlib import AsyncExitStack, suppress
 
 import structlog
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
 
@@ -29,32 +29,13 @@ from gmbot.gateway.recent import RecentAnswers
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
-from gmbot.gateway.telegram.lookup import BotChatLookup
-from gmbot.gateway.telegram.routers import all_routers
+from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.telegram import create_bot
 
 log = structlog.get_logger("gmbot.gateway")
-
-# chat_member is not in Telegram's default list: without it, channel leaves and hidden joins
-# never arrive (TELEGRAM.md).
-REQUIRED_UPDATES = (
-    "message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "chat_join_request",
-)
-
-
-def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Dispatcher:
-    dispatcher = Dispatcher(
-        flow_context=context, chat_lookup=BotChatLookup(bot, context.invite_links)
-    )
-    dispatcher.include_routers(*all_routers(signing_key))
-    return dispatcher
 
 
 async def _identify(bot: Bot) -> tuple[int, str]:
@@ -137,7 +118,7 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
         dispatcher = build_dispatcher(context, bot, signing_key)
-        allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
+        allowed = allowed_updates(dispatcher)
         dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)
         pipeline = UpdatePipeline(
             dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
