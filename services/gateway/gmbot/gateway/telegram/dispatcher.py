@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Dispatcher
 
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.telegram.errors import errors_router
 from gmbot.gateway.telegram.lookup import BotChatLookup
 from gmbot.gateway.telegram.routers import all_routers
 
@@ -23,7 +24,7 @@ def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Disp
     dispatcher = Dispatcher(
         flow_context=context, chat_lookup=BotChatLookup(bot, context.invite_links)
     )
-    dispatcher.include_routers(*all_routers(signing_key))
+    dispatcher.include_routers(errors_router(), *all_routers(signing_key))
     return dispatcher
 
 
