@@ -1,5 +1,5 @@
 """The three back ends as in-memory stubs, and a real FlowContext around them: flows run as in
-production, without a process or a socket.
+production, without a process or a socket. And Telegram as a Bot session that sends nothing.
 
 A fake stub answers only the RPCs a test gave an answer for (a reply, a gRPC error as the real
 stub raises it, or a function of the request); any other call fails the test. Every request is
@@ -7,11 +7,14 @@ recorded, so a test can say exactly what was asked and what was not."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
@@ -122,3 +125,39 @@ class Fakes:
             )
             for method, _ in stub.calls
         ]
+
+
+class RecordingSession(BaseSession):
+    """Telegram for a handler: every request recorded, answered True (or failed as `failures`
+    says, by method), nothing sent."""
+
+    def __init__(self, failures: dict[type[TelegramMethod[Any]], Exception] | None = None) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self._failures = failures or {}
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
+    ) -> Any:
+        self.requests.append(method)
+        failure = self._failures.get(type(method))
+        if failure is not None:
+            raise failure
+        return True
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109 - BaseSession's signature
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        raise AssertionError("no test downloads")
+        yield b""  # pragma: no cover - makes this a generator, as the base declares
+
+    async def close(self) -> None:
+        pass

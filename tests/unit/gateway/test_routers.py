@@ -4,7 +4,6 @@ a handler's failure still reaches the intake."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import grpc
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.base import BaseSession
 from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from structlog.testing import capture_logs
@@ -27,44 +25,13 @@ from gmbot.runtime.callbacks import VerifyButton, sign
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-from tests.unit.gateway.fakes import BOT_ID, SIGNING_KEY, Fakes, rpc_error
+from tests.unit.gateway.fakes import BOT_ID, SIGNING_KEY, Fakes, RecordingSession, rpc_error
 
 GROUP = -1001000000001
 CHANNEL = -1001000000002
 OWNER = 11
 MEMBER = 22
 MALLORY = User(id=MEMBER, is_bot=False, first_name="Mallory", language_code="en")
-
-
-class RecordingSession(BaseSession):
-    """Telegram for a handler: every request recorded, answered True, nothing sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[TelegramMethod[Any]] = []
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[Any],
-        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
-    ) -> Any:
-        self.requests.append(method)
-        return True
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109 - BaseSession's signature
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        raise AssertionError("no test downloads")
-        yield b""  # pragma: no cover - makes this a generator, as the base declares
-
-    async def close(self) -> None:
-        pass
 
 
 class Telegram:
