@@ -24,17 +24,15 @@ from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import VerifyButton, sign
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
-from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import BOT_ID, SIGNING_KEY, Fakes, RecordingSession, rpc_error
+from tests.unit.gateway.world import GROUP, MEMBER, admins, everyone_is, protected
 
-GROUP = -1001000000001
-CHANNEL = -1001000000002
-OWNER = 11
-MEMBER = 22
 MALLORY = User(id=MEMBER, is_bot=False, first_name="Mallory", language_code="en")
 
 
 class Telegram:
+    """The gateway's own Dispatcher over the fake back ends, and a Bot that sends nothing."""
+
     def __init__(self) -> None:
         self.fakes = Fakes()
         self.session = RecordingSession()
@@ -46,23 +44,6 @@ class Telegram:
 
     def sent(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
         return [request for request in self.session.requests if isinstance(request, kind)]
-
-
-def _policy() -> tenancy.GroupPolicy:
-    return tenancy.GroupPolicy(
-        group_id=GROUP,
-        title="Chat",
-        owner_user_id=OWNER,
-        enabled=True,
-        channels=[tenancy.Channel(channel_id=CHANNEL, title="News", username="news")],
-        settings=tenancy.GroupSettings(language="en"),
-    )
-
-
-def _admins() -> membership.GetChatAdministratorsResponse:
-    return membership.GetChatAdministratorsResponse(
-        administrators=[membership.ChatAdministrator(user_id=OWNER, is_owner=True)]
-    )
 
 
 def _in_group(update_id: int, text: str, sender: User = MALLORY) -> Update:
@@ -79,7 +60,7 @@ def _press(data: str) -> Update:
 async def test_a_group_command_from_a_member_who_is_no_admin_gets_the_refusal() -> None:
     telegram = Telegram()
     telegram.fakes.tenancy.answer("GetGroupPolicy", rpc_error(grpc.StatusCode.NOT_FOUND))
-    telegram.fakes.membership.answer("GetChatAdministrators", _admins())
+    telegram.fakes.membership.answer("GetChatAdministrators", admins())
 
     await telegram.feed(_in_group(1, "/protect @news"))
 
@@ -92,16 +73,9 @@ async def test_a_group_command_from_a_member_who_is_no_admin_gets_the_refusal() 
 
 async def test_a_verify_press_is_answered_with_what_was_decided() -> None:
     telegram = Telegram()
-    telegram.fakes.ctx.policies.remember(GROUP, _policy())
+    protected(telegram.fakes)
     telegram.fakes.membership.answer(
-        "CheckMembership",
-        membership.CheckMembershipResponse(
-            channels=[
-                membership.ChannelMembership(
-                    channel_id=CHANNEL, status=membership.MEMBERSHIP_STATUS_MEMBER
-                )
-            ]
-        ),
+        "CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_MEMBER)
     )
     telegram.fakes.enforcement.answer(
         "ListRestrictedGroups", enforcement.ListRestrictedGroupsResponse(group_ids=[GROUP])
@@ -129,17 +103,10 @@ async def test_a_press_on_a_button_that_is_not_ours_is_answered_in_silence() -> 
 
 def _failing_message(telegram: Telegram, code: grpc.StatusCode) -> Update:
     """A non-member's message whose Enforce call fails with `code`."""
-    telegram.fakes.ctx.policies.remember(GROUP, _policy())
-    telegram.fakes.membership.answer("GetChatAdministrators", _admins())
+    protected(telegram.fakes)
+    telegram.fakes.membership.answer("GetChatAdministrators", admins())
     telegram.fakes.membership.answer(
-        "CheckMembership",
-        membership.CheckMembershipResponse(
-            channels=[
-                membership.ChannelMembership(
-                    channel_id=CHANNEL, status=membership.MEMBERSHIP_STATUS_NOT_MEMBER
-                )
-            ]
-        ),
+        "CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER)
     )
     telegram.fakes.enforcement.answer("Enforce", rpc_error(code, "down"))
     return _in_group(7, "hello")
