@@ -1,5 +1,5 @@
-"""The gateway as it runs in production (`run_gateway`, webhook mode) inside the test process,
-with tenancy, membership and enforcement on port 0 and the sandbox as Telegram."""
+"""The gateway as it runs in production (`build`, then `started`, in webhook mode) inside the
+test process, with tenancy, membership and enforcement on port 0 and the sandbox as Telegram."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from yarl import URL
 
 from gmbot.devstack.stack import free_port
-from gmbot.gateway.app import run_gateway
+from gmbot.gateway.app import build, started
 from gmbot.gateway.intake.webhook import SECRET_HEADER, WEBHOOK_PATH
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.sandbox.app import RunningSandbox
@@ -126,11 +126,8 @@ async def _post_raw(url: str, body: bytes, secret: bytes) -> int:
         writer.close()
 
 
-async def _wait_ready(session: aiohttp.ClientSession, base: str, task: asyncio.Task[None]) -> None:
+async def _wait_ready(session: aiohttp.ClientSession, base: str) -> None:
     for _ in range(300):
-        if task.done():
-            task.result()  # raises what stopped the gateway
-            raise AssertionError("the gateway stopped before it was ready")
         try:
             async with session.get(f"{base}/readyz") as answer:
                 if answer.status == 200:
@@ -198,20 +195,15 @@ async def running_gateway(
             **overrides,
         }
         settings = GatewaySettings.model_validate(values)
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_gateway(settings, stop))
+        await stack.enter_async_context(started(await build(settings)))
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        try:
-            await _wait_ready(session, f"http://127.0.0.1:{port}", task)
-            await _wait_drained(sandbox.control, bot_id)
-            yield RunningGateway(
-                sandbox,
-                sandbox.control,
-                f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
-                secret,
-                bot_id,
-                session,
-            )
-        finally:
-            stop.set()
-            await task
+        await _wait_ready(session, f"http://127.0.0.1:{port}")
+        await _wait_drained(sandbox.control, bot_id)
+        yield RunningGateway(
+            sandbox,
+            sandbox.control,
+            f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+            secret,
+            bot_id,
+            session,
+        )

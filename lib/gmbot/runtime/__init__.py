@@ -1,1 +1,1 @@
-"""The runtime every GMBot gRPC service starts through: settings, logs, metrics, auth, lifecycle."""
+"""The runtime every GMBot service starts through: settings, logs, metrics, auth, lifecycle."""

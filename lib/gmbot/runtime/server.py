@@ -1,9 +1,9 @@
-"""The lifecycle every gRPC service shares: build, start, serve until a signal, stop gracefully."""
+"""The gRPC side of the lifecycle every service shares (gmbot.runtime.lifecycle): a server with
+health and reflection, started, and stopped gracefully."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,10 +14,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from gmbot.runtime import lifecycle
 from gmbot.runtime.interceptors import ServerInterceptor
-from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.metrics import start_metrics_server
-from gmbot.runtime.observability import init_sentry, secrets_of
 from gmbot.runtime.settings import ServiceSettings
 
 log = structlog.get_logger("gmbot.server")
@@ -119,13 +118,7 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
 
 async def serve(service: Service, settings: ServiceSettings) -> None:
     """Runs the service until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    async with started(service, settings):
-        await stop.wait()
-        log.info("stopping", grace_seconds=settings.shutdown_grace_seconds)
+    await lifecycle.serve(started(service, settings), settings.shutdown_grace_seconds)
 
 
 def run(
@@ -134,13 +127,8 @@ def run(
     build: Callable[[], Awaitable[Service]],
 ) -> None:
     """The whole of a service's `main()`: logs, Sentry, then build and serve."""
-    secrets = secrets_of(settings)
-    configure_logging(name, settings.log_level, settings.log_format, secrets=secrets)
-    init_sentry(
-        settings.sentry_dsn, service=name, environment=settings.environment, secrets=secrets
-    )
 
     async def main() -> None:
         await serve(await build(), settings)
 
-    asyncio.run(main())
+    lifecycle.run(name, settings, main)

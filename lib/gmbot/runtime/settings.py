@@ -52,7 +52,21 @@ def check_url_password(url: str, name: str) -> str:
     return url
 
 
-class ServiceSettings(BaseSettings):
+class ProcessSettings(BaseSettings):
+    """What every GMBot process needs to run and stop (gmbot.runtime.lifecycle): its logs, its
+    error reports, and the time it gives work in flight when told to stop."""
+
+    model_config = SETTINGS_CONFIG
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    sentry_dsn: SecretStr | None = None
+    environment: str = "development"
+    # Seconds that work in flight (calls, updates in hand) gets to finish after SIGTERM.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+
+
+class ServiceSettings(ProcessSettings):
     """What every gRPC service needs; each service subclasses it with its own fields."""
 
     model_config = SETTINGS_CONFIG
@@ -77,12 +91,6 @@ class ServiceSettings(BaseSettings):
     metrics_enabled: bool = True
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9101, ge=0, le=65535)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "json"
-    sentry_dsn: SecretStr | None = None
-    environment: str = "development"
-    # Seconds that calls in flight get to finish after SIGTERM.
-    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     # Calls served at once; past it a call is refused with RESOURCE_EXHAUSTED (callers retry).
     grpc_max_concurrent_rpcs: int = Field(default=1000, ge=1, le=100_000)
     # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.

@@ -54,7 +54,7 @@ def _router(mood: list[str]) -> Router:
                 grpc.StatusCode.INTERNAL, grpc.aio.Metadata(), grpc.aio.Metadata(), "boom", None
             )
         if mood[0] == "down":
-            raise BackendUnavailable("tenancy", grpc.StatusCode.UNAVAILABLE, "connection refused")
+            raise BackendUnavailable("tenancy", "UNAVAILABLE", "connection refused")
         await message.answer("protected")
 
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.flows.recent import RecentAnswers
+from gmbot.gateway.recent import RecentAnswers
 
 
 class Clock:

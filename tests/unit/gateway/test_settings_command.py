@@ -1,12 +1,16 @@
-"""/settings values as owners type them."""
+"""/settings values as owners type them, and a value tenancy refuses, explained."""
 
 from __future__ import annotations
 
+import grpc
 import pytest
 
 from gmbot.gateway.flows.commands import Refusal
-from gmbot.gateway.flows.settings import parse_value, show_value
+from gmbot.gateway.flows.settings import label, parse_value, show_or_change, show_value
+from gmbot.gateway.texts import Html, say
 from gmbot.v1 import tenancy_pb2 as tenancy
+from tests.unit.gateway.fakes import Fakes, rpc_error
+from tests.unit.gateway.world import admins, command, protected
 
 
 def test_enum_values_are_typed_as_words() -> None:
@@ -45,3 +49,20 @@ def test_a_dash_resets_the_warning_text() -> None:
 def test_bad_values_say_what_is_accepted(name: str, value: str, words: str) -> None:
     with pytest.raises(Refusal, match=words):
         parse_value(name, value)
+
+
+async def test_a_setting_tenancy_refuses_is_explained_in_the_groups_language() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.tenancy.answer(
+        "UpdateGroupSettings", rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "language: xx")
+    )
+
+    text = await show_or_change(fakes.ctx, command(), "language xx")
+
+    reason = say("en", "setting_not_allowed", name=label("en", "language"), value="xx")
+    assert text == say("en", "setting_bad", reason=Html(reason))
+    [update] = fakes.tenancy.requests("UpdateGroupSettings")
+    assert update.settings.language == "xx"
+    assert list(update.update_mask.paths) == ["language"]

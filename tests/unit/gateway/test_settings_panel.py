@@ -1,9 +1,14 @@
-"""The settings panel: what a tap changes, and buttons Telegram accepts."""
+"""The settings panel: what a tap changes, buttons Telegram accepts, and a tap on a stale panel."""
 
 from __future__ import annotations
 
-from gmbot.gateway.flows.settings_panel import next_value, panel, parse
+import grpc
+
+from gmbot.gateway.flows.settings_panel import next_value, panel, parse, press
+from gmbot.gateway.texts import say
 from gmbot.v1 import tenancy_pb2 as tenancy
+from tests.unit.gateway import world
+from tests.unit.gateway.fakes import Fakes, rpc_error
 
 
 def test_a_tap_moves_a_setting_to_its_next_value_and_wraps() -> None:
@@ -49,3 +54,20 @@ def test_only_panel_data_is_a_panel_press() -> None:
     assert parse("set:language:x") is None
     assert parse("set:warning_text:3") is None
     assert parse("v1:abc") is None
+
+
+async def test_a_panel_press_on_a_stale_panel_shows_what_is_true_now() -> None:
+    fakes = Fakes()
+    world.protected(fakes)
+    fakes.membership.answer("GetChatAdministrators", world.admins())
+    fakes.tenancy.answer("UpdateGroupSettings", rpc_error(grpc.StatusCode.ABORTED, "version 3"))
+    now = world.policy()
+    now.version = 4
+    fakes.tenancy.answer("GetGroupPolicy", tenancy.GetGroupPolicyResponse(policy=now))
+
+    answer = await press(fakes.ctx, world.command(), "set:language:3")
+
+    assert answer.note == say("en", "settings_panel")
+    assert answer.panel == panel(now)
+    [update] = fakes.tenancy.requests("UpdateGroupSettings")
+    assert update.expected_version == 3

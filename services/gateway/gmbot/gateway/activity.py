@@ -13,9 +13,9 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import grpc
 import structlog
 
+from gmbot.gateway.backends import BackendError, InvalidArgument, call
 from gmbot.v1 import enforcement_pb2 as pb
 
 if TYPE_CHECKING:
@@ -70,27 +70,30 @@ class ActivityCounter:
             keys = list(self._pending)[:BATCH]
             batch = {key: self._pending.pop(key) for key in keys}
             try:
-                await self._stub.RecordActivity(
-                    pb.RecordActivityRequest(
-                        activities=[
-                            pb.GroupActivity(
-                                group_id=group_id,
-                                hour=hour,
-                                **{name: counts[name] for name in _FIELDS},
-                            )
-                            for (group_id, hour), counts in batch.items()
-                        ]
+                await call(
+                    "enforcement",
+                    self._stub.RecordActivity(
+                        pb.RecordActivityRequest(
+                            activities=[
+                                pb.GroupActivity(
+                                    group_id=group_id,
+                                    hour=hour,
+                                    **{name: counts[name] for name in _FIELDS},
+                                )
+                                for (group_id, hour), counts in batch.items()
+                            ]
+                        ),
+                        timeout=5,
                     ),
-                    timeout=5,
                 )
-            except grpc.aio.AioRpcError as error:
-                if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                    log.warning("activity refused", error=error.details())
-                    continue
+            except InvalidArgument as error:
+                log.warning("activity refused", error=error.message)
+                continue
+            except BackendError as error:
                 for key, counts in batch.items():  # told at the next flush
                     if key in self._pending or len(self._pending) < MAX_PENDING:
                         self._pending.setdefault(key, Counter()).update(counts)
-                log.info("activity not recorded yet", code=error.code().name)
+                log.info("activity not recorded yet", code=error.status)
                 return
 
     async def start(self) -> None:
@@ -101,8 +104,7 @@ class ActivityCounter:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            await self.flush()
+        await self.flush()
 
     async def _run(self) -> None:
         while True:

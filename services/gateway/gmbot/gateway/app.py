@@ -1,12 +1,18 @@
-"""The gateway's composition root: settings in, a running bot out."""
+"""The gateway's composition root: `build(settings)` makes the whole gateway (Bot API client,
+back-end clients, caches, stores, the update pipeline, the HTTP app); `started` takes updates
+until it is left, then stops gracefully; `serve` is the process, through the lifecycle every
+GMBot service shares (gmbot.runtime.lifecycle)."""
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack, suppress
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass
 
 import structlog
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
 
@@ -14,11 +20,10 @@ from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import connected
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.drafts import SetupDrafts
 from gmbot.gateway.endpoints import DeadLetterDesk, http_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.flows.drafts import SetupDrafts
 from gmbot.gateway.flows.messages import look_again
-from gmbot.gateway.flows.recent import RecentAnswers
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
@@ -26,11 +31,12 @@ from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
+from gmbot.gateway.recent import RecentAnswers
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
-from gmbot.gateway.telegram.lookup import BotChatLookup
-from gmbot.gateway.telegram.routers import all_routers
+from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher
+from gmbot.runtime import lifecycle
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
@@ -38,23 +44,21 @@ from gmbot.runtime.telegram import create_bot
 
 log = structlog.get_logger("gmbot.gateway")
 
-# chat_member is not in Telegram's default list: without it, channel leaves and hidden joins
-# never arrive (TELEGRAM.md).
-REQUIRED_UPDATES = (
-    "message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "chat_join_request",
-)
 
+@dataclass(frozen=True)
+class Gateway:
+    """The gateway built: connected to its back ends and to Telegram, taking no updates yet."""
 
-def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Dispatcher:
-    dispatcher = Dispatcher(
-        flow_context=context, chat_lookup=BotChatLookup(bot, context.invite_links)
-    )
-    dispatcher.include_routers(*all_routers(signing_key))
-    return dispatcher
+    settings: GatewaySettings
+    bot: Bot
+    bot_username: str
+    pipeline: UpdatePipeline
+    allowed_updates: list[str]
+    http: web.Application
+    # Set once updates are taken; readiness reports it beside the back ends' health.
+    taking_updates: asyncio.Event
+    # Closed, last opened first, once the gateway stopped: caches, clients, the Bot API session.
+    resources: AsyncExitStack
 
 
 async def _identify(bot: Bot) -> tuple[int, str]:
@@ -82,7 +86,7 @@ async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
         )
 
 
-async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
+async def build(settings: GatewaySettings) -> Gateway:
     async with AsyncExitStack() as stack:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
@@ -137,46 +141,91 @@ async def run_gateway(settings: GatewaySettings, stop: asyncio.Event) -> None:
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
         dispatcher = build_dispatcher(context, bot, signing_key)
-        allowed = sorted(set(dispatcher.resolve_used_update_types()) | set(REQUIRED_UPDATES))
         dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)
         pipeline = UpdatePipeline(
             dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
         )
         desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.presented_token())
-
-        started = asyncio.Event()
+        taking_updates = asyncio.Event()
 
         async def ready() -> dict[str, bool]:
-            return {"telegram": started.is_set(), **await backends.serving()}
+            return {"telegram": taking_updates.is_set(), **await backends.serving()}
 
         webhook = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
             webhook = webhook_handler(bot, pipeline, settings.webhook_secret.get_secret_value())
-        runner = web.AppRunner(
-            http_app(ready, webhook, desk), shutdown_timeout=settings.shutdown_grace_seconds
+        return Gateway(
+            settings,
+            bot,
+            bot_username,
+            pipeline,
+            allowed_updates(dispatcher),
+            http_app(ready, webhook, desk),
+            taking_updates,
+            # What was opened stays open for `started`; a failure above closed it already.
+            stack.pop_all(),
         )
+
+
+@asynccontextmanager
+async def started(gateway: Gateway, stop: asyncio.Event | None = None) -> AsyncIterator[Gateway]:
+    """Serves HTTP and takes updates until left; then stops taking them, gives those in hand the
+    grace time, and closes everything. Long polling that fails sets `stop`: the process ends,
+    with the poller's error."""
+    settings = gateway.settings
+    async with gateway.resources as resources:
+        runner = web.AppRunner(gateway.http, shutdown_timeout=settings.shutdown_grace_seconds)
         await runner.setup()
-        stack.push_async_callback(runner.cleanup)
+        resources.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         # The menus and descriptions wait behind replies and punishments, without delaying start.
-        publishing = asyncio.create_task(profile.publish_later(bot))
-        stack.push_async_callback(_cancel, publishing)
-        if webhook is not None and settings.webhook_secret is not None:
-            url = str(settings.webhook_url).rstrip("/")
-            await bot.set_webhook(
-                url if url.endswith(WEBHOOK_PATH) else url + WEBHOOK_PATH,
-                secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=allowed,
-                max_connections=settings.webhook_max_connections,
-                drop_pending_updates=False,
-            )
-            await _say_loudly_if_updates_are_missing(bot)
-            started.set()
-            log.info("webhook registered", bot=bot_username, allowed_updates=allowed)
-            await stop.wait()
-        else:
-            await bot.delete_webhook(drop_pending_updates=False)
-            started.set()
-            log.info("polling", bot=bot_username, allowed_updates=allowed)
-            await poll(bot, pipeline, allowed, stop, settings.shutdown_grace_seconds)
-        log.info("stopping")
+        publishing = asyncio.create_task(profile.publish_later(gateway.bot))
+        resources.push_async_callback(_cancel, publishing)
+        async with _taking_updates(gateway, stop):
+            yield gateway
+
+
+@asynccontextmanager
+async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> AsyncIterator[None]:
+    """By webhook when one is configured (on the way out, the HTTP server's shutdown lets the
+    calls in flight finish; Telegram delivers again what was not answered), otherwise by long
+    polling (the updates in hand get the grace time, and what is done is confirmed)."""
+    settings, bot, allowed = gateway.settings, gateway.bot, gateway.allowed_updates
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        url = str(settings.webhook_url).rstrip("/")
+        await bot.set_webhook(
+            url if url.endswith(WEBHOOK_PATH) else url + WEBHOOK_PATH,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=allowed,
+            max_connections=settings.webhook_max_connections,
+            drop_pending_updates=False,
+        )
+        await _say_loudly_if_updates_are_missing(bot)
+        gateway.taking_updates.set()
+        log.info("webhook registered", bot=gateway.bot_username, allowed_updates=allowed)
+        yield
+        return
+    await bot.delete_webhook(drop_pending_updates=False)
+    gateway.taking_updates.set()
+    log.info("polling", bot=gateway.bot_username, allowed_updates=allowed)
+    halt = asyncio.Event()
+    poller = asyncio.create_task(
+        poll(bot, gateway.pipeline, allowed, halt, settings.shutdown_grace_seconds)
+    )
+    if stop is not None:
+        poller.add_done_callback(lambda _: stop.set())
+    try:
+        yield
+    finally:
+        halt.set()
+        await poller
+
+
+async def serve(settings: GatewaySettings) -> None:
+    """The gateway process: built, then taking updates until SIGTERM or SIGINT."""
+    # aiogram logs every handled update at INFO; the pipeline's own line (with the request id)
+    # says the same at DEBUG, so a busy group does not cost two log lines a message.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.getLogger().level))
+    stop = asyncio.Event()
+    gateway = await build(settings)
+    await lifecycle.serve(started(gateway, stop), settings.shutdown_grace_seconds, stop)

@@ -1,5 +1,5 @@
 """The three back-end services as the gateway sees them: typed stubs over authenticated channels,
-and one error for "that service cannot answer now"."""
+and their failures as the gateway's own errors, so that nothing above this module needs grpc."""
 
 from __future__ import annotations
 
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
 
 T = TypeVar("T")
-
-# Codes that mean "not now" rather than "never": the update is retried later.
-_TRANSIENT = {
-    grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.DEADLINE_EXCEEDED,
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
-    grpc.StatusCode.ABORTED,
-    grpc.StatusCode.CANCELLED,
-}
 
 _READS = {
     "gmbot.v1.TenancyService": ["GetGroupPolicy", "ListChannelGroups", "ListOwnerGroups"],
@@ -59,23 +50,65 @@ _READS = {
 }
 
 
-class BackendUnavailable(Exception):
+class BackendError(Exception):
+    """A call to a back end failed; `status` is the gRPC status name (for logs)."""
+
+    outcome = "failed"
+
+    def __init__(self, service: str, status: str, message: str) -> None:
+        super().__init__(f"{service} {self.outcome}: {status} {message}".rstrip())
+        self.service = service
+        self.status = status
+        self.message = message
+
+
+class BackendUnavailable(BackendError):
     """A back end could not answer now; whatever depended on it is retried later."""
 
-    def __init__(self, service: str, code: grpc.StatusCode, details: str) -> None:
-        super().__init__(f"{service} unavailable: {code.name} {details}")
-        self.service = service
-        self.code = code
+    outcome = "unavailable"
+
+
+class Conflict(BackendUnavailable):
+    """What the call was based on changed meanwhile (a stale version): asking again, with what is
+    true now, may succeed."""
+
+
+class BackendRefused(BackendError):
+    """A back end answered that the call cannot be done as asked: retrying would not change it."""
+
+    outcome = "refused"
+
+
+class NotFound(BackendRefused):
+    """What the call names does not exist (a group that was never protected)."""
+
+
+class InvalidArgument(BackendRefused):
+    """The back end refused a value; `message` says which, in English."""
+
+
+# The statuses the gateway tells apart, as its own errors; any other is a refusal.
+_ERRORS: dict[grpc.StatusCode, type[BackendError]] = {
+    # "Not now" rather than "never": the update is retried later.
+    grpc.StatusCode.UNAVAILABLE: BackendUnavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: BackendUnavailable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: BackendUnavailable,
+    grpc.StatusCode.CANCELLED: BackendUnavailable,
+    grpc.StatusCode.ABORTED: Conflict,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+}
 
 
 async def call(service: str, pending: Awaitable[T]) -> T:
-    """Awaits a stub call, turning transient failures into BackendUnavailable."""
+    """Awaits a stub call; a failure comes out as a BackendError (see _ERRORS)."""
     try:
         return await pending
     except grpc.aio.AioRpcError as error:
-        if error.code() in _TRANSIENT:
-            raise BackendUnavailable(service, error.code(), error.details() or "") from error
-        raise
+        code = error.code()
+        raise _ERRORS.get(code, BackendRefused)(
+            service, code.name, error.details() or ""
+        ) from error
 
 
 @dataclass(frozen=True)

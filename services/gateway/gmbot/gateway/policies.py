@@ -10,11 +10,10 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-import grpc
 import structlog
 from redis.asyncio import Redis
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.backends import NotFound, call
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.v1 import tenancy_pb2 as tenancy
 
@@ -54,9 +53,7 @@ class PolicyCache:
                 self._stub.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=group_id)),
             )
             policy: tenancy.GroupPolicy | None = response.policy
-        except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.NOT_FOUND:
-                raise
+        except NotFound:
             policy = None
         self.remember(group_id, policy)
         return policy

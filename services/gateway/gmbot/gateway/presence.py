@@ -9,9 +9,9 @@ import contextlib
 import time
 from typing import TYPE_CHECKING
 
-import grpc
 import structlog
 
+from gmbot.gateway.backends import BackendError, InvalidArgument, call
 from gmbot.gateway.near_cache import ExpiringLru
 from gmbot.v1 import membership_pb2 as pb
 
@@ -44,19 +44,22 @@ class PresenceBatcher:
         while self._pending:
             batch = [self._pending.pop() for _ in range(min(BATCH, len(self._pending)))]
             try:
-                await self._stub.RecordPresenceBatch(
-                    pb.RecordPresenceBatchRequest(
-                        presences=[
-                            pb.RecordPresenceRequest(group_id=g, user_id=u) for g, u in batch
-                        ]
-                    )
+                await call(
+                    "membership",
+                    self._stub.RecordPresenceBatch(
+                        pb.RecordPresenceBatchRequest(
+                            presences=[
+                                pb.RecordPresenceRequest(group_id=g, user_id=u) for g, u in batch
+                            ]
+                        )
+                    ),
                 )
-            except grpc.aio.AioRpcError as error:
-                if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                    log.warning("presences refused", error=error.details())
-                    continue
+            except InvalidArgument as error:
+                log.warning("presences refused", error=error.message)
+                continue
+            except BackendError as error:
                 self._pending.update(batch)  # tried again at the next flush
-                log.info("presences not recorded yet", code=error.code().name)
+                log.info("presences not recorded yet", code=error.status)
                 return
             expires = time.monotonic() + REFRESH_SECONDS
             for key in batch:

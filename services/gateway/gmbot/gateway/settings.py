@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 
-from gmbot.runtime.settings import SETTINGS_CONFIG, ClientSettings, check_secret
+from gmbot.runtime.settings import (
+    SETTINGS_CONFIG,
+    ClientSettings,
+    ProcessSettings,
+    check_secret,
+)
 from gmbot.runtime.telegram import TelegramSettings
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class GatewaySettings(ClientSettings, TelegramSettings):
+class GatewaySettings(ProcessSettings, ClientSettings, TelegramSettings):
     # WEBHOOK_URL= (empty, as compose passes `${WEBHOOK_URL:-}`) means long polling.
     model_config = SETTINGS_CONFIG
 
@@ -47,11 +52,6 @@ class GatewaySettings(ClientSettings, TelegramSettings):
     # A member's "I have joined" pressed again within this many seconds is answered from the
     # last check, without asking Telegram again (0: every press checks).
     verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "json"
-    sentry_dsn: SecretStr | None = None
-    environment: str = "development"
-    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
     @field_validator("webhook_secret")
     @classmethod

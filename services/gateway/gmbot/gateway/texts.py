@@ -4,12 +4,9 @@ escape what they substitute (`say` does it for them)."""
 
 from __future__ import annotations
 
-import gettext
 import unicodedata
 from html import escape
 from pathlib import Path
-
-from aiogram.utils.i18n import I18n
 
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs, message_ids
 
@@ -40,14 +37,8 @@ MESSAGE_LIMIT = 4096  # a message's text
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, variation selectors
 
 
-class CatalogI18n(I18n):
-    """aiogram's i18n over the .po catalogs shipped in this package, compiled when loaded."""
-
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return load_catalogs(self.path, self.domain)
-
-
-I18N = CatalogI18n(path=Path(__file__).parent / "locales", default_locale="en", domain="gateway")
+# Plain gettext rather than aiogram's i18n: the flows speak too, and they import no aiogram.
+CATALOGS = load_catalogs(LOCALES, "gateway")
 
 
 def keys() -> list[str]:
@@ -62,8 +53,8 @@ def say(language: str, key: str, **values: object) -> str:
 
     Values wrapped in `Html` are inserted as they are.
     """
-    language = language if language in I18N.locales else "en"
-    template = I18N.gettext(key, locale=language)
+    language = language if language in CATALOGS else "en"
+    template = CATALOGS[language].gettext(key)
     rtl = language in RIGHT_TO_LEFT
     return template.format(
         **{

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import grpc
-
-from gmbot.gateway.backends import call
+from gmbot.gateway.backends import BackendRefused, NotFound, call
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
@@ -73,7 +71,7 @@ async def _administrators(
                 membership.GetChatAdministratorsRequest(chat_id=chat_id, fresh=True)
             ),
         )
-    except grpc.aio.AioRpcError:
+    except BackendRefused:
         return None
     return {a.user_id: a for a in answer.administrators}
 
@@ -215,10 +213,8 @@ async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
                 tenancy.UnprotectGroupRequest(group_id=command.group_id)
             ),
         )
-    except grpc.aio.AioRpcError as error:
-        if error.code() == grpc.StatusCode.NOT_FOUND:
-            return say(command.language, "not_protected")
-        raise
+    except NotFound:
+        return say(command.language, "not_protected")
     await ctx.policies.changed(command.group_id, response.policy)
     # Nothing GMBot imposed outlives the owner's wish to stop.
     await undo.release_group(

@@ -8,12 +8,12 @@ from typing import Any
 from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import Backends
 from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.flows.drafts import SetupDrafts
-from gmbot.gateway.flows.recent import RecentAnswers
+from gmbot.gateway.drafts import SetupDrafts
 from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
+from gmbot.gateway.recent import RecentAnswers
 from gmbot.gateway.second_look import SecondLook
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gmbot.gateway.drafts import Draft, SetupDrafts
 from gmbot.gateway.flows.commands import (
     MAX_CHANNELS,
     ChatLookup,
@@ -15,7 +16,6 @@ from gmbot.gateway.flows.commands import (
     protect,
 )
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.flows.drafts import Draft, SetupDrafts
 from gmbot.gateway.texts import LANGUAGES, say
 
 # request_id of each picker button (KeyboardButtonRequestChat).

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from html import escape
 
-import grpc
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.backends import InvalidArgument, call
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
@@ -161,9 +160,7 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
                 )
             ),
         )
-    except grpc.aio.AioRpcError as error:
-        if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
-            raise
+    except InvalidArgument:
         # tenancy's details are English: the owner reads which value was refused, in words.
         reason = say(language, "setting_not_allowed", name=label(language, name), value=value)
         return say(language, "setting_bad", reason=Html(reason))

@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import unescape
 
-import grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import BackendUnavailable, call
+from gmbot.gateway.backends import Conflict, call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.settings import label, listing, value_in_words
@@ -128,9 +127,7 @@ async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnsw
                 )
             ),
         )
-    except BackendUnavailable as error:
-        if error.code != grpc.StatusCode.ABORTED:
-            raise
+    except Conflict:
         # Changed meanwhile (another administrator, a typed command): show what is true now.
         fresh = await ctx.policies.fresh(command.group_id)
         return PressAnswer(say(language, "settings_panel"), panel(fresh) if fresh else None)

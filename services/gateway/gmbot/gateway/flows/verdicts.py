@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
 import structlog
 
-from gmbot.gateway.backends import BackendUnavailable, call
+from gmbot.gateway.backends import BackendError, BackendUnavailable, call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
 from gmbot.runtime.timestamps import to_seconds
@@ -122,7 +121,7 @@ async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None
                     membership.GetChatAdministratorsRequest(chat_id=group_id)
                 ),
             )
-        except (BackendUnavailable, grpc.aio.AioRpcError):
+        except BackendError:
             return None
         if reply.source == membership.ANSWER_SOURCE_TELEGRAM:
             ctx.activity.bot_api_calls(group_id)

@@ -1,0 +1,54 @@
+"""What every GMBot process does from `main()` to exit, whatever it serves (gRPC calls,
+Telegram's updates): logs and Sentry first, then build, serve until SIGTERM or SIGINT, and stop
+gracefully within the grace time."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import structlog
+
+from gmbot.runtime.logs import configure_logging
+from gmbot.runtime.observability import init_sentry, secrets_of
+from gmbot.runtime.settings import ProcessSettings
+
+log = structlog.get_logger("gmbot.lifecycle")
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def serve(
+    running: AbstractAsyncContextManager[object],
+    grace_seconds: float,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Enters `running` (which starts serving) and stays until SIGTERM or SIGINT, or until the
+    process sets `stop` itself (a part of it that cannot go on); leaving `running` stops it."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in _SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with running:
+            await stop.wait()
+            log.info("stopping", grace_seconds=grace_seconds)
+    finally:
+        # Signals get their default meaning back: the loop may run on after this (in tests).
+        for signum in _SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+def run(
+    name: str, settings: ProcessSettings, main: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """The whole of a process's `main()`: logs and Sentry set up, then `main` run to its end."""
+    secrets = secrets_of(settings)
+    configure_logging(name, settings.log_level, settings.log_format, secrets=secrets)
+    init_sentry(
+        settings.sentry_dsn, service=name, environment=settings.environment, secrets=secrets
+    )
+    asyncio.run(main())

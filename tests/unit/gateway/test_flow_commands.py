@@ -1,0 +1,181 @@
+"""Flow 7 over fake back ends: /protect's refusals and what it links, /unprotect."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from gmbot.gateway.backends import BackendUnavailable
+from gmbot.gateway.flows import commands
+from gmbot.gateway.flows.commands import ChannelInfo, GroupCommand, Refusal
+from gmbot.gateway.texts import say
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+from tests.unit.gateway.fakes import Fakes, rpc_error
+from tests.unit.gateway.world import (
+    CHANNEL,
+    GROUP,
+    MALLORY,
+    OWNER,
+    admins,
+    command,
+    policy,
+    protected,
+)
+
+
+class Lookup:
+    """Telegram's answer to "which chat is @name", as the Bot API would give it."""
+
+    def __init__(self, *chats: tuple[str, ChannelInfo]) -> None:
+        self._chats = dict(chats)
+
+    async def find(self, reference: str) -> ChannelInfo | None:
+        return self._chats.get(reference)
+
+
+NEWS = ChannelInfo(CHANNEL, "News", "news", is_channel=True, kind="channel")
+
+
+async def test_protect_from_a_member_who_is_no_admin_is_refused() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", admins())
+
+    with pytest.raises(Refusal) as refused:
+        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(MALLORY), ["@news"])
+
+    assert str(refused.value) == say("en", "only_admins")
+    [asked] = fakes.membership.requests("GetChatAdministrators")
+    assert (asked.chat_id, asked.fresh) == (GROUP, True)  # rights are what is checked: fresh
+    assert fakes.tenancy.calls == []
+
+
+@pytest.mark.parametrize(
+    ("issued", "references", "text"),
+    [
+        (command(chat_type="group"), ["@news"], say("en", "only_supergroups")),
+        (command(issuer=None), ["@news"], say("en", "anonymous_cannot_link")),
+        (command(), [], say("en", "protect_usage")),
+        (
+            command(),
+            [f"@c{n}" for n in range(commands.MAX_CHANNELS + 1)],
+            say("en", "too_many_channels", limit=commands.MAX_CHANNELS),
+        ),
+    ],
+)
+async def test_protect_says_what_is_wrong_with_thecommand(
+    issued: GroupCommand, references: list[str], text: str
+) -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", admins())
+
+    with pytest.raises(Refusal) as refused:
+        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), issued, references)
+
+    assert str(refused.value) == text
+    assert fakes.tenancy.calls == []
+
+
+async def test_protect_lists_every_problem_and_protects_nothing() -> None:
+    fakes = Fakes()
+    group = ChannelInfo(-1009, "Other group", "other", is_channel=False, kind="supergroup")
+    without_bot = ChannelInfo(-1008, "Blog", "blog", is_channel=True, kind="channel")
+
+    def admins_of(
+        request: membership.GetChatAdministratorsRequest,
+    ) -> membership.GetChatAdministratorsResponse:
+        if request.chat_id == without_bot.chat_id:
+            return membership.GetChatAdministratorsResponse(
+                administrators=[membership.ChatAdministrator(user_id=OWNER)]
+            )
+        return admins()
+
+    fakes.membership.answer("GetChatAdministrators", admins_of)
+
+    with pytest.raises(Refusal) as refused:
+        await commands.protect(
+            fakes.ctx,
+            Lookup(("@other", group), ("@blog", without_bot)),
+            command(),
+            ["@nowhere", "@other", "@blog"],
+        )
+
+    assert str(refused.value) == "\n".join(
+        [
+            say("en", "channel_not_found", channel="@nowhere"),
+            say("en", "not_a_channel", channel="@other"),
+            say("en", "bot_not_admin_channel", channel="@blog"),
+        ]
+    )
+    assert fakes.tenancy.calls == []
+
+
+async def test_protect_is_refused_when_the_admins_cannot_be_read() -> None:
+    fakes = Fakes()
+    fakes.membership.answer(
+        "GetChatAdministrators", rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "not a member")
+    )
+
+    with pytest.raises(Refusal) as refused:
+        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
+
+    assert str(refused.value) == say("en", "only_admins")
+
+
+async def test_protect_waits_for_membership_rather_than_refuse_when_it_is_down() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", rpc_error(grpc.StatusCode.UNAVAILABLE))
+
+    with pytest.raises(BackendUnavailable):
+        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
+
+
+async def test_protect_links_the_channels_and_remembers_thepolicy() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.tenancy.answer(
+        "ProtectGroup", tenancy.ProtectGroupResponse(policy=policy(), changed=True)
+    )
+
+    text = await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
+
+    assert text == say("en", "protected", channels="@news")
+    [request] = fakes.tenancy.requests("ProtectGroup")
+    assert (request.group_id, request.group_title) == (GROUP, "Chat")
+    assert (request.owner.user_id, request.owner.username) == (OWNER, "Olga")
+    assert [(c.channel_id, c.username, c.bot_rights) for c in request.channels] == [
+        (CHANNEL, "news", tenancy.CHANNEL_RIGHTS_OK)
+    ]
+    assert await fakes.ctx.policies.get(GROUP) == policy()  # from the cache: no call
+    assert fakes.tenancy.requests("GetGroupPolicy") == []
+
+
+async def test_unprotect_lifts_everything_the_bot_imposed() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    fakes.membership.answer("GetChatAdministrators", admins())
+    stopped = policy()
+    stopped.enabled = False
+    fakes.tenancy.answer("UnprotectGroup", tenancy.UnprotectGroupResponse(policy=stopped))
+    fakes.enforcement.answer("ReleaseGroup", enforcement.ReleaseGroupResponse(accepted=True))
+
+    assert await commands.unprotect(fakes.ctx, command()) == say("en", "unprotected")
+
+    [request] = fakes.tenancy.requests("UnprotectGroup")
+    assert request.group_id == GROUP
+    [release] = fakes.enforcement.requests("ReleaseGroup")
+    assert release.idempotency_key == "u7:unprotect"
+    assert release.reason == enforcement.ACTION_REASON_UNPROTECTED
+    cached = await fakes.ctx.policies.get(GROUP)
+    assert cached is not None
+    assert not cached.enabled
+
+
+async def test_unprotect_of_a_group_never_protected_says_so_and_releases_nothing() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.tenancy.answer("UnprotectGroup", rpc_error(grpc.StatusCode.NOT_FOUND, "no such group"))
+
+    assert await commands.unprotect(fakes.ctx, command()) == say("en", "not_protected")
+    assert fakes.enforcement.calls == []

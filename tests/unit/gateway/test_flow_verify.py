@@ -1,0 +1,67 @@
+"""Flow 6 over fake back ends: "I have joined"."""
+
+from __future__ import annotations
+
+from gmbot.gateway.flows.context import Person
+from gmbot.gateway.flows.verify import Answer, on_verify_pressed
+from gmbot.gateway.texts import say
+from gmbot.runtime.callbacks import VerifyButton, sign
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from tests.unit.gateway.fakes import SIGNING_KEY, Fakes
+from tests.unit.gateway.world import GROUP, MALLORY, MEMBER, OWNER, everyone_is, protected
+
+
+def _button(user_id: int = MEMBER) -> str:
+    return sign(SIGNING_KEY, VerifyButton(GROUP, user_id))
+
+
+async def test_a_member_who_joined_is_let_go_and_told_so() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_MEMBER))
+    fakes.enforcement.answer(
+        "ListRestrictedGroups", enforcement.ListRestrictedGroupsResponse(group_ids=[GROUP])
+    )
+    fakes.enforcement.answer("Release", enforcement.ReleaseResponse(accepted=True))
+
+    answer = await on_verify_pressed(fakes.ctx, SIGNING_KEY, _button(), MALLORY, "q1")
+
+    assert answer == Answer(say("en", "verify_ok"), alert=False)
+    [check] = fakes.membership.requests("CheckMembership")
+    assert check.fresh  # the press skips every cache
+    [release] = fakes.enforcement.requests("Release")
+    assert release.idempotency_key == "verify:q1"
+    assert (release.group_id, release.user_id) == (GROUP, MEMBER)
+    assert release.reason == enforcement.ACTION_REASON_VERIFIED
+
+
+async def test_a_press_repeated_at_once_is_answered_without_asking_again() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
+
+    first = await on_verify_pressed(fakes.ctx, SIGNING_KEY, _button(), MALLORY, "q1")
+    again = await on_verify_pressed(fakes.ctx, SIGNING_KEY, _button(), MALLORY, "q2")
+
+    assert first == again == Answer(say("en", "verify_missing", channels="News"), alert=True)
+    assert fakes.calls == ["membership.CheckMembership"]  # nothing released, asked once
+
+
+async def test_only_the_member_a_button_was_made_for_may_press_it() -> None:
+    fakes = Fakes()
+    protected(fakes)
+
+    answer = await on_verify_pressed(fakes.ctx, SIGNING_KEY, _button(), Person(OWNER, "O"), "q1")
+
+    assert answer == Answer(say("en", "verify_not_yours"), alert=True)
+    assert fakes.calls == []
+
+
+async def test_a_forged_button_is_not_answered() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    forged = sign(b"x" * 32, VerifyButton(GROUP, MEMBER))
+
+    assert await on_verify_pressed(fakes.ctx, SIGNING_KEY, forged, MALLORY, "q1") is None
+    assert fakes.calls == []
