@@ -358,6 +358,20 @@ def refusals(stack: Stack, tokens: dict[str, str]) -> None:
     print(f"   operator token: {ops.strip().splitlines()[0]}")
     print(f"   billing token (membership-read): {refused.stderr.strip()}")
     print(f"   tenancy logged: {logged[-1]['event']} caller={logged[-1]['caller']}")
+    # The gateways' dead letters: the operator's own token too, not billing's.
+    letters = {name: _dead_letters(tenancy, tokens[name]) for name in ("ops", "billing")}
+    if letters["ops"].returncode != 0 or "403" not in letters["billing"].stdout:
+        raise RuntimeError(f"dead letters: {letters['ops']!r}, {letters['billing']!r}")
+    print(f"   operator's dead letters: {letters['ops'].stdout.strip()}")
+    print(f"   billing's dead letters: {letters['billing'].stdout.strip()}")
+
+
+def _dead_letters(container: str, token: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["podman", "exec", "-e", f"CALLER_TOKEN={token}", "-e", "GATEWAY_URL=http://gateway:8080",
+         container, "gmbot", "dead-letters"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
 
 
 @step("webhook, per-caller tokens: three gateways behind the proxy, the story, Prometheus")

@@ -1,5 +1,6 @@
 """`gmbot dead-letters`: the updates the gateway set aside, listed and replayed through its
-operators' endpoints (the same bearer token as the services)."""
+operators' endpoints (with the services' shared AUTH_TOKEN, or an operator's own CALLER_TOKEN:
+the `operator` scope of AUTH_CALLERS, which the gateway is given like the services)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,10 @@ REFLECTION_SERVICES = (
     "grpc.reflection.v1.ServerReflection",
 )
 
+# The gateway's operators' HTTP endpoints, named as methods so scopes can grant them.
+DEAD_LETTERS_LIST = "/gmbot.gateway.DeadLetters/List"
+DEAD_LETTERS_REPLAY = "/gmbot.gateway.DeadLetters/Replay"
+
 # Named sets of methods; a caller's entry names one or more of them.
 SCOPES: Mapping[str, tuple[str, ...]] = {
     # Everything: what the shared AUTH_TOKEN grants.
@@ -67,6 +71,8 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             )
         ),
         *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),
+        DEAD_LETTERS_LIST.lstrip("/"),
+        DEAD_LETTERS_REPLAY.lstrip("/"),
     ),
 }
 

@@ -66,36 +66,15 @@ class ProcessSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
 
-class ServiceSettings(ProcessSettings):
-    """What every gRPC service needs; each service subclasses it with its own fields."""
+class CallerTokens(BaseSettings):
+    """Who may call this process, each with a token of their own (gmbot.runtime.callers): the
+    gRPC services, and the gateway's operators' endpoints."""
 
     model_config = SETTINGS_CONFIG
 
-    grpc_host: str = "127.0.0.1"
-    grpc_port: int = Field(default=50051, ge=0, le=65535)
-    # Per-caller credentials (gmbot.runtime.callers): `NAME:SCOPES:TOKEN` entries, inline and/or
-    # in a file (a mounted secret). Declared before AUTH_TOKEN, which is required without them.
+    # `NAME:SCOPES:TOKEN` entries, inline and/or in a file (a mounted secret).
     auth_callers: SecretStr | None = None
     auth_callers_file: Path | None = None
-    # The shared bearer token (`authorization: Bearer <token>`): whoever presents it may call
-    # everything. The simple default; optional once AUTH_CALLERS names every caller.
-    auth_token: SecretStr | None = Field(default=None, validate_default=True)
-    # The token this process presents when it calls another service (membership leasing the
-    # Bot API budget); AUTH_TOKEN when unset.
-    caller_token: SecretStr | None = None
-    # TLS when both are set; with a client CA too, callers must present a certificate (mTLS).
-    tls_cert_file: Path | None = None
-    tls_key_file: Path | None = None
-    tls_client_ca_file: Path | None = None
-    # Prometheus metrics on their own HTTP port (0: any free port).
-    metrics_enabled: bool = True
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9101, ge=0, le=65535)
-    # Calls served at once; past it a call is refused with RESOURCE_EXHAUSTED (callers retry).
-    grpc_max_concurrent_rpcs: int = Field(default=1000, ge=1, le=100_000)
-    # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
-    # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
-    grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
 
     @field_validator("auth_callers_file")
     @classmethod
@@ -113,6 +92,47 @@ class ServiceSettings(ProcessSettings):
             except CallerConfigError as error:
                 raise ValueError(str(error)) from None
         return value
+
+    def known_callers(self, shared_token: SecretStr | None) -> Callers:
+        """The tokens accepted: `shared_token` (may call everything) and AUTH_CALLERS'."""
+        try:
+            entries = read_entries(
+                self.auth_callers.get_secret_value() if self.auth_callers else None,
+                self.auth_callers_file,
+            )
+            shared = shared_token.get_secret_value() if shared_token else None
+            return Callers.build(shared, entries)
+        except CallerConfigError as error:
+            raise ValueError(f"AUTH_CALLERS: {error}") from None
+
+
+class ServiceSettings(CallerTokens, ProcessSettings):
+    """What every gRPC service needs; each service subclasses it with its own fields."""
+
+    model_config = SETTINGS_CONFIG
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+    # The shared bearer token (`authorization: Bearer <token>`): whoever presents it may call
+    # everything. The simple default; optional once AUTH_CALLERS names every caller (declared
+    # after AUTH_CALLERS, so its check sees them).
+    auth_token: SecretStr | None = Field(default=None, validate_default=True)
+    # The token this process presents when it calls another service (membership leasing the
+    # Bot API budget); AUTH_TOKEN when unset.
+    caller_token: SecretStr | None = None
+    # TLS when both are set; with a client CA too, callers must present a certificate (mTLS).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    # Prometheus metrics on their own HTTP port (0: any free port).
+    metrics_enabled: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    # Calls served at once; past it a call is refused with RESOURCE_EXHAUSTED (callers retry).
+    grpc_max_concurrent_rpcs: int = Field(default=1000, ge=1, le=100_000)
+    # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
+    # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
+    grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
 
     @field_validator("auth_token")
     @classmethod
@@ -150,15 +170,7 @@ class ServiceSettings(ProcessSettings):
 
     def callers(self) -> Callers:
         """The tokens this service accepts and who presents each."""
-        try:
-            entries = read_entries(
-                self.auth_callers.get_secret_value() if self.auth_callers else None,
-                self.auth_callers_file,
-            )
-            shared = self.auth_token.get_secret_value() if self.auth_token else None
-            return Callers.build(shared, entries)
-        except CallerConfigError as error:
-            raise ValueError(f"AUTH_CALLERS: {error}") from None
+        return self.known_callers(self.auth_token)
 
     @model_validator(mode="after")
     def _tls_is_complete(self) -> Self:

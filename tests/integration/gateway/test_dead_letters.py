@@ -24,11 +24,15 @@ from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.endpoints import DEAD_LETTERS_PATH, DeadLetterDesk, http_app
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
+from gmbot.runtime.callers import Callers
 from gmbot.runtime.redis import create_redis
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from tests.support.membership import forget_keys
 
 TOKEN = "admin-token-0123456789abcdef"
+OPERATOR = "operator-token-0123456789abcdef"
+BILLING = "billing-token-0123456789abcdef"
+CALLERS = Callers.build(TOKEN, f"ops:operator:{OPERATOR};billing:membership-read:{BILLING}")
 
 
 @dataclass
@@ -80,7 +84,7 @@ async def gateway(
         dispatcher.include_router(_router(mood))
         letters = DeadLetters(redis, prefix, tmp_path / "dead-letters.jsonl")
         pipeline = UpdatePipeline(dispatcher, bot, UpdateLedger(redis, prefix), letters, 3)
-        desk = DeadLetterDesk(letters, pipeline, bot, TOKEN)
+        desk = DeadLetterDesk(letters, pipeline, bot, CALLERS)
         yield Gateway(sandbox, bot, pipeline, letters, desk, group, owner, mood)
         await bot.session.close()
     if redis is not None:
@@ -151,6 +155,28 @@ async def test_operators_list_and_replay_dead_letters_with_the_token(gateway: Ga
     assert await gateway.letters.all() == []
     answers = await gateway.sandbox.control.journal(method="sendMessage")
     assert any(c["params"]["text"] == "protected" for c in answers)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_operators_own_token_may_list_and_another_callers_may_not(
+    gateway: Gateway,
+) -> None:
+    async with TestClient(TestServer(http_app(_ready, desk=gateway.desk))) as client:
+        operator = await client.get(DEAD_LETTERS_PATH, headers=bearer(OPERATOR))
+        listed = await operator.json()
+        billing = await client.get(DEAD_LETTERS_PATH, headers=bearer(BILLING))
+        refusal = await billing.text()
+        replay = await client.post(f"{DEAD_LETTERS_PATH}/nothing/replay", headers=bearer(BILLING))
+        strange = await client.get(DEAD_LETTERS_PATH, headers={"Authorization": "Bearer tökén"})
+        basic = await client.get(DEAD_LETTERS_PATH, headers={"Authorization": f"Basic {TOKEN}"})
+
+    assert (operator.status, listed) == (200, [])
+    assert (billing.status, replay.status) == (403, 403)
+    assert "'billing' may not call /gmbot.gateway.DeadLetters/List" in refusal
+    assert (strange.status, basic.status) == (401, 401)
 
 
 async def _ready() -> dict[str, bool]:

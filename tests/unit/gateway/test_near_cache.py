@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gmbot.gateway.near_cache import ExpiringLru, NearCache
+from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.second_look import SecondLook
 from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import membership_pb2 as pb
@@ -67,19 +67,6 @@ def test_an_administrator_change_forgets_the_list() -> None:
     cache.apply(pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=GROUP)))
 
     assert cache.admins(GROUP) is None
-
-
-def test_the_map_is_bounded_and_entries_expire() -> None:
-    lru: ExpiringLru[int, str] = ExpiringLru(2)
-    lru.put(1, "a", expires=10.0)
-    lru.put(2, "b", expires=10.0)
-    assert lru.get(1, now=0.0) == "a"  # 1 is now the most recently used
-    lru.put(3, "c", expires=10.0)
-
-    assert lru.get(2, now=0.0) is None
-    assert lru.get(1, now=0.0) == "a"
-    assert lru.get(3, now=11.0) is None
-    assert len(lru) == 1
 
 
 async def test_a_second_look_comes_again_until_settled() -> None:

@@ -145,7 +145,9 @@ async def build(settings: GatewaySettings) -> Gateway:
         pipeline = UpdatePipeline(
             dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
         )
-        desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.presented_token())
+        desk = DeadLetterDesk(
+            dead_letters, pipeline, bot, settings.known_callers(settings.auth_token)
+        )
         taking_updates = asyncio.Event()
 
         async def ready() -> dict[str, bool]:

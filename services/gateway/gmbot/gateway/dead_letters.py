@@ -20,7 +20,7 @@ import structlog
 from redis.asyncio import Redis
 
 from gmbot.gateway.metrics import DEAD_LETTERS
-from gmbot.gateway.near_cache import ExpiringLru
+from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 
 log = structlog.get_logger("gmbot.gateway.dead_letters")

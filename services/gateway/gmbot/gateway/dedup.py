@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from enum import Enum
 
 import structlog
 from redis.asyncio import Redis
 
+from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 
 log = structlog.get_logger("gmbot.gateway.dedup")
@@ -40,7 +40,8 @@ class UpdateLedger:
     def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
         self._prefix = f"{prefix}update:"
-        self._local: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        # update key -> "claimed" or "done", when Redis is not there (or not answering)
+        self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
 
     async def claim(self, key: str) -> Claim:
         if self._redis is not None:
@@ -71,8 +72,7 @@ class UpdateLedger:
 
     async def _renew(self, key: str) -> None:
         while True:
-            entry = self._local.get(key)
-            if entry is not None and entry[0] == "claimed":
+            if self._local.get(key, time.monotonic()) == "claimed":
                 self._set_local(key, "claimed", CLAIM_SECONDS)
             if self._redis is not None:
                 try:
@@ -91,7 +91,7 @@ class UpdateLedger:
 
     async def release(self, key: str) -> None:
         """Gives a claim back after a failure, so a redelivery can be handled at once."""
-        self._local.pop(key, None)
+        self._local.pop(key)
         if self._redis is not None:
             try:
                 await self._redis.delete(self._prefix + key)
@@ -107,15 +107,11 @@ class UpdateLedger:
         return Claim.DONE if state == b"done" else Claim.BUSY
 
     def _claim_local(self, key: str) -> Claim:
-        now = time.monotonic()
-        entry = self._local.get(key)
-        if entry is not None and entry[1] > now:
-            return Claim.DONE if entry[0] == "done" else Claim.BUSY
+        state = self._local.get(key, time.monotonic())
+        if state is not None:
+            return Claim.DONE if state == "done" else Claim.BUSY
         self._set_local(key, "claimed", CLAIM_SECONDS)
         return Claim.ACQUIRED
 
     def _set_local(self, key: str, state: str, seconds: float) -> None:
-        self._local[key] = (state, time.monotonic() + seconds)
-        self._local.move_to_end(key)
-        while len(self._local) > _LOCAL_MAX:
-            self._local.popitem(last=False)
+        self._local.put(key, state, time.monotonic() + seconds)

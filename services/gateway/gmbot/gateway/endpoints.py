@@ -1,9 +1,9 @@
 """The gateway's HTTP face: liveness, readiness, Prometheus metrics, the webhook, and the
-operators' dead letters (with the services' bearer token)."""
+operators' dead letters (for the shared AUTH_TOKEN, or a caller whose scopes include them, as the
+`operator` scope does)."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 
@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, Handler
+from gmbot.runtime.callers import DEAD_LETTERS_LIST, DEAD_LETTERS_REPLAY, Callers
 
 DEAD_LETTERS_PATH = "/admin/dead-letters"
 
@@ -26,20 +27,27 @@ class DeadLetterDesk:
     letters: DeadLetters
     pipeline: UpdatePipeline
     bot: Bot
-    auth_token: str
+    callers: Callers
 
-    def allows(self, request: web.Request) -> bool:
-        presented = request.headers.get("Authorization", "").encode("utf-8", "replace")
-        return hmac.compare_digest(presented, f"Bearer {self.auth_token}".encode())
+    def refusal(self, request: web.Request, method: str) -> web.Response | None:
+        """Why the request may not call `method`, or None when it may."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        # Every token GMBot issues is ASCII; anything else is no token (and never an error).
+        caller = self.callers.identify(token if scheme == "Bearer" and token.isascii() else None)
+        if caller is None:
+            return web.Response(status=401, text="missing or wrong bearer token")
+        if not caller.may_call(method):
+            return web.Response(status=403, text=f"caller {caller.name!r} may not call {method}")
+        return None
 
     async def list(self, request: web.Request) -> web.Response:
-        if not self.allows(request):
-            return web.Response(status=401, text="missing or wrong bearer token")
+        if refused := self.refusal(request, DEAD_LETTERS_LIST):
+            return refused
         return web.json_response([asdict(letter) for letter in await self.letters.all()])
 
     async def replay(self, request: web.Request) -> web.Response:
-        if not self.allows(request):
-            return web.Response(status=401, text="missing or wrong bearer token")
+        if refused := self.refusal(request, DEAD_LETTERS_REPLAY):
+            return refused
         letter_id = request.match_info["letter_id"]
         letter = next((x for x in await self.letters.all() if x.id == letter_id), None)
         if letter is None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 import grpc
 import structlog
 
 from gmbot.gateway.metrics import NEAR_CACHE
+from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import membership_pb2 as pb
 
@@ -31,48 +31,12 @@ log = structlog.get_logger("gmbot.gateway.near_cache")
 _ANSWER_HIT, _ANSWER_MISS = NEAR_CACHE.labels("answer", "hit"), NEAR_CACHE.labels("answer", "miss")
 _ADMINS_HIT, _ADMINS_MISS = NEAR_CACHE.labels("admins", "hit"), NEAR_CACHE.labels("admins", "miss")
 
-K = TypeVar("K")
-V = TypeVar("V")
-
 # Events keep answers current; these bound how long a copy lives if an event was never sent.
 MEMBER_SECONDS = 3600.0
 NOT_MEMBER_SECONDS = 60.0
 ADMINS_SECONDS = 600.0
 MAX_ENTRIES = 200_000
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
-
-
-class ExpiringLru(Generic[K, V]):
-    """A bounded map whose entries expire; the least recently used go first when it is full."""
-
-    def __init__(self, most: int) -> None:
-        self._most = most
-        self._entries: OrderedDict[K, tuple[V, float]] = OrderedDict()
-
-    def get(self, key: K, now: float) -> V | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[1] <= now:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return entry[0]
-
-    def put(self, key: K, value: V, expires: float) -> None:
-        self._entries[key] = (value, expires)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._most:
-            self._entries.popitem(last=False)
-
-    def pop(self, key: K) -> None:
-        self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class NearCache:

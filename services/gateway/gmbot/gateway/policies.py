@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
 from redis.asyncio import Redis
 
 from gmbot.gateway.backends import NotFound, call
+from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.v1 import tenancy_pb2 as tenancy
 
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
 log = structlog.get_logger("gmbot.gateway.policies")
 
 _MAX_ENTRIES = 100_000
+
+
+@dataclass(frozen=True)
+class Known:
+    """What tenancy said of a group: its policy, or None for "never protected"."""
+
+    policy: tenancy.GroupPolicy | None
 
 
 class PolicyCache:
@@ -38,15 +46,13 @@ class PolicyCache:
         self._ttl = ttl_seconds
         self._redis = redis
         # group id -> (policy or None for "not protected", expiry on the monotonic clock)
-        self._entries: OrderedDict[int, tuple[tenancy.GroupPolicy | None, float]] = OrderedDict()
+        self._entries: ExpiringLru[int, Known] = ExpiringLru(_MAX_ENTRIES)
         self._listener: asyncio.Task[None] | None = None
 
     async def get(self, group_id: int) -> tenancy.GroupPolicy | None:
         """The group's policy, or None when it was never protected."""
-        now = time.monotonic()
-        entry = self._entries.get(group_id)
-        if entry is not None and entry[1] > now:
-            return entry[0]
+        if (known := self._entries.get(group_id, time.monotonic())) is not None:
+            return known.policy
         try:
             response = await call(
                 "tenancy",
@@ -60,14 +66,11 @@ class PolicyCache:
 
     async def fresh(self, group_id: int) -> tenancy.GroupPolicy | None:
         """The group's policy as tenancy has it now (the local copy was found stale)."""
-        self._entries.pop(group_id, None)
+        self._entries.pop(group_id)
         return await self.get(group_id)
 
     def remember(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
-        self._entries[group_id] = (policy, time.monotonic() + self._ttl)
-        self._entries.move_to_end(group_id)
-        while len(self._entries) > _MAX_ENTRIES:
-            self._entries.popitem(last=False)
+        self._entries.put(group_id, Known(policy), time.monotonic() + self._ttl)
 
     async def changed(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
         """Records a change made here and tells the other replicas to forget their copy."""
@@ -96,7 +99,7 @@ class PolicyCache:
                     await pubsub.subscribe(self._channel)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self._entries.pop(int(message["data"]), None)
+                            self._entries.pop(int(message["data"]))
             except REDIS_ERRORS:
                 # While Redis is away, changes elsewhere are seen after the TTL.
                 log.warning("policy announcements lost; resubscribing")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from gmbot.gateway.backends import BackendError, InvalidArgument, call
-from gmbot.gateway.near_cache import ExpiringLru
+from gmbot.runtime.expiring import ExpiringLru
 from gmbot.v1 import membership_pb2 as pb
 
 if TYPE_CHECKING:

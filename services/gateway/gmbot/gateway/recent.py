@@ -7,9 +7,10 @@ check instead (Telegram's answer would not have changed, and the budget is share
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from gmbot.runtime.expiring import ExpiringLru
 
 T = TypeVar("T")
 
@@ -27,27 +28,15 @@ class RecentAnswers(Generic[T]):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._seconds = seconds
-        self._most = most
         self._clock = clock
-        self._entries: OrderedDict[Hashable, tuple[T, float]] = OrderedDict()
+        self._entries: ExpiringLru[Hashable, T] = ExpiringLru(most)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: Hashable) -> T | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[1] <= self._clock():
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return entry[0]
+        return self._entries.get(key, self._clock())
 
     def put(self, key: Hashable, answer: T) -> None:
-        if self._seconds <= 0:
-            return
-        self._entries[key] = (answer, self._clock() + self._seconds)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._most:
-            self._entries.popitem(last=False)
+        if self._seconds > 0:
+            self._entries.put(key, answer, self._clock() + self._seconds)

@@ -10,6 +10,7 @@ from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 
 from gmbot.runtime.settings import (
     SETTINGS_CONFIG,
+    CallerTokens,
     ClientSettings,
     ProcessSettings,
     check_secret,
@@ -19,8 +20,9 @@ from gmbot.runtime.telegram import TelegramSettings
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class GatewaySettings(ProcessSettings, ClientSettings, TelegramSettings):
-    # WEBHOOK_URL= (empty, as compose passes `${WEBHOOK_URL:-}`) means long polling.
+class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSettings):
+    # WEBHOOK_URL= (empty, as compose passes `${WEBHOOK_URL:-}`) means long polling. AUTH_TOKEN
+    # and AUTH_CALLERS (scope `operator`) say who may use the operators' dead-letter endpoints.
     model_config = SETTINGS_CONFIG
 
     tenancy_addr: str = "127.0.0.1:50051"

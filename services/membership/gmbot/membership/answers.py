@@ -21,7 +21,6 @@ class Source(IntEnum):
 
 
 IN_CHAT = frozenset({"creator", "administrator", "member"})
-TELEGRAM_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 
 
 @dataclass(frozen=True)

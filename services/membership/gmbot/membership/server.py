@@ -8,27 +8,17 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gmbot.membership.answers import TELEGRAM_STATUSES, Answer, Status
+from gmbot.membership.answers import Answer, Status
 from gmbot.membership.changes import ChangeFeed, SubscriberTooSlow
 from gmbot.membership.checker import MembershipChecker
 from gmbot.membership.metrics import CHECK_SECONDS
 from gmbot.runtime.errors import InvalidArgument
+from gmbot.runtime.statuses import STATUS_NAMES, STATUS_NUMBERS
 from gmbot.runtime.timestamps import to_seconds, to_timestamp
 from gmbot.v1 import membership_pb2 as pb
 from gmbot.v1 import membership_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-_STATUS_NAMES = {
-    pb.CHAT_MEMBER_STATUS_CREATOR: "creator",
-    pb.CHAT_MEMBER_STATUS_ADMINISTRATOR: "administrator",
-    pb.CHAT_MEMBER_STATUS_MEMBER: "member",
-    pb.CHAT_MEMBER_STATUS_RESTRICTED: "restricted",
-    pb.CHAT_MEMBER_STATUS_LEFT: "left",
-    pb.CHAT_MEMBER_STATUS_KICKED: "kicked",
-}
-_STATUS_NUMBERS = {name: number for number, name in _STATUS_NAMES.items()}
-assert set(_STATUS_NUMBERS) == set(TELEGRAM_STATUSES)  # noqa: S101 - the contract covers them all
 
 
 def _seconds(stamp: Timestamp, field: str) -> float:
@@ -48,7 +38,7 @@ def answer_to_pb(channel_id: int, answer: Answer) -> pb.ChannelMembership:
         status=answer.status.value,
         source=answer.source.value,
         observed_at=to_timestamp(answer.observed_at),
-        telegram_status=_STATUS_NUMBERS.get(
+        telegram_status=STATUS_NUMBERS.get(
             answer.telegram_status, pb.CHAT_MEMBER_STATUS_UNSPECIFIED
         ),
         unknown_reason=answer.reason,
@@ -107,13 +97,13 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
     async def RecordChatMemberUpdate(
         self, request: pb.RecordChatMemberUpdateRequest, context: Context
     ) -> pb.RecordChatMemberUpdateResponse:
-        if request.new_status not in _STATUS_NAMES:
+        if request.new_status not in STATUS_NAMES:
             raise InvalidArgument("new_status is required", field="new_status")
         result = await self._checker.record_event(
             request.chat_id,
             request.user_id,
-            _STATUS_NAMES.get(request.old_status, ""),
-            _STATUS_NAMES[request.new_status],
+            STATUS_NAMES.get(request.old_status, ""),
+            STATUS_NAMES[request.new_status],
             request.is_member,
             _seconds(request.date, "date"),
         )

@@ -16,6 +16,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from gmbot.membership.answers import Answer, Source, Status
+from gmbot.runtime.expiring import ExpiringLru
 
 DEFAULT_PREFIX = "gmbot:membership:"
 _MAX_LOCAL_ENTRIES = 500_000
@@ -161,32 +162,6 @@ class RedisStore:
         await self._redis.delete(f"{self._prefix}lock:{key}")
 
 
-class _Expiring:
-    """A bounded dict whose entries expire: the in-process cache."""
-
-    def __init__(self, most: int = _MAX_LOCAL_ENTRIES) -> None:
-        self._entries: OrderedDict[object, tuple[object, float]] = OrderedDict()
-        self._most = most
-
-    def get(self, key: object) -> object | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[1] <= time.monotonic():
-            del self._entries[key]
-            return None
-        return entry[0]
-
-    def set(self, key: object, value: object, ttl: float) -> None:
-        self._entries[key] = (value, time.monotonic() + ttl)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._most:
-            self._entries.popitem(last=False)
-
-    def pop(self, key: object) -> None:
-        self._entries.pop(key, None)
-
-
 def _forget_before(seen: dict[int, float], oldest: float) -> None:
     for group_id in [g for g, when in seen.items() if when < oldest]:
         del seen[group_id]
@@ -196,13 +171,13 @@ class LocalStore:
     def __init__(
         self, seen_users: int = _MAX_SEEN_USERS, groups_per_user: int = _MAX_GROUPS_PER_USER
     ) -> None:
-        self._answers = _Expiring()
-        self._admins = _Expiring(10_000)
+        self._answers: ExpiringLru[tuple[int, int], Answer] = ExpiringLru(_MAX_LOCAL_ENTRIES)
+        self._admins: ExpiringLru[int, AdminList] = ExpiringLru(10_000)
         # user id -> {group id: when last seen}, both in order of last sight (oldest first).
         self._seen: OrderedDict[int, dict[int, float]] = OrderedDict()
         self._seen_users = seen_users
         self._groups_per_user = groups_per_user
-        self._locks = _Expiring(10_000)
+        self._locks: ExpiringLru[str, bool] = ExpiringLru(10_000)
 
     @property
     def seen_users(self) -> int:
@@ -210,25 +185,25 @@ class LocalStore:
         return len(self._seen)
 
     async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]:
-        found = {c: self._answers.get((c, user_id)) for c in channel_ids}
-        return {c: a for c, a in found.items() if isinstance(a, Answer)}
+        now = time.monotonic()
+        found = {c: self._answers.get((c, user_id), now) for c in channel_ids}
+        return {c: a for c, a in found.items() if a is not None}
 
     async def put(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> None:
-        self._answers.set((channel_id, user_id), answer, ttl)
+        self._answers.put((channel_id, user_id), answer, time.monotonic() + ttl)
 
     async def put_if_newer(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> bool:
-        current = self._answers.get((channel_id, user_id))
-        if isinstance(current, Answer) and int(current.observed_at) > answer.observed_at:
+        current = self._answers.get((channel_id, user_id), time.monotonic())
+        if current is not None and int(current.observed_at) > answer.observed_at:
             return False
-        self._answers.set((channel_id, user_id), answer, ttl)
+        self._answers.put((channel_id, user_id), answer, time.monotonic() + ttl)
         return True
 
     async def admins(self, chat_id: int) -> AdminList | None:
-        found = self._admins.get(chat_id)
-        return found if isinstance(found, AdminList) else None
+        return self._admins.get(chat_id, time.monotonic())
 
     async def put_admins(self, chat_id: int, admins: AdminList, ttl: float) -> None:
-        self._admins.set(chat_id, admins, ttl)
+        self._admins.put(chat_id, admins, time.monotonic() + ttl)
 
     async def drop_admins(self, chat_id: int) -> None:
         self._admins.pop(chat_id)
@@ -254,9 +229,10 @@ class LocalStore:
         return sorted(seen)
 
     async def lock(self, key: str, ttl: float) -> bool:
-        if self._locks.get(key) is not None:
+        now = time.monotonic()
+        if self._locks.get(key, now) is not None:
             return False
-        self._locks.set(key, True, ttl)
+        self._locks.put(key, True, now + ttl)
         return True
 
     async def unlock(self, key: str) -> None:

@@ -19,18 +19,10 @@ from gmbot.gateway.flows.verdicts import (
     observing,
 )
 from gmbot.runtime.ids import is_supergroup_id
+from gmbot.runtime.statuses import STATUS_NUMBERS
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-
-STATUSES = {
-    "creator": membership.CHAT_MEMBER_STATUS_CREATOR,
-    "administrator": membership.CHAT_MEMBER_STATUS_ADMINISTRATOR,
-    "member": membership.CHAT_MEMBER_STATUS_MEMBER,
-    "restricted": membership.CHAT_MEMBER_STATUS_RESTRICTED,
-    "left": membership.CHAT_MEMBER_STATUS_LEFT,
-    "kicked": membership.CHAT_MEMBER_STATUS_KICKED,
-}
 
 
 @dataclass(frozen=True)
@@ -90,10 +82,10 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
             membership.RecordChatMemberUpdateRequest(
                 chat_id=change.chat_id,
                 user_id=change.person.user_id,
-                old_status=STATUSES.get(
+                old_status=STATUS_NUMBERS.get(
                     change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED
                 ),
-                new_status=STATUSES[change.new_status],
+                new_status=STATUS_NUMBERS[change.new_status],
                 is_member=change.is_member,
                 date=date,
             )
