@@ -15,6 +15,7 @@ from gmbot.gateway.flows import owner_buttons
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import person
+from gmbot.gateway.telegram.filters import on_loop
 from gmbot.runtime.callbacks import OWNER_PREFIX
 
 log = structlog.get_logger("gmbot.gateway.owner_buttons")
@@ -23,7 +24,7 @@ log = structlog.get_logger("gmbot.gateway.owner_buttons")
 def owner_buttons_router() -> Router:
     router = Router(name="owner-buttons")
 
-    @router.callback_query(F.data.startswith(f"{OWNER_PREFIX}:"))
+    @router.callback_query(on_loop(F.data.startswith(f"{OWNER_PREFIX}:")))
     async def on_owner_press(query: CallbackQuery, bot: Bot, flow_context: FlowContext) -> None:
         started = time.perf_counter()
         answer = await owner_buttons.on_owner_pressed(

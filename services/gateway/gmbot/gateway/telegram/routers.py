@@ -44,6 +44,7 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
+from gmbot.gateway.telegram.filters import on_loop
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
 from gmbot.gateway.telegram.typing import typing_while
@@ -104,7 +105,7 @@ async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Rep
 
 def group_commands() -> Router:
     router = Router(name="group-commands")
-    router.message.filter(F.chat.type.in_(GROUPS))
+    router.message.filter(on_loop(F.chat.type.in_(GROUPS)))
 
     @router.message(Command("start", "help"))
     async def on_start_or_help(message: Message, command: CommandObject) -> None:
@@ -171,7 +172,7 @@ def group_commands() -> Router:
 
 def private_commands() -> Router:
     router = Router(name="private-commands")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(on_loop(F.chat.type == ChatType.PRIVATE))
 
     @router.message(CommandStart())
     async def on_start(message: Message, flow_context: FlowContext) -> None:
@@ -199,7 +200,7 @@ def private_commands() -> Router:
         step = await pickers.begin(flow_context.drafts, message.from_user.id, language)
         await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
-    @router.message(F.chat_shared)
+    @router.message(on_loop(F.chat_shared))
     async def on_chat_picked(
         message: Message, flow_context: FlowContext, chat_lookup: ChatLookup
     ) -> None:
@@ -215,7 +216,7 @@ def private_commands() -> Router:
         )
         await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
-    @router.message(F.text.in_(pickers.DONE_TEXTS))
+    @router.message(on_loop(F.text.in_(pickers.DONE_TEXTS)))
     async def on_protect_picked(
         message: Message,
         event_update: Update,
@@ -236,7 +237,7 @@ def private_commands() -> Router:
             )
         await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
-    @router.message(F.text.in_(pickers.CANCEL_TEXTS))
+    @router.message(on_loop(F.text.in_(pickers.CANCEL_TEXTS)))
     async def on_cancel(message: Message, flow_context: FlowContext) -> None:
         if message.from_user is None:
             return
@@ -271,9 +272,9 @@ def private_commands() -> Router:
 
 def group_messages() -> Router:
     router = Router(name="group-messages")
-    router.message.filter(F.chat.type.in_(GROUPS))
+    router.message.filter(on_loop(F.chat.type.in_(GROUPS)))
 
-    @router.message(F.new_chat_members)
+    @router.message(on_loop(F.new_chat_members))
     async def on_joined(message: Message, event_update: Update, flow_context: FlowContext) -> None:
         for user in message.new_chat_members or []:
             started = time.perf_counter()
@@ -296,7 +297,7 @@ def group_messages() -> Router:
 def member_updates() -> Router:
     router = Router(name="member-updates")
 
-    @router.chat_member(F.chat.type == ChatType.CHANNEL)
+    @router.chat_member(on_loop(F.chat.type == ChatType.CHANNEL))
     async def on_channel_member(
         update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
     ) -> None:
@@ -306,7 +307,7 @@ def member_updates() -> Router:
         )
         decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
 
-    @router.chat_member(F.chat.type.in_(GROUPS))
+    @router.chat_member(on_loop(F.chat.type.in_(GROUPS)))
     async def on_group_member(
         update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
     ) -> None:
@@ -320,7 +321,7 @@ def member_updates() -> Router:
             )
             decided("join", outcome, started)
 
-    @router.my_chat_member(F.chat.type.in_(GROUPS))
+    @router.my_chat_member(on_loop(F.chat.type.in_(GROUPS)))
     async def on_bot_status(
         update: ChatMemberUpdated, event_update: Update, bot: Bot, flow_context: FlowContext
     ) -> None:
@@ -335,7 +336,7 @@ def member_updates() -> Router:
         )
         await _deliver(bot, notices)
 
-    @router.my_chat_member(F.chat.type == ChatType.CHANNEL)
+    @router.my_chat_member(on_loop(F.chat.type == ChatType.CHANNEL))
     async def on_bot_channel_status(
         update: ChatMemberUpdated, bot: Bot, flow_context: FlowContext
     ) -> None:
@@ -356,7 +357,7 @@ def member_updates() -> Router:
         if update.new_chat_member.status == "administrator":
             await _remember_invite_link(bot, flow_context, update.chat.id)
 
-    @router.chat_join_request(F.chat.type.in_(GROUPS))  # a channel's requests are not ours
+    @router.chat_join_request(on_loop(F.chat.type.in_(GROUPS)))  # a channel's requests are not ours
     async def on_join_request(
         request: ChatJoinRequest, event_update: Update, flow_context: FlowContext
     ) -> None:
@@ -399,7 +400,7 @@ async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:
 def settings_buttons() -> Router:
     router = Router(name="settings-buttons")
 
-    @router.callback_query(F.data.startswith(settings_panel.PREFIX))
+    @router.callback_query(on_loop(F.data.startswith(settings_panel.PREFIX)))
     async def on_press(
         query: CallbackQuery, event_update: Update, flow_context: FlowContext
     ) -> None:
