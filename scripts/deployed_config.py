@@ -100,9 +100,9 @@ def _gmbot_service(image: str) -> str | None:
     return name.removeprefix("gmbot-") if name.startswith("gmbot-") else None
 
 
-def compose_processes(values: Mapping[str, str], where: str) -> list[Process]:
-    """The GMBot services of docker-compose.yml resolved with `values` as its env file."""
-    images = image_env()
+def compose_services(values: Mapping[str, str]) -> dict[str, Any]:
+    """docker-compose.yml's services as `docker-compose config` resolves them with `values` as
+    its env file."""
     with tempfile.NamedTemporaryFile("w", suffix=".env") as handle:
         handle.write("".join(f"{k}={v}\n" for k, v in values.items()))
         handle.flush()
@@ -113,8 +113,15 @@ def compose_processes(values: Mapping[str, str], where: str) -> list[Process]:
             text=True,
             cwd=ROOT,
         ).stdout
+    services: dict[str, Any] = yaml.safe_load(rendered)["services"]
+    return services
+
+
+def compose_processes(values: Mapping[str, str], where: str) -> list[Process]:
+    """The GMBot services of docker-compose.yml resolved with `values` as its env file."""
+    images = image_env()
     processes = []
-    for name, spec in sorted(yaml.safe_load(rendered)["services"].items()):
+    for name, spec in sorted(compose_services(values).items()):
         service = _gmbot_service(str(spec.get("image", "")))
         if service is None:
             continue

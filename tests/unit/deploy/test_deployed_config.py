@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from scripts.deployed_config import (
@@ -10,6 +12,7 @@ from scripts.deployed_config import (
     Process,
     check,
     compose_processes,
+    compose_services,
     env_file,
     new_env,
 )
@@ -60,3 +63,38 @@ def test_the_examples_placeholders_are_refused_by_name(service: str, named: list
     for name in named:
         assert f"  {name}:" in outcome.output, outcome.output
     assert "replace-with" not in outcome.output  # the values are never echoed
+
+
+def _rendered_compose() -> dict[str, Any]:
+    return compose_services(new_env(COMPOSE_EXAMPLE, BOT_TOKEN=FAKE_BOT_TOKEN))
+
+
+def test_compose_drops_every_capability_and_redis_wants_its_password() -> None:
+    services = _rendered_compose()
+    ours = [name for name, spec in services.items() if str(spec["image"]).startswith("gmbot-")]
+
+    assert {name for name in ours if services[name].get("cap_drop") != ["ALL"]} == set()
+    redis = services["redis"]
+    password = redis["command"][redis["command"].index("--requirepass") + 1]
+    assert len(password) >= 32
+    assert redis["environment"]["REDISCLI_AUTH"] == password
+    for name in ("membership", "enforcement", "gateway"):
+        assert services[name]["environment"]["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("service", "kept_from_it"),
+    [
+        ("tenancy", {"BOT_TOKEN", "CALLBACK_SIGNING_KEY", "REDIS_URL"}),
+        ("migrate-tenancy", {"BOT_TOKEN", "CALLBACK_SIGNING_KEY", "REDIS_URL"}),
+        ("membership", {"CALLBACK_SIGNING_KEY", "DATABASE_URL"}),
+        ("enforcement", set()),
+        ("gateway", {"DATABASE_URL"}),
+    ],
+)
+def test_each_service_is_given_only_the_secrets_it_uses(
+    service: str, kept_from_it: set[str]
+) -> None:
+    env = _rendered_compose()[service]["environment"]
+
+    assert kept_from_it.isdisjoint(env)
