@@ -209,3 +209,48 @@ async def _deleted(e2e: E2E, mark: int, bot_id: int, message_id: int) -> bool:
         and str(message_id) in str(c["params"].get("message_id", c["params"].get("message_ids")))
         for c in calls
     )
+
+
+async def test_the_webhook_gateway_killed_mid_burst_loses_nothing_and_recovers_fast(
+    e2e: E2E, webhooked: Webhooked
+) -> None:
+    """SIGKILL while Telegram is delivering a burst, then restarted: the deliveries it dropped
+    come again (Telegram retries a webhook that failed) and are judged, nobody is muted twice,
+    and the group moves again within seconds: a dead replica's claims lapse in seconds."""
+    control = e2e.control
+    owner = int((await control.create_user("KilledOwner"))["id"])
+    group = int((await control.create_chat("supergroup", "Killed", creator_id=owner))["id"])
+    username = f"killed{abs(group) % 100000}"
+    channel = int(
+        (await control.create_chat("channel", "Killed", username=username, creator_id=owner))["id"]
+    )
+    await control.promote(group, webhooked.bot_id)
+    await control.promote(channel, webhooked.bot_id)
+    raiders = [int((await control.create_user(f"Raider{n}"))["id"]) for n in range(8)]
+    for raider in raiders:
+        await control.join(group, raider)
+    mark = await e2e.mark()
+    await control.say(group, owner, f"/protect @{username}")
+    await e2e.wait_for(lambda: _sent(e2e, mark, webhooked.bot_id, username))
+    await e2e.settle(1.0)
+    gateway = webhooked.stack.child("gateway")
+    mark = await e2e.mark()
+
+    said = []
+    for n, raider in enumerate(raiders):
+        said.append(await control.say(group, raider, f"spam {n}"))
+        if n == 3:
+            gateway.kill()
+    await webhooked.stack.restart("gateway")
+    restarted = time.monotonic()
+    await e2e.wait_for(lambda: _restricts(e2e, mark, webhooked.bot_id, len(raiders)), seconds=40)
+    recovered = time.monotonic() - restarted
+    await e2e.settle(2.0)
+
+    assert recovered < 15
+    restricted = await control.journal(
+        since=mark, bot_id=webhooked.bot_id, method="restrictChatMember"
+    )
+    assert sorted(int(c["params"]["user_id"]) for c in restricted) == sorted(raiders)
+    for message in said:
+        assert await _deleted(e2e, mark, webhooked.bot_id, int(message["message_id"]))
