@@ -33,7 +33,9 @@ from bench.outcome import Actions, Burst, State, follow, post, read_state
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
+    add_follow_arguments,
     add_people,
+    add_stack_arguments,
     build_world,
     by_method,
     gmbot,
@@ -173,22 +175,8 @@ def main() -> None:
     parser.add_argument("--violators", type=int, default=120)
     parser.add_argument("--messages", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument(
-        "--redis", action="store_true", help="GMBot with REDIS_URL (a prefix per run)"
-    )
-    parser.add_argument("--postgres", action="store_true", help="GMBot's databases in PostgreSQL")
-    parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds the burst may take")
-    parser.add_argument(
-        "--idle",
-        type=float,
-        default=90.0,
-        help="give up after this long without a violator muted or a message deleted",
-    )
-    parser.add_argument(
-        "--settle", type=float, default=120.0, help="at most this long for trailing calls"
-    )
-    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
+    add_stack_arguments(parser)
+    add_follow_arguments(parser, "burst")
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -39,6 +39,7 @@ from bench.world import (
     StackOptions,
     World,
     add_people,
+    add_stack_arguments,
     baseline_process,
     build_world,
     gmbot,
@@ -306,12 +307,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1, help="runs per bot, alternating")
-    parser.add_argument(
-        "--redis", action="store_true", help="GMBot with REDIS_URL (a prefix per run)"
-    )
-    parser.add_argument("--postgres", action="store_true", help="GMBot's databases in PostgreSQL")
-    parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
-    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
+    add_stack_arguments(parser)
     asyncio.run(bench(parser.parse_args()))
 
 

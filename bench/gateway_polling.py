@@ -45,6 +45,7 @@ from bench.world import (
     StackOptions,
     World,
     add_people,
+    add_stack_arguments,
     baseline_process,
     build_world,
     confirmed,
@@ -327,14 +328,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--groups", type=int, default=50, help="groups of the spread scenario")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per scenario and bot")
-    parser.add_argument(
-        "--redis", action="store_true", help="GMBot with REDIS_URL (a prefix per run)"
-    )
-    parser.add_argument("--postgres", action="store_true", help="GMBot's databases in PostgreSQL")
-    parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
+    add_stack_arguments(parser)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a round may take")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
     asyncio.run(bench(parser.parse_args()))
 
 

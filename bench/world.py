@@ -9,6 +9,7 @@ confirmed its updates, when each Bot API call arrived. Nothing here is timed by 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -152,6 +153,33 @@ async def protect(control: SandboxClient, world: World, within: float = 120.0) -
 
 
 # -- GMBot
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every bench that runs the whole stack: where GMBot keeps its state, how
+    much it logs, and where its logs and data go."""
+    parser.add_argument(
+        "--redis", action="store_true", help="GMBot with REDIS_URL (a prefix per run)"
+    )
+    parser.add_argument("--postgres", action="store_true", help="GMBot's databases in PostgreSQL")
+    parser.add_argument("--log-level", default="INFO", help="GMBot's LOG_LEVEL (make run: INFO)")
+    parser.add_argument("--keep", type=Path, help="keep the services' logs and data here")
+
+
+def add_follow_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """How long a bench that follows violators' fate (bench.outcome.follow) waits."""
+    parser.add_argument("--timeout", type=float, default=600.0, help=f"seconds the {what} may take")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=90.0,
+        help="give up after this long without a violator muted or a message deleted",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=120.0, help="at most this long for trailing calls"
+    )
+
+
 @dataclass(frozen=True)
 class StackOptions:
     redis: bool = False
