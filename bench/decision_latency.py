@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,6 +182,22 @@ async def open_loop(
     return Figures(label, rate, samples)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The sender must not pause: a full garbage collection of this process (the worlds, the
+    bodies, thousands of tasks) stopped it for 100 ms and more, and every update due meanwhile
+    was charged to the bot under test. What exists now is frozen out of the collector's sight and
+    nothing is collected until the run ends."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def warm(session: aiohttp.ClientSession, endpoint: Endpoint, bodies: list[bytes]) -> None:
     """One at a time: each answer means that update was decided."""
     for body in bodies:
@@ -252,7 +271,8 @@ async def measure(args: argparse.Namespace, endpoints: dict[str, Endpoint]) -> l
                 before = (
                     await histogram(endpoint.metrics, DECISION_SECONDS) if endpoint.metrics else {}
                 )
-                figures = await open_loop(session, endpoint, bodies, args.rate, label)
+                with collector_paused():
+                    figures = await open_loop(session, endpoint, bodies, args.rate, label)
                 if endpoint.metrics:
                     after = await histogram(endpoint.metrics, DECISION_SECONDS)
                     figures.inside = (

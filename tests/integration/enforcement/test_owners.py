@@ -322,6 +322,12 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
             ]
         )
     )
+    # A later batch adds to the hours already counted.
+    await enforcement.RecordActivity(
+        pb.RecordActivityRequest(
+            activities=[pb.GroupActivity(group_id=world.group, hour=hour, messages_checked=3)]
+        )
+    )
 
     stats = await enforcement.GetGroupStats(pb.GetGroupStatsRequest(group_id=world.group))
 
@@ -329,8 +335,8 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
     assert spent == len(await world.control.journal())
     day, week = stats.last_day, stats.last_week
     assert (day.hours, week.hours) == (24, 168)
-    assert (day.messages_checked, day.joins_checked) == (7, 1)
-    assert week.messages_checked == 107
+    assert (day.messages_checked, day.joins_checked) == (10, 1)
+    assert week.messages_checked == 110
     assert (day.members_warned, day.members_muted) == (2, 2)
     assert day.members_joined_after_warning == 1
     assert (day.unmuted_by_joining, day.unmuted_by_button, day.unmuted_by_admins) == (1, 0, 0)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gmbot.gateway.dedup import CLAIM_SECONDS, Claim, UpdateLedger
+from gmbot.gateway.dedup import CLAIM_SECONDS, DONE_WRITE_SECONDS, Claim, UpdateLedger
 from gmbot.runtime.redis import create_redis
 
 
@@ -34,7 +34,26 @@ async def test_an_update_is_handled_once(ledgers: tuple[UpdateLedger, UpdateLedg
     assert await one.claim(key) is Claim.ACQUIRED
     assert await other.claim(key) is Claim.BUSY
     await one.done(key)
+    assert await one.claim(key) is Claim.DONE
+    # Until the mark is written the claim stands: another replica is told to wait, never to go.
+    assert await other.claim(key) is not Claim.ACQUIRED
+    await one.stop()
     assert await other.claim(key) is Claim.DONE
+
+
+async def test_done_marks_reach_redis_together_within_moments(redis_url: str) -> None:
+    one, other = create_redis(redis_url), create_redis(redis_url)
+    handler, redelivered_to = UpdateLedger(one), UpdateLedger(other)
+    keys = [f"update:{uuid.uuid4().hex}" for _ in range(50)]
+    for key in keys:
+        assert await handler.claim(key) is Claim.ACQUIRED
+        await handler.done(key)
+
+    await asyncio.sleep(DONE_WRITE_SECONDS + 0.5)  # no stop: the marks are written on their own
+
+    assert [await redelivered_to.claim(key) for key in keys] == [Claim.DONE] * len(keys)
+    await one.aclose()
+    await other.aclose()
 
 
 async def test_a_released_claim_can_be_taken_again(
@@ -57,6 +76,7 @@ async def test_redis_gone_falls_back_to_this_process() -> None:
     assert await ledger.claim(key) is Claim.ACQUIRED
     await ledger.done(key)
     assert await ledger.claim(key) is Claim.DONE
+    await ledger.stop()  # the mark cannot be written: kept here, and stopping still ends
     await unreachable.aclose()
 
 

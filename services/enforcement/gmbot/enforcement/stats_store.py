@@ -64,20 +64,25 @@ class ActivityStore:
                 joins_checked=entry.joins_checked,
                 bot_api_calls=entry.bot_api_calls,
             )
-        for (group_id, hour), counts in sorted(totals.items()):
-            values = {name: counts[name] for name in _COUNTERS}
-            statement = insert_for(self._session, ActivityRow).values(
-                group_id=group_id, hour=hour, **values
-            )
-            await self._session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[ActivityRow.group_id, ActivityRow.hour],
-                    set_={
-                        name: getattr(ActivityRow, name) + getattr(statement.excluded, name)
-                        for name in _COUNTERS
-                    },
-                )
-            )
+        if not totals:
+            return
+        statement = insert_for(self._session, ActivityRow)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[ActivityRow.group_id, ActivityRow.hour],
+            set_={
+                name: getattr(ActivityRow, name) + getattr(statement.excluded, name)
+                for name in _COUNTERS
+            },
+        )
+        # One statement for the whole batch (sorted: concurrent batches lock rows in one order),
+        # executed as executemany on the session's connection: a statement built and run per
+        # (group, hour) cost enforcement a third of a core at 1,000 messages/s.
+        rows = [
+            {"group_id": group_id, "hour": hour, **{name: counts[name] for name in _COUNTERS}}
+            for (group_id, hour), counts in sorted(totals.items())
+        ]
+        connection = await self._session.connection()
+        await connection.execute(upsert, rows)
 
     async def prune(self, before: datetime, limit: int) -> int:
         """Forgets the counters of hours before then, at most `limit` rows."""

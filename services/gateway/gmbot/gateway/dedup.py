@@ -4,6 +4,12 @@ An update is claimed before it is handled (so a concurrent redelivery waits) and
 after. A claim lives a few seconds and is renewed while its handler runs: a replica killed
 mid-way leaves a claim that lapses within seconds, after which the update is handled again
 (every action it causes is idempotent downstream), instead of holding its chat for a minute.
+
+"Done" is known to this process at once and written to Redis within a few milliseconds, the
+marks of that moment together in one pipeline: a Redis round trip per update before its answer
+was a tenth of the gateway's CPU at 1,000 updates/s. Until the mark is written the claim stands,
+so a redelivery meanwhile is answered "busy" and tried again later, never handled twice; a
+replica killed before writing leaves a claim that lapses like any other.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ DONE_SECONDS = 25 * 3600
 CLAIM_SECONDS = 5.0
 # A held claim is renewed this often, well inside its lifetime.
 RENEW_SECONDS = CLAIM_SECONDS / 3
+DONE_WRITE_SECONDS = 0.02
 _LOCAL_MAX = 200_000
 
 
@@ -42,8 +49,12 @@ class UpdateLedger:
         self._prefix = f"{prefix}update:"
         # update key -> "claimed" or "done", when Redis is not there (or not answering)
         self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
+        self._unwritten: list[str] = []  # done here, not yet in Redis
+        self._writer: asyncio.Task[None] | None = None
 
     async def claim(self, key: str) -> Claim:
+        if self._local.get(key, time.monotonic()) == "done":  # handled here: no need to ask
+            return Claim.DONE
         if self._redis is not None:
             try:
                 return await self._claim_redis(self._redis, key)
@@ -84,10 +95,36 @@ class UpdateLedger:
     async def done(self, key: str) -> None:
         self._set_local(key, "done", DONE_SECONDS)
         if self._redis is not None:
-            try:
-                await self._redis.set(self._prefix + key, b"done", ex=DONE_SECONDS)
-            except REDIS_ERRORS:
-                log.warning("dedup mark kept in this process only", key=key)
+            self._unwritten.append(key)
+            if self._writer is None:
+                self._writer = asyncio.create_task(self._write_soon(self._redis))
+
+    async def _write_soon(self, redis: Redis) -> None:
+        await asyncio.sleep(DONE_WRITE_SECONDS)
+        self._writer = None
+        await self._write(redis)
+
+    async def _write(self, redis: Redis) -> None:
+        keys, self._unwritten = self._unwritten, []
+        if not keys:
+            return
+        try:
+            async with redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.set(self._prefix + key, b"done", ex=DONE_SECONDS)
+                await pipe.execute()
+        except REDIS_ERRORS:
+            log.warning("dedup marks kept in this process only", updates=len(keys))
+
+    async def stop(self) -> None:
+        """Writes the marks still held (called before Redis is closed)."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+        if self._redis is not None:
+            await self._write(self._redis)
 
     async def release(self, key: str) -> None:
         """Gives a claim back after a failure, so a redelivery can be handled at once."""
