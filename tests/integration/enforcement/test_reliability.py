@@ -65,6 +65,34 @@ async def test_server_errors_are_retried_until_done(world: Group, enforcement: S
     assert {m["status"] for m in restricted} == {"restricted"}
 
 
+@pytest.mark.parametrize(
+    "enforcement", [{"workers": 2, "warning_coalesce_seconds": 3.0}], indirect=True
+)
+async def test_actions_waiting_for_their_warning_do_not_hold_the_slots_mutes_need(
+    world: Group, enforcement: Stub
+) -> None:
+    """A raid's warnings wait their turn for minutes; the deletions and mutes behind them do not.
+    Two working slots, six violators: all six muted and their messages gone before the first
+    warning (held three seconds to gather them) is even sent."""
+    users = [await world.member() for _ in range(6)]
+    messages = [await world.said(user) for user in users]
+
+    responses = [
+        await enforce(enforcement, world, u, f"aside:{u}", m)
+        for u, m in zip(users, messages, strict=True)
+    ]
+
+    async def all_muted() -> bool:
+        return len([c for c in await world.calls("restrictChatMember") if c["ok"]]) == len(users)
+
+    await eventually(all_muted, seconds=2.5)
+    assert await world.calls("sendMessage") == []
+    assert len(await world.calls("deleteMessage")) == len(users)
+    for response in responses:
+        await done(enforcement, world, response.action_id)
+    assert len(await world.calls("sendMessage")) == 1  # then one warning for all six
+
+
 @pytest.mark.parametrize("backend", ["sqlite+local"], indirect=True)
 async def test_a_warning_is_removed_after_its_time(world: Group, enforcement: Stub) -> None:
     user = await world.member()

@@ -106,7 +106,7 @@ class Fakes:
             "guard_bot",
             NearCache(),
             PresenceBatcher(backends.membership),
-            SecondLook[GroupMessage](),
+            SecondLook[GroupMessage](lambda m: m.sender.user_id),
             check_wait_seconds=1,
             activity=ActivityCounter(backends.enforcement),
             signing_key=SIGNING_KEY,

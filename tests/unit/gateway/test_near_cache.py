@@ -80,7 +80,7 @@ async def test_a_second_look_comes_again_until_settled() -> None:
             return True
         return False
 
-    second_look: SecondLook[str] = SecondLook(delays=(0.01, 0.01, 0.01, 0.01))
+    second_look: SecondLook[str] = SecondLook(str, delays=(0.01, 0.01, 0.01, 0.01))
     await second_look.start(look)
     second_look.schedule("message")
     await asyncio.wait_for(settled.wait(), timeout=2)
@@ -98,7 +98,7 @@ async def test_a_second_look_gives_up_after_its_last_delay() -> None:
         looks.append(item)
         return False
 
-    second_look: SecondLook[str] = SecondLook(delays=(0.01, 0.01))
+    second_look: SecondLook[str] = SecondLook(str, delays=(0.01, 0.01))
     await second_look.start(never)
     second_look.schedule("message")
     await asyncio.sleep(0.2)
@@ -106,3 +106,29 @@ async def test_a_second_look_gives_up_after_its_last_delay() -> None:
 
     assert looks == ["message", "message"]
     assert len(second_look) == 0
+
+
+async def test_an_announced_answer_brings_the_second_look_forward() -> None:
+    """In a raid the answer a message waited for arrives after its wait ran out: the message is
+    judged when the answer comes, not when its delay is over (and the budget idles meanwhile)."""
+    looked: list[int] = []
+    cache = live_cache()
+    second_look: SecondLook[tuple[int, str]] = SecondLook(lambda item: item[0], delays=(60.0,))
+    cache.on_answer(second_look.hurry)
+
+    async def look(item: tuple[int, str]) -> bool:
+        looked.append(item[0])
+        return cache.answer(item[0], CHANNEL) is not None
+
+    await second_look.start(look)
+    second_look.schedule((USER, "from the sender"))
+    second_look.schedule((USER + 1, "from someone else"))
+    await asyncio.sleep(0.05)
+    assert looked == []
+
+    cache.apply(changed(NOT_MEMBER, 1000.0))
+    await asyncio.sleep(0.05)
+    await second_look.stop()
+
+    assert looked == [USER]  # at once, and only the message that waited on that sender
+    assert len(second_look) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import assert_never
 
@@ -44,6 +45,10 @@ RENEW_BEFORE = 12 * 3600
 JOIN_REQUEST_SECONDS = 24 * 3600
 
 
+def _stay() -> None:
+    """Not stepping aside: the action keeps its slot to the end."""
+
+
 def _in_force(held: RestrictionRow | None) -> bool:
     return held is not None and held.active
 
@@ -64,10 +69,12 @@ class ActionHandlers:
         self._key = signing_key
         self._releases = Releases(telegram, ledger)
 
-    async def carry_out(self, action: Action) -> State:
+    async def carry_out(self, action: Action, step_aside: Callable[[], None] = _stay) -> State:
+        """`step_aside()` tells the worker pool the action now only waits (for its warning's
+        turn in the group's 20 messages a minute): its working slot may go to the next."""
         match action.payload:
             case Enforce() as payload:
-                return await self.enforce(action, payload)
+                return await self.enforce(action, payload, step_aside)
             case Release():
                 return await self.release(action)
             case ReleaseGroup() as payload:
@@ -154,7 +161,9 @@ class ActionHandlers:
         """A second run of an action (its worker died) does not mute again what the first did."""
         return action.attempts > 1 and _in_force(await self._restriction(action))
 
-    async def enforce(self, action: Action, payload: Enforce) -> State:
+    async def enforce(
+        self, action: Action, payload: Enforce, step_aside: Callable[[], None] = _stay
+    ) -> State:
         """Deletion and the mute first (they protect the group), the warning after. A release
         accepted since the decision (the member verified or exempted, the group unprotected)
         overrides it, whenever it comes."""
@@ -174,6 +183,7 @@ class ActionHandlers:
             if await self._released_since(action):
                 return State.DONE
             member = Warned(action.user_id, payload.warning.user_display_name)
+            step_aside()  # a raid's warnings wait minutes; the deletions behind them must not
             message_id = await self._warnings.warn(action.group_id, member, payload.warning)
             await self._ledger.step(
                 lambda stores: stores.actions.set_warning(action.action_id, message_id)

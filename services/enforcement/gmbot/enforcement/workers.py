@@ -2,9 +2,11 @@
 
 A poller takes an action id from the queue and claims the row (so two workers never run one
 action); the action is then carried out beside the others, its end recorded and the queue entry
-acked. Up to `workers` actions run at once, and only a few pollers take them: most of a raid's
-actions wait for Telegram's budget (a warning for its group's 20 messages a minute), and an
-action that waits holds one of many slots, never the poller the deletions behind it need.
+acked. Up to `workers` actions do their work at once, and only a few pollers take them: an
+action that waits for Telegram's budget holds one of many slots, never the poller the deletions
+behind it need. An action whose deletion and mute are done and that only waits for its warning
+(a raid's warnings take their turn in the group's 20 messages a minute, for minutes) steps aside:
+its slot goes to the next action, and only the wider bound of actions in hand holds it.
 
 A sweeper hands out what is due again: scheduled follow-ups, entries a dead worker left,
 anything a lost queue entry would otherwise strand. A pruner keeps the ledger within its retention.
@@ -42,6 +44,8 @@ log = structlog.get_logger("gmbot.enforcement.workers")
 SWEEP_SECONDS = 1.0
 # Pollers per replica: taking and claiming is quick; carrying out is what takes long.
 POLLERS = 4
+# Actions in hand (working, or stepped aside to wait for their warnings) per working slot.
+IN_HAND_PER_SLOT = 8
 # The sweeper recounts the backlog from the ledger this often.
 RECOUNT_SECONDS = 5.0
 # The ledger is pruned at start, then this often.
@@ -73,6 +77,7 @@ class WorkerPool:
         self._running: dict[str, int] = {}
         self._carrying: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(workers)
+        self._in_hand = asyncio.Semaphore(workers * IN_HAND_PER_SLOT)
         self._stopping = asyncio.Event()
         self._last_recount = 0.0
 
@@ -129,7 +134,13 @@ class WorkerPool:
     async def _work_once(self) -> None:
         """One round of a poller: a free slot, the next action claimed, and its carrying out
         started beside the others."""
-        await self._slots.acquire()
+        await self._in_hand.acquire()
+        try:
+            await self._slots.acquire()
+        except BaseException:
+            self._in_hand.release()
+            raise
+        slot = _Slot(self._slots)
         started = False
         try:
             delivery = await self._queue.take(wait_seconds=1.0)
@@ -141,26 +152,28 @@ class WorkerPool:
                 await self._queue.ack(delivery)
                 return
             self._running[action.action_id] = action.attempts
-            task = asyncio.create_task(self._carry_out_and_ack(action, delivery))
+            task = asyncio.create_task(self._carry_out_and_ack(action, delivery, slot))
             self._carrying.add(task)
             task.add_done_callback(self._carrying.discard)
             started = True
         finally:
             if not started:
-                self._slots.release()
+                slot.release()
+                self._in_hand.release()
 
-    async def _carry_out_and_ack(self, action: Action, delivery: Delivery) -> None:
+    async def _carry_out_and_ack(self, action: Action, delivery: Delivery, slot: _Slot) -> None:
         try:
-            await self._carry_out(action)
+            await self._carry_out(action, slot)
             await self._queue.ack(delivery)
         except Exception as error:
             # The end could not be recorded (the ledger or Redis is failing; the pollers report
             # it to health): not acked, the lease runs out and any replica takes it again.
             log.warning("an action's end was not recorded; it is taken again", error=repr(error))
         finally:
-            self._slots.release()
+            slot.release()
+            self._in_hand.release()
 
-    async def _carry_out(self, action: Action) -> None:
+    async def _carry_out(self, action: Action, slot: _Slot) -> None:
         token = request_id.set(action.idempotency_key)
         self._running[action.action_id] = action.attempts
         started = time.monotonic()
@@ -169,7 +182,7 @@ class WorkerPool:
         calls = [0]
         try:
             with counting_calls() as calls:
-                state = await self._handlers.carry_out(action)
+                state = await self._handlers.carry_out(action, slot.release)
             await self._finish(action, state, calls=calls[0])
         except Permanent as refused:
             await self._finish(action, State.FAILED, str(refused), calls=calls[0])
@@ -246,3 +259,16 @@ class WorkerPool:
             log.info("ledger pruned", **deleted)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), PRUNE_SECONDS)
+
+
+class _Slot:
+    """A working slot, given back once: when its action ends, or when the action steps aside."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()

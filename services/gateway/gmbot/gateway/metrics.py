@@ -34,7 +34,7 @@ NEAR_CACHE = Counter(
 SECOND_LOOKS = Counter(
     "gmbot_gateway_second_looks_total",
     "Messages let through as unknown and judged again, by outcome (settled, again, given_up, "
-    "dropped).",
+    "dropped; hurried: brought forward by an answer about the sender).",
     ["outcome"],
 )
 DEAD_LETTERS = Counter(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import grpc
@@ -46,6 +47,7 @@ class NearCache:
         self._admins: ExpiringLru[int, frozenset[int]] = ExpiringLru(most)
         self._live = False
         self._watcher: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[int], None]] = []
 
     @property
     def live(self) -> bool:
@@ -76,6 +78,10 @@ class NearCache:
         lifetime = MEMBER_SECONDS if status == pb.MEMBERSHIP_STATUS_MEMBER else NOT_MEMBER_SECONDS
         self._answers.put(key, (status, observed), now + lifetime)
 
+    def on_answer(self, listener: Callable[[int], None]) -> None:
+        """`listener(user_id)` hears of every answer membership announces, once it is kept."""
+        self._listeners.append(listener)
+
     def admins(self, chat_id: int) -> frozenset[int] | None:
         if not self._live:
             return None
@@ -100,6 +106,8 @@ class NearCache:
                 self.remember_answer(
                     answer.user_id, answer.channel_id, answer.status, to_seconds(answer.observed_at)
                 )
+                for listener in self._listeners:
+                    listener(answer.user_id)
         elif kind == "administrators":
             self.forget_admins(change.administrators.chat_id)
 

@@ -2,7 +2,10 @@
 
 "Unknown" never punishes, but it is not a final answer when only the budget or Telegram's 429
 made it wait: the message is judged again a little later, and again with growing pauses, until
-the answer is known or Telegram no longer lets the message be deleted (48 hours).
+the answer is known or Telegram no longer lets the message be deleted (48 hours). When the answer
+about its sender arrives first (membership announces every answer it fetches), the message is
+looked at then, not at its time: in a raid the budget is not left idle while a judged message
+sleeps out its delay.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import contextlib
 import heapq
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 import structlog
@@ -35,12 +39,20 @@ Look = Callable[[T], Awaitable[bool]]
 
 
 class SecondLook(Generic[T]):
-    def __init__(self, delays: tuple[float, ...] = DELAYS, most: int = MAX_WAITING) -> None:
+    def __init__(
+        self,
+        key_of: Callable[[T], Hashable],
+        delays: tuple[float, ...] = DELAYS,
+        most: int = MAX_WAITING,
+    ) -> None:
+        """`key_of`: what an item waits to learn about (for a message, its sender)."""
+        self._key_of = key_of
         self._delays = delays
         self._most = most
         self._order = itertools.count()
-        # (due on the monotonic clock, tie-breaker, attempt, item)
-        self._due: list[tuple[float, int, int, T]] = []
+        # (due on the monotonic clock, tie-breaker, attempt, key, item)
+        self._due: list[tuple[float, int, int, Hashable, T]] = []
+        self._waiting: Counter[Hashable] = Counter()
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -58,7 +70,22 @@ class SecondLook(Generic[T]):
             log.warning("too many messages waiting for a second look; this one is not")
             return
         due = time.monotonic() + self._delays[attempt]
-        heapq.heappush(self._due, (due, next(self._order), attempt, item))
+        key = self._key_of(item)
+        heapq.heappush(self._due, (due, next(self._order), attempt, key, item))
+        self._waiting[key] += 1
+        self._wake.set()
+
+    def hurry(self, key: Hashable) -> None:
+        """Something was learnt about `key`: what waits on it is looked at now."""
+        if key not in self._waiting:  # the common case, and free: nothing waits on it
+            return
+        now = time.monotonic()
+        self._due = [
+            (min(due, now) if waits_on == key else due, order, attempt, waits_on, item)
+            for due, order, attempt, waits_on, item in self._due
+        ]
+        heapq.heapify(self._due)
+        SECOND_LOOKS.labels("hurried").inc()
         self._wake.set()
 
     async def start(self, look: Look[T]) -> None:
@@ -82,7 +109,8 @@ class SecondLook(Generic[T]):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
                 continue
-            _, _, attempt, item = heapq.heappop(self._due)
+            _, _, attempt, key, item = heapq.heappop(self._due)
+            self._waiting -= Counter({key: 1})
             await self._slots.acquire()
             task = asyncio.create_task(self._look_once(look, item, attempt))
             self._looking.add(task)
