@@ -368,7 +368,7 @@ def refusals(stack: Stack, tokens: dict[str, str]) -> None:
 
 def _dead_letters(container: str, token: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["podman", "exec", "-e", f"CALLER_TOKEN={token}", "-e", "GATEWAY_URL=http://gateway:8080",
+        ["podman", "exec", "-e", f"CALLER_TOKEN={token}", "-e", "GATEWAY_URL=http://gateway:9104",
          container, "gmbot", "dead-letters"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

@@ -140,12 +140,16 @@ async def _restricts(e2e: E2E, mark: int, bot_id: int, count: int) -> bool:
 async def second_gateway(webhooked: Webhooked) -> AsyncIterator[str]:
     """Another replica of the gateway beside the first (Telegram keeps delivering to the first:
     it registers the same webhook URL); yields its own webhook URL."""
-    port = free_port()
-    env = {**webhooked.stack.child("gateway").env, "HTTP_PORT": str(port)}
+    port, admin_port = free_port(), free_port()
+    env = {
+        **webhooked.stack.child("gateway").env,
+        "HTTP_PORT": str(port),
+        "ADMIN_PORT": str(admin_port),
+    }
     replica = Child("gateway-2", "gmbot.gateway", env)
     await replica.start(webhooked.stack.config.log_dir)
     try:
-        await wait_http("gateway-2", f"http://127.0.0.1:{port}/readyz", replica)
+        await wait_http("gateway-2", f"http://127.0.0.1:{admin_port}/readyz", replica)
         yield f"http://127.0.0.1:{port}/telegram/webhook"
     finally:
         await replica.stop()

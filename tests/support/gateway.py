@@ -176,7 +176,7 @@ async def running_gateway(
         membership = await stack.enter_async_context(
             running_membership(sandbox.url, token, None, budget_addr=budget_addr)
         )
-        port = free_port()
+        port, admin_port = free_port(), free_port()
         secret = secrets.token_urlsafe(24)
         values: dict[str, object] = {
             "auth_token": SecretStr(TEST_TOKEN),
@@ -190,6 +190,7 @@ async def running_gateway(
             "webhook_url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
             "webhook_secret": SecretStr(secret),
             "http_port": port,
+            "admin_port": admin_port,
             "grpc_deadline_seconds": 10,
             "shutdown_grace_seconds": 1,
             **overrides,
@@ -197,7 +198,7 @@ async def running_gateway(
         settings = GatewaySettings.model_validate(values)
         await stack.enter_async_context(started(await build(settings)))
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        await _wait_ready(session, f"http://127.0.0.1:{port}")
+        await _wait_ready(session, f"http://127.0.0.1:{admin_port}")
         await _wait_drained(sandbox.control, bot_id)
         yield RunningGateway(
             sandbox,

@@ -30,7 +30,8 @@ environment (also read from ./.env and from the file ${CONFIG_FILE_VARIABLE}, by
   TENANCY_ADDR          tenancy's gRPC address        (default 127.0.0.1:50051)
   MEMBERSHIP_ADDR       membership's gRPC address     (default 127.0.0.1:50052)
   ENFORCEMENT_ADDR      enforcement's gRPC address    (default 127.0.0.1:50053)
-  GATEWAY_URL           the gateway's HTTP address, for dead-letters (default http://127.0.0.1:8080)
+  GATEWAY_URL           the gateway's operators' port, for dead-letters
+                        (default http://127.0.0.1:9104)
   GRPC_DEADLINE_SECONDS every call's deadline         (default 2)
   TLS_CA_FILE, TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE   TLS / mTLS towards the services
   BOT_TOKEN, TELEGRAM_API_URL                              for `doctor` only

@@ -21,8 +21,8 @@ class CliSettings(ClientSettings):
     tenancy_addr: str = "127.0.0.1:50051"
     membership_addr: str = "127.0.0.1:50052"
     enforcement_addr: str = "127.0.0.1:50053"
-    # The gateway's HTTP port, for its dead letters.
-    gateway_url: HttpUrl = HttpUrl("http://127.0.0.1:8080")
+    # The gateway's operators' port (ADMIN_PORT), for its dead letters.
+    gateway_url: HttpUrl = HttpUrl("http://127.0.0.1:9104")
     bot_token: SecretStr | None = None
     telegram_api_url: HttpUrl = HttpUrl(TELEGRAM)
 

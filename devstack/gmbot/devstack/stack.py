@@ -44,7 +44,7 @@ class RunningStack:
     config: StackConfig
     children: dict[str, Child]
     addresses: dict[str, str]
-    gateway_url: str
+    gateway_url: str  # the gateway's operators' port: health, metrics, dead letters
     auth_token: str
     signing_key: str
 
@@ -107,7 +107,7 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         )
         for name in BACKENDS
     }
-    http_port = free_port()
+    http_port, admin_port = free_port(), free_port()
     gateway_env = {
         "AUTH_TOKEN": token,
         "BOT_TOKEN": config.bot_token,
@@ -119,14 +119,16 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         "BUDGET_ADDR": addresses["enforcement"],
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
+        "ADMIN_HOST": "127.0.0.1",
+        "ADMIN_PORT": str(admin_port),
         "LOG_FORMAT": config.log_format,
         "SHUTDOWN_GRACE_SECONDS": "5",
     }
-    gateway_url = f"http://127.0.0.1:{http_port}"
+    gateway_url = f"http://127.0.0.1:{admin_port}"
     if config.redis_url:
         gateway_env["REDIS_URL"] = config.redis_url
     if config.webhook:
-        gateway_env["WEBHOOK_URL"] = f"{gateway_url}/telegram/webhook"
+        gateway_env["WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/telegram/webhook"
         gateway_env["WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
     children["gateway"] = Child(
         "gateway", "gmbot.gateway", {**gateway_env, **config.env.get("gateway", {})}

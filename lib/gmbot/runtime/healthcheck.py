@@ -4,7 +4,8 @@ python -m gmbot.runtime.healthcheck [HOST:PORT [SERVICE]]
     grpc.health.v1 says SERVING; without a target, 127.0.0.1 on the port the service was
     configured with (GRPC_PORT), so the image's HEALTHCHECK follows GRPC_PORT.
 python -m gmbot.runtime.healthcheck --http PATH
-    GET http://127.0.0.1:$HTTP_PORT/PATH answers 2xx (the gateway's /healthz).
+    GET http://127.0.0.1:$ADMIN_PORT/PATH answers 2xx (the gateway's /healthz, on the operators'
+    port it was configured with).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 DEFAULT_GRPC_PORT = "50051"
-DEFAULT_HTTP_PORT = "8080"
+DEFAULT_ADMIN_PORT = "9104"
 
 
 def check(target: str, service: str = "", timeout: float = 2.0) -> bool:
@@ -33,7 +34,7 @@ def check(target: str, service: str = "", timeout: float = 2.0) -> bool:
 
 
 def check_http(path: str, timeout: float = 2.0) -> bool:
-    port = os.environ.get("HTTP_PORT") or DEFAULT_HTTP_PORT
+    port = os.environ.get("ADMIN_PORT") or DEFAULT_ADMIN_PORT
     url = f"http://127.0.0.1:{port}/{path.lstrip('/')}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:

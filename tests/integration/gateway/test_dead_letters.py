@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.endpoints import DEAD_LETTERS_PATH, DeadLetterDesk, http_app
+from gmbot.gateway.endpoints import DEAD_LETTERS_PATH, DeadLetterDesk, admin_app
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.runtime.callers import Callers
 from gmbot.runtime.redis import create_redis
@@ -142,7 +142,7 @@ async def test_operators_list_and_replay_dead_letters_with_the_token(gateway: Ga
     gateway.mood[0] = "fine"  # the bug is fixed, the operator replays
     auth = {"Authorization": f"Bearer {TOKEN}"}
 
-    async with TestClient(TestServer(http_app(_ready, desk=gateway.desk))) as client:
+    async with TestClient(TestServer(admin_app(_ready, gateway.desk))) as client:
         refused = await client.get(DEAD_LETTERS_PATH)
         listed = await (await client.get(DEAD_LETTERS_PATH, headers=auth)).json()
         replayed = await client.post(f"{DEAD_LETTERS_PATH}/{letter.id}/replay", headers=auth)
@@ -164,7 +164,7 @@ def bearer(token: str) -> dict[str, str]:
 async def test_an_operators_own_token_may_list_and_another_callers_may_not(
     gateway: Gateway,
 ) -> None:
-    async with TestClient(TestServer(http_app(_ready, desk=gateway.desk))) as client:
+    async with TestClient(TestServer(admin_app(_ready, gateway.desk))) as client:
         operator = await client.get(DEAD_LETTERS_PATH, headers=bearer(OPERATOR))
         listed = await operator.json()
         billing = await client.get(DEAD_LETTERS_PATH, headers=bearer(BILLING))

@@ -45,7 +45,7 @@ async def test_nothing_serving_there_is_unhealthy() -> None:
     assert await _healthcheck(GRPC_PORT="9") == 1
 
 
-async def test_the_gateways_check_asks_its_http_port() -> None:
+async def test_the_gateways_check_asks_its_admin_port() -> None:
     app = web.Application()
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -58,8 +58,8 @@ async def test_the_gateways_check_asks_its_http_port() -> None:
     await site.start()
     port = runner.addresses[0][1]
     try:
-        healthy = await _healthcheck("--http", "/healthz", HTTP_PORT=str(port))
-        missing = await _healthcheck("--http", "/nothing-here", HTTP_PORT=str(port))
+        healthy = await _healthcheck("--http", "/healthz", ADMIN_PORT=str(port))
+        missing = await _healthcheck("--http", "/nothing-here", ADMIN_PORT=str(port))
     finally:
         await runner.cleanup()
 

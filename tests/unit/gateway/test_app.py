@@ -32,7 +32,7 @@ def _polling_gateway(session: RecordingSession, tmp_path: Path) -> Gateway:
             "auth_token": SecretStr(TOKEN),
             "bot_token": SecretStr(f"{BOT_ID}:TEST"),
             "callback_signing_key": SecretStr("k" * 32 + "-signing-key"),
-            "http_port": 0,
+            "admin_port": 0,
             "shutdown_grace_seconds": 1,
         }
     )
@@ -46,6 +46,7 @@ def _polling_gateway(session: RecordingSession, tmp_path: Path) -> Gateway:
         pipeline,
         ["message"],
         web.Application(),
+        None,
         asyncio.Event(),
         AsyncExitStack(),
     )

@@ -1,5 +1,5 @@
 """The gateway's composition root: `build(settings)` makes the whole gateway (Bot API client,
-back-end clients, caches, stores, the update pipeline, the HTTP app); `started` takes updates
+back-end clients, caches, stores, the update pipeline, the HTTP apps); `started` takes updates
 until it is left, then stops gracefully; `serve` is the process, through the lifecycle every
 GMBot service shares (gmbot.runtime.lifecycle)."""
 
@@ -21,7 +21,7 @@ from gmbot.gateway.backends import connected
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.drafts import SetupDrafts
-from gmbot.gateway.endpoints import DeadLetterDesk, http_app
+from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.intake.pipeline import UpdatePipeline
@@ -54,7 +54,9 @@ class Gateway:
     bot_username: str
     pipeline: UpdatePipeline
     allowed_updates: list[str]
-    http: web.Application
+    # The operators' port (health, metrics, dead letters); the webhook's, in webhook mode.
+    admin: web.Application
+    webhook: web.Application | None
     # Set once updates are taken; readiness reports it beside the back ends' health.
     taking_updates: asyncio.Event
     # Closed, last opened first, once the gateway stopped: caches, clients, the Bot API session.
@@ -164,7 +166,8 @@ async def build(settings: GatewaySettings) -> Gateway:
             bot_username,
             pipeline,
             allowed_updates(dispatcher),
-            http_app(ready, webhook, desk),
+            admin_app(ready, desk),
+            None if webhook is None else webhook_app(webhook),
             taking_updates,
             # What was opened stays open for `started`; a failure above closed it already.
             stack.pop_all(),
@@ -178,19 +181,29 @@ async def started(gateway: Gateway, stop: asyncio.Event | None = None) -> AsyncI
     with the poller's error."""
     settings = gateway.settings
     async with gateway.resources as resources:
-        # No access log: every refused or failed call is logged by its handler, and a line per
-        # delivery cost a fifth of the gateway's CPU at 1,000 updates/s (bench.decision_latency).
-        runner = web.AppRunner(
-            gateway.http, shutdown_timeout=settings.shutdown_grace_seconds, access_log=None
-        )
-        await runner.setup()
-        resources.push_async_callback(runner.cleanup)
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        await _serve_http(resources, gateway.admin, settings.admin_host, settings.admin_port, 1.0)
+        if gateway.webhook is not None:
+            grace = settings.shutdown_grace_seconds
+            await _serve_http(
+                resources, gateway.webhook, settings.http_host, settings.http_port, grace
+            )
         # The menus and descriptions wait behind replies and punishments, without delaying start.
         publishing = asyncio.create_task(profile.publish_later(gateway.bot))
         resources.push_async_callback(_cancel, publishing)
         async with _taking_updates(gateway, stop):
             yield gateway
+
+
+async def _serve_http(
+    resources: AsyncExitStack, app: web.Application, host: str, port: int, grace: float
+) -> None:
+    """Serves `app` until `resources` close; the calls in flight then get `grace` seconds."""
+    # No access log: every refused or failed call is logged by its handler, and a line per
+    # delivery cost a fifth of the gateway's CPU at 1,000 updates/s (bench.decision_latency).
+    runner = web.AppRunner(app, shutdown_timeout=grace, access_log=None)
+    await runner.setup()
+    resources.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, host, port).start()
 
 
 @asynccontextmanager

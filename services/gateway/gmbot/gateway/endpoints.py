@@ -1,6 +1,7 @@
-"""The gateway's HTTP face: liveness, readiness, Prometheus metrics, the webhook, and the
-operators' dead letters (for the shared AUTH_TOKEN, or a caller whose scopes include them, as the
-`operator` scope does)."""
+"""The gateway's two HTTP faces. The webhook, on HTTP_PORT: the only one Telegram (through the
+proxy or Ingress) ever reaches. The operators' port, ADMIN_PORT, never published: liveness,
+readiness, Prometheus metrics and the dead letters (for the shared AUTH_TOKEN, or a caller whose
+scopes include them, as the `operator` scope does)."""
 
 from __future__ import annotations
 
@@ -59,10 +60,8 @@ class DeadLetterDesk:
         return web.json_response({"replayed": letter_id})
 
 
-def http_app(
-    ready: Callable[[], Awaitable[dict[str, bool]]],
-    webhook: Handler | None = None,
-    desk: DeadLetterDesk | None = None,
+def admin_app(
+    ready: Callable[[], Awaitable[dict[str, bool]]], desk: DeadLetterDesk | None = None
 ) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
@@ -81,9 +80,13 @@ def http_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    if webhook is not None:
-        app.router.add_post(WEBHOOK_PATH, webhook)
     if desk is not None:
         app.router.add_get(DEAD_LETTERS_PATH, desk.list)
         app.router.add_post(DEAD_LETTERS_PATH + "/{letter_id}/replay", desk.replay)
+    return app
+
+
+def webhook_app(webhook: Handler) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(WEBHOOK_PATH, webhook)
     return app

@@ -38,9 +38,12 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     webhook_url: HttpUrl | None = None
     webhook_secret: SecretStr | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
-    # The HTTP server: the webhook endpoint, /healthz, /readyz and /metrics.
+    # The webhook's HTTP server (in webhook mode only): the one port to publish.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # The operators' port, never published: /healthz, /readyz, /metrics, the dead letters.
+    admin_host: str = "127.0.0.1"
+    admin_port: int = Field(default=9104, ge=0, le=65535)
     # Seconds a group's policy is trusted before tenancy is asked again (changes made through
     # this gateway, or announced through Redis, invalidate it at once).
     policy_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
