@@ -5,14 +5,22 @@ by its own token (membership reads only)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import shlex
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import grpc
 import pytest
+from google.protobuf import descriptor_pool, json_format, message_factory
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
 from pydantic import SecretStr
 
 from gmbot.sandbox.app import running_sandbox
@@ -113,3 +121,75 @@ async def test_the_readme_example_asks_membership_with_its_own_token(
     assert probe.stdout.strip() == "None"  # the stubs alone, none of the services' code
     assert follows == "follows"
     assert stranger == "does not follow"
+
+
+if TYPE_CHECKING:  # grpc-stubs makes the interceptors generic; grpc's own are not
+    _Unary = grpc.UnaryUnaryClientInterceptor[Any, Any]
+    _Stream = grpc.StreamStreamClientInterceptor[Any, Any]
+else:
+    _Unary, _Stream = grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientInterceptor
+
+
+class _Bearer(_Unary, _Stream):
+    """`-H "authorization: Bearer …"`: the token on every call, reflection's too."""
+
+    def __init__(self, token: str) -> None:
+        self._metadata = [("authorization", f"Bearer {token}")]
+
+    def _with_token(self, details: Any) -> Any:
+        return details._replace(metadata=[*(details.metadata or []), *self._metadata])
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_token(details), request)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._with_token(details), requests)
+
+
+def readme_grpcurl() -> tuple[list[str], list[str]]:
+    """The README's two grpcurl commands, as words: `list`, then the call."""
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"\*\*grpcurl\*\*.*?```sh\n(.*?)```", readme, re.S)
+    assert match, "the README lost its grpcurl example"
+    commands = [shlex.split(line) for line in match[1].replace("\\\n", " ").splitlines()]
+    listing, call = [words for words in commands if words[:1] == ["grpcurl"]]
+    return listing, call
+
+
+def grpcurl_like(address: str, token: str, body: dict[str, Any], method: str) -> tuple[Any, Any]:
+    """What grpcurl does, with nothing compiled in: the services listed and the method's types
+    learnt by reflection, the JSON body turned into the request, the answer back into JSON."""
+    channel = grpc.intercept_channel(grpc.insecure_channel(address), _Bearer(token))
+    with channel:
+        reflection = ProtoReflectionDescriptorDatabase(channel)
+        services = reflection.get_services()
+        pool = descriptor_pool.DescriptorPool(reflection)
+        service_name, method_name = method.rsplit("/", 1)
+        described = pool.FindServiceByName(service_name).FindMethodByName(method_name)
+        request_type = message_factory.GetMessageClass(described.input_type)
+        response_type = message_factory.GetMessageClass(described.output_type)
+        call = channel.unary_unary(
+            f"/{service_name}/{method_name}",
+            request_serializer=request_type.SerializeToString,
+            response_deserializer=response_type.FromString,
+        )
+        answer = call(json_format.ParseDict(body, request_type()), timeout=5)
+        return services, json_format.MessageToDict(answer)
+
+
+async def test_the_readme_grpcurl_calls_work_by_reflection_and_the_token(live: Live) -> None:
+    """grpcurl itself is packaged neither by Debian nor by PyPI; this does what it does, from the
+    README's own lines: only reflection and the caller's token, no stubs."""
+    listing, call = readme_grpcurl()
+    flags = ["grpcurl", "-plaintext", "-H", "authorization: Bearer $AUTH_TOKEN"]
+    assert listing == [*flags, "$MEMBERSHIP_ADDR", "list"]
+    assert call[: len(flags)] == flags
+    body, method = json.loads(call[call.index("-d") + 1]), call[-1]
+    assert set(body) == {"user_id", "channel_ids"}
+    asked = {"user_id": live.stranger, "channel_ids": [live.channel]}
+
+    services, answer = await asyncio.to_thread(grpcurl_like, live.address, TOKEN, asked, method)
+
+    assert "gmbot.v1.MembershipService" in services
+    assert answer["channels"][0]["status"] == "MEMBERSHIP_STATUS_NOT_MEMBER"
+    assert answer.get("allMember", False) is False
