@@ -9,7 +9,7 @@ import asyncio
 import time
 
 import structlog
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,17 +20,30 @@ log = structlog.get_logger("gmbot.redis")
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def create_redis(url: str, *, socket_timeout: float = 1.0) -> Redis:
+# Connections per client: plenty for GMBot's bursts (a raid's checks, update claims and budget
+# asks, a few blocking reads), and a bound, so a burst waits a moment for a connection instead
+# of opening hundreds at once; opening them on a busy machine took longer than the timeouts and
+# turned a raid's busiest second into "Redis unreachable" (fallbacks, marks kept locally).
+MAX_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 2.0
+
+
+def create_redis(url: str, *, socket_timeout: float = 1.0, name: str | None = None) -> Redis:
     """A pooled client with short timeouts and one quick retry: a Redis that is down must
-    degrade a call at once (the callers fall back), not hold it through a backoff."""
-    return Redis.from_url(
+    degrade a call at once (the callers fall back), not hold it through a backoff. `name` is
+    what CLIENT LIST shows for its connections."""
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
         health_check_interval=15,
         retry=Retry(NoBackoff(), retries=1),
         decode_responses=False,
+        client_name=name,
     )
+    return Redis.from_pool(pool)
 
 
 def safe_redis_url(url: str) -> str:

@@ -57,7 +57,7 @@ async def build(settings: EnforcementSettings) -> Service:
     registrations: list[Register] = []
     redis = None
     if settings.redis_url is not None:
-        redis = create_redis(settings.redis_url, socket_timeout=5.0)
+        redis = create_redis(settings.redis_url, socket_timeout=5.0, name="gmbot-enforcement")
         resources.push_async_callback(redis.aclose)
         await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
         keys = Keys(settings.redis_prefix)

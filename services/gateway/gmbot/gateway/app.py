@@ -94,7 +94,7 @@ async def build(settings: GatewaySettings) -> Gateway:
         stack.push_async_callback(bot.session.close)
         redis = None
         if settings.redis_url is not None:
-            redis = create_redis(settings.redis_url)
+            redis = create_redis(settings.redis_url, name="gmbot-gateway")
             stack.push_async_callback(redis.aclose)
             await wait_for_redis(redis, settings.redis_url)
         # The gateway's own calls are replies to people: they go first.

@@ -26,7 +26,7 @@ async def build(settings: MembershipSettings) -> Service:
     store: Store = LocalStore()
     redis = None
     if settings.redis_url is not None:
-        redis = create_redis(settings.redis_url)
+        redis = create_redis(settings.redis_url, name="gmbot-membership")
         service.resources.push_async_callback(redis.aclose)
         await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
         store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
