@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import structlog
 
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.sandbox.errors import bad_request, conflict
 
 log = structlog.get_logger("gmbot.sandbox.updates")
@@ -210,11 +211,8 @@ class UpdateQueue:
         await self._stop_worker()
 
     async def _stop_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        await cancel_and_wait(self._worker)
+        self._worker = None
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -4,7 +4,6 @@ in a raid several members in one message rather than one message each."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
+from gmbot.runtime.tasks import cancel_and_wait
 
 _MAX_GROUPS_SENDING = 10_000
 
@@ -139,6 +139,4 @@ class LiveWarnings:
 
     async def close(self) -> None:
         for task in list(self._flushes):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)

@@ -8,7 +8,6 @@ counts held by a process that dies are lost, never a decision.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from gmbot.gateway.backends import BackendError, InvalidArgument, call
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import enforcement_pb2 as pb
 
 if TYPE_CHECKING:
@@ -100,10 +100,7 @@ class ActivityCounter:
         self._flusher = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await cancel_and_wait(self._flusher)
         await self.flush()
 
     async def _run(self) -> None:

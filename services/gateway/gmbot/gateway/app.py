@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -40,6 +40,7 @@ from gmbot.runtime import lifecycle
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
 from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.runtime.telegram import create_bot
 
 log = structlog.get_logger("gmbot.gateway")
@@ -69,12 +70,6 @@ async def _identify(bot: Bot) -> tuple[int, str]:
     except TelegramUnauthorizedError:
         raise SystemExit("BOT_TOKEN was refused by the Bot API: check the token") from None
     return me.id, me.username or ""
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
 
 
 async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
@@ -181,15 +176,15 @@ async def started(gateway: Gateway, stop: asyncio.Event | None = None) -> AsyncI
     with the poller's error."""
     settings = gateway.settings
     async with gateway.resources as resources:
-        await _serve_http(resources, gateway.admin, settings.admin_host, settings.admin_port, 1.0)
+        grace = settings.shutdown_grace_seconds
+        await _serve_http(resources, gateway.admin, settings.admin_host, settings.admin_port, grace)
         if gateway.webhook is not None:
-            grace = settings.shutdown_grace_seconds
             await _serve_http(
                 resources, gateway.webhook, settings.http_host, settings.http_port, grace
             )
         # The menus and descriptions wait behind replies and punishments, without delaying start.
         publishing = asyncio.create_task(profile.publish_later(gateway.bot))
-        resources.push_async_callback(_cancel, publishing)
+        resources.push_async_callback(cancel_and_wait, publishing)
         async with _taking_updates(gateway, stop):
             yield gateway
 

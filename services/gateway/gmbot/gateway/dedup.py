@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.tasks import cancel_and_wait
 
 log = structlog.get_logger("gmbot.gateway.dedup")
 
@@ -118,11 +119,8 @@ class UpdateLedger:
 
     async def stop(self) -> None:
         """Writes the marks still held (called before Redis is closed)."""
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-            self._writer = None
+        await cancel_and_wait(self._writer)
+        self._writer = None
         if self._redis is not None:
             await self._write(self._redis)
 

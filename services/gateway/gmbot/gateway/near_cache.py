@@ -10,7 +10,6 @@ is kept until it is back, so a stale answer can never outlive an event that corr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ import structlog
 
 from gmbot.gateway.metrics import NEAR_CACHE
 from gmbot.runtime.expiring import ExpiringLru
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import membership_pb2 as pb
 
@@ -125,10 +125,7 @@ class NearCache:
         self._watcher = asyncio.create_task(self._watch(stub))
 
     async def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        await cancel_and_wait(self._watcher)
         self._forget()
 
     async def _watch(self, stub: MembershipServiceAsyncStub) -> None:

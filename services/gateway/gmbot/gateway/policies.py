@@ -5,7 +5,6 @@ copy everywhere; the TTL covers changes made behind the gateways' backs."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from redis.asyncio import Redis
 from gmbot.gateway.backends import NotFound, call
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
@@ -87,10 +87,7 @@ class PolicyCache:
             self._listener = asyncio.create_task(self._listen(self._redis))
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await cancel_and_wait(self._listener)
 
     async def _listen(self, redis: Redis) -> None:
         while True:

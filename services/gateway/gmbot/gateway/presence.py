@@ -5,7 +5,6 @@ delayed by a second, or lost with this process, costs nothing a later message do
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ import structlog
 
 from gmbot.gateway.backends import BackendError, InvalidArgument, call
 from gmbot.runtime.expiring import ExpiringLru
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import membership_pb2 as pb
 
 if TYPE_CHECKING:
@@ -69,10 +69,7 @@ class PresenceBatcher:
         self._flusher = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await cancel_and_wait(self._flusher)
         await self.flush()
 
     async def _run(self) -> None:

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 import structlog
 
 from gmbot.gateway.metrics import SECOND_LOOKS
+from gmbot.runtime.tasks import cancel_and_wait
 
 log = structlog.get_logger("gmbot.gateway.second_look")
 
@@ -93,10 +94,7 @@ class SecondLook(Generic[T]):
 
     async def stop(self) -> None:
         for task in (self._worker, *self._looking):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(task)
 
     async def _run(self, look: Look[T]) -> None:
         while True:

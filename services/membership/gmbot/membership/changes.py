@@ -8,7 +8,6 @@ Redis there is one replica and the fan-out stays in this process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import structlog
@@ -16,6 +15,7 @@ from redis.asyncio import Redis
 
 from gmbot.membership.metrics import CHANGE_SUBSCRIBERS, CHANGES_PUBLISHED
 from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import membership_pb2 as pb
 
 log = structlog.get_logger("gmbot.membership.changes")
@@ -103,10 +103,7 @@ class ChangeFeed:
                 subscription.queue.put_nowait(None)
 
     async def stop(self) -> None:
-        if self._relay is not None:
-            self._relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay
+        await cancel_and_wait(self._relay)
 
     async def _relay_from(self, redis: Redis) -> None:
         while True:
