@@ -23,6 +23,13 @@ log = structlog.get_logger("gmbot.server")
 
 Register = Callable[[grpc.aio.Server], None]
 
+# grpc.health.v1 answers two questions. "" and each service's own name mean readiness: whether
+# the service can do its work now (load balancers, readiness probes, the gateway's /readyz).
+# LIVENESS means only that the process answers (its event loop runs the check): SERVING from
+# start to stop, whatever its databases do, so a liveness probe restarts a process that hangs
+# and never one that waits out an outage a restart would not end.
+LIVENESS = "liveness"
+
 
 @dataclass
 class Service:
@@ -31,7 +38,8 @@ class Service:
     `registrations` add servicers to the server; `service_names` are their full names (for health
     and reflection); `resources` is entered before serving and closed after the server stopped
     (pools, clients, workers). `health` is served as grpc.health.v1: SERVING once started,
-    NOT_SERVING from the stop on; in between a service may say NOT_SERVING while it cannot work.
+    NOT_SERVING from the stop on; in between a service may say NOT_SERVING while it cannot work
+    ("" and `service_names`: readiness), never for LIVENESS.
     """
 
     name: str
@@ -100,7 +108,7 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
         await server.start()
         for hook in service.on_started:
             await hook()
-        for name in ("", *service.service_names):
+        for name in (LIVENESS, "", *service.service_names):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("serving", port=port, metrics_port=metrics_port, tls=credentials is not None)
         running = RunningService(service, server, health_servicer, port, metrics_port)

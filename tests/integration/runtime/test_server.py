@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.logs import configure_logging, request_id
-from gmbot.runtime.server import RunningService, Service, started
+from gmbot.runtime.server import LIVENESS, RunningService, Service, started
 from gmbot.runtime.settings import ClientSettings, ServiceSettings
 from gmbot.v1 import tenancy_pb2 as pb
 from gmbot.v1.tenancy_pb2_grpc import TenancyServiceStub
@@ -71,6 +71,23 @@ async def _list_services(channel: grpc.aio.Channel) -> list[str]:
     async for response in responses:
         return [s.name for s in response.list_services_response.service]
     return []
+
+
+async def test_liveness_and_readiness_are_separate_health_services(
+    tenancy: RunningService,
+) -> None:
+    # Regression: probes asked one overall status, so a service that said NOT_SERVING while it
+    # waited out a database outage was killed by its liveness probe.
+    not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", "gmbot.v1.TenancyService"):
+        await tenancy.health.set(name, not_serving)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{tenancy.port}") as bare:
+        health = health_pb2_grpc.HealthStub(bare)
+        ready = await health.Check(health_pb2.HealthCheckRequest(service=""))
+        alive = await health.Check(health_pb2.HealthCheckRequest(service=LIVENESS))
+
+    assert ready.status == not_serving
+    assert alive.status == health_pb2.HealthCheckResponse.SERVING
 
 
 async def test_reflection_lists_the_services_to_authenticated_callers(

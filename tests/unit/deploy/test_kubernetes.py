@@ -205,3 +205,34 @@ def test_the_prometheus_rule_is_the_rules_file() -> None:
 
     assert TARGET.read_text() == render(), "run: python scripts/prometheus_rule.py"
     assert generated["spec"]["groups"] == yaml.safe_load(RULES.read_text())["groups"]
+
+
+def _containers(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        c["name"]: c
+        for d in documents
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
+def test_kubernetes_probes_liveness_readiness_and_startup(overlay: Path) -> None:
+    # Regression: liveness and readiness asked the same health status, so enforcement waiting
+    # out a database failover (NOT_SERVING) was restarted, and a slow start was killed.
+    containers = _containers(_render(overlay))
+
+    assert set(containers) >= {"tenancy", "membership", "enforcement", "gateway"}
+    for name, container in containers.items():
+        startup = container["startupProbe"]
+        liveness = container["livenessProbe"]
+        readiness = container["readinessProbe"]
+        if name == "gateway":
+            assert liveness["httpGet"]["path"] == startup["httpGet"]["path"] == "/healthz"
+            assert readiness["httpGet"]["path"] == "/readyz"
+        else:
+            assert liveness["grpc"]["service"] == startup["grpc"]["service"] == "liveness"
+            assert readiness["grpc"].get("service", "") == ""
+        # A start may wait minutes for PostgreSQL, Redis and migrations.
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
+        assert "initialDelaySeconds" not in liveness

@@ -1,9 +1,11 @@
 """Which of the worker pool's loops can work, told to gRPC health and to Prometheus.
 
 A loop whose round failed (PostgreSQL or Redis unreachable) is failing until a round works
-again; while a worker or the sweeper fails the service answers NOT_SERVING, so load balancers
-and operators see that accepted actions are not being carried out. The pruner's failures are
-counted, but do not stop the service from serving: actions are carried out without it.
+again; while a worker or the sweeper fails the service answers NOT_SERVING for readiness, so load
+balancers and operators see that accepted actions are not being carried out. Liveness
+(gmbot.runtime.server.LIVENESS) is never touched here: a restart would not bring the database
+back, and the workers resume by themselves when it is. The pruner's failures are counted, but
+do not stop the service from serving: actions are carried out without it.
 """
 
 from __future__ import annotations
