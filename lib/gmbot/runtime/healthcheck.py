@@ -2,7 +2,8 @@
 
 python -m gmbot.runtime.healthcheck [HOST:PORT [SERVICE]]
     grpc.health.v1 says SERVING; without a target, 127.0.0.1 on the port the service was
-    configured with (GRPC_PORT), so the image's HEALTHCHECK follows GRPC_PORT.
+    configured with (GRPC_PORT), so the image's HEALTHCHECK follows GRPC_PORT. SERVICE is ""
+    (readiness, the default) or `liveness` (gmbot.runtime.server.LIVENESS).
 python -m gmbot.runtime.healthcheck --http PATH
     GET http://127.0.0.1:$ADMIN_PORT/PATH answers 2xx (the gateway's /healthz, on the operators'
     port it was configured with).

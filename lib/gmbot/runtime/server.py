@@ -15,6 +15,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from gmbot.runtime import lifecycle
+from gmbot.runtime.health_watchers import HealthWatchers
 from gmbot.runtime.interceptors import ServerInterceptor
 from gmbot.runtime.metrics import start_metrics_server
 from gmbot.runtime.settings import ServiceSettings
@@ -78,7 +79,7 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
     interceptor = ServerInterceptor(settings.callers())
     server = grpc.aio.server(
-        interceptors=[interceptor],
+        interceptors=[HealthWatchers(settings.grpc_max_health_watchers), interceptor],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
     )

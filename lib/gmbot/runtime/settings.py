@@ -130,6 +130,8 @@ class ServiceSettings(CallerTokens, ProcessSettings):
     metrics_port: int = Field(default=9101, ge=0, le=65535)
     # Calls served at once; past it a call is refused with RESOURCE_EXHAUSTED (callers retry).
     grpc_max_concurrent_rpcs: int = Field(default=1000, ge=1, le=100_000)
+    # Health/Watch streams open at once (anybody may open one): a few of those calls, never all.
+    grpc_max_health_watchers: int = Field(default=16, ge=0, le=1000)
     # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
     # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
     grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
@@ -178,6 +180,15 @@ class ServiceSettings(CallerTokens, ProcessSettings):
             raise ValueError("TLS_CERT_FILE and TLS_KEY_FILE must be set together")
         if self.tls_client_ca_file is not None and self.tls_cert_file is None:
             raise ValueError("TLS_CLIENT_CA_FILE (mTLS) needs TLS_CERT_FILE and TLS_KEY_FILE")
+        return self
+
+    @model_validator(mode="after")
+    def _watchers_leave_room(self) -> Self:
+        if self.grpc_max_health_watchers >= self.grpc_max_concurrent_rpcs:
+            raise ValueError(
+                "GRPC_MAX_HEALTH_WATCHERS must be below GRPC_MAX_CONCURRENT_RPCS: idle health "
+                "watchers would take every call's slot"
+            )
         return self
 
 

@@ -9,11 +9,14 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic import SecretStr
 
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.server import Service, started
 from gmbot.runtime.settings import ServiceSettings
+from gmbot.v1 import tenancy_pb2 as pb
+from gmbot.v1.tenancy_pb2_grpc import TenancyServiceStub
 from tests.support.services import TEST_TOKEN, channel_to, client_settings, running_tenancy
 
 ECHO = "/test.Echo/Echo"
@@ -76,7 +79,7 @@ async def test_an_oversized_message_is_resource_exhausted_not_internal(
 
 async def test_calls_past_the_concurrency_bound_are_resource_exhausted() -> None:
     hold, arrived = asyncio.Event(), asyncio.Semaphore(0)
-    settings = _settings(grpc_max_concurrent_rpcs=2)
+    settings = _settings(grpc_max_concurrent_rpcs=2, grpc_max_health_watchers=1)
     async with (
         started(_echo_service(hold, arrived=arrived), settings) as service,
         open_channel(f"127.0.0.1:{service.port}", client_settings()) as channel,
@@ -91,6 +94,65 @@ async def test_calls_past_the_concurrency_bound_are_resource_exhausted() -> None
         assert sorted(await asyncio.gather(*held)) == [b"a", b"b"]
 
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def _first_answer(watch: Any) -> grpc.StatusCode:
+    """OK once the watcher heard a status (its stream stays open), else why it was refused."""
+    try:
+        await watch.read()
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+async def test_a_thousand_idle_health_watchers_do_not_starve_real_calls(tmp_path: Path) -> None:
+    # Regression: health needs no token and every Watch stream held one of the server's
+    # GRPC_MAX_CONCURRENT_RPCS (1000) slots for as long as it stayed open; a thousand idle ones
+    # from nobody left none, and every real call was refused with RESOURCE_EXHAUSTED.
+    async with running_tenancy(f"sqlite+aiosqlite:///{tmp_path / 't.db'}") as tenancy:
+        bare = [grpc.aio.insecure_channel(f"127.0.0.1:{tenancy.port}") for _ in range(10)]
+        request = health_pb2.HealthCheckRequest(service="")
+        watches = [health_pb2_grpc.HealthStub(c).Watch(request) for c in bare for _ in range(100)]
+        answers = await asyncio.gather(*(_first_answer(w) for w in watches))
+        async with channel_to(tenancy.port) as channel:
+            started_at = asyncio.get_running_loop().time()
+            reply = await TenancyServiceStub(channel).ListGroups(pb.ListGroupsRequest(), timeout=2)
+            took = asyncio.get_running_loop().time() - started_at
+        for watch in watches:
+            watch.cancel()
+        for channel_ in bare:
+            await channel_.close(None)
+
+    assert answers.count(grpc.StatusCode.OK) == 16  # GRPC_MAX_HEALTH_WATCHERS
+    assert answers.count(grpc.StatusCode.RESOURCE_EXHAUSTED) == 1000 - 16
+    assert list(reply.groups) == []
+    assert took < 1.0
+
+
+async def test_a_closed_health_watcher_gives_its_place_back() -> None:
+    async with (
+        started(_echo_service(), _settings(grpc_max_health_watchers=1)) as service,
+        grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as bare,
+    ):
+        health = health_pb2_grpc.HealthStub(bare)
+        request = health_pb2.HealthCheckRequest(service="")
+        first = health.Watch(request)
+        first_answer = await _first_answer(first)
+        refused = await _first_answer(health.Watch(request))
+        first.cancel()
+        # The server sees the cancellation on its own time: ask until it did.
+        for _ in range(100):
+            again = health.Watch(request)
+            if (answer := await _first_answer(again)) == grpc.StatusCode.OK:
+                break
+            await asyncio.sleep(0.02)
+        again.cancel()
+
+    assert (first_answer, refused, answer) == (
+        grpc.StatusCode.OK,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.OK,
+    )
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,13 @@ def test_good_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert settings.database_url.startswith("postgresql+asyncpg")
     assert "a-real-token" not in repr(settings)
+
+
+def test_health_watchers_must_leave_room_for_real_calls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTH_TOKEN", "a-real-token-0123456789")
+    monkeypatch.setenv("GRPC_MAX_CONCURRENT_RPCS", "10")
+    monkeypatch.setenv("GRPC_MAX_HEALTH_WATCHERS", "10")
+
+    assert "GRPC_MAX_HEALTH_WATCHERS must be below GRPC_MAX_CONCURRENT_RPCS" in _refusal(capsys)
