@@ -111,6 +111,7 @@ bench: $(STAMP) tools ## Run the benchmarks in bench/ (the enforcement raid at a
 	$(PY) -m bench.raid
 	$(PY) -m bench.burst
 	$(PY) -m bench.decision_latency
+	$(PY) -m bench.second_look
 
 clean: ## Remove the virtualenvs (.venv, .tools) and caches
 	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .ruff_cache .pytest_cache
