@@ -5,7 +5,8 @@
 # needs nothing more) and their dependencies, exactly as uv.lock pins them, installed
 # non-editable: no other service's code. It runs as a non-root user on a read-only root file
 # system; SIGTERM drains calls in flight. Each HEALTHCHECK asks the port the service is
-# configured with (GRPC_PORT, or the gateway's operators' ADMIN_PORT), whatever it is set to.
+# configured with (GRPC_PORT, or the gateway's operators' ADMIN_PORT), whatever it is set to,
+# for readiness: healthy means able to work now (README, "health").
 
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
@@ -104,7 +105,7 @@ COPY --from=build-gateway /opt/venv /opt/venv
 ENV HTTP_HOST=0.0.0.0 HTTP_PORT=8080 ADMIN_HOST=0.0.0.0 ADMIN_PORT=9104
 EXPOSE 8080 9104
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
-  CMD ["python", "-m", "gmbot.runtime.healthcheck", "--http", "/healthz"]
+  CMD ["python", "-m", "gmbot.runtime.healthcheck", "--http", "/readyz"]
 ENTRYPOINT ["python", "-m", "gmbot.gateway"]
 
 FROM base AS sandbox
