@@ -31,7 +31,7 @@ class HealthWatchers(_Interceptor):
 
     def __init__(self, most: int) -> None:
         self._most = most
-        self.open = 0
+        self._open = 0
 
     async def intercept_service(
         self,
@@ -51,15 +51,15 @@ class HealthWatchers(_Interceptor):
         # grpc_health's Watch writes with context.write and returns None: a coroutine, so this
         # is one too (grpc tells the two kinds of streaming handler apart by that).
         async def bounded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-            if self.open >= self._most:
+            if self._open >= self._most:
                 await context.abort(
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
                     f"{self._most} health watchers are open already; use Check",
                 )
-            self.open += 1
+            self._open += 1
             try:
                 await watch(request, context)
             finally:
-                self.open -= 1
+                self._open -= 1
 
         return bounded
