@@ -123,10 +123,12 @@ class EnforcementServiceServicer:
     def Release(self, request, context):
         """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
         imposed (restoring the group's default permissions) and delete the warning. Lifts only
-        GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
-        accepted, nothing GMBot decided about the member before it is carried out any more: the
-        mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
-        accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+        GMBot's own restrictions, as Telegram shows them when the release is carried out: a member
+        an admin or another bot banned or restricted stays so (ACTION_REASON_OVERRULED lifts
+        nothing at all). From the moment it is accepted, nothing GMBot decided about the member
+        before it is carried out any more: the mute's renewals and a scheduled kick are cancelled
+        (ACTION_STATE_SKIPPED), and an Enforce accepted earlier but not yet carried out deletes,
+        mutes and warns nothing. Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,7 +147,9 @@ class EnforcementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Kick(self, request, context):
-        """Remove a member from a group; they may join again (ban then unban).
+        """Remove a member from a group; they may join again a minute later. The removal is a ban that
+        ends by itself (GMBot never calls unbanChatMember for it, which would free a member an
+        administrator banned meanwhile), and a member already banned or gone is left as they are.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
