@@ -380,7 +380,7 @@ class EnforceRequest(_message.Message):
     message_id: _builtins.int
     """The offending message to delete; 0 when there is none (a join)."""
     kick_after_minutes: _builtins.int
-    """Kick a member still unverified this many minutes later; 0 never."""
+    """Kick a member still unverified (and still muted by GMBot) this many minutes later; 0 never."""
     @_builtins.property
     def warning(self) -> Global___WarningSpec:
         """The warning to show; unset shows none (e.g. deleting quietly when membership is unknown)."""

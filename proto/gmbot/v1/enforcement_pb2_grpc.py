@@ -114,7 +114,9 @@ class EnforcementServiceServicer:
         (or kick, per `action`), and show one live warning with join buttons and a signed
         "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
         several members share one warning. The mute's until_date is renewed while the member stays
-        unverified; the warning is deleted after `warning_ttl_seconds`.
+        unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+        `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+        bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

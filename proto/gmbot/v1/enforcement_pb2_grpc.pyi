@@ -60,7 +60,9 @@ class EnforcementServiceStub:
     (or kick, per `action`), and show one live warning with join buttons and a signed
     "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
     several members share one warning. The mute's until_date is renewed while the member stays
-    unverified; the warning is deleted after `warning_ttl_seconds`.
+    unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+    `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+    bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
     """
     Release: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]
     """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
@@ -131,7 +133,9 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     (or kick, per `action`), and show one live warning with join buttons and a signed
     "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
     several members share one warning. The mute's until_date is renewed while the member stays
-    unverified; the warning is deleted after `warning_ttl_seconds`.
+    unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+    `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+    bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
     """
     Release: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]  # type: ignore[assignment]
     """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
@@ -205,7 +209,9 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         (or kick, per `action`), and show one live warning with join buttons and a signed
         "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
         several members share one warning. The mute's until_date is renewed while the member stays
-        unverified; the warning is deleted after `warning_ttl_seconds`.
+        unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+        `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+        bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
         """
 
     @_abc_1.abstractmethod
