@@ -7,8 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from pydantic import SecretStr
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from gmbot.enforcement.action_store import now
+from gmbot.enforcement.actions import Kind, State
 from gmbot.enforcement.app import build
+from gmbot.enforcement.models import ActionRow
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.runtime.server import RunningService, started
 from tests.support.membership import forget_keys
@@ -50,3 +55,24 @@ async def running_enforcement(settings: EnforcementSettings) -> AsyncIterator[Ru
     finally:
         if settings.redis_url is not None:
             await forget_keys(settings.redis_url, settings.redis_prefix)
+
+
+async def due_now(database_url: str, kind: Kind, user_id: int) -> int:
+    """A member's pending follow-ups of one kind (a renewal, a scheduled kick), due at once
+    instead of hours or minutes from now; the sweeper hands them out within a second. Returns
+    how many there were."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            result = await connection.execute(
+                update(ActionRow)
+                .where(
+                    ActionRow.kind == kind.value,
+                    ActionRow.user_id == user_id,
+                    ActionRow.state == State.PENDING.value,
+                )
+                .values(due_at=now())
+            )
+        return int(result.rowcount)
+    finally:
+        await engine.dispose()

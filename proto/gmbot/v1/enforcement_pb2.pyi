@@ -79,6 +79,12 @@ class _ActionReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionRe
     """GMBot cannot act in the group (suspended), or got its rights back after a suspension."""
     ACTION_REASON_LIFTED_BY_ADMIN: _ActionReason.ValueType  # 14
     """An admin lifted GMBot's restriction by hand in Telegram."""
+    ACTION_REASON_OVERRULED: _ActionReason.ValueType  # 15
+    """Someone else acted on the member: an administrator or another bot banned, removed or
+    restricted them, or another bot lifted GMBot's mute. A Release with this reason ends GMBot's
+    record (renewals, a scheduled kick, its warning) and changes nothing of the member's status
+    in Telegram: other people's actions win.
+    """
 
 class ActionReason(_ActionReason, metaclass=_ActionReasonEnumTypeWrapper):
     """Why GMBot acts; recorded in the ledger and used to pick the warning text."""
@@ -112,6 +118,12 @@ ACTION_REASON_SUSPENDED: ActionReason.ValueType  # 13
 """GMBot cannot act in the group (suspended), or got its rights back after a suspension."""
 ACTION_REASON_LIFTED_BY_ADMIN: ActionReason.ValueType  # 14
 """An admin lifted GMBot's restriction by hand in Telegram."""
+ACTION_REASON_OVERRULED: ActionReason.ValueType  # 15
+"""Someone else acted on the member: an administrator or another bot banned, removed or
+restricted them, or another bot lifted GMBot's mute. A Release with this reason ends GMBot's
+record (renewals, a scheduled kick, its warning) and changes nothing of the member's status
+in Telegram: other people's actions win.
+"""
 Global___ActionReason: _TypeAlias = ActionReason  # noqa: Y015
 
 class _MemberAction:
@@ -368,7 +380,7 @@ class EnforceRequest(_message.Message):
     message_id: _builtins.int
     """The offending message to delete; 0 when there is none (a join)."""
     kick_after_minutes: _builtins.int
-    """Kick a member still unverified this many minutes later; 0 never."""
+    """Kick a member still unverified (and still muted by GMBot) this many minutes later; 0 never."""
     @_builtins.property
     def warning(self) -> Global___WarningSpec:
         """The warning to show; unset shows none (e.g. deleting quietly when membership is unknown)."""

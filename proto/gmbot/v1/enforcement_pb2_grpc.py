@@ -114,7 +114,9 @@ class EnforcementServiceServicer:
         (or kick, per `action`), and show one live warning with join buttons and a signed
         "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
         several members share one warning. The mute's until_date is renewed while the member stays
-        unverified; the warning is deleted after `warning_ttl_seconds`.
+        unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+        `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+        bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -123,10 +125,12 @@ class EnforcementServiceServicer:
     def Release(self, request, context):
         """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
         imposed (restoring the group's default permissions) and delete the warning. Lifts only
-        GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
-        accepted, nothing GMBot decided about the member before it is carried out any more: the
-        mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
-        accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+        GMBot's own restrictions, as Telegram shows them when the release is carried out: a member
+        an admin or another bot banned or restricted stays so (ACTION_REASON_OVERRULED lifts
+        nothing at all). From the moment it is accepted, nothing GMBot decided about the member
+        before it is carried out any more: the mute's renewals and a scheduled kick are cancelled
+        (ACTION_STATE_SKIPPED), and an Enforce accepted earlier but not yet carried out deletes,
+        mutes and warns nothing. Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,7 +149,9 @@ class EnforcementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Kick(self, request, context):
-        """Remove a member from a group; they may join again (ban then unban).
+        """Remove a member from a group; they may join again a minute later. The removal is a ban that
+        ends by itself (GMBot never calls unbanChatMember for it, which would free a member an
+        administrator banned meanwhile), and a member already banned or gone is left as they are.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -60,15 +60,19 @@ class EnforcementServiceStub:
     (or kick, per `action`), and show one live warning with join buttons and a signed
     "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
     several members share one warning. The mute's until_date is renewed while the member stays
-    unverified; the warning is deleted after `warning_ttl_seconds`.
+    unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+    `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+    bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
     """
     Release: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]
     """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
     imposed (restoring the group's default permissions) and delete the warning. Lifts only
-    GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
-    accepted, nothing GMBot decided about the member before it is carried out any more: the
-    mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
-    accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+    GMBot's own restrictions, as Telegram shows them when the release is carried out: a member
+    an admin or another bot banned or restricted stays so (ACTION_REASON_OVERRULED lifts
+    nothing at all). From the moment it is accepted, nothing GMBot decided about the member
+    before it is carried out any more: the mute's renewals and a scheduled kick are cancelled
+    (ACTION_STATE_SKIPPED), and an Enforce accepted earlier but not yet carried out deletes,
+    mutes and warns nothing. Idempotent.
     """
     ReleaseGroup: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseGroupRequest, _enforcement_pb2.ReleaseGroupResponse]
     """The same as Release for every member of a group at once (the group was unprotected, or
@@ -79,7 +83,10 @@ class EnforcementServiceStub:
     ends FAILED saying how many are left: call again once the rights are back. Idempotent.
     """
     Kick: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.KickRequest, _enforcement_pb2.KickResponse]
-    """Remove a member from a group; they may join again (ban then unban)."""
+    """Remove a member from a group; they may join again a minute later. The removal is a ban that
+    ends by itself (GMBot never calls unbanChatMember for it, which would free a member an
+    administrator banned meanwhile), and a member already banned or gone is left as they are.
+    """
     Ban: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.BanRequest, _enforcement_pb2.BanResponse]
     """Ban a member from a group until `until` (or forever when unset)."""
     Unban: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.UnbanRequest, _enforcement_pb2.UnbanResponse]
@@ -126,15 +133,19 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     (or kick, per `action`), and show one live warning with join buttons and a signed
     "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
     several members share one warning. The mute's until_date is renewed while the member stays
-    unverified; the warning is deleted after `warning_ttl_seconds`.
+    unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+    `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+    bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
     """
     Release: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseRequest, _enforcement_pb2.ReleaseResponse]  # type: ignore[assignment]
     """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
     imposed (restoring the group's default permissions) and delete the warning. Lifts only
-    GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
-    accepted, nothing GMBot decided about the member before it is carried out any more: the
-    mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
-    accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+    GMBot's own restrictions, as Telegram shows them when the release is carried out: a member
+    an admin or another bot banned or restricted stays so (ACTION_REASON_OVERRULED lifts
+    nothing at all). From the moment it is accepted, nothing GMBot decided about the member
+    before it is carried out any more: the mute's renewals and a scheduled kick are cancelled
+    (ACTION_STATE_SKIPPED), and an Enforce accepted earlier but not yet carried out deletes,
+    mutes and warns nothing. Idempotent.
     """
     ReleaseGroup: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ReleaseGroupRequest, _enforcement_pb2.ReleaseGroupResponse]  # type: ignore[assignment]
     """The same as Release for every member of a group at once (the group was unprotected, or
@@ -145,7 +156,10 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     ends FAILED saying how many are left: call again once the rights are back. Idempotent.
     """
     Kick: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.KickRequest, _enforcement_pb2.KickResponse]  # type: ignore[assignment]
-    """Remove a member from a group; they may join again (ban then unban)."""
+    """Remove a member from a group; they may join again a minute later. The removal is a ban that
+    ends by itself (GMBot never calls unbanChatMember for it, which would free a member an
+    administrator banned meanwhile), and a member already banned or gone is left as they are.
+    """
     Ban: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.BanRequest, _enforcement_pb2.BanResponse]  # type: ignore[assignment]
     """Ban a member from a group until `until` (or forever when unset)."""
     Unban: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.UnbanRequest, _enforcement_pb2.UnbanResponse]  # type: ignore[assignment]
@@ -195,7 +209,9 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         (or kick, per `action`), and show one live warning with join buttons and a signed
         "I have joined" button. Warnings for the same member are edited, not re-sent; in a raid,
         several members share one warning. The mute's until_date is renewed while the member stays
-        unverified; the warning is deleted after `warning_ttl_seconds`.
+        unverified; the warning is deleted after `warning_ttl_seconds`. A renewal or the kick after
+        `kick_after_minutes` first reads the member from Telegram: when an administrator or another
+        bot has banned, removed or restricted them since, GMBot's record ends and neither happens.
         """
 
     @_abc_1.abstractmethod
@@ -206,10 +222,12 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_enforcement_pb2.ReleaseResponse, _abc.Awaitable[_enforcement_pb2.ReleaseResponse]]:
         """The member is verified, unmuted or exempted by an admin: lift the restriction GMBot
         imposed (restoring the group's default permissions) and delete the warning. Lifts only
-        GMBot's own restrictions: a member an admin muted stays muted. From the moment it is
-        accepted, nothing GMBot decided about the member before it is carried out any more: the
-        mute's renewals and a scheduled kick are cancelled (ACTION_STATE_SKIPPED), and an Enforce
-        accepted earlier but not yet carried out deletes, mutes and warns nothing. Idempotent.
+        GMBot's own restrictions, as Telegram shows them when the release is carried out: a member
+        an admin or another bot banned or restricted stays so (ACTION_REASON_OVERRULED lifts
+        nothing at all). From the moment it is accepted, nothing GMBot decided about the member
+        before it is carried out any more: the mute's renewals and a scheduled kick are cancelled
+        (ACTION_STATE_SKIPPED), and an Enforce accepted earlier but not yet carried out deletes,
+        mutes and warns nothing. Idempotent.
         """
 
     @_abc_1.abstractmethod
@@ -232,7 +250,10 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _enforcement_pb2.KickRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_enforcement_pb2.KickResponse, _abc.Awaitable[_enforcement_pb2.KickResponse]]:
-        """Remove a member from a group; they may join again (ban then unban)."""
+        """Remove a member from a group; they may join again a minute later. The removal is a ban that
+        ends by itself (GMBot never calls unbanChatMember for it, which would free a member an
+        administrator banned meanwhile), and a member already banned or gone is left as they are.
+        """
 
     @_abc_1.abstractmethod
     def Ban(

@@ -249,7 +249,7 @@ class GroupSettings(_message.Message):
     """Default GROUP_MODE_ENFORCE."""
     @_builtins.property
     def exempt_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
-        """Users never checked in this group (positive user ids, at most 100, no duplicates)."""
+        """Users never checked in this group (positive user ids, at most 10000, no duplicates)."""
 
     def __init__(
         self,

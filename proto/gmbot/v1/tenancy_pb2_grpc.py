@@ -206,7 +206,7 @@ class TenancyServiceServicer:
         """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
         exempting members at once both win (no read-modify-write). Adding a user already exempt,
         or removing one who is not, changes nothing. Bumps the version when the list changed.
-        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -116,7 +116,7 @@ class TenancyServiceStub:
     """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
     exempting members at once both win (no read-modify-write). Adding a user already exempt,
     or removing one who is not, changes nothing. Bumps the version when the list changed.
-    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
     """
 
 @_typing.type_check_only
@@ -185,7 +185,7 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
     exempting members at once both win (no read-modify-write). Adding a user already exempt,
     or removing one who is not, changes nothing. Bumps the version when the list changed.
-    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+    Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
     """
 
 class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -323,7 +323,7 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Adds users to and removes users from a group's exempt_user_ids in one step, so two admins
         exempting members at once both win (no read-modify-write). Adding a user already exempt,
         or removing one who is not, changes nothing. Bumps the version when the list changed.
-        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+        Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
         """
 
 def add_TenancyServiceServicer_to_server(servicer: TenancyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -82,6 +82,14 @@ class SandboxClient:
     ) -> Json:
         return await self.set_member(chat_id, user_id, "administrator", rights=rights, **fields)
 
+    async def moderate(
+        self, chat_id: int, user_id: int, actor_id: int, action: str, **fields: Any
+    ) -> Json:
+        """Another administrator (a person or another bot) bans, kicks, unbans or restricts the
+        member, as Telegram's apps do it; fields: `until_date`, `permissions`."""
+        body = {"actor_id": actor_id, "action": action, **fields}
+        return await self._object("POST", f"/chats/{chat_id}/members/{user_id}/moderate", body)
+
     async def join(self, chat_id: int, user_id: int, *, undelivered: bool = False) -> Json:
         """`undelivered`: the join happens, but its updates never reach any bot."""
         body = {"user_id": user_id, "undelivered": undelivered}

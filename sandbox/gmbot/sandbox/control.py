@@ -1,6 +1,7 @@
 """The control API (/_sandbox/…, JSON): what people and tests do to the sandbox's Telegram —
-create users and chats, join, leave, post, press buttons, request to join, promote the bot —
-and what they read back: members, messages, callback answers, the journal, counters."""
+create users and chats, join, leave, post, press buttons, request to join, promote the bot, ban,
+remove or restrict members as another administrator — and what they read back: members,
+messages, callback answers, the journal, counters."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
+from gmbot.sandbox import moderation
+from gmbot.sandbox.errors import ApiError
 from gmbot.sandbox.limits import FaultConfig, LimitConfig
 from gmbot.sandbox.pickers import PickRefused, share_chat
 from gmbot.sandbox.telegram import Telegram
 from gmbot.sandbox.wire import chat_json, member_json, message_json, user_json
-from gmbot.sandbox.world import ADMIN_RIGHTS, Chat, Member, Message
+from gmbot.sandbox.world import ADMIN_RIGHTS, PERMISSIONS, Chat, Member, Message
 
 PREFIX = "/_sandbox"
 
@@ -123,6 +126,42 @@ class Control:
             self.world.set_member(chat.id, member)
         else:
             self.telegram.change_member(chat, member, int(body.get("actor_id", user_id)))
+        return _json(member_json(self.world.member(chat.id, user_id), self.world))
+
+    async def moderate(self, request: web.Request) -> web.Response:
+        """Another administrator (`actor_id`: a person, or another bot) acts on a member as
+        Telegram's apps do it, with the updates Telegram sends: `ban` (`until_date`), `kick`
+        (a ban, then an unban: removed, free to come back), `unban`, `restrict` (`permissions`,
+        every one false when left out: a mute; every one true: an unmute; `until_date`).
+        Refused, as Telegram would refuse it, when the actor may not restrict members there."""
+        chat = self._chat(request)
+        user_id = int(request.match_info["user_id"])
+        body = await self._body(request)
+        actor_id = self._user_id({"user_id": body["actor_id"]})
+        until_date = int(body.get("until_date", 0))
+        try:
+            match body["action"]:
+                case "ban":
+                    moderation.ban(self.telegram, chat, actor_id, user_id, until_date)
+                case "kick":
+                    moderation.ban(self.telegram, chat, actor_id, user_id, 0)
+                    moderation.unban(self.telegram, chat, actor_id, user_id, only_if_banned=True)
+                case "unban":
+                    moderation.unban(self.telegram, chat, actor_id, user_id, only_if_banned=True)
+                case "restrict":
+                    granted = body.get("permissions", {})
+                    moderation.restrict(
+                        self.telegram,
+                        chat,
+                        actor_id,
+                        user_id,
+                        {p: bool(granted.get(p, False)) for p in PERMISSIONS},
+                        until_date,
+                    )
+                case other:
+                    raise web.HTTPBadRequest(text=f"no such action {other!r}")
+        except ApiError as refused:
+            return _json(refused.body(), refused.code)
         return _json(member_json(self.world.member(chat.id, user_id), self.world))
 
     async def join(self, request: web.Request) -> web.Response:
@@ -310,6 +349,7 @@ class Control:
             web.put(f"{p}/chats/{{chat_id}}/members/{{user_id}}", self.set_member),
             web.get(f"{p}/chats/{{chat_id}}/members", self.members),
             web.get(f"{p}/chats/{{chat_id}}/members/{{user_id}}", self.member),
+            web.post(f"{p}/chats/{{chat_id}}/members/{{user_id}}/moderate", self.moderate),
             web.post(f"{p}/chats/{{chat_id}}/join", self.join),
             web.post(f"{p}/chats/{{chat_id}}/leave", self.leave),
             web.post(f"{p}/chats/{{chat_id}}/messages", self.post),

@@ -35,6 +35,8 @@ class Group:
     owner: int
     group: int
     channel: int
+    # The ledger's database, once the enforcement fixture made it.
+    ledger_url: str = ""
 
     async def member(self, name: str = "M") -> int:
         user = int((await self.control.create_user(name))["id"])
@@ -87,6 +89,7 @@ async def enforcement(
     overrides = getattr(request, "param", {})
     database, queue = backend.split("+")
     async with fresh_database(database, postgres_server_url, tmp_path) as url:
+        world.ledger_url = url
         settings = enforcement_settings(
             world.sandbox.url,
             world.token,

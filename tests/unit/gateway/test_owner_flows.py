@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import grpc
 import pytest
 
 from gmbot.gateway.flows.bot_status import BotStatus
 from gmbot.gateway.flows.channel_rights import ChannelChat, rights_in
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.members import MemberChange
+from gmbot.gateway.flows.muted import EXEMPT
+from gmbot.gateway.flows.owner_buttons import on_owner_pressed
+from gmbot.gateway.flows.replies import owner_button
 from gmbot.gateway.flows.settings import parse_value, show_value
 from gmbot.gateway.flows.stats import conversion
+from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
+from tests.unit.gateway.fakes import SIGNING_KEY, Fakes, rpc_error
+from tests.unit.gateway.world import GROUP, MEMBER, OLGA, admins, protected
 
 PUBLIC = ChannelChat(-1001, "News", "news")
 PRIVATE = ChannelChat(-1002, "Secret", "")
@@ -72,3 +79,29 @@ def test_observe_mode_is_typed_as_a_word() -> None:
     assert settings.mode == tenancy.GROUP_MODE_OBSERVE
     assert show_value(settings, "mode") == "observe"
     assert show_value(tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE), "mode") == "enforce"
+
+
+async def test_a_full_exempt_list_answers_the_owners_exempt_button() -> None:
+    """Before: tenancy's refusal failed the press, retried into a dead letter, unanswered."""
+    fakes = Fakes()
+    protected(fakes)
+    fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.enforcement.answer(
+        "ListGroupRestrictions",
+        enforcement.ListGroupRestrictionsResponse(
+            restrictions=[enforcement.GroupRestriction(user_id=MEMBER, display_name="Mallory")],
+            total=1,
+        ),
+    )
+    fakes.tenancy.answer(
+        "ChangeExemptUsers",
+        rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "exempt_user_ids: at most 10000 users"),
+    )
+    exempt = owner_button(SIGNING_KEY, "Exempt", EXEMPT, GROUP, MEMBER)
+
+    answer = await on_owner_pressed(fakes.ctx, exempt.data, OLGA, "press-1")
+
+    assert answer is not None
+    assert answer.alert
+    assert answer.text == "Not changed: Exempt users cannot be Mallory"
+    assert fakes.enforcement.requests("Release") == []  # nothing done: the owner is told why

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gmbot.sandbox.errors import NOT_ENOUGH_RIGHTS_RESTRICT, USER_IS_ADMIN, bad_request
+from gmbot.sandbox import moderation
+from gmbot.sandbox.errors import NOT_ENOUGH_RIGHTS_RESTRICT, bad_request
 from gmbot.sandbox.methods import Call, bot_in, method
-from gmbot.sandbox.world import ADMIN_RIGHTS, PERMISSIONS, Chat, Member
+from gmbot.sandbox.world import ADMIN_RIGHTS, PERMISSIONS, Member
 
 # Without use_independent_chat_permissions, these imply others (Bot API, restrictChatMember).
 _MEDIA = (
@@ -42,32 +43,14 @@ def permissions(call: Call) -> dict[str, bool]:
     return granted
 
 
-def _restrictable(call: Call, chat: Chat, user_id: int) -> Member:
-    if chat.type != "supergroup":
-        raise bad_request("method is available only for supergroups")
-    if not bot_in(call, chat).can("can_restrict_members"):
-        raise bad_request(NOT_ENOUGH_RIGHTS_RESTRICT)
-    target = call.world.member(chat.id, user_id)
-    if target.is_admin:
-        raise bad_request(USER_IS_ADMIN)
-    return target
-
-
 @method("restrictChatMember")
 async def restrict_chat_member(call: Call) -> bool:
     chat = call.chat()
     user = call.user()
-    target = _restrictable(call, chat, user.id)
-    granted = permissions(call)
-    in_chat = target.present
-    if all(granted[p] or not chat.permissions.get(p, True) for p in PERMISSIONS):
-        # Everything the group allows: Telegram turns the member back into a plain member.
-        new = Member(user.id, "member" if in_chat else "left")
-    else:
-        new = Member(
-            user.id, "restricted", permissions=granted, is_member=in_chat, until_date=until(call)
-        )
-    call.telegram.change_member(chat, new, call.bot.user.id)
+    bot_in(call, chat)
+    moderation.restrict(
+        call.telegram, chat, call.bot.user.id, user.id, permissions(call), until(call)
+    )
     return True
 
 
@@ -95,20 +78,8 @@ async def promote_chat_member(call: Call) -> bool:
 async def ban_chat_member(call: Call) -> bool:
     chat = call.chat()
     user = call.user()
-    if chat.type == "private":
-        raise bad_request("chat member status can't be changed in private chats")
-    if not bot_in(call, chat).can("can_restrict_members"):
-        raise bad_request(NOT_ENOUGH_RIGHTS_RESTRICT)
-    if call.world.member(chat.id, user.id).is_admin:
-        raise bad_request(USER_IS_ADMIN)
-    if call.world.member(chat.id, user.id).present:
-        call.telegram.leave(
-            chat, user.id, status="kicked", actor_id=call.bot.user.id, until_date=until(call)
-        )
-    else:
-        call.telegram.change_member(
-            chat, Member(user.id, "kicked", until_date=until(call)), call.bot.user.id
-        )
+    bot_in(call, chat)
+    moderation.ban(call.telegram, chat, call.bot.user.id, user.id, until(call))
     return True
 
 
@@ -116,14 +87,14 @@ async def ban_chat_member(call: Call) -> bool:
 async def unban_chat_member(call: Call) -> bool:
     chat = call.chat()
     user = call.user()
-    if not bot_in(call, chat).can("can_restrict_members"):
-        raise bad_request(NOT_ENOUGH_RIGHTS_RESTRICT)
-    current = call.world.member(chat.id, user.id)
-    if current.status == "kicked":
-        call.telegram.change_member(chat, Member(user.id, "left"), call.bot.user.id)
-    elif not call.flag("only_if_banned") and current.present and not current.is_admin:
-        # Unbanning a present member removes them, as Telegram does.
-        call.telegram.leave(chat, user.id, actor_id=call.bot.user.id)
+    bot_in(call, chat)
+    moderation.unban(
+        call.telegram,
+        chat,
+        call.bot.user.id,
+        user.id,
+        only_if_banned=call.flag("only_if_banned"),
+    )
     return True
 
 

@@ -2,7 +2,13 @@
 may die after it) without doing its effect twice: deleted stays deleted, a restriction is set,
 not added, and a live warning is refreshed rather than sent again. Each step that reads or writes
 the ledger does so in its own transaction; a follow-up GMBot schedules for itself is recorded in
-the transaction of the step it follows."""
+the transaction of the step it follows.
+
+Other people's actions win: a renewal or a scheduled kick first reads the member from Telegram,
+and when the mute there is not GMBot's any more (an administrator or another bot banned, removed,
+restricted or unmuted the member since), GMBot's record ends and Telegram is not touched. A
+removal is a ban that ends by itself, never a ban followed by unbanChatMember, so a ban someone
+else adds is never lifted by GMBot."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import assert_never
+from typing import Any, assert_never
 
 from gmbot.enforcement.actions import (
     Action,
@@ -35,7 +41,7 @@ from gmbot.enforcement.actions import (
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
-from gmbot.enforcement.releases import Releases
+from gmbot.enforcement.releases import Releases, imposed_by_gmbot
 from gmbot.enforcement.telegram import TelegramActions
 from gmbot.enforcement.texts import Warned, observe_digest, request_notice
 
@@ -43,6 +49,12 @@ from gmbot.enforcement.texts import Warned, observe_digest, request_notice
 RENEW_BEFORE = 12 * 3600
 # Telegram drops a join request after a day.
 JOIN_REQUEST_SECONDS = 24 * 3600
+# A removal bans for this long, then the member may come back. Telegram reads an until_date
+# under 30 s from now as forever: a minute keeps clear of that with clocks that disagree.
+REMOVAL_SECONDS = 60
+# Statuses of someone who is not in the group to be removed: banned (by someone else, whose ban
+# GMBot must not shorten) or gone.
+_NOT_THERE = frozenset({"kicked", "left"})
 
 
 def _stay() -> None:
@@ -154,7 +166,7 @@ class ActionHandlers:
 
         if await self._ledger.step(record):
             return True
-        await self._telegram.unmute(action.group_id, action.user_id)
+        await self._releases.lift_if_ours(action.group_id, action.user_id, until)
         return False
 
     async def _muted_before(self, action: Action) -> bool:
@@ -196,18 +208,39 @@ class ActionHandlers:
     async def release_group(self, action: Action, payload: ReleaseGroup) -> State:
         return await self._releases.release_group(action, payload)
 
-    async def _remove(self, group_id: int, user_id: int) -> None:
-        await self._telegram.ban(group_id, user_id)
-        await self._telegram.unban(group_id, user_id)  # removed, free to come back
+    async def _remove(self, group_id: int, user_id: int, member: Any = None) -> State:
+        """Removes the member (`member`: as Telegram showed them a moment ago) by a ban that
+        ends by itself: no unban follows it that could free a member an administrator banned
+        meanwhile. A member banned already, or gone, is left as they are."""
+        if member is None:
+            member = await self._telegram.member(group_id, user_id)
+        removed = member.status not in _NOT_THERE
+        if removed:
+            await self._telegram.ban(group_id, user_id, int(time.time()) + REMOVAL_SECONDS)
         await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
+        return State.DONE if removed else State.SKIPPED
+
+    async def _still_gmbots(self, action: Action, until_date: int) -> Any:
+        """The member as Telegram shows them while they wear GMBot's mute (until `until_date`);
+        None when they do not any more: someone else acted on them, and GMBot's record ends."""
+        member = await self._telegram.member(action.group_id, action.user_id)
+        if imposed_by_gmbot(member, until_date):
+            return member
+        await self._ledger.step(
+            lambda stores: stores.restrictions.lift(action.group_id, action.user_id)
+        )
+        return None
 
     async def kick(self, action: Action, payload: Kick) -> State:
-        if payload.only_if_restricted and (
-            await self._released_since(action) or not _in_force(await self._restriction(action))
-        ):
+        if not payload.only_if_restricted:
+            return await self._remove(action.group_id, action.user_id)
+        held = await self._restriction(action)
+        if held is None or not held.active or await self._released_since(action):
             return State.SKIPPED  # verified, exempted or unmuted in time
-        await self._remove(action.group_id, action.user_id)
-        return State.DONE
+        member = await self._still_gmbots(action, held.until_date)
+        if member is None:
+            return State.SKIPPED  # banned, removed, restricted or unmuted by someone else
+        return await self._remove(action.group_id, action.user_id, member)
 
     async def ban(self, action: Action, payload: Ban) -> State:
         await self._telegram.ban(action.group_id, action.user_id, payload.until)
@@ -308,4 +341,6 @@ class ActionHandlers:
             return State.SKIPPED
         if await self._released_since(action):
             return State.SKIPPED
+        if await self._still_gmbots(action, held.until_date) is None:
+            return State.SKIPPED  # someone else's ban or restriction is not GMBot's to renew
         return State.DONE if await self._mute(action) else State.SKIPPED

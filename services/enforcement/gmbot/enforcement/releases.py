@@ -1,13 +1,19 @@
 """Letting go: what a release (of a member) and a group's release do in Telegram. GMBot lifts
 only the restrictions it imposed, restoring the group's default permissions, and deletes its
 warnings; what the release cancels (renewals, scheduled kicks, decisions not yet carried out),
-it cancelled when it was accepted (intake.py)."""
+it cancelled when it was accepted (intake.py).
+
+Other people's actions win: whether a restriction is still GMBot's is read from Telegram when
+GMBot is about to lift, renew or act on it, never assumed from the ledger. A member an
+administrator or another bot banned, removed or restricted since is theirs; GMBot's record of
+them ends and Telegram is left as they made it."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram.types import ChatMemberRestricted
 
@@ -18,6 +24,24 @@ from gmbot.enforcement.telegram import TelegramActions
 
 # What Telegram says when the bot may not restrict (or unrestrict) members there now.
 NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
+
+
+# A release for this reason only ends GMBot's record: someone else's action replaced its mute.
+OVERRULED = "overruled"
+# Telegram rounds a restriction's until_date; anything further off is someone else's.
+_UNTIL_SLACK = 2
+
+
+def imposed_by_gmbot(member: Any, until_date: int) -> bool:
+    """The member as getChatMember shows them still wears GMBot's mute: restricted, unable to
+    write, until the moment GMBot set. A ban, a removal, a lifted mute, or a restriction someone
+    set again (a forever one reads as 1970) is not GMBot's any more."""
+    return (
+        isinstance(member, ChatMemberRestricted)
+        and not member.can_send_messages
+        and member.until_date is not None
+        and abs(int(member.until_date.timestamp()) - until_date) <= _UNTIL_SLACK
+    )
 
 
 def _lacks_rights(refused: Permanent) -> bool:
@@ -32,7 +56,8 @@ class Releases:
     async def release(self, action: Action) -> State:
         """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
         (What the release cancels, it cancelled when it was accepted.) DONE when GMBot held a
-        restriction, even one an admin had already lifted by hand."""
+        restriction, even one an admin had already lifted by hand. Overruled (someone else
+        acted on the member): the record ends and nothing is asked of Telegram."""
         group_id, user_id = action.group_id, action.user_id
 
         async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
@@ -50,20 +75,23 @@ class Releases:
             await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
         if held is None or not held.active:
             return State.SKIPPED
-        await self._lift(group_id, user_id, held)
+        if action.reason == OVERRULED:
+            await self._ledger.step(self._forget_restriction(group_id, user_id))
+        else:
+            await self._lift(group_id, user_id, held.until_date)
         return State.DONE
 
-    async def _lift(self, group_id: int, user_id: int, held: RestrictionRow) -> None:
+    async def _lift(self, group_id: int, user_id: int, until_date: int) -> None:
         """Lifts GMBot's restriction in Telegram (only if it is still GMBot's) and records it
         lifted."""
+        await self.lift_if_ours(group_id, user_id, until_date)
+        await self._ledger.step(self._forget_restriction(group_id, user_id))
+
+    async def lift_if_ours(self, group_id: int, user_id: int, until_date: int) -> None:
+        """Unmutes the member only while Telegram shows GMBot's own mute (until `until_date`)."""
         member = await self._telegram.member(group_id, user_id)
-        ours = isinstance(member, ChatMemberRestricted) and (
-            member.until_date is None
-            or abs(int(member.until_date.timestamp()) - held.until_date) <= 2
-        )
-        if ours and not member.can_send_messages:
+        if imposed_by_gmbot(member, until_date):
             await self._telegram.unmute(group_id, user_id)
-        await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
 
     @staticmethod
     def _forget_warning(group_id: int, message_id: int) -> Callable[[Stores], Awaitable[None]]:
@@ -92,7 +120,7 @@ class Releases:
         left = 0
         for restriction in held:
             try:
-                await self._lift(group_id, restriction.user_id, restriction)
+                await self._lift(group_id, restriction.user_id, restriction.until_date)
             except Permanent as refused:
                 if _lacks_rights(refused):
                     left += 1

@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.gateway.backends import call
 from gmbot.gateway.dedup import Claim
-from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT, FlowContext, Person
 from gmbot.gateway.flows.verdicts import (
     action_without_message,
     enforce,
@@ -40,6 +40,8 @@ class MemberChange:
     old_is_member: bool = False
     # Who made the change (the member themselves, an admin, the bot); 0 when unknown.
     actor_id: int = 0
+    # Whether that was a bot (GMBot, another bot, or an anonymous admin's @GroupAnonymousBot).
+    actor_is_bot: bool = False
     # RESTRICTED only: whether the member may send messages, before and after.
     old_can_send: bool = True
     new_can_send: bool = True
@@ -51,6 +53,11 @@ class MemberChange:
     @property
     def was_member(self) -> bool:
         return _in_chat(self.old_status, self.old_is_member)
+
+    @property
+    def by_a_person(self) -> bool:
+        """Made by a person: an administrator acting anonymously shows as @GroupAnonymousBot."""
+        return not self.actor_is_bot or self.actor_id == GROUP_ANONYMOUS_BOT
 
     @property
     def unmuted(self) -> bool:

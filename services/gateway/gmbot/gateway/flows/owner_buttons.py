@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.backends import InvalidArgument, call
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.commands import status_of
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import EXEMPT, PAGE_AT, UNMUTE, muted_page, name_of, title_of
 from gmbot.gateway.flows.replies import Button, Reply, owner_button
+from gmbot.gateway.flows.settings import label
 from gmbot.gateway.flows.stats import stats_of
 from gmbot.gateway.flows.verdicts import is_admin
-from gmbot.gateway.texts import language_of, say
+from gmbot.gateway.texts import Html, language_of, say
 from gmbot.runtime.callbacks import verify_owner
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -24,6 +25,7 @@ from gmbot.v1 import tenancy_pb2 as tenancy
 UNEXEMPT, CHOOSE = "r", "g"
 # What a group chosen in private is chosen for.
 FOR_MUTED, FOR_STATS = 0, 1
+EXEMPT_LIST = "exempt_user_ids"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,13 @@ async def on_owner_pressed(
         return PressAnswer(say(language, "press_unmuted", user=name), edit=edit)
     if action == EXEMPT:
         name = await name_of(ctx, group_id, value)
-        await undo.exempt(ctx, key, group_id, value)
+        try:
+            await undo.exempt(ctx, key, group_id, value)
+        except InvalidArgument:  # the exempt list is full: the presser is told, not a dead letter
+            reason = say(
+                language, "setting_not_allowed", name=label(language, EXEMPT_LIST), value=name
+            )
+            return PressAnswer(say(language, "setting_bad", reason=Html(reason)), alert=True)
         edit = await muted_page(ctx, group_id, title, language)
         return PressAnswer(say(language, "press_exempted", user=name), edit=edit)
     if action == PAGE_AT:

@@ -1,12 +1,18 @@
 """Owners can undo: whatever GMBot imposed it lifts when the owner stops it (/unprotect), when
 a member is exempted, when it cannot act in the group (suspended), and when an admin lifts its
-mute by hand in Telegram (then the member is exempted: the admin wins)."""
+mute by hand in Telegram (then the member is exempted: the admin wins).
+
+Other people's actions win: when an administrator or another bot bans, removes or restricts a
+member, or another bot lifts GMBot's mute (a captcha bot lifting its own restriction), GMBot's
+record of the member ends and Telegram is left as they made it: no renewal, no scheduled kick,
+no unban or unmute over it. Another bot's unmute is no administrator's exemption: the member is
+judged again at their next message."""
 
 from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.backends import BackendRefused, call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import MemberChange, release
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -75,10 +81,34 @@ async def exempt(ctx: FlowContext, key: str, group_id: int, user_id: int) -> Non
 
 
 async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
-    """An admin lifted GMBot's mute by hand: GMBot stops renewing it, and exempts the member
-    instead of muting them again on their next message. Other changes: nothing to do."""
-    if not change.unmuted or change.actor_id in (0, ctx.bot_id, change.person.user_id):
+    """Someone other than GMBot and the member changed the member's status in a group. A person
+    administering it who lifted GMBot's mute exempts the member; every other change of theirs
+    (or any of another bot's) ends GMBot's record. A join, or a change by GMBot or by the member
+    themselves: nothing to do here."""
+    if change.actor_id in (0, ctx.bot_id, change.person.user_id):
         return "none"
+    promoted = change.new_status in {"creator", "administrator"}  # never judged: no exemption
+    if change.unmuted and change.by_a_person and not promoted:
+        return await _lifted_by_admin(ctx, change)
+    if change.new_status == "member" and not change.unmuted:
+        return "none"  # added to the group: judged as a join
+    if await ctx.policies.get(change.chat_id) is None:
+        return "unprotected"
+    # Always, not only when GMBot holds a mute: a mute accepted and not yet carried out is
+    # cancelled too, so it never lands over the ban.
+    await release(
+        ctx,
+        f"u{change.update_id}:overruled",
+        change.chat_id,
+        change.person,
+        enforcement.ACTION_REASON_OVERRULED,
+    )
+    return "overruled"
+
+
+async def _lifted_by_admin(ctx: FlowContext, change: MemberChange) -> str:
+    """An admin lifted GMBot's mute by hand: GMBot stops renewing it, and exempts the member
+    instead of muting them again on their next message."""
     held = await call(
         "enforcement",
         ctx.backends.enforcement.ListRestrictedGroups(
@@ -94,6 +124,12 @@ async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
         change.person,
         enforcement.ACTION_REASON_LIFTED_BY_ADMIN,
     )
-    await change_exempt(ctx, change.chat_id, add=[change.person.user_id])
+    try:
+        await change_exempt(ctx, change.chat_id, add=[change.person.user_id])
+    except BackendRefused as refused:
+        # The list is full, or the group was unprotected meanwhile: the mute is lifted all
+        # the same, and the update is done (a retry would be refused again).
+        log.warning("the member could not be exempted", error=refused.message)
+        return "lifted-by-admin-not-exempt"
     log.info("an admin lifted GMBot's mute by hand: the member is exempt now")
     return "lifted-by-admin"

@@ -512,6 +512,7 @@ def _change(update_id: int, update: ChatMemberUpdated) -> members.MemberChange:
         date=update.date,
         old_is_member=bool(getattr(old, "is_member", False)),
         actor_id=update.from_user.id if update.from_user else 0,
+        actor_is_bot=bool(update.from_user and update.from_user.is_bot),
         old_can_send=bool(getattr(old, "can_send_messages", True)),
         new_can_send=bool(getattr(new, "can_send_messages", True)),
     )
