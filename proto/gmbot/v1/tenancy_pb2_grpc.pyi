@@ -118,6 +118,12 @@ class TenancyServiceStub:
     or removing one who is not, changes nothing. Bumps the version when the list changed.
     Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
     """
+    RecordLinkedChat: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.RecordLinkedChatRequest, _tenancy_pb2.RecordLinkedChatResponse]
+    """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+    from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+    Bumps the version when it changed. Idempotent.
+    Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class TenancyServiceAsyncStub(TenancyServiceStub):
@@ -186,6 +192,12 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     exempting members at once both win (no read-modify-write). Adding a user already exempt,
     or removing one who is not, changes nothing. Bumps the version when the list changed.
     Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+    """
+    RecordLinkedChat: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.RecordLinkedChatRequest, _tenancy_pb2.RecordLinkedChatResponse]  # type: ignore[assignment]
+    """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+    from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+    Bumps the version when it changed. Idempotent.
+    Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
     """
 
 class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -324,6 +336,18 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         exempting members at once both win (no read-modify-write). Adding a user already exempt,
         or removing one who is not, changes nothing. Bumps the version when the list changed.
         Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 100), NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordLinkedChat(
+        self,
+        request: _tenancy_pb2.RecordLinkedChatRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.RecordLinkedChatResponse, _abc.Awaitable[_tenancy_pb2.RecordLinkedChatResponse]]:
+        """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+        from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+        Bumps the version when it changed. Idempotent.
+        Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
         """
 
 def add_TenancyServiceServicer_to_server(servicer: TenancyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
