@@ -4,6 +4,7 @@ channel is kept current, and a comment is answered in its thread."""
 
 from __future__ import annotations
 
+import grpc
 import pytest
 
 from gmbot.gateway.flows import commands
@@ -14,7 +15,7 @@ from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-from tests.unit.gateway.fakes import Fakes
+from tests.unit.gateway.fakes import Fakes, rpc_error
 from tests.unit.gateway.test_flow_commands import NEWS, Lookup
 from tests.unit.gateway.world import (
     CHANNEL,
@@ -184,6 +185,16 @@ async def test_a_changed_linked_channel_is_learned() -> None:
     assert (recorded.group_id, recorded.linked_chat_id) == (GROUP, NEWER)
     assert fakes.calls == ["tenancy.RecordLinkedChat"]
     assert chats.asked == []
+
+
+async def test_tenancy_away_never_holds_up_a_post_nor_gets_the_linked_channel_punished() -> None:
+    fakes = Fakes()
+    _protected(fakes, linked_chat_id=LINKED)
+    fakes.tenancy.answer("RecordLinkedChat", rpc_error(grpc.StatusCode.UNAVAILABLE))
+
+    assert await on_group_message(fakes.ctx, Chats(NEWER), _forward(NEWER)) == "skipped"
+    assert await on_group_message(fakes.ctx, Chats(NEWER), _as_channel(NEWER)) == "own-channel"
+    assert fakes.enforcement.calls == []
 
 
 def _comment(*, thread_root_id: int | None, answers_a_channel_post: bool) -> GroupMessage:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gmbot.gateway.backends import call
+import structlog
+
+from gmbot.gateway.backends import BackendError, call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
     from gmbot.gateway.flows.commands import ChatLookup
+
+log = structlog.get_logger("gmbot.gateway.own_channels")
 
 
 def may_speak(policy: tenancy.GroupPolicy) -> frozenset[int]:
@@ -27,13 +31,19 @@ def may_speak(policy: tenancy.GroupPolicy) -> frozenset[int]:
 
 
 async def record_linked_chat(ctx: FlowContext, group_id: int, linked_chat_id: int) -> None:
-    """Tenancy keeps what the gateway has just seen; every replica's copy follows."""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.RecordLinkedChat(
-            tenancy.RecordLinkedChatRequest(group_id=group_id, linked_chat_id=linked_chat_id)
-        ),
-    )
+    """Tenancy keeps what the gateway has just seen; every replica's copy follows. Not kept
+    (tenancy away), it costs a getChat before a channel would be punished, never a punishment:
+    the message that showed it is not held up for it."""
+    try:
+        answer = await call(
+            "tenancy",
+            ctx.backends.tenancy.RecordLinkedChat(
+                tenancy.RecordLinkedChatRequest(group_id=group_id, linked_chat_id=linked_chat_id)
+            ),
+        )
+    except BackendError as error:
+        log.warning("linked channel not recorded", group_id=group_id, status=error.status)
+        return
     await ctx.policies.changed(group_id, answer.policy)
 
 
