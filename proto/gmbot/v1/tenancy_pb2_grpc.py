@@ -108,7 +108,8 @@ class TenancyServiceServicer:
         """Protects a group with the given channels. Idempotent: protecting again replaces the set of
         linked channels with the one given (in that order), re-enables a group that was
         unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-        channels' metadata on the way. Bumps the policy version when anything changed.
+        channels' metadata on the way, and records the group's linked channel as given. Bumps the
+        policy version when anything changed.
         Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

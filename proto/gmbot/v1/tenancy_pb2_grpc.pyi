@@ -57,7 +57,8 @@ class TenancyServiceStub:
     """Protects a group with the given channels. Idempotent: protecting again replaces the set of
     linked channels with the one given (in that order), re-enables a group that was
     unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-    channels' metadata on the way. Bumps the policy version when anything changed.
+    channels' metadata on the way, and records the group's linked channel as given. Bumps the
+    policy version when anything changed.
     Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
     """
     UnprotectGroup: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.UnprotectGroupRequest, _tenancy_pb2.UnprotectGroupResponse]
@@ -132,7 +133,8 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     """Protects a group with the given channels. Idempotent: protecting again replaces the set of
     linked channels with the one given (in that order), re-enables a group that was
     unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-    channels' metadata on the way. Bumps the policy version when anything changed.
+    channels' metadata on the way, and records the group's linked channel as given. Bumps the
+    policy version when anything changed.
     Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
     """
     UnprotectGroup: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.UnprotectGroupRequest, _tenancy_pb2.UnprotectGroupResponse]  # type: ignore[assignment]
@@ -210,7 +212,8 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Protects a group with the given channels. Idempotent: protecting again replaces the set of
         linked channels with the one given (in that order), re-enables a group that was
         unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-        channels' metadata on the way. Bumps the policy version when anything changed.
+        channels' metadata on the way, and records the group's linked channel as given. Bumps the
+        policy version when anything changed.
         Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
         """
 
