@@ -290,6 +290,7 @@ class WarningSpec(_message.Message):
     JOIN_BUTTONS_FIELD_NUMBER: _builtins.int
     TTL_SECONDS_FIELD_NUMBER: _builtins.int
     MESSAGE_THREAD_ID_FIELD_NUMBER: _builtins.int
+    REPLY_TO_MESSAGE_ID_FIELD_NUMBER: _builtins.int
     language: _builtins.str
     """"en" or "ru"."""
     custom_text: _builtins.str
@@ -302,6 +303,12 @@ class WarningSpec(_message.Message):
     """Seconds until the warning is deleted: 10..86400."""
     message_thread_id: _builtins.int
     """Forum topic to post into; 0 for the general chat."""
+    reply_to_message_id: _builtins.int
+    """Outside forum topics, a message the warning answers (0 for none): the root of the comment
+    thread a member commented in, so the warning shows in those comments, where the commenter
+    reads. Sent with reply_parameters and allow_sending_without_reply: a root deleted since
+    leaves the warning in the chat.
+    """
     @_builtins.property
     def join_buttons(self) -> _containers.RepeatedCompositeFieldContainer[Global___JoinButton]:
         """One button per missing channel, in the group's order; at most 10."""
@@ -316,10 +323,11 @@ class WarningSpec(_message.Message):
         join_buttons: _abc.Iterable[Global___JoinButton] | None = ...,
         ttl_seconds: _builtins.int = ...,
         message_thread_id: _builtins.int = ...,
+        reply_to_message_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "message_thread_id", b"message_thread_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "message_thread_id", b"message_thread_id", "reply_to_message_id", b"reply_to_message_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -289,6 +289,7 @@ class GroupPolicy(_message.Message):
     SETTINGS_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    LINKED_CHAT_ID_FIELD_NUMBER: _builtins.int
     group_id: _builtins.int
     title: _builtins.str
     """Group title as last reported by the gateway."""
@@ -301,6 +302,11 @@ class GroupPolicy(_message.Message):
     version: _builtins.int
     """Grows by one on every change of the group, its links, its settings or its channels'
     metadata. Equal versions mean an identical policy.
+    """
+    linked_chat_id: _builtins.int
+    """The group's linked channel (getChat(group).linked_chat_id: the channel whose discussion group
+    this is) as last seen; 0 when it has none or it was never seen. Messages sent on its behalf
+    (its posts' automatic forwards, its admins' comments "as the channel") are never judged.
     """
     @_builtins.property
     def channels(self) -> _containers.RepeatedCompositeFieldContainer[Global___Channel]:
@@ -322,10 +328,11 @@ class GroupPolicy(_message.Message):
         settings: Global___GroupSettings | None = ...,
         version: _builtins.int = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        linked_chat_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "enabled", b"enabled", "group_id", b"group_id", "owner_user_id", b"owner_user_id", "settings", b"settings", "suspended_reason", b"suspended_reason", "title", b"title", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "enabled", b"enabled", "group_id", b"group_id", "linked_chat_id", b"linked_chat_id", "owner_user_id", b"owner_user_id", "settings", b"settings", "suspended_reason", b"suspended_reason", "title", b"title", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -367,10 +374,13 @@ class ProtectGroupRequest(_message.Message):
     GROUP_TITLE_FIELD_NUMBER: _builtins.int
     OWNER_FIELD_NUMBER: _builtins.int
     CHANNELS_FIELD_NUMBER: _builtins.int
+    LINKED_CHAT_ID_FIELD_NUMBER: _builtins.int
     group_id: _builtins.int
     """Marked supergroup id, -100xxxxxxxxxx."""
     group_title: _builtins.str
     """Group title; at most 255 characters."""
+    linked_chat_id: _builtins.int
+    """The group's linked channel as getChat(group) says now; 0 for none."""
     @_builtins.property
     def owner(self) -> Global___Owner: ...
     @_builtins.property
@@ -384,10 +394,11 @@ class ProtectGroupRequest(_message.Message):
         group_title: _builtins.str = ...,
         owner: Global___Owner | None = ...,
         channels: _abc.Iterable[Global___Channel] | None = ...,
+        linked_chat_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["owner", b"owner"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "group_id", b"group_id", "group_title", b"group_title", "owner", b"owner"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channels", b"channels", "group_id", b"group_id", "group_title", b"group_title", "linked_chat_id", b"linked_chat_id", "owner", b"owner"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -953,3 +964,51 @@ class ChangeExemptUsersResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ChangeExemptUsersResponse: _TypeAlias = ChangeExemptUsersResponse  # noqa: Y015
+
+@_typing.final
+class RecordLinkedChatRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    LINKED_CHAT_ID_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    """Marked supergroup id."""
+    linked_chat_id: _builtins.int
+    """Marked channel id of the group's linked channel; 0 when it has none any more."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        linked_chat_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "linked_chat_id", b"linked_chat_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordLinkedChatRequest: _TypeAlias = RecordLinkedChatRequest  # noqa: Y015
+
+@_typing.final
+class RecordLinkedChatResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    changed: _builtins.bool
+    """True when the recorded linked channel changed (the group got a new version)."""
+    @_builtins.property
+    def policy(self) -> Global___GroupPolicy: ...
+    def __init__(
+        self,
+        *,
+        policy: Global___GroupPolicy | None = ...,
+        changed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed", b"changed", "policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordLinkedChatResponse: _TypeAlias = RecordLinkedChatResponse  # noqa: Y015

@@ -94,6 +94,11 @@ class TenancyServiceStub:
                 request_serializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.FromString,
                 _registered_method=True)
+        self.RecordLinkedChat = channel.unary_unary(
+                '/gmbot.v1.TenancyService/RecordLinkedChat',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.FromString,
+                _registered_method=True)
 
 
 class TenancyServiceServicer:
@@ -103,7 +108,8 @@ class TenancyServiceServicer:
         """Protects a group with the given channels. Idempotent: protecting again replaces the set of
         linked channels with the one given (in that order), re-enables a group that was
         unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-        channels' metadata on the way. Bumps the policy version when anything changed.
+        channels' metadata on the way, and records the group's linked channel as given. Bumps the
+        policy version when anything changed.
         Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -212,6 +218,16 @@ class TenancyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordLinkedChat(self, request, context):
+        """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+        from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+        Bumps the version when it changed. Idempotent.
+        Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenancyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -274,6 +290,11 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.ChangeExemptUsers,
                     request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.SerializeToString,
+            ),
+            'RecordLinkedChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordLinkedChat,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -600,6 +621,33 @@ class TenancyService:
             '/gmbot.v1.TenancyService/ChangeExemptUsers',
             gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersRequest.SerializeToString,
             gmbot_dot_v1_dot_tenancy__pb2.ChangeExemptUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordLinkedChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/RecordLinkedChat',
+            gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -57,7 +57,8 @@ class TenancyServiceStub:
     """Protects a group with the given channels. Idempotent: protecting again replaces the set of
     linked channels with the one given (in that order), re-enables a group that was
     unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-    channels' metadata on the way. Bumps the policy version when anything changed.
+    channels' metadata on the way, and records the group's linked channel as given. Bumps the
+    policy version when anything changed.
     Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
     """
     UnprotectGroup: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.UnprotectGroupRequest, _tenancy_pb2.UnprotectGroupResponse]
@@ -118,6 +119,12 @@ class TenancyServiceStub:
     or removing one who is not, changes nothing. Bumps the version when the list changed.
     Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
     """
+    RecordLinkedChat: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.RecordLinkedChatRequest, _tenancy_pb2.RecordLinkedChatResponse]
+    """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+    from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+    Bumps the version when it changed. Idempotent.
+    Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class TenancyServiceAsyncStub(TenancyServiceStub):
@@ -126,7 +133,8 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     """Protects a group with the given channels. Idempotent: protecting again replaces the set of
     linked channels with the one given (in that order), re-enables a group that was
     unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-    channels' metadata on the way. Bumps the policy version when anything changed.
+    channels' metadata on the way, and records the group's linked channel as given. Bumps the
+    policy version when anything changed.
     Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
     """
     UnprotectGroup: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.UnprotectGroupRequest, _tenancy_pb2.UnprotectGroupResponse]  # type: ignore[assignment]
@@ -187,6 +195,12 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     or removing one who is not, changes nothing. Bumps the version when the list changed.
     Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
     """
+    RecordLinkedChat: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.RecordLinkedChatRequest, _tenancy_pb2.RecordLinkedChatResponse]  # type: ignore[assignment]
+    """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+    from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+    Bumps the version when it changed. Idempotent.
+    Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+    """
 
 class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -198,7 +212,8 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Protects a group with the given channels. Idempotent: protecting again replaces the set of
         linked channels with the one given (in that order), re-enables a group that was
         unprotected, clears a suspension and keeps the settings. Registers the owner and upserts the
-        channels' metadata on the way. Bumps the policy version when anything changed.
+        channels' metadata on the way, and records the group's linked channel as given. Bumps the
+        policy version when anything changed.
         Errors: INVALID_ARGUMENT (no channels, more than 10, duplicate or malformed ids).
         """
 
@@ -324,6 +339,18 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         exempting members at once both win (no read-modify-write). Adding a user already exempt,
         or removing one who is not, changes nothing. Bumps the version when the list changed.
         Errors: INVALID_ARGUMENT (malformed user ids, the list would pass 10000), NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordLinkedChat(
+        self,
+        request: _tenancy_pb2.RecordLinkedChatRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.RecordLinkedChatResponse, _abc.Awaitable[_tenancy_pb2.RecordLinkedChatResponse]]:
+        """Records the group's linked channel (its discussion channel) as the gateway has just seen it:
+        from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
+        Bumps the version when it changed. Idempotent.
+        Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
         """
 
 def add_TenancyServiceServicer_to_server(servicer: TenancyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

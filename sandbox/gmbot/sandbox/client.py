@@ -115,8 +115,10 @@ class SandboxClient:
             "POST", f"/chats/{chat_id}/messages", {"as_group": True, "text": text}
         )
 
-    async def say_as_channel(self, chat_id: int, user_id: int, channel_id: int, text: str) -> Json:
-        body = {"user_id": user_id, "as_channel_id": channel_id, "text": text}
+    async def say_as_channel(
+        self, chat_id: int, user_id: int, channel_id: int, text: str, **fields: Any
+    ) -> Json:
+        body = {"user_id": user_id, "as_channel_id": channel_id, "text": text, **fields}
         return await self._object("POST", f"/chats/{chat_id}/messages", body)
 
     async def post_in_channel(self, channel_id: int, text: str) -> Json:

@@ -93,6 +93,11 @@ class Control:
         channel = self.world.chat(int((await self._body(request))["channel_id"]))
         if channel is None:
             raise web.HTTPNotFound(text="no such channel")
+        # One discussion group per channel and one channel per group: a new link ends the old.
+        for chat in (group, channel):
+            former = self.world.chat(chat.linked_chat_id or 0)
+            if former is not None:
+                former.linked_chat_id = None
         group.linked_chat_id, channel.linked_chat_id = channel.id, group.id
         return _json({"ok": True})
 
@@ -188,13 +193,19 @@ class Control:
 
     # -- messages, buttons, join requests
     async def post(self, request: web.Request) -> web.Response:
-        """Someone writes: `user_id`, or `as_group` (anonymous admin), or `as_channel_id`."""
+        """Someone writes: `user_id`, or `as_group` (anonymous admin), or `as_channel_id`; a
+        comment under a channel post is a reply to its automatic forward in the discussion group
+        (`reply_to_message_id`)."""
         chat = self._chat(request)
         body = await self._body(request)
         text = str(body.get("text", ""))
         if chat.type == "channel":
-            message = self.telegram.post_in_channel(chat, text)
-        elif body.get("as_group"):
+            post, forward = self.telegram.post_in_channel(chat, text)
+            answer = message_json(post, self.world)
+            if forward is not None:
+                answer["automatic_forward"] = message_json(forward, self.world)
+            return _json(answer, 201)
+        if body.get("as_group"):
             message = self.telegram.say_as_group(chat, text)
         elif body.get("as_channel_id"):
             channel = self.world.chat(int(body["as_channel_id"]))
@@ -202,7 +213,13 @@ class Control:
                 raise web.HTTPNotFound(text="no such channel")
             if channel.id in chat.banned_sender_chats:
                 raise web.HTTPForbidden(text="this channel is banned from the chat")
-            message = self.telegram.say_as_channel(chat, channel, self._user_id(body), text)
+            message = self.telegram.say_as_channel(
+                chat,
+                channel,
+                self._user_id(body),
+                text,
+                reply_to_message_id=body.get("reply_to_message_id"),
+            )
         else:
             user_id = self._user_id(body)
             member = self.world.member(chat.id, user_id)

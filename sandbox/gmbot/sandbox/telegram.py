@@ -184,29 +184,34 @@ class Telegram:
         )
         return self.post(message)
 
-    def say_as_channel(self, chat: Chat, channel: Chat, user_id: int, text: str) -> Message:
-        """A member writes on behalf of a channel (send-as); Telegram hides who it was."""
+    def say_as_channel(
+        self, chat: Chat, channel: Chat, user_id: int, text: str, **fields: Any
+    ) -> Message:
+        """A member writes on behalf of a channel: the linked channel's admins commenting "as
+        the channel", or anyone with send-as. Telegram hides who it was."""
         del user_id  # Telegram shows only the channel
-        message = self.world.add_message(chat.id, CHANNEL_BOT, text=text, sender_chat_id=channel.id)
+        message = self.world.add_message(
+            chat.id, CHANNEL_BOT, text=text, sender_chat_id=channel.id, **fields
+        )
         return self.post(message)
 
-    def post_in_channel(self, channel: Chat, text: str) -> Message:
-        """A channel post; a linked discussion group gets it as an automatic forward."""
+    def post_in_channel(self, channel: Chat, text: str) -> tuple[Message, Message | None]:
+        """A channel post, and its automatic forward into the linked discussion group (None
+        without one): the root of the post's comments there."""
         post = self.post(
             self.world.add_message(channel.id, None, text=text, sender_chat_id=channel.id)
         )
         group = self.world.chat(channel.linked_chat_id or 0)
-        if group is not None:
-            self.post(
-                self.world.add_message(
-                    group.id,
-                    TELEGRAM_SERVICE_USER,
-                    text=text,
-                    sender_chat_id=channel.id,
-                    is_automatic_forward=True,
-                )
-            )
-        return post
+        if group is None:
+            return post, None
+        forward = self.world.add_message(
+            group.id,
+            TELEGRAM_SERVICE_USER,
+            text=text,
+            sender_chat_id=channel.id,
+            is_automatic_forward=True,
+        )
+        return post, self.post(forward)
 
     # -- buttons and join requests
     def press(self, user_id: int, message: Message, data: str) -> str:

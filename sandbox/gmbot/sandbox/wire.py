@@ -102,7 +102,9 @@ def message_json(message: Message, world: World, *, with_reply: bool = True) -> 
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
     if message.thread_id is not None:
         body["message_thread_id"] = message.thread_id
-        body["is_topic_message"] = True
+        # Only forum topics are topics; a reply thread (a post's comments) is not.
+        if chat.is_forum:
+            body["is_topic_message"] = True
     if message.is_automatic_forward:
         body["is_automatic_forward"] = True
     if message.new_chat_member_ids:

@@ -248,8 +248,20 @@ class World:
     def add_message(self, chat_id: int, from_user_id: int | None, **fields: Any) -> Message:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         message = Message(chat_id, next(counter), self.clock.seconds(), from_user_id, **fields)
+        if message.thread_id is None:
+            message.thread_id = self._thread_of_reply(chat_id, message.reply_to_message_id)
         self.messages.setdefault(chat_id, {})[message.message_id] = message
         return message
+
+    def _thread_of_reply(self, chat_id: int, reply_to_message_id: int | None) -> int | None:
+        """Outside forums, a reply belongs to the thread of what it answers, rooted at the first
+        message of the chain: under a channel post's automatic forward, that is the post's
+        comments. (A forum topic is given by the sender, not derived.)"""
+        chat = self.chats[chat_id]
+        replied = self.message(chat_id, reply_to_message_id or 0)
+        if chat.type != "supergroup" or chat.is_forum or replied is None:
+            return None
+        return replied.thread_id or replied.message_id
 
     def message(self, chat_id: int, message_id: int) -> Message | None:
         message = self.messages.get(chat_id, {}).get(message_id)

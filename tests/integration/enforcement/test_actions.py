@@ -144,6 +144,47 @@ async def test_a_warning_goes_into_the_forum_topic_in_the_groups_language(
     assert "подпишитесь" in sent["params"]["text"]
 
 
+async def test_a_warning_answers_the_comment_thread_it_was_asked_for(
+    world: Group, enforcement: Stub
+) -> None:
+    """Outside forums a bot's message joins a comment thread by replying to its root."""
+    user = await world.member("Carol")
+    root = await world.said(await world.member("Poster"), "a channel post")
+
+    response = await enforce(
+        enforcement, world, user, "comment", warning=warning(reply_to_message_id=root)
+    )
+    await done(enforcement, world, response.action_id)
+
+    (sent,) = await world.calls("sendMessage")
+    assert json.loads(sent["params"]["reply_parameters"]) == {
+        "message_id": root,
+        "allow_sending_without_reply": True,
+    }
+    assert "message_thread_id" not in sent["params"]
+    assert sent["result"]["reply_to_message"]["message_id"] == root
+
+
+async def test_comments_under_two_posts_are_warned_under_each_not_in_one_message(
+    world: Group, enforcement: Stub
+) -> None:
+    poster = await world.member("Poster")
+    roots = [await world.said(poster, "post one"), await world.said(poster, "post two")]
+    users = [await world.member(f"Commenter{i}") for i in range(2)]
+
+    accepted = await asyncio.gather(
+        *(
+            enforce(enforcement, world, u, f"c:{u}", warning=warning(reply_to_message_id=root))
+            for u, root in zip(users, roots, strict=True)
+        )
+    )
+    for response in accepted:
+        await done(enforcement, world, response.action_id)
+
+    sent = await world.calls("sendMessage")
+    assert sorted(json.loads(s["params"]["reply_parameters"])["message_id"] for s in sent) == roots
+
+
 async def test_release_restores_the_groups_permissions_and_removes_the_warning(
     world: Group, enforcement: Stub
 ) -> None:

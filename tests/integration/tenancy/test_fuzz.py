@@ -45,6 +45,7 @@ VALID: dict[str, Message] = {
         channel_id=NEWS.channel_id, rights=pb.CHANNEL_RIGHTS_NOT_ADMIN
     ),
     "ChangeExemptUsers": pb.ChangeExemptUsersRequest(group_id=GROUP, add=[5, 6], remove=[6]),
+    "RecordLinkedChat": pb.RecordLinkedChatRequest(group_id=GROUP, linked_chat_id=NEWS.channel_id),
 }
 
 

@@ -15,6 +15,7 @@ from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import BOT_ID, Canned, Fakes, rpc_error
+from tests.unit.gateway.test_flow_commands import Lookup
 from tests.unit.gateway.world import (
     CHANNEL,
     GROUP,
@@ -25,6 +26,9 @@ from tests.unit.gateway.world import (
     everyone_is,
     protected,
 )
+
+# Telegram as a member's message sees it: no chat is looked up.
+NOBODY = Lookup()
 
 
 def _message(update_id: int = 100, sender: Person = MALLORY) -> GroupMessage:
@@ -41,7 +45,7 @@ async def test_a_known_members_message_is_allowed_without_a_single_call() -> Non
     near.remember_admins(GROUP, frozenset({OWNER, BOT_ID}))
     near.remember_answer(MEMBER, CHANNEL, membership.MEMBERSHIP_STATUS_MEMBER, time.time())
 
-    assert await on_group_message(fakes.ctx, _message()) == "allowed"
+    assert await on_group_message(fakes.ctx, NOBODY, _message()) == "allowed"
     assert fakes.calls == []
 
 
@@ -52,7 +56,7 @@ async def test_a_non_members_message_becomes_one_enforce_request() -> None:
     fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
     fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
 
-    assert await on_group_message(fakes.ctx, _message(update_id=100)) == "enforced"
+    assert await on_group_message(fakes.ctx, NOBODY, _message(update_id=100)) == "enforced"
 
     [check] = fakes.membership.requests("CheckMembership")
     assert (check.user_id, list(check.channel_ids), check.fresh) == (MEMBER, [CHANNEL], False)
@@ -82,7 +86,7 @@ async def test_an_observing_group_only_records_what_it_would_do() -> None:
     fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
     fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
 
-    assert await on_group_message(fakes.ctx, _message()) == "observed"
+    assert await on_group_message(fakes.ctx, NOBODY, _message()) == "observed"
 
     [enforce] = fakes.enforcement.requests("Enforce")
     assert enforce.observe.digest_user_id == OWNER
@@ -111,7 +115,7 @@ async def test_unknown_membership_never_mutes(admins: Canned, check: Canned) -> 
     fakes.membership.answer("GetChatAdministrators", admins)
     fakes.membership.answer("CheckMembership", check)
 
-    assert await on_group_message(fakes.ctx, _message()) == "unknown-allowed"
+    assert await on_group_message(fakes.ctx, NOBODY, _message()) == "unknown-allowed"
 
     assert fakes.enforcement.calls == []
     assert len(fakes.ctx.second_look) == 1  # judged again later
@@ -124,7 +128,7 @@ async def test_unknown_membership_in_a_delete_group_deletes_quietly_and_never_mu
     fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_UNKNOWN))
     fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
 
-    assert await on_group_message(fakes.ctx, _message(update_id=101)) == "unknown-deleted"
+    assert await on_group_message(fakes.ctx, NOBODY, _message(update_id=101)) == "unknown-deleted"
 
     [enforce] = fakes.enforcement.requests("Enforce")
     assert enforce.idempotency_key == "u101:unknown"
@@ -137,7 +141,7 @@ async def test_an_admins_message_is_never_judged() -> None:
     protected(fakes)
     fakes.membership.answer("GetChatAdministrators", admins(MEMBER))
 
-    assert await on_group_message(fakes.ctx, _message()) == "exempt"
+    assert await on_group_message(fakes.ctx, NOBODY, _message()) == "exempt"
     assert fakes.calls == ["membership.GetChatAdministrators"]
 
 
@@ -151,7 +155,7 @@ async def test_enforcement_down_leaves_the_message_to_be_retried() -> None:
     )
 
     with pytest.raises(BackendUnavailable) as failed:
-        await on_group_message(fakes.ctx, _message())
+        await on_group_message(fakes.ctx, NOBODY, _message())
 
     assert (failed.value.service, failed.value.status) == ("enforcement", "UNAVAILABLE")
 
@@ -164,7 +168,7 @@ async def test_enforcement_refusing_is_not_mistaken_for_an_outage() -> None:
     fakes.enforcement.answer("Enforce", rpc_error(grpc.StatusCode.INTERNAL, "boom"))
 
     with pytest.raises(BackendRefused) as failed:
-        await on_group_message(fakes.ctx, _message())
+        await on_group_message(fakes.ctx, NOBODY, _message())
 
     assert not isinstance(failed.value, BackendUnavailable)
     assert failed.value.message == "boom"

@@ -70,6 +70,14 @@ class WarningSpec:
     join_buttons: tuple[JoinButton, ...] = ()
     ttl_seconds: int = 300
     message_thread_id: int = 0
+    # Outside forum topics, the message the warning answers: a comment thread's root (the
+    # channel post in the discussion group), so the warning shows among those comments.
+    reply_to_message_id: int = 0
+
+    @property
+    def place(self) -> tuple[int, int]:
+        """Where in the group the warning goes: members warned in one place share a message."""
+        return self.message_thread_id, self.reply_to_message_id
 
     def with_buttons_of(self, other: WarningSpec) -> WarningSpec:
         """This spec with `other`'s join buttons added (one warning for several members)."""

@@ -46,7 +46,7 @@ class LiveWarnings:
         self._ledger = ledger
         self._key = signing_key
         self._window = window
-        self._batches: dict[tuple[int, int], _Batch] = {}
+        self._batches: dict[tuple[int, tuple[int, int]], _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()
         # One warning of a group on its way at a time: while it waits for the group's messages a
         # minute, the next batch stays open, so a raid costs a few warnings, not one a window.
@@ -73,17 +73,17 @@ class LiveWarnings:
                     warning_keyboard(look, [member], group_id, self._key),
                 )
             return live_id
-        thread = spec.message_thread_id
-        batch = self._batches.get((group_id, thread))
+        key = (group_id, spec.place)
+        batch = self._batches.get(key)
         if batch is None or len(batch.members) >= MAX_MEMBERS_PER_WARNING:
             batch = _Batch(group_id, spec)
-            self._batches[(group_id, thread)] = batch
-            task = asyncio.create_task(self._flush((group_id, thread), batch))
+            self._batches[key] = batch
+            task = asyncio.create_task(self._flush(key, batch))
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
         return await batch.add(member, spec)
 
-    async def _flush(self, key: tuple[int, int], batch: _Batch) -> None:
+    async def _flush(self, key: tuple[int, tuple[int, int]], batch: _Batch) -> None:
         await asyncio.sleep(self._window)
         sending = self._sending.setdefault(batch.group_id, asyncio.Lock())
         async with sending:
@@ -102,6 +102,7 @@ class LiveWarnings:
                 warning_text(look, batch.members),
                 warning_keyboard(look, batch.members, batch.group_id, self._key),
                 spec.message_thread_id or None,
+                spec.reply_to_message_id or None,
             )
             await self._ledger.step(lambda stores: self._record(stores, batch, message_id))
         except BaseException as error:

@@ -126,6 +126,7 @@ def _spec(warning: pb.WarningSpec) -> WarningSpec:
         ),
         ttl_seconds=ttl,
         message_thread_id=warning.message_thread_id,
+        reply_to_message_id=warning.reply_to_message_id,
     )
 
 

@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import ChatPermissions, InlineKeyboardMarkup
+from aiogram.types import ChatPermissions, InlineKeyboardMarkup, ReplyParameters
 
 from gmbot.enforcement.actions import Later, Permanent
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
@@ -175,8 +175,17 @@ class TelegramActions:
         text: str,
         keyboard: dict[str, Any] | None,
         thread_id: int | None = None,
+        reply_to: int | None = None,
     ) -> int:
+        """`thread_id` is a forum topic; `reply_to` a message answered (a comment thread's root:
+        a bot's message joins a thread outside forums by replying to its root), sent even when
+        that message is gone."""
         markup = None if keyboard is None else InlineKeyboardMarkup.model_validate(keyboard)
+        reply = (
+            None
+            if reply_to is None
+            else ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        )
         message = await self._call(
             "sendMessage",
             lambda: self._bot.send_message(
@@ -185,6 +194,7 @@ class TelegramActions:
                 parse_mode="HTML",
                 reply_markup=markup,
                 message_thread_id=thread_id,
+                reply_parameters=reply,
                 disable_notification=True,
             ),
         )

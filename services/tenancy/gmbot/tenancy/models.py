@@ -51,6 +51,8 @@ class GroupRow(Base):
     suspended_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     version: Mapped[int] = mapped_column(BigInteger)
+    # The group's linked channel (getChat(group).linked_chat_id), as last seen; None for none.
+    linked_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

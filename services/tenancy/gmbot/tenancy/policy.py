@@ -224,3 +224,5 @@ class GroupPolicy:
     settings: GroupSettings
     version: int
     updated_at: datetime
+    # The group's linked channel; 0 for none (or never seen).
+    linked_chat_id: int = 0

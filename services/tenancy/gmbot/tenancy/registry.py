@@ -55,6 +55,14 @@ def _page_after(page_token: str) -> int | None:
     return int(page_token)
 
 
+def _linked_chat(linked_chat_id: int) -> int | None:
+    """A linked channel as stored: None for none (0)."""
+    if not linked_chat_id:
+        return None
+    check_supergroup_id(linked_chat_id, "linked_chat_id")
+    return linked_chat_id
+
+
 @dataclass(frozen=True)
 class ProtectResult:
     policy: GroupPolicy
@@ -99,8 +107,10 @@ class GroupRegistry:
         owner_user_id: int,
         owner_username: str,
         channels: list[Channel],
+        linked_chat_id: int = 0,
     ) -> ProtectResult:
         check_supergroup_id(group_id, "group_id")
+        linked = _linked_chat(linked_chat_id)
         check_user_id(owner_user_id, "owner.user_id")
         check_text(group_title, "group_title", MAX_TITLE_LENGTH)
         owner_username = check_text(
@@ -126,10 +136,12 @@ class GroupRegistry:
                 or row.suspended_reason is not None
                 or row.title != group_title
                 or row.owner_user_id != owner_user_id
+                or row.linked_chat_id != linked
             )
             if changed:
                 row.enabled, row.suspended_reason = True, None
                 row.title, row.owner_user_id = group_title, owner_user_id
+                row.linked_chat_id = linked
                 _touch(row)
             await store.session.flush()
             return ProtectResult(await self._policy_after_change(store, row), changed)
@@ -200,6 +212,18 @@ class GroupRegistry:
             if changed:
                 await store.bump_groups_of_channel(channel_id)
             return changed, await store.groups_of_channel(channel_id, include_inactive=True)
+
+    async def record_linked_chat(
+        self, group_id: int, linked_chat_id: int
+    ) -> tuple[GroupPolicy, bool]:
+        linked = _linked_chat(linked_chat_id)
+        async with self._transaction() as store:
+            row = await self._locked(store, group_id)
+            changed = row.linked_chat_id != linked
+            if changed:
+                row.linked_chat_id = linked
+                _touch(row)
+            return await self._policy_after_change(store, row), changed
 
     async def suspend(self, group_id: int, reason: str) -> GroupPolicy:
         reason = reason.strip()

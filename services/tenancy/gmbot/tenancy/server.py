@@ -126,6 +126,7 @@ def policy_to_pb(policy: GroupPolicy) -> pb.GroupPolicy:
         settings=settings_to_pb(policy.settings),
         version=policy.version,
         updated_at=_timestamp(policy.updated_at),
+        linked_chat_id=policy.linked_chat_id,
     )
 
 
@@ -142,6 +143,7 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
             owner_user_id=request.owner.user_id,
             owner_username=request.owner.username,
             channels=[channel_from_pb(c) for c in request.channels],
+            linked_chat_id=request.linked_chat_id,
         )
         return pb.ProtectGroupResponse(policy=policy_to_pb(result.policy), changed=result.changed)
 
@@ -232,3 +234,11 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
             request.group_id, list(request.add), list(request.remove)
         )
         return pb.ChangeExemptUsersResponse(policy=policy_to_pb(policy), added=added)
+
+    async def RecordLinkedChat(
+        self, request: pb.RecordLinkedChatRequest, context: Context
+    ) -> pb.RecordLinkedChatResponse:
+        policy, changed = await self._registry.record_linked_chat(
+            request.group_id, request.linked_chat_id
+        )
+        return pb.RecordLinkedChatResponse(policy=policy_to_pb(policy), changed=changed)

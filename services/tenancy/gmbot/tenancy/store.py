@@ -235,4 +235,5 @@ async def read_policy(connection: AsyncConnection, group_id: int) -> GroupPolicy
         settings=load_settings(group.settings),
         version=group.version,
         updated_at=group.updated_at,
+        linked_chat_id=group.linked_chat_id or 0,
     )

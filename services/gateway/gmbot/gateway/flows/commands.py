@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gmbot.gateway.backends import BackendRefused, NotFound, call
-from gmbot.gateway.flows import undo
+from gmbot.gateway.flows import own_channels, undo
 from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply, mention, owner_button
@@ -37,6 +37,9 @@ class ChannelInfo:
     is_channel: bool
     # Telegram's chat type: "channel", "supergroup", "group" ("" when not known).
     kind: str = ""
+    # A group's linked channel (the channel whose discussion group it is), a channel's
+    # discussion group; 0 for none.
+    linked_chat_id: int = 0
 
 
 class ChatLookup(Protocol):
@@ -164,6 +167,9 @@ async def protect(
     if problems:
         raise Refusal("\n".join(problems))
     channels = [await _with_join_link(ctx, command.group_id, c) for c in found]
+    # Its linked channel may speak there (own_channels); unreadable now, it is read again before
+    # a channel would be punished.
+    group = await lookup.find(str(command.group_id))
     response = await call(
         "tenancy",
         ctx.backends.tenancy.ProtectGroup(
@@ -175,6 +181,7 @@ async def protect(
                     username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
                 ),
                 channels=channels,
+                linked_chat_id=group.linked_chat_id if group is not None else 0,
             )
         ),
     )
@@ -272,6 +279,7 @@ async def status_of(ctx: FlowContext, group_id: int, language: str) -> Reply:
     if policy.settings.mode == tenancy.GROUP_MODE_OBSERVE:
         lines.append(say(language, "status_mode_observe"))
     lines += [p for p in (channel_problem(language, c) for c in policy.channels) if p]
+    lines += _may_speak(language, policy)
     exempt = list(policy.settings.exempt_user_ids)
     if exempt:
         users = Html(", ".join(mention(u, str(u)) for u in exempt))
@@ -283,11 +291,24 @@ async def status_of(ctx: FlowContext, group_id: int, language: str) -> Reply:
     return Reply("\n".join(lines), rows)
 
 
+def _may_speak(language: str, policy: tenancy.GroupPolicy) -> list[str]:
+    """Which channels may post in the group unchecked (own_channels), and its linked one."""
+    lines = [say(language, "status_may_speak", channels=_names(list(policy.channels)))]
+    linked = next((c for c in policy.channels if c.channel_id == policy.linked_chat_id), None)
+    if linked is not None:
+        lines.append(say(language, "status_linked_channel", channel=channel_name(linked)))
+    elif policy.linked_chat_id:
+        lines.append(say(language, "status_linked_channel_other"))
+    return lines
+
+
 async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> str:
     """Every right the bot lacks, here and in each linked channel; resumes a group whose
     suspension has been fixed."""
     await require_admin(ctx, command)
     policy = await ctx.policies.get(command.group_id)
+    if policy is not None:
+        await own_channels.linked_chat_now(ctx, lookup, command.group_id)
     extra = (
         ("can_invite_users",) if policy is not None and policy.settings.gate_join_requests else ()
     )

@@ -69,6 +69,13 @@ class GroupMessage:
     sender_chat_id: int | None = None
     is_automatic_forward: bool = False
     is_service: bool = False
+    # The forum topic the message is in.
     thread_id: int | None = None
+    # Outside forums, the first message of the reply chain the message is in (Telegram's
+    # message_thread_id there): for a comment under a channel post, the post's automatic forward
+    # into the discussion group, whose comments the commenter reads.
+    thread_root_id: int | None = None
+    # The message answers a channel post's automatic forward: a comment under that post.
+    answers_a_channel_post: bool = False
     # Judged while the group observed: judged again (a second look), still only observed.
     observing: bool = False

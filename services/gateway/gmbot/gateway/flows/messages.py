@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gmbot.gateway.backends import call
+from gmbot.gateway.flows import own_channels
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import (
     Verdict,
@@ -18,9 +20,13 @@ from gmbot.gateway.flows.verdicts import (
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
+if TYPE_CHECKING:
+    from gmbot.gateway.flows.commands import ChatLookup
+
 
 def _needs_no_check(message: GroupMessage) -> bool:
-    """Service messages, bots, the group's anonymous admins and its linked channel's posts.
+    """Service messages, bots, the group's anonymous admins and its linked channel's posts
+    (the group's other own channels need its policy: `_posted_as_a_channel`).
 
     Decided on sender_chat, never on `from`: the `from` of a message sent on behalf of a chat is
     a placeholder account (TELEGRAM.md)."""
@@ -33,15 +39,18 @@ def _needs_no_check(message: GroupMessage) -> bool:
     )
 
 
-async def on_group_message(ctx: FlowContext, message: GroupMessage) -> str:
-    """Judges one message; returns the outcome (for metrics and tests)."""
+async def on_group_message(ctx: FlowContext, chats: ChatLookup, message: GroupMessage) -> str:
+    """Judges one message; returns the outcome (for metrics and tests). `chats` reads the group
+    from Telegram when a channel's message would be punished."""
+    if message.is_automatic_forward and message.sender_chat_id is not None:
+        await own_channels.learn_from_forward(ctx, message.chat_id, message.sender_chat_id)
     if _needs_no_check(message):
         return "skipped"
     policy = await ctx.policies.get(message.chat_id)
     if policy is None or not is_active(policy):
         return "unprotected"
     if message.sender_chat_id is not None:
-        return await _posted_as_a_channel(ctx, policy, message)
+        return await _posted_as_a_channel(ctx, chats, policy, message)
     # Presence is what makes a later channel leave enforceable here.
     ctx.presence.seen(message.chat_id, message.sender.user_id)
     exempt = await is_exempt(ctx, policy, message.sender.user_id)
@@ -105,18 +114,29 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
 
 
 async def _posted_as_a_channel(
-    ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage
+    ctx: FlowContext, chats: ChatLookup, policy: tenancy.GroupPolicy, message: GroupMessage
 ) -> str:
-    """Posting as another channel is not a way around the channels: the message goes and, per
-    the group's settings, the channel is banned from posting there."""
-    assert message.sender_chat_id is not None  # noqa: S101 - checked by the caller
+    """The group's own channels may speak. Posting as another channel is not a way around the
+    channels: the message goes and, per the group's settings, the channel is banned from
+    posting there. Before that, Telegram is asked which channel the group is linked to now: a
+    link changed since GMBot last saw it (or never seen) never gets the group's own channel
+    punished."""
+    sender_chat_id = message.sender_chat_id
+    assert sender_chat_id is not None  # noqa: S101 - checked by the caller
+    if sender_chat_id in own_channels.may_speak(policy):
+        return "own-channel"
+    linked = await own_channels.linked_chat_now(ctx, chats, policy.group_id)
+    if linked is None:
+        return "sender-chat-unknown"  # cannot tell whose channel it is: never punish
+    if linked == sender_chat_id:
+        return "own-channel"
     await call(
         "enforcement",
         ctx.backends.enforcement.BanSenderChat(
             enforcement.BanSenderChatRequest(
                 idempotency_key=f"u{message.update_id}:sender-chat",
                 group_id=policy.group_id,
-                sender_chat_id=message.sender_chat_id,
+                sender_chat_id=sender_chat_id,
                 message_id=message.message_id,
                 ban=policy.settings.ban_sender_chat,
                 observe=observation(policy),
@@ -124,6 +144,15 @@ async def _posted_as_a_channel(
         ),
     )
     return "sender-chat"
+
+
+def _comments_root(policy: tenancy.GroupPolicy, message: GroupMessage) -> int | None:
+    """The thread root a warning answers, so a commenter sees it in the comments they read: in
+    a discussion group (or under a channel post's automatic forward) a reply thread outside forums
+    is a post's comments. Elsewhere a warning goes to the chat, or its forum topic."""
+    if policy.linked_chat_id or message.answers_a_channel_post:
+        return message.thread_root_id
+    return None
 
 
 async def _enforce_on_message(
@@ -138,5 +167,6 @@ async def _enforce_on_message(
         enforcement.ACTION_REASON_NOT_SUBSCRIBED,
         message_id=message.message_id,
         thread_id=message.thread_id,
+        reply_to=_comments_root(policy, message),
         observe=message.observing,
     )

@@ -148,7 +148,9 @@ def warning_for(
     person: Person,
     missing: tuple[tenancy.Channel, ...],
     thread_id: int | None = None,
+    reply_to: int | None = None,
 ) -> enforcement.WarningSpec:
+    """`thread_id`: the forum topic to warn in; `reply_to`: the comment thread's root to answer."""
     settings = policy.settings
     return enforcement.WarningSpec(
         language=settings.language,
@@ -162,6 +164,7 @@ def warning_for(
         ],
         ttl_seconds=settings.warning_ttl_seconds,
         message_thread_id=thread_id or 0,
+        reply_to_message_id=reply_to or 0,
     )
 
 
@@ -188,6 +191,7 @@ async def enforce(
     action: enforcement.MemberAction.ValueType | None = None,
     message_id: int = 0,
     thread_id: int | None = None,
+    reply_to: int | None = None,
     observe: bool = False,
 ) -> None:
     """One call per decision; enforcement makes it durable before answering. In observe mode
@@ -202,7 +206,7 @@ async def enforce(
                 reason=reason,
                 action=action if action is not None else member_action(policy),
                 message_id=message_id,
-                warning=warning_for(policy, person, verdict.missing, thread_id),
+                warning=warning_for(policy, person, verdict.missing, thread_id, reply_to),
                 kick_after_minutes=policy.settings.kick_after_minutes,
                 observe=observation(policy, observe),
             )

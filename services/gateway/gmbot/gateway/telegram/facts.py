@@ -55,4 +55,9 @@ def group_message(update_id: int, message: Message) -> GroupMessage:
         is_automatic_forward=bool(message.is_automatic_forward),
         is_service=any(getattr(message, name, None) for name in _SERVICE_FIELDS),
         thread_id=message.message_thread_id if message.is_topic_message else None,
+        # Outside forums every reply chain has a message_thread_id: its root.
+        thread_root_id=None if message.chat.is_forum else message.message_thread_id,
+        answers_a_channel_post=bool(
+            message.reply_to_message and message.reply_to_message.is_automatic_forward
+        ),
     )

@@ -52,4 +52,5 @@ class BotChatLookup:
             username=chat.username or "",
             is_channel=chat.type == "channel",
             kind=str(chat.type),
+            linked_chat_id=chat.linked_chat_id or 0,
         )

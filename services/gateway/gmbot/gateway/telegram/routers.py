@@ -284,10 +284,12 @@ def group_messages() -> Router:
             decided("join", outcome, started)
 
     @router.message()
-    async def on_message(message: Message, event_update: Update, flow_context: FlowContext) -> None:
+    async def on_message(
+        message: Message, event_update: Update, flow_context: FlowContext, chat_lookup: ChatLookup
+    ) -> None:
         started = time.perf_counter()
         outcome = await messages.on_group_message(
-            flow_context, group_message(event_update.update_id, message)
+            flow_context, chat_lookup, group_message(event_update.update_id, message)
         )
         decided("message", outcome, started)
 
