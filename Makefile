@@ -21,7 +21,7 @@ PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock lock-check tools proto proto-check lint deploy-check containers images test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check changelog-check tools proto proto-check lint deploy-check containers images test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ lock: $(UV_STAMP) ## Lock again after changing a dependency in any pyproject.tom
 
 lock-check: $(UV_STAMP) ## Fail when uv.lock does not match the pyproject.toml files
 	$(UV) lock --check
+
+changelog-check: $(STAMP) ## Fail when CHANGELOG.md has no section for the pyproject files' version
+	$(PY) scripts/changelog.py
 
 proto: $(STAMP) ## Regenerate the Python code of the gRPC contracts in proto/
 	$(PROTOC) \
@@ -90,7 +93,7 @@ images: ## Build (and with PUSH=1 push) $(REGISTRY)/gmbot-<service>:$(TAG) for e
 		if [ -n "$(PUSH)" ]; then $(CONTAINER_TOOL) push $(REGISTRY)/gmbot-$$service:$(TAG) || exit 1; fi; \
 	done
 
-test: lock-check proto-check lint deploy-check containers ## Everything CI checks: lock, contracts, lint, deploy files, the containers, all tests
+test: lock-check changelog-check proto-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, lint, deploy files, the containers, all tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Unit tests only
