@@ -16,12 +16,17 @@ SRC_ROOTS = $(patsubst $(CURDIR)/%,%,$(shell $(UV) workspace list --paths))
 empty :=
 space := $(empty) $(empty)
 PROTOS := $(wildcard proto/gmbot/v1/*.proto)
+# The buf CLI, pinned by tools/buf/package-lock.json; the API as released, one buf image per
+# release in proto/releases/ (make release writes the next one), the newest compared against.
+BUF_DIR := tools/buf
+BUF     := $(BUF_DIR)/node_modules/.bin/buf
+RELEASED_API = $(shell ls proto/releases/gmbot-v*.binpb | sort -V | tail -n 1)
 # The mypy-protobuf plugins live in the virtualenv.
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock lock-check changelog-check tools proto proto-check lint deploy-check containers images test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint deploy-check containers images test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,6 +68,16 @@ proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
 		cmp -s $$tmp/$$f proto/$$f || { echo "stale generated code: proto/$$f (run make proto)"; exit 1; }; \
 	done && rm -rf $$tmp && echo "generated code is up to date"
 
+$(BUF): $(BUF_DIR)/package-lock.json
+	@bash scripts/ensure-tools.sh npm
+	npm ci --prefix $(BUF_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+api-check: $(BUF) ## buf lint, and buf breaking against the last release: gmbot.v1 changes only by addition
+	$(BUF) lint
+	$(BUF) breaking --against $(RELEASED_API)
+	@echo "gmbot.v1: lint clean, nothing breaking against $(notdir $(RELEASED_API))"
+
 lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -93,7 +108,7 @@ images: ## Build (and with PUSH=1 push) $(REGISTRY)/gmbot-<service>:$(TAG) for e
 		if [ -n "$(PUSH)" ]; then $(CONTAINER_TOOL) push $(REGISTRY)/gmbot-$$service:$(TAG) || exit 1; fi; \
 	done
 
-test: lock-check changelog-check proto-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, lint, deploy files, the containers, all tests
+test: lock-check changelog-check proto-check api-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Unit tests only
