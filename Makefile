@@ -26,7 +26,7 @@ PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint deploy-check containers images test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint deploy-check containers images release test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -107,6 +107,16 @@ images: ## Build (and with PUSH=1 push) $(REGISTRY)/gmbot-<service>:$(TAG) for e
 			-t $(REGISTRY)/gmbot-$$service:$(TAG) . || exit 1; \
 		if [ -n "$(PUSH)" ]; then $(CONTAINER_TOOL) push $(REGISTRY)/gmbot-$$service:$(TAG) || exit 1; fi; \
 	done
+
+# make release VERSION=0.2.0: RELEASE_IMAGES=dry-run prints the image builds instead (skip: none);
+# RELEASE_BASE=local builds on a base made on this machine (scripts/podman-setup.sh), never pulled.
+RELEASE_IMAGES ?= build
+RELEASE_BASE ?= pull
+release: $(STAMP) $(BUF) ## Images, SBOMs, contracts' wheel and sdist, API image for VERSION into dist/VERSION/
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 1; }
+	$(PY) -m scripts.release $(VERSION) $(foreach image,$(IMAGES),--image $(image)) \
+		--images-mode $(RELEASE_IMAGES) --base $(RELEASE_BASE) --registry $(REGISTRY) \
+		--container-tool $(CONTAINER_TOOL)
 
 test: lock-check changelog-check proto-check api-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
 	$(BIN)/pytest
