@@ -138,3 +138,24 @@ async def test_gmbot_migrate_check_exits_1_before_migrating_and_0_after(
     assert (before.returncode, after.returncode) == (1, 0), before.stderr + after.stderr
     assert "has no tenancy schema" in before.stdout
     assert "the schema matches the code" in after.stdout
+
+
+async def test_a_rollback_leaves_a_schema_a_newer_release_migrated_as_it_is(
+    kind: str, postgres_server_url: str, tmp_path: Path
+) -> None:
+    # A rollback's pods migrate on start (init containers): a revision their code does not know
+    # must not stop them, or a rollback could never start.
+    async with fresh_database(kind, postgres_server_url, tmp_path) as url:
+        engine = create_engine(url)
+        config = tenancy_app.migrations_config(url)
+        try:
+            await migrate(engine, config)
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE tenancy_alembic_version SET version_num = 'f00d'")
+                )
+            await migrate(engine, config)
+            status = await schema_status(engine, config)
+        finally:
+            await engine.dispose()
+    assert status.current == {"f00d"}

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from gmbot.runtime.errors import Unavailable
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.observability import secrets_of
-from gmbot.runtime.schema import lock_migrations, schema_status
+from gmbot.runtime.schema import lock_migrations, schema_status, unknown_revisions
 from gmbot.runtime.server import Service, run
 
 if TYPE_CHECKING:
@@ -140,11 +140,20 @@ def alembic_config(script_location: Path, url: str, version_table: str) -> Confi
 
 async def migrate(engine: AsyncEngine, config: Config, revision: str = "head") -> None:
     """Upgrades the schema to `revision` over the engine's own connection, holding the schema's
-    migration lock (whoever else migrates it waits, then finds nothing to do)."""
+    migration lock (whoever else migrates it waits, then finds nothing to do). A schema a newer
+    release already migrated is left as it is: a rollback's pods start on it (every migration
+    only adds, README "Upgrades and rollbacks") instead of failing on a revision they do not
+    know."""
 
     from alembic import command
 
     def upgrade(connection: Connection) -> None:
+        newer = unknown_revisions(connection, config)
+        if newer:
+            log.warning(
+                "the schema is newer than this code; left as it is", revisions=sorted(newer)
+            )
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -75,6 +75,19 @@ class SchemaStatus:
         )
 
 
+def unknown_revisions(connection: Connection, config: Config) -> frozenset[str]:
+    """The revisions the database is at that this code's migrations do not know: a newer
+    release migrated it, and this one runs against its (expanded) schema as it is."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    version_table = config.attributes["version_table"]
+    context = MigrationContext.configure(connection, opts={"version_table": version_table})
+    known = {revision.revision for revision in script.walk_revisions()}
+    return frozenset(context.get_current_heads()) - known
+
+
 async def schema_status(engine: AsyncEngine, config: Config) -> SchemaStatus:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
