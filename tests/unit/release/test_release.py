@@ -4,6 +4,7 @@ installs, checksums; and what it refuses. The image builds are shown by a dry ru
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import zipfile
@@ -124,3 +125,30 @@ def test_a_dry_run_builds_every_image_by_version_on_the_pulled_base_digest(
         assert f"--target {image} " in command
         assert "PYTHON_IMAGE=python:3.11.7-slim-bookworm@<digest>" in command
         assert f"-t registry.example.com/gmbot/gmbot-{image}:{VERSION} ." in command
+
+
+def test_a_pulled_base_is_pinned_to_the_digest_the_registry_gave(tmp_path: Path) -> None:
+    # A stand-in for podman: answers the pull and the inspections, records every call.
+    calls = tmp_path / "calls"
+    tool = tmp_path / "podman"
+    tool.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {calls}\n'
+        'case "$*" in\n'
+        '  *RepoDigests*) echo "docker.io/library/python@sha256:0123abcd" ;;\n'
+        '  *"image inspect"*) echo "sha256:image" ;;\n'
+        "esac\n"
+    )
+    tool.chmod(0o755)
+    built = release.build_images(
+        dataclasses.replace(options(tmp_path, image_mode="build"), container_tool=str(tool))
+    )
+    assert built["base"] == "docker.io/library/python@sha256:0123abcd"
+    lines = calls.read_text().splitlines()
+    assert lines[0] == "pull python:3.11.7-slim-bookworm"
+    builds = [line for line in lines if line.startswith("build ")]
+    assert len(builds) == len(IMAGES)
+    assert all(
+        "--build-arg PYTHON_IMAGE=docker.io/library/python@sha256:0123abcd" in line
+        for line in builds
+    )
