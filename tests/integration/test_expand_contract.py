@@ -10,16 +10,25 @@ What this proves, and what it does not:
   PostgreSQL) to the code's head, then writes one row to every table of 0.1.0's models (their
   source as released, `git show 854fb61:…`) with only the columns 0.1.0 knows, and reads it
   back. It runs 0.1.0's table definitions, not 0.1.0's whole service: the models import today's
-  gmbot.runtime and policy modules, and no old process runs against the database meanwhile.
+  gmbot.runtime and policy modules.
+- `test_the_released_code_keeps_writing_while_the_schema_is_upgraded` is the rolling-update
+  window on PostgreSQL: the schema made by 0.1.0's own migrations, 0.1.0's models writing to
+  every table in a loop while today's code migrates to its head, and still writing after it.
+  The writer is 0.1.0's table definitions in this process, not a 0.1.0 service.
+Checked by hand once: a migration that adds a NOT NULL column and then drops its default fails
+all three.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
+import io
 import re
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,11 +40,13 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gmbot.enforcement import app as enforcement_app
-from gmbot.runtime.database import create_engine, migrate
+from gmbot.runtime.database import alembic_config, create_engine, migrate
+from gmbot.runtime.schema import schema_status
 from gmbot.tenancy import app as tenancy_app
-from tests.support.databases import fresh_database
+from tests.support.databases import fresh_database, fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 # The last release (CHANGELOG.md): its commit, so a clone without tags checks the same.
@@ -189,20 +200,31 @@ def released_models(schema: str) -> Iterator[MetaData]:
         del sys.modules[name]
 
 
-def sample(column: sa.Column[Any]) -> Any:
-    """A value 0.1.0's code could have written to `column`."""
+def sample(column: sa.Column[Any], n: int = 1) -> Any:
+    """The `n`th value 0.1.0's code could have written to `column` (distinct for each `n`)."""
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return False
     if isinstance(kind, sa.Integer):
-        return 1
+        return n
     if isinstance(kind, sa.String | sa.Text):
-        return "x"
+        return f"x{n}"
     if isinstance(kind, sa.JSON):
         return {}
     if isinstance(kind, sa.TypeDecorator | sa.DateTime):
         return datetime.now(UTC)
     raise AssertionError(f"no sample value for {column.table.name}.{column.name} ({kind!r})")
+
+
+async def write_everywhere(connection: AsyncConnection, metadata: MetaData, n: int) -> None:
+    """One row in every table of `metadata`, parents first, with only the columns it knows."""
+    for table in metadata.sorted_tables:
+        row = {
+            column.name: sample(column, n)
+            for column in table.columns
+            if column.default is None and column.server_default is None
+        }
+        await connection.execute(table.insert().values(row))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -221,13 +243,7 @@ async def test_the_released_models_insert_and_select_on_the_new_schema(
             try:
                 await migrate(engine, app.migrations_config(url))
                 async with engine.begin() as connection:
-                    for table in metadata.sorted_tables:
-                        row = {
-                            column.name: sample(column)
-                            for column in table.columns
-                            if column.default is None and column.server_default is None
-                        }
-                        await connection.execute(table.insert().values(row))
+                    await write_everywhere(connection, metadata, 1)
                     counts = {
                         table.name: len((await connection.execute(sa.select(table))).all())
                         for table in metadata.sorted_tables
@@ -236,3 +252,67 @@ async def test_the_released_models_insert_and_select_on_the_new_schema(
                 await engine.dispose()
     assert counts == dict.fromkeys(counts, 1)
     assert counts
+
+
+def released_migrations(schema: str, directory: Path) -> Path:
+    """0.1.0's migrations folder, as released (its env.py runs today's models, which only
+    autogenerate reads)."""
+    _, folder = SCHEMAS[schema]
+    archive = subprocess.run(  # noqa: S603 - git on this repository
+        ["git", "archive", RELEASE_COMMIT, f"{folder}/migrations"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory, filter="data")
+    return directory / folder / "migrations"
+
+
+@pytest.mark.parametrize("schema", sorted(SCHEMAS))
+async def test_the_released_code_keeps_writing_while_the_schema_is_upgraded(
+    schema: str, postgres_server_url: str, tmp_path: Path
+) -> None:
+    # The rolling-update window on PostgreSQL: the schema at 0.1.0's head (0.1.0's own
+    # migrations), 0.1.0's models writing to every table, transaction after transaction, while
+    # today's code migrates to its head, and after it.
+    app, _ = SCHEMAS[schema]
+    released_config = alembic_config(
+        released_migrations(schema, tmp_path), "unused", app.VERSION_TABLE
+    )
+    with released_models(schema) as metadata:
+        async with fresh_postgres(postgres_server_url) as url:
+            writer_engine, migrator = create_engine(url), create_engine(url)
+            upgraded = asyncio.Event()
+            written_after_upgrade = 0
+
+            async def keep_writing() -> int:
+                nonlocal written_after_upgrade
+                n = 0
+                while written_after_upgrade < 5:
+                    n += 1
+                    async with writer_engine.begin() as connection:
+                        await write_everywhere(connection, metadata, n)
+                    written_after_upgrade += upgraded.is_set()
+                    await asyncio.sleep(0.01)
+                return n
+
+            try:
+                await migrate(migrator, released_config)
+                writer = asyncio.create_task(keep_writing())
+                await asyncio.sleep(0.2)
+                await migrate(migrator, app.migrations_config(url))
+                upgraded.set()
+                written = await asyncio.wait_for(writer, 60)
+                async with writer_engine.connect() as connection:
+                    counts = {
+                        table.name: len((await connection.execute(sa.select(table))).all())
+                        for table in metadata.sorted_tables
+                    }
+                status = await schema_status(migrator, app.migrations_config(url))
+            finally:
+                await writer_engine.dispose()
+                await migrator.dispose()
+    assert status.matches
+    assert written > 5
+    assert counts == dict.fromkeys(counts, written)
