@@ -16,12 +16,17 @@ SRC_ROOTS = $(patsubst $(CURDIR)/%,%,$(shell $(UV) workspace list --paths))
 empty :=
 space := $(empty) $(empty)
 PROTOS := $(wildcard proto/gmbot/v1/*.proto)
+# The buf CLI, pinned by tools/buf/package-lock.json; the API as released, one buf image per
+# release in proto/releases/ (make release writes the next one), the newest compared against.
+BUF_DIR := tools/buf
+BUF     := $(BUF_DIR)/node_modules/.bin/buf
+RELEASED_API = $(shell ls proto/releases/gmbot-v*.binpb | sort -V | tail -n 1)
 # The mypy-protobuf plugins live in the virtualenv.
 PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock lock-check tools proto proto-check lint deploy-check containers images test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint deploy-check containers images release test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +52,9 @@ lock: $(UV_STAMP) ## Lock again after changing a dependency in any pyproject.tom
 lock-check: $(UV_STAMP) ## Fail when uv.lock does not match the pyproject.toml files
 	$(UV) lock --check
 
+changelog-check: $(STAMP) ## Fail when CHANGELOG.md has no section for the pyproject files' version
+	$(PY) scripts/changelog.py
+
 proto: $(STAMP) ## Regenerate the Python code of the gRPC contracts in proto/
 	$(PROTOC) \
 		--python_out=proto --grpc_python_out=proto \
@@ -59,6 +67,16 @@ proto-check: $(STAMP) ## Fail when the checked-in generated code is stale
 	for f in $$(cd $$tmp && find . -type f); do \
 		cmp -s $$tmp/$$f proto/$$f || { echo "stale generated code: proto/$$f (run make proto)"; exit 1; }; \
 	done && rm -rf $$tmp && echo "generated code is up to date"
+
+$(BUF): $(BUF_DIR)/package-lock.json
+	@bash scripts/ensure-tools.sh npm
+	npm ci --prefix $(BUF_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+api-check: $(BUF) ## buf lint, and buf breaking against the last release: gmbot.v1 changes only by addition
+	$(BUF) lint
+	$(BUF) breaking --against $(RELEASED_API)
+	@echo "gmbot.v1: lint clean, nothing breaking against $(notdir $(RELEASED_API))"
 
 lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
 	$(BIN)/ruff check .
@@ -90,7 +108,17 @@ images: ## Build (and with PUSH=1 push) $(REGISTRY)/gmbot-<service>:$(TAG) for e
 		if [ -n "$(PUSH)" ]; then $(CONTAINER_TOOL) push $(REGISTRY)/gmbot-$$service:$(TAG) || exit 1; fi; \
 	done
 
-test: lock-check proto-check lint deploy-check containers ## Everything CI checks: lock, contracts, lint, deploy files, the containers, all tests
+# make release VERSION=0.2.0: RELEASE_IMAGES=dry-run prints the image builds instead (skip: none);
+# RELEASE_BASE=local builds on a base made on this machine (scripts/podman-setup.sh), never pulled.
+RELEASE_IMAGES ?= build
+RELEASE_BASE ?= pull
+release: $(STAMP) $(BUF) ## Images, SBOMs, contracts' wheel and sdist, API image for VERSION into dist/VERSION/
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 1; }
+	$(PY) -m scripts.release $(VERSION) $(foreach image,$(IMAGES),--image $(image)) \
+		--images-mode $(RELEASE_IMAGES) --base $(RELEASE_BASE) --registry $(REGISTRY) \
+		--container-tool $(CONTAINER_TOOL)
+
+test: lock-check changelog-check proto-check api-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## Unit tests only
@@ -113,5 +141,5 @@ bench: $(STAMP) tools ## Run the benchmarks in bench/ (the enforcement raid at a
 	$(PY) -m bench.decision_latency
 	$(PY) -m bench.second_look
 
-clean: ## Remove the virtualenvs (.venv, .tools) and caches
-	rm -rf $(VENV) $(TOOLS) build dist .mypy_cache .ruff_cache .pytest_cache
+clean: ## Remove the virtualenvs (.venv, .tools), buf (tools/buf/node_modules) and caches
+	rm -rf $(VENV) $(TOOLS) $(BUF_DIR)/node_modules build dist .mypy_cache .ruff_cache .pytest_cache

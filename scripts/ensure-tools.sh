@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond Python, on a Debian machine: PostgreSQL and Redis listening on
 # 127.0.0.1 (unless TEST_DATABASE_URL / TEST_REDIS_URL point elsewhere), and the offline
-# validators of deploy/ (docker-compose, promtool, kubectl). Installs and starts what is missing.
+# validators of deploy/ (docker-compose, promtool, kubectl), and npm for buf. Installs and starts
+# what is missing.
 set -euo pipefail
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -52,6 +53,17 @@ ensure_validators() {
   command -v kubectl >/dev/null || apt_install kubernetes-client
 }
 
+# buf's npm package (tools/buf), for make's API checks.
+ensure_npm() {
+  command -v npm >/dev/null || apt_install npm
+}
+
+# `ensure-tools.sh npm` ensures only what it names; with no argument, everything.
+if [ "$#" -gt 0 ]; then
+  for tool in "$@"; do "ensure_$tool"; done
+  exit 0
+fi
 ensure_postgres
 ensure_redis
 ensure_validators
+ensure_npm

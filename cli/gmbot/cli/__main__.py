@@ -42,14 +42,19 @@ From a container of any GMBot image, with the environment compose gave it:
 """
 
 
-def migrate(which: str) -> int:
-    """Runs each service's own `migrate` with this environment (the service knows its schema)."""
+def migrate(which: str, check: bool = False) -> int:
+    """Runs each service's own `migrate` with this environment (the service knows its schema).
+    With `check`, each says whether its schema matches the code instead: 0 when all do."""
+    command = ["migrate", "--check"] if check else ["migrate"]
+    failed = 0
     for service in SERVICES_WITH_SCHEMAS if which == "all" else (which,):
-        print(f"migrating {service}")
-        code = subprocess.call([sys.executable, "-m", f"gmbot.{service}", "migrate"])  # noqa: S603
-        if code:
+        if not check:
+            print(f"migrating {service}")
+        code = subprocess.call([sys.executable, "-m", f"gmbot.{service}", *command])  # noqa: S603
+        if code and not check:
             return code
-    return 0
+        failed = failed or code
+    return failed
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate_parser = commands.add_parser("migrate", help="bring the schemas up to date")
     migrate_parser.add_argument(
         "service", nargs="?", default="all", choices=["all", *SERVICES_WITH_SCHEMAS]
+    )
+    migrate_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing: say whether each schema matches the code (exit 0) or not (exit 1)",
     )
     return parser
 
@@ -138,7 +148,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "migrate":
-        sys.exit(migrate(args.service))
+        sys.exit(migrate(args.service, args.check))
     try:
         settings = CliSettings.load()
     except ValidationError as error:

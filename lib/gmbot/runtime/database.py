@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from gmbot.runtime.errors import Unavailable
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.observability import secrets_of
+from gmbot.runtime.schema import lock_migrations, schema_status, unknown_revisions
 from gmbot.runtime.server import Service, run
 
 if TYPE_CHECKING:
@@ -137,15 +139,26 @@ def alembic_config(script_location: Path, url: str, version_table: str) -> Confi
 
 
 async def migrate(engine: AsyncEngine, config: Config, revision: str = "head") -> None:
-    """Upgrades the schema to `revision` over the engine's own connection."""
+    """Upgrades the schema to `revision` over the engine's own connection, holding the schema's
+    migration lock (whoever else migrates it waits, then finds nothing to do). A schema a newer
+    release already migrated is left as it is: a rollback's pods start on it (every migration
+    only adds, README "Upgrades and rollbacks") instead of failing on a revision they do not
+    know."""
 
     from alembic import command
 
     def upgrade(connection: Connection) -> None:
+        newer = unknown_revisions(connection, config)
+        if newer:
+            log.warning(
+                "the schema is newer than this code; left as it is", revisions=sorted(newer)
+            )
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        await lock_migrations(connection, config.attributes["version_table"])
         await connection.run_sync(upgrade)
 
 
@@ -157,6 +170,7 @@ async def downgrade(engine: AsyncEngine, config: Config, revision: str) -> None:
         command.downgrade(config, revision)
 
     async with engine.begin() as connection:
+        await lock_migrations(connection, config.attributes["version_table"])
         await connection.run_sync(run)
 
 
@@ -171,6 +185,22 @@ async def migrate_to_head(url: str, config: Config, wait_seconds: float) -> None
     log.info("migrated", database=safe_url(url))
 
 
+async def check_schema(name: str, url: str, config: Config, wait_seconds: float) -> bool:
+    """The `migrate --check` command of a service: says whether the schema is at the code's
+    revision (one line on stdout) and answers whether it is."""
+    engine = create_engine(url)
+    try:
+        await wait_for_database(engine, wait_seconds)
+        status = await schema_status(engine, config)
+    except RuntimeError as error:  # the database did not answer: nothing to compare
+        sys.stdout.write(f"{name}: cannot check the schema: {error}\n")
+        return False
+    finally:
+        await engine.dispose()
+    sys.stdout.write(status.describe(name) + "\n")
+    return status.matches
+
+
 def serve_or_migrate(
     name: str,
     settings: Any,
@@ -178,14 +208,21 @@ def serve_or_migrate(
     migrations_config: Callable[[str], Config],
     description: str,
 ) -> None:
-    """The `main()` of a service that keeps a database: `serve` (default) or `migrate`."""
+    """The `main()` of a service that keeps a database: `serve` (default), `migrate`, or
+    `migrate --check` (exit 0 when the schema matches the code, 1 when it does not)."""
     parser = argparse.ArgumentParser(prog=f"gmbot-{name}", description=description)
     parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
-    if parser.parse_args().command == "migrate":
-        configure_logging(
-            name, settings.log_level, settings.log_format, secrets=secrets_of(settings)
-        )
-        url = settings.database_url
-        asyncio.run(migrate_to_head(url, migrations_config(url), settings.database_wait_seconds))
-    else:
+    parser.add_argument(
+        "--check", action="store_true", help="with migrate: only say whether the schema is at head"
+    )
+    args = parser.parse_args()
+    if args.command != "migrate":
         run(name, settings, build)
+        return
+    configure_logging(name, settings.log_level, settings.log_format, secrets=secrets_of(settings))
+    url = settings.database_url
+    config = migrations_config(url)
+    if args.check:
+        matches = asyncio.run(check_schema(name, url, config, settings.database_wait_seconds))
+        sys.exit(0 if matches else 1)
+    asyncio.run(migrate_to_head(url, config, settings.database_wait_seconds))

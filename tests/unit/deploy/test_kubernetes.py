@@ -236,3 +236,28 @@ def test_kubernetes_probes_liveness_readiness_and_startup(overlay: Path) -> None
         # A start may wait minutes for PostgreSQL, Redis and migrations.
         assert startup["periodSeconds"] * startup["failureThreshold"] >= 120
         assert "initialDelaySeconds" not in liveness
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
+def test_migrations_run_before_the_pods_that_own_a_database_serve(overlay: Path) -> None:
+    # Regression: the migration Job was applied with the Deployments in one `kubectl apply -k`,
+    # so the new pods raced it. Now each pod migrates first, in an init container of its own
+    # image and database, under the schema's advisory lock.
+    documents = _render(overlay)
+    assert not [d for d in documents if d["kind"] == "Job"]
+    owners = 0
+    for deployment in (d for d in documents if d["kind"] == "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        (serving,) = pod["containers"]
+        database = [e for e in serving.get("env", []) if e["name"] == "DATABASE_URL"]
+        migrators = [c for c in pod.get("initContainers", []) if c["name"] == "migrate"]
+        if not database:
+            assert not migrators, deployment["metadata"]["name"]
+            continue
+        owners += 1
+        (migrator,) = migrators
+        assert migrator["image"] == serving["image"]
+        assert migrator["args"] == ["migrate"]
+        assert [e for e in migrator["env"] if e["name"] == "DATABASE_URL"] == database
+        assert migrator["securityContext"]["readOnlyRootFilesystem"] is True
+    assert owners == 2  # tenancy and enforcement
