@@ -18,6 +18,8 @@ from structlog.testing import capture_logs
 from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.flows.muted import UNMUTE
+from gmbot.gateway.flows.replies import owner_button
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.gateway.telegram.dispatcher import build_dispatcher
 from gmbot.gateway.texts import say
@@ -265,3 +267,15 @@ async def test_a_members_settings_press_costs_no_fetch_and_waits_behind_enforcem
     [asked] = telegram.fakes.membership.requests("GetChatAdministrators")
     assert not asked.fresh
     assert telegram.fakes.tenancy.calls == []
+
+
+async def test_a_members_press_of_an_owners_button_waits_behind_enforcement() -> None:
+    telegram = Telegram()
+    _group_of(telegram, membership.MEMBERSHIP_STATUS_MEMBER)
+
+    await telegram.feed(_press(owner_button(SIGNING_KEY, "Unmute", UNMUTE, GROUP, 99).data))
+
+    [answer] = telegram.sent(AnswerCallbackQuery)
+    assert answer.text == say("en", "press_only_admins")
+    assert telegram.session.priorities == [Priority.LATER]
+    assert telegram.fakes.enforcement.calls == []
