@@ -89,18 +89,12 @@ def _missing_bot_rights(
     return [right for right in rights if not getattr(admin, right)]
 
 
-async def issued_by_admin(ctx: FlowContext, command: GroupCommand) -> bool | None:
-    """Whether the issuer administers the group, from the kept lists; None when it cannot be
-    told now."""
-    if command.issuer is None:
-        return True  # only administrators can speak as the group
-    return await is_admin(ctx, command.group_id, command.issuer.user_id)
-
-
 async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
     if command.chat_type != "supergroup":
         raise Refusal(say(command.language, "only_supergroups"))
-    admin = await issued_by_admin(ctx, command)
+    if command.issuer is None:
+        return  # only administrators can speak as the group
+    admin = await is_admin(ctx, command.group_id, command.issuer.user_id)
     if admin is None:
         # Told at once rather than retried: a member's command never holds up the updates.
         raise Refusal(say(command.language, "press_unknown"))

@@ -131,7 +131,7 @@ async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Rep
 
 def group_commands() -> Router:
     """Commands in groups: only ever given a message that was judged and stands (group_messages
-    hands it on). An administrator is answered first; anyone else once a while, behind
+    hands it on). An administrator is answered first; anyone else once a minute, behind
     enforcement."""
     router = Router(name="group-commands")
     router.message.filter(on_loop(F.chat.type.in_(GROUPS)))
