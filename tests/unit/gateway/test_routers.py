@@ -255,6 +255,23 @@ async def test_status_shows_exempt_members_only_to_administrators() -> None:
     assert to_owner.reply_markup is not None  # the button that checks them again
 
 
+async def test_an_anonymous_administrator_is_answered_as_an_administrator() -> None:
+    telegram = Telegram()
+    _group_of(telegram, membership.MEMBERSHIP_STATUS_MEMBER, exempt_user_ids=[777])
+    as_group = _group_message(
+        sender=User(id=1087968824, is_bot=True, first_name="Group"),
+        sender_chat=GROUP_CHAT,
+        text="/status",
+    )
+
+    await telegram.feed(Update(update_id=5, message=as_group))
+
+    [reply] = telegram.sent(SendMessage)
+    assert "777" in reply.text
+    assert telegram.session.priorities == [Priority.URGENT]
+    assert telegram.fakes.membership.calls == []  # the group itself: nothing to look up
+
+
 async def test_a_members_settings_press_costs_no_fetch_and_waits_behind_enforcement() -> None:
     telegram = Telegram()
     _group_of(telegram, membership.MEMBERSHIP_STATUS_MEMBER)
