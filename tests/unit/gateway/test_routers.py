@@ -162,6 +162,25 @@ async def test_the_intake_still_sees_a_handlers_failure(
     assert [letter.update_id for letter in await letters.all()] == [7] * dead_letters
 
 
+async def test_a_command_whose_administrators_cannot_be_fetched_is_answered_and_confirmed(
+    tmp_path: Path,
+) -> None:
+    # It was left for redelivery: members' updates held up the polling window during a raid.
+    telegram = Telegram()
+    telegram.fakes.tenancy.answer("GetGroupPolicy", rpc_error(grpc.StatusCode.NOT_FOUND))
+    telegram.fakes.membership.answer(
+        "GetChatAdministrators", rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)
+    )
+    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl")
+    pipeline = UpdatePipeline(telegram.dispatcher, telegram.bot, UpdateLedger(), letters, 8)
+
+    assert await pipeline.handle(_in_group(9, "/unprotect")) is Result.CONFIRM
+
+    [reply] = telegram.sent(SendMessage)
+    assert reply.text == say("en", "press_unknown")
+    assert await letters.all() == []
+
+
 # -- A command is a message: judged first, answered only if it stands
 
 
