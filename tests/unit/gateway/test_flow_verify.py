@@ -69,7 +69,7 @@ async def test_i_have_joined_repeat_guard_holds_across_replicas(redis_url: str) 
         first = await on_verify_pressed(one.ctx, SIGNING_KEY, _button(), MALLORY, "q1")
         again = await on_verify_pressed(other.ctx, SIGNING_KEY, _button(), MALLORY, "q2")
     finally:
-        await clients[0].delete(f"{prefix}verify:{GROUP}:{MEMBER}")
+        await clients[0].delete(f"{prefix}{GROUP}:{MEMBER}")
         for redis in clients:
             await redis.aclose()
 

@@ -37,7 +37,7 @@ async def on_verify_pressed(
     language = policy.settings.language if policy is not None else "en"
     if presser.user_id != button.user_id:
         return Answer(say(language, "verify_not_yours"), alert=True)
-    key = f"verify:{button.group_id}:{presser.user_id}"
+    key = f"{button.group_id}:{presser.user_id}"
     recent = await ctx.recent_checks.get(key)
     if recent is not None:
         return Answer(**json.loads(recent))
