@@ -113,7 +113,6 @@ async def test_unprotect_lifts_every_mute_and_warning_and_cancels_renewals_and_k
     calls = await e2e.calls(mark, scene.group)
     assert Counter(methods(calls)) == Counter(
         {
-            "getChatAdministrators": 1,  # the command's issuer is checked afresh
             "sendMessage": 1,  # the reply
             "deleteMessage": len(warnings),
             "getChatMember": 2,
@@ -166,7 +165,6 @@ async def test_exempting_a_member_unmutes_them_at_once_and_cancels_what_was_plan
     calls = await e2e.calls(mark, scene.group)
     assert sorted(methods(calls)) == sorted(
         [
-            "getChatAdministrators",
             "sendMessage",
             "deleteMessage",
             "getChatMember",
@@ -350,8 +348,9 @@ async def test_muted_and_stats_in_private_for_a_chosen_group(e2e: E2E) -> None:
 
 
 async def test_stats_count_a_day_and_a_week_from_what_the_services_recorded(e2e: E2E) -> None:
-    scene = await e2e.scene(("alice", True), ("carol", False), ("dave", False))
+    # From before /protect, whose reply the group's figures count too.
     started = await e2e.mark()
+    scene = await e2e.scene(("alice", True), ("carol", False), ("dave", False))
     await e2e.control.say(scene.group, scene.members["alice"], "hello")
     await muted(e2e, scene, "carol")
     warning = await muted(e2e, scene, "dave")

@@ -162,13 +162,15 @@ async def test_typed_settings_refuse_in_the_groups_language(e2e: E2E) -> None:
     assert refusal["params"]["text"].startswith("Sin cambios: action es uno de: mute, kick")
 
 
-async def test_start_and_help_in_a_group_get_a_short_answer_and_are_not_judged(e2e: E2E) -> None:
-    scene = await e2e.scene(("dave", False))
+async def test_start_and_help_in_a_group_get_a_short_answer(e2e: E2E) -> None:
+    """From a member who follows the channels (anyone else's is judged like any message:
+    test_nobody_gets_around.py), and from an administrator."""
+    scene = await e2e.scene(("dave", True))
     mark = await e2e.mark()
 
     await e2e.control.say(scene.group, scene.members["dave"], "/help")
     help_reply = await e2e.wait_for_call(mark, "sendMessage", scene.group)
-    await e2e.control.say(scene.group, scene.members["dave"], "/start@gmbot_e2e_bot")
+    await e2e.control.say(scene.group, scene.owner, "/start@gmbot_e2e_bot")
     await e2e.wait_for_call(mark, "sendMessage", scene.group, text="/help")
     await e2e.settle()
 

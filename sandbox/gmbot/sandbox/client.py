@@ -106,6 +106,8 @@ class SandboxClient:
 
     # -- what people do
     async def say(self, chat_id: int, user_id: int, text: str, **fields: Any) -> Json:
+        """`fields`: thread_id, reply_to_message_id; kind (photo, sticker, poll, dice, contact,
+        location, story; text by default), caption (a photo's), via_bot_id (an inline bot)."""
         return await self._object(
             "POST", f"/chats/{chat_id}/messages", {"user_id": user_id, "text": text, **fields}
         )

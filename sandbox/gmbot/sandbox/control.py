@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from gmbot.sandbox import moderation
+from gmbot.sandbox.content import CAPTIONED, content_of
 from gmbot.sandbox.errors import ApiError
 from gmbot.sandbox.limits import FaultConfig, LimitConfig
 from gmbot.sandbox.pickers import PickRefused, share_chat
@@ -195,7 +196,8 @@ class Control:
     async def post(self, request: web.Request) -> web.Response:
         """Someone writes: `user_id`, or `as_group` (anonymous admin), or `as_channel_id`; a
         comment under a channel post is a reply to its automatic forward in the discussion group
-        (`reply_to_message_id`)."""
+        (`reply_to_message_id`). A person may send another `kind` than text (content.py), a
+        photo with a `caption`, and any of it `via_bot_id` (an inline bot)."""
         chat = self._chat(request)
         body = await self._body(request)
         text = str(body.get("text", ""))
@@ -230,11 +232,34 @@ class Control:
             message = self.telegram.say(
                 chat,
                 user_id,
-                text,
                 thread_id=body.get("thread_id"),
                 reply_to_message_id=body.get("reply_to_message_id"),
+                **self._said(body, user_id),
             )
         return _json(message_json(message, self.world), 201)
+
+    def _said(self, body: dict[str, Any], user_id: int) -> dict[str, Any]:
+        """What a person's message holds: its text, or the `kind` of content it carries (a
+        poll's question is its `text`), a photo's `caption`, the inline bot it came via."""
+        kind, text = str(body.get("kind", "text")), str(body.get("text", ""))
+        caption = str(body.get("caption", ""))
+        if caption and kind not in CAPTIONED:
+            raise web.HTTPBadRequest(text=f"a {kind} message has no caption")
+        try:
+            content = content_of(kind, self.world, self.world.users[user_id], text)
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=str(error)) from None
+        said: dict[str, Any] = {
+            "text": text if kind == "text" else "",
+            "caption": caption,
+            "content": content,
+        }
+        if "via_bot_id" in body:
+            via = self.world.user(int(body["via_bot_id"]))
+            if via is None or not via.is_bot:
+                raise web.HTTPBadRequest(text="via_bot_id names no bot")
+            said["via_bot_id"] = via.id
+        return said
 
     async def private(self, request: web.Request) -> web.Response:
         body = await self._body(request)

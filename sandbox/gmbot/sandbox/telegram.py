@@ -149,7 +149,7 @@ class Telegram:
         if member.is_admin or message.new_chat_member_ids or message.left_chat_member_id:
             return True
         # Privacy mode: commands and replies to the bot.
-        if message.text.startswith("/"):
+        if (message.text or message.caption).startswith("/"):
             return True
         replied = self.world.message(chat.id, message.reply_to_message_id or 0)
         return replied is not None and replied.from_user_id == bot.user.id

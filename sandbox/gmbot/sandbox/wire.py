@@ -95,11 +95,18 @@ def message_json(message: Message, world: World, *, with_reply: bool = True) -> 
         body["from"] = user_json(placeholder_or(world, message.from_user_id))
     if message.sender_chat_id is not None:
         body["sender_chat"] = chat_json(world.chats[message.sender_chat_id], world)
-    if message.text:
-        body["text"] = message.text
-        if message.text.startswith("/"):
-            command = message.text.split()[0]
-            body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    for field, entities, words in (
+        ("text", "entities", message.text),
+        ("caption", "caption_entities", message.caption),
+    ):
+        if words:
+            body[field] = words
+            if words.startswith("/"):
+                command = words.split()[0]
+                body[entities] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    body.update(message.content)
+    if message.via_bot_id is not None:
+        body["via_bot"] = user_json(world.users[message.via_bot_id])
     if message.thread_id is not None:
         body["message_thread_id"] = message.thread_id
         # Only forum topics are topics; a reply thread (a post's comments) is not.

@@ -143,6 +143,11 @@ class Message:
     deleted: bool = False
     # A chat picked with a KeyboardButtonRequestChat: {"request_id": ..., "chat_id": ...}.
     chat_shared: dict[str, int] | None = None
+    # A person's message besides text: its media's caption, what it carries as the Bot API
+    # names it ({"photo": [...]}, {"dice": {...}} ...: content.py), the inline bot it came via.
+    caption: str = ""
+    content: dict[str, Any] = field(default_factory=dict)
+    via_bot_id: int | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramConflictError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
+from gmbot.sandbox.client import SandboxError
 from tests.integration.sandbox.conftest import Story, drain
 
 
@@ -240,3 +241,53 @@ async def test_get_updates_is_refused_while_a_webhook_is_set(
         await story.bot.get_updates(timeout=0)
     await story.bot.delete_webhook()
     assert await story.bot.get_updates(timeout=0) == []
+
+
+async def test_members_send_media_polls_dice_stories_and_via_inline_bots(story: Story) -> None:
+    """Each kind reaches the bot as Telegram sends it, with its content type (aiogram parses it)."""
+    control = story.control
+    await control.join(story.group, story.alice)
+    inline_bot = int((await control.create_bot("gif_bot"))["user"]["id"])
+    await drain(story.bot)
+    sent: list[dict[str, Any]] = [
+        {"kind": "photo", "caption": "/start promo"},
+        {"kind": "sticker"},
+        {"kind": "poll", "text": "buy?"},
+        {"kind": "dice"},
+        {"kind": "contact"},
+        {"kind": "location"},
+        {"kind": "story"},
+        {"text": "cheap followers", "via_bot_id": inline_bot},
+    ]
+    for fields in sent:
+        await control.say(story.group, story.alice, fields.pop("text", ""), **fields)
+
+    messages = [u.message for u in await story.bot.get_updates(timeout=0) if u.message]
+
+    assert [m.content_type for m in messages] == [
+        "photo",
+        "sticker",
+        "poll",
+        "dice",
+        "contact",
+        "location",
+        "story",
+        "text",
+    ]
+    photo, *_, via = messages
+    assert photo.caption == "/start promo"
+    assert photo.caption_entities is not None
+    assert photo.caption_entities[0].type == "bot_command"
+    assert via.via_bot is not None
+    assert via.via_bot.id == inline_bot
+    assert all(m.from_user is not None and m.from_user.id == story.alice for m in messages)
+
+
+async def test_a_caption_is_for_media_and_an_unknown_kind_is_refused(story: Story) -> None:
+    control = story.control
+    await control.join(story.group, story.alice)
+
+    for fields in ({"kind": "dice", "caption": "/start"}, {"kind": "hologram"}):
+        with pytest.raises(SandboxError) as refused:
+            await control.say(story.group, story.alice, "", **fields)
+        assert refused.value.status == 400

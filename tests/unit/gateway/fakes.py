@@ -25,8 +25,10 @@ from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import RecentAnswers
+from gmbot.gateway.recent import SharedAnswers
 from gmbot.gateway.second_look import SecondLook
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import call_priority
 from gmbot.v1 import enforcement_pb2, membership_pb2, tenancy_pb2
 
 if TYPE_CHECKING:
@@ -110,7 +112,7 @@ class Fakes:
             check_wait_seconds=1,
             activity=ActivityCounter(backends.enforcement),
             signing_key=SIGNING_KEY,
-            recent_checks=RecentAnswers(5),
+            recent_checks=SharedAnswers(5),
         )
 
     @property
@@ -128,12 +130,14 @@ class Fakes:
 
 
 class RecordingSession(BaseSession):
-    """Telegram for a handler: every request recorded, answered True (or failed as `failures`
-    says, by method), nothing sent."""
+    """Telegram for a handler: every request recorded with the budget priority it was given
+    (None: its method's own), answered True (or failed as `failures` says, by method), nothing
+    sent."""
 
     def __init__(self, failures: dict[type[TelegramMethod[Any]], Exception] | None = None) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.priorities: list[Priority | None] = []
         self._failures = failures or {}
 
     async def make_request(
@@ -143,6 +147,7 @@ class RecordingSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
     ) -> Any:
         self.requests.append(method)
+        self.priorities.append(call_priority.get())
         failure = self._failures.get(type(method))
         if failure is not None:
             raise failure

@@ -5,7 +5,6 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.flows import commands
 from gmbot.gateway.flows.commands import ChannelInfo, GroupCommand, Refusal
 from gmbot.gateway.texts import say
@@ -38,7 +37,8 @@ class Lookup:
 NEWS = ChannelInfo(CHANNEL, "News", "news", is_channel=True, kind="channel")
 
 
-async def test_protect_from_a_member_who_is_no_admin_is_refused() -> None:
+async def test_protect_from_a_member_who_is_no_admin_is_refused_from_the_kept_list() -> None:
+    # Each member's command asked Telegram for the administrators afresh: a budget to burn.
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
 
@@ -47,7 +47,27 @@ async def test_protect_from_a_member_who_is_no_admin_is_refused() -> None:
 
     assert str(refused.value) == say("en", "only_admins")
     [asked] = fakes.membership.requests("GetChatAdministrators")
-    assert (asked.chat_id, asked.fresh) == (GROUP, True)  # rights are what is checked: fresh
+    assert (asked.chat_id, asked.fresh) == (GROUP, False)
+    assert fakes.tenancy.calls == []
+
+
+async def test_protect_confirms_the_issuer_with_telegram_before_it_links() -> None:
+    """The kept list may still name someone who was just demoted: linking grants power."""
+    fakes = Fakes()
+
+    def kept_or_fresh(
+        request: membership.GetChatAdministratorsRequest,
+    ) -> membership.GetChatAdministratorsResponse:
+        return admins() if request.fresh else admins(MALLORY.user_id)
+
+    fakes.membership.answer("GetChatAdministrators", kept_or_fresh)
+
+    with pytest.raises(Refusal) as refused:
+        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(MALLORY), ["@news"])
+
+    assert str(refused.value) == say("en", "only_admins")
+    asked = fakes.membership.requests("GetChatAdministrators")
+    assert [(a.chat_id, a.fresh) for a in asked] == [(GROUP, False), (GROUP, True)]
     assert fakes.tenancy.calls == []
 
 
@@ -111,24 +131,27 @@ async def test_protect_lists_every_problem_and_protects_nothing() -> None:
     assert fakes.tenancy.calls == []
 
 
-async def test_protect_is_refused_when_the_admins_cannot_be_read() -> None:
+@pytest.mark.parametrize(
+    "failure",
+    [
+        rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "not a member"),
+        rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED),
+        rpc_error(grpc.StatusCode.UNAVAILABLE),
+    ],
+)
+async def test_a_command_whose_issuer_cannot_be_told_is_answered_not_left_for_redelivery(
+    failure: grpc.aio.AioRpcError,
+) -> None:
+    # A member's command whose administrator fetch timed out was delivered again and again,
+    # holding up the polling window while a raid ran elsewhere.
     fakes = Fakes()
-    fakes.membership.answer(
-        "GetChatAdministrators", rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "not a member")
-    )
+    fakes.membership.answer("GetChatAdministrators", failure)
 
     with pytest.raises(Refusal) as refused:
         await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
 
-    assert str(refused.value) == say("en", "only_admins")
-
-
-async def test_protect_waits_for_membership_rather_than_refuse_when_it_is_down() -> None:
-    fakes = Fakes()
-    fakes.membership.answer("GetChatAdministrators", rpc_error(grpc.StatusCode.UNAVAILABLE))
-
-    with pytest.raises(BackendUnavailable):
-        await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
+    assert str(refused.value) == say("en", "press_unknown")
+    assert fakes.tenancy.calls == []
 
 
 async def test_protect_links_the_channels_and_remembers_thepolicy() -> None:

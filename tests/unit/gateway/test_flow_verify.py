@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.verify import Answer, on_verify_pressed
+from gmbot.gateway.recent import SharedAnswers
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import VerifyButton, sign
+from gmbot.runtime.redis import create_redis
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from tests.unit.gateway.fakes import SIGNING_KEY, Fakes
@@ -46,6 +51,31 @@ async def test_a_press_repeated_at_once_is_answered_without_asking_again() -> No
 
     assert first == again == Answer(say("en", "verify_missing", channels="News"), alert=True)
     assert fakes.calls == ["membership.CheckMembership"]  # nothing released, asked once
+
+
+async def test_i_have_joined_repeat_guard_holds_across_replicas(redis_url: str) -> None:
+    # The guard lived in each process: the same press on another replica asked Telegram again.
+    prefix = f"test:{uuid.uuid4().hex}:"
+    clients = [create_redis(redis_url), create_redis(redis_url)]
+    replicas = [Fakes(), Fakes()]
+    for fakes, redis in zip(replicas, clients, strict=True):
+        fakes.ctx = replace(fakes.ctx, recent_checks=SharedAnswers(5, redis, prefix))
+        protected(fakes)
+        fakes.membership.answer(
+            "CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+        )
+    one, other = replicas
+    try:
+        first = await on_verify_pressed(one.ctx, SIGNING_KEY, _button(), MALLORY, "q1")
+        again = await on_verify_pressed(other.ctx, SIGNING_KEY, _button(), MALLORY, "q2")
+    finally:
+        await clients[0].delete(f"{prefix}{GROUP}:{MEMBER}")
+        for redis in clients:
+            await redis.aclose()
+
+    assert first == again == Answer(say("en", "verify_missing", channels="News"), alert=True)
+    assert one.calls == ["membership.CheckMembership"]
+    assert other.calls == []
 
 
 async def test_only_the_member_a_button_was_made_for_may_press_it() -> None:

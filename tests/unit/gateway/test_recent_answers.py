@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.recent import RecentAnswers
+import uuid
+
+from gmbot.gateway.recent import RecentAnswers, SharedAnswers
+from gmbot.runtime.redis import create_redis
 
 
 class Clock:
@@ -47,3 +50,30 @@ def test_a_zero_window_remembers_nothing() -> None:
     recent.put("k", "v")
 
     assert recent.get("k") is None
+
+
+async def test_a_first_answer_is_first_on_every_replica_sharing_redis(redis_url: str) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    clients = [create_redis(redis_url), create_redis(redis_url)]
+    one, other = (SharedAnswers(60, redis, prefix) for redis in clients)
+    try:
+        assert await one.first("-1001:7")
+        assert not await other.first("-1001:7")
+        assert not await one.first("-1001:7")
+        assert await other.first("-1001:8")
+    finally:
+        await clients[0].delete(f"{prefix}-1001:7", f"{prefix}-1001:8")
+        for redis in clients:
+            await redis.aclose()
+
+
+async def test_without_redis_a_replica_still_keeps_its_own_answers() -> None:
+    unreachable = create_redis("redis://127.0.0.1:1/0", socket_timeout=0.2)
+    shared = SharedAnswers(60, unreachable)
+    try:
+        assert await shared.first("-1001:7")
+        assert not await shared.first("-1001:7")
+        await shared.put("k", "answer")
+        assert await shared.get("k") == "answer"
+    finally:
+        await unreachable.aclose()

@@ -31,7 +31,7 @@ from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import RecentAnswers
+from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
@@ -121,6 +121,7 @@ async def build(settings: GatewaySettings) -> Gateway:
         # The gateway's own Bot API calls in a group count toward the group's /stats.
         observe_calls(bot, activity.call_seen)
         signing_key = settings.callback_signing_key.get_secret_value().encode()
+        prefix = settings.redis_prefix
         context = FlowContext(
             backends,
             policies,
@@ -133,9 +134,11 @@ async def build(settings: GatewaySettings) -> Gateway:
             settings.check_wait_seconds,
             activity,
             signing_key,
-            RecentAnswers(settings.verify_repeat_seconds),
-            SetupDrafts(redis, settings.redis_prefix),
-            InviteLinks(redis, settings.redis_prefix),
+            # Repeat guards every replica shares.
+            SharedAnswers(settings.verify_repeat_seconds, redis, f"{prefix}verified:"),
+            SharedAnswers(MEMBER_ANSWER_SECONDS, redis, f"{prefix}member-answered:"),
+            SetupDrafts(redis, prefix),
+            InviteLinks(redis, prefix),
         )
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)

@@ -1,6 +1,10 @@
 """Flow 7: the owners' commands in a group. Only the group's administrators change it; the bot
 must hold the rights it needs in the group and in every channel, and the issuer must administer
-every channel they link. Every refusal says what to fix."""
+every channel they link. Every refusal says what to fix.
+
+Who administers the group is read from membership's lists (kept current by chat_member updates),
+so a member's command costs no Bot API call; lists are asked of Telegram afresh only where the
+answer grants power: the bot's own rights, and the issuer's at /protect."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from gmbot.gateway.flows import own_channels, undo
 from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply, mention, owner_button
+from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
@@ -92,25 +97,25 @@ async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
         raise Refusal(say(command.language, "only_supergroups"))
     if command.issuer is None:
         return  # only administrators can speak as the group
-    admins = await _administrators(ctx, command.group_id)
-    if admins is None or command.issuer.user_id not in admins:
+    admin = await is_admin(ctx, command.group_id, command.issuer.user_id)
+    if admin is None:
+        # Told at once rather than retried: a member's command never holds up the updates.
+        raise Refusal(say(command.language, "press_unknown"))
+    if not admin:
         raise Refusal(say(command.language, "only_admins"))
 
 
-async def _check_group_rights(
-    ctx: FlowContext, command: GroupCommand, extra: tuple[str, ...] = ()
+def _group_rights_problems(
+    ctx: FlowContext,
+    language: str,
+    admins: dict[int, membership.ChatAdministrator] | None,
+    extra: tuple[str, ...] = (),
 ) -> list[str]:
-    admins = await _administrators(ctx, command.group_id) or {}
-    missing = _missing_bot_rights(admins.get(ctx.bot_id), REQUIRED_GROUP_RIGHTS + extra)
+    """What the bot lacks in the group, as the group's fresh administrator list says."""
+    missing = _missing_bot_rights((admins or {}).get(ctx.bot_id), REQUIRED_GROUP_RIGHTS + extra)
     if not missing:
         return []
-    return [
-        say(
-            command.language,
-            "bot_missing_rights_group",
-            rights=rights_text(command.language, missing),
-        )
-    ]
+    return [say(language, "bot_missing_rights_group", rights=rights_text(language, missing))]
 
 
 async def _channel_problems(
@@ -150,7 +155,11 @@ async def protect(
         raise Refusal(say(language, "protect_usage"))
     if len(references) > MAX_CHANNELS:
         raise Refusal(say(language, "too_many_channels", limit=MAX_CHANNELS))
-    problems = await _check_group_rights(ctx, command)
+    admins = await _administrators(ctx, command.group_id)
+    # Linking makes members join the issuer's channels: their rights are confirmed afresh.
+    if admins is not None and command.issuer.user_id not in admins:
+        raise Refusal(say(language, "only_admins"))
+    problems = _group_rights_problems(ctx, language, admins)
     found: list[ChannelInfo] = []
     for reference in dict.fromkeys(references):
         channel = await lookup.find(reference)
@@ -259,13 +268,15 @@ def channel_problem(language: str, channel: tenancy.Channel) -> str | None:
     )
 
 
-async def status(ctx: FlowContext, command: GroupCommand) -> Reply:
-    return await status_of(ctx, command.group_id, command.language)
+async def status(ctx: FlowContext, command: GroupCommand, *, for_admins: bool) -> Reply:
+    return await status_of(ctx, command.group_id, command.language, for_admins=for_admins)
 
 
-async def status_of(ctx: FlowContext, group_id: int, language: str) -> Reply:
-    """/status: what is required, the mode, what the bot cannot check, who is exempt (each with
-    a button that checks them again)."""
+async def status_of(
+    ctx: FlowContext, group_id: int, language: str, *, for_admins: bool = True
+) -> Reply:
+    """/status: what is required, the mode, what the bot cannot check, and, for administrators
+    only, who is exempt (each with a button that checks them again)."""
     policy = await ctx.policies.get(group_id)
     if policy is None:
         return Reply(say(language, "not_protected"))
@@ -280,7 +291,7 @@ async def status_of(ctx: FlowContext, group_id: int, language: str) -> Reply:
         lines.append(say(language, "status_mode_observe"))
     lines += [p for p in (channel_problem(language, c) for c in policy.channels) if p]
     lines += _may_speak(language, policy)
-    exempt = list(policy.settings.exempt_user_ids)
+    exempt = list(policy.settings.exempt_user_ids) if for_admins else []
     if exempt:
         users = Html(", ".join(mention(u, str(u)) for u in exempt))
         lines.append(say(language, "status_exempt", users=users))
@@ -312,7 +323,8 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
     extra = (
         ("can_invite_users",) if policy is not None and policy.settings.gate_join_requests else ()
     )
-    problems = await _check_group_rights(ctx, command, extra)
+    admins = await _administrators(ctx, command.group_id)
+    problems = _group_rights_problems(ctx, command.language, admins, extra)
     channels = list(policy.channels) if policy is not None else []
     for channel in channels:
         info = ChannelInfo(channel.channel_id, channel.title, channel.username, is_channel=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from gmbot.gateway.activity import ActivityCounter
 from gmbot.gateway.backends import Backends
@@ -13,7 +12,7 @@ from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import RecentAnswers
+from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 from gmbot.gateway.second_look import SecondLook
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
@@ -41,7 +40,11 @@ class FlowContext:
     # Signs (and checks) the buttons of warnings and of the owners' lists.
     signing_key: bytes
     # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
-    recent_checks: RecentAnswers[Any] = field(default_factory=RecentAnswers)
+    recent_checks: SharedAnswers = field(default_factory=SharedAnswers)
+    # Which members were answered a command lately, per group (telegram/routers.py).
+    member_answers: SharedAnswers = field(
+        default_factory=lambda: SharedAnswers(MEMBER_ANSWER_SECONDS)
+    )
     # Owners' set-ups in progress in private (/protect with chat pickers).
     drafts: SetupDrafts = field(default_factory=SetupDrafts)
     # Private channels' primary invite links, so /protect accepts t.me/+… (invite_links.py).

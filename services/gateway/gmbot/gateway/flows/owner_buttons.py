@@ -30,11 +30,13 @@ EXEMPT_LIST = "exempt_user_ids"
 
 @dataclass(frozen=True)
 class PressAnswer:
-    """The callback answer, and what the message the button is on becomes (None: unchanged)."""
+    """The callback answer, and what the message the button is on becomes (None: unchanged).
+    Not `by_admin`: anyone else's press, answered behind enforcement."""
 
     text: str
     alert: bool = False
     edit: Reply | None = None
+    by_admin: bool = True
 
 
 async def choose_group(ctx: FlowContext, user_id: int, language: str, purpose: int) -> Reply:
@@ -64,9 +66,9 @@ async def on_owner_pressed(
     language = policy.settings.language if policy else language_of(presser.language_code)
     admin = await is_admin(ctx, group_id, presser.user_id)
     if admin is None:
-        return PressAnswer(say(language, "press_unknown"), alert=True)
+        return PressAnswer(say(language, "press_unknown"), alert=True, by_admin=False)
     if not admin:
-        return PressAnswer(say(language, "press_only_admins"), alert=True)
+        return PressAnswer(say(language, "press_only_admins"), alert=True, by_admin=False)
     title = title_of(policy, group_id)
     key = f"press:{press_id}"
     action = button.action

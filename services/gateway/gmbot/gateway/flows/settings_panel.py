@@ -47,10 +47,12 @@ class Panel:
 
 @dataclass(frozen=True)
 class PressAnswer:
-    """What a press shows: a short note on the button, and the panel drawn again (or None)."""
+    """What a press shows: a short note on the button, and the panel drawn again (or None).
+    `by_admin`: an administrator pressed (anyone else's press waits behind enforcement)."""
 
     note: str
     panel: Panel | None
+    by_admin: bool = False
 
 
 def panel(policy: tenancy.GroupPolicy) -> Panel:
@@ -104,7 +106,9 @@ def parse(data: str) -> tuple[str, int] | None:
 
 
 async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnswer:
-    """A panel button pressed by `command.issuer` in `command.group_id`."""
+    """A panel button pressed by `command.issuer` in `command.group_id`. Whether the presser
+    administers the group is read from the kept lists: a member's press costs no Bot API call
+    but its answer."""
     parsed = parse(data)
     policy = await ctx.policies.get(command.group_id)
     language = policy.settings.language if policy is not None else command.language
@@ -130,7 +134,9 @@ async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnsw
     except Conflict:
         # Changed meanwhile (another administrator, a typed command): show what is true now.
         fresh = await ctx.policies.fresh(command.group_id)
-        return PressAnswer(say(language, "settings_panel"), panel(fresh) if fresh else None)
+        return PressAnswer(
+            say(language, "settings_panel"), panel(fresh) if fresh else None, by_admin=True
+        )
     await ctx.policies.changed(command.group_id, response.policy)
     new_language = response.policy.settings.language
     note = say(
@@ -139,4 +145,4 @@ async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnsw
         name=label(new_language, name),
         value=Html(value_in_words(new_language, response.policy.settings, name)),
     )
-    return PressAnswer(unescape(note), panel(response.policy))
+    return PressAnswer(unescape(note), panel(response.policy), by_admin=True)

@@ -1,11 +1,12 @@
 """Flow 6: "I have joined". Only the member the button was made for may press it; the check
 skips every cache; the answer says exactly what is still missing. A press repeated within a few
-seconds gets the same answer without another check (each check costs a getChatMember per
-channel, and buttons can be pressed without end)."""
+seconds, on whichever replica, gets the same answer without another check (each check costs a
+getChatMember per channel, and buttons can be pressed without end)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
@@ -36,12 +37,12 @@ async def on_verify_pressed(
     language = policy.settings.language if policy is not None else "en"
     if presser.user_id != button.user_id:
         return Answer(say(language, "verify_not_yours"), alert=True)
-    key = (button.group_id, presser.user_id)
-    recent: Answer | None = ctx.recent_checks.get(key)
+    key = f"{button.group_id}:{presser.user_id}"
+    recent = await ctx.recent_checks.get(key)
     if recent is not None:
-        return recent
+        return Answer(**json.loads(recent))
     answer = await _check(ctx, button.group_id, policy, language, presser, press_id)
-    ctx.recent_checks.put(key, answer)
+    await ctx.recent_checks.put(key, json.dumps(asdict(answer)))
     return answer
 
 

@@ -16,6 +16,8 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import person
 from gmbot.gateway.telegram.filters import on_loop
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.callbacks import OWNER_PREFIX
 
 log = structlog.get_logger("gmbot.gateway.owner_buttons")
@@ -31,11 +33,14 @@ def owner_buttons_router() -> Router:
             flow_context, query.data or "", person(query.from_user), query.id
         )
         if answer is None:
-            await query.answer()
+            with priority(Priority.LATER):
+                await query.answer()
             decided("owner-button", "foreign", started)
             return
         try:
-            await query.answer(answer.text or None, show_alert=answer.alert)
+            # Anyone but an administrator is answered behind enforcement, never ahead of it.
+            with priority(Priority.URGENT if answer.by_admin else Priority.LATER):
+                await query.answer(answer.text or None, show_alert=answer.alert)
         except REFUSED as error:  # answered too late (a redelivery)
             log.info("callback query not answered", error=str(error))
         message = query.message

@@ -6,6 +6,7 @@ import time
 
 import structlog
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType, ParseMode
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import (
@@ -42,6 +43,7 @@ from gmbot.gateway.flows import (
 from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
+from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.filters import on_loop
@@ -49,10 +51,14 @@ from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
 from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import language_of, say
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
 
 log = structlog.get_logger("gmbot.gateway.routers")
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
+# The outcomes of a judged message that leave it standing: only such a message may be answered.
+_STANDS = frozenset({"allowed", "exempt", "skipped", "unprotected", "own-channel"})
 
 
 async def _reply(
@@ -61,16 +67,19 @@ async def _reply(
     *,
     quote: bool = True,
     keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+    urgent: bool = True,
 ) -> None:
-    """Replies to `message`; without the quote when it is gone, not at all when refused."""
+    """Replies to `message`; without the quote when it is gone, not at all when refused. Not
+    `urgent` (anyone but an administrator): the reply never goes ahead of enforcement."""
     try:
-        if quote:
-            await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-        else:
-            await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        with priority(Priority.URGENT if urgent else Priority.LATER):
+            if quote:
+                await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            else:
+                await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     except REFUSED as error:
         if quote and "repl" in str(error).lower():
-            await _reply(message, text, quote=False, keyboard=keyboard)
+            await _reply(message, text, quote=False, keyboard=keyboard, urgent=urgent)
             return
         log.warning("reply not delivered", chat_id=message.chat.id, error=str(error))
 
@@ -93,6 +102,23 @@ async def _group_command(ctx: FlowContext, update: Update, message: Message) -> 
     )
 
 
+async def _from_admin(ctx: FlowContext, message: Message) -> bool:
+    """Whether an administrator sent `message`, from the kept lists (no Bot API call). An
+    anonymous administrator (the group itself) is one; a status that cannot be told is not."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id == message.chat.id
+    if message.from_user is None or message.chat.type != ChatType.SUPERGROUP:
+        return False  # membership keeps no lists of basic groups: GMBot cannot protect them
+    return bool(await is_admin(ctx, message.chat.id, message.from_user.id))
+
+
+async def _first_lately(ctx: FlowContext, message: Message) -> bool:
+    """Whether a member's command is the first one to be answered in the group lately (on any
+    replica): members' commands cannot spend the group's messages a minute."""
+    sender = message.from_user.id if message.from_user else 0
+    return await ctx.member_answers.first(f"{message.chat.id}:{sender}")
+
+
 async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Reply:
     """/muted and /stats in a group: for its administrators."""
     await require_admin(ctx, command)
@@ -104,17 +130,24 @@ async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Rep
 
 
 def group_commands() -> Router:
+    """Commands in groups: only ever given a message that was judged and stands (group_messages
+    hands it on). An administrator is answered first; anyone else once a minute, behind
+    enforcement."""
     router = Router(name="group-commands")
     router.message.filter(on_loop(F.chat.type.in_(GROUPS)))
 
     @router.message(Command("start", "help"))
-    async def on_start_or_help(message: Message, command: CommandObject) -> None:
-        """A short answer; never judged as something a member said."""
+    async def on_start_or_help(
+        message: Message, command: CommandObject, flow_context: FlowContext
+    ) -> None:
+        admin = await _from_admin(flow_context, message)
+        if not admin and not await _first_lately(flow_context, message):
+            return
         language = language_of(message.from_user.language_code if message.from_user else None)
         if command.command == "start":
-            await _reply(message, say(language, "group_start"))
+            await _reply(message, say(language, "group_start"), urgent=admin)
         else:
-            await _reply(message, _help(language, "group_help"))
+            await _reply(message, _help(language, "group_help"), urgent=admin)
 
     @router.message(
         Command("protect", "unprotect", "status", "settings", "check", "muted", "stats")
@@ -128,10 +161,13 @@ def group_commands() -> Router:
         bot: Bot,
     ) -> None:
         ctx = flow_context
+        admin = await _from_admin(ctx, message)
+        if not admin and not await _first_lately(ctx, message):
+            return
         if message.chat.type != ChatType.SUPERGROUP:
             # A basic group cannot restrict members: one answer, saying how to upgrade it.
             language = language_of(message.from_user.language_code if message.from_user else None)
-            await _reply(message, say(language, "only_supergroups"))
+            await _reply(message, say(language, "only_supergroups"), urgent=admin)
             return
         group_command = await _group_command(ctx, event_update, message)
         arguments = command.args or ""
@@ -153,7 +189,7 @@ def group_commands() -> Router:
                     case "unprotect":
                         reply = Reply(await commands.unprotect(ctx, group_command))
                     case "status":
-                        reply = await commands.status(ctx, group_command)
+                        reply = await commands.status(ctx, group_command, for_admins=admin)
                     case "settings" if not arguments.strip():
                         shown = await settings_panel.open_panel(ctx, group_command)
                         reply, keyboard = Reply(shown.text), _keyboard(shown.rows)
@@ -165,7 +201,7 @@ def group_commands() -> Router:
                         reply = Reply(await commands.check(ctx, chat_lookup, group_command))
         except Refusal as refusal:
             reply = Reply(str(refusal))
-        await _reply(message, reply.text, keyboard=keyboard or markup(reply))
+        await _reply(message, reply.text, keyboard=keyboard or markup(reply), urgent=admin)
 
     return router
 
@@ -287,11 +323,16 @@ def group_messages() -> Router:
     async def on_message(
         message: Message, event_update: Update, flow_context: FlowContext, chat_lookup: ChatLookup
     ) -> None:
+        """Every message is judged first, whatever it starts with or carries (a command, a
+        caption, media): only one that stands goes on to group_commands, so a command is no way
+        around the check and a removed message is never answered."""
         started = time.perf_counter()
         outcome = await messages.on_group_message(
             flow_context, chat_lookup, group_message(event_update.update_id, message)
         )
         decided("message", outcome, started)
+        if outcome in _STANDS and (message.text or message.caption or "").startswith("/"):
+            raise SkipHandler
 
     return router
 
@@ -419,7 +460,7 @@ def settings_buttons() -> Router:
             language=language_of(query.from_user.language_code),
         )
         answer = await settings_panel.press(flow_context, command, query.data or "")
-        await _answer(query, answer.note)
+        await _answer(query, answer.note, urgent=answer.by_admin)
         if answer.panel is not None:
             try:
                 await message.edit_text(
@@ -433,9 +474,11 @@ def settings_buttons() -> Router:
     return router
 
 
-async def _answer(query: CallbackQuery, text: str) -> None:
+async def _answer(query: CallbackQuery, text: str, *, urgent: bool = True) -> None:
+    """Not `urgent` (a member's press): the answer never goes ahead of enforcement."""
     try:
-        await query.answer(text or None)
+        with priority(Priority.URGENT if urgent else Priority.LATER):
+            await query.answer(text or None)
     except REFUSED as error:
         log.info("callback query not answered", error=str(error))
 
@@ -491,10 +534,12 @@ def verify_buttons(signing_key: bytes) -> Router:
             flow_context, signing_key, query.data or "", person(query.from_user), query.id
         )
         try:
-            if answer is None:
-                await query.answer()
-            else:
-                await query.answer(answer.text, show_alert=answer.alert)
+            # A member's press: answered behind enforcement, never ahead of it.
+            with priority(Priority.LATER):
+                if answer is None:
+                    await query.answer()
+                else:
+                    await query.answer(answer.text, show_alert=answer.alert)
         except REFUSED as error:  # answered too late (a redelivery), or not a query Telegram has
             log.info("callback query not answered", error=str(error))
         decided("verify", "foreign" if answer is None else "answered", started)
@@ -531,9 +576,10 @@ def _bot_status(member: object) -> bot_status.BotStatus:
 
 def all_routers(signing_key: bytes) -> list[Router]:
     return [
+        # Judging comes first: group_commands sees only the messages group_messages hands on.
+        group_messages(),
         group_commands(),
         private_commands(),
-        group_messages(),
         member_updates(),
         owner_buttons_router(),
         settings_buttons(),
