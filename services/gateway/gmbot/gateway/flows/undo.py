@@ -92,6 +92,10 @@ async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
         return await _lifted_by_admin(ctx, change)
     if change.new_status == "member" and not change.unmuted:
         return "none"  # added to the group: judged as a join
+    if change.old_status == "kicked":
+        # The unban that ends a kick (or lifts a ban): the ban's own update ended GMBot's record,
+        # and a renewal or deadline that never saw it reads the member from Telegram first.
+        return "none"
     if await ctx.policies.get(change.chat_id) is None:
         return "unprotected"
     # Always, not only when GMBot holds a mute: a mute accepted and not yet carried out is
