@@ -15,3 +15,25 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def where_it_waits(task: asyncio.Task[Any]) -> list[str]:
+    """The awaits a pending task is suspended in, outermost first, as "function (file:line)":
+    for a log line that says what something stuck waits for (Task.get_stack shows one frame)."""
+    chain: list[str] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)
+        frame = frame or getattr(awaited, "gi_frame", None)
+        if frame is None:  # a Future, or a coroutine already finished
+            if isinstance(awaited, asyncio.Future):
+                chain.append(repr(awaited)[:200])
+            break
+        code = frame.f_code
+        chain.append(f"{code.co_qualname} ({code.co_filename}:{frame.f_lineno})")
+        awaited = (
+            getattr(awaited, "cr_await", None)
+            or getattr(awaited, "ag_await", None)
+            or getattr(awaited, "gi_yieldfrom", None)
+        )
+    return chain

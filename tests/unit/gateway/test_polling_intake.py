@@ -139,3 +139,37 @@ async def test_the_bots_own_status_waits_for_the_chat_and_the_chat_waits_for_it(
 
     assert set(pipeline.handled[:2]) == {1, 2}
     assert pipeline.handled[2:] == [3, 4]
+
+
+class Raising(Pipeline):
+    """Raises for the updates the test names, as a pipeline meeting a failure it never foresaw."""
+
+    def __init__(self, failing: set[int]) -> None:
+        super().__init__()
+        self.failing = failing
+
+    async def handle(self, update: Update) -> Result:
+        if update.update_id in self.failing:
+            self.failing.discard(update.update_id)
+            raise RuntimeError("READONLY You can't write against a read only replica.")
+        return await super().handle(update)
+
+
+async def test_an_exception_while_handling_does_not_skip_the_update() -> None:
+    pipeline = Raising(failing={1})
+    intake = Intake(pipeline)
+    pipeline.gate(1).set()
+    pipeline.gate(2).set()
+
+    intake.take([message(1, user=10), message(2, user=20)])
+    await settle()
+    assert pipeline.handled == [2]
+    assert intake.offset == 1  # not confirmed: Telegram delivers it again
+
+    for retry in intake.retries.values():
+        retry.not_before = 0
+    intake.take([message(1, user=10), message(2, user=20)])
+    await settle()
+
+    assert pipeline.handled == [2, 1]
+    assert intake.offset == 3

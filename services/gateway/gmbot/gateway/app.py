@@ -24,7 +24,7 @@ from gmbot.gateway.drafts import SetupDrafts
 from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
-from gmbot.gateway.intake.pipeline import UpdatePipeline
+from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
 from gmbot.gateway.invite_links import InviteLinks
@@ -140,10 +140,14 @@ async def build(settings: GatewaySettings) -> Gateway:
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
         dispatcher = build_dispatcher(context, bot, signing_key)
-        dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)
-        pipeline = UpdatePipeline(
-            dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
+        dead_letters = DeadLetters(
+            redis,
+            settings.redis_prefix,
+            settings.dead_letter_file,
+            settings.dead_letter_retention_seconds,
         )
+        patience = Patience(settings.update_deadline_seconds, settings.update_redelivery_seconds)
+        pipeline = UpdatePipeline(dispatcher, bot, ledger, dead_letters, patience)
         desk = DeadLetterDesk(
             dead_letters, pipeline, bot, settings.known_callers(settings.auth_token)
         )

@@ -173,6 +173,11 @@ class Intake:
                 await asyncio.shield(earlier)
         try:
             result = await self.pipeline.handle(update)
+        except Exception:
+            # Whatever failed, the update is not handled: it stays unconfirmed (an exception
+            # once let the offset pass it, and Telegram forgot it).
+            log.exception("update not handled; kept for later", update_id=update.update_id)
+            result = Result.RETRY
         finally:
             me = asyncio.current_task()
             del self.in_hand[update.update_id]
