@@ -25,7 +25,7 @@ from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
-from gmbot.gateway.intake.polling import poll
+from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
 from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
@@ -230,7 +230,15 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
     log.info("polling", bot=gateway.bot_username, allowed_updates=allowed)
     halt = asyncio.Event()
     poller = asyncio.create_task(
-        poll(bot, gateway.pipeline, allowed, halt, settings.shutdown_grace_seconds)
+        poll(
+            bot,
+            gateway.pipeline,
+            allowed,
+            halt,
+            settings.shutdown_grace_seconds,
+            # The handlers' deadline, and a little for the claims and marks around them.
+            settings.update_deadline_seconds + BOOKKEEPING_SECONDS,
+        )
     )
     if stop is not None:
         poller.add_done_callback(lambda _: stop.set())

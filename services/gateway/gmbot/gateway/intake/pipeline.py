@@ -15,7 +15,6 @@ given up for now and delivered again, so nothing in hand can hold the intake for
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -41,17 +40,9 @@ from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.outages import unreachable
-from gmbot.runtime.tasks import where_it_waits
+from gmbot.runtime.tasks import Overdue, within
 
 log = structlog.get_logger("gmbot.gateway.intake")
-
-# A handler cancelled at its deadline gets this long to unwind before it is left behind.
-_UNWIND_SECONDS = 1.0
-
-
-class OverDeadline(Exception):
-    """The update was still in hand at its deadline."""
-
 
 # Failures that pass: the same update will very likely succeed later.
 TRANSIENT = (
@@ -59,7 +50,7 @@ TRANSIENT = (
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
-    OverDeadline,
+    Overdue,
 )
 
 
@@ -161,24 +152,17 @@ class UpdatePipeline:
 
     async def _dispatch(self, update: Update, kind: str) -> None:
         """Runs the handlers within the update's deadline; past it, says where they wait."""
-        handling = asyncio.create_task(self._dispatcher.feed_update(self._bot, update))
-        try:
-            done, _ = await asyncio.wait({handling}, timeout=self._patience.deadline_seconds)
-        except asyncio.CancelledError:  # the gateway stops: the handlers stop with it
-            handling.cancel()
-            raise
-        if handling in done:
-            handling.result()  # its exception, if it raised
-            return
-        log.error(
-            "update still in hand at its deadline; given up for now",
-            type=kind,
-            deadline=self._patience.deadline_seconds,
-            waits_in=where_it_waits(handling),
-        )
-        handling.cancel()
-        await asyncio.wait({handling}, timeout=_UNWIND_SECONDS)
-        raise OverDeadline(f"not handled within {self._patience.deadline_seconds:.0f} s")
+        seconds = self._patience.deadline_seconds
+
+        def late(waits_in: list[str]) -> None:
+            log.error(
+                "update still in hand at its deadline; given up for now",
+                type=kind,
+                deadline=seconds,
+                waits_in=waits_in,
+            )
+
+        await within(self._dispatcher.feed_update(self._bot, update), seconds, late)
 
     async def _set_aside(self, update: Update, kind: str, reason: str, deliveries: int) -> None:
         UPDATES.labels(kind, "dead_letter").inc()
