@@ -261,3 +261,13 @@ async def test_an_operators_own_token_may_list_and_another_callers_may_not(
 
 async def _ready() -> dict[str, bool]:
     return {"test": True}
+
+
+def test_a_dead_letter_file_that_cannot_be_written_stops_the_start_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "read-only-root").write_text("a file where the folder should be")
+    letters = DeadLetters(None, "test:", tmp_path / "read-only-root" / "x.jsonl", RETENTION)
+
+    with pytest.raises(SystemExit, match=r"DEAD_LETTER_FILE .* cannot be written"):
+        letters.check_writable()

@@ -146,6 +146,7 @@ async def build(settings: GatewaySettings) -> Gateway:
             settings.dead_letter_file,
             settings.dead_letter_retention_seconds,
         )
+        dead_letters.check_writable()
         patience = Patience(settings.update_deadline_seconds, settings.update_redelivery_seconds)
         pipeline = UpdatePipeline(dispatcher, bot, ledger, dead_letters, patience)
         desk = DeadLetterDesk(

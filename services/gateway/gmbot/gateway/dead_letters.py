@@ -66,6 +66,21 @@ class DeadLetters:
         self._retention = retention
         self._local_failures: ExpiringLru[int, Failures] = ExpiringLru(100_000)
 
+    def check_writable(self) -> None:
+        """Fails at start-up, naming the setting, when dead letters could not be kept: a file
+        that cannot be written would leave a failing update unconfirmed for a day."""
+        if self._redis is not None:
+            return
+        try:
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            with self._file.open("a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise SystemExit(
+                f"DEAD_LETTER_FILE {self._file} cannot be written ({error.strerror}): point it "
+                "at a writable volume, or set REDIS_URL to keep dead letters in Redis"
+            ) from None
+
     async def failed_again(self, update_id: int) -> Failures:
         """Counts one more failed delivery of the update (across replicas)."""
         now = time.time()
