@@ -9,6 +9,10 @@ or a reply waiting out a 429, holds back only the updates of the same member in 
 (they keep their order); everyone else's keep flowing. Since getUpdates returns the updates from
 the offset on, the ones still in hand come back with the new ones and are skipped. An update that
 fails for now is retried after its own backoff; nobody else waits for it.
+
+getUpdates answers at most 100 updates from the offset on: one update that never finished would
+stop the intake 99 updates later. So every update in hand has a bound; past it, it is logged with
+the awaits it waits in, given up for now and taken again, and any exception counts as "not yet".
 """
 
 from __future__ import annotations
