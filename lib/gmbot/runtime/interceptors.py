@@ -20,6 +20,7 @@ from gmbot.runtime.callers import Caller, Callers
 from gmbot.runtime.errors import DomainError, to_status
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
+from gmbot.runtime.outages import unreachable
 
 REQUEST_ID_KEY = "x-request-id"
 AUTHORIZATION_KEY = "authorization"
@@ -148,7 +149,15 @@ class ServerInterceptor(_Interceptor):
             except grpc.aio.AbortError:
                 code = context.code() or code
                 raise
-            except Exception:
+            except Exception as error:
+                if unreachable(error):  # not now, not never: the caller retries
+                    code = grpc.StatusCode.UNAVAILABLE
+                    # The error's name only: a database error's text carries its statement.
+                    reason = type(error).__name__
+                    log.warning(
+                        "rpc failed: a back end cannot be reached", method=method, error=reason
+                    )
+                    await context.abort(code, f"a back end cannot be reached now ({reason}); retry")
                 code = grpc.StatusCode.INTERNAL
                 log.exception("rpc failed", method=method)
                 sentry_sdk.capture_exception()

@@ -5,6 +5,8 @@ Telegram, a real Redis."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,20 +20,24 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command
 from aiogram.types import Message, Update
 from aiohttp.test_utils import TestClient, TestServer
+from redis.exceptions import ReadOnlyError
+from structlog.testing import capture_logs
 
 from gmbot.gateway.backends import BackendUnavailable
 from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.endpoints import DEAD_LETTERS_PATH, DeadLetterDesk, admin_app
-from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
+from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.runtime.callers import Callers
 from gmbot.runtime.redis import create_redis
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from tests.support.membership import forget_keys
+from tests.support.redis_server import private_redis
 
 TOKEN = "admin-token-0123456789abcdef"
 OPERATOR = "operator-token-0123456789abcdef"
 BILLING = "billing-token-0123456789abcdef"
+RETENTION = 3600.0
 CALLERS = Callers.build(TOKEN, f"ops:operator:{OPERATOR};billing:membership-read:{BILLING}")
 
 
@@ -59,6 +65,10 @@ def _router(mood: list[str]) -> Router:
             )
         if mood[0] == "down":
             raise BackendUnavailable("tenancy", "UNAVAILABLE", "connection refused")
+        if mood[0] == "readonly":
+            raise ReadOnlyError("You can't write against a read only replica.")
+        if mood[0] == "stuck":
+            await asyncio.Event().wait()
         await message.answer("protected")
 
     return router
@@ -82,8 +92,10 @@ async def gateway(
         mood = ["fine"]
         dispatcher = Dispatcher()
         dispatcher.include_router(_router(mood))
-        letters = DeadLetters(redis, prefix, tmp_path / "dead-letters.jsonl")
-        pipeline = UpdatePipeline(dispatcher, bot, UpdateLedger(redis, prefix), letters, 3)
+        letters = DeadLetters(redis, prefix, tmp_path / "dead-letters.jsonl", RETENTION)
+        pipeline = UpdatePipeline(
+            dispatcher, bot, UpdateLedger(redis, prefix), letters, Patience(deadline_seconds=2)
+        )
         desk = DeadLetterDesk(letters, pipeline, bot, CALLERS)
         yield Gateway(sandbox, bot, pipeline, letters, desk, group, owner, mood)
         await bot.session.close()
@@ -121,18 +133,86 @@ async def test_a_failure_retrying_cannot_fix_is_set_aside_and_its_sender_told(
     assert len(await _apologies(gateway)) == 1  # in the sender's language
 
 
-async def test_an_update_whose_back_end_stays_down_is_set_aside_after_its_deliveries(
-    gateway: Gateway,
+async def test_an_update_whose_back_end_stays_down_is_set_aside_once_telegram_would_forget_it(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gateway.mood[0] = "down"
     update = await _command(gateway, "/protect @news")
 
-    results = [await gateway.pipeline.handle(update) for _ in range(3)]
+    results = [await gateway.pipeline.handle(update) for _ in range(20)]
+    assert results == [Result.RETRY] * 20  # an outage of any length inside the day: no letter
+    assert await gateway.letters.all() == []
+    later = time.time() + 23 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    results.append(await gateway.pipeline.handle(update))
 
-    assert results == [Result.RETRY, Result.RETRY, Result.CONFIRM]
+    assert results[-1] is Result.CONFIRM
     (letter,) = await gateway.letters.all()
-    assert letter.attempts == 3
-    assert "still failing after 3 deliveries" in letter.reason
+    assert letter.attempts == 21
+    assert "still failing after 21 deliveries" in letter.reason
+
+
+async def test_an_unclassified_redis_error_does_not_skip_the_update(gateway: Gateway) -> None:
+    """A Redis out of memory answers OOM, one failing over READONLY: neither is a connection
+    error, and the claim's once escaped the pipeline, which the intake took for "handled"."""
+    update = await _command(gateway, "/protect @news")
+    async with private_redis() as url:
+        full = create_redis(url)
+        await full.config_set("maxmemory", 1)  # every write is refused with OOM
+        pipeline = UpdatePipeline(
+            gateway.pipeline._dispatcher, gateway.bot, UpdateLedger(full), gateway.letters
+        )
+        with capture_logs():
+            assert await pipeline.handle(update) is Result.RETRY
+        await full.aclose()
+
+    assert await gateway.letters.all() == []
+    assert await gateway.sandbox.control.journal(method="sendMessage") == []
+    gateway.mood[0] = "readonly"  # inside a handler: a failure that passes, no dead letter
+    assert await gateway.pipeline.handle(update) is Result.RETRY
+    assert await gateway.letters.all() == []
+
+
+async def test_an_unwritable_dead_letter_file_does_not_skip_the_update(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    gateway.mood[0] = "bug"
+    update = await _command(gateway, "/protect @news")
+    letters = DeadLetters(None, "test:", tmp_path / "a-file" / "dead-letters.jsonl", RETENTION)
+    (tmp_path / "a-file").write_text("a file where the folder should be")
+    pipeline = UpdatePipeline(gateway.pipeline._dispatcher, gateway.bot, UpdateLedger(), letters)
+
+    with capture_logs():
+        assert await pipeline.handle(update) is Result.RETRY  # not kept, so not confirmed
+
+
+async def test_an_update_still_in_hand_at_its_deadline_is_retried_and_says_where_it_waits(
+    gateway: Gateway,
+) -> None:
+    gateway.mood[0] = "stuck"
+    update = await _command(gateway, "/protect @news")
+
+    with capture_logs() as logs:
+        assert await gateway.pipeline.handle(update) is Result.RETRY
+
+    [stuck] = [e for e in logs if e["event"].startswith("update still in hand")]
+    assert any("protect" in frame for frame in stuck["waits_in"])
+    assert any("Event.wait" in frame for frame in stuck["waits_in"])
+    assert await gateway.letters.all() == []
+
+
+async def test_dead_letters_expire_after_the_retention(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway.mood[0] = "bug"
+    await gateway.pipeline.handle(await _command(gateway, "/protect @news"))
+    assert len(await gateway.letters.all()) == 1
+    later = time.time() + RETENTION + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    assert await gateway.letters.all() == []
+    monkeypatch.undo()
+    assert await gateway.letters.all() == []  # deleted, not only hidden
 
 
 async def test_operators_list_and_replay_dead_letters_with_the_token(gateway: Gateway) -> None:
@@ -181,3 +261,13 @@ async def test_an_operators_own_token_may_list_and_another_callers_may_not(
 
 async def _ready() -> dict[str, bool]:
     return {"test": True}
+
+
+def test_a_dead_letter_file_that_cannot_be_written_stops_the_start_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "read-only-root").write_text("a file where the folder should be")
+    letters = DeadLetters(None, "test:", tmp_path / "read-only-root" / "x.jsonl", RETENTION)
+
+    with pytest.raises(SystemExit, match=r"DEAD_LETTER_FILE .* cannot be written"):
+        letters.check_writable()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from scripts.deployed_config import (
     COMPOSE_EXAMPLE,
@@ -98,3 +100,23 @@ def test_each_service_is_given_only_the_secrets_it_uses(
     env = _rendered_compose()[service]["environment"]
 
     assert kept_from_it.isdisjoint(env)
+
+
+def test_the_shipped_gateways_keep_dead_letters_in_redis_not_on_their_read_only_root() -> None:
+    """With REDIS_URL the gateway keeps dead letters in Redis only; the images have a read-only
+    root and run as a non-root user, so a fallback file there could never be written."""
+    root = Path(__file__).resolve().parents[3]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    [deployment] = [
+        document
+        for document in yaml.safe_load_all(
+            (root / "deploy/kubernetes/base/gateway.yaml").read_text()
+        )
+        if document["kind"] == "Deployment"
+    ]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+
+    assert _compose()["gateway"].env["REDIS_URL"].startswith("redis://")
+    assert compose["services"]["gateway"]["read_only"] is True
+    assert "REDIS_URL" in {variable["name"] for variable in container["env"]}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True

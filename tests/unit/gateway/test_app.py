@@ -37,8 +37,8 @@ def _polling_gateway(session: RecordingSession, tmp_path: Path) -> Gateway:
         }
     )
     bot = Bot(f"{BOT_ID}:TEST", session=session)
-    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl")
-    pipeline = UpdatePipeline(Dispatcher(), bot, UpdateLedger(), letters, 8)
+    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl", 3600)
+    pipeline = UpdatePipeline(Dispatcher(), bot, UpdateLedger(), letters)
     return Gateway(
         settings,
         bot,

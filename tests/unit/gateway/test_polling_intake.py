@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from aiogram.types import Update
+from structlog.testing import capture_logs
 
 from gmbot.gateway.intake.pipeline import Result
 from gmbot.gateway.intake.polling import Intake
@@ -47,7 +48,7 @@ class Pipeline:
 
 
 async def settle() -> None:
-    for _ in range(5):
+    for _ in range(20):
         await asyncio.sleep(0)
 
 
@@ -139,3 +140,54 @@ async def test_the_bots_own_status_waits_for_the_chat_and_the_chat_waits_for_it(
 
     assert set(pipeline.handled[:2]) == {1, 2}
     assert pipeline.handled[2:] == [3, 4]
+
+
+class Raising(Pipeline):
+    """Raises for the updates the test names, as a pipeline meeting a failure it never foresaw."""
+
+    def __init__(self, failing: set[int]) -> None:
+        super().__init__()
+        self.failing = failing
+
+    async def handle(self, update: Update) -> Result:
+        if update.update_id in self.failing:
+            self.failing.discard(update.update_id)
+            raise RuntimeError("READONLY You can't write against a read only replica.")
+        return await super().handle(update)
+
+
+async def test_an_exception_while_handling_does_not_skip_the_update() -> None:
+    pipeline = Raising(failing={1})
+    intake = Intake(pipeline)
+    pipeline.gate(1).set()
+    pipeline.gate(2).set()
+
+    intake.take([message(1, user=10), message(2, user=20)])
+    await settle()
+    assert pipeline.handled == [2]
+    assert intake.offset == 1  # not confirmed: Telegram delivers it again
+
+    for retry in intake.retries.values():
+        retry.not_before = 0
+    intake.take([message(1, user=10), message(2, user=20)])
+    await settle()
+
+    assert pipeline.handled == [2, 1]
+    assert intake.offset == 3
+
+
+async def test_an_update_stuck_in_hand_is_given_up_at_its_bound_and_says_where_it_waits() -> None:
+    pipeline = Pipeline()  # update 1's gate never opens
+    intake = Intake(pipeline, bound_seconds=0.2)
+    pipeline.gate(2).set()
+
+    with capture_logs() as logs:
+        intake.take([message(1, user=10), message(2, user=20)])
+        await asyncio.sleep(0.5)
+
+    assert intake.in_hand == {}  # the loop is free to ask for more
+    assert list(intake.retries) == [1]
+    assert intake.offset == 1  # and update 1 is not confirmed
+    [stuck] = [e for e in logs if e["event"] == "update in hand past its bound; given up for now"]
+    assert stuck["update_id"] == 1
+    assert any("Pipeline.handle" in frame for frame in stuck["waits_in"])

@@ -20,7 +20,7 @@ from gmbot.gateway.dead_letters import DeadLetters
 from gmbot.gateway.dedup import UpdateLedger
 from gmbot.gateway.flows.muted import UNMUTE
 from gmbot.gateway.flows.replies import owner_button
-from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
+from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.gateway.telegram.dispatcher import build_dispatcher
 from gmbot.gateway.texts import say
 from gmbot.runtime.budget.core import Priority
@@ -138,22 +138,30 @@ async def test_a_handlers_failure_is_logged_with_its_update_and_not_swallowed() 
 
 
 @pytest.mark.parametrize(
-    ("code", "deliveries", "result", "dead_letters"),
+    ("code", "redelivery_seconds", "result", "dead_letters"),
     [
-        # A back end down: delivered again, until the deliveries run out.
-        (grpc.StatusCode.UNAVAILABLE, 8, Result.RETRY, 0),
-        (grpc.StatusCode.UNAVAILABLE, 1, Result.CONFIRM, 1),
+        # A back end down: delivered again, until the time for redeliveries runs out.
+        (grpc.StatusCode.UNAVAILABLE, 3600.0, Result.RETRY, 0),
+        (grpc.StatusCode.UNAVAILABLE, 0.0, Result.CONFIRM, 1),
         # A back end refusing: retrying cannot help, set aside at once.
-        (grpc.StatusCode.INTERNAL, 8, Result.CONFIRM, 1),
+        (grpc.StatusCode.INTERNAL, 3600.0, Result.CONFIRM, 1),
     ],
 )
 async def test_the_intake_still_sees_a_handlers_failure(
-    tmp_path: Path, code: grpc.StatusCode, deliveries: int, result: Result, dead_letters: int
+    tmp_path: Path,
+    code: grpc.StatusCode,
+    redelivery_seconds: float,
+    result: Result,
+    dead_letters: int,
 ) -> None:
     telegram = Telegram()
-    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl")
+    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl", 3600)
     pipeline = UpdatePipeline(
-        telegram.dispatcher, telegram.bot, UpdateLedger(), letters, deliveries
+        telegram.dispatcher,
+        telegram.bot,
+        UpdateLedger(),
+        letters,
+        Patience(redelivery_seconds=redelivery_seconds),
     )
 
     with capture_logs():  # the pipeline's traceback, unrendered
@@ -171,8 +179,10 @@ async def test_a_command_whose_administrators_cannot_be_fetched_is_answered_and_
     telegram.fakes.membership.answer(
         "GetChatAdministrators", rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)
     )
-    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl")
-    pipeline = UpdatePipeline(telegram.dispatcher, telegram.bot, UpdateLedger(), letters, 8)
+    letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl", 3600)
+    pipeline = UpdatePipeline(
+        telegram.dispatcher, telegram.bot, UpdateLedger(), letters, Patience(redelivery_seconds=60)
+    )
 
     assert await pipeline.handle(_in_group(9, "/unprotect")) is Result.CONFIRM
 

@@ -24,8 +24,8 @@ from gmbot.gateway.drafts import SetupDrafts
 from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
-from gmbot.gateway.intake.pipeline import UpdatePipeline
-from gmbot.gateway.intake.polling import poll
+from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
+from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
 from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.near_cache import NearCache
@@ -143,10 +143,15 @@ async def build(settings: GatewaySettings) -> Gateway:
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
         dispatcher = build_dispatcher(context, bot, signing_key)
-        dead_letters = DeadLetters(redis, settings.redis_prefix, settings.dead_letter_file)
-        pipeline = UpdatePipeline(
-            dispatcher, bot, ledger, dead_letters, settings.update_max_deliveries
+        dead_letters = DeadLetters(
+            redis,
+            settings.redis_prefix,
+            settings.dead_letter_file,
+            settings.dead_letter_retention_seconds,
         )
+        dead_letters.check_writable()
+        patience = Patience(settings.update_deadline_seconds, settings.update_redelivery_seconds)
+        pipeline = UpdatePipeline(dispatcher, bot, ledger, dead_letters, patience)
         desk = DeadLetterDesk(
             dead_letters, pipeline, bot, settings.known_callers(settings.auth_token)
         )
@@ -229,7 +234,15 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
     log.info("polling", bot=gateway.bot_username, allowed_updates=allowed)
     halt = asyncio.Event()
     poller = asyncio.create_task(
-        poll(bot, gateway.pipeline, allowed, halt, settings.shutdown_grace_seconds)
+        poll(
+            bot,
+            gateway.pipeline,
+            allowed,
+            halt,
+            settings.shutdown_grace_seconds,
+            # The handlers' deadline, and a little for the claims and marks around them.
+            settings.update_deadline_seconds + BOOKKEEPING_SECONDS,
+        )
     )
     if stop is not None:
         poller.add_done_callback(lambda _: stop.set())

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from enum import Enum
 
 import structlog
@@ -38,6 +39,23 @@ DONE_WRITE_SECONDS = 0.02
 _LOCAL_MAX = 200_000
 
 
+_CLAIMED = b"claimed"
+# KEYS: the update's key. ARGV: "claimed", the claim's lifetime in ms. Extends a claim, and
+# nothing else: a "done" mark must keep its day.
+_RENEW_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+@dataclass
+class _Renewal:
+    """A claim's renewal: over once its handler is."""
+
+    over: bool = False
+    task: asyncio.Task[None] | None = None
+
+
 class Claim(Enum):
     ACQUIRED = "acquired"
     DONE = "done"
@@ -52,6 +70,7 @@ class UpdateLedger:
         self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
         self._unwritten: list[str] = []  # done here, not yet in Redis
         self._writer: asyncio.Task[None] | None = None
+        self._renew_claim = None if redis is None else redis.register_script(_RENEW_CLAIM)
 
     async def claim(self, key: str) -> Claim:
         if self._local.get(key, time.monotonic()) == "done":  # handled here: no need to ask
@@ -69,26 +88,34 @@ class UpdateLedger:
 
         Most updates are handled in well under a renewal period: the renewer starts only for
         those still running when the first renewal is due."""
-        renewer: list[asyncio.Task[None]] = []
-        timer = asyncio.get_running_loop().call_later(
-            RENEW_SECONDS, lambda: renewer.append(asyncio.create_task(self._renew(key)))
-        )
+        renewal = _Renewal()
+
+        def renew() -> None:
+            renewal.task = asyncio.create_task(self._renew(key, renewal))
+
+        timer = asyncio.get_running_loop().call_later(RENEW_SECONDS, renew)
         try:
             yield
         finally:
+            renewal.over = True
             timer.cancel()
-            for task in renewer:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if renewal.task is not None:
+                renewal.task.cancel()
+                # Bounded: a cancellation that lands inside a Redis call can be lost there (a
+                # command whose timeout races the cancel is retried by redis-py). Awaiting such
+                # a renewer held its update in hand forever and stalled long polling (issue 21);
+                # left alone, it ends at its next turn, and never renews what is no longer a claim.
+                await asyncio.wait({renewal.task}, timeout=RENEW_SECONDS)
 
-    async def _renew(self, key: str) -> None:
-        while True:
+    async def _renew(self, key: str, renewal: _Renewal) -> None:
+        while not renewal.over:
             if self._local.get(key, time.monotonic()) == "claimed":
                 self._set_local(key, "claimed", CLAIM_SECONDS)
-            if self._redis is not None:
+            if self._renew_claim is not None:
                 try:
-                    await self._redis.expire(self._prefix + key, int(CLAIM_SECONDS), xx=True)
+                    await self._renew_claim(
+                        keys=[self._prefix + key], args=[_CLAIMED, int(CLAIM_SECONDS * 1000)]
+                    )
                 except REDIS_ERRORS:
                     log.warning("claim not renewed", key=key)
             await asyncio.sleep(RENEW_SECONDS)
@@ -134,7 +161,7 @@ class UpdateLedger:
                 log.warning("claim left to expire", key=key)
 
     async def _claim_redis(self, redis: Redis, key: str) -> Claim:
-        if await redis.set(self._prefix + key, b"claimed", nx=True, ex=int(CLAIM_SECONDS)):
+        if await redis.set(self._prefix + key, _CLAIMED, nx=True, ex=int(CLAIM_SECONDS)):
             return Claim.ACQUIRED
         state = await redis.get(self._prefix + key)
         if state is None:  # expired between the two calls

@@ -50,9 +50,18 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     # How long a decision waits for a membership answer Telegram's budget holds back; then the
     # group's on-unknown policy applies and the message is judged again later.
     check_wait_seconds: float = Field(default=10.0, gt=0, le=60)
-    # Deliveries of an update whose back end keeps failing before it is set aside as a dead letter.
-    update_max_deliveries: int = Field(default=8, ge=1, le=100)
-    # Where dead letters are kept without Redis (with Redis, there, shared by every replica).
+    # Seconds one update may be in hand; past it, it is logged with where it waits and delivered
+    # again. Longer than a membership check may wait; shorter than Telegram waits for a webhook.
+    update_deadline_seconds: float = Field(default=50.0, gt=0, le=55)
+    # For how long an update whose back end cannot answer is delivered again (with growing
+    # pauses) before it is set aside as a dead letter: an outage shorter than this sets nothing
+    # aside. Telegram keeps an undelivered update 24 hours.
+    update_redelivery_seconds: float = Field(default=23 * 3600, ge=0, le=24 * 3600)
+    # Dead letters hold whole updates (personal data): deleted this many seconds after they
+    # were set aside.
+    dead_letter_retention_seconds: float = Field(default=7 * 86400, ge=60, le=90 * 86400)
+    # Where dead letters are kept without Redis. With REDIS_URL they are kept in Redis only
+    # (shared by every replica), and a Redis that cannot take one leaves its update unconfirmed.
     dead_letter_file: Path = Path("./data/gateway-dead-letters.jsonl")
     # A member's "I have joined" pressed again within this many seconds is answered from the
     # last check, without asking Telegram again (0: every press checks).
@@ -74,4 +83,13 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     def _webhook_is_complete(self) -> Self:
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, or anyone could post updates")
+        return self
+
+    @model_validator(mode="after")
+    def _a_check_fits_in_an_update(self) -> Self:
+        if self.update_deadline_seconds <= self.check_wait_seconds:
+            raise ValueError(
+                "UPDATE_DEADLINE_SECONDS must be longer than CHECK_WAIT_SECONDS, or every update "
+                "that waits for a membership check would be given up"
+            )
         return self

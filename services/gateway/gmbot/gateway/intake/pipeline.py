@@ -1,16 +1,22 @@
 """One update, handled at least once and effectively once.
 
 An update is confirmed to Telegram (offset advanced, webhook answered 2xx) only when this says
-so: after its decision was accepted downstream. A back end that cannot answer now leaves the
-update unconfirmed, to be delivered again, a bounded number of times; then, and at once for a
-failure retrying cannot fix, the update becomes a dead letter (kept, counted, replayable) and is
+so: once it is handled, or kept as a dead letter. Anything else is "not yet", an exception of any
+kind included: the update stays unconfirmed and is delivered again. A back end that cannot answer
+now (down, refused, out of connections, over the update's deadline) gets the update again with
+growing pauses for as long as Telegram would keep it; after that, and at once for a failure
+retrying cannot fix, the update becomes a dead letter (kept, counted, replayable) and is
 confirmed, so one bad update cannot stall the others. Whoever sent a command that failed is told
 to try again later, in their language.
+
+Every update has a deadline: one still in hand past it is logged with the awaits it is stuck in,
+given up for now and delivered again, so nothing in hand can hold the intake forever.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from enum import Enum
 
 import sentry_sdk
@@ -33,16 +39,38 @@ from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.logs import request_id
+from gmbot.runtime.outages import unreachable
+from gmbot.runtime.tasks import Overdue, within
 
 log = structlog.get_logger("gmbot.gateway.intake")
 
 # Failures that pass: the same update will very likely succeed later.
-TRANSIENT = (BackendUnavailable, TelegramNetworkError, TelegramRetryAfter, TelegramServerError)
+TRANSIENT = (
+    BackendUnavailable,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    Overdue,
+)
+
+
+def transient(error: BaseException) -> bool:
+    return isinstance(error, TRANSIENT) or unreachable(error)
 
 
 class Result(Enum):
     CONFIRM = "confirm"
     RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long an update may take, and for how long one that fails for now is delivered again
+    before it is set aside (Telegram keeps an undelivered update 24 hours: a little less, so
+    the update is a dead letter before Telegram forgets it)."""
+
+    deadline_seconds: float = 50.0
+    redelivery_seconds: float = 23 * 3600.0
 
 
 def update_type(update: Update) -> str:
@@ -60,17 +88,30 @@ class UpdatePipeline:
         bot: Bot,
         ledger: UpdateLedger,
         dead_letters: DeadLetters,
-        max_deliveries: int,
+        patience: Patience = Patience(),
     ) -> None:
         self._dispatcher = dispatcher
         self._bot = bot
         self._ledger = ledger
         self._dead_letters = dead_letters
-        self._max_deliveries = max_deliveries
+        self._patience = patience
 
     async def handle(self, update: Update, *, replay: bool = False) -> Result:
         """`replay`: an operator hands a dead letter back; it is handled even though done."""
         kind = update_type(update)
+        token = request_id.set(f"u{update.update_id}")
+        try:
+            return await self._handle(update, kind, replay)
+        except Exception:
+            # Whatever failed (a Redis reply nobody foresaw, a dead letter that could not be
+            # kept), the update is not handled: confirming it would lose it. Its claim lapses.
+            UPDATES.labels(kind, "retry").inc()
+            log.exception("update not handled; left for redelivery", type=kind)
+            return Result.RETRY
+        finally:
+            request_id.reset(token)
+
+    async def _handle(self, update: Update, kind: str, replay: bool) -> Result:
         key = f"update:{self._bot.id}:{update.update_id}"
         claim = await self._ledger.claim(key)
         if claim is Claim.DONE and not replay:
@@ -83,34 +124,45 @@ class UpdatePipeline:
             await self._ledger.done(key)
             UPDATES.labels(kind, "ignored").inc()
             return Result.CONFIRM
-        token = request_id.set(f"u{update.update_id}")
         started = time.perf_counter()
         try:
             async with self._ledger.holding(key):
-                await self._dispatcher.feed_update(self._bot, update)
-        except TRANSIENT as error:
-            deliveries = await self._dead_letters.failed_again(update.update_id)
-            if replay or deliveries < self._max_deliveries:
+                await self._dispatch(update, kind)
+        except Exception as error:
+            if not transient(error):
+                log.exception("update failed; set aside so it cannot block the others", type=kind)
+                sentry_sdk.capture_exception()
+                await self._set_aside(update, kind, f"{type(error).__name__}: {error}", 1)
+                await self._ledger.done(key)
+                return Result.CONFIRM
+            failures = await self._dead_letters.failed_again(update.update_id)
+            if replay or time.time() - failures.since < self._patience.redelivery_seconds:
                 await self._ledger.release(key)
                 UPDATES.labels(kind, "retry").inc()
                 log.warning("update left for redelivery", type=kind, error=str(error))
                 return Result.RETRY
-            reason = f"still failing after {deliveries} deliveries: {error}"
-            await self._set_aside(update, kind, reason, deliveries)
+            reason = f"still failing after {failures.count} deliveries: {error}"
+            await self._set_aside(update, kind, reason, failures.count)
             await self._ledger.done(key)
             return Result.CONFIRM
-        except Exception as error:
-            log.exception("update failed; set aside so it cannot block the others", type=kind)
-            sentry_sdk.capture_exception()
-            await self._set_aside(update, kind, f"{type(error).__name__}: {error}", 1)
-            await self._ledger.done(key)
-            return Result.CONFIRM
-        finally:
-            request_id.reset(token)
         await self._ledger.done(key)
         UPDATES.labels(kind, "handled").inc()
         log.debug("update", type=kind, ms=round((time.perf_counter() - started) * 1000, 2))
         return Result.CONFIRM
+
+    async def _dispatch(self, update: Update, kind: str) -> None:
+        """Runs the handlers within the update's deadline; past it, says where they wait."""
+        seconds = self._patience.deadline_seconds
+
+        def late(waits_in: list[str]) -> None:
+            log.error(
+                "update still in hand at its deadline; given up for now",
+                type=kind,
+                deadline=seconds,
+                waits_in=waits_in,
+            )
+
+        await within(self._dispatcher.feed_update(self._bot, update), seconds, late)
 
     async def _set_aside(self, update: Update, kind: str, reason: str, deliveries: int) -> None:
         UPDATES.labels(kind, "dead_letter").inc()

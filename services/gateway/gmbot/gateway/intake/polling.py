@@ -9,6 +9,10 @@ or a reply waiting out a 429, holds back only the updates of the same member in 
 (they keep their order); everyone else's keep flowing. Since getUpdates returns the updates from
 the offset on, the ones still in hand come back with the new ones and are skipped. An update that
 fails for now is retried after its own backoff; nobody else waits for it.
+
+getUpdates answers at most 100 updates from the offset on: one update that never finished would
+stop the intake 99 updates later. So every update in hand has a bound; past it, it is logged with
+the awaits it waits in, given up for now and taken again, and any exception counts as "not yet".
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.types import Update
 
 from gmbot.gateway.intake.pipeline import Result
+from gmbot.runtime.tasks import within
 
 log = structlog.get_logger("gmbot.gateway.polling")
 
@@ -38,6 +43,9 @@ BATCH_LIMIT = 100
 # asking again is worth it (and the re-read of what is in hand worth its cost) only once this
 # many places are free for new ones.
 MIN_ROOM = BATCH_LIMIT // 2
+# What an update's bookkeeping around its handlers (claim, marks, failure count: Redis calls with
+# short timeouts) may add to their deadline before the update counts as stuck.
+BOOKKEEPING_SECONDS = 10.0
 
 OrderKey = tuple[int | None, int | None]
 
@@ -76,6 +84,8 @@ class Intake:
     """What the poller holds between getUpdates calls."""
 
     pipeline: Handler
+    # How long one update may be in hand, its wait for its member's earlier updates aside.
+    bound_seconds: float = 60.0
     in_hand: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     # Per order key, the last update started: the next one of that key waits for it.
     tails: dict[OrderKey, asyncio.Task[None]] = field(default_factory=dict)
@@ -171,8 +181,22 @@ class Intake:
         for earlier in before:
             with contextlib.suppress(Exception):
                 await asyncio.shield(earlier)
+
+        def late(waits_in: list[str]) -> None:
+            log.error(
+                "update in hand past its bound; given up for now",
+                update_id=update.update_id,
+                bound=self.bound_seconds,
+                waits_in=waits_in,
+            )
+
         try:
-            result = await self.pipeline.handle(update)
+            result = await within(self.pipeline.handle(update), self.bound_seconds, late)
+        except Exception:
+            # Whatever failed, the update is not handled: it stays unconfirmed (an exception
+            # once let the offset pass it, and Telegram forgot it).
+            log.exception("update not handled; kept for later", update_id=update.update_id)
+            result = Result.RETRY
         finally:
             me = asyncio.current_task()
             del self.in_hand[update.update_id]
@@ -212,10 +236,12 @@ async def poll(
     allowed_updates: list[str],
     stop: asyncio.Event,
     grace_seconds: float = 10.0,
+    bound_seconds: float = 60.0,
 ) -> None:
     """Runs until `stop` is set; updates in hand get `grace_seconds` to finish, and what is done
-    is confirmed before returning."""
-    intake = Intake(pipeline)
+    is confirmed before returning. An update in hand past `bound_seconds` is given up for now
+    (logged with where it waits) and taken again: nothing in hand can hold the loop."""
+    intake = Intake(pipeline, bound_seconds)
     backoff = 1.0
     while not stop.is_set():
         if intake.busy and intake.room < MIN_ROOM and not intake.retry_due:
