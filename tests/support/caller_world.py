@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from gmbot.runtime.callers import token_digest
 from gmbot.sandbox.app import running_sandbox
 from tests.support.membership import running_membership
 
 CALLER_TOKEN = "billing-token-" + "0123456789abcdef" * 2
+# Membership is given the token's digest only, as the README asks.
+BILLING_DIGEST = token_digest(CALLER_TOKEN)
 
 
 @dataclass
@@ -39,7 +42,9 @@ async def caller_world(auth_callers: str | None = None) -> AsyncIterator[CallerW
             bot["token"],
             None,
             auth_token=None,
-            auth_callers=SecretStr(auth_callers or f"billing:membership-read:{CALLER_TOKEN}"),
+            auth_callers=SecretStr(
+                auth_callers or f"billing:membership-read:sha256:{BILLING_DIGEST}"
+            ),
             caller_token=SecretStr("membership-own-token-0123456789abcdef"),
         ) as service:
             yield CallerWorld(f"127.0.0.1:{service.port}", channel, follower, stranger)

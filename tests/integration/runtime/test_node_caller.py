@@ -17,7 +17,7 @@ import grpc
 import pytest
 
 from gmbot.v1 import membership_pb2
-from tests.support.caller_world import CALLER_TOKEN, CallerWorld, caller_world
+from tests.support.caller_world import BILLING_DIGEST, CALLER_TOKEN, CallerWorld, caller_world
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "node-caller"
@@ -65,7 +65,7 @@ async def _run(script: Path, address: str, token: str, *args: int) -> tuple[int,
 async def live() -> AsyncIterator[CallerWorld]:
     # `billing` may read memberships; `mailer` may only lease budget, nothing of membership.
     async with caller_world(
-        f"billing:membership-read:{CALLER_TOKEN};mailer:budget:mailer-token-0123456789abcdef"
+        f"billing:membership-read:sha256:{BILLING_DIGEST};mailer:budget:mailer-token-0123456789abcdef"
     ) as world:
         yield world
 
