@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -166,3 +171,29 @@ def test_a_service_presents_its_own_token_when_it_calls() -> None:
     )
 
     assert settings.as_client().presented_token() == BILLING
+
+
+def test_the_readme_recipe_makes_entries_the_services_accept_without_the_tokens() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    match = re.search(r"<!-- example: auth-callers -->\n```sh\n(.*?)```", readme, re.S)
+    assert match, "the README lost its AUTH_CALLERS recipe"
+    script = match[1] + 'printf "%s\\n%s" "$AUTH_CALLERS" "$billing_token"'
+    env = {
+        "PATH": os.environ["PATH"],
+        "GATEWAY_CALLER_TOKEN": GATEWAY,
+        "MEMBERSHIP_CALLER_TOKEN": BILLING,
+    }
+
+    entries, billing_token = subprocess.run(  # noqa: S603 - the README's own lines
+        ["bash", "-euc", script],  # noqa: S607
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    callers = Callers.build(None, entries)
+
+    assert callers.identify(GATEWAY).name == "gateway"  # type: ignore[union-attr]
+    assert callers.identify(BILLING).name == "membership"  # type: ignore[union-attr]
+    assert callers.identify(billing_token).name == "billing"  # type: ignore[union-attr]
+    assert not {GATEWAY, BILLING, billing_token} & set(re.split(r"[:;]", entries))
