@@ -277,7 +277,7 @@ _ids = " + ".join
 
 
 def _stack(pieces: list[str], secrets_env: Path | None = None) -> list[dict[str, Any]]:
-    env = {"PATH": os.environ["PATH"]}
+    env = {k: v for k, v in os.environ.items() if k != "SECRETS_ENV"}
     if secrets_env is not None:
         env["SECRETS_ENV"] = str(secrets_env)
     output = subprocess.run(  # noqa: S603 - our own script
