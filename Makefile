@@ -141,5 +141,5 @@ bench: $(STAMP) tools ## Run the benchmarks in bench/ (the enforcement raid at a
 	$(PY) -m bench.decision_latency
 	$(PY) -m bench.second_look
 
-clean: ## Remove the virtualenvs (.venv, .tools), buf (tools/buf/node_modules) and caches
-	rm -rf $(VENV) $(TOOLS) $(BUF_DIR)/node_modules build dist .mypy_cache .ruff_cache .pytest_cache
+clean: ## Remove the virtualenvs (.venv, .tools), the npm installs (buf, the Node caller) and caches
+	rm -rf $(VENV) $(TOOLS) $(BUF_DIR)/node_modules examples/node-caller/node_modules examples/node-caller/dist build dist .mypy_cache .ruff_cache .pytest_cache

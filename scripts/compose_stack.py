@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from gmbot.runtime.callers import token_digest
 from gmbot.sandbox.client import SandboxClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -315,13 +316,16 @@ def polling(stack: Stack) -> None:
 
 
 def callers_only(stack: Stack) -> dict[str, str]:
-    """The stack switched to per-caller tokens: each caller its own, no shared AUTH_TOKEN."""
+    """The stack switched to per-caller tokens: each caller its own, no shared AUTH_TOKEN; the
+    services are given only the tokens' digests, as the README asks."""
     tokens = {name: secrets.token_hex(24) for name in ("gateway", "membership", "ops", "billing")}
     scopes = {"gateway": "gateway", "membership": "budget", "ops": "operator"}
     scopes["billing"] = "membership-read"
     stack.write_env(
         AUTH_TOKEN="",
-        AUTH_CALLERS=";".join(f"{n}:{scopes[n]}:{t}" for n, t in tokens.items()),
+        AUTH_CALLERS=";".join(
+            f"{n}:{scopes[n]}:sha256:{token_digest(t)}" for n, t in tokens.items()
+        ),
         GATEWAY_CALLER_TOKEN=tokens["gateway"],
         MEMBERSHIP_CALLER_TOKEN=tokens["membership"],
     )

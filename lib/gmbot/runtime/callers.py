@@ -4,11 +4,14 @@ Every gRPC service accepts
 
 - the shared `AUTH_TOKEN`, the simple default: whoever presents it may call everything (it is
   the caller named `shared`); and/or
-- `AUTH_CALLERS` (or the file `AUTH_CALLERS_FILE`): one entry per token, `NAME:SCOPES:TOKEN`,
-  entries separated by `;` or new lines (`#` starts a comment in the file). SCOPES is a
-  `+`-separated list of scope names (`SCOPES` below) and full method names
-  (`gmbot.v1.MembershipService/CheckMembership`, or `gmbot.v1.MembershipService/*`). The same
-  NAME on two entries gives that caller two tokens at once, for rotation.
+- `AUTH_CALLERS` (or the file `AUTH_CALLERS_FILE`): one entry per token,
+  `NAME:SCOPES:sha256:DIGEST` (the hex SHA-256 of the token: what every service is given, so a
+  compromised service cannot read, and so present, another caller's token) or, as before,
+  `NAME:SCOPES:TOKEN` (still accepted: the token itself). Entries are separated by `;` or new
+  lines (`#` starts a comment in the file). SCOPES is a `+`-separated list of scope names
+  (`SCOPES` below) and full method names (`gmbot.v1.MembershipService/CheckMembership`, or
+  `gmbot.v1.MembershipService/*`). The same NAME on two entries gives that caller two tokens at
+  once, for rotation without downtime.
 
 A caller that presents no known token is refused with UNAUTHENTICATED; a known caller that calls
 a method outside its scopes gets PERMISSION_DENIED, and the refusal is logged with its name.
@@ -79,6 +82,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
 SHARED = "shared"
 MIN_TOKEN_LENGTH = 16
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 _METHOD = re.compile(r"^[A-Za-z0-9_.]+/(\*|[A-Za-z0-9_]+)$")
 # Values people paste from examples; a service guarded by one of them is not guarded.
 PLACEHOLDERS = frozenset({"changeme", "change-me", "secret", "token", "password", "example"})
@@ -116,41 +120,42 @@ class Caller:
         )
 
 
-def _digest(token: str) -> bytes:
-    # Looked up by digest, so finding a token takes no time that depends on how much of it
-    # matched.
-    return hashlib.sha256(token.encode()).digest()
+def token_digest(token: str) -> str:
+    """The hex SHA-256 of a token: what an `AUTH_CALLERS` entry holds instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Callers:
-    """The tokens a service accepts, each mapped to its caller."""
+    """The tokens a service accepts, by their digests, each mapped to its caller."""
 
-    def __init__(self, by_token: Mapping[str, Caller]) -> None:
-        self._by_digest = {_digest(token): caller for token, caller in by_token.items()}
-        self.names = sorted({caller.name for caller in by_token.values()})
+    def __init__(self, by_digest: Mapping[str, Caller]) -> None:
+        # Looked up by digest, so finding a token takes no time that depends on how much of it
+        # matched, and the tokens themselves need never be here.
+        self._by_digest = dict(by_digest)
+        self.names = sorted({caller.name for caller in by_digest.values()})
 
     def identify(self, token: str | None) -> Caller | None:
         """The caller presenting `token`, or None for a missing or unknown token."""
         if not token:
             return None
-        return self._by_digest.get(_digest(token))
+        return self._by_digest.get(token_digest(token))
 
     @classmethod
     def build(cls, shared_token: str | None, entries: str | None) -> Callers:
         """From the shared token (caller `shared`, every method) and AUTH_CALLERS entries."""
-        by_token: dict[str, Caller] = {}
+        by_digest: dict[str, Caller] = {}
         if shared_token:
-            by_token[shared_token] = Caller(SHARED, SCOPES["all"])
+            by_digest[token_digest(shared_token)] = Caller(SHARED, SCOPES["all"])
         if entries:
-            for token, caller in parse_entries(entries):
-                if token in by_token:
+            for digest, caller in parse_entries(entries):
+                if digest in by_digest:
                     raise CallerConfigError(
-                        f"caller {caller.name!r}: its token is already {by_token[token].name!r}'s"
+                        f"caller {caller.name!r}: its token is already {by_digest[digest].name!r}'s"
                     )
-                by_token[token] = caller
-        if not by_token:
+                by_digest[digest] = caller
+        if not by_digest:
             raise CallerConfigError("no caller could call: set AUTH_TOKEN or AUTH_CALLERS")
-        return cls(by_token)
+        return cls(by_digest)
 
 
 def _allowed(name: str, scopes: str) -> tuple[str, ...]:
@@ -171,8 +176,26 @@ def _allowed(name: str, scopes: str) -> tuple[str, ...]:
     return tuple(allowed)
 
 
+def _entry_digest(number: int, name: str, secret: list[str]) -> str:
+    """The digest an entry names: `sha256:HEX`, or the digest of a plain token."""
+    if len(secret) == 2:
+        kind, digest = secret
+        if kind != "sha256" or not _HEX_DIGEST.match(digest):
+            raise CallerConfigError(
+                f"entry {number}: caller {name!r}: expected sha256:<64 hex digits>, "
+                'e.g. `printf %s "$TOKEN" | sha256sum`'
+            )
+        return digest.lower()
+    (token,) = secret
+    problem = placeholder_problem(token, f"the token of caller {name!r}")
+    if problem:
+        raise CallerConfigError(problem)
+    return token_digest(token)
+
+
 def parse_entries(text: str) -> Iterable[tuple[str, Caller]]:
-    """`NAME:SCOPES:TOKEN` entries, separated by `;` or new lines; `#` comments."""
+    """`NAME:SCOPES:sha256:DIGEST` and `NAME:SCOPES:TOKEN` entries, separated by `;` or new
+    lines; `#` comments. Yields each entry's token digest (hex) with its caller."""
     scopes_of: dict[str, str] = {}
     entries: list[tuple[str, Caller]] = []
     for number, raw in enumerate(re.split(r"[;\n]", text), start=1):
@@ -180,11 +203,12 @@ def parse_entries(text: str) -> Iterable[tuple[str, Caller]]:
         if not entry:
             continue
         parts = [part.strip() for part in entry.split(":")]
-        if len(parts) != 3:
+        if len(parts) not in (3, 4):
             raise CallerConfigError(
-                f"entry {number}: expected NAME:SCOPES:TOKEN, got {len(parts)} part(s)"
+                f"entry {number}: expected NAME:SCOPES:sha256:DIGEST (or NAME:SCOPES:TOKEN), "
+                f"got {len(parts)} part(s)"
             )
-        name, scopes, token = parts
+        name, scopes, *secret = parts
         if not _NAME.match(name):
             raise CallerConfigError(
                 f"entry {number}: caller name {name!r} must be lower-case letters, digits, "
@@ -192,15 +216,13 @@ def parse_entries(text: str) -> Iterable[tuple[str, Caller]]:
             )
         if name == SHARED:
             raise CallerConfigError(f"entry {number}: {SHARED!r} is the AUTH_TOKEN's name")
-        problem = placeholder_problem(token, f"the token of caller {name!r}")
-        if problem:
-            raise CallerConfigError(problem)
+        digest = _entry_digest(number, name, secret)
         if scopes_of.setdefault(name, scopes) != scopes:
             raise CallerConfigError(
                 f"caller {name!r}: its entries name different scopes ({scopes_of[name]!r}, "
                 f"{scopes!r}); one caller, one set of scopes"
             )
-        entries.append((token, Caller(name, _allowed(name, scopes))))
+        entries.append((digest, Caller(name, _allowed(name, scopes))))
     return entries
 
 

@@ -72,7 +72,8 @@ class CallerTokens(BaseSettings):
 
     model_config = SETTINGS_CONFIG
 
-    # `NAME:SCOPES:TOKEN` entries, inline and/or in a file (a mounted secret).
+    # `NAME:SCOPES:sha256:DIGEST` (or `NAME:SCOPES:TOKEN`) entries, inline and/or in a file (a
+    # mounted secret).
     auth_callers: SecretStr | None = None
     auth_callers_file: Path | None = None
 

@@ -18,8 +18,10 @@ Conventions for every RPC of this service:
   token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
 - INVALID_ARGUMENT: malformed ids, empty or too long lists (the message names the limit).
-- RESOURCE_EXHAUSTED: a batch would spend more Bot API calls than the caller's budget allows
-  (with a google.rpc.QuotaFailure detail); retry later or with a smaller batch.
+- RESOURCE_EXHAUSTED: the service is at its limit of calls at once (GRPC_MAX_CONCURRENT_RPCS) or
+  the request is too large; retry later with backoff. A batch asking for more Bot API calls
+  than allowed (max_telegram_calls over ten times the default) is INVALID_ARGUMENT; misses
+  beyond a batch's calls are answered UNKNOWN with reason "budget".
 - A failure to reach Telegram is not an RPC error: it is an answer of MEMBERSHIP_STATUS_UNKNOWN
   with the reason, so one bad channel does not hide the answers for the others.
 """

@@ -15,6 +15,7 @@ import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from pydantic import SecretStr
 
+from gmbot.runtime.callers import token_digest
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.server import RunningService
@@ -30,8 +31,11 @@ from tests.support.services import TEST_TOKEN, running_tenancy
 GATEWAY_OLD = "gateway-old-token-0123456789abcdef"
 GATEWAY_NEW = "gateway-new-token-0123456789abcdef"
 BILLING = "billing-token-0123456789abcdef0123"
+# The old token in the plain form an older install has, the new one as the digest the README
+# asks for: a rotation in the middle of moving to digests.
 CALLERS = (
-    f"gateway:gateway:{GATEWAY_OLD};gateway:gateway:{GATEWAY_NEW};billing:membership-read:{BILLING}"
+    f"gateway:gateway:{GATEWAY_OLD};gateway:gateway:sha256:{token_digest(GATEWAY_NEW)};"
+    f"billing:membership-read:sha256:{token_digest(BILLING)}"
 )
 OWNER_GROUPS = pb.ListOwnerGroupsRequest(owner_user_id=1)
 

@@ -11,7 +11,6 @@ import re
 import shlex
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,21 +20,12 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
-from pydantic import SecretStr
 
-from gmbot.sandbox.app import running_sandbox
-from tests.support.membership import running_membership
+from tests.support.caller_world import CALLER_TOKEN as TOKEN
+from tests.support.caller_world import CallerWorld as Live
+from tests.support.caller_world import caller_world
 
 ROOT = Path(__file__).resolve().parents[3]
-TOKEN = "billing-token-" + "0123456789abcdef" * 2
-
-
-@dataclass
-class Live:
-    address: str
-    channel: int
-    follower: int
-    stranger: int
 
 
 def readme_example() -> str:
@@ -60,23 +50,8 @@ def contracts_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def live() -> AsyncIterator[Live]:
-    async with running_sandbox() as sandbox:
-        control = sandbox.control
-        bot = await control.create_bot("gmbot_example_bot")
-        channel = int((await control.create_chat("channel", "News", username="example_news"))["id"])
-        await control.promote(channel, int(bot["user"]["id"]))
-        follower = int((await control.create_user("Ann"))["id"])
-        stranger = int((await control.create_user("Bob"))["id"])
-        await control.join(channel, follower)
-        async with running_membership(
-            sandbox.url,
-            bot["token"],
-            None,
-            auth_token=None,
-            auth_callers=SecretStr(f"billing:membership-read:{TOKEN}"),
-            caller_token=SecretStr("membership-own-token-0123456789abcdef"),
-        ) as service:
-            yield Live(f"127.0.0.1:{service.port}", channel, follower, stranger)
+    async with caller_world() as world:
+        yield world
 
 
 async def _run(python: Path, live: Live, script: Path, *args: int) -> str:

@@ -89,3 +89,15 @@ def test_every_queried_metric_is_exported(expr: str) -> None:
 
 def test_the_dashboard_has_panels() -> None:
     assert len(_dashboard_queries()) >= 8
+
+
+def test_the_dashboard_shows_the_budget_by_consumer() -> None:
+    # Each service is one consumer of the bot's one budget (the `job` label): what it spends, and
+    # how long its calls wait, by priority.
+    queries = [re.sub(r"\s+", " ", q) for q in _dashboard_queries()]
+
+    assert any("by (job) (rate(gmbot_telegram_requests_total[" in q for q in queries)
+    assert any(
+        "by (le, job, priority) (rate(gmbot_telegram_budget_wait_seconds_bucket[" in q
+        for q in queries
+    )

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from gmbot.runtime.callers import SHARED, CallerConfigError, Callers, parse_entries
+from gmbot.runtime.callers import (
+    SHARED,
+    CallerConfigError,
+    Callers,
+    parse_entries,
+    token_digest,
+)
 from gmbot.runtime.settings import ServiceSettings
 
 GATEWAY = "g" * 32
@@ -24,6 +35,40 @@ def test_each_token_names_its_caller_and_a_caller_may_have_two() -> None:
     assert callers.identify("x" * 32) is None
     assert callers.identify(None) is None
     assert callers.names == ["billing", "gateway"]
+
+
+def test_entries_hold_digests_and_two_digests_of_one_caller_both_work() -> None:
+    # What the services are given: the tokens' SHA-256, never the tokens.
+    entries = (
+        f"gateway:gateway:sha256:{token_digest(GATEWAY)};"
+        f"gateway:gateway:sha256:{token_digest(GATEWAY_NEXT).upper()}"
+    )
+    callers = Callers.build(None, entries)
+
+    assert callers.identify(GATEWAY).name == "gateway"  # type: ignore[union-attr]
+    assert callers.identify(GATEWAY_NEXT).name == "gateway"  # type: ignore[union-attr]
+    assert callers.identify(token_digest(GATEWAY)) is None  # the digest itself is no token
+    assert GATEWAY not in entries
+
+
+def test_the_digest_is_sha256_of_the_token_as_sha256sum_prints_it() -> None:
+    # `printf %s "$TOKEN" | sha256sum`, the command the README gives.
+    assert token_digest("abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_a_rotation_may_mix_the_old_plain_form_and_a_digest() -> None:
+    entries = f"gateway:gateway:{GATEWAY};gateway:gateway:sha256:{token_digest(GATEWAY_NEXT)}"
+    callers = Callers.build(None, entries)
+
+    assert callers.identify(GATEWAY) == callers.identify(GATEWAY_NEXT)
+    assert callers.names == ["gateway"]
+
+
+def test_the_same_token_as_plain_and_as_digest_is_refused_as_one_token() -> None:
+    with pytest.raises(CallerConfigError, match="already 'a'"):
+        Callers.build(None, f"a:gateway:{GATEWAY};b:budget:sha256:{token_digest(GATEWAY)}")
 
 
 def test_membership_read_may_check_but_not_record_or_touch_other_services() -> None:
@@ -61,7 +106,9 @@ def test_the_shared_token_may_call_everything() -> None:
 @pytest.mark.parametrize(
     ("entries", "problem"),
     [
-        ("gateway:gateway", "expected NAME:SCOPES:TOKEN"),
+        ("gateway:gateway", "expected NAME:SCOPES:sha256:DIGEST"),
+        ("gateway:gateway:sha256:abc", "64 hex digits"),
+        (f"gateway:gateway:md5:{'a' * 64}", "expected sha256"),
         (f"Gateway:gateway:{GATEWAY}", "must be lower-case"),
         (f"gateway:everything:{GATEWAY}", "unknown scope 'everything'"),
         ("gateway:gateway:short", "at least 16 characters"),
@@ -124,3 +171,29 @@ def test_a_service_presents_its_own_token_when_it_calls() -> None:
     )
 
     assert settings.as_client().presented_token() == BILLING
+
+
+def test_the_readme_recipe_makes_entries_the_services_accept_without_the_tokens() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    match = re.search(r"<!-- example: auth-callers -->\n```sh\n(.*?)```", readme, re.S)
+    assert match, "the README lost its AUTH_CALLERS recipe"
+    script = match[1] + 'printf "%s\\n%s" "$AUTH_CALLERS" "$billing_token"'
+    env = {
+        "PATH": os.environ["PATH"],
+        "GATEWAY_CALLER_TOKEN": GATEWAY,
+        "MEMBERSHIP_CALLER_TOKEN": BILLING,
+    }
+
+    entries, billing_token = subprocess.run(  # noqa: S603 - the README's own lines
+        ["bash", "-euc", script],  # noqa: S607
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    callers = Callers.build(None, entries)
+
+    assert callers.identify(GATEWAY).name == "gateway"  # type: ignore[union-attr]
+    assert callers.identify(BILLING).name == "membership"  # type: ignore[union-attr]
+    assert callers.identify(billing_token).name == "billing"  # type: ignore[union-attr]
+    assert not {GATEWAY, BILLING, billing_token} & set(re.split(r"[:;]", entries))
