@@ -1234,7 +1234,7 @@ class GroupFigures(_message.Message):
     OBSERVED_MEMBERS_KICKED_FIELD_NUMBER: _builtins.int
     OBSERVED_MESSAGES_DELETED_FIELD_NUMBER: _builtins.int
     hours: _builtins.int
-    """The window's length, in hours (24, 168)."""
+    """The window's length, in hours (24, 168, 720)."""
     messages_checked: _builtins.int
     joins_checked: _builtins.int
     members_warned: _builtins.int
@@ -1300,22 +1300,30 @@ class GetGroupStatsResponse(_message.Message):
     LAST_DAY_FIELD_NUMBER: _builtins.int
     LAST_WEEK_FIELD_NUMBER: _builtins.int
     CURRENTLY_MUTED_FIELD_NUMBER: _builtins.int
+    LAST_MONTH_FIELD_NUMBER: _builtins.int
     currently_muted: _builtins.int
     """Members GMBot restricts there now."""
     @_builtins.property
     def last_day(self) -> Global___GroupFigures: ...
     @_builtins.property
     def last_week(self) -> Global___GroupFigures: ...
+    @_builtins.property
+    def last_month(self) -> Global___GroupFigures:
+        """The last 30 days (720 hours), for the owners' dashboard (within the ledger's retention,
+        LEDGER_RETENTION_DAYS, 90 by default: a shorter retention shows fewer days).
+        """
+
     def __init__(
         self,
         *,
         last_day: Global___GroupFigures | None = ...,
         last_week: Global___GroupFigures | None = ...,
         currently_muted: _builtins.int = ...,
+        last_month: Global___GroupFigures | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_day", b"last_day", "last_month", b"last_month", "last_week", b"last_week"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currently_muted", b"currently_muted", "last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currently_muted", b"currently_muted", "last_day", b"last_day", "last_month", b"last_month", "last_week", b"last_week"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -419,7 +419,11 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         async with self._ledger.transaction() as stores:
             day = await stores.stats.figures(request.group_id, moment - timedelta(hours=24))
             week = await stores.stats.figures(request.group_id, moment - timedelta(hours=168))
+            month = await stores.stats.figures(request.group_id, moment - timedelta(hours=720))
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
         return pb.GetGroupStatsResponse(
-            last_day=_figures(24, day), last_week=_figures(168, week), currently_muted=muted
+            last_day=_figures(24, day),
+            last_week=_figures(168, week),
+            currently_muted=muted,
+            last_month=_figures(720, month),
         )
