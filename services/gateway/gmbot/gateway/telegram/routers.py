@@ -43,6 +43,7 @@ from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, requ
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
+from gmbot.gateway.telegram.dashboard import with_dashboard
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.filters import on_loop
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
@@ -175,7 +176,9 @@ def private_commands() -> Router:
     router.message.filter(on_loop(F.chat.type == ChatType.PRIVATE))
 
     @router.message(CommandStart())
-    async def on_start(message: Message, flow_context: FlowContext) -> None:
+    async def on_start(
+        message: Message, flow_context: FlowContext, miniapp_url: str | None = None
+    ) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
         bot_username = flow_context.bot_username
         keyboard = _keyboard(
@@ -185,7 +188,12 @@ def private_commands() -> Router:
                 (say(language, "button_add_channel"), setup.add_to_channel_link(bot_username)),
             ],
         )
-        await _reply(message, say(language, "start"), quote=False, keyboard=keyboard)
+        await _reply(
+            message,
+            say(language, "start"),
+            quote=False,
+            keyboard=with_dashboard(keyboard, miniapp_url, language),
+        )
 
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
@@ -255,7 +263,10 @@ def private_commands() -> Router:
 
     @router.message(Command("muted", "stats"))
     async def on_owner_view(
-        message: Message, command: CommandObject, flow_context: FlowContext
+        message: Message,
+        command: CommandObject,
+        flow_context: FlowContext,
+        miniapp_url: str | None = None,
     ) -> None:
         """In private: which group first (only its administrators' presses count)."""
         if message.from_user is None:
@@ -265,7 +276,8 @@ def private_commands() -> Router:
         reply = await owner_buttons.choose_group(
             flow_context, message.from_user.id, language, purpose
         )
-        await _reply(message, reply.text, quote=False, keyboard=markup(reply))
+        keyboard = with_dashboard(markup(reply), miniapp_url, language)
+        await _reply(message, reply.text, quote=False, keyboard=keyboard)
 
     return router
 
