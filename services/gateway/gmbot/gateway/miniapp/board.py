@@ -103,6 +103,7 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
         ),
     )
     muted = {r.user_id for r in held.restrictions}
+    names = {r.user_id: r.display_name for r in held.restrictions if r.display_name}
     return {
         "group_id": group_id,
         "title": policy.title or str(group_id),
@@ -127,6 +128,8 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
                 "action_id": a.action_id,
                 "kind": _KINDS[a.kind],
                 "user_id": a.user_id,
+                # The ledger keeps ids; the names GMBot knows are those of the muted.
+                "name": names.get(a.user_id, str(a.user_id)),
                 "at": a.created_at.seconds,
                 "undo": _undoable(a, muted),
             }

@@ -134,7 +134,7 @@ function drawActions() {
   if (!state.board.actions.length) list.append(el("li", { textContent: t("actions_none") }));
   for (const action of state.board.actions) {
     const at = new Date(action.at * 1000).toLocaleString(document.documentElement.lang);
-    const row = el("li", {}, el("span", { className: "who", textContent: `${t(`action_${action.kind}`)} · ${action.user_id}` }));
+    const row = el("li", {}, el("span", { className: "who", textContent: `${t(`action_${action.kind}`)} · ${action.name}` }));
     if (action.undo) row.append(el("button", { className: "quiet", textContent: t("undo"), onclick: () => act("undo", { action_id: action.action_id }) }));
     row.append(el("span", { className: "note", textContent: at }));
     list.append(row);
@@ -150,6 +150,19 @@ async function load(groupId) {
   drawFunnel();
   drawMuted();
   drawSettings(answer.data.settings);
+  drawActions();
+}
+
+// The board follows what happens in the group; the settings form is left as the owner edits it.
+const REFRESH_MS = 5000;
+
+async function refresh() {
+  if (document.hidden || state.group === null) return;
+  const answer = await api(`/api/groups/${state.group}`);
+  if (answer.status !== 200) return;
+  state.board = { ...answer.data, settings: state.board.settings };
+  drawFunnel();
+  drawMuted();
   drawActions();
 }
 
@@ -197,6 +210,7 @@ async function start() {
   picker.hidden = groups.length < 2;
   picker.addEventListener("change", () => load(picker.value));
   await load(groups[0].group_id);
+  setInterval(() => refresh().catch(() => {}), REFRESH_MS);
 }
 
 start().catch((error) => say(String(error), true));
