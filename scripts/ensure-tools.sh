@@ -52,6 +52,12 @@ ensure_validators() {
   command -v kubectl >/dev/null || apt_install kubernetes-client
 }
 
+# The Mini App's browser test drives Debian's Chromium (through Playwright, never its own download).
+ensure_browser() {
+  command -v chromium >/dev/null || apt_install chromium
+}
+
 ensure_postgres
 ensure_redis
 ensure_validators
+ensure_browser
