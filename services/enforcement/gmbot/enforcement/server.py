@@ -411,6 +411,19 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             await stores.activity.add(entries)
         return pb.RecordActivityResponse()
 
+    async def RecordChannelJoin(
+        self, request: pb.RecordChannelJoinRequest, context: Context
+    ) -> pb.RecordChannelJoinResponse:
+        check_supergroup_id(request.channel_id, "channel_id")
+        check_user_id(request.user_id, "user_id")
+        if not 1 <= len(request.invite_link) <= 255:
+            raise InvalidArgument("invite_link must be 1..255 characters")
+        async with self._ledger.transaction() as stores:
+            group_id = await stores.invite_links.group_of(request.channel_id, request.invite_link)
+            if group_id is not None:
+                await stores.channel_joins.record(group_id, request.channel_id, request.user_id)
+        return pb.RecordChannelJoinResponse(group_id=group_id or 0)
+
     async def GetGroupStats(
         self, request: pb.GetGroupStatsRequest, context: Context
     ) -> pb.GetGroupStatsResponse:
