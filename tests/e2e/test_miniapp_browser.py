@@ -51,7 +51,9 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
     # Carol reads her warning before she joins (a join before it is posted spares the warning).
     await _until(exports, _warned("$CAROL"), cwd, "warned")
     await _bash(exports, join_news, cwd)
-    await _bash(exports, join_vip, cwd)
+    # She joins the private channel by her warning's button: GMBot's own link counts the join.
+    link = await _button_link(exports, cwd)
+    await _bash(exports, join_vip.replace("}'", f', "invite_link": "{link}"}}\''), cwd)
     await _until(exports, carol_again, cwd, '"status": "member"')
     # Boris follows only @gmbot_news: he is muted, for the owner to unmute.
     await _bash(exports, carol_writes.replace("$CAROL", "$BORIS"), cwd)
@@ -67,7 +69,7 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
 
             funnel = page.locator("#funnel")
             # The page follows the story as it goes on (it refreshes itself every few seconds).
-            told = re.compile(r"Warned: 2, Joined: 1")
+            told = re.compile(r"Warned: 2, Joined: 1, Unmuted: \d+, Via GMBot's links: 1")
             await expect(funnel).to_have_attribute("aria-label", told, timeout=30_000)
             row = page.locator("#muted li", has_text="Борис")
             await expect(row).to_be_visible()
@@ -95,6 +97,18 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
         and _permissions(c["params"]).get("can_send_messages") is True
     ]
     assert lifted, "the sandbox recorded no restrictChatMember lifting Boris's mute"
+
+
+async def _button_link(exports: str, cwd: Path) -> str:
+    """The invite link GMBot's warning offers for the private channel (GMBot made it)."""
+    command = "curl -s $SANDBOX/_sandbox/journal?method=sendMessage"
+    for call in json.loads(await _bash(exports, command, cwd)):
+        markup = json.loads(call["params"].get("reply_markup") or "{}")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if str(button.get("url", "")).startswith("https://t.me/+"):
+                    return str(button["url"])
+    raise AssertionError("no warning offered GMBot's invite link")
 
 
 def _warned(member: str) -> str:

@@ -41,6 +41,8 @@ def _funnel(figures: enforcement.GroupFigures) -> dict[str, int]:
         "warned": figures.members_warned,
         "joined": figures.members_joined_after_warning,
         "unmuted": unmuted,
+        # Joins GMBot's own invite links brought (its join buttons), warned or not.
+        "via_gmbot": figures.members_joined_through_gmbot,
     }
 
 

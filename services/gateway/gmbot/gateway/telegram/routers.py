@@ -23,6 +23,7 @@ from aiogram.types import (
 )
 
 from gmbot.gateway.flows import (
+    attribution,
     bot_status,
     channel_rights,
     commands,
@@ -316,9 +317,10 @@ def member_updates() -> Router:
         update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
     ) -> None:
         started = time.perf_counter()
-        outcomes = await members.on_channel_member_changed(
-            flow_context, _change(event_update.update_id, update)
-        )
+        change = _change(event_update.update_id, update)
+        outcomes = await members.on_channel_member_changed(flow_context, change)
+        link = update.invite_link.invite_link if update.invite_link else None
+        await attribution.joined_by_link(flow_context, change, link)
         decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
 
     @router.chat_member(on_loop(F.chat.type.in_(GROUPS)))

@@ -64,11 +64,11 @@ function drawFunnel() {
   const svg = $("funnel");
   svg.replaceChildren();
   const figures = state.board.funnel[state.window];
-  const steps = ["warned", "joined", "unmuted"];
+  const steps = ["warned", "joined", "unmuted", "via_gmbot"];
   const most = Math.max(1, ...steps.map((s) => figures[s]));
   steps.forEach((step, i) => {
     const height = Math.round((100 * figures[step]) / most);
-    const x = 30 + i * 100;
+    const x = 20 + i * 100;
     const bar = document.createElementNS(SVG, "rect");
     for (const [k, v] of Object.entries({ x, y: 115 - height, width: 60, height, rx: 4, class: `bar${i}` })) bar.setAttribute(k, v);
     const value = document.createElementNS(SVG, "text");
