@@ -41,6 +41,10 @@ async def test_a_join_by_the_groups_link_counts_as_joined_through_gmbot(
     )
     stats = await enforcement.GetGroupStats(pb.GetGroupStatsRequest(group_id=world.group))
 
+    links = await world.control.invite_links(world.channel)
+    assert [link["name"] for link in links if link["link"] == made.invite_link] == [
+        f"GMBot · {world.group}"
+    ]
     assert (ours.group_id, theirs.group_id) == (world.group, 0)
     assert stats.last_day.members_joined_through_gmbot == 1
     assert stats.last_month.members_joined_through_gmbot == 1

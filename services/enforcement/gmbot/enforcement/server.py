@@ -340,8 +340,9 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             link = await stores.invite_links.get(request.channel_id, request.group_id)
         if link is None:
             try:
+                # Named for the group, so the channel's admins see where its joins come from.
                 made = await self._telegram.invite_link(
-                    request.channel_id, f"GMBot {request.group_id}"[:32]
+                    request.channel_id, f"GMBot · {request.group_id}"[:32]
                 )
             except Permanent as refused:
                 raise FailedPrecondition(
