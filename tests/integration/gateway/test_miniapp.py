@@ -223,11 +223,16 @@ async def test_the_page_is_served_under_a_strict_csp_and_opens_from_private(
     await dashboard.gateway.control.say_to_bot(world.bot_id, world.owner, "/start")
     await dashboard.gateway.reply_to(mark, world.owner)
 
+    mark_stats = await dashboard.gateway.mark()
+    await dashboard.gateway.control.say_to_bot(world.bot_id, world.owner, "/stats")
+    await dashboard.gateway.reply_to(mark_stats, world.owner)
+
     assert "default-src 'none'" in csp
     assert "script-src 'self'" in csp
-    start = (await dashboard.gateway.calls("sendMessage", mark))[0]
-    rows = json.loads(start["params"]["reply_markup"])["inline_keyboard"]
-    assert rows[-1][0]["web_app"] == {"url": dashboard.url + "/"}
+    start, stats = await dashboard.gateway.calls("sendMessage", mark)
+    for answer in (start, stats):
+        rows = json.loads(answer["params"]["reply_markup"])["inline_keyboard"]
+        assert rows[-1][0]["web_app"] == {"url": dashboard.url + "/"}
     # The menu button is published at the budget's lowest priority, behind every reply.
     for _ in range(200):
         if menu := await dashboard.gateway.calls("setChatMenuButton"):
