@@ -10,11 +10,14 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from gmbot.runtime.webapp import sign_init_data
 from tests.e2e.test_make_run import _bash, _steps, _until, make_run
 
 __all__ = ["make_run"]  # the stack `make run` starts, shared with its own tests
@@ -81,6 +84,12 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
             await expect(page.locator("#status")).to_have_text("Saved.")
             await row.get_by_role("button", name="Unmute").click()
             await expect(page.locator("#muted li", has_text="Борис")).to_have_count(0)
+
+            # The same owner with Telegram in Persian: the page speaks it, right to left.
+            persian = await browser.new_page()
+            await persian.goto(_relaunched(dashboard[1], cwd, language="fa"))
+            await expect(persian.locator("#title")).to_have_text("داشبورد GMBot")
+            await expect(persian.locator("html")).to_have_attribute("dir", "rtl")
         finally:
             await browser.close()
 
@@ -97,6 +106,18 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
         and _permissions(c["params"]).get("can_send_messages") is True
     ]
     assert lifted, "the sandbox recorded no restrictChatMember lifting Boris's mute"
+
+
+def _relaunched(url: str, cwd: Path, language: str) -> str:
+    """`url` launched again for the same user in another language, signed with the bot's token
+    (make run wrote it to data/gmbot.env), as Telegram would launch it for them."""
+    page, _, fragment = url.partition("#")
+    launch = dict(parse_qsl(fragment))
+    user = json.loads(dict(parse_qsl(launch["tgWebAppData"]))["user"])
+    token = re.search(r"^BOT_TOKEN=(\S+)$", (cwd / "data" / "gmbot.env").read_text(), re.M)
+    assert token is not None
+    signed = sign_init_data(token[1], {**user, "language_code": language}, int(time.time()))
+    return f"{page}#{urlencode({**launch, 'tgWebAppData': signed})}"
 
 
 async def _button_link(exports: str, cwd: Path) -> str:
