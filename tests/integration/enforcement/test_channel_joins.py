@@ -48,6 +48,9 @@ async def test_a_join_by_the_groups_link_counts_as_joined_through_gmbot(
     assert (ours.group_id, theirs.group_id) == (world.group, 0)
     assert stats.last_day.members_joined_through_gmbot == 1
     assert stats.last_month.members_joined_through_gmbot == 1
+    assert [(c.channel_id, c.members_joined_through_gmbot) for c in stats.last_week.channels] == [
+        (world.channel, 1)
+    ]
 
 
 async def test_a_join_without_a_link_is_refused(world: Group, enforcement: Stub) -> None:

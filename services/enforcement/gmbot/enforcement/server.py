@@ -154,8 +154,12 @@ def _restriction(row: RestrictionRow) -> pb.GroupRestriction:
     )
 
 
-def _figures(hours: int, figures: Figures) -> pb.GroupFigures:
-    return pb.GroupFigures(hours=hours, **vars(figures))
+def _figures(hours: int, figures: Figures, by_channel: dict[int, int]) -> pb.GroupFigures:
+    channels = [
+        pb.ChannelFigures(channel_id=channel, members_joined_through_gmbot=members)
+        for channel, members in by_channel.items()
+    ]
+    return pb.GroupFigures(hours=hours, **vars(figures), channels=channels)
 
 
 def _member(group_id: int, user_id: int) -> None:
@@ -430,14 +434,17 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
         moment = now()
+        windows: dict[int, pb.GroupFigures] = {}
         async with self._ledger.transaction() as stores:
-            day = await stores.stats.figures(request.group_id, moment - timedelta(hours=24))
-            week = await stores.stats.figures(request.group_id, moment - timedelta(hours=168))
-            month = await stores.stats.figures(request.group_id, moment - timedelta(hours=720))
+            for hours in (24, 168, 720):
+                since = moment - timedelta(hours=hours)
+                figures = await stores.stats.figures(request.group_id, since)
+                by_channel = await stores.channel_joins.by_channel(request.group_id, since)
+                windows[hours] = _figures(hours, figures, by_channel)
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
         return pb.GetGroupStatsResponse(
-            last_day=_figures(24, day),
-            last_week=_figures(168, week),
+            last_day=windows[24],
+            last_week=windows[168],
             currently_muted=muted,
-            last_month=_figures(720, month),
+            last_month=windows[720],
         )

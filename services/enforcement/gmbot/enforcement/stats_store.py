@@ -128,6 +128,16 @@ class ChannelJoinStore:
         )
         return int(found or 0)
 
+    async def by_channel(self, group_id: int, since: datetime) -> dict[int, int]:
+        """Members per channel who joined it by the group's link since then."""
+        rows = await self._session.execute(
+            select(ChannelJoinRow.channel_id, func.count(distinct(ChannelJoinRow.user_id)))
+            .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since)
+            .group_by(ChannelJoinRow.channel_id)
+            .order_by(ChannelJoinRow.channel_id)
+        )
+        return {int(channel): int(count) for channel, count in rows.all()}
+
     async def prune(self, before: datetime, limit: int) -> int:
         """Forgets joins older than then, at most `limit` rows."""
         key = tuple_(ChannelJoinRow.group_id, ChannelJoinRow.channel_id, ChannelJoinRow.user_id)
