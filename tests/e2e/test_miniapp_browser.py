@@ -74,6 +74,8 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
             # The page follows the story as it goes on (it refreshes itself every few seconds).
             told = re.compile(r"Warned: 2, Joined: 1, Unmuted: \d+, Via GMBot's links: 1")
             await expect(funnel).to_have_attribute("aria-label", told, timeout=30_000)
+            vip = page.locator("#channels li", has_text="GMBot VIP")
+            await expect(vip).to_contain_text("Via GMBot's links: 1")
             row = page.locator("#muted li", has_text="Борис")
             await expect(row).to_be_visible()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

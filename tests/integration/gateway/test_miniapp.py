@@ -100,7 +100,13 @@ async def test_the_owner_sees_the_funnel_and_the_muted_and_unmutes_by_the_api(
     assert listing["texts"]["warned"] == "Warned"
     status, board = await dashboard.call(owner, f"/api/groups/{world.group}")
     assert status == 200
-    assert board["funnel"]["day"] == {"warned": 1, "joined": 0, "unmuted": 0, "via_gmbot": 0}
+    assert board["funnel"]["day"] == {
+        "warned": 1,
+        "joined": 0,
+        "unmuted": 0,
+        "via_gmbot": 0,
+        "channels": [{"title": "News", "via_gmbot": 0}],
+    }
     assert board["funnel"]["month"]["warned"] == 1
     assert [m["user_id"] for m in board["muted"]] == [world.member]
     assert {f["name"] for f in board["settings"]["fields"]} >= {"action", "language", "mode"}

@@ -35,14 +35,23 @@ _KINDS = {
 }
 
 
-def _funnel(figures: enforcement.GroupFigures) -> dict[str, int]:
+def _funnel(figures: enforcement.GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
     unmuted = figures.unmuted_by_button + figures.unmuted_by_joining + figures.unmuted_by_admins
+    brought = {c.channel_id: c.members_joined_through_gmbot for c in figures.channels}
     return {
         "warned": figures.members_warned,
         "joined": figures.members_joined_after_warning,
         "unmuted": unmuted,
         # Joins GMBot's own invite links brought (its join buttons), warned or not.
         "via_gmbot": figures.members_joined_through_gmbot,
+        # The same per required channel, in the group's order.
+        "channels": [
+            {
+                "title": c.title or c.username or str(c.channel_id),
+                "via_gmbot": brought.get(c.channel_id, 0),
+            }
+            for c in policy.channels
+        ],
     }
 
 
@@ -110,9 +119,9 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
         "group_id": group_id,
         "title": policy.title or str(group_id),
         "funnel": {
-            "day": _funnel(stats.last_day),
-            "week": _funnel(stats.last_week),
-            "month": _funnel(stats.last_month),
+            "day": _funnel(stats.last_day, policy),
+            "week": _funnel(stats.last_week, policy),
+            "month": _funnel(stats.last_month, policy),
         },
         "muted_total": held.total,
         "muted": [

@@ -81,6 +81,9 @@ function drawFunnel() {
     svg.append(bar, value, name);
   });
   svg.setAttribute("aria-label", steps.map((s) => `${t(s)}: ${figures[s]}`).join(", "));
+  $("channels").replaceChildren(...figures.channels.map((channel) => el("li", { className: "channel" },
+    el("span", { className: "who", textContent: channel.title }),
+    el("span", { className: "note", textContent: `${t("via_gmbot")}: ${channel.via_gmbot}` }))));
   for (const tab of $("windows").children) tab.setAttribute("aria-selected", String(tab.dataset.window === state.window));
 }
 
