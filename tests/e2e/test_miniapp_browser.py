@@ -87,6 +87,14 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
             await row.get_by_role("button", name="Unmute").click()
             await expect(page.locator("#muted li", has_text="Борис")).to_have_count(0)
 
+            # Telegram switches to its night theme while the page is open.
+            night = {"theme_params": {"bg_color": "#17212b", "text_color": "#f5f5f5"}}
+            await page.evaluate(
+                "night => window.Telegram.WebView.receiveEvent('theme_changed', night)", night
+            )
+            body = page.locator("body")
+            await expect(body).to_have_css("background-color", "rgb(23, 33, 43)")
+
             # The same owner with Telegram in Persian: the page speaks it, right to left.
             persian = await browser.new_page()
             await persian.goto(_relaunched(dashboard[1], cwd, language="fa"))

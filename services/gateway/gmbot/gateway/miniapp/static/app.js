@@ -16,16 +16,32 @@ function postEvent(type, data) {
   else if (window.parent !== window) window.parent.postMessage(payload, "https://web.telegram.org");
 }
 
-function applyTheme() {
-  let theme = {};
-  try { theme = JSON.parse(launch.get("tgWebAppThemeParams") || "{}"); } catch (_) { theme = {}; }
-  for (const [name, value] of Object.entries(theme)) {
+function launchTheme() {
+  try { return JSON.parse(launch.get("tgWebAppThemeParams") || "{}"); } catch (_) { return {}; }
+}
+
+function applyTheme(theme) {
+  for (const [name, value] of Object.entries(theme || {})) {
     // Only colours: a theme parameter never becomes anything but a CSS custom property.
     if (/^[a-z_]+$/.test(name) && /^#[0-9a-fA-F]{3,8}$/.test(String(value))) {
       document.documentElement.style.setProperty(`--tg-theme-${name.replace(/_/g, "-")}`, value);
     }
   }
 }
+
+// Telegram tells an open Mini App when the user switches theme: the apps call
+// Telegram.WebView.receiveEvent, the web client posts a message to the frame.
+function receiveEvent(type, data) {
+  if (type === "theme_changed" && data) applyTheme(data.theme_params);
+}
+window.Telegram = { WebView: { receiveEvent } };
+window.addEventListener("message", (event) => {
+  if (event.origin !== "https://web.telegram.org") return;
+  try {
+    const { eventType, eventData } = JSON.parse(event.data);
+    receiveEvent(eventType, eventData);
+  } catch (_) { /* not Telegram's */ }
+});
 
 function t(key) { return state.texts[key] || key; }
 
@@ -191,7 +207,7 @@ async function save(event) {
 }
 
 async function start() {
-  applyTheme();
+  applyTheme(launchTheme());
   postEvent("web_app_ready");
   postEvent("web_app_expand");
   const answer = await api("/api/groups");
