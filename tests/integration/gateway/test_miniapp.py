@@ -245,3 +245,18 @@ async def test_the_page_is_served_under_a_strict_csp_and_opens_from_private(
             break
         await asyncio.sleep(0.05)
     assert json.loads(menu[-1]["params"]["menu_button"])["web_app"]["url"] == dashboard.url + "/"
+
+
+async def test_another_administrator_sees_the_group_too(world: World, dashboard: Dashboard) -> None:
+    # Every administrator is an owner: one who neither protected the group nor wrote in it
+    # finds it all the same.
+    control = dashboard.gateway.control
+    helper = int((await control.create_user("Hedda"))["id"])
+    await control.join(world.group, helper)
+    await control.promote(world.group, helper)
+    await _muted_member(world, dashboard)
+
+    status, listing = await dashboard.call(dashboard.launch(helper), "/api/groups")
+
+    assert status == 200
+    assert listing["groups"] == [{"group_id": world.group, "title": "Chat"}]

@@ -29,8 +29,9 @@ async def administers_now(ctx: FlowContext, group_id: int, user_id: int) -> bool
 
 async def groups_of(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]:
     """The protected groups the user administers. There is no index of groups by administrator:
-    the candidates are the groups the user protected (tenancy) and the groups membership saw the
-    user in; each counts only when its administrator list holds the user."""
+    the candidates are the groups the user protected (tenancy), the groups membership saw the
+    user in, and the groups whose administrator list this gateway holds names the user; each
+    counts only when its administrator list holds the user."""
     owned = await call(
         "tenancy",
         ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
@@ -39,7 +40,11 @@ async def groups_of(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]
         "membership",
         ctx.backends.membership.ListUserGroups(membership.ListUserGroupsRequest(user_id=user_id)),
     )
-    candidates = dict.fromkeys([g.group_id for g in owned.groups] + list(seen.group_ids))
+    candidates = dict.fromkeys(
+        [g.group_id for g in owned.groups]
+        + list(seen.group_ids)
+        + ctx.near.chats_administered_by(user_id)
+    )
     found = []
     for group_id in candidates:
         policy = await ctx.policies.get(group_id)
