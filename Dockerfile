@@ -101,9 +101,11 @@ CMD ["serve"]
 FROM base AS gateway
 COPY --from=build-gateway /opt/venv /opt/venv
 # 8080: the webhook (webhook mode only), the one port to publish. 9104: the operators' port
-# (health, metrics, dead letters), for probes and Prometheus, never published.
-ENV HTTP_HOST=0.0.0.0 HTTP_PORT=8080 ADMIN_HOST=0.0.0.0 ADMIN_PORT=9104
-EXPOSE 8080 9104
+# (health, metrics, dead letters), for probes and Prometheus, never published. 8082: the owners'
+# Mini App (only when MINIAPP_URL is set), published through the same proxy as the webhook.
+ENV HTTP_HOST=0.0.0.0 HTTP_PORT=8080 ADMIN_HOST=0.0.0.0 ADMIN_PORT=9104 \
+    MINIAPP_HOST=0.0.0.0 MINIAPP_PORT=8082
+EXPOSE 8080 8082 9104
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD ["python", "-m", "gmbot.runtime.healthcheck", "--http", "/readyz"]
 ENTRYPOINT ["python", "-m", "gmbot.gateway"]

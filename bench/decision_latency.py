@@ -3,7 +3,7 @@ spread over G protected groups of M known members (subscribed, caches warm), to 
 gateway and, in the same run, to the floor (bench.baseline_bot in webhook mode).
 
     .venv/bin/python -m bench.decision_latency [--rate 1000] [--seconds 5] [--groups 50]
-        [--members 50] [--redis] [--postgres]
+        [--members 50] [--dashboards 0] [--redis] [--postgres]
 
 The gateway answers a webhook call once the update is decided (accepted downstream), so the time
 from posting an update to its answer is the decision latency. The load is open-loop: update i
@@ -12,6 +12,11 @@ latency counts from when it was due, so a server that falls behind is charged fo
 builds (no coordinated omission). Also shown: the time from actually sending to the answer, how
 late the sender itself was (this machine is shared: if the sender cannot keep the rate, the
 achieved rate says so), and failures (non-2xx, timeouts). Target: GMBot's p99 <= 20 ms.
+
+With --dashboards N, N owners keep the Mini App's dashboard open on GMBot's gateway while its
+decisions are measured: each reads one group's board (funnel, muted, settings, recent actions)
+again as soon as the last answer came, far more often than a person's page (every 5 s). Their
+reads share the gateway's process, not its decisions: the p99 above must hold with them.
 
 Before measuring, each member speaks once in the groups (through the same webhook, one at a
 time) so membership answers, administrator lists and policies are warm; then a short
@@ -51,6 +56,7 @@ from bench.world import (
     set_limits,
 )
 from gmbot.devstack.stack import free_port
+from gmbot.runtime.webapp import sign_init_data
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DECISION_SECONDS = "gmbot_gateway_decision_seconds"
@@ -81,6 +87,8 @@ class Endpoint:
     url: str
     headers: dict[str, str]
     metrics: str | None  # the gateway's /metrics, for its own decision histogram
+    # The Mini App's address, when owners keep their dashboards open during the run.
+    dashboard: str | None = None
 
 
 @dataclass
@@ -103,6 +111,8 @@ class Figures:
     # p50 and p99 of the gateway's own gmbot_gateway_decision_seconds over the run (the bucket
     # they fall in).
     inside: tuple[str, str] | None = None
+    # The dashboards' reads during the run: how many, and their p99 in ms.
+    dashboard: tuple[int, float] | None = None
 
     def _ms(self, values: list[float], p: int) -> float:
         if len(values) < 2:
@@ -141,6 +151,7 @@ class Figures:
             f"{self.lag(99):.1f}",
             "-" if self.inside is None else f"{self.inside[0]} / {self.inside[1]}",
             self.failures(),
+            "-" if self.dashboard is None else f"{self.dashboard[0]} ({self.dashboard[1]:.0f} ms)",
         ]
 
     def failures(self) -> str:
@@ -182,6 +193,33 @@ async def open_loop(
     return Figures(label, rate, samples)
 
 
+async def dashboards(
+    session: aiohttp.ClientSession, endpoint: Endpoint, viewers: int, stop: asyncio.Event
+) -> tuple[int, float]:
+    """`viewers` owners reading their groups' boards back to back until `stop`; how many reads
+    were answered 200, and their p99 in ms."""
+    world = endpoint.world
+    owner = {"id": world.owner, "first_name": "Owner", "language_code": "en"}
+    headers = {"Authorization": f"tma {sign_init_data(world.token, owner, int(time.time()))}"}
+    took: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def viewer(k: int) -> None:
+        for n in itertools.count(k):
+            if stop.is_set():
+                return
+            group = world.groups[n % len(world.groups)]
+            started = loop.time()
+            async with session.get(f"{endpoint.dashboard}api/groups/{group}", headers=headers) as r:
+                await r.read()
+                if r.status == 200:
+                    took.append(loop.time() - started)
+
+    await asyncio.gather(*(viewer(k) for k in range(viewers)))
+    p99 = statistics.quantiles(took, n=100)[98] * 1000 if len(took) > 1 else float("nan")
+    return len(took), p99
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The sender must not pause: a full garbage collection of this process (the worlds, the
@@ -208,7 +246,11 @@ async def warm(session: aiohttp.ClientSession, endpoint: Endpoint, bodies: list[
 
 async def bench(args: argparse.Namespace) -> None:
     options = StackOptions(
-        redis=args.redis, postgres=args.postgres, log_level=args.log_level, webhook=True
+        redis=args.redis,
+        postgres=args.postgres,
+        log_level=args.log_level,
+        webhook=True,
+        miniapp=args.dashboards > 0,
     )
     with tempfile.TemporaryDirectory() as tmp:
         data = args.keep or Path(tmp)
@@ -234,6 +276,7 @@ async def bench(args: argparse.Namespace) -> None:
                         env["WEBHOOK_URL"],
                         {**JSON, SECRET_HEADER: env["WEBHOOK_SECRET"]},
                         f"{stack.gateway_url}/metrics",
+                        stack.miniapp_url,
                     ),
                     "baseline": Endpoint(floor, f"http://127.0.0.1:{floor_port}/hook", JSON, None),
                 }
@@ -242,6 +285,7 @@ async def bench(args: argparse.Namespace) -> None:
                     f"{args.seconds:.0f} s, {args.groups} groups of {args.members} known members\n"
                     f"  {options.describe()}\n"
                     "  baseline: one aiogram process (bench.baseline_bot), aiohttp webhook\n"
+                    f"  dashboards open on GMBot during its runs: {args.dashboards}\n"
                 )
                 figures = await measure(args, endpoints)
     report(figures)
@@ -271,8 +315,17 @@ async def measure(args: argparse.Namespace, endpoints: dict[str, Endpoint]) -> l
                 before = (
                     await histogram(endpoint.metrics, DECISION_SECONDS) if endpoint.metrics else {}
                 )
+                stop = asyncio.Event()
+                viewing = None
+                if endpoint.dashboard and args.dashboards:
+                    viewing = asyncio.ensure_future(
+                        dashboards(session, endpoint, args.dashboards, stop)
+                    )
                 with collector_paused():
                     figures = await open_loop(session, endpoint, bodies, args.rate, label)
+                stop.set()
+                if viewing is not None:
+                    figures.dashboard = await viewing
                 if endpoint.metrics:
                     after = await histogram(endpoint.metrics, DECISION_SECONDS)
                     figures.inside = (
@@ -296,6 +349,7 @@ def report(figures: list[Figures]) -> None:
         "sender late p99",
         "gateway's own p50 / p99",
         "failed",
+        "dashboard reads (p99)",
     ]
     print(table(headers, [f.row() for f in figures]))
     ours = [f for f in figures if f.label == "GMBot"]
@@ -327,6 +381,9 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1, help="runs per bot, alternating")
+    parser.add_argument(
+        "--dashboards", type=int, default=0, help="owners reading the Mini App during GMBot's runs"
+    )
     add_stack_arguments(parser)
     asyncio.run(bench(parser.parse_args()))
 

@@ -186,6 +186,8 @@ class StackOptions:
     postgres: bool = False
     log_level: str = "INFO"
     webhook: bool = False
+    # The gateway serves the owners' Mini App too (on a free port).
+    miniapp: bool = False
     # Extra environment per service.
     env: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -225,6 +227,7 @@ async def gmbot(
             webhook=options.webhook,
             log_dir=data_dir / "logs",
             env=env,
+            miniapp_port=0 if options.miniapp else None,
         )
         yield await stack.enter_async_context(running_stack(config))
 

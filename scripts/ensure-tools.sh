@@ -58,6 +58,11 @@ ensure_npm() {
   command -v npm >/dev/null || apt_install npm
 }
 
+# The Mini App's browser test drives Debian's Chromium (through Playwright, never its own download).
+ensure_browser() {
+  command -v chromium >/dev/null || apt_install chromium
+}
+
 # `ensure-tools.sh npm` ensures only what it names; with no argument, everything.
 if [ "$#" -gt 0 ]; then
   for tool in "$@"; do "ensure_$tool"; done
@@ -67,3 +72,4 @@ ensure_postgres
 ensure_redis
 ensure_validators
 ensure_npm
+ensure_browser

@@ -18,11 +18,23 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from gmbot.devstack.processes import Child, wait_http
 from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
+from gmbot.runtime.webapp import sign_init_data
 
 DATA = Path("data")
+# Telegram's light theme, as a client passes it to a Mini App (tgWebAppThemeParams).
+THEME = {
+    "bg_color": "#ffffff",
+    "text_color": "#000000",
+    "hint_color": "#707579",
+    "link_color": "#3390ec",
+    "button_color": "#3390ec",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f4f4f5",
+}
 
 
 def _demo_world() -> Traversable:
@@ -69,7 +81,31 @@ def export_lines(sandbox: str, ids: dict[str, int], config: Path) -> str:
     return "\n".join(exports)
 
 
-def demo_guide(sandbox: str, stack: RunningStack, ids: dict[str, int], config: Path) -> str:
+def launch_url(miniapp_url: str, token: str, user: dict[str, object]) -> str:
+    """The Mini App as Telegram opens it for `user`: its launch parameters, signed with the bot's
+    token, in the URL's fragment (never sent to the server, as in Telegram)."""
+    init_data = sign_init_data(token, user, int(time.time()))
+    launch = {
+        "tgWebAppData": init_data,
+        "tgWebAppVersion": "8.0",
+        "tgWebAppPlatform": "web",
+        "tgWebAppThemeParams": json.dumps(THEME, separators=(",", ":")),
+    }
+    return f"{miniapp_url}#{urlencode(launch)}"
+
+
+def owner_launch_url(stack: RunningStack, token: str, ids: dict[str, int]) -> str:
+    """The demo world's owner's Mini App, or an empty string when none is served."""
+    owner = _load(_demo_world())["users"]["owner"]
+    if stack.miniapp_url is None or "owner" not in ids:
+        return ""
+    user = {"id": ids["owner"], "first_name": owner["first_name"], "language_code": "en"}
+    return launch_url(stack.miniapp_url, token, user)
+
+
+def demo_guide(
+    sandbox: str, stack: RunningStack, ids: dict[str, int], config: Path, dashboard: str
+) -> str:
     scenario = _load(_demo_world())
     names = ", ".join(f"{n} ({u['first_name']})" for n, u in scenario["users"].items())
     services = ", ".join(f"{name} {address}" for name, address in stack.addresses.items())
@@ -98,6 +134,9 @@ none. In another shell, paste these, then play the story:
   curl -s $SANDBOX/_sandbox/chats/$CHAT/members/$CAROL        # "member" again
   # what the bot did, call by call
   curl -s $SANDBOX/_sandbox/journal | python3 -m json.tool | less
+  # the owners' dashboard (a Mini App), as Olga opens it in Telegram; open it in a browser,
+  # then watch the story in its charts (the link is good for a day):
+  #   {dashboard}
   # the operator's view (.venv/bin/gmbot reads $GMBOT_CONFIG)
   .venv/bin/gmbot groups
   .venv/bin/gmbot group $CHAT
@@ -136,13 +175,15 @@ async def _run() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         tenancy_database_url=os.environ.get("TENANCY_DATABASE_URL") or None,
         enforcement_database_url=os.environ.get("ENFORCEMENT_DATABASE_URL") or None,
+        miniapp_port=None if sandbox is None else int(os.environ.get("MINIAPP_PORT") or 0),
     )
     try:
         async with running_stack(config) as stack:
             connections = connection_file(stack, token, api)
             if sandbox is not None:
                 ids = await _sandbox_ids(logs / "sandbox.log")
-                print(demo_guide(api, stack, ids, connections), flush=True)
+                dashboard = owner_launch_url(stack, token, ids)
+                print(demo_guide(api, stack, ids, connections, dashboard), flush=True)
             else:
                 print(
                     f"GMBot is running; gateway on {stack.gateway_url}, logs in {logs}/; the "

@@ -34,6 +34,9 @@ class StackConfig:
     # Webhook mode: the gateway registers http://127.0.0.1:<port>/telegram/webhook.
     webhook: bool = False
     log_dir: Path | None = None
+    # Serve the owners' Mini App on this port (0: any free one), at http://127.0.0.1:<port>/:
+    # for the sandbox only, as Telegram opens Mini Apps over HTTPS alone.
+    miniapp_port: int | None = None
     log_format: str = "json"
     # Extra environment per service name ("gateway", "tenancy", ...).
     env: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -47,6 +50,7 @@ class RunningStack:
     gateway_url: str  # the gateway's operators' port: health, metrics, dead letters
     auth_token: str
     signing_key: str
+    miniapp_url: str | None = None
 
     def child(self, name: str) -> Child:
         return self.children[name]
@@ -125,6 +129,12 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         "SHUTDOWN_GRACE_SECONDS": "5",
     }
     gateway_url = f"http://127.0.0.1:{admin_port}"
+    miniapp_url = None
+    if config.miniapp_port is not None:
+        miniapp_port = config.miniapp_port or free_port()
+        miniapp_url = f"http://127.0.0.1:{miniapp_port}/"
+        gateway_env["MINIAPP_URL"] = miniapp_url
+        gateway_env["MINIAPP_PORT"] = str(miniapp_port)
     if config.redis_url:
         gateway_env["REDIS_URL"] = config.redis_url
     if config.webhook:
@@ -133,7 +143,7 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
     children["gateway"] = Child(
         "gateway", "gmbot.gateway", {**gateway_env, **config.env.get("gateway", {})}
     )
-    stack = RunningStack(config, children, addresses, gateway_url, token, key)
+    stack = RunningStack(config, children, addresses, gateway_url, token, key, miniapp_url)
     try:
         for name in BACKENDS:
             await children[name].start(config.log_dir)

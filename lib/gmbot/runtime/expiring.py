@@ -5,6 +5,7 @@ written, and tested, once."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -37,6 +38,12 @@ class ExpiringLru(Generic[K, V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self._most:
             self._entries.popitem(last=False)
+
+    def live(self, now: float) -> Iterator[tuple[K, V]]:
+        """Every entry not expired at `now`, without touching its recency."""
+        for key, (value, expires) in list(self._entries.items()):
+            if expires > now:
+                yield key, value
 
     def pop(self, key: K) -> None:
         self._entries.pop(key, None)

@@ -1233,8 +1233,10 @@ class GroupFigures(_message.Message):
     OBSERVED_MEMBERS_WARNED_FIELD_NUMBER: _builtins.int
     OBSERVED_MEMBERS_KICKED_FIELD_NUMBER: _builtins.int
     OBSERVED_MESSAGES_DELETED_FIELD_NUMBER: _builtins.int
+    MEMBERS_JOINED_THROUGH_GMBOT_FIELD_NUMBER: _builtins.int
+    CHANNELS_FIELD_NUMBER: _builtins.int
     hours: _builtins.int
-    """The window's length, in hours (24, 168)."""
+    """The window's length, in hours (24, 168, 720)."""
     messages_checked: _builtins.int
     joins_checked: _builtins.int
     members_warned: _builtins.int
@@ -1264,6 +1266,14 @@ class GroupFigures(_message.Message):
     observed_members_warned: _builtins.int
     observed_members_kicked: _builtins.int
     observed_messages_deleted: _builtins.int
+    members_joined_through_gmbot: _builtins.int
+    """Members who joined a required channel through the invite link GMBot made for the group (its
+    join buttons), whether warned or not.
+    """
+    @_builtins.property
+    def channels(self) -> _containers.RepeatedCompositeFieldContainer[Global___ChannelFigures]:
+        """The same per required channel (those with any such join in the window), by channel id."""
+
     def __init__(
         self,
         *,
@@ -1284,14 +1294,42 @@ class GroupFigures(_message.Message):
         observed_members_warned: _builtins.int = ...,
         observed_members_kicked: _builtins.int = ...,
         observed_messages_deleted: _builtins.int = ...,
+        members_joined_through_gmbot: _builtins.int = ...,
+        channels: _abc.Iterable[Global___ChannelFigures] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_api_calls", b"bot_api_calls", "hours", b"hours", "join_requests_approved", b"join_requests_approved", "join_requests_declined", b"join_requests_declined", "joins_checked", b"joins_checked", "members_joined_after_warning", b"members_joined_after_warning", "members_kicked", b"members_kicked", "members_muted", b"members_muted", "members_warned", b"members_warned", "messages_checked", b"messages_checked", "observed_members_kicked", b"observed_members_kicked", "observed_members_muted", b"observed_members_muted", "observed_members_warned", b"observed_members_warned", "observed_messages_deleted", b"observed_messages_deleted", "unmuted_by_admins", b"unmuted_by_admins", "unmuted_by_button", b"unmuted_by_button", "unmuted_by_joining", b"unmuted_by_joining"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bot_api_calls", b"bot_api_calls", "channels", b"channels", "hours", b"hours", "join_requests_approved", b"join_requests_approved", "join_requests_declined", b"join_requests_declined", "joins_checked", b"joins_checked", "members_joined_after_warning", b"members_joined_after_warning", "members_joined_through_gmbot", b"members_joined_through_gmbot", "members_kicked", b"members_kicked", "members_muted", b"members_muted", "members_warned", b"members_warned", "messages_checked", b"messages_checked", "observed_members_kicked", b"observed_members_kicked", "observed_members_muted", b"observed_members_muted", "observed_members_warned", b"observed_members_warned", "observed_messages_deleted", b"observed_messages_deleted", "unmuted_by_admins", b"unmuted_by_admins", "unmuted_by_button", b"unmuted_by_button", "unmuted_by_joining", b"unmuted_by_joining"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GroupFigures: _TypeAlias = GroupFigures  # noqa: Y015
+
+@_typing.final
+class ChannelFigures(_message.Message):
+    """One channel's figures in a group's window."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    MEMBERS_JOINED_THROUGH_GMBOT_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    """Marked channel id."""
+    members_joined_through_gmbot: _builtins.int
+    """Members who joined it through the invite link GMBot made for the group."""
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        members_joined_through_gmbot: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "members_joined_through_gmbot", b"members_joined_through_gmbot"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChannelFigures: _TypeAlias = ChannelFigures  # noqa: Y015
 
 @_typing.final
 class GetGroupStatsResponse(_message.Message):
@@ -1300,23 +1338,79 @@ class GetGroupStatsResponse(_message.Message):
     LAST_DAY_FIELD_NUMBER: _builtins.int
     LAST_WEEK_FIELD_NUMBER: _builtins.int
     CURRENTLY_MUTED_FIELD_NUMBER: _builtins.int
+    LAST_MONTH_FIELD_NUMBER: _builtins.int
     currently_muted: _builtins.int
     """Members GMBot restricts there now."""
     @_builtins.property
     def last_day(self) -> Global___GroupFigures: ...
     @_builtins.property
     def last_week(self) -> Global___GroupFigures: ...
+    @_builtins.property
+    def last_month(self) -> Global___GroupFigures:
+        """The last 30 days (720 hours), for the owners' dashboard (within the ledger's retention,
+        LEDGER_RETENTION_DAYS, 90 by default: a shorter retention shows fewer days).
+        """
+
     def __init__(
         self,
         *,
         last_day: Global___GroupFigures | None = ...,
         last_week: Global___GroupFigures | None = ...,
         currently_muted: _builtins.int = ...,
+        last_month: Global___GroupFigures | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_day", b"last_day", "last_month", b"last_month", "last_week", b"last_week"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currently_muted", b"currently_muted", "last_day", b"last_day", "last_week", b"last_week"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currently_muted", b"currently_muted", "last_day", b"last_day", "last_month", b"last_month", "last_week", b"last_week"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetGroupStatsResponse: _TypeAlias = GetGroupStatsResponse  # noqa: Y015
+
+@_typing.final
+class RecordChannelJoinRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    INVITE_LINK_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    """Marked channel id."""
+    user_id: _builtins.int
+    """Positive user id."""
+    invite_link: _builtins.str
+    """The link the member joined by (ChatInviteLink.invite_link), 1..255 characters."""
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+        invite_link: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "invite_link", b"invite_link", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelJoinRequest: _TypeAlias = RecordChannelJoinRequest  # noqa: Y015
+
+@_typing.final
+class RecordChannelJoinResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    """The group the link was made for; 0 when it is none of GMBot's links."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelJoinResponse: _TypeAlias = RecordChannelJoinResponse  # noqa: Y015

@@ -104,6 +104,11 @@ class EnforcementServiceStub:
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.FromString,
                 _registered_method=True)
+        self.RecordChannelJoin = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/RecordChannelJoin',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.FromString,
+                _registered_method=True)
 
 
 class EnforcementServiceServicer:
@@ -239,6 +244,17 @@ class EnforcementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordChannelJoin(self, request, context):
+        """A member joined a channel by an invite link (the link a channel's chat_member update names).
+        When it is a link GMBot made for a group (CreateInviteLink), the join counts for that group
+        as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
+        for no group. A member counts once per group and channel, at their latest such join; kept as
+        long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EnforcementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -311,6 +327,11 @@ def add_EnforcementServiceServicer_to_server(servicer, server):
                     servicer.GetGroupStats,
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.SerializeToString,
+            ),
+            'RecordChannelJoin': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChannelJoin,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -691,6 +712,33 @@ class EnforcementService:
             '/gmbot.v1.EnforcementService/GetGroupStats',
             gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsRequest.SerializeToString,
             gmbot_dot_v1_dot_enforcement__pb2.GetGroupStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChannelJoin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/RecordChannelJoin',
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.FromString,
             options,
             channel_credentials,
             insecure,

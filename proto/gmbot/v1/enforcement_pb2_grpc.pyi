@@ -124,6 +124,13 @@ class EnforcementServiceStub:
     (actions and their outcomes, restrictions, join requests) and the activity counters.
     Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
     """
+    RecordChannelJoin: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelJoinRequest, _enforcement_pb2.RecordChannelJoinResponse]
+    """A member joined a channel by an invite link (the link a channel's chat_member update names).
+    When it is a link GMBot made for a group (CreateInviteLink), the join counts for that group
+    as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
+    for no group. A member counts once per group and channel, at their latest such join; kept as
+    long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
+    """
 
 @_typing.type_check_only
 class EnforcementServiceAsyncStub(EnforcementServiceStub):
@@ -196,6 +203,13 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
     (actions and their outcomes, restrictions, join requests) and the activity counters.
     Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+    """
+    RecordChannelJoin: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelJoinRequest, _enforcement_pb2.RecordChannelJoinResponse]  # type: ignore[assignment]
+    """A member joined a channel by an invite link (the link a channel's chat_member update names).
+    When it is a link GMBot made for a group (CreateInviteLink), the join counts for that group
+    as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
+    for no group. A member counts once per group and channel, at their latest such join; kept as
+    long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
     """
 
 class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -350,6 +364,19 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         """A group's figures over the last 24 hours and the last 7 days, computed from the ledger
         (actions and their outcomes, restrictions, join requests) and the activity counters.
         Errors: INVALID_ARGUMENT (malformed group id). A group never seen has zero everywhere.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordChannelJoin(
+        self,
+        request: _enforcement_pb2.RecordChannelJoinRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.RecordChannelJoinResponse, _abc.Awaitable[_enforcement_pb2.RecordChannelJoinResponse]]:
+        """A member joined a channel by an invite link (the link a channel's chat_member update names).
+        When it is a link GMBot made for a group (CreateInviteLink), the join counts for that group
+        as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
+        for no group. A member counts once per group and channel, at their latest such join; kept as
+        long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
         """
 
 def add_EnforcementServiceServicer_to_server(servicer: EnforcementServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -90,9 +90,19 @@ class SandboxClient:
         body = {"actor_id": actor_id, "action": action, **fields}
         return await self._object("POST", f"/chats/{chat_id}/members/{user_id}/moderate", body)
 
-    async def join(self, chat_id: int, user_id: int, *, undelivered: bool = False) -> Json:
-        """`undelivered`: the join happens, but its updates never reach any bot."""
-        body = {"user_id": user_id, "undelivered": undelivered}
+    async def join(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        undelivered: bool = False,
+        invite_link: str | None = None,
+    ) -> Json:
+        """`undelivered`: the join happens, but its updates never reach any bot. `invite_link`:
+        the join is by that link of the chat (its chat_member update names it)."""
+        body: dict[str, Any] = {"user_id": user_id, "undelivered": undelivered}
+        if invite_link is not None:
+            body["invite_link"] = invite_link
         return await self._object("POST", f"/chats/{chat_id}/join", body)
 
     async def leave(self, chat_id: int, user_id: int) -> None:

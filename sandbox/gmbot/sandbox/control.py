@@ -173,8 +173,16 @@ class Control:
     async def join(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         body = await self._body(request)
+        link = None
+        if "invite_link" in body:  # a join by one of the chat's links, which it then names
+            link = self.world.invite_links.get(str(body["invite_link"]))
+            if link is None or link.chat_id != chat.id or link.is_revoked:
+                raise web.HTTPBadRequest(text="no such invite link of this chat")
         message = self.telegram.join(
-            chat, self._user_id(body), undelivered=bool(body.get("undelivered"))
+            chat,
+            self._user_id(body),
+            undelivered=bool(body.get("undelivered")),
+            invite_link=link,
         )
         return _json(message_json(message, self.world) if message else {"ok": True})
 

@@ -15,11 +15,12 @@ from gmbot.sandbox.wire import (
     GROUP_ANONYMOUS_BOT,
     TELEGRAM_SERVICE_USER,
     chat_json,
+    invite_link_json,
     member_json,
     message_json,
     user_json,
 )
-from gmbot.sandbox.world import Chat, JoinRequest, Member, Message, User, World
+from gmbot.sandbox.world import Chat, InviteLink, JoinRequest, Member, Message, User, World
 
 # A bot may message the author of a join request for this long (TELEGRAM.md).
 JOIN_REQUEST_CONTACT_SECONDS = 300
@@ -77,8 +78,11 @@ class Telegram:
             await bot.queue.close()
 
     # -- membership changes
-    def change_member(self, chat: Chat, new: Member, actor_id: int) -> Member:
-        """Sets a member's status and sends chat_member / my_chat_member as Telegram does."""
+    def change_member(
+        self, chat: Chat, new: Member, actor_id: int, invite_link: InviteLink | None = None
+    ) -> Member:
+        """Sets a member's status and sends chat_member / my_chat_member as Telegram does (a
+        join by a link names the link)."""
         old = self.world.member(chat.id, new.user_id).copy()
         self.world.set_member(chat.id, new)
         if (old.status, old.is_member, old.rights, old.permissions, old.until_date) == (
@@ -96,6 +100,8 @@ class Telegram:
             "old_chat_member": member_json(old, self.world),
             "new_chat_member": member_json(new, self.world),
         }
+        if invite_link is not None:
+            payload["invite_link"] = invite_link_json(invite_link, self.world)
         for bot in self.bots.values():
             if bot.user.id == new.user_id:
                 bot.queue.push("my_chat_member", payload, chat.id)
@@ -105,15 +111,21 @@ class Telegram:
         return old
 
     def join(
-        self, chat: Chat, user_id: int, *, actor_id: int | None = None, undelivered: bool = False
+        self,
+        chat: Chat,
+        user_id: int,
+        *,
+        actor_id: int | None = None,
+        undelivered: bool = False,
+        invite_link: InviteLink | None = None,
     ) -> Message | None:
-        """A user joins (or is added); groups also get the service message. `undelivered`: the
-        join happens but no bot ever gets its updates (they were lost: the bot was away for
-        longer than Telegram keeps them)."""
+        """A user joins (or is added, or comes in by `invite_link`); groups also get the service
+        message. `undelivered`: the join happens but no bot ever gets its updates (they were
+        lost: the bot was away for longer than Telegram keeps them)."""
         if undelivered:
             self.world.set_member(chat.id, Member(user_id, "member"))
             return None
-        self.change_member(chat, Member(user_id, "member"), actor_id or user_id)
+        self.change_member(chat, Member(user_id, "member"), actor_id or user_id, invite_link)
         if not chat.is_group:
             return None
         return self.post(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from gmbot.sandbox.world import ADMIN_RIGHTS, PERMISSIONS, Chat, Member, Message, User, World
+from gmbot.sandbox.world import (
+    ADMIN_RIGHTS,
+    PERMISSIONS,
+    Chat,
+    InviteLink,
+    Member,
+    Message,
+    User,
+    World,
+)
 
 TELEGRAM_SERVICE_USER = 777000
 GROUP_ANONYMOUS_BOT = 1087968824
@@ -66,6 +75,19 @@ def chat_full_json(chat: Chat, world: World) -> dict[str, Any]:
         body["permissions"] = dict(chat.permissions)
     if chat.linked_chat_id is not None:
         body["linked_chat_id"] = chat.linked_chat_id
+    return body
+
+
+def invite_link_json(link: InviteLink, world: World) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "invite_link": link.link,
+        "creator": user_json(world.users[link.creator_id]),
+        "creates_join_request": link.creates_join_request,
+        "is_primary": link.is_primary,
+        "is_revoked": link.is_revoked,
+    }
+    if link.name:
+        body["name"] = link.name
     return body
 
 

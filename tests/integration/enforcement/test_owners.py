@@ -319,6 +319,8 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
                 pb.GroupActivity(
                     group_id=world.group, hour=hour - 48, messages_checked=100, bot_api_calls=7
                 ),
+                # Twenty days ago: in the month only.
+                pb.GroupActivity(group_id=world.group, hour=hour - 480, messages_checked=1000),
             ]
         )
     )
@@ -334,9 +336,12 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
     spent = sum(a.telegram_calls for a in await _ledger(enforcement, world))
     assert spent == len(await world.control.journal())
     day, week = stats.last_day, stats.last_week
-    assert (day.hours, week.hours) == (24, 168)
+    month = stats.last_month
+    assert (day.hours, week.hours, month.hours) == (24, 168, 720)
     assert (day.messages_checked, day.joins_checked) == (10, 1)
     assert week.messages_checked == 110
+    assert month.messages_checked == 1110
+    assert month.members_joined_after_warning == day.members_joined_after_warning
     assert (day.members_warned, day.members_muted) == (2, 2)
     assert day.members_joined_after_warning == 1
     assert (day.unmuted_by_joining, day.unmuted_by_button, day.unmuted_by_admins) == (1, 0, 0)

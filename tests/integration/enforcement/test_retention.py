@@ -20,6 +20,7 @@ from gmbot.enforcement.ledger import Ledger
 from gmbot.enforcement.models import (
     ActionRow,
     ActivityRow,
+    ChannelJoinRow,
     JoinRequestRow,
     ReleaseRow,
     RestrictionRow,
@@ -114,6 +115,10 @@ async def _seed(ledger: Ledger) -> None:
                 ReleaseRow(group_id=GROUP, user_id=1, released_at=now() - LATELY),
                 _activity(LONG_AGO),
                 _activity(LATELY),
+                ChannelJoinRow(
+                    group_id=GROUP, channel_id=-1, user_id=1, joined_at=now() - LONG_AGO
+                ),
+                ChannelJoinRow(group_id=GROUP, channel_id=-1, user_id=2, joined_at=now() - LATELY),
             ]
         )
 
@@ -128,6 +133,7 @@ async def _left(ledger: Ledger) -> dict[str, list[Any]]:
             "warnings": sorted(await session.scalars(select(WarningRow.user_id))),
             "releases": sorted(await session.scalars(select(ReleaseRow.user_id))),
             "activity": sorted(await session.scalars(select(ActivityRow.messages_checked))),
+            "channel_joins": sorted(await session.scalars(select(ChannelJoinRow.user_id))),
         }
 
 
@@ -138,6 +144,7 @@ KEPT = {
     "warnings": [2],
     "releases": [1],
     "activity": [1],
+    "channel_joins": [2],
 }
 
 
@@ -158,6 +165,7 @@ async def test_what_finished_long_ago_goes_in_batches_and_nothing_in_force_does(
         "join_requests": 1,
         "releases": 1,
         "activity": 1,
+        "channel_joins": 1,
     }
     assert set(again.values()) == {0}
     assert await _left(ledger) == KEPT

@@ -21,6 +21,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from gmbot.sandbox.client import SandboxError
 from tests.integration.sandbox.conftest import Story
 
 MUTED = ChatPermissions(can_send_messages=False)
@@ -355,3 +356,25 @@ async def test_commands_per_scope(story: Story) -> None:
     listed = await story.bot.get_my_commands(scope=BotCommandScopeAllPrivateChats())
     assert [(c.command, c.description) for c in listed] == [("start", "Start"), ("help", "Help")]
     assert await story.bot.get_my_commands() == []
+
+
+async def test_a_join_by_an_invite_link_names_the_link_in_its_chat_member_update(
+    story: Story,
+) -> None:
+    created = await story.bot.create_chat_invite_link(story.channel, name="GMBot · Chat")
+    newcomer = int((await story.control.create_user("Nadia"))["id"])
+    await story.bot.get_updates(timeout=0, allowed_updates=["chat_member"])
+
+    await story.control.join(story.channel, newcomer, invite_link=created.invite_link)
+    updates = await story.bot.get_updates(timeout=0, allowed_updates=["chat_member"])
+
+    joined = [u.chat_member for u in updates if u.chat_member is not None]
+    assert len(joined) == 1
+    assert joined[0].new_chat_member.status == "member"
+    assert joined[0].invite_link is not None
+    assert (joined[0].invite_link.invite_link, joined[0].invite_link.name) == (
+        created.invite_link,
+        "GMBot · Chat",
+    )
+    with pytest.raises(SandboxError, match="no such invite link"):
+        await story.control.join(story.channel, newcomer, invite_link="https://t.me/+nope")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ChatAdministratorRights
+from aiogram.types import (
+    ChatAdministratorRights,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from tests.integration.sandbox.conftest import Story
 
@@ -60,3 +66,29 @@ async def test_typing_is_shown_where_the_bot_is_and_refused_elsewhere(story: Sto
         await bot.send_chat_action(story.group, "dancing")
     with pytest.raises(TelegramForbiddenError, match="not a member"):
         await bot.send_chat_action(stranger_group, "typing")
+
+
+async def test_the_menu_button_opens_a_web_app_in_every_private_chat(story: Story) -> None:
+    bot = story.bot
+    app = WebAppInfo(url="https://gmbot.example/app/")
+    await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text="Dashboard", web_app=app))
+
+    button = await bot.get_chat_menu_button(chat_id=story.owner)
+
+    assert isinstance(button, MenuButtonWebApp)
+    assert (button.text, button.web_app.url) == ("Dashboard", "https://gmbot.example/app/")
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(text="x", web_app=WebAppInfo(url="http://gmbot.example/"))
+        )
+
+
+async def test_web_app_buttons_are_taken_in_private_chats_only(story: Story) -> None:
+    bot = story.bot
+    row = [InlineKeyboardButton(text="Open", web_app=WebAppInfo(url="https://gmbot.example/"))]
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[row])
+    await story.control.say_to_bot(story.bot_id, story.owner, "/start")
+
+    await bot.send_message(story.owner, "dashboard", reply_markup=keyboard)
+    with pytest.raises(TelegramBadRequest, match="BUTTON_TYPE_INVALID"):
+        await bot.send_message(story.group, "dashboard", reply_markup=keyboard)

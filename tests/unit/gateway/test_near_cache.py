@@ -69,6 +69,16 @@ def test_an_administrator_change_forgets_the_list() -> None:
     assert cache.admins(GROUP) is None
 
 
+def test_the_chats_a_user_administers_are_those_whose_list_names_them() -> None:
+    cache = live_cache()
+    cache.remember_admins(GROUP, frozenset({1, 2}))
+    cache.remember_admins(GROUP - 1, frozenset({2}))
+
+    assert cache.chats_administered_by(1) == [GROUP]
+    assert sorted(cache.chats_administered_by(2)) == [GROUP - 1, GROUP]
+    assert NearCache().chats_administered_by(1) == []  # not live: nothing is trusted
+
+
 async def test_a_second_look_comes_again_until_settled() -> None:
     looks: list[str] = []
     settled = asyncio.Event()

@@ -32,6 +32,15 @@ def test_putting_again_renews_and_pop_forgets() -> None:
     assert len(lru) == 0
 
 
+def test_the_live_entries_are_those_not_expired() -> None:
+    lru: ExpiringLru[int, str] = ExpiringLru(10)
+    lru.put(1, "a", expires=5.0)
+    lru.put(2, "b", expires=20.0)
+
+    assert list(lru.live(now=10.0)) == [(2, "b")]
+    assert list(lru.live(now=0.0)) == [(1, "a"), (2, "b")]
+
+
 def test_an_empty_bound_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         ExpiringLru(0)

@@ -7,7 +7,7 @@ from typing import Any
 
 from gmbot.sandbox.errors import MEMBER_LIST_INACCESSIBLE, bad_request
 from gmbot.sandbox.methods import Call, bot_in, method
-from gmbot.sandbox.wire import chat_full_json, member_json, user_json
+from gmbot.sandbox.wire import chat_full_json, invite_link_json, member_json
 from gmbot.sandbox.world import Chat, InviteLink
 
 
@@ -71,19 +71,6 @@ def _invite_rights(call: Call, chat: Chat) -> None:
         raise bad_request("not enough rights to manage chat invite link")
 
 
-def _link_json(call: Call, link: InviteLink) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "invite_link": link.link,
-        "creator": user_json(call.world.users[link.creator_id]),
-        "creates_join_request": link.creates_join_request,
-        "is_primary": link.is_primary,
-        "is_revoked": link.is_revoked,
-    }
-    if link.name:
-        body["name"] = link.name
-    return body
-
-
 @method("createChatInviteLink")
 async def create_chat_invite_link(call: Call) -> dict[str, Any]:
     chat = call.chat()
@@ -99,7 +86,7 @@ async def create_chat_invite_link(call: Call) -> dict[str, Any]:
         name=name,
     )
     call.world.invite_links[link.link] = link
-    return _link_json(call, link)
+    return invite_link_json(link, call.world)
 
 
 @method("exportChatInviteLink")

@@ -42,6 +42,9 @@ def _reply_markup(call: Call) -> dict[str, Any] | None:
         for button in row:
             if not button.get("text"):
                 raise bad_request("text buttons are unallowed in the inline keyboard")
+            # Telegram takes web_app buttons in inline keyboards in private chats only.
+            if "web_app" in button and call.chat().type != "private":
+                raise bad_request("BUTTON_TYPE_INVALID")
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise bad_request("BUTTON_DATA_INVALID")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from gmbot.sandbox.errors import bad_request
 from gmbot.sandbox.methods import Call, bot_in, method
@@ -30,6 +32,7 @@ ADMINISTRATOR_RIGHTS = frozenset(
         "can_manage_tags",
     }
 )
+MENU_BUTTON_TYPES = frozenset({"default", "commands", "web_app"})
 DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
 CHAT_ACTIONS = frozenset(
@@ -122,3 +125,33 @@ async def send_chat_action(call: Call) -> bool:
     if chat.type != "private":
         bot_in(call, chat)
     return True
+
+
+def _menu_key(call: Call) -> str:
+    chat_id = call.text("chat_id")
+    if chat_id and call.chat().type != "private":
+        raise bad_request("chat not found")
+    return f"menu_button:{chat_id}"
+
+
+@method("setChatMenuButton")
+async def set_chat_menu_button(call: Call) -> bool:
+    """A private chat's menu button (or, without chat_id, every private chat's default)."""
+    button = call.json("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in MENU_BUTTON_TYPES:
+        raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        url = str((button.get("web_app") or {}).get("url", ""))
+        # Telegram takes HTTPS only; the sandbox also takes the loopback pages `make run` serves.
+        if not button.get("text") or not re.match(r"https://|http://127\.0\.0\.1[:/]", url):
+            raise bad_request("BUTTON_URL_INVALID")
+    call.bot.profile[_menu_key(call)] = json.dumps(button)
+    return True
+
+
+@method("getChatMenuButton")
+async def get_chat_menu_button(call: Call) -> dict[str, Any]:
+    profile = call.bot.profile
+    stored = profile.get(_menu_key(call)) or profile.get("menu_button:")
+    button: dict[str, Any] = json.loads(stored) if stored else {"type": "default"}
+    return button

@@ -25,7 +25,7 @@ from gmbot.enforcement.member_store import (
     WarningStore,
 )
 from gmbot.enforcement.metrics import ACCEPTED
-from gmbot.enforcement.stats_store import ActivityStore, StatsStore
+from gmbot.enforcement.stats_store import ActivityStore, ChannelJoinStore, StatsStore
 from gmbot.runtime.database import lost_connection_is_unavailable
 from gmbot.runtime.errors import Unavailable
 
@@ -70,6 +70,7 @@ class Stores:
         self.releases = ReleaseStore(session)
         self.activity = ActivityStore(session)
         self.stats = StatsStore(session)
+        self.channel_joins = ChannelJoinStore(session)
 
 
 class Ledger:

@@ -294,6 +294,15 @@ class InviteLinkStore:
         row = await self._session.get(InviteLinkRow, (channel_id, group_id))
         return None if row is None else row.invite_link
 
+    async def group_of(self, channel_id: int, link: str) -> int | None:
+        """The group GMBot made this link of the channel for; None when it made none such."""
+        found = await self._session.scalar(
+            select(InviteLinkRow.group_id)
+            .where(InviteLinkRow.channel_id == channel_id, InviteLinkRow.invite_link == link)
+            .limit(1)
+        )
+        return None if found is None else int(found)
+
     async def keep(self, channel_id: int, group_id: int, link: str) -> str:
         """Stores the link unless a concurrent call stored one first; returns the kept one."""
         await self._session.execute(

@@ -106,6 +106,20 @@ class ActivityRow(Base):
     __table_args__ = (Index("ix_enforcement_group_activity_hour", "hour"),)
 
 
+class ChannelJoinRow(Base):
+    """A member who joined a channel by the invite link GMBot made for a group: a join GMBot's
+    buttons brought. The latest such join per (group, channel, member)."""
+
+    __tablename__ = "enforcement_channel_joins"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enforcement_channel_joins_joined", "joined_at"),)
+
+
 class WarningRow(Base):
     """The live warning of a member in a group (one message may warn several members)."""
 

@@ -21,6 +21,7 @@ _TABLES: dict[str, Prune] = {
     "join_requests": lambda stores, before, limit: stores.join_requests.prune(before, limit),
     "releases": lambda stores, before, limit: stores.releases.prune(before, limit),
     "activity": lambda stores, before, limit: stores.activity.prune(before, limit),
+    "channel_joins": lambda stores, before, limit: stores.channel_joins.prune(before, limit),
 }
 
 

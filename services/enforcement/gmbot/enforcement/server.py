@@ -154,8 +154,12 @@ def _restriction(row: RestrictionRow) -> pb.GroupRestriction:
     )
 
 
-def _figures(hours: int, figures: Figures) -> pb.GroupFigures:
-    return pb.GroupFigures(hours=hours, **vars(figures))
+def _figures(hours: int, figures: Figures, by_channel: dict[int, int]) -> pb.GroupFigures:
+    channels = [
+        pb.ChannelFigures(channel_id=channel, members_joined_through_gmbot=members)
+        for channel, members in by_channel.items()
+    ]
+    return pb.GroupFigures(hours=hours, **vars(figures), channels=channels)
 
 
 def _member(group_id: int, user_id: int) -> None:
@@ -340,8 +344,9 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             link = await stores.invite_links.get(request.channel_id, request.group_id)
         if link is None:
             try:
+                # Named for the group, so the channel's admins see where its joins come from.
                 made = await self._telegram.invite_link(
-                    request.channel_id, f"GMBot {request.group_id}"[:32]
+                    request.channel_id, f"GMBot · {request.group_id}"[:32]
                 )
             except Permanent as refused:
                 raise FailedPrecondition(
@@ -411,15 +416,35 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             await stores.activity.add(entries)
         return pb.RecordActivityResponse()
 
+    async def RecordChannelJoin(
+        self, request: pb.RecordChannelJoinRequest, context: Context
+    ) -> pb.RecordChannelJoinResponse:
+        check_supergroup_id(request.channel_id, "channel_id")
+        check_user_id(request.user_id, "user_id")
+        if not 1 <= len(request.invite_link) <= 255:
+            raise InvalidArgument("invite_link must be 1..255 characters")
+        async with self._ledger.transaction() as stores:
+            group_id = await stores.invite_links.group_of(request.channel_id, request.invite_link)
+            if group_id is not None:
+                await stores.channel_joins.record(group_id, request.channel_id, request.user_id)
+        return pb.RecordChannelJoinResponse(group_id=group_id or 0)
+
     async def GetGroupStats(
         self, request: pb.GetGroupStatsRequest, context: Context
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
         moment = now()
+        windows: dict[int, pb.GroupFigures] = {}
         async with self._ledger.transaction() as stores:
-            day = await stores.stats.figures(request.group_id, moment - timedelta(hours=24))
-            week = await stores.stats.figures(request.group_id, moment - timedelta(hours=168))
+            for hours in (24, 168, 720):
+                since = moment - timedelta(hours=hours)
+                figures = await stores.stats.figures(request.group_id, since)
+                by_channel = await stores.channel_joins.by_channel(request.group_id, since)
+                windows[hours] = _figures(hours, figures, by_channel)
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
         return pb.GetGroupStatsResponse(
-            last_day=_figures(24, day), last_week=_figures(168, week), currently_muted=muted
+            last_day=windows[24],
+            last_week=windows[168],
+            currently_muted=muted,
+            last_month=windows[720],
         )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from gmbot.enforcement.action_store import load_payload, now
 from gmbot.enforcement.actions import Enforce, Kind, State
 from gmbot.enforcement.member_store import insert_for
-from gmbot.enforcement.models import ActionRow, ActivityRow
+from gmbot.enforcement.models import ActionRow, ActivityRow, ChannelJoinRow
 
 # Releases that mean the member joined the channels, and releases by an admin.
 JOINED = ("verified", "joined_channel")
@@ -48,6 +48,7 @@ class Figures:
     observed_members_warned: int = 0
     observed_members_kicked: int = 0
     observed_messages_deleted: int = 0
+    members_joined_through_gmbot: int = 0
 
 
 class ActivityStore:
@@ -95,6 +96,58 @@ class ActivityStore:
 
 
 _COUNTERS = ("messages_checked", "joins_checked", "bot_api_calls")
+
+
+class ChannelJoinStore:
+    """Joins GMBot's invite links brought, a row per (group, channel, member)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, group_id: int, channel_id: int, user_id: int) -> None:
+        """The member joined the channel by the group's link now (a later join moves it)."""
+        statement = insert_for(self._session, ChannelJoinRow).values(
+            group_id=group_id, channel_id=channel_id, user_id=user_id, joined_at=now()
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[
+                    ChannelJoinRow.group_id,
+                    ChannelJoinRow.channel_id,
+                    ChannelJoinRow.user_id,
+                ],
+                set_={"joined_at": statement.excluded.joined_at},
+            )
+        )
+
+    async def members_since(self, group_id: int, since: datetime) -> int:
+        found = await self._session.scalar(
+            select(func.count(distinct(ChannelJoinRow.user_id))).where(
+                ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since
+            )
+        )
+        return int(found or 0)
+
+    async def by_channel(self, group_id: int, since: datetime) -> dict[int, int]:
+        """Members per channel who joined it by the group's link since then."""
+        rows = await self._session.execute(
+            select(ChannelJoinRow.channel_id, func.count(distinct(ChannelJoinRow.user_id)))
+            .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since)
+            .group_by(ChannelJoinRow.channel_id)
+            .order_by(ChannelJoinRow.channel_id)
+        )
+        return {int(channel): int(count) for channel, count in rows.all()}
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forgets joins older than then, at most `limit` rows."""
+        key = tuple_(ChannelJoinRow.group_id, ChannelJoinRow.channel_id, ChannelJoinRow.user_id)
+        batch = (
+            select(ChannelJoinRow.group_id, ChannelJoinRow.channel_id, ChannelJoinRow.user_id)
+            .where(ChannelJoinRow.joined_at < before)
+            .limit(limit)
+        )
+        result = await self._session.execute(delete(ChannelJoinRow).where(key.in_(batch)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _payload(name: str) -> ColumnElement[str]:
@@ -178,6 +231,9 @@ class StatsStore:
             ),
             observed_members_kicked=await self._count(
                 observed_enforce, _payload("action") == "kick", members=True
+            ),
+            members_joined_through_gmbot=await ChannelJoinStore(self._session).members_since(
+                group_id, since
             ),
             observed_messages_deleted=await self._count(
                 observed,

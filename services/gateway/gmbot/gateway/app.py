@@ -28,6 +28,7 @@ from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
 from gmbot.gateway.invite_links import InviteLinks
+from gmbot.gateway.miniapp.api import miniapp_app
 from gmbot.gateway.near_cache import NearCache
 from gmbot.gateway.policies import PolicyCache
 from gmbot.gateway.presence import PresenceBatcher
@@ -35,6 +36,7 @@ from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
+from gmbot.gateway.telegram.dashboard import publish_menu_button
 from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher
 from gmbot.runtime import lifecycle
 from gmbot.runtime.budget.core import Priority
@@ -62,6 +64,8 @@ class Gateway:
     taking_updates: asyncio.Event
     # Closed, last opened first, once the gateway stopped: caches, clients, the Bot API session.
     resources: AsyncExitStack
+    # The owners' Mini App, on MINIAPP_PORT, when MINIAPP_URL is set.
+    miniapp: web.Application | None = None
 
 
 async def _identify(bot: Bot) -> tuple[int, str]:
@@ -143,6 +147,13 @@ async def build(settings: GatewaySettings) -> Gateway:
         await second_look.start(lambda message: look_again(context, message))
         stack.push_async_callback(second_look.stop)
         dispatcher = build_dispatcher(context, bot, signing_key)
+        miniapp = None
+        if settings.miniapp_url is not None:
+            # The routers' web_app buttons (/start, /stats, /muted in private) open it.
+            dispatcher["miniapp_url"] = str(settings.miniapp_url)
+            miniapp = miniapp_app(
+                context, settings.bot_token.get_secret_value(), settings.miniapp_max_age_seconds
+            )
         dead_letters = DeadLetters(
             redis,
             settings.redis_prefix,
@@ -174,6 +185,7 @@ async def build(settings: GatewaySettings) -> Gateway:
             taking_updates,
             # What was opened stays open for `started`; a failure above closed it already.
             stack.pop_all(),
+            miniapp,
         )
 
 
@@ -193,6 +205,12 @@ async def started(gateway: Gateway, stop: asyncio.Event | None = None) -> AsyncI
         # The menus and descriptions wait behind replies and punishments, without delaying start.
         publishing = asyncio.create_task(profile.publish_later(gateway.bot))
         resources.push_async_callback(cancel_and_wait, publishing)
+        if gateway.miniapp is not None and settings.miniapp_url is not None:
+            await _serve_http(
+                resources, gateway.miniapp, settings.miniapp_host, settings.miniapp_port, grace
+            )
+            menu = asyncio.create_task(publish_menu_button(gateway.bot, str(settings.miniapp_url)))
+            resources.push_async_callback(cancel_and_wait, menu)
         async with _taking_updates(gateway, stop):
             yield gateway
 

@@ -89,6 +89,12 @@ class NearCache:
         (_ADMINS_MISS if found is None else _ADMINS_HIT).inc()
         return found
 
+    def chats_administered_by(self, user_id: int) -> list[int]:
+        """The chats whose administrator list held here names the user (none while not live)."""
+        if not self._live:
+            return []
+        return [chat for chat, admins in self._admins.live(time.monotonic()) if user_id in admins]
+
     def remember_admins(self, chat_id: int, user_ids: frozenset[int]) -> None:
         if self._live:
             self._admins.put(chat_id, user_ids, time.monotonic() + ADMINS_SECONDS)

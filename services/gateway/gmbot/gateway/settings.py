@@ -44,6 +44,14 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     # The operators' port, never published: /healthz, /readyz, /metrics, the dead letters.
     admin_host: str = "127.0.0.1"
     admin_port: int = Field(default=9104, ge=0, le=65535)
+    # The owners' Mini App: served on its own port when MINIAPP_URL (where Telegram opens it, an
+    # HTTPS address the proxy sends to MINIAPP_PORT) is set; then the private chat's menu button,
+    # /start, /stats and /muted open it.
+    miniapp_url: HttpUrl | None = None
+    miniapp_host: str = "127.0.0.1"
+    miniapp_port: int = Field(default=8082, ge=0, le=65535)
+    # How old Telegram's signed launch data may be (Telegram signs it when the app opens).
+    miniapp_max_age_seconds: float = Field(default=86400.0, ge=60, le=7 * 86400)
     # Seconds a group's policy is trusted before tenancy is asked again (changes made through
     # this gateway, or announced through Redis, invalidate it at once).
     policy_cache_seconds: float = Field(default=30.0, ge=0, le=3600)

@@ -20,6 +20,11 @@ _REASONS = {
 }
 
 
+def reason_of(language: str, reason: enforcement.ActionReason.ValueType) -> str:
+    """Why GMBot restricts a member, in words."""
+    return say(language, _REASONS.get(reason, "mute_reason_other"))
+
+
 def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
     return policy.title if policy is not None and policy.title else str(group_id)
 
@@ -49,7 +54,7 @@ async def muted_page(
                 "muted_line",
                 n=n,
                 user=Html(mention(held.user_id, held.display_name)),
-                reason=say(language, _REASONS.get(held.reason, "mute_reason_other")),
+                reason=reason_of(language, held.reason),
                 since=when(held.since.seconds),
             )
         )

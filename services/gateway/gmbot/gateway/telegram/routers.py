@@ -24,6 +24,7 @@ from aiogram.types import (
 )
 
 from gmbot.gateway.flows import (
+    attribution,
     bot_status,
     channel_rights,
     commands,
@@ -45,6 +46,7 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
+from gmbot.gateway.telegram.dashboard import with_dashboard
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.filters import on_loop
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
@@ -211,7 +213,9 @@ def private_commands() -> Router:
     router.message.filter(on_loop(F.chat.type == ChatType.PRIVATE))
 
     @router.message(CommandStart())
-    async def on_start(message: Message, flow_context: FlowContext) -> None:
+    async def on_start(
+        message: Message, flow_context: FlowContext, miniapp_url: str | None = None
+    ) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
         bot_username = flow_context.bot_username
         keyboard = _keyboard(
@@ -221,7 +225,12 @@ def private_commands() -> Router:
                 (say(language, "button_add_channel"), setup.add_to_channel_link(bot_username)),
             ],
         )
-        await _reply(message, say(language, "start"), quote=False, keyboard=keyboard)
+        await _reply(
+            message,
+            say(language, "start"),
+            quote=False,
+            keyboard=with_dashboard(keyboard, miniapp_url, language),
+        )
 
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
@@ -291,7 +300,10 @@ def private_commands() -> Router:
 
     @router.message(Command("muted", "stats"))
     async def on_owner_view(
-        message: Message, command: CommandObject, flow_context: FlowContext
+        message: Message,
+        command: CommandObject,
+        flow_context: FlowContext,
+        miniapp_url: str | None = None,
     ) -> None:
         """In private: which group first (only its administrators' presses count)."""
         if message.from_user is None:
@@ -301,7 +313,8 @@ def private_commands() -> Router:
         reply = await owner_buttons.choose_group(
             flow_context, message.from_user.id, language, purpose
         )
-        await _reply(message, reply.text, quote=False, keyboard=markup(reply))
+        keyboard = with_dashboard(markup(reply), miniapp_url, language)
+        await _reply(message, reply.text, quote=False, keyboard=keyboard)
 
     return router
 
@@ -345,9 +358,10 @@ def member_updates() -> Router:
         update: ChatMemberUpdated, event_update: Update, flow_context: FlowContext
     ) -> None:
         started = time.perf_counter()
-        outcomes = await members.on_channel_member_changed(
-            flow_context, _change(event_update.update_id, update)
-        )
+        change = _change(event_update.update_id, update)
+        outcomes = await members.on_channel_member_changed(flow_context, change)
+        link = update.invite_link.invite_link if update.invite_link else None
+        await attribution.joined_by_link(flow_context, change, link)
         decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
 
     @router.chat_member(on_loop(F.chat.type.in_(GROUPS)))

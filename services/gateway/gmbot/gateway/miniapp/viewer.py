@@ -1,0 +1,53 @@
+"""Who may see and change what: the viewer's groups, and their administrator status (the near
+cache's for reads; Telegram's own, asked now, for every write)."""
+
+from __future__ import annotations
+
+from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.verdicts import is_admin
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+
+async def administers_now(ctx: FlowContext, group_id: int, user_id: int) -> bool | None:
+    """Whether the user administers the group, as Telegram says now (None: cannot be told).
+    A demoted administrator's page must not keep its power for as long as a cache lives."""
+    try:
+        reply = await call(
+            "membership",
+            ctx.backends.membership.GetChatAdministrators(
+                membership.GetChatAdministratorsRequest(chat_id=group_id, fresh=True)
+            ),
+        )
+    except BackendError:
+        return None
+    admins = frozenset(a.user_id for a in reply.administrators)
+    ctx.near.remember_admins(group_id, admins)
+    return user_id in admins
+
+
+async def groups_of(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]:
+    """The protected groups the user administers. There is no index of groups by administrator:
+    the candidates are the groups the user protected (tenancy), the groups membership saw the
+    user in, and the groups whose administrator list this gateway holds names the user; each
+    counts only when its administrator list holds the user."""
+    owned = await call(
+        "tenancy",
+        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
+    )
+    seen = await call(
+        "membership",
+        ctx.backends.membership.ListUserGroups(membership.ListUserGroupsRequest(user_id=user_id)),
+    )
+    candidates = dict.fromkeys(
+        [g.group_id for g in owned.groups]
+        + list(seen.group_ids)
+        + ctx.near.chats_administered_by(user_id)
+    )
+    found = []
+    for group_id in candidates:
+        policy = await ctx.policies.get(group_id)
+        if policy is not None and policy.enabled and await is_admin(ctx, group_id, user_id):
+            found.append(policy)
+    return found

@@ -1,0 +1,155 @@
+"""The owners' Mini App in a real browser (Debian's chromium, driven by Playwright), opened as
+`make run` prints it: with launch data signed the way Telegram signs it, in the URL fragment.
+After the demo story it shows the funnel; a setting is changed; Boris is unmuted by a click, and
+the sandbox records the restrictChatMember that lifts his mute. The page is kept as a screenshot
+(artifacts/miniapp.png, or MINIAPP_SCREENSHOT) for CI to keep."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+
+from gmbot.runtime.webapp import sign_init_data
+from tests.e2e.test_make_run import _bash, _steps, _until, make_run
+
+__all__ = ["make_run"]  # the stack `make run` starts, shared with its own tests
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(os.environ.get("MINIAPP_SCREENSHOT", "artifacts/miniapp.png"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason="no chromium (make tools installs Debian's)"
+)
+async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_click(
+    make_run: tuple[Path, str],
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    cwd, guide = make_run
+    exports, commands = _steps(guide)
+    protect, carol_writes, carol_status, join_news, join_vip, carol_again = commands
+    dashboard = re.search(r"^\s+#\s+(http://127\.0\.0\.1:\d+/#tgWebAppData=\S+)$", guide, re.M)
+    assert dashboard is not None, "make run printed no dashboard link"
+    await _bash(exports, protect, cwd)
+    await _until(exports, "curl -s $SANDBOX/_sandbox/journal?method=sendMessage", cwd, "Done")
+    await _bash(exports, carol_writes, cwd)
+    await _until(exports, carol_status, cwd, '"status": "restricted"')
+    # Carol reads her warning before she joins (a join before it is posted spares the warning).
+    await _until(exports, _warned("$CAROL"), cwd, "warned")
+    await _bash(exports, join_news, cwd)
+    # She joins the private channel by her warning's button: GMBot's own link counts the join.
+    link = await _button_link(exports, cwd)
+    await _bash(exports, join_vip.replace("}'", f', "invite_link": "{link}"}}\''), cwd)
+    await _until(exports, carol_again, cwd, '"status": "member"')
+    # Boris follows only @gmbot_news: he is muted, for the owner to unmute.
+    await _bash(exports, carol_writes.replace("$CAROL", "$BORIS"), cwd)
+    boris_status = carol_status.replace("$CAROL", "$BORIS")
+    await _until(exports, boris_status, cwd, '"status": "restricted"')
+    await _until(exports, _warned("$BORIS"), cwd, "warned")
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 420, "height": 900})
+            await page.goto(dashboard[1])
+
+            funnel = page.locator("#funnel")
+            # The page follows the story as it goes on (it refreshes itself every few seconds).
+            told = re.compile(r"Warned: 2, Joined: 1, Unmuted: \d+, Via GMBot's links: 1")
+            await expect(funnel).to_have_attribute("aria-label", told, timeout=30_000)
+            vip = page.locator("#channels li", has_text="GMBot VIP")
+            await expect(vip).to_contain_text("Via GMBot's links: 1")
+            row = page.locator("#muted li", has_text="Борис")
+            await expect(row).to_be_visible()
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            await page.locator("select[name=mode]").select_option(value="2")  # GROUP_MODE_OBSERVE
+            await page.get_by_role("button", name="Save").click()
+            await expect(page.locator("#status")).to_have_text("Saved.")
+            await row.get_by_role("button", name="Unmute").click()
+            await expect(page.locator("#muted li", has_text="Борис")).to_have_count(0)
+
+            # Telegram switches to its night theme while the page is open.
+            night = {"theme_params": {"bg_color": "#17212b", "text_color": "#f5f5f5"}}
+            await page.evaluate(
+                "night => window.Telegram.WebView.receiveEvent('theme_changed', night)", night
+            )
+            body = page.locator("body")
+            await expect(body).to_have_css("background-color", "rgb(23, 33, 43)")
+
+            # The same owner with Telegram in Persian: the page speaks it, right to left.
+            persian = await browser.new_page()
+            await persian.goto(_relaunched(dashboard[1], cwd, language="fa"))
+            await expect(persian.locator("#title")).to_have_text("داشبورد GMBot")
+            await expect(persian.locator("html")).to_have_attribute("dir", "rtl")
+        finally:
+            await browser.close()
+
+    await _until(exports, boris_status, cwd, '"status": "member"')
+    calls = json.loads(
+        await _bash(exports, "curl -s $SANDBOX/_sandbox/journal?method=restrictChatMember", cwd)
+    )
+    boris = re.search(r"^export BORIS=(\d+)$", exports, re.M)
+    assert boris is not None
+    lifted = [
+        c
+        for c in calls
+        if str(c["params"]["user_id"]) == boris[1]
+        and _permissions(c["params"]).get("can_send_messages") is True
+    ]
+    assert lifted, "the sandbox recorded no restrictChatMember lifting Boris's mute"
+
+
+def _relaunched(url: str, cwd: Path, language: str) -> str:
+    """`url` launched again for the same user in another language, signed with the bot's token
+    (make run wrote it to data/gmbot.env), as Telegram would launch it for them."""
+    page, _, fragment = url.partition("#")
+    launch = dict(parse_qsl(fragment))
+    user = json.loads(dict(parse_qsl(launch["tgWebAppData"]))["user"])
+    token = re.search(r"^BOT_TOKEN=(\S+)$", (cwd / "data" / "gmbot.env").read_text(), re.M)
+    assert token is not None
+    signed = sign_init_data(token[1], {**user, "language_code": language}, int(time.time()))
+    return f"{page}#{urlencode({**launch, 'tgWebAppData': signed})}"
+
+
+async def _button_link(exports: str, cwd: Path) -> str:
+    """The invite link GMBot's warning offers for the private channel (GMBot made it)."""
+    command = "curl -s $SANDBOX/_sandbox/journal?method=sendMessage"
+    for call in json.loads(await _bash(exports, command, cwd)):
+        markup = json.loads(call["params"].get("reply_markup") or "{}")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if str(button.get("url", "")).startswith("https://t.me/+"):
+                    return str(button["url"])
+    raise AssertionError("no warning offered GMBot's invite link")
+
+
+def _warned(member: str) -> str:
+    """A command that says "warned" once the sandbox saw the bot warn `member`."""
+    journal = '"$SANDBOX/_sandbox/journal?method=sendMessage"'
+    return f'curl -s {journal} | grep -q "id={member}" && echo warned || true'
+
+
+def _permissions(params: dict[str, Any]) -> dict[str, Any]:
+    """A call's permissions, as the Bot API client sent them (a JSON-serialized object)."""
+    value = params.get("permissions") or "{}"
+    permissions: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
+    return permissions
