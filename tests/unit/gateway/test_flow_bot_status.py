@@ -44,5 +44,5 @@ async def test_a_bot_added_to_an_unprotected_group_only_says_hello() -> None:
         fakes.ctx, 501, GROUP, BotStatus("left", frozenset()), ADMIN
     )
 
-    assert notices == [Notice(GROUP, welcome("en", ADMIN))]
+    assert notices == [Notice(GROUP, welcome("en", ADMIN, "guard_bot"))]
     assert fakes.calls == ["tenancy.GetGroupPolicy"]

@@ -15,7 +15,8 @@ from gmbot.gateway.backends import call
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
 from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.texts import language_of, say
+from gmbot.gateway.flows.setup import protect_link
+from gmbot.gateway.texts import Html, language_of, say
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -69,7 +70,13 @@ async def on_bot_channel_status(
         notices.append(
             Notice(
                 actor.user_id,
-                say(language, "channel_added", channel=channel.name, reference=reference),
+                say(
+                    language,
+                    "channel_added",
+                    channel=channel.name,
+                    reference=reference,
+                    link=Html(protect_link(ctx.bot_username)),
+                ),
             )
         )
     return notices

@@ -31,8 +31,8 @@ from gmbot.gateway.flows import (
     members,
     messages,
     muted,
-    owner_buttons,
     pickers,
+    private_views,
     settings,
     settings_panel,
     setup,
@@ -211,17 +211,29 @@ def private_commands() -> Router:
     router.message.filter(on_loop(F.chat.type == ChatType.PRIVATE))
 
     @router.message(CommandStart())
-    async def on_start(message: Message, flow_context: FlowContext) -> None:
-        language = language_of(message.from_user.language_code if message.from_user else None)
+    async def on_start(message: Message, command: CommandObject, flow_context: FlowContext) -> None:
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        if command.args == setup.PROTECT:  # the deep link of "set me up" (bot_status, channels)
+            await _begin_protect(message, flow_context, message.from_user.id, language)
+            return
         bot_username = flow_context.bot_username
         keyboard = _keyboard(
-            [],
+            [[(say(language, "button_protect_group"), setup.PROTECT)]],
             urls=[
                 (say(language, "button_add_group"), setup.add_to_group_link(bot_username)),
                 (say(language, "button_add_channel"), setup.add_to_channel_link(bot_username)),
             ],
         )
         await _reply(message, say(language, "start"), quote=False, keyboard=keyboard)
+
+    @router.callback_query(on_loop(F.data == setup.PROTECT))
+    async def on_protect_button(query: CallbackQuery, flow_context: FlowContext) -> None:
+        await _answer(query, "")
+        if isinstance(query.message, Message) and query.message.chat.type == ChatType.PRIVATE:
+            language = language_of(query.from_user.language_code)
+            await _begin_protect(query.message, flow_context, query.from_user.id, language)
 
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
@@ -233,8 +245,7 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        step = await pickers.begin(flow_context.drafts, message.from_user.id, language)
-        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
+        await _begin_protect(message, flow_context, message.from_user.id, language)
 
     @router.message(on_loop(F.chat_shared))
     async def on_chat_picked(
@@ -286,10 +297,10 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        text = await commands.owner_groups(flow_context, message.from_user.id, language)
-        await _reply(message, text, quote=False)
+        reply = await private_views.groups_list(flow_context, message.from_user.id, language)
+        await _reply(message, reply.text, quote=False, keyboard=markup(reply))
 
-    @router.message(Command("muted", "stats"))
+    @router.message(Command(*private_views.VIEWS))
     async def on_owner_view(
         message: Message, command: CommandObject, flow_context: FlowContext
     ) -> None:
@@ -297,13 +308,20 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        purpose = owner_buttons.FOR_STATS if command.command == "stats" else owner_buttons.FOR_MUTED
-        reply = await owner_buttons.choose_group(
-            flow_context, message.from_user.id, language, purpose
+        reply = await private_views.choose_group(
+            flow_context, message.from_user.id, language, private_views.VIEWS[command.command]
         )
         await _reply(message, reply.text, quote=False, keyboard=markup(reply))
 
     return router
+
+
+async def _begin_protect(
+    message: Message, flow_context: FlowContext, user_id: int, language: str
+) -> None:
+    """/protect in private: the chat pickers, starting with the group."""
+    step = await pickers.begin(flow_context.drafts, user_id, language)
+    await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
 
 def group_messages() -> Router:
