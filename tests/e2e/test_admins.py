@@ -212,3 +212,43 @@ async def test_protect_sets_the_groups_language_from_the_protector(e2e: E2E) -> 
     assert policy.settings.language == "ru"
     assert "Теперь в этой группе я говорю на языке «Русский»" in reply["params"]["text"]
     assert status["params"]["text"].startswith("Нужно подписаться на")
+
+
+async def test_rights_lost_alert_reaches_every_admin_who_opened_the_bot(e2e: E2E) -> None:
+    scene = await e2e.scene()
+    opened = await co_admin(e2e, scene)
+    silent = await co_admin(e2e, scene)
+    never = int((await e2e.control.create_user("Nadia"))["id"])
+    await e2e.control.join(scene.group, never)
+    await e2e.control.promote(scene.group, never, actor_id=scene.owner)
+    listing = await in_private(e2e, silent, "/groups")
+    turned = await press(e2e, silent, listing, silent, button(listing, "Alerts on"))
+    await e2e.settle(0.5)
+    mark = await e2e.mark()
+
+    await e2e.control.promote(
+        scene.group, e2e.bot_id, {"can_delete_messages": True}, actor_id=scene.owner
+    )
+    for user in (scene.owner, opened):
+        await e2e.wait_for_call(mark, "sendMessage", user, text="I stopped protecting")
+    await e2e.settle()
+
+    told = {
+        int(c["params"]["chat_id"])
+        for c in await e2e.calls(mark)
+        if c["method"] == "sendMessage" and "I stopped protecting" in c["params"]["text"]
+    }
+    assert told == {scene.owner, opened}
+    assert "I will not send you alerts any more" in str(turned)
+
+
+async def test_a_channels_problem_reaches_every_admin_who_opened_the_bot(e2e: E2E) -> None:
+    scene = await e2e.scene()
+    opened = await co_admin(e2e, scene)
+    mark = await e2e.mark()
+
+    await e2e.control.set_member(scene.channel, e2e.bot_id, "left", actor_id=scene.owner)
+
+    for user in (scene.owner, opened):
+        lost = await e2e.wait_for_call(mark, "sendMessage", user)
+        assert lost["params"]["text"].startswith(f"⚠ @{scene.channel_username}")

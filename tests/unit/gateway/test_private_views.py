@@ -26,6 +26,7 @@ def indexed(fakes: Fakes, *group_ids: int) -> None:
         "ListAdministeredGroups", membership.ListAdministeredGroupsResponse(group_ids=group_ids)
     )
     fakes.tenancy.answer("ListOwnerGroups", tenancy.ListOwnerGroupsResponse())
+    fakes.tenancy.answer("RecordPersonStarted", tenancy.RecordPersonStartedResponse(alerts=True))
 
 
 def texts_of(reply: Reply) -> list[str]:
@@ -49,7 +50,9 @@ async def test_a_co_admin_who_opens_the_bot_sees_the_group() -> None:
 
     assert reply.text.startswith(say("en", "groups_header"))
     assert "Chat" in reply.text
-    assert texts_of(reply) == ["Chat"]
+    assert texts_of(reply) == ["Chat", say("en", "button_alerts_on")]
+    [opened] = fakes.tenancy.requests("RecordPersonStarted")
+    assert opened.user_id == CO_ADMIN.user_id
 
 
 async def test_someone_the_kept_list_no_longer_names_sees_no_group() -> None:

@@ -1,14 +1,15 @@
 """Flow 8: the bot's own rights change. Removed or demoted, GMBot stops enforcing in the group
 (instead of failing on every message), lifts what it imposed there as far as it still can and
-tells the owner; given its rights back, it resumes, lifts what it could not lift before, and
-says so."""
+tells whoever hears the group's alerts (flows/alerts.py); given its rights back, it resumes,
+lifts what it could not lift before, and says so.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from gmbot.gateway.backends import call
-from gmbot.gateway.flows import undo
+from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link
 from gmbot.gateway.texts import Html, say
@@ -114,16 +115,12 @@ async def on_bot_status_changed(
         await undo.release_group(
             ctx, f"u{update_id}:suspended", group_id, enforcement.ACTION_REASON_SUSPENDED
         )
-        notices.append(
-            Notice(
-                policy.owner_user_id,
-                say(language, "bot_lost_rights", title=policy.title, reason=Html(reason)),
-            )
-        )
+        text = say(language, "bot_lost_rights", title=policy.title, reason=Html(reason))
+        notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     elif policy.suspended_reason:
         lifted = await resume(ctx, f"u{update_id}:resumed", group_id)
         text = say(language, "bot_resumed", title=policy.title)
         if lifted:
             text += "\n" + say(language, "bot_resumed_lifted", count=lifted)
-        notices.append(Notice(policy.owner_user_id, text))
+        notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     return notices

@@ -5,7 +5,7 @@ view has Back; every press is checked against the group's kept administrator lis
 
 from __future__ import annotations
 
-from gmbot.gateway.flows import commands
+from gmbot.gateway.flows import alerts, commands
 from gmbot.gateway.flows.administered import administered_groups
 from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.context import FlowContext, Person
@@ -52,10 +52,17 @@ def _group_button(ctx: FlowContext, policy: tenancy.GroupPolicy, action: str, va
 
 
 async def groups_list(ctx: FlowContext, user_id: int, language: str) -> Reply:
-    """/groups: every protected group the person administers, each a button to its menu."""
+    """/groups: every protected group the person administers, each a button to its menu, and
+    their alerts turned on or off (the person has opened GMBot: it may write to them now)."""
     groups = await administered_groups(ctx, user_id)
+    hears = await alerts.opened(ctx, user_id)
     if not groups:
         return Reply(say(language, "groups_none"))
+    toggle = (
+        Button(say(language, "button_alerts_on"), alerts.TURN_OFF)
+        if hears
+        else Button(say(language, "button_alerts_off"), alerts.TURN_ON)
+    )
     lines = [
         say(
             language,
@@ -68,7 +75,8 @@ async def groups_list(ctx: FlowContext, user_id: int, language: str) -> Reply:
     ]
     header = say(language, "groups_header")
     text = header + "\n" + fit_lines(language, lines, MESSAGE_LIMIT - len(header) - 1)
-    return Reply(text, tuple((_group_button(ctx, p, MENU, 0),) for p in groups))
+    rows = tuple((_group_button(ctx, p, MENU, 0),) for p in groups)
+    return Reply(text, (*rows, (toggle,)))
 
 
 async def choose_group(ctx: FlowContext, user_id: int, language: str, view: int) -> Reply:

@@ -24,6 +24,7 @@ from aiogram.types import (
 )
 
 from gmbot.gateway.flows import (
+    alerts,
     bot_status,
     channel_rights,
     commands,
@@ -215,6 +216,8 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
+        # From now on GMBot may write to them: the alerts of the groups they administer.
+        await alerts.opened(flow_context, message.from_user.id)
         if command.args == setup.PROTECT:  # the deep link of "set me up" (bot_status, channels)
             await _begin_protect(message, flow_context, message.from_user.id, language)
             return
@@ -299,6 +302,19 @@ def private_commands() -> Router:
         language = language_of(message.from_user.language_code)
         reply = await private_views.groups_list(flow_context, message.from_user.id, language)
         await _reply(message, reply.text, quote=False, keyboard=markup(reply))
+
+    @router.callback_query(on_loop(F.data.startswith(alerts.PREFIX)))
+    async def on_alerts_button(query: CallbackQuery, flow_context: FlowContext) -> None:
+        """Alerts on or off: the presser's own preference, whoever sent the button."""
+        language = language_of(query.from_user.language_code)
+        hears = await alerts.turn(flow_context, query.from_user.id, query.data or "")
+        await _answer(query, say(language, "alerts_now_on" if hears else "alerts_now_off"))
+        if isinstance(query.message, Message):
+            reply = await private_views.groups_list(flow_context, query.from_user.id, language)
+            try:
+                await query.message.edit_reply_markup(reply_markup=markup(reply))
+            except REFUSED as error:  # not modified, or the message is gone
+                log.info("groups list not edited", error=str(error))
 
     @router.message(Command(*private_views.VIEWS))
     async def on_owner_view(

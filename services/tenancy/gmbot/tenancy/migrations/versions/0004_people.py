@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("alerts", sa.Boolean(), server_default="1", nullable=False),
         sa.Column("started_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_people")),
+        sa.PrimaryKeyConstraint("user_id", name="pk_people"),
     )
 
 
