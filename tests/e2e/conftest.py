@@ -15,9 +15,12 @@ from urllib.parse import urlparse
 
 import aiohttp
 import pytest
+from aiogram import Bot
 from prometheus_client.parser import text_string_to_metric_families
 
 from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
+from gmbot.gateway.telegram.profile import telegram_code
+from gmbot.gateway.texts import LANGUAGES, say
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from gmbot.sandbox.client import SandboxClient
 from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc, tenancy_pb2, tenancy_pb2_grpc
@@ -141,6 +144,19 @@ class E2E:
                 return answer.status == 200
 
         await self.wait_for(ready, 30)
+
+    async def profile_published(self, bot: Bot) -> None:
+        """Waits until the gateway has published its menus and descriptions, which it does at
+        the budget's lowest priority after start-up (the last of them: Turkish's short one)."""
+
+        last = LANGUAGES[-1]
+        # Asked once a second: the bot's own calls count against the sandbox's limits too.
+        for _ in range(90):
+            answer = await bot.get_my_short_description(language_code=telegram_code(last))
+            if answer.short_description == say(last, "short_description"):
+                return
+            await asyncio.sleep(1)
+        raise AssertionError("the menus and descriptions were not published in time")
 
     async def settle(self, seconds: float = 1.0) -> None:
         """Long enough for a decision that should not happen to show up if it did."""

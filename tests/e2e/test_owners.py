@@ -521,9 +521,10 @@ async def test_whoever_adds_the_bot_to_a_channel_hears_how_to_link_it_if_they_st
     await e2e.wait_for_call(mark, "sendMessage", stranger)
 
     assert hint["params"]["text"] == (
-        f"Thanks for adding me to @fresh{started}! To require it in a group: add me to the "
-        "group as an administrator who can delete messages and ban users, then send "
-        f"<code>/protect @fresh{started}</code> there."
+        f"Thanks for adding me to @fresh{started}! To require it in a group, add me to the "
+        "group as an administrator who can delete messages and ban users, then "
+        '<a href="https://t.me/gmbot_e2e_bot?start=protect">pick the group and the channel '
+        f"here</a>, or send <code>/protect @fresh{started}</code> in the group."
     )
     refused = [c for c in await e2e.calls(mark, stranger) if c["method"] == "sendMessage"]
     assert [(c["ok"], c["error_code"]) for c in refused] == [(False, 403)]

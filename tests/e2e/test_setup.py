@@ -26,7 +26,7 @@ async def test_start_in_private_offers_to_add_the_bot_with_its_rights_ticked(e2e
     await e2e.control.say_to_bot(e2e.bot_id, owner, "/start")
     reply = await e2e.wait_for_call(mark, "sendMessage", owner)
 
-    urls = {b["text"]: b["url"] for b in _buttons(reply)}
+    urls = {b["text"]: b["url"] for b in _buttons(reply) if "url" in b}
     assert "Añádeme a tu grupo" in reply["params"]["text"]
     assert urls["➕ Añadirme a un grupo"] == (
         "https://t.me/gmbot_e2e_bot?startgroup&admin=delete_messages+restrict_members+invite_users"
@@ -39,6 +39,7 @@ async def test_start_in_private_offers_to_add_the_bot_with_its_rights_ticked(e2e
 async def test_rights_menus_and_descriptions_are_published_per_language(e2e: E2E) -> None:
     bot = aiogram_bot(e2e.sandbox.url, e2e.stack.config.bot_token)
     try:
+        await e2e.profile_published(bot)
         groups = await bot.get_my_default_administrator_rights()
         channels = await bot.get_my_default_administrator_rights(for_channels=True)
         admin_menu_ru = await bot.get_my_commands(

@@ -51,6 +51,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             "CheckMembershipBatch",
             "GetChatAdministrators",
             "ListUserGroups",
+            "ListAdministeredGroups",
         )
     ),
     # The gateway decides: it reads and changes tenancy, feeds membership, orders enforcement,
@@ -71,6 +72,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
                 "CheckMembershipBatch",
                 "GetChatAdministrators",
                 "ListUserGroups",
+                "ListAdministeredGroups",
             )
         ),
         *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),

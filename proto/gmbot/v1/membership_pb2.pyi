@@ -12,7 +12,8 @@ Conventions for every RPC of this service:
 - Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`: everything), internal services (`membership-read`:
-  CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups) and operators
+  CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups,
+  ListAdministeredGroups) and operators
   (`operator`: the same reads). A missing or unknown token: UNAUTHENTICATED; a known caller
   outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
   token. See README "Calling GMBot from your service".
@@ -685,3 +686,44 @@ class ListUserGroupsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListUserGroupsResponse: _TypeAlias = ListUserGroupsResponse  # noqa: Y015
+
+@_typing.final
+class ListAdministeredGroupsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAdministeredGroupsRequest: _TypeAlias = ListAdministeredGroupsRequest  # noqa: Y015
+
+@_typing.final
+class ListAdministeredGroupsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def group_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Marked chat ids, ascending."""
+
+    def __init__(
+        self,
+        *,
+        group_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_ids", b"group_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAdministeredGroupsResponse: _TypeAlias = ListAdministeredGroupsResponse  # noqa: Y015

@@ -74,6 +74,11 @@ class MembershipServiceStub:
                 request_serializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.FromString,
                 _registered_method=True)
+        self.ListAdministeredGroups = channel.unary_unary(
+                '/gmbot.v1.MembershipService/ListAdministeredGroups',
+                request_serializer=gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsResponse.FromString,
+                _registered_method=True)
 
 
 class MembershipServiceServicer:
@@ -158,6 +163,19 @@ class MembershipServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAdministeredGroups(self, request, context):
+        """The chats (groups and channels) a user administers, as membership's kept administrator lists
+        say, anonymous administrators included. The lists are indexed by user as they are read from
+        Telegram and as `chat_member` updates change them (a change also has the chat's list read
+        again, at the budget's lowest priority); membership never reads every chat's list to answer.
+        A chat whose list membership has not read yet is missing: callers keep their own record of
+        whom they trust (the gateway adds the groups a person protected, checking each).
+        Errors: INVALID_ARGUMENT (bad user id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MembershipServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -200,6 +218,11 @@ def add_MembershipServiceServicer_to_server(servicer, server):
                     servicer.ListUserGroups,
                     request_deserializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.SerializeToString,
+            ),
+            'ListAdministeredGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAdministeredGroups,
+                    request_deserializer=gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -418,6 +441,33 @@ class MembershipService:
             '/gmbot.v1.MembershipService/ListUserGroups',
             gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.SerializeToString,
             gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAdministeredGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.MembershipService/ListAdministeredGroups',
+            gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsRequest.SerializeToString,
+            gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -12,7 +12,8 @@ Conventions for every RPC of this service:
 - Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`: everything), internal services (`membership-read`:
-  CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups) and operators
+  CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups,
+  ListAdministeredGroups) and operators
   (`operator`: the same reads). A missing or unknown token: UNAUTHENTICATED; a known caller
   outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
   token. See README "Calling GMBot from your service".
@@ -101,6 +102,15 @@ class MembershipServiceStub:
     """The groups a user was seen in during the presence window (default 30 days).
     Errors: INVALID_ARGUMENT (bad user id).
     """
+    ListAdministeredGroups: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]
+    """The chats (groups and channels) a user administers, as membership's kept administrator lists
+    say, anonymous administrators included. The lists are indexed by user as they are read from
+    Telegram and as `chat_member` updates change them (a change also has the chat's list read
+    again, at the budget's lowest priority); membership never reads every chat's list to answer.
+    A chat whose list membership has not read yet is missing: callers keep their own record of
+    whom they trust (the gateway adds the groups a person protected, checking each).
+    Errors: INVALID_ARGUMENT (bad user id).
+    """
 
 @_typing.type_check_only
 class MembershipServiceAsyncStub(MembershipServiceStub):
@@ -150,6 +160,15 @@ class MembershipServiceAsyncStub(MembershipServiceStub):
     """
     ListUserGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListUserGroupsRequest, _membership_pb2.ListUserGroupsResponse]  # type: ignore[assignment]
     """The groups a user was seen in during the presence window (default 30 days).
+    Errors: INVALID_ARGUMENT (bad user id).
+    """
+    ListAdministeredGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]  # type: ignore[assignment]
+    """The chats (groups and channels) a user administers, as membership's kept administrator lists
+    say, anonymous administrators included. The lists are indexed by user as they are read from
+    Telegram and as `chat_member` updates change them (a change also has the chat's list read
+    again, at the budget's lowest priority); membership never reads every chat's list to answer.
+    A chat whose list membership has not read yet is missing: callers keep their own record of
+    whom they trust (the gateway adds the groups a person protected, checking each).
     Errors: INVALID_ARGUMENT (bad user id).
     """
 
@@ -246,6 +265,21 @@ class MembershipServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_membership_pb2.ListUserGroupsResponse, _abc.Awaitable[_membership_pb2.ListUserGroupsResponse]]:
         """The groups a user was seen in during the presence window (default 30 days).
+        Errors: INVALID_ARGUMENT (bad user id).
+        """
+
+    @_abc_1.abstractmethod
+    def ListAdministeredGroups(
+        self,
+        request: _membership_pb2.ListAdministeredGroupsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_membership_pb2.ListAdministeredGroupsResponse, _abc.Awaitable[_membership_pb2.ListAdministeredGroupsResponse]]:
+        """The chats (groups and channels) a user administers, as membership's kept administrator lists
+        say, anonymous administrators included. The lists are indexed by user as they are read from
+        Telegram and as `chat_member` updates change them (a change also has the chat's list read
+        again, at the budget's lowest priority); membership never reads every chat's list to answer.
+        A chat whose list membership has not read yet is missing: callers keep their own record of
+        whom they trust (the gateway adds the groups a person protected, checking each).
         Errors: INVALID_ARGUMENT (bad user id).
         """
 

@@ -99,6 +99,21 @@ class TenancyServiceStub:
                 request_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.FromString,
                 _registered_method=True)
+        self.RecordPersonStarted = channel.unary_unary(
+                '/gmbot.v1.TenancyService/RecordPersonStarted',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedResponse.FromString,
+                _registered_method=True)
+        self.SetPersonAlerts = channel.unary_unary(
+                '/gmbot.v1.TenancyService/SetPersonAlerts',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsResponse.FromString,
+                _registered_method=True)
+        self.ListPeople = channel.unary_unary(
+                '/gmbot.v1.TenancyService/ListPeople',
+                request_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListPeopleRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListPeopleResponse.FromString,
+                _registered_method=True)
 
 
 class TenancyServiceServicer:
@@ -228,6 +243,31 @@ class TenancyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordPersonStarted(self, request, context):
+        """Someone opened GMBot in private, so GMBot may write to them: from now on they hear the
+        alerts of the groups they administer, unless they turned alerts off (kept across calls).
+        Idempotent. Errors: INVALID_ARGUMENT (bad user id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPersonAlerts(self, request, context):
+        """A person turns GMBot's alerts (rights lost, suspension, observe digests) on or off.
+        Errors: INVALID_ARGUMENT (bad user id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPeople(self, request, context):
+        """Of these people (a group's administrators), who opened GMBot and whether each wants alerts.
+        Errors: INVALID_ARGUMENT (bad user ids, more than 200).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenancyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -295,6 +335,21 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.RecordLinkedChat,
                     request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.SerializeToString,
+            ),
+            'RecordPersonStarted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordPersonStarted,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedResponse.SerializeToString,
+            ),
+            'SetPersonAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPersonAlerts,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsResponse.SerializeToString,
+            ),
+            'ListPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPeople,
+                    request_deserializer=gmbot_dot_v1_dot_tenancy__pb2.ListPeopleRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_tenancy__pb2.ListPeopleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -648,6 +703,87 @@ class TenancyService:
             '/gmbot.v1.TenancyService/RecordLinkedChat',
             gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatRequest.SerializeToString,
             gmbot_dot_v1_dot_tenancy__pb2.RecordLinkedChatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordPersonStarted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/RecordPersonStarted',
+            gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.RecordPersonStartedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPersonAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/SetPersonAlerts',
+            gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.SetPersonAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.TenancyService/ListPeople',
+            gmbot_dot_v1_dot_tenancy__pb2.ListPeopleRequest.SerializeToString,
+            gmbot_dot_v1_dot_tenancy__pb2.ListPeopleResponse.FromString,
             options,
             channel_credentials,
             insecure,

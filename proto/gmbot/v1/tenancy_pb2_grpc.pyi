@@ -125,6 +125,19 @@ class TenancyServiceStub:
     Bumps the version when it changed. Idempotent.
     Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
     """
+    RecordPersonStarted: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.RecordPersonStartedRequest, _tenancy_pb2.RecordPersonStartedResponse]
+    """Someone opened GMBot in private, so GMBot may write to them: from now on they hear the
+    alerts of the groups they administer, unless they turned alerts off (kept across calls).
+    Idempotent. Errors: INVALID_ARGUMENT (bad user id).
+    """
+    SetPersonAlerts: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.SetPersonAlertsRequest, _tenancy_pb2.SetPersonAlertsResponse]
+    """A person turns GMBot's alerts (rights lost, suspension, observe digests) on or off.
+    Errors: INVALID_ARGUMENT (bad user id).
+    """
+    ListPeople: _grpc.UnaryUnaryMultiCallable[_tenancy_pb2.ListPeopleRequest, _tenancy_pb2.ListPeopleResponse]
+    """Of these people (a group's administrators), who opened GMBot and whether each wants alerts.
+    Errors: INVALID_ARGUMENT (bad user ids, more than 200).
+    """
 
 @_typing.type_check_only
 class TenancyServiceAsyncStub(TenancyServiceStub):
@@ -200,6 +213,19 @@ class TenancyServiceAsyncStub(TenancyServiceStub):
     from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
     Bumps the version when it changed. Idempotent.
     Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+    """
+    RecordPersonStarted: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.RecordPersonStartedRequest, _tenancy_pb2.RecordPersonStartedResponse]  # type: ignore[assignment]
+    """Someone opened GMBot in private, so GMBot may write to them: from now on they hear the
+    alerts of the groups they administer, unless they turned alerts off (kept across calls).
+    Idempotent. Errors: INVALID_ARGUMENT (bad user id).
+    """
+    SetPersonAlerts: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.SetPersonAlertsRequest, _tenancy_pb2.SetPersonAlertsResponse]  # type: ignore[assignment]
+    """A person turns GMBot's alerts (rights lost, suspension, observe digests) on or off.
+    Errors: INVALID_ARGUMENT (bad user id).
+    """
+    ListPeople: _aio.UnaryUnaryMultiCallable[_tenancy_pb2.ListPeopleRequest, _tenancy_pb2.ListPeopleResponse]  # type: ignore[assignment]
+    """Of these people (a group's administrators), who opened GMBot and whether each wants alerts.
+    Errors: INVALID_ARGUMENT (bad user ids, more than 200).
     """
 
 class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -351,6 +377,37 @@ class TenancyServiceServicer(metaclass=_abc_1.ABCMeta):
         from getChat(group).linked_chat_id, or from an automatic forward of the channel's post.
         Bumps the version when it changed. Idempotent.
         Errors: INVALID_ARGUMENT (malformed group or channel id), NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordPersonStarted(
+        self,
+        request: _tenancy_pb2.RecordPersonStartedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.RecordPersonStartedResponse, _abc.Awaitable[_tenancy_pb2.RecordPersonStartedResponse]]:
+        """Someone opened GMBot in private, so GMBot may write to them: from now on they hear the
+        alerts of the groups they administer, unless they turned alerts off (kept across calls).
+        Idempotent. Errors: INVALID_ARGUMENT (bad user id).
+        """
+
+    @_abc_1.abstractmethod
+    def SetPersonAlerts(
+        self,
+        request: _tenancy_pb2.SetPersonAlertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.SetPersonAlertsResponse, _abc.Awaitable[_tenancy_pb2.SetPersonAlertsResponse]]:
+        """A person turns GMBot's alerts (rights lost, suspension, observe digests) on or off.
+        Errors: INVALID_ARGUMENT (bad user id).
+        """
+
+    @_abc_1.abstractmethod
+    def ListPeople(
+        self,
+        request: _tenancy_pb2.ListPeopleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_tenancy_pb2.ListPeopleResponse, _abc.Awaitable[_tenancy_pb2.ListPeopleResponse]]:
+        """Of these people (a group's administrators), who opened GMBot and whether each wants alerts.
+        Errors: INVALID_ARGUMENT (bad user ids, more than 200).
         """
 
 def add_TenancyServiceServicer_to_server(servicer: TenancyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -57,6 +57,7 @@ def _valid(world: World, user: int) -> dict[str, Message]:
             presences=[pb.RecordPresenceRequest(group_id=world.group, user_id=user)]
         ),
         "ListUserGroups": pb.ListUserGroupsRequest(user_id=user),
+        "ListAdministeredGroups": pb.ListAdministeredGroupsRequest(user_id=user),
     }
 
 

@@ -46,6 +46,9 @@ VALID: dict[str, Message] = {
     ),
     "ChangeExemptUsers": pb.ChangeExemptUsersRequest(group_id=GROUP, add=[5, 6], remove=[6]),
     "RecordLinkedChat": pb.RecordLinkedChatRequest(group_id=GROUP, linked_chat_id=NEWS.channel_id),
+    "RecordPersonStarted": pb.RecordPersonStartedRequest(user_id=OWNER.user_id),
+    "SetPersonAlerts": pb.SetPersonAlertsRequest(user_id=OWNER.user_id, alerts=False),
+    "ListPeople": pb.ListPeopleRequest(user_ids=[OWNER.user_id, OWNER.user_id + 1]),
 }
 
 

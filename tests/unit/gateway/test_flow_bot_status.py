@@ -9,7 +9,7 @@ from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import Fakes, rpc_error
-from tests.unit.gateway.world import GROUP, OWNER, policy, protected
+from tests.unit.gateway.world import GROUP, OWNER, people, policy, protected
 
 ADMIN = BotStatus("administrator", frozenset({"can_delete_messages", "can_restrict_members"}))
 
@@ -21,6 +21,7 @@ async def test_a_bot_removed_from_a_protected_group_suspends_it_and_tells_the_ow
     suspended.suspended_reason = say("en", "reason_removed")
     fakes.tenancy.answer("SuspendGroup", tenancy.SuspendGroupResponse(policy=suspended))
     fakes.enforcement.answer("ReleaseGroup", enforcement.ReleaseGroupResponse(accepted=True))
+    people(fakes)
 
     notices = await on_bot_status_changed(
         fakes.ctx, 500, GROUP, ADMIN, BotStatus("left", frozenset())
@@ -44,5 +45,41 @@ async def test_a_bot_added_to_an_unprotected_group_only_says_hello() -> None:
         fakes.ctx, 501, GROUP, BotStatus("left", frozenset()), ADMIN
     )
 
-    assert notices == [Notice(GROUP, welcome("en", ADMIN))]
+    assert notices == [Notice(GROUP, welcome("en", ADMIN, "guard_bot"))]
     assert fakes.calls == ["tenancy.GetGroupPolicy"]
+
+
+async def test_rights_lost_alert_reaches_every_admin_who_opened_the_bot() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    suspended = policy()
+    suspended.suspended_reason = say("en", "reason_removed")
+    fakes.tenancy.answer("SuspendGroup", tenancy.SuspendGroupResponse(policy=suspended))
+    fakes.enforcement.answer("ReleaseGroup", enforcement.ReleaseGroupResponse(accepted=True))
+    opened, silent, never = 31, 32, 33
+    people(fakes, opened, silent, never, opened={OWNER: True, opened: True, silent: False})
+
+    notices = await on_bot_status_changed(
+        fakes.ctx, 500, GROUP, ADMIN, BotStatus("left", frozenset())
+    )
+
+    assert sorted(n.chat_id for n in notices) == sorted([OWNER, opened])
+    assert len({n.text for n in notices}) == 1
+    [asked] = fakes.tenancy.requests("ListPeople")
+    assert sorted(asked.user_ids) == sorted([OWNER, opened, silent, never])
+
+
+async def test_an_owner_who_turned_alerts_off_is_not_told() -> None:
+    fakes = Fakes()
+    protected(fakes)
+    suspended = policy()
+    suspended.suspended_reason = say("en", "reason_removed")
+    fakes.tenancy.answer("SuspendGroup", tenancy.SuspendGroupResponse(policy=suspended))
+    fakes.enforcement.answer("ReleaseGroup", enforcement.ReleaseGroupResponse(accepted=True))
+    people(fakes, opened={OWNER: False})
+
+    notices = await on_bot_status_changed(
+        fakes.ctx, 500, GROUP, ADMIN, BotStatus("left", frozenset())
+    )
+
+    assert notices == []

@@ -13,13 +13,14 @@ from gmbot.gateway.flows.channel_rights import ChannelChat, rights_in
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.members import MemberChange
 from gmbot.gateway.flows.muted import EXEMPT
-from gmbot.gateway.flows.owner_buttons import on_owner_pressed
+from gmbot.gateway.flows.owner_buttons import Press, on_owner_pressed
 from gmbot.gateway.flows.replies import owner_button
 from gmbot.gateway.flows.settings import parse_value, show_value
 from gmbot.gateway.flows.stats import conversion
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import SIGNING_KEY, Fakes, rpc_error
+from tests.unit.gateway.test_flow_commands import Lookup
 from tests.unit.gateway.world import GROUP, MEMBER, OLGA, admins, protected
 
 PUBLIC = ChannelChat(-1001, "News", "news")
@@ -99,7 +100,9 @@ async def test_a_full_exempt_list_answers_the_owners_exempt_button() -> None:
     )
     exempt = owner_button(SIGNING_KEY, "Exempt", EXEMPT, GROUP, MEMBER)
 
-    answer = await on_owner_pressed(fakes.ctx, exempt.data, OLGA, "press-1")
+    answer = await on_owner_pressed(
+        fakes.ctx, Lookup(), exempt.data, OLGA, Press(1, "press-1", private=False)
+    )
 
     assert answer is not None
     assert answer.alert

@@ -110,10 +110,19 @@ def test_lines_past_one_message_are_counted_not_sent() -> None:
 def test_the_welcome_says_which_rights_the_bot_has_and_lacks() -> None:
     from gmbot.gateway.flows.bot_status import BotStatus, welcome
 
-    text = welcome("en", BotStatus("administrator", frozenset({"can_delete_messages"})))
+    text = welcome("en", BotStatus("administrator", frozenset({"can_delete_messages"})), "bot")
 
     assert "Rights I have: delete messages." in text
     assert "Rights I still need: ban users, invite users via link." in text
     assert "Права" not in text
-    ru = welcome("ru", BotStatus("member", frozenset()))
+    ru = welcome("ru", BotStatus("member", frozenset()), "bot")
     assert "удалять сообщения, блокировать пользователей, приглашать по ссылке" in ru
+
+
+def test_the_welcome_offers_the_set_up_by_chat_pickers_in_private() -> None:
+    from gmbot.gateway.flows.bot_status import BotStatus, welcome
+
+    for language in texts.LANGUAGES:
+        text = welcome(language, BotStatus("administrator", frozenset()), "guard_bot")
+
+        assert '<a href="https://t.me/guard_bot?start=protect">' in text, language

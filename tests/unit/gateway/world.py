@@ -99,3 +99,17 @@ def command(issuer: Person | None = OLGA, chat_type: str = "supergroup") -> Grou
         issuer=issuer,
         language="en",
     )
+
+
+def people(fakes: Fakes, *administrators: int, opened: dict[int, bool] | None = None) -> None:
+    """The group's administrators (the owner, the bot and `administrators`), and who of them
+    opened GMBot, each with whether they want alerts (nobody but the owner by default)."""
+    fakes.membership.answer("GetChatAdministrators", admins(*administrators))
+    fakes.tenancy.answer(
+        "ListPeople",
+        tenancy.ListPeopleResponse(
+            people=[
+                tenancy.Person(user_id=u, alerts=on) for u, on in (opened or {OWNER: True}).items()
+            ]
+        ),
+    )

@@ -31,6 +31,7 @@ _READS = {
         "CheckMembershipBatch",
         "GetChatAdministrators",
         "ListUserGroups",
+        "ListAdministeredGroups",
         "RecordPresence",
         "RecordChatMemberUpdate",
     ],

@@ -109,9 +109,14 @@ def button_text(*candidates: str) -> str:
 
 def language_of(code: str | None) -> str:
     """A user's Telegram language code ("pt-br", "uk") to one of ours; English otherwise."""
+    return spoken(code) or "en"
+
+
+def spoken(code: str | None) -> str | None:
+    """A user's Telegram language code to one of ours; None when GMBot does not speak it."""
     if not code:
-        return "en"
+        return None
     base = code.replace("_", "-").split("-")[0].lower()
     if base in LANGUAGES:
         return base
-    return _CLOSE.get(base, "en")
+    return _CLOSE.get(base)

@@ -6,16 +6,22 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+import structlog
+
 from gmbot.membership.answers import Answer, Source, Status, status_of, unknown
 from gmbot.membership.changes import ChangeFeed
 from gmbot.membership.metrics import CACHE, CHECKS, SINGLE_FLIGHT_JOINS
 from gmbot.membership.singleflight import SingleFlight
 from gmbot.membership.store import AdminList, Store, jittered
 from gmbot.membership.telegram import TelegramReader, TelegramRefused, TelegramUnavailable
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
 from gmbot.runtime.ids import check_supergroup_id, check_unique, check_user_id
 from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import membership_pb2 as pb
+
+log = structlog.get_logger("gmbot.membership.checker")
 
 MAX_CHANNELS = 20
 MAX_BATCH_USERS = 200
@@ -60,6 +66,7 @@ class MembershipChecker:
         self._admins: SingleFlight[AdminList] = SingleFlight()
         self._presence_written: dict[tuple[int, int], float] = {}
         self._outstanding: set[asyncio.Future[list[Answer]]] = set()
+        self._refreshing: set[asyncio.Task[None]] = set()
 
     def _ttl(self, answer: Answer) -> float:
         return jittered(
@@ -192,10 +199,28 @@ class MembershipChecker:
         admins_changed = old_status in _ADMIN_STATUSES or new_status in _ADMIN_STATUSES
         if admins_changed:
             await self._store.drop_admins(chat_id)
+            await self._store.index_admin(
+                chat_id, user_id, new_status in _ADMIN_STATUSES, self._ttls.presence
+            )
             await self._changes.publish(
                 pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=chat_id))
             )
+            self._refresh_admins(chat_id)
         return EventResult(status, applied, admins_changed)
+
+    def _refresh_admins(self, chat_id: int) -> None:
+        """The whole list read again behind everything else, so the index also holds what the
+        update did not say (another administrator's change GMBot missed, an anonymous one)."""
+        with priority(Priority.LATER):  # the task copies the context, and with it the priority
+            task = asyncio.create_task(self._refetch_admins(chat_id))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def _refetch_admins(self, chat_id: int) -> None:
+        try:
+            await self.administrators(chat_id, fresh=True)
+        except (FailedPrecondition, Unavailable) as error:
+            log.info("administrators not read again", chat_id=chat_id, error=str(error))
 
     async def _announce(self, channel_id: int, user_id: int, answer: Answer) -> None:
         await self._changes.publish(
@@ -226,7 +251,15 @@ class MembershipChecker:
                 f"Telegram did not list the administrators of {chat_id}: {error}"
             ) from error
         await self._store.put_admins(chat_id, admins, jittered(self._ttls.admins))
+        # Kept as long as presence: who administers what changes by updates, which are indexed.
+        people = frozenset(a.user_id for a in admins.admins if not a.is_bot)
+        await self._store.index_admins(chat_id, people, self._ttls.presence)
         return admins, Source.TELEGRAM
+
+    async def administered(self, user_id: int) -> list[int]:
+        """The chats whose kept administrator lists name the user (anonymous or not)."""
+        check_user_id(user_id, "user_id")
+        return await self._store.administered(user_id)
 
     async def record_presence(self, group_id: int, user_id: int) -> None:
         check_supergroup_id(group_id, "group_id")

@@ -60,6 +60,16 @@ class ResilientStore:
     async def drop_admins(self, chat_id: int) -> None:
         await self._call("drop_admins", chat_id)
 
+    async def index_admins(self, chat_id: int, user_ids: frozenset[int], ttl: float) -> None:
+        await self._call("index_admins", chat_id, user_ids, ttl)
+
+    async def index_admin(self, chat_id: int, user_id: int, admin: bool, ttl: float) -> None:
+        await self._call("index_admin", chat_id, user_id, admin, ttl)
+
+    async def administered(self, user_id: int) -> list[int]:
+        found: list[int] = await self._call("administered", user_id)
+        return found
+
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
         await self._call("touch", user_id, group_id, now, window)
 

@@ -160,3 +160,10 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
         self, request: pb.ListUserGroupsRequest, context: Context
     ) -> pb.ListUserGroupsResponse:
         return pb.ListUserGroupsResponse(group_ids=await self._checker.user_groups(request.user_id))
+
+    async def ListAdministeredGroups(
+        self, request: pb.ListAdministeredGroupsRequest, context: Context
+    ) -> pb.ListAdministeredGroupsResponse:
+        return pb.ListAdministeredGroupsResponse(
+            group_ids=await self._checker.administered(request.user_id)
+        )

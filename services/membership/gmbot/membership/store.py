@@ -24,6 +24,8 @@ _MAX_LOCAL_ENTRIES = 500_000
 # most recently. Forgetting the oldest costs a mute after a channel leave, never a wrong one.
 _MAX_SEEN_USERS = 200_000
 _MAX_GROUPS_PER_USER = 500
+# Administrator lists indexed by user, kept in this process for this many groups at most.
+_MAX_INDEXED_GROUPS = 100_000
 # Writes an event only when it is not older than what is cached (events can arrive late).
 # Events carry whole seconds: a Bot API answer from within the same second does not win.
 _PUT_IF_NEWER = """
@@ -68,6 +70,9 @@ class Store(Protocol):
     async def admins(self, chat_id: int) -> AdminList | None: ...
     async def put_admins(self, chat_id: int, admins: AdminList, ttl: float) -> None: ...
     async def drop_admins(self, chat_id: int) -> None: ...
+    async def index_admins(self, chat_id: int, user_ids: frozenset[int], ttl: float) -> None: ...
+    async def index_admin(self, chat_id: int, user_id: int, admin: bool, ttl: float) -> None: ...
+    async def administered(self, user_id: int) -> list[int]: ...
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None: ...
     async def groups(self, user_id: int, now: float, window: float) -> list[int]: ...
     async def lock(self, key: str, ttl: float) -> bool: ...
@@ -138,6 +143,44 @@ class RedisStore:
     async def drop_admins(self, chat_id: int) -> None:
         await self._redis.delete(f"{self._prefix}admins:{chat_id}")
 
+    def _administers_key(self, user_id: int) -> str:
+        return f"{self._prefix}administers:{user_id}"
+
+    def _indexed_key(self, chat_id: int) -> str:
+        return f"{self._prefix}indexed-admins:{chat_id}"
+
+    async def index_admins(self, chat_id: int, user_ids: frozenset[int], ttl: float) -> None:
+        """The chat's whole list replaces what was indexed for it: who left it is dropped."""
+        before = {int(u) for u in await self._redis.smembers(self._indexed_key(chat_id))}
+        expiry = int(ttl * 1000)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for user_id in before - user_ids:
+                pipe.srem(self._administers_key(user_id), str(chat_id))
+            for user_id in user_ids:
+                pipe.sadd(self._administers_key(user_id), str(chat_id))
+                pipe.pexpire(self._administers_key(user_id), expiry)
+            pipe.delete(self._indexed_key(chat_id))
+            if user_ids:
+                pipe.sadd(self._indexed_key(chat_id), *map(str, user_ids))
+                pipe.pexpire(self._indexed_key(chat_id), expiry)
+            await pipe.execute()
+
+    async def index_admin(self, chat_id: int, user_id: int, admin: bool, ttl: float) -> None:
+        expiry = int(ttl * 1000)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if admin:
+                pipe.sadd(self._administers_key(user_id), str(chat_id))
+                pipe.pexpire(self._administers_key(user_id), expiry)
+                pipe.sadd(self._indexed_key(chat_id), str(user_id))
+                pipe.pexpire(self._indexed_key(chat_id), expiry)
+            else:
+                pipe.srem(self._administers_key(user_id), str(chat_id))
+                pipe.srem(self._indexed_key(chat_id), str(user_id))
+            await pipe.execute()
+
+    async def administered(self, user_id: int) -> list[int]:
+        return sorted(int(c) for c in await self._redis.smembers(self._administers_key(user_id)))
+
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
         key = f"{self._prefix}seen:{user_id}"
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -178,6 +221,9 @@ class LocalStore:
         self._seen_users = seen_users
         self._groups_per_user = groups_per_user
         self._locks: ExpiringLru[str, bool] = ExpiringLru(10_000)
+        # chat id -> its administrators, oldest written first; user id -> the chats they administer.
+        self._indexed: OrderedDict[int, frozenset[int]] = OrderedDict()
+        self._administers: dict[int, set[int]] = {}
 
     @property
     def seen_users(self) -> int:
@@ -207,6 +253,29 @@ class LocalStore:
 
     async def drop_admins(self, chat_id: int) -> None:
         self._admins.pop(chat_id)
+
+    async def index_admins(self, chat_id: int, user_ids: frozenset[int], ttl: float) -> None:
+        """Kept until the process ends (or the oldest list makes room): `ttl` is Redis's."""
+        self._unindex(chat_id)
+        self._indexed[chat_id] = user_ids
+        for user_id in user_ids:
+            self._administers.setdefault(user_id, set()).add(chat_id)
+        while len(self._indexed) > _MAX_INDEXED_GROUPS:
+            self._unindex(next(iter(self._indexed)))
+
+    def _unindex(self, chat_id: int) -> None:
+        for user_id in self._indexed.pop(chat_id, frozenset()):
+            chats = self._administers.get(user_id, set())
+            chats.discard(chat_id)
+            if not chats:
+                self._administers.pop(user_id, None)
+
+    async def index_admin(self, chat_id: int, user_id: int, admin: bool, ttl: float) -> None:
+        current = self._indexed.get(chat_id, frozenset())
+        await self.index_admins(chat_id, current | {user_id} if admin else current - {user_id}, ttl)
+
+    async def administered(self, user_id: int) -> list[int]:
+        return sorted(self._administers.get(user_id, ()))
 
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
         seen = self._seen.pop(user_id, {})

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
 from gmbot.runtime.server import Service
+from gmbot.tenancy.people import People
 from gmbot.tenancy.registry import GroupRegistry
 from gmbot.tenancy.server import TenancyServicer
 from gmbot.tenancy.settings import TenancySettings
@@ -32,7 +33,7 @@ async def build(settings: TenancySettings) -> Service:
     await wait_for_database(engine, settings.database_wait_seconds)
     if settings.migrate_on_start:
         await migrate(engine, migrations_config(settings.database_url))
-    servicer = TenancyServicer(GroupRegistry(engine))
+    servicer = TenancyServicer(GroupRegistry(engine), People(engine))
     service.registrations = [
         lambda server: tenancy_pb2_grpc.add_TenancyServiceServicer_to_server(servicer, server)
     ]

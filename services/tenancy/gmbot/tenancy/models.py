@@ -41,6 +41,18 @@ class OwnerRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PersonRow(Base):
+    """Someone who opened GMBot in private (so GMBot may write to them), and whether they want
+    its alerts about the groups they administer."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class GroupRow(Base):
     __tablename__ = "protected_groups"
 

@@ -9,6 +9,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.runtime.errors import InvalidArgument
+from gmbot.tenancy.people import People
 from gmbot.tenancy.policy import (
     Action,
     Channel,
@@ -131,8 +132,9 @@ def policy_to_pb(policy: GroupPolicy) -> pb.GroupPolicy:
 
 
 class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
-    def __init__(self, registry: GroupRegistry) -> None:
+    def __init__(self, registry: GroupRegistry, people: People) -> None:
         self._registry = registry
+        self._people = people
 
     async def ProtectGroup(
         self, request: pb.ProtectGroupRequest, context: Context
@@ -242,3 +244,22 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
             request.group_id, request.linked_chat_id
         )
         return pb.RecordLinkedChatResponse(policy=policy_to_pb(policy), changed=changed)
+
+    async def RecordPersonStarted(
+        self, request: pb.RecordPersonStartedRequest, context: Context
+    ) -> pb.RecordPersonStartedResponse:
+        return pb.RecordPersonStartedResponse(alerts=await self._people.opened(request.user_id))
+
+    async def SetPersonAlerts(
+        self, request: pb.SetPersonAlertsRequest, context: Context
+    ) -> pb.SetPersonAlertsResponse:
+        await self._people.set_alerts(request.user_id, request.alerts)
+        return pb.SetPersonAlertsResponse()
+
+    async def ListPeople(
+        self, request: pb.ListPeopleRequest, context: Context
+    ) -> pb.ListPeopleResponse:
+        known = await self._people.known(list(request.user_ids))
+        return pb.ListPeopleResponse(
+            people=[pb.Person(user_id=u, alerts=known[u]) for u in sorted(known)]
+        )

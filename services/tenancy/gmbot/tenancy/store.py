@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from gmbot.tenancy.models import ChannelRow, GroupRow, LinkRow, OwnerRow
+from gmbot.tenancy.models import ChannelRow, GroupRow, LinkRow, OwnerRow, PersonRow
 from gmbot.tenancy.policy import (
     Channel,
     ChannelRights,
@@ -49,6 +49,37 @@ class TenancyStore:
                 set_={"username": username, "updated_at": now},
             )
         )
+
+    async def record_person(self, user_id: int) -> bool:
+        """Someone opened the bot: kept with alerts on unless they turned them off before.
+        Returns whether they want alerts."""
+        now = _now()
+        statement = _insert(self.session, PersonRow).values(
+            user_id=user_id, alerts=True, started_at=now, updated_at=now
+        )
+        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
+        alerts = await self.session.scalar(
+            select(PersonRow.alerts).where(PersonRow.user_id == user_id)
+        )
+        return bool(alerts)
+
+    async def set_alerts(self, user_id: int, alerts: bool) -> None:
+        now = _now()
+        statement = _insert(self.session, PersonRow).values(
+            user_id=user_id, alerts=alerts, started_at=now, updated_at=now
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[PersonRow.user_id], set_={"alerts": alerts, "updated_at": now}
+            )
+        )
+
+    async def people(self, user_ids: Sequence[int]) -> dict[int, bool]:
+        """Of `user_ids`, who opened the bot, each with whether they want alerts."""
+        rows = await self.session.execute(
+            select(PersonRow.user_id, PersonRow.alerts).where(PersonRow.user_id.in_(user_ids))
+        )
+        return {row.user_id: row.alerts for row in rows}
 
     async def upsert_channel(self, channel: Channel) -> bool:
         """Stores a channel's metadata; an empty invite link keeps the known one.

@@ -1,23 +1,21 @@
 """Flow 8: the bot's own rights change. Removed or demoted, GMBot stops enforcing in the group
 (instead of failing on every message), lifts what it imposed there as far as it still can and
-tells the owner; given its rights back, it resumes, lifts what it could not lift before, and
-says so."""
+tells whoever hears the group's alerts (flows/alerts.py); given its rights back, it resumes,
+lifts what it could not lift before, and says so.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from gmbot.gateway.backends import call
-from gmbot.gateway.flows import undo
+from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link
 from gmbot.gateway.texts import Html, say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
-# What GMBot cannot work without in a group.
-REQUIRED_GROUP_RIGHTS = ("can_delete_messages", "can_restrict_members")
-# What it asks for when added: join requests need the right to invite.
-WANTED_GROUP_RIGHTS = (*REQUIRED_GROUP_RIGHTS, "can_invite_users")
 _PRESENT = {"creator", "administrator", "member", "restricted"}
 
 
@@ -45,9 +43,10 @@ class BotStatus:
         return [right for right in wanted if right not in held]
 
 
-def welcome(language: str, status: BotStatus, basic_group: bool = False) -> str:
+def welcome(language: str, status: BotStatus, bot_username: str, basic_group: bool = False) -> str:
     """What the bot says when it lands in a group: which of the rights it wants it has and lacks,
-    and what to do next (in a basic group: to upgrade it first)."""
+    and what to do next (in a basic group: to upgrade it first): the set-up by chat pickers in
+    private, one tap away, or /protect typed in the group."""
     if basic_group:
         return say(language, "only_supergroups")
     missing = status.missing_rights(WANTED_GROUP_RIGHTS)
@@ -57,7 +56,7 @@ def welcome(language: str, status: BotStatus, basic_group: bool = False) -> str:
         lines.append(say(language, "rights_have", rights=rights_text(language, held)))
     if missing:
         lines.append(say(language, "rights_lack", rights=rights_text(language, missing)))
-    lines.append(say(language, "bot_added_next"))
+    lines.append(say(language, "bot_added_next", link=Html(protect_link(bot_username))))
     return "\n".join(lines)
 
 
@@ -95,7 +94,7 @@ async def on_bot_status_changed(
     language = policy.settings.language if policy is not None else adder_language
     notices = []
     if new.present and not old.present:
-        notices.append(Notice(group_id, welcome(language, new, basic_group)))
+        notices.append(Notice(group_id, welcome(language, new, ctx.bot_username, basic_group)))
     if policy is None or not policy.enabled:
         return notices
     missing = new.missing_rights()
@@ -116,16 +115,12 @@ async def on_bot_status_changed(
         await undo.release_group(
             ctx, f"u{update_id}:suspended", group_id, enforcement.ACTION_REASON_SUSPENDED
         )
-        notices.append(
-            Notice(
-                policy.owner_user_id,
-                say(language, "bot_lost_rights", title=policy.title, reason=Html(reason)),
-            )
-        )
+        text = say(language, "bot_lost_rights", title=policy.title, reason=Html(reason))
+        notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     elif policy.suspended_reason:
         lifted = await resume(ctx, f"u{update_id}:resumed", group_id)
         text = say(language, "bot_resumed", title=policy.title)
         if lifted:
             text += "\n" + say(language, "bot_resumed_lifted", count=lifted)
-        notices.append(Notice(policy.owner_user_id, text))
+        notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     return notices

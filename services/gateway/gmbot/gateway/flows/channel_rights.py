@@ -1,10 +1,11 @@
 """Flow 8 in a channel: the bot's own rights in a linked channel change (my_chat_member there).
 
-Removed, or no longer an administrator, the bot cannot see who follows the channel: the owner of
-every group linked to it is told in private at once (which channel, what is wrong, how to fix
-it), /status there shows it, and nobody is muted for that channel meanwhile (its answers are
-unknown). Rights back: the owners are told it works again. Added to a channel: the person who
-added it (if they have started the bot) is told how to link it to a group.
+Removed, or no longer an administrator, the bot cannot see who follows the channel: whoever
+hears the alerts of a group linked to it (flows/alerts.py) is told in private at once (which
+channel, what is wrong, how to fix it), /status there shows it, and nobody is muted for that
+channel meanwhile (its answers are unknown). Rights back: they are told it works again. Added to
+a channel: the person who added it (if they have started the bot) is told how to link it to a
+group.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gmbot.gateway.backends import call
+from gmbot.gateway.flows import alerts
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
 from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.texts import language_of, say
+from gmbot.gateway.flows.setup import protect_link
+from gmbot.gateway.texts import Html, language_of, say
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -69,7 +72,13 @@ async def on_bot_channel_status(
         notices.append(
             Notice(
                 actor.user_id,
-                say(language, "channel_added", channel=channel.name, reference=reference),
+                say(
+                    language,
+                    "channel_added",
+                    channel=channel.name,
+                    reference=reference,
+                    link=Html(protect_link(ctx.bot_username)),
+                ),
             )
         )
     return notices
@@ -81,7 +90,8 @@ async def _tell_owners(
     rights: tenancy.ChannelRights.ValueType,
     group_ids: list[int],
 ) -> list[Notice]:
-    """One message per owner, naming their groups that require the channel."""
+    """One message per person who hears the groups' alerts, naming their groups that require
+    the channel."""
     owners: dict[int, tuple[str, list[str]]] = {}
     for group_id in group_ids:
         answer = await call(
@@ -93,8 +103,9 @@ async def _tell_owners(
         await ctx.policies.changed(group_id, policy)
         if not policy.enabled:
             continue
-        language, titles = owners.setdefault(policy.owner_user_id, (policy.settings.language, []))
-        titles.append(f"«{policy.title or group_id}»")
+        for user in await alerts.recipients(ctx, policy):
+            _, titles = owners.setdefault(user, (policy.settings.language, []))
+            titles.append(f"«{policy.title or group_id}»")
     notices = []
     problem = CHANNEL_PROBLEMS.get(rights)
     for owner, (language, titles) in owners.items():

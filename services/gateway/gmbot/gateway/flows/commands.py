@@ -11,27 +11,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from google.protobuf.field_mask_pb2 import FieldMask
+
 from gmbot.gateway.backends import BackendRefused, NotFound, call
 from gmbot.gateway.flows import own_channels, undo
-from gmbot.gateway.flows.bot_status import REQUIRED_GROUP_RIGHTS, resume, rights_text
+from gmbot.gateway.flows.bot_status import resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply, mention, owner_button
+from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
-    MESSAGE_LIMIT,
+    LANGUAGE_NAMES,
     OWNER_NAME_LIMIT,
     Html,
-    fit_lines,
     say,
     shorten,
+    spoken,
 )
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 MAX_CHANNELS = 10
+# A group's policy as its first /protect makes it (tenancy creates groups at version 0).
+FIRST_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -140,13 +145,25 @@ async def _channel_problems(
     return problems
 
 
-def _names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
+def channel_names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
     return ", ".join(f"@{c.username}" if c.username else c.title for c in channels)
 
 
 async def protect(
     ctx: FlowContext, lookup: ChatLookup, command: GroupCommand, references: list[str]
 ) -> str:
+    """/protect in the group: what it did, in the group's language (possibly new)."""
+    policy, note = await protect_group(ctx, lookup, command, references)
+    language = policy.settings.language or command.language
+    done = say(language, "protected", channels=channel_names(list(policy.channels)))
+    return "\n".join(line for line in (done, note) if line)
+
+
+async def protect_group(
+    ctx: FlowContext, lookup: ChatLookup, command: GroupCommand, references: list[str]
+) -> tuple[tenancy.GroupPolicy, str]:
+    """Every check, then the group protected; with the line saying the group now speaks its
+    protector's language ("" when it did not change)."""
     language = command.language
     await require_admin(ctx, command)
     if command.issuer is None:
@@ -195,7 +212,31 @@ async def protect(
         ),
     )
     await ctx.policies.changed(command.group_id, response.policy)
-    return say(language, "protected", channels=_names(list(response.policy.channels)))
+    if response.policy.version != FIRST_VERSION:
+        return response.policy, ""  # protected before: the language its owners chose stays
+    return await _speak_like(ctx, response.policy, command.issuer)
+
+
+async def _speak_like(
+    ctx: FlowContext, policy: tenancy.GroupPolicy, protector: Person
+) -> tuple[tenancy.GroupPolicy, str]:
+    """A newly protected group speaks its protector's Telegram language when GMBot speaks it, so
+    a Russian owner's group is not answered in English from now on."""
+    language = spoken(protector.language_code)
+    if language is None or language == policy.settings.language:
+        return policy, ""
+    answer = await call(
+        "tenancy",
+        ctx.backends.tenancy.UpdateGroupSettings(
+            tenancy.UpdateGroupSettingsRequest(
+                group_id=policy.group_id,
+                settings=tenancy.GroupSettings(language=language),
+                update_mask=FieldMask(paths=["language"]),
+            )
+        ),
+    )
+    await ctx.policies.changed(policy.group_id, answer.policy)
+    return answer.policy, say(language, "protected_language", name=LANGUAGE_NAMES[language])
 
 
 async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> tenancy.Channel:
@@ -280,7 +321,7 @@ async def status_of(
     policy = await ctx.policies.get(group_id)
     if policy is None:
         return Reply(say(language, "not_protected"))
-    names = _names(list(policy.channels))
+    names = channel_names(list(policy.channels))
     if not policy.enabled:
         lines = [say(language, "status_off", channels=names)]
     elif policy.suspended_reason:
@@ -304,7 +345,7 @@ async def status_of(
 
 def _may_speak(language: str, policy: tenancy.GroupPolicy) -> list[str]:
     """Which channels may post in the group unchecked (own_channels), and its linked one."""
-    lines = [say(language, "status_may_speak", channels=_names(list(policy.channels)))]
+    lines = [say(language, "status_may_speak", channels=channel_names(list(policy.channels)))]
     linked = next((c for c in policy.channels if c.channel_id == policy.linked_chat_id), None)
     if linked is not None:
         lines.append(say(language, "status_linked_channel", channel=channel_name(linked)))
@@ -333,7 +374,7 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
         return (
             say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
         )
-    lines = [say(command.language, "check_ok", channels=_names(channels) or "—")]
+    lines = [say(command.language, "check_ok", channels=channel_names(channels) or "—")]
     await _rights_are_back(ctx, command.group_id, channels)
     if policy is not None and policy.enabled and policy.suspended_reason:
         lifted = await resume(ctx, f"u{command.update_id}:check", command.group_id)
@@ -366,31 +407,3 @@ async def _rights_are_back(
             ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=linked)),
         )
         await ctx.policies.changed(linked, answer.policy)
-
-
-async def owner_groups(ctx: FlowContext, user_id: int, language: str) -> str:
-    """/groups in private."""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
-    )
-    if not answer.groups:
-        return say(language, "groups_none")
-    lines = []
-    for group in answer.groups:
-        state = (
-            say(language, "state_suspended", reason=group.suspended_reason)
-            if group.suspended_reason
-            else say(language, "state_on" if group.enabled else "state_off")
-        )
-        lines.append(
-            say(
-                language,
-                "group_line",
-                title=group.title,
-                state=Html(state),
-                channels=_names(list(group.channels)),
-            )
-        )
-    header = say(language, "groups_header")
-    return header + "\n" + fit_lines(language, lines, MESSAGE_LIMIT - len(header) - 1)

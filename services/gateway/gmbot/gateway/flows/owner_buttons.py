@@ -1,31 +1,31 @@
-"""Presses of the owners' buttons (/muted, /status, the group choice in private). A press counts
-only when its signature holds and the presser administers the group it names; every press is
-answered."""
+"""Presses of the owners' buttons (/muted, /status, the views in private). A press counts only
+when its signature holds and the presser administers the group it names (the kept administrator
+list says so, whoever protected the group); every press is answered."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from gmbot.gateway.backends import InvalidArgument, call
-from gmbot.gateway.flows import undo
-from gmbot.gateway.flows.commands import status_of
+from gmbot.gateway.backends import InvalidArgument
+from gmbot.gateway.flows import private_views, undo
+from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, status_of
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import EXEMPT, PAGE_AT, UNMUTE, muted_page, name_of, title_of
-from gmbot.gateway.flows.replies import Button, Reply, owner_button
+from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.settings import label
-from gmbot.gateway.flows.stats import stats_of
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import Html, language_of, say
-from gmbot.runtime.callbacks import verify_owner
+from gmbot.runtime.callbacks import OwnerButton, verify_owner
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
-# Button actions besides /muted's.
-UNEXEMPT, CHOOSE = "r", "g"
-# What a group chosen in private is chosen for.
-FOR_MUTED, FOR_STATS = 0, 1
+# Button actions besides /muted's and the private views'.
+UNEXEMPT = "r"
 EXEMPT_LIST = "exempt_user_ids"
+PRIVATE_ACTIONS = frozenset(
+    {private_views.VIEW, private_views.MENU, private_views.GROUPS, private_views.UNPROTECT}
+)
 
 
 @dataclass(frozen=True)
@@ -39,29 +39,24 @@ class PressAnswer:
     by_admin: bool = True
 
 
-async def choose_group(ctx: FlowContext, user_id: int, language: str, purpose: int) -> Reply:
-    """/muted or /stats in private: one button per group the user protects."""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
-    )
-    if not answer.groups:
-        return Reply(say(language, "groups_none"))
-    rows: tuple[tuple[Button, ...], ...] = tuple(
-        (owner_button(ctx.signing_key, g.title or str(g.group_id), CHOOSE, g.group_id, purpose),)
-        for g in answer.groups
-    )
-    return Reply(say(language, "choose_group"), rows)
+@dataclass(frozen=True)
+class Press:
+    """Where a press came from: `private` when the buttons are on a message in private (its
+    views get Back); the update stands for the press in what it sets going."""
+
+    update_id: int
+    press_id: str
+    private: bool
 
 
 async def on_owner_pressed(
-    ctx: FlowContext, data: str, presser: Person, press_id: str
+    ctx: FlowContext, lookup: ChatLookup, data: str, presser: Person, press: Press
 ) -> PressAnswer | None:
     """None when the data is not an owner button (or was forged)."""
     button = verify_owner(ctx.signing_key, data)
     if button is None:
         return None
-    group_id, value = button.group_id, button.value
+    group_id = button.group_id
     policy = await ctx.policies.get(group_id)
     language = policy.settings.language if policy else language_of(presser.language_code)
     admin = await is_admin(ctx, group_id, presser.user_id)
@@ -69,8 +64,42 @@ async def on_owner_pressed(
         return PressAnswer(say(language, "press_unknown"), alert=True, by_admin=False)
     if not admin:
         return PressAnswer(say(language, "press_only_admins"), alert=True, by_admin=False)
+    if policy is not None and button.action in PRIVATE_ACTIONS:
+        command = private_views.press_command(press.update_id, policy, presser, language)
+        return PressAnswer("", edit=await _private(ctx, lookup, command, policy, button, presser))
+    answer = await _on_list(ctx, button, policy, language, f"press:{press.press_id}")
+    if press.private and answer.edit is not None:
+        return replace(answer, edit=private_views.back(ctx, answer.edit, group_id, language))
+    return answer
+
+
+async def _private(
+    ctx: FlowContext,
+    lookup: ChatLookup,
+    command: GroupCommand,
+    policy: tenancy.GroupPolicy,
+    button: OwnerButton,
+    presser: Person,
+) -> Reply:
+    if button.action == private_views.VIEW:
+        return await private_views.view(ctx, lookup, command, policy, button.value)
+    if button.action == private_views.UNPROTECT:
+        return await private_views.unprotect(ctx, command)
+    if button.action == private_views.MENU:
+        return private_views.menu(ctx, policy, command.language)
+    return await private_views.groups_list(ctx, presser.user_id, command.language)
+
+
+async def _on_list(
+    ctx: FlowContext,
+    button: OwnerButton,
+    policy: tenancy.GroupPolicy | None,
+    language: str,
+    key: str,
+) -> PressAnswer:
+    """A press on /muted's or /status's buttons."""
+    group_id, value = button.group_id, button.value
     title = title_of(policy, group_id)
-    key = f"press:{press_id}"
     action = button.action
     if action == UNMUTE:
         name = await name_of(ctx, group_id, value)
@@ -96,8 +125,4 @@ async def on_owner_pressed(
         await undo.change_exempt(ctx, group_id, remove=[value])
         edit = await status_of(ctx, group_id, language)
         return PressAnswer(say(language, "unexempted", user=value), edit=edit)
-    if action == CHOOSE and value == FOR_STATS:
-        return PressAnswer("", edit=await stats_of(ctx, group_id, title, language))
-    if action == CHOOSE:
-        return PressAnswer("", edit=await muted_page(ctx, group_id, title, language))
     return PressAnswer("")

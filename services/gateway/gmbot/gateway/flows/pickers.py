@@ -13,7 +13,8 @@ from gmbot.gateway.flows.commands import (
     ChatLookup,
     GroupCommand,
     Refusal,
-    protect,
+    channel_names,
+    protect_group,
 )
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import LANGUAGES, say
@@ -110,16 +111,16 @@ async def finish(
         language=language,
     )
     try:
-        await protect(ctx, lookup, command, [str(c) for c in draft.channel_ids])
+        policy, note = await protect_group(
+            ctx, lookup, command, [str(c) for c in draft.channel_ids]
+        )
     except Refusal as refusal:
         # The draft stays: the owner fixes what is said and taps "Protect" again.
         return Step(str(refusal), _channel_keyboard(language, with_done=True))
     await drafts.drop(owner.user_id)
-    policy = await ctx.policies.get(draft.group_id)
-    names = ", ".join(
-        f"@{c.username}" if c.username else c.title for c in (policy.channels if policy else [])
-    )
-    return Step(say(language, "protected_group", group=draft.group_title, channels=names), None)
+    names = channel_names(list(policy.channels))
+    done = say(language, "protected_group", group=draft.group_title, channels=names)
+    return Step("\n".join(line for line in (done, note) if line), None)
 
 
 async def cancel(drafts: SetupDrafts, user_id: int, language: str) -> Step:

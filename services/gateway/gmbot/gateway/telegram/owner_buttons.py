@@ -7,11 +7,12 @@ import time
 
 import structlog
 from aiogram import Bot, F, Router
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram.types import CallbackQuery, InaccessibleMessage, Update
 
 from gmbot.gateway.flows import owner_buttons
+from gmbot.gateway.flows.commands import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import person
@@ -27,10 +28,22 @@ def owner_buttons_router() -> Router:
     router = Router(name="owner-buttons")
 
     @router.callback_query(on_loop(F.data.startswith(f"{OWNER_PREFIX}:")))
-    async def on_owner_press(query: CallbackQuery, bot: Bot, flow_context: FlowContext) -> None:
+    async def on_owner_press(
+        query: CallbackQuery,
+        event_update: Update,
+        bot: Bot,
+        flow_context: FlowContext,
+        chat_lookup: ChatLookup,
+    ) -> None:
         started = time.perf_counter()
+        message = query.message
+        private = message is not None and message.chat.type == ChatType.PRIVATE
         answer = await owner_buttons.on_owner_pressed(
-            flow_context, query.data or "", person(query.from_user), query.id
+            flow_context,
+            chat_lookup,
+            query.data or "",
+            person(query.from_user),
+            owner_buttons.Press(event_update.update_id, query.id, private),
         )
         if answer is None:
             with priority(Priority.LATER):
@@ -43,7 +56,6 @@ def owner_buttons_router() -> Router:
                 await query.answer(answer.text or None, show_alert=answer.alert)
         except REFUSED as error:  # answered too late (a redelivery)
             log.info("callback query not answered", error=str(error))
-        message = query.message
         if (
             answer.edit is not None
             and message is not None

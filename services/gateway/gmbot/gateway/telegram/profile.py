@@ -4,6 +4,8 @@ rights that pre-fill Telegram's "add as administrator" dialog. Published at star
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -22,7 +24,18 @@ from gmbot.runtime.budget.telegram import priority
 
 log = structlog.get_logger("gmbot.gateway.profile")
 
-PRIVATE_COMMANDS = ("start", "help", "groups", "muted", "stats")
+PRIVATE_COMMANDS = (
+    "start",
+    "protect",
+    "groups",
+    "status",
+    "settings",
+    "muted",
+    "stats",
+    "check",
+    "unprotect",
+    "help",
+)
 ADMIN_COMMANDS = ("protect", "unprotect", "status", "settings", "muted", "stats", "check")
 
 
@@ -31,8 +44,18 @@ def telegram_code(language: str) -> str:
     return language.split("_")[0]
 
 
-def commands(language: str, names: tuple[str, ...]) -> list[BotCommand]:
-    return [BotCommand(command=name, description=say(language, f"cmd_{name}")) for name in names]
+# Where a command works differently in private, its description there.
+PRIVATE_DESCRIPTIONS = {"protect": "cmd_private_protect"}
+
+
+def commands(
+    language: str, names: tuple[str, ...], descriptions: Mapping[str, str] | None = None
+) -> list[BotCommand]:
+    keys = descriptions or {}
+    return [
+        BotCommand(command=name, description=say(language, keys.get(name, f"cmd_{name}")))
+        for name in names
+    ]
 
 
 # The fields every ChatAdministratorRights must carry (as aiogram knows them); the optional ones
@@ -69,7 +92,7 @@ async def publish(bot: Bot) -> None:
         text_language = language or "en"
         code = telegram_code(language)
         await bot.set_my_commands(
-            commands(text_language, PRIVATE_COMMANDS),
+            commands(text_language, PRIVATE_COMMANDS, PRIVATE_DESCRIPTIONS),
             scope=BotCommandScopeAllPrivateChats(),
             language_code=code or None,
         )

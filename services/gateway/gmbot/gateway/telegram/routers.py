@@ -24,6 +24,7 @@ from aiogram.types import (
 )
 
 from gmbot.gateway.flows import (
+    alerts,
     attribution,
     bot_status,
     channel_rights,
@@ -32,8 +33,8 @@ from gmbot.gateway.flows import (
     members,
     messages,
     muted,
-    owner_buttons,
     pickers,
+    private_views,
     settings,
     settings_panel,
     setup,
@@ -214,12 +215,22 @@ def private_commands() -> Router:
 
     @router.message(CommandStart())
     async def on_start(
-        message: Message, flow_context: FlowContext, miniapp_url: str | None = None
+        message: Message,
+        command: CommandObject,
+        flow_context: FlowContext,
+        miniapp_url: str | None = None,
     ) -> None:
-        language = language_of(message.from_user.language_code if message.from_user else None)
+        if message.from_user is None:
+            return
+        language = language_of(message.from_user.language_code)
+        # From now on GMBot may write to them: the alerts of the groups they administer.
+        await alerts.opened(flow_context, message.from_user.id)
+        if command.args == setup.PROTECT:  # the deep link of "set me up" (bot_status, channels)
+            await _begin_protect(message, flow_context, message.from_user.id, language)
+            return
         bot_username = flow_context.bot_username
         keyboard = _keyboard(
-            [],
+            [[(say(language, "button_protect_group"), setup.PROTECT)]],
             urls=[
                 (say(language, "button_add_group"), setup.add_to_group_link(bot_username)),
                 (say(language, "button_add_channel"), setup.add_to_channel_link(bot_username)),
@@ -232,6 +243,13 @@ def private_commands() -> Router:
             keyboard=with_dashboard(keyboard, miniapp_url, language),
         )
 
+    @router.callback_query(on_loop(F.data == setup.PROTECT))
+    async def on_protect_button(query: CallbackQuery, flow_context: FlowContext) -> None:
+        await _answer(query, "")
+        if isinstance(query.message, Message) and query.message.chat.type == ChatType.PRIVATE:
+            language = language_of(query.from_user.language_code)
+            await _begin_protect(query.message, flow_context, query.from_user.id, language)
+
     @router.message(Command("help"))
     async def on_help(message: Message) -> None:
         language = language_of(message.from_user.language_code if message.from_user else None)
@@ -242,8 +260,7 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        step = await pickers.begin(flow_context.drafts, message.from_user.id, language)
-        await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
+        await _begin_protect(message, flow_context, message.from_user.id, language)
 
     @router.message(on_loop(F.chat_shared))
     async def on_chat_picked(
@@ -295,10 +312,23 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        text = await commands.owner_groups(flow_context, message.from_user.id, language)
-        await _reply(message, text, quote=False)
+        reply = await private_views.groups_list(flow_context, message.from_user.id, language)
+        await _reply(message, reply.text, quote=False, keyboard=markup(reply))
 
-    @router.message(Command("muted", "stats"))
+    @router.callback_query(on_loop(F.data.startswith(alerts.PREFIX)))
+    async def on_alerts_button(query: CallbackQuery, flow_context: FlowContext) -> None:
+        """Alerts on or off: the presser's own preference, whoever sent the button."""
+        language = language_of(query.from_user.language_code)
+        hears = await alerts.turn(flow_context, query.from_user.id, query.data or "")
+        await _answer(query, say(language, "alerts_now_on" if hears else "alerts_now_off"))
+        if isinstance(query.message, Message):
+            reply = await private_views.groups_list(flow_context, query.from_user.id, language)
+            try:
+                await query.message.edit_reply_markup(reply_markup=markup(reply))
+            except REFUSED as error:  # not modified, or the message is gone
+                log.info("groups list not edited", error=str(error))
+
+    @router.message(Command(*private_views.VIEWS))
     async def on_owner_view(
         message: Message,
         command: CommandObject,
@@ -309,14 +339,21 @@ def private_commands() -> Router:
         if message.from_user is None:
             return
         language = language_of(message.from_user.language_code)
-        purpose = owner_buttons.FOR_STATS if command.command == "stats" else owner_buttons.FOR_MUTED
-        reply = await owner_buttons.choose_group(
-            flow_context, message.from_user.id, language, purpose
+        reply = await private_views.choose_group(
+            flow_context, message.from_user.id, language, private_views.VIEWS[command.command]
         )
         keyboard = with_dashboard(markup(reply), miniapp_url, language)
         await _reply(message, reply.text, quote=False, keyboard=keyboard)
 
     return router
+
+
+async def _begin_protect(
+    message: Message, flow_context: FlowContext, user_id: int, language: str
+) -> None:
+    """/protect in private: the chat pickers, starting with the group."""
+    step = await pickers.begin(flow_context.drafts, user_id, language)
+    await _reply(message, step.text, quote=False, keyboard=_reply_keyboard(step))
 
 
 def group_messages() -> Router:
