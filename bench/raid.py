@@ -18,6 +18,8 @@ raider's message is posted in one control call. Read from the sandbox's journal 
                 (its n-th message cannot go before minute (n-1) // 20), whichever binds
   wall          from the moment the messages were posted until the last raider was muted and
                 the last message deleted; the ratio wall / least (target <= 1.10)
+  deletions     delete calls and the time from posting to each raider's message's deletion,
+                p50 and p95
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from bench.metrics import service_story
-from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.outcome import Actions, Burst, Goals, State, deletion_targets, follow, post, read_state
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -125,7 +127,6 @@ def report(
         f"  warnings: {methods.get('sendMessage', 0)} sendMessage; raiders named in one: "
         f"{warned}/{len(violators)}, at most {most} times"
     )
-    ratio = wall / least if least else float("inf")
     print()
     print(
         targets(
@@ -154,11 +155,8 @@ def report(
                     f"{once} (more than once: {twice})",
                     once == len(violators),
                 ),
-                Target(
-                    "wall / least time the limits allow",
-                    "<= 1.10",
-                    f"{ratio:.2f} ({wall:.1f} s / {least:.1f} s)",
-                    done is not None and ratio <= 1.10,
+                *deletion_targets(
+                    burst, actions, Goals(), wall=wall, least=least, done=done is not None
                 ),
             ]
         )
