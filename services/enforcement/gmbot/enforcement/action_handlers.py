@@ -141,6 +141,21 @@ class ActionHandlers:
             lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
         )
 
+    async def _released_or_taken_over(self, action: Action) -> bool:
+        """After a long wait (for its chat's batch, then a slot): released since the decision,
+        or taken over by another worker (this replica lost the ledger for longer than the
+        lease). Either way this run goes no further: no mute that is not its to make."""
+        decided = action.created_at
+
+        async def read(stores: Stores) -> bool:
+            if not await stores.actions.holds(action.action_id, action.attempts):
+                return True
+            return decided is not None and await stores.releases.since(
+                action.group_id, action.user_id, decided
+            )
+
+        return await self._ledger.step(read)
+
     async def _mute(self, action: Action, kick_after_minutes: int = 0, name: str = "") -> bool:
         """Mutes and records it; False (and the mute undone) when a release overtook it."""
         until = int(time.time() + self._mute_seconds)
@@ -200,7 +215,7 @@ class ActionHandlers:
             slot.release()
             await self._deletions.delete(action.group_id, payload.message_id)
             await slot.retake()
-            if await self._released_since(action):  # released while the deletion waited
+            if await self._released_or_taken_over(action):
                 return State.SKIPPED
         name = payload.warning.user_display_name if payload.warning is not None else ""
         if payload.action is MemberAction.MUTE and not await self._muted_before(action):

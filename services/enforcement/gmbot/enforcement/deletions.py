@@ -59,14 +59,15 @@ class DeletionBatches:
         batch.full.set()
 
     async def _send(self, chat_id: int, batch: _Batch) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(batch.full.wait(), self._window)
-        self._close(chat_id, batch)
         # Read, so an outcome whose waiters all gave up is not reported as never retrieved.
         batch.done.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(batch.full.wait(), self._window)
+            self._close(chat_id, batch)
             await self._telegram.delete(chat_id, list(batch.ids))
         except asyncio.CancelledError:
+            self._close(chat_id, batch)
             batch.done.cancel()
             raise
         except Exception as error:
