@@ -32,7 +32,17 @@ import tempfile
 from pathlib import Path
 
 from bench.metrics import service_story
-from bench.outcome import Actions, Burst, Goals, State, deletion_targets, follow, post, read_state
+from bench.outcome import (
+    Actions,
+    Burst,
+    Goals,
+    State,
+    deletion_targets,
+    follow,
+    post,
+    read_state,
+    timeline,
+)
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -127,6 +137,7 @@ def report(
     )
     print(f"  wall time until every violator was muted and their messages deleted: {when}")
     print(f"  least time the limits allow for the calls until then: {least:.1f} s ({binding})")
+    print(timeline(burst, actions))
     print(f"  last call {last_call - burst.posted_at:.1f} s after the burst was posted")
     print(f"  violators never muted: {never}; still able to write: {len(violators - state.muted)}")
     print()

@@ -202,6 +202,21 @@ async def read_state(control: SandboxClient, burst: Burst, users: set[Key]) -> S
     return State(burst.violator_messages() & present, muted)
 
 
+def timeline(burst: Burst, actions: Actions) -> str:
+    """When each kind of work happened, in seconds after the posting: where a raid's time goes."""
+
+    def span(methods: set[str]) -> str:
+        times = [
+            float(c["time"]) - burst.posted_at for c in actions.calls if c["method"] in methods
+        ]
+        return f"{min(times):.1f}-{max(times):.1f} s ({len(times)})" if times else "none"
+
+    return (
+        f"  checks {span({'getChatMember'})}; deletions {span(set(DELETIONS))}; "
+        f"mutes {span({'restrictChatMember'})}; warnings {span({'sendMessage'})}"
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     """The nearest-rank q-quantile (0 < q <= 1); 0 for no values."""
     if not values:

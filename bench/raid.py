@@ -30,7 +30,17 @@ import tempfile
 from pathlib import Path
 
 from bench.metrics import service_story
-from bench.outcome import Actions, Burst, Goals, State, deletion_targets, follow, post, read_state
+from bench.outcome import (
+    Actions,
+    Burst,
+    Goals,
+    State,
+    deletion_targets,
+    follow,
+    post,
+    read_state,
+    timeline,
+)
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -120,6 +130,7 @@ def report(
     print(f"  wall time until every raider was muted and every message deleted: {when}")
     print(f"  calls up to then: {len(needed)}; after: {len(actions.calls) - len(needed)}")
     print(f"  least time the limits allow for the calls up to then: {least:.1f} s ({binding})")
+    print(timeline(burst, actions))
     print(f"  last call {last_call - burst.posted_at:.1f} s after the raid was posted")
     warned = sum(1 for _, u in violators if actions.warnings[u] >= 1)
     most = max((actions.warnings[u] for _, u in violators), default=0)
