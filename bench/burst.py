@@ -17,7 +17,10 @@ in one control call. Read from the sandbox's journal and state:
                 theirs deleted, named in a warning (target 0)
   429s          answers "Too Many Requests" to any of the bot's calls (target 0)
   wall          from the moment the messages were posted until the last violator was muted and
-                the last of their messages deleted
+                the last of their messages deleted; wall / floor, the least time the limits
+                allow for the calls made until then (target <= 1.10)
+  deletions     delete calls (target <= 30) and the time from posting to the deletion of each
+                violator's message, p50 and p95 (target p95 <= 12 s)
 """
 
 from __future__ import annotations
@@ -29,7 +32,17 @@ import tempfile
 from pathlib import Path
 
 from bench.metrics import service_story
-from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.outcome import (
+    Actions,
+    Burst,
+    Goals,
+    State,
+    deletion_targets,
+    follow,
+    post,
+    read_state,
+    timeline,
+)
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -124,6 +137,7 @@ def report(
     )
     print(f"  wall time until every violator was muted and their messages deleted: {when}")
     print(f"  least time the limits allow for the calls until then: {least:.1f} s ({binding})")
+    print(timeline(burst, actions))
     print(f"  last call {last_call - burst.posted_at:.1f} s after the burst was posted")
     print(f"  violators never muted: {never}; still able to write: {len(violators - state.muted)}")
     print()
@@ -161,7 +175,14 @@ def report(
                     f"{too_many}" + (f" {dict(actions.too_many)}" if too_many else ""),
                     too_many == 0,
                 ),
-                Target("wall time (s)", "info", f"{wall:.1f}", None),
+                *deletion_targets(
+                    burst,
+                    actions,
+                    Goals(delete_calls=30, deleted_p95=12.0),
+                    wall=wall,
+                    least=least,
+                    done=done is not None,
+                ),
             ]
         )
     )

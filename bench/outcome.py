@@ -5,17 +5,20 @@ and bench.burst."""
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.report import Target
 from bench.world import BOOKKEEPING, Json, params_json
 from gmbot.sandbox.client import SandboxClient
 
 _MENTION = re.compile(r"tg://user\?id=(\d+)")
 # Calls that name a user without doing anything to them.
 _READS = frozenset({"getChatMember"})
+DELETIONS = frozenset({"deleteMessage", "deleteMessages"})
 
 Key = tuple[int, int]  # (chat id, message or user id)
 
@@ -72,7 +75,7 @@ class Actions:
                 if not permissions.get("can_send_messages", False):
                     self.mutes[(chat, user)] += 1
                     self.first_mute.setdefault((chat, user), at)
-        if method in {"deleteMessage", "deleteMessages"}:
+        if method in DELETIONS:
             ids = (
                 params_json(params["message_ids"])
                 if method == "deleteMessages"
@@ -95,6 +98,15 @@ class Actions:
         wanted = burst.violator_messages()
         times += [t for k, t in self.deleted.items() if k in wanted]
         return max(times, default=None)
+
+    def deletion_delays(self, burst: Burst) -> list[float]:
+        """Seconds from the burst's posting to the deletion of each violator's message deleted."""
+        wanted = burst.violator_messages()
+        return [at - burst.posted_at for k, at in self.deleted.items() if k in wanted]
+
+    def delete_calls(self) -> int:
+        """deleteMessage and deleteMessages calls made, answered or not."""
+        return sum(1 for c in self.calls if c["method"] in DELETIONS)
 
     def done_at(self, burst: Burst) -> float | None:
         """When the last violator was muted and the last of their messages deleted (None while
@@ -188,3 +200,67 @@ async def read_state(control: SandboxClient, burst: Burst, users: set[Key]) -> S
             ):
                 muted.add(key)
     return State(burst.violator_messages() & present, muted)
+
+
+def timeline(burst: Burst, actions: Actions) -> str:
+    """When each kind of work happened, in seconds after the posting: where a raid's time goes."""
+
+    def span(methods: set[str]) -> str:
+        times = [
+            float(c["time"]) - burst.posted_at for c in actions.calls if c["method"] in methods
+        ]
+        return f"{min(times):.1f}-{max(times):.1f} s ({len(times)})" if times else "none"
+
+    return (
+        f"  checks {span({'getChatMember'})}; deletions {span(set(DELETIONS))}; "
+        f"mutes {span({'restrictChatMember'})}; warnings {span({'sendMessage'})}"
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank q-quantile (0 < q <= 1); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Goals:
+    """What a bench holds the raid's deletions and length to; None: shown, not judged."""
+
+    delete_calls: int | None = None
+    deleted_p95: float | None = None
+    over_floor: float = 1.10
+
+
+def deletion_targets(
+    burst: Burst, actions: Actions, goals: Goals, *, wall: float, least: float, done: bool
+) -> list[Target]:
+    """Issue 22's figures: how many delete calls, how soon violators' messages went, every
+    call against the floor the limits set."""
+    delays = actions.deletion_delays(burst)
+    p50, p95 = percentile(delays, 0.5), percentile(delays, 0.95)
+    calls = actions.delete_calls()
+    ratio = wall / least if least else float("inf")
+    return [
+        Target(
+            "delete calls (deleteMessage + deleteMessages)",
+            "info" if goals.delete_calls is None else f"<= {goals.delete_calls}",
+            str(calls),
+            None if goals.delete_calls is None else calls <= goals.delete_calls,
+        ),
+        Target(
+            "violators' messages deleted after sent, p50 / p95 (s)",
+            "info" if goals.deleted_p95 is None else f"p95 <= {goals.deleted_p95:g}",
+            f"{p50:.1f} / {p95:.1f} ({len(delays)} messages)",
+            None if goals.deleted_p95 is None else bool(delays) and p95 <= goals.deleted_p95,
+        ),
+        Target("Bot API calls in total", "info", str(len(actions.calls)), None),
+        Target(
+            "wall / floor (least time the limits allow)",
+            f"<= {goals.over_floor:.2f}",
+            f"{ratio:.2f} ({wall:.1f} s / {least:.1f} s)",
+            done and ratio <= goals.over_floor,
+        ),
+    ]

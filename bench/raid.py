@@ -18,6 +18,8 @@ raider's message is posted in one control call. Read from the sandbox's journal 
                 (its n-th message cannot go before minute (n-1) // 20), whichever binds
   wall          from the moment the messages were posted until the last raider was muted and
                 the last message deleted; the ratio wall / least (target <= 1.10)
+  deletions     delete calls and the time from posting to each raider's message's deletion,
+                p50 and p95
 """
 
 from __future__ import annotations
@@ -28,7 +30,17 @@ import tempfile
 from pathlib import Path
 
 from bench.metrics import service_story
-from bench.outcome import Actions, Burst, State, follow, post, read_state
+from bench.outcome import (
+    Actions,
+    Burst,
+    Goals,
+    State,
+    deletion_targets,
+    follow,
+    post,
+    read_state,
+    timeline,
+)
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -118,6 +130,7 @@ def report(
     print(f"  wall time until every raider was muted and every message deleted: {when}")
     print(f"  calls up to then: {len(needed)}; after: {len(actions.calls) - len(needed)}")
     print(f"  least time the limits allow for the calls up to then: {least:.1f} s ({binding})")
+    print(timeline(burst, actions))
     print(f"  last call {last_call - burst.posted_at:.1f} s after the raid was posted")
     warned = sum(1 for _, u in violators if actions.warnings[u] >= 1)
     most = max((actions.warnings[u] for _, u in violators), default=0)
@@ -125,7 +138,6 @@ def report(
         f"  warnings: {methods.get('sendMessage', 0)} sendMessage; raiders named in one: "
         f"{warned}/{len(violators)}, at most {most} times"
     )
-    ratio = wall / least if least else float("inf")
     print()
     print(
         targets(
@@ -154,11 +166,8 @@ def report(
                     f"{once} (more than once: {twice})",
                     once == len(violators),
                 ),
-                Target(
-                    "wall / least time the limits allow",
-                    "<= 1.10",
-                    f"{ratio:.2f} ({wall:.1f} s / {least:.1f} s)",
-                    done is not None and ratio <= 1.10,
+                *deletion_targets(
+                    burst, actions, Goals(), wall=wall, least=least, done=done is not None
                 ),
             ]
         )

@@ -133,22 +133,27 @@ async def add_people(
 
 async def protect(control: SandboxClient, world: World, within: float = 120.0) -> None:
     """The owner sends /protect @channel in every group; returns when GMBot said "Done." in all,
-    fails with GMBot's own words when it refused."""
+    fails with GMBot's own words when it did not. Other words in the meantime (the greeting of
+    a bot just made administrator, sent as the stack starts) are no answer to /protect."""
     since = int((await control.counters())["last_seq"])
     for group in world.groups:
         await control.say(group, world.owner, f"/protect @{world.channel_username}")
-    answered: dict[int, str] = {}
+    done: set[int] = set()
+    said: dict[int, str] = {}
     deadline = time.monotonic() + within
-    while len(answered) < len(world.groups) and time.monotonic() < deadline:
+    while len(done) < len(world.groups) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
         for entry in await control.journal(method="sendMessage", bot_id=world.bot_id, since=since):
             since = max(since, int(entry["seq"]))
-            answered[int(entry["params"]["chat_id"])] = str(entry["params"].get("text", ""))
-    refused = {g: t for g, t in answered.items() if not t.startswith("Done.")}
-    if refused or len(answered) < len(world.groups):
+            group, text = int(entry["params"]["chat_id"]), str(entry["params"].get("text", ""))
+            said[group] = text
+            if text.startswith("Done."):
+                done.add(group)
+    if len(done) < len(world.groups):
+        refusals = [t for g, t in said.items() if g not in done]
         raise RuntimeError(
-            f"/protect did not succeed in {len(world.groups) - len(answered)} groups within "
-            f"{within:.0f} s; refusals: {list(refused.values())[:3]}"
+            f"/protect did not succeed in {len(world.groups) - len(done)} groups within "
+            f"{within:.0f} s; GMBot said: {refusals[:3]}"
         )
 
 

@@ -40,16 +40,19 @@ class _CallPriorityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CallPrio
     CALL_PRIORITY_URGENT: _CallPriority.ValueType  # 1
     CALL_PRIORITY_CHECK: _CallPriority.ValueType  # 2
     CALL_PRIORITY_LATER: _CallPriority.ValueType  # 3
+    CALL_PRIORITY_PUNISH: _CallPriority.ValueType  # 4
 
 class CallPriority(_CallPriority, metaclass=_CallPriorityEnumTypeWrapper):
-    """Who goes first when the budget is short. Punishing a raid and answering owners come first,
-    then the checks decisions wait for, then warnings and whatever can wait.
+    """Who goes first when the budget is short. Deleting a raid's messages (one call per chat per
+    moment) and answering owners come first, then the checks that find out who the violators are,
+    then muting them (and the other actions on members), then warnings and whatever can wait.
     """
 
 CALL_PRIORITY_UNSPECIFIED: CallPriority.ValueType  # 0
 CALL_PRIORITY_URGENT: CallPriority.ValueType  # 1
 CALL_PRIORITY_CHECK: CallPriority.ValueType  # 2
 CALL_PRIORITY_LATER: CallPriority.ValueType  # 3
+CALL_PRIORITY_PUNISH: CallPriority.ValueType  # 4
 Global___CallPriority: _TypeAlias = CallPriority  # noqa: Y015
 
 @_typing.final

@@ -5,6 +5,7 @@ administers with members in it."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,17 @@ class Group:
 
     async def calls(self, method: str) -> list[dict[str, Any]]:
         return await self.control.journal(method=method)
+
+    async def deletions(self) -> list[list[int]]:
+        """The message ids of each successful deleteMessage or deleteMessages call, in order."""
+        calls = [c for c in await self.control.journal() if c["ok"]]
+        return [
+            sorted(json.loads(c["params"]["message_ids"]))
+            if c["method"] == "deleteMessages"
+            else [int(c["params"]["message_id"])]
+            for c in calls
+            if c["method"] in ("deleteMessage", "deleteMessages")
+        ]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> None:

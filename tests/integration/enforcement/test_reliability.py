@@ -71,9 +71,10 @@ async def test_server_errors_are_retried_until_done(world: Group, enforcement: S
 async def test_actions_waiting_for_their_warning_do_not_hold_the_slots_mutes_need(
     world: Group, enforcement: Stub
 ) -> None:
-    """A raid's warnings wait their turn for minutes; the deletions and mutes behind them do not.
-    Two working slots, six violators: all six muted and their messages gone before the first
-    warning (held three seconds to gather them) is even sent."""
+    """A raid's warnings wait their turn for minutes; the deletions and mutes behind them do not,
+    nor do the actions waiting for their chat's batch of deletions. Two working slots, six
+    violators: their messages gone in one call and all six muted before the first warning (held
+    three seconds to gather them) is even sent."""
     users = [await world.member() for _ in range(6)]
     messages = [await world.said(user) for user in users]
 
@@ -87,7 +88,7 @@ async def test_actions_waiting_for_their_warning_do_not_hold_the_slots_mutes_nee
 
     await eventually(all_muted, seconds=2.5)
     assert await world.calls("sendMessage") == []
-    assert len(await world.calls("deleteMessage")) == len(users)
+    assert await world.deletions() == [sorted(messages)]
     for response in responses:
         await done(enforcement, world, response.action_id)
     assert len(await world.calls("sendMessage")) == 1  # then one warning for all six
@@ -127,17 +128,14 @@ async def _start_process(env: dict[str, str], log: Path) -> asyncio.subprocess.P
         )
 
 
-async def test_killed_mid_burst_and_restarted_every_action_is_applied_once(
-    world: Group, postgres_url: str, redis_url: str, tmp_path: Path
-) -> None:
-    prefix = f"test:{uuid.uuid4().hex}:"
-    env = {
+def _env(world: Group, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
+    return {
         "AUTH_TOKEN": TEST_TOKEN,
         "GRPC_PORT": str(_free_port()),
         "METRICS_ENABLED": "false",
         "BOT_TOKEN": world.token,
         "TELEGRAM_API_URL": world.sandbox.url,
-        "DATABASE_URL": postgres_url,
+        "DATABASE_URL": database_url,
         "MIGRATE_ON_START": "true",
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": prefix,
@@ -150,6 +148,13 @@ async def test_killed_mid_burst_and_restarted_every_action_is_applied_once(
         "REQUESTS_PER_SECOND": "200",
         "GROUP_MESSAGES_PER_MINUTE": "1000",
     }
+
+
+async def test_killed_mid_burst_and_restarted_every_action_is_applied_once(
+    world: Group, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    env = _env(world, postgres_url, redis_url, prefix)
     users = [await world.member(f"U{i}") for i in range(40)]
     messages = {u: await world.said(u) for u in users}
     await world.control.set_faults(latency=0.03)
@@ -176,10 +181,7 @@ async def test_killed_mid_burst_and_restarted_every_action_is_applied_once(
     assert restricted_at_kill < len(users)  # the kill did land mid-burst
     for user in users:
         assert (await world.control.member(world.group, user))["status"] == "restricted"
-    deleted = collections.Counter(
-        c["params"]["message_id"] for c in await world.calls("deleteMessage") if c["ok"]
-    )
-    assert set(deleted) == {str(m) for m in messages.values()}
+    assert {m for ids in await world.deletions() for m in ids} == set(messages.values())
     restricts = collections.Counter(
         c["params"]["user_id"] for c in await world.calls("restrictChatMember")
     )
@@ -192,6 +194,51 @@ async def test_killed_mid_burst_and_restarted_every_action_is_applied_once(
             warned[user] += f'tg://user?id={user}"' in call["params"]["text"]
     assert min(warned.values()) == 1
     assert sum(n - 1 for n in warned.values()) <= int(env["WORKERS"])
+
+
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+async def test_killed_while_a_batch_of_deletions_gathers_nothing_is_lost_or_deleted_twice(
+    world: Group, database: str, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The ids waiting in a chat's batch live only in the process; the actions they belong to
+    are in the ledger. Killed before the batch's call, the restarted service deletes every
+    message (in batches again) and mutes every member once."""
+    prefix = f"test:{uuid.uuid4().hex}:"
+    database_url = (
+        postgres_url if database == "postgres" else f"sqlite+aiosqlite:///{tmp_path}/e.db"
+    )
+    env = _env(world, database_url, redis_url, prefix)
+    if database == "sqlite":
+        del env["REDIS_URL"]  # the in-process queue: the ledger alone brings the actions back
+    users = [await world.member(f"U{i}") for i in range(20)]
+    messages = {u: await world.said(u) for u in users}
+    process = await _start_process({**env, "DELETE_BATCH_SECONDS": "10"}, tmp_path / "e.log")
+    try:
+        async with channel_to(int(env["GRPC_PORT"])) as channel:
+            stub = enforcement_pb2_grpc.EnforcementServiceStub(channel)
+            await eventually(lambda: _serving(stub, world), seconds=30)
+            accepted = [await enforce(stub, world, u, f"batch:{u}", messages[u]) for u in users]
+            await asyncio.sleep(1.0)  # every action claimed, its message waiting in the batch
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            assert await world.deletions() == []  # the kill did land mid-batch
+            process = await _start_process(env, tmp_path / "e.log")
+            await eventually(lambda: _serving(stub, world), seconds=30)
+            for response in accepted:
+                await done(stub, world, response.action_id, seconds=60)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await process.wait()
+        await forget_keys(redis_url, prefix)
+
+    deletions = await world.deletions()
+    assert sorted(m for ids in deletions for m in ids) == sorted(messages.values())
+    assert len(deletions) <= 3
+    restricts = collections.Counter(
+        c["params"]["user_id"] for c in await world.calls("restrictChatMember") if c["ok"]
+    )
+    assert sorted(restricts.values()) == [1] * len(users)
 
 
 async def _serving(stub: Stub, world: Group) -> bool:

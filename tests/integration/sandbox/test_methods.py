@@ -283,6 +283,21 @@ async def test_delete_messages_skips_missing_ids(story: Story) -> None:
     assert all(messages[i] for i in ids)
 
 
+async def test_delete_messages_skips_messages_past_48_hours_in_one_call(story: Story) -> None:
+    await story.control.join(story.group, story.alice)
+    old = (await story.control.say(story.group, story.alice, "old"))["message_id"]
+    await story.control.advance_clock(49 * 3600)
+    new = (await story.control.say(story.group, story.alice, "new"))["message_id"]
+
+    assert await story.bot.delete_messages(story.group, [old, new]) is True
+
+    messages = {m["message_id"]: m["deleted"] for m in await story.control.messages(story.group)}
+    assert (messages[old], messages[new]) == (False, True)
+    assert len(await story.control.journal(method="deleteMessages")) == 1
+    with pytest.raises(TelegramBadRequest, match="1-100"):
+        await story.bot.delete_messages(story.group, list(range(1, 102)))
+
+
 async def test_answer_callback_query(story: Story) -> None:
     sent = await story.bot.send_message(
         story.group,

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bench.metrics import bucket_quantile
-from bench.outcome import Actions, Burst
+from bench.outcome import Actions, Burst, percentile
 from bench.world import least_seconds
 
 GROUP = -1001
@@ -105,3 +105,25 @@ def test_a_histogram_quantile_is_the_bucket_it_falls_in() -> None:
     assert bucket_quantile(before, after, 0.5) == "<= 5 ms"
     assert bucket_quantile(before, after, 0.99) == "> 5000 ms"
     assert bucket_quantile(after, after, 0.5) == "n/a"
+
+
+def test_a_batch_of_deletions_is_one_call_and_each_message_its_own_delay() -> None:
+    burst = Burst(
+        posted_at=10.0,
+        authors={(GROUP, 1): ALICE, (GROUP, 2): ALICE, (GROUP, 3): BOB},
+        violators={(GROUP, ALICE)},
+    )
+    actions = Actions()
+    actions.add(
+        [
+            call(1, "deleteMessages", 11.0, chat_id=GROUP, message_ids=[1, 3]),
+            call(2, "deleteMessage", 14.0, chat_id=GROUP, message_id=2),
+        ],
+        burst.authors,
+    )
+
+    assert actions.delete_calls() == 2
+    assert sorted(actions.deletion_delays(burst)) == [1.0, 4.0]  # Bob's message is no violator's
+    assert percentile(actions.deletion_delays(burst), 0.5) == 1.0
+    assert percentile(actions.deletion_delays(burst), 0.95) == 4.0
+    assert percentile([], 0.95) == 0.0

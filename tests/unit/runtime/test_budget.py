@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from time import monotonic as _now
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.methods import (
+    DeleteMessages,
+    GetChatMember,
+    Response,
+    RestrictChatMember,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import ChatPermissions
 
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
+from gmbot.runtime.budget.telegram import BudgetMiddleware
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009876543210
@@ -70,3 +82,51 @@ def test_waiting_out_one_chat_holds_nobody_else_back() -> None:
     assert limits.decide(GROUP, Priority.URGENT, True, now=0.0) > 50
 
     assert limits.decide(None, Priority.LATER, False, now=0.01) == 0
+
+
+def test_a_check_never_waits_behind_a_mute_and_a_mute_waits_behind_a_check() -> None:
+    limits = budget(per_second=10)
+    assert limits.decide(None, Priority.URGENT, False, now=0.0) == 0
+    # A mute is waiting for the next slot: a check still takes it first.
+    assert limits.decide(None, Priority.PUNISH, False, now=0.0) > 0
+    assert limits.decide(None, Priority.CHECK, False, now=0.06) == 0
+    # A check is waiting: the mute does not take its slot, a deletion does.
+    assert limits.decide(None, Priority.CHECK, False, now=0.06) > 0
+    assert limits.decide(None, Priority.PUNISH, False, now=0.16) > 0
+    assert limits.decide(None, Priority.URGENT, False, now=0.16) == 0
+
+
+class _Asked:
+    """A budget that grants every call and remembers the priority each asked with."""
+
+    def __init__(self) -> None:
+        self.priorities: list[Priority] = []
+
+    async def acquire(
+        self, chat_id: int | None, priority: Priority, *, message: bool = False
+    ) -> None:
+        self.priorities.append(priority)
+
+    async def pause(self, chat_id: int | None, seconds: float) -> None:
+        raise AssertionError("no 429 here")
+
+
+async def test_in_a_raid_deletions_go_first_then_checks_then_mutes_then_warnings() -> None:
+    asked = _Asked()
+    middleware = BudgetMiddleware(asked, sends=Priority.LATER)
+    bot = Bot("1:test")
+
+    async def answered(bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
+        return Response[Any](ok=True, result=True)
+
+    for method in (
+        SendMessage(chat_id=GROUP, text="join"),
+        RestrictChatMember(chat_id=GROUP, user_id=1, permissions=ChatPermissions()),
+        GetChatMember(chat_id=GROUP, user_id=1),
+        DeleteMessages(chat_id=GROUP, message_ids=[1, 2]),
+    ):
+        await middleware(answered, bot, method)
+    await bot.session.close()
+
+    assert asked.priorities == sorted(asked.priorities, reverse=True)
+    assert asked.priorities == [Priority.LATER, Priority.PUNISH, Priority.CHECK, Priority.URGENT]

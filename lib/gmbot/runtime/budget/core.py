@@ -28,9 +28,11 @@ GROUP_SAFETY = 1.1
 class Priority(IntEnum):
     """Lower goes first."""
 
-    URGENT = 0  # deleting and muting a raid, answering an owner
-    CHECK = 1  # the membership and administrator reads a decision waits for
-    LATER = 2  # warnings and whatever else can wait
+    URGENT = 0  # deleting a raid's messages (batched: few calls), answering an owner
+    CHECK = 1  # the membership and administrator reads that find out who the violators are
+    PUNISH = 2  # muting them, and the other actions on members (after the checks: a check never
+    # waits behind the mute of someone whose messages are already being deleted)
+    LATER = 3  # warnings and whatever else can wait
 
 
 @dataclass(frozen=True)

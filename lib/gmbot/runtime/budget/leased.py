@@ -24,6 +24,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BudgetService"].full_name
 _TO_WIRE: dict[Priority, pb.CallPriority.ValueType] = {
     Priority.URGENT: pb.CALL_PRIORITY_URGENT,
     Priority.CHECK: pb.CALL_PRIORITY_CHECK,
+    Priority.PUNISH: pb.CALL_PRIORITY_PUNISH,
     Priority.LATER: pb.CALL_PRIORITY_LATER,
 }
 _FROM_WIRE = {wire: p for p, wire in _TO_WIRE.items()}

@@ -40,20 +40,20 @@ if TYPE_CHECKING:
 UNMETERED = frozenset(
     {"getUpdates", "getWebhookInfo", "setWebhook", "deleteWebhook", "getMe", "close", "logOut"}
 )
-_URGENT = frozenset(
+# In a raid: first the checks find out who the violators are, their messages disappear (in a
+# few batched calls, so those go first of all), then they are muted, then warned.
+_URGENT = frozenset({"deleteMessage", "deleteMessages", "answerCallbackQuery"})
+_CHECKS = frozenset({"getChatMember", "getChatAdministrators", "getChat", "getChatMemberCount"})
+_PUNISHING = frozenset(
     {
-        "deleteMessage",
-        "deleteMessages",
         "restrictChatMember",
         "banChatMember",
         "unbanChatMember",
         "banChatSenderChat",
         "approveChatJoinRequest",
         "declineChatJoinRequest",
-        "answerCallbackQuery",
     }
 )
-_CHECKS = frozenset({"getChatMember", "getChatAdministrators", "getChat", "getChatMemberCount"})
 # Calls that put a message into a chat: in a group they count toward its messages a minute.
 _MESSAGES = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendAnimation", "copyMessage"}
@@ -95,6 +95,8 @@ class BudgetMiddleware(BaseRequestMiddleware):
             return Priority.URGENT
         if name in _CHECKS:
             return Priority.CHECK
+        if name in _PUNISHING:
+            return Priority.PUNISH
         return self._sends
 
     async def __call__(

@@ -110,8 +110,12 @@ async def edit_message_text(call: Call) -> dict[str, Any]:
     return message_json(message, call.world)
 
 
+def _too_old(call: Call, message: Message) -> bool:
+    return call.world.clock.seconds() - message.date > DELETABLE_FOR_SECONDS
+
+
 def _deletable(call: Call, chat: Chat, message: Message) -> bool:
-    if call.world.clock.seconds() - message.date > DELETABLE_FOR_SECONDS:
+    if _too_old(call, message):
         return False
     if message.from_user_id == call.bot.user.id or chat.type == "private":
         return True
@@ -136,10 +140,12 @@ async def delete_messages(call: Call) -> bool:
     ids = call.json("message_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
         raise bad_request("message_ids must contain 1-100 identifiers")
-    messages = [m for m in (call.world.message(chat.id, int(i)) for i in ids) if m is not None]
-    if any(not _deletable(call, chat, m) for m in messages):
+    found = (call.world.message(chat.id, int(i)) for i in ids)
+    # Missing ids, and messages past their 48 hours, are skipped: True all the same.
+    fresh = [m for m in found if m is not None and not _too_old(call, m)]
+    if any(not _deletable(call, chat, m) for m in fresh):
         raise bad_request(MESSAGE_CANT_BE_DELETED)
-    for message in messages:  # missing ids are skipped
+    for message in fresh:
         message.deleted = True
     return True
 

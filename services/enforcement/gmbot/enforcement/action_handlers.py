@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, assert_never
+from typing import Any, Protocol, assert_never
 
 from gmbot.enforcement.actions import (
     Action,
@@ -38,6 +37,7 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
+from gmbot.enforcement.deletions import DeletionBatches
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
 from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
@@ -57,8 +57,24 @@ REMOVAL_SECONDS = 60
 _NOT_THERE = frozenset({"kicked", "left"})
 
 
-def _stay() -> None:
-    """Not stepping aside: the action keeps its slot to the end."""
+class Slot(Protocol):
+    """The action's working slot in the worker pool. Released while the action only waits (for
+    its chat's batch of deletions, for its warning's turn in the group's 20 messages a minute),
+    so the slot goes to the next action; retaken when it works again."""
+
+    def release(self) -> None: ...
+
+    async def retake(self) -> None: ...
+
+
+class _Unbounded:
+    """No pool: the action keeps going as it is."""
+
+    def release(self) -> None:
+        """Nothing held."""
+
+    async def retake(self) -> None:
+        """Nothing to wait for."""
 
 
 def _in_force(held: RestrictionRow | None) -> bool:
@@ -71,22 +87,22 @@ class ActionHandlers:
         telegram: TelegramActions,
         ledger: Ledger,
         warnings: LiveWarnings,
+        deletions: DeletionBatches,
         mute_seconds: float,
         signing_key: bytes = b"",
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._warnings = warnings
+        self._deletions = deletions
         self._mute_seconds = mute_seconds
         self._key = signing_key
         self._releases = Releases(telegram, ledger)
 
-    async def carry_out(self, action: Action, step_aside: Callable[[], None] = _stay) -> State:
-        """`step_aside()` tells the worker pool the action now only waits (for its warning's
-        turn in the group's 20 messages a minute): its working slot may go to the next."""
+    async def carry_out(self, action: Action, slot: Slot | None = None) -> State:
         match action.payload:
             case Enforce() as payload:
-                return await self.enforce(action, payload, step_aside)
+                return await self.enforce(action, payload, slot or _Unbounded())
             case Release():
                 return await self.release(action)
             case ReleaseGroup() as payload:
@@ -124,6 +140,21 @@ class ActionHandlers:
         return await self._ledger.step(
             lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
         )
+
+    async def _released_or_taken_over(self, action: Action) -> bool:
+        """After a long wait (for its chat's batch, then a slot): released since the decision,
+        or taken over by another worker (this replica lost the ledger for longer than the
+        lease). Either way this run goes no further: no mute that is not its to make."""
+        decided = action.created_at
+
+        async def read(stores: Stores) -> bool:
+            if not await stores.actions.holds(action.action_id, action.attempts):
+                return True
+            return decided is not None and await stores.releases.since(
+                action.group_id, action.user_id, decided
+            )
+
+        return await self._ledger.step(read)
 
     async def _mute(self, action: Action, kick_after_minutes: int = 0, name: str = "") -> bool:
         """Mutes and records it; False (and the mute undone) when a release overtook it."""
@@ -173,17 +204,18 @@ class ActionHandlers:
         """A second run of an action (its worker died) does not mute again what the first did."""
         return action.attempts > 1 and _in_force(await self._restriction(action))
 
-    async def enforce(
-        self, action: Action, payload: Enforce, step_aside: Callable[[], None] = _stay
-    ) -> State:
-        """Deletion and the mute first (they protect the group), the warning after. A release
-        accepted since the decision (the member verified or exempted, the group unprotected)
-        overrides it, whenever it comes."""
+    async def enforce(self, action: Action, payload: Enforce, slot: Slot) -> State:
+        """Deletion (in the chat's batch) and the mute first (they protect the group), the
+        warning after. A release accepted since the decision (the member verified or exempted,
+        the group unprotected) overrides it, whenever it comes."""
         if await self._released_since(action):
             return State.SKIPPED
         if payload.message_id:
-            await self._telegram.delete(action.group_id, [payload.message_id])
-            if await self._released_since(action):  # released while the deletion waited
+            # The messages of the actions taken up meanwhile join the same batch.
+            slot.release()
+            await self._deletions.delete(action.group_id, payload.message_id)
+            await slot.retake()
+            if await self._released_or_taken_over(action):
                 return State.SKIPPED
         name = payload.warning.user_display_name if payload.warning is not None else ""
         if payload.action is MemberAction.MUTE and not await self._muted_before(action):
@@ -195,7 +227,7 @@ class ActionHandlers:
             if await self._released_since(action):
                 return State.DONE
             member = Warned(action.user_id, payload.warning.user_display_name)
-            step_aside()  # a raid's warnings wait minutes; the deletions behind them must not
+            slot.release()  # a raid's warnings wait minutes; the deletions behind them must not
             message_id = await self._warnings.warn(action.group_id, member, payload.warning)
             await self._ledger.step(
                 lambda stores: stores.actions.set_warning(action.action_id, message_id)
@@ -252,7 +284,7 @@ class ActionHandlers:
 
     async def ban_sender_chat(self, action: Action, payload: BanSenderChat) -> State:
         if payload.message_id:
-            await self._telegram.delete(action.group_id, [payload.message_id])
+            await self._deletions.delete(action.group_id, payload.message_id)
         if payload.ban:
             await self._telegram.ban_sender_chat(action.group_id, payload.sender_chat_id)
         return State.DONE

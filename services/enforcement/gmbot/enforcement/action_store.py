@@ -143,6 +143,13 @@ class ActionStore:
             & (ActionRow.attempts == attempt)
         )
 
+    async def holds(self, action_id: str, attempt: int) -> bool:
+        """Whether the worker that claimed the action as `attempt` still holds it."""
+        found = await self._session.scalar(
+            select(ActionRow.action_id).where(self._held(action_id, attempt))
+        )
+        return found is not None
+
     async def renew(self, action_id: str, attempt: int, lease: float) -> bool:
         """The worker is still on it: nobody else may take it over yet."""
         result = await self._session.execute(

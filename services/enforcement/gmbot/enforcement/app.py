@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gmbot.enforcement.action_handlers import ActionHandlers
+from gmbot.enforcement.deletions import DeletionBatches
 from gmbot.enforcement.intake import ActionIntake, Backlog
 from gmbot.enforcement.keys import Keys
 from gmbot.enforcement.ledger import Ledger
@@ -86,7 +87,10 @@ async def build(settings: EnforcementSettings) -> Service:
     telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
     signing_key = settings.callback_signing_key.get_secret_value().encode()
     warnings = LiveWarnings(telegram, ledger, signing_key, settings.warning_coalesce_seconds)
-    handlers = ActionHandlers(telegram, ledger, warnings, settings.mute_days * 86400, signing_key)
+    deletions = DeletionBatches(telegram, settings.delete_batch_seconds)
+    handlers = ActionHandlers(
+        telegram, ledger, warnings, deletions, settings.mute_days * 86400, signing_key
+    )
     backlog = Backlog(settings.queue_bound)
     health = WorkerHealth(service.health, [SERVICE_NAME])
     retention = LedgerRetention(ledger, settings.ledger_retention_days)
@@ -110,5 +114,7 @@ async def build(settings: EnforcementSettings) -> Service:
     ]
     service.on_started.append(workers.start)
     resources.push_async_callback(warnings.close)
+    # Closed after the workers stopped: the actions still in hand wait for their batches.
+    resources.push_async_callback(deletions.close)
     resources.push_async_callback(lambda: workers.stop(settings.shutdown_grace_seconds))
     return service

@@ -29,6 +29,9 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     # A mute lasts this long and is renewed while the member stays unverified, so a mute never
     # outlives GMBot by accident (Telegram reads < 30 s or > 366 days as forever).
     mute_days: float = Field(default=2.0, ge=1.0, le=300.0)
+    # Messages to delete in one chat that come this close together go in one deleteMessages
+    # call (a raid's violators' messages disappear within about this long of the decision).
+    delete_batch_seconds: float = Field(default=1.0, ge=0, le=10)
     # Warnings for a group that come this close together are sent as one.
     warning_coalesce_seconds: float = Field(default=1.0, ge=0, le=30)
     # Retries of 5xx and network errors before an action is left for the sweeper.

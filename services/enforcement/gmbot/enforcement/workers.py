@@ -4,9 +4,11 @@ A poller takes an action id from the queue and claims the row (so two workers ne
 action); the action is then carried out beside the others, its end recorded and the queue entry
 acked. Up to `workers` actions do their work at once, and only a few pollers take them: an
 action that waits for Telegram's budget holds one of many slots, never the poller the deletions
-behind it need. An action whose deletion and mute are done and that only waits for its warning
-(a raid's warnings take their turn in the group's 20 messages a minute, for minutes) steps aside:
-its slot goes to the next action, and only the wider bound of actions in hand holds it.
+behind it need. An action that only waits steps aside: for its chat's batch of deletions (so
+the messages of the actions behind it join the same deleteMessages call; it takes a slot again
+to mute), or, its deletion and mute done, for its warning (a raid's warnings take their turn in
+the group's 20 messages a minute, for minutes). Its slot goes to the next action, and only the
+wider bound of actions in hand holds it.
 
 A sweeper hands out what is due again: scheduled follow-ups, entries a dead worker left,
 anything a lost queue entry would otherwise strand. A pruner keeps the ledger within its retention.
@@ -44,7 +46,7 @@ log = structlog.get_logger("gmbot.enforcement.workers")
 SWEEP_SECONDS = 1.0
 # Pollers per replica: taking and claiming is quick; carrying out is what takes long.
 POLLERS = 4
-# Actions in hand (working, or stepped aside to wait for their warnings) per working slot.
+# Actions in hand (working, or stepped aside to wait for a batch or a warning) per working slot.
 IN_HAND_PER_SLOT = 8
 # The sweeper recounts the backlog from the ledger this often.
 RECOUNT_SECONDS = 5.0
@@ -182,7 +184,7 @@ class WorkerPool:
         calls = [0]
         try:
             with counting_calls() as calls:
-                state = await self._handlers.carry_out(action, slot.release)
+                state = await self._handlers.carry_out(action, slot)
             await self._finish(action, state, calls=calls[0])
         except Permanent as refused:
             await self._finish(action, State.FAILED, str(refused), calls=calls[0])
@@ -262,7 +264,8 @@ class WorkerPool:
 
 
 class _Slot:
-    """A working slot, given back once: when its action ends, or when the action steps aside."""
+    """A working slot, given back when its action ends or only waits, taken again when the
+    action works again after its wait."""
 
     def __init__(self, slots: asyncio.Semaphore) -> None:
         self._slots = slots
@@ -272,3 +275,8 @@ class _Slot:
         if self._held:
             self._held = False
             self._slots.release()
+
+    async def retake(self) -> None:
+        if not self._held:
+            await self._slots.acquire()
+            self._held = True
