@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from gmbot.runtime.budget.core import PollingBudget, Priority, Spacing
+from gmbot.runtime.budget.core import EARLY, PollingBudget, Priority, Spacing
 
 # KEYS: overall next slot, overall pause, chat next slot, chat pause ("" when the call is not a
 # message to a chat), then one demand key per priority. ARGV: overall interval ms, chat interval
-# ms, priority. Returns 0 (go, slots advanced) or the ms to wait before asking again, rounded up:
-# Redis turns a Lua number into an integer, and a wait of 0.4 ms read as 0 would be a grant the
-# script never recorded. The same rules as LocalBudget.decide.
+# ms, priority, how many ms early the overall slot may be taken (core.EARLY). Returns 0 (go,
+# slots advanced) or the ms to wait before asking again, rounded up: Redis turns a Lua number
+# into an integer, and a wait of 0.4 ms read as 0 would be a grant the script never recorded. The same rules as LocalBudget.decide.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -38,7 +38,7 @@ local function next_slot(key)
 end
 local tg = next_slot(KEYS[1])
 local tc = next_slot(KEYS[3])
-local overall_wait = tg - gi / 2 - now
+local overall_wait = tg - tonumber(ARGV[4]) - now
 local chat_wait = tc - now
 if chat_wait > 0 and chat_wait >= overall_wait then return math.ceil(chat_wait) end
 if overall_wait > 0 then
@@ -75,7 +75,7 @@ class RedisBudget(PollingBudget):
             self._pause_key(chat_id) if chat_id else "",
             *self._demand,
         ]
-        args = [self._overall_ms, self._chat_ms, priority.value]
+        args = [self._overall_ms, self._chat_ms, priority.value, self._overall_ms * EARLY]
         return int(await self._script(keys=keys, args=args)) / 1000
 
     async def pause(self, chat_id: int | None, seconds: float) -> None:
