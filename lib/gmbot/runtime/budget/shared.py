@@ -13,7 +13,8 @@ from gmbot.runtime.budget.core import EARLY, PollingBudget, Priority, Spacing
 # message to a chat), then one demand key per priority. ARGV: overall interval ms, chat interval
 # ms, priority, how many ms early the overall slot may be taken (core.EARLY). Returns 0 (go,
 # slots advanced) or the ms to wait before asking again, rounded up: Redis turns a Lua number
-# into an integer, and a wait of 0.4 ms read as 0 would be a grant the script never recorded. The same rules as LocalBudget.decide.
+# into an integer, and a wait of 0.4 ms read as 0 would be a grant the script never recorded.
+# The same rules as LocalBudget.decide.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
