@@ -42,7 +42,7 @@ def test_no_31_calls_fit_in_telegrams_second_with_room_for_a_late_request() -> N
     take 31 calls over more than 1.04 s: a request may reach Telegram 40 ms late and not be
     the 31st (half an interval early left 32 ms, and a 429 in 1 burst of 11)."""
     limits = LocalBudget(Spacing.of(per_second=30, group_messages_per_minute=20))
-    now, granted = 0.0, []
+    now, granted = 0.0, list[float]()
     while len(granted) < 31:
         wait = limits.decide(None, Priority.URGENT, False, now=now)
         if wait == 0:
