@@ -196,3 +196,14 @@ def test_a_warning_in_arabic_isolates_every_name() -> None:
 
     assert f">{FSI}Eve{PDI}</a>" in text
     assert "انضم" in text
+
+
+def test_a_warning_links_to_the_members_own_view_that_outlives_it() -> None:
+    link = "https://t.me/gmbot?start=mutes"
+
+    rows = warning_keyboard(
+        {**SPEC, "language": "uk", "private_view_url": link}, [Warned(5, "Eve")], -1001, b"k" * 32
+    )["inline_keyboard"]
+
+    assert rows[1] == [{"text": "💬 Чому я не можу писати?", "url": link}]
+    assert "callback_data" in rows[-1][0]  # «I have joined» stays last

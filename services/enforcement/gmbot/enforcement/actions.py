@@ -73,6 +73,8 @@ class WarningSpec:
     # Outside forum topics, the message the warning answers: a comment thread's root (the
     # channel post in the discussion group), so the warning shows among those comments.
     reply_to_message_id: int = 0
+    # The member's own view in private (a t.me deep link to the bot), a button under the warning.
+    private_view_url: str = ""
 
     @property
     def place(self) -> tuple[int, int]:

@@ -83,6 +83,9 @@ def warning_keyboard(
     rows: list[list[dict[str, str]]] = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
     ]
+    if spec.get("private_view_url"):
+        # The way out that outlives the warning: the member's own view in private.
+        rows.append([{"text": _text(language, "private_view"), "url": spec["private_view_url"]}])
     for member in members:
         label = (
             _text(language, "joined")

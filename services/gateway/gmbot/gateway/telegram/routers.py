@@ -47,6 +47,7 @@ from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.filters import on_loop
+from gmbot.gateway.telegram.member_view import member_view_router, show_member_view
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
 from gmbot.gateway.telegram.typing import typing_while
@@ -212,6 +213,8 @@ def private_commands() -> Router:
 
     @router.message(CommandStart())
     async def on_start(message: Message, flow_context: FlowContext) -> None:
+        if await show_member_view(message, flow_context):
+            return  # a member GMBot holds somewhere came for the way out
         language = language_of(message.from_user.language_code if message.from_user else None)
         bot_username = flow_context.bot_username
         keyboard = _keyboard(
@@ -579,6 +582,7 @@ def all_routers(signing_key: bytes) -> list[Router]:
         # Judging comes first: group_commands sees only the messages group_messages hands on.
         group_messages(),
         group_commands(),
+        member_view_router(),
         private_commands(),
         member_updates(),
         owner_buttons_router(),
