@@ -75,6 +75,9 @@ class WarningSpec:
     reply_to_message_id: int = 0
     # The member's own view in private (a t.me deep link to the bot), a button under the warning.
     private_view_url: str = ""
+    # Minutes until an unverified member is removed (0: never), said under the warning. Set by
+    # enforcement from the request, not by the caller's spec.
+    kick_after_minutes: int = 0
 
     @property
     def place(self) -> tuple[int, int]:
@@ -130,6 +133,9 @@ class Kick:
     kind: ClassVar[Kind] = Kind.KICK
     # Only while GMBot's restriction is still in force (a member verified in time stays).
     only_if_restricted: bool = False
+    # The warning the member was given: once removed, they are told in private why and how
+    # to come back (when Telegram lets the bot write to them).
+    notice: WarningSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ def _text(language: str, key: str) -> str:
     return _CATALOGS.get(language, _CATALOGS["en"]).gettext(key)
 
 
+def _plural(language: str, key: str, count: int) -> str:
+    """Text `key` in the form `count` takes in `language`, with {count} filled in."""
+    catalog = _CATALOGS.get(language, _CATALOGS["en"])
+    return catalog.ngettext(key, f"{key}_plural", count).format(count=count)
+
+
 def shown(text: str, language: str = "en") -> str:
     """A stranger's name or title, ready to go into HTML (always isolated in a right-to-left
     sentence)."""
@@ -68,12 +74,15 @@ def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
     group = shown(spec.get("group_title") or "", language)
     channels = _channel_names(spec)
     builtin = _text(language, "warning")
+    kick_after = int(spec.get("kick_after_minutes") or 0)
+    # The member is told when a kick is scheduled, whoever wrote the warning.
+    kick = f"\n{_plural(language, 'kick_notice', kick_after)}" if kick_after else ""
     custom = spec.get("custom_text") or ""
     if custom:
-        text = _fill(escape(custom), user, group, channels)
+        text = _fill(escape(custom), user, group, channels) + kick
         if len(text) <= MAX_MESSAGE_LENGTH:
             return text
-    return _fill(builtin, user, group, channels)
+    return _fill(builtin, user, group, channels) + kick
 
 
 def warning_keyboard(
@@ -116,6 +125,22 @@ def request_notice(
     ]
     data = sign(signing_key, VerifyButton(group_id=group_id, user_id=user_id))
     rows.append([{"text": f"✅ {_text(language, 'joined')}", "callback_data": data}])
+    return text, {"inline_keyboard": rows}
+
+
+def removal_notice(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What a member removed for not following the channels is told in private: why, and how
+    to come back (the channels' buttons; the removal ends by itself a minute later)."""
+    language = spec.get("language", "en")
+    text = _fill(
+        _text(language, "removed"),
+        "",
+        f"«{shown(spec.get('group_title') or '', language)}»",
+        _channel_names(spec),
+    )
+    rows = [
+        [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
+    ]
     return text, {"inline_keyboard": rows}
 
 
