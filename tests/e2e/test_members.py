@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from gmbot.gateway.texts import say
-from tests.e2e.conftest import E2E
+from tests.e2e.conftest import E2E, Scene
 from tests.e2e.test_owners import VERIFY_REPEAT_SECONDS, button, command, keyboard, press
 
 TTL = 10  # the shortest warning a group may set
@@ -89,3 +89,43 @@ async def test_a_plain_start_shows_a_muted_member_the_view_and_anyone_else_the_w
     nothing = await e2e.wait_for_call(mark, "sendMessage", scene.owner)
     assert view["params"]["text"].startswith(say("en", "member_view"))
     assert nothing["params"]["text"] == say("en", "member_view_none")
+
+
+REMOVED = {"en": "You were removed from", "ru": "Вас удалили из группы"}
+KICK_IN_TWO = {"en": "within 2 minutes", "ru": "за 2 минуты"}
+
+
+async def _group_in(e2e: E2E, language: str) -> Scene:
+    """A group speaking `language`, with a member from before it was protected (never checked
+    on joining) who follows none of its channels."""
+    scene = await e2e.scene(("kai", False), language=language)
+    if language != "en":
+        await command(e2e, scene.group, scene.owner, f"/settings language {language}")
+    return scene
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_a_kicked_member_is_told_why_in_private(e2e: E2E, language: str) -> None:
+    scene = await _group_in(e2e, language)
+    await command(e2e, scene.group, scene.owner, "/settings action kick")
+    member = scene.members["kai"]
+    await e2e.control.say_to_bot(e2e.bot_id, member, "/start")
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, member, "hi")
+
+    await e2e.wait_for_call(mark, "banChatMember", scene.group, user_id=member)
+    told = await e2e.wait_for_call(mark, "sendMessage", member, text=REMOVED[language])
+    assert f"https://t.me/{scene.channel_username}" in str(told["params"]["reply_markup"])
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_warning_says_when_a_kick_is_scheduled(e2e: E2E, language: str) -> None:
+    scene = await _group_in(e2e, language)
+    await command(e2e, scene.group, scene.owner, "/settings kick_after_minutes 2")
+    member = scene.members["kai"]
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, member, "hi")
+
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text=KICK_IN_TWO[language])
