@@ -129,3 +129,17 @@ async def test_the_warning_says_when_a_kick_is_scheduled(e2e: E2E, language: str
     await e2e.control.say(scene.group, member, "hi")
 
     await e2e.wait_for_call(mark, "sendMessage", scene.group, text=KICK_IN_TWO[language])
+
+
+async def test_stats_counts_use_plural_forms_in_russian(e2e: E2E) -> None:
+    scene = await _group_in(e2e, "ru")
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.members["kai"], "hi")
+    await e2e.wait_for_call(mark, "restrictChatMember", scene.group)
+
+    summary = await command(e2e, scene.group, scene.owner, "/stats", "благодаря мне")
+
+    lines = summary["params"]["text"].splitlines()
+    assert lines[1] == "За 7 дней благодаря мне на каналы подписались 0 участников (за 24 часа: 0)."
+    assert lines[2] == "Сейчас я ограничиваю 1 участника."
+    assert [b["text"] for row in keyboard(summary) for b in row] == ["📈 Подробнее"]

@@ -50,6 +50,7 @@ from gmbot.gateway.telegram.filters import on_loop
 from gmbot.gateway.telegram.member_view import member_view_router, show_member_view
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
+from gmbot.gateway.telegram.stats_buttons import stats_buttons
 from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
@@ -587,5 +588,6 @@ def all_routers(signing_key: bytes) -> list[Router]:
         member_updates(),
         owner_buttons_router(),
         settings_buttons(),
+        stats_buttons(),
         verify_buttons(signing_key),
     ]
