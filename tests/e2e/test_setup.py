@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aiogram.types import BotCommandScopeAllChatAdministrators
 
 from gmbot.v1 import tenancy_pb2 as tenancy
-from tests.e2e.conftest import E2E
+from tests.e2e.conftest import DIGEST_SECONDS, E2E
 from tests.integration.sandbox.conftest import aiogram_bot
 
 
@@ -318,3 +319,29 @@ async def test_protect_in_the_group_accepts_a_private_channels_invite_link(e2e: 
 
     assert "Hidden" in reply["params"]["text"]
     assert reply["params"]["text"].startswith("Done.")
+
+
+@pytest.mark.parametrize(("language", "live"), [("en", "is live"), ("ru", "под защитой")])
+async def test_the_observe_digest_goes_live_with_one_tap(
+    e2e: E2E, language: str, live: str
+) -> None:
+    scene = await e2e.scene(("carol", False), language=language)
+    owner = scene.owner
+    for setting in (f"language {language}", "mode observe"):
+        mark = await e2e.mark()
+        await e2e.control.say(scene.group, owner, f"/settings {setting}")
+        await e2e.wait_for_call(mark, "sendMessage", scene.group)
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.members["carol"], "hi")
+    digest = await e2e.wait_for_call(
+        mark, "sendMessage", owner, text="👀", seconds=3 * DIGEST_SECONDS
+    )
+    [go_live] = _buttons(digest)
+
+    mark = await e2e.mark()
+    await e2e.control.press(
+        owner, int(digest["result"]["message_id"]), owner, go_live["callback_data"]
+    )
+
+    await e2e.wait_for_call(mark, "sendMessage", owner, text=live)
+    assert (await e2e.policy(scene.group)).settings.mode == tenancy.GROUP_MODE_ENFORCE

@@ -252,3 +252,13 @@ def test_every_plural_text_has_every_form_its_language_has() -> None:
         forms, texts = plural_forms(po)
         assert texts, po
         assert all(count == forms for count in texts.values()), po
+
+
+def test_the_observe_digest_offers_to_go_live_in_the_groups_language() -> None:
+    from gmbot.enforcement.texts import go_live_keyboard
+    from gmbot.runtime.callbacks import go_live_group
+
+    [[button]] = go_live_keyboard("uk", -1001)["inline_keyboard"]
+
+    assert button["text"] == "🚀 Увімкнути захист"
+    assert go_live_group(button["callback_data"]) == -1001

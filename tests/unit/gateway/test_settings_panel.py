@@ -6,8 +6,10 @@ from __future__ import annotations
 import grpc
 
 from gmbot.gateway.flows.settings_panel import Press, choices, panel, parse, press
+from gmbot.gateway.flows.settings_panel import go_live as press_go_live
 from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, removes_people
 from gmbot.gateway.texts import say
+from gmbot.runtime.callbacks import go_live
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway import world
 from tests.unit.gateway.fakes import Fakes, rpc_error
@@ -173,3 +175,21 @@ async def test_a_panel_press_on_a_stale_panel_shows_what_is_true_now() -> None:
 def test_the_schema_covers_every_setting_tenancy_keeps() -> None:
     # A setting missing here would be listed nowhere and changed by no button.
     assert set(SCHEMA) == set(tenancy.GroupSettings.DESCRIPTOR.fields_by_name)
+
+
+async def test_go_live_from_the_digest_enforces_for_an_administrator_only() -> None:
+    fakes = _admin_world()
+    _changed(fakes, mode=tenancy.GROUP_MODE_ENFORCE)
+    data = go_live(world.GROUP)
+
+    assert await press_go_live(fakes.ctx, data, world.MEMBER, "en") is None
+    assert fakes.tenancy.requests("UpdateGroupSettings") == []
+    note = await press_go_live(fakes.ctx, data, world.OWNER, "ru")
+
+    assert note == say("ru", "went_live", title="Chat")
+    [update] = fakes.tenancy.requests("UpdateGroupSettings")
+    assert (update.settings.mode, list(update.update_mask.paths)) == (
+        tenancy.GROUP_MODE_ENFORCE,
+        ["mode"],
+    )
+    assert await press_go_live(fakes.ctx, "live:abc", world.OWNER, "en") is None

@@ -46,7 +46,13 @@ from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.releases import Releases, imposed_by_gmbot
 from gmbot.enforcement.telegram import TelegramActions
-from gmbot.enforcement.texts import Warned, observe_digest, removal_notice, request_notice
+from gmbot.enforcement.texts import (
+    Warned,
+    go_live_keyboard,
+    observe_digest,
+    removal_notice,
+    request_notice,
+)
 
 # Renew a mute this long before it would end.
 RENEW_BEFORE = 12 * 3600
@@ -360,8 +366,9 @@ class ActionHandlers:
         if not observed:
             return State.SKIPPED
         text = observe_digest(payload.language, payload.group_title, observed)
+        keyboard = go_live_keyboard(payload.language, action.group_id)
         try:
-            await self._telegram.send(action.user_id, text, None)
+            await self._telegram.send(action.user_id, text, keyboard)
         except Permanent:
             return State.SKIPPED  # the owner never started the bot, or blocked it
         return State.DONE

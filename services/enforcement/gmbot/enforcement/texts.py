@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gmbot.enforcement.actions import Enforce, MemberAction
-from gmbot.runtime.callbacks import VerifyButton, sign
+from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 
 LOCALES = Path(__file__).parent / "locales"
@@ -169,3 +169,12 @@ def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int
         lines.append(_text(language, "digest_channels").format(channels=names))
     lines.append(_text(language, "digest_enforce"))
     return "\n".join(lines)
+
+
+def go_live_keyboard(language: str, group_id: int) -> dict[str, Any]:
+    """The digest's one button: enforce from now on (for the group's administrators)."""
+    return {
+        "inline_keyboard": [
+            [{"text": _text(language, "go_live"), "callback_data": go_live(group_id)}]
+        ]
+    }

@@ -55,6 +55,7 @@ from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
+from gmbot.runtime.callbacks import GO_LIVE_PREFIX
 
 log = structlog.get_logger("gmbot.gateway.routers")
 
@@ -474,6 +475,16 @@ def settings_buttons() -> Router:
                 )
             except REFUSED as error:  # not modified, or the panel is gone
                 log.info("settings panel not edited", error=str(error))
+
+    @router.callback_query(on_loop(F.data.startswith(f"{GO_LIVE_PREFIX}:")))
+    async def on_go_live(query: CallbackQuery, flow_context: FlowContext) -> None:
+        language = language_of(query.from_user.language_code)
+        note = await settings_panel.go_live(
+            flow_context, query.data or "", query.from_user.id, language
+        )
+        await _answer(query, "", urgent=note is not None)
+        if note is not None and isinstance(query.message, Message):
+            await _reply(query.message, note, quote=False)
 
     return router
 
