@@ -345,3 +345,49 @@ async def test_the_observe_digest_goes_live_with_one_tap(
 
     await e2e.wait_for_call(mark, "sendMessage", owner, text=live)
     assert (await e2e.policy(scene.group)).settings.mode == tenancy.GROUP_MODE_ENFORCE
+
+
+@pytest.mark.parametrize(
+    ("language", "kick_after", "type_it", "apply", "now"),
+    [
+        ("en", "Kick after: never", "✏️ Type a number", "Yes, apply", "Kick after: 45 min"),
+        (
+            "ru",
+            "Удалять через: никогда",
+            "✏️ Ввести число",
+            "Да, применить",
+            "Удалять через: 45 мин",
+        ),
+    ],
+)
+async def test_a_number_typed_in_reply_to_the_prompt_is_chosen_and_confirmed_once(
+    e2e: E2E, language: str, kick_after: str, type_it: str, apply: str, now: str
+) -> None:
+    scene = await e2e.scene(language=language)
+    group, owner = scene.group, scene.owner
+    mark = await e2e.mark()
+    await e2e.control.say(group, owner, f"/settings language {language}")
+    await e2e.wait_for_call(mark, "sendMessage", group)
+    mark = await e2e.mark()
+    await e2e.control.say(group, owner, "/settings")
+    shown = await e2e.wait_for_call(mark, "sendMessage", group)
+    panel_id = int(shown["result"]["message_id"])
+    presets = await _tap(e2e, group, panel_id, owner, _data(shown, kick_after))
+
+    mark = await e2e.mark()
+    await e2e.control.press(group, panel_id, owner, _data(presets, type_it))
+    prompt = await e2e.wait_for_call(mark, "sendMessage", group, text="kick_after_minutes")
+    assert json.loads(prompt["params"]["reply_markup"])["force_reply"] is True
+    mark = await e2e.mark()
+    await e2e.control.say(
+        group, owner, "45", reply_to_message_id=int(prompt["result"]["message_id"])
+    )
+    asked = await e2e.wait_for_call(mark, "sendMessage", group)
+    assert (await e2e.policy(group)).settings.kick_after_minutes == 0
+
+    confirmed = await _tap(
+        e2e, group, int(asked["result"]["message_id"]), owner, _data(asked, apply)
+    )
+
+    assert now in [b["text"] for b in _buttons(confirmed)]
+    assert (await e2e.policy(group)).settings.kick_after_minutes == 45

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 
-from gmbot.gateway.flows.settings_panel import Press, choices, panel, parse, press
+from gmbot.gateway.flows.settings_panel import Press, choices, panel, parse, press, typed
 from gmbot.gateway.flows.settings_panel import go_live as press_go_live
 from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, removes_people
 from gmbot.gateway.texts import say
@@ -139,8 +139,14 @@ def test_the_panels_text_does_not_repeat_its_buttons() -> None:
 
 def test_only_panel_data_is_a_panel_press() -> None:
     assert parse("set:language:3") == Press("language", 3)
-    assert parse("set:language:3:2") == Press("language", 3, 2)
-    assert parse("set:action:3:1:y") == Press("action", 3, 1, confirmed=True)
+    assert parse("set:language:3:2") == Press("language", 3, "2")
+    assert parse("set:action:3:1:y") == Press("action", 3, "1", confirmed=True)
+    assert parse("set:kick_after_minutes:3:n45:y") == Press(
+        "kick_after_minutes", 3, "n45", confirmed=True
+    )
+    assert parse("set:kick_after_minutes:3:t") == Press("kick_after_minutes", 3, "t")
+    assert parse("set:action:3:t") is None  # no typing where there is a list
+    assert parse("set:action:3:n2") is None
     assert parse("set:action:3:9") is None
     assert parse("set:language:x") is None
     assert parse("set:warning_text:3") is None
@@ -193,3 +199,34 @@ async def test_go_live_from_the_digest_enforces_for_an_administrator_only() -> N
         ["mode"],
     )
     assert await press_go_live(fakes.ctx, "live:abc", world.OWNER, "en") is None
+
+
+async def test_a_typed_number_is_asked_for_and_chosen_like_a_preset() -> None:
+    fakes = _admin_world()
+    _changed(fakes, warning_ttl_seconds=45)
+
+    asked = await press(fakes.ctx, world.command(), "set:warning_ttl_seconds:3:t")
+    assert asked.prompt.startswith("✏️")
+    assert "(<code>warning_ttl_seconds</code>)" in asked.prompt
+    assert fakes.tenancy.requests("UpdateGroupSettings") == []
+
+    prompt = "✏️ Olga, reply to this message with a number for ... (warning_ttl_seconds)."
+    answer = await typed(fakes.ctx, world.command(), prompt, "45")
+
+    [update] = fakes.tenancy.requests("UpdateGroupSettings")
+    assert update.settings.warning_ttl_seconds == 45
+    assert update.expected_version == 3
+    assert answer.note == "Warning lifetime is now 45 s."
+
+
+async def test_a_typed_kick_after_asks_for_confirmation_once() -> None:
+    fakes = _admin_world()
+    prompt = "✏️ Olga: … (kick_after_minutes)."
+
+    asked = await typed(fakes.ctx, world.command(), prompt, "45")
+
+    assert fakes.tenancy.requests("UpdateGroupSettings") == []
+    assert asked.panel is not None
+    assert asked.panel.rows[0][0][1] == "set:kick_after_minutes:3:n45:y"
+    refused = await typed(fakes.ctx, world.command(), prompt, "soon")
+    assert refused.note == say("en", "setting_whole_number", name="kick_after_minutes")

@@ -15,19 +15,25 @@ from gmbot.gateway.backends import Conflict, call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
+from gmbot.gateway.flows.replies import mention
 from gmbot.gateway.flows.settings import label, value_in_words
-from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA
+from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, Kind, Setting
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import Html, say, shorten
 from gmbot.runtime.callbacks import go_live_group
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 # Callback data of a panel button: "set:<setting>:<policy version>" opens the setting's
-# choices, ":<choice>" after it chooses one, and ":y" after that confirms a value that
-# removes people. "set:-:<version>" goes back to the panel.
+# choices, ":<choice>" after it chooses one (its index, or "n<number>" for a number typed in
+# answer to the prompt that ":t" asks for), and ":y" after that confirms a value that removes
+# people. "set:-:<version>" goes back to the panel.
 PREFIX = "set:"
 BACK = "-"
 CONFIRMED = "y"
+TYPE = "t"
+TYPED = "n"
+# What the prompt for a typed number starts with: a reply to it is the number (routers).
+PROMPT_MARK = "✏️"
 BUTTON_LIMIT = 64
 
 
@@ -47,6 +53,8 @@ class PressAnswer:
     note: str
     panel: Panel | None
     by_admin: bool = False
+    # A message to send that asks the presser to type the value in reply (a ForceReply).
+    prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,15 @@ class Press:
 
     name: str
     version: int
-    choice: int | None = None
+    # An index into the setting's choices, "n<number>" for a typed number, TYPE to ask for one.
+    choice: str | None = None
     confirmed: bool = False
+
+    @property
+    def value(self) -> object:
+        if self.choice is not None and self.choice.startswith(TYPED):
+            return int(self.choice.removeprefix(TYPED))
+        return SCHEMA[self.name].choices[int(self.choice or 0)]
 
 
 def _data(name: str, version: int, *more: object) -> str:
@@ -107,6 +122,8 @@ def choices(policy: tenancy.GroupPolicy, name: str) -> Panel:
         words = value_in_words(language, _with(name, value), name)
         mark = "✅ " if value == current else ""
         rows.append([(_button_text(mark + words), _data(name, policy.version, index))])
+    if SCHEMA[name].kind is Kind.NUMBER:
+        rows.append([(say(language, "button_type_number"), _data(name, policy.version, TYPE))])
     rows.append([(say(language, "button_back"), _data(BACK, policy.version))])
     text = say(
         language,
@@ -117,10 +134,10 @@ def choices(policy: tenancy.GroupPolicy, name: str) -> Panel:
     return Panel(text, rows)
 
 
-def confirmation(policy: tenancy.GroupPolicy, name: str, choice: int) -> Panel:
+def confirmation(policy: tenancy.GroupPolicy, press: Press) -> Panel:
     """Asked once before a value that removes people is applied."""
     language = policy.settings.language or "en"
-    value = SCHEMA[name].choices[choice]
+    name, choice, value = press.name, press.choice, press.value
     text = say(
         language,
         "setting_removes_people",
@@ -155,11 +172,17 @@ def parse(data: str) -> Press | None:
     if not more:
         return Press(name, int(version))
     choice, *confirm = more
-    if name == BACK or not choice.isdigit() or int(choice) >= len(SCHEMA[name].choices):
+    if name == BACK or not _is_choice(SCHEMA[name], choice) or confirm not in ([], [CONFIRMED]):
         return None
-    if confirm not in ([], [CONFIRMED]):
-        return None
-    return Press(name, int(version), int(choice), confirmed=bool(confirm))
+    return Press(name, int(version), choice, confirmed=bool(confirm))
+
+
+def _is_choice(setting: Setting, choice: str) -> bool:
+    if setting.kind is Kind.NUMBER and choice == TYPE:
+        return True
+    if setting.kind is Kind.NUMBER and choice.startswith(TYPED):
+        return choice.removeprefix(TYPED).isdigit()
+    return choice.isdigit() and int(choice) < len(setting.choices)
 
 
 async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnswer:
@@ -179,15 +202,52 @@ async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnsw
         return PressAnswer("", panel(policy), by_admin=True)
     if parsed.choice is None:
         return PressAnswer("", choices(policy, parsed.name), by_admin=True)
-    setting = SCHEMA[parsed.name]
-    value = setting.choices[parsed.choice]
+    if parsed.choice == TYPE:
+        issuer = command.issuer
+        prompt = say(
+            language,
+            "setting_type_prompt",
+            user=Html(mention(issuer.user_id, issuer.display_name) if issuer else ""),
+            name=label(language, parsed.name),
+            code=parsed.name,
+        )
+        return PressAnswer("", None, by_admin=True, prompt=f"{PROMPT_MARK} {prompt}")
+    return await _decide(ctx, command.group_id, policy, parsed)
+
+
+async def typed(ctx: FlowContext, command: GroupCommand, prompt: str, text: str) -> PressAnswer:
+    """A number typed in reply to the prompt for `name` (read from the prompt's text): chosen
+    like a preset, at the policy's version of the moment."""
+    policy = await ctx.policies.get(command.group_id)
+    # The prompt names the setting as "(name)" (its text as Telegram hands it back, without
+    # the markup; some Bot API servers keep the markup: "<code>name</code>").
+    name = next((n for n in CHOSEN if f"({n})" in prompt or f">{n}<" in prompt), None)
+    if policy is None or name is None:
+        return PressAnswer(say(command.language, "not_protected"), None)
+    language = policy.settings.language
+    try:
+        await require_admin(ctx, command)
+    except Refusal as refusal:
+        return PressAnswer(str(refusal), None)
+    if not text.strip().isdigit():
+        return PressAnswer(say(language, "setting_whole_number", name=name), None, by_admin=True)
+    return await _decide(
+        ctx, command.group_id, policy, Press(name, policy.version, f"{TYPED}{int(text)}")
+    )
+
+
+async def _decide(
+    ctx: FlowContext, group_id: int, policy: tenancy.GroupPolicy, press: Press
+) -> PressAnswer:
+    """A value chosen: asked once more when it removes people, applied otherwise."""
+    value = press.value
     if (
-        setting.removes_people(value)
-        and value != getattr(policy.settings, parsed.name)
-        and not parsed.confirmed
+        SCHEMA[press.name].removes_people(value)
+        and value != getattr(policy.settings, press.name)
+        and not press.confirmed
     ):
-        return PressAnswer("", confirmation(policy, parsed.name, parsed.choice), by_admin=True)
-    return await _choose(ctx, command.group_id, language, parsed, value)
+        return PressAnswer("", confirmation(policy, press), by_admin=True)
+    return await _choose(ctx, group_id, policy.settings.language, press, value)
 
 
 async def _choose(

@@ -13,6 +13,7 @@ from aiogram.types import (
     CallbackQuery,
     ChatJoinRequest,
     ChatMemberUpdated,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -132,6 +133,17 @@ async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Rep
     return await stats.stats_of(ctx, command.group_id, title, command.language)
 
 
+def _answers_a_prompt(message: Message, bot_id: int) -> bool:
+    """A reply to the settings panel's prompt for a typed number."""
+    prompt = message.reply_to_message
+    return (
+        prompt is not None
+        and prompt.from_user is not None
+        and prompt.from_user.id == bot_id
+        and (prompt.text or "").startswith(settings_panel.PROMPT_MARK)
+    )
+
+
 def group_commands() -> Router:
     """Commands in groups: only ever given a message that was judged and stands (group_messages
     hands it on). An administrator is answered first; anyone else once a minute, behind
@@ -151,6 +163,26 @@ def group_commands() -> Router:
             await _reply(message, say(language, "group_start"), urgent=admin)
         else:
             await _reply(message, _help(language, "group_help"), urgent=admin)
+
+    @router.message(on_loop(F.reply_to_message.text.startswith(settings_panel.PROMPT_MARK)))
+    async def on_typed_value(
+        message: Message, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        """A number typed in reply to the panel's prompt (group_messages hands on only a
+        reply to GMBot's own prompt)."""
+        if message.chat.type != ChatType.SUPERGROUP or message.reply_to_message is None:
+            return
+        admin = await _from_admin(flow_context, message)
+        if not admin and not await _first_lately(flow_context, message):
+            return
+        command = await _group_command(flow_context, event_update, message)
+        answer = await settings_panel.typed(
+            flow_context, command, message.reply_to_message.text or "", message.text or ""
+        )
+        panel = answer.panel
+        text = answer.note or (panel.text if panel else "")
+        keyboard = _keyboard(panel.rows) if panel else None
+        await _reply(message, text, keyboard=keyboard, urgent=answer.by_admin)
 
     @router.message(
         Command("protect", "unprotect", "status", "settings", "check", "muted", "stats")
@@ -336,7 +368,10 @@ def group_messages() -> Router:
             flow_context, chat_lookup, group_message(event_update.update_id, message)
         )
         decided("message", outcome, started)
-        if outcome in _STANDS and (message.text or message.caption or "").startswith("/"):
+        if outcome in _STANDS and (
+            (message.text or message.caption or "").startswith("/")
+            or _answers_a_prompt(message, flow_context.bot_id)
+        ):
             raise SkipHandler
 
     return router
@@ -466,6 +501,13 @@ def settings_buttons() -> Router:
         )
         answer = await settings_panel.press(flow_context, command, query.data or "")
         await _answer(query, answer.note, urgent=answer.by_admin)
+        if answer.prompt:
+            with priority(Priority.URGENT):
+                await message.answer(
+                    answer.prompt,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=ForceReply(selective=True),
+                )
         if answer.panel is not None:
             try:
                 await message.edit_text(
