@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import grpc
 
+from gmbot.gateway.flows.go_live import press as press_go_live
 from gmbot.gateway.flows.settings_panel import Press, choices, panel, parse, press, typed
-from gmbot.gateway.flows.settings_panel import go_live as press_go_live
 from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, removes_people
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import go_live

@@ -14,13 +14,10 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from gmbot.gateway.backends import Conflict, call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import mention
 from gmbot.gateway.flows.settings import label, value_in_words
 from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, Kind, Setting
-from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import Html, say, shorten
-from gmbot.runtime.callbacks import go_live_group
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 # Callback data of a panel button: "set:<setting>:<policy version>" opens the setting's
@@ -281,23 +278,3 @@ async def _choose(
         value=Html(value_in_words(new_language, response.policy.settings, press.name)),
     )
     return PressAnswer(unescape(note), panel(response.policy), by_admin=True)
-
-
-async def go_live(ctx: FlowContext, data: str, user_id: int, language: str) -> str | None:
-    """The observe digest's "Go live", pressed in private: the group enforces from now on.
-    None when the data is not that button's or the presser does not administer the group."""
-    group_id = go_live_group(data)
-    if group_id is None or not await is_admin(ctx, group_id, user_id):
-        return None
-    response = await call(
-        "tenancy",
-        ctx.backends.tenancy.UpdateGroupSettings(
-            tenancy.UpdateGroupSettingsRequest(
-                group_id=group_id,
-                settings=tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE),
-                update_mask=FieldMask(paths=["mode"]),
-            )
-        ),
-    )
-    await ctx.policies.changed(group_id, response.policy)
-    return say(language, "went_live", title=title_of(response.policy, group_id))

@@ -28,6 +28,7 @@ from gmbot.gateway.flows import (
     bot_status,
     channel_rights,
     commands,
+    go_live,
     join_requests,
     members,
     messages,
@@ -521,9 +522,7 @@ def settings_buttons() -> Router:
     @router.callback_query(on_loop(F.data.startswith(f"{GO_LIVE_PREFIX}:")))
     async def on_go_live(query: CallbackQuery, flow_context: FlowContext) -> None:
         language = language_of(query.from_user.language_code)
-        note = await settings_panel.go_live(
-            flow_context, query.data or "", query.from_user.id, language
-        )
+        note = await go_live.press(flow_context, query.data or "", query.from_user.id, language)
         await _answer(query, "", urgent=note is not None)
         if note is not None and isinstance(query.message, Message):
             await _reply(query.message, note, quote=False)
