@@ -94,3 +94,19 @@ def verify_owner(key: bytes, data: str) -> OwnerButton | None:
     if not hmac.compare_digest(signature.encode(), _signature(key, body).encode()):
         return None
     return OwnerButton(action=action, group_id=int(group_id), value=int(value))
+
+
+# The observe digest's "Go live" button: enforcement sends it in private, the gateway answers
+# it. Only a press by an administrator of the group changes anything, so it carries no signature.
+GO_LIVE_PREFIX = "live"
+_GO_LIVE = re.compile(rf"\A{GO_LIVE_PREFIX}:(-[0-9]{{1,20}})\Z")
+
+
+def go_live(group_id: int) -> str:
+    return f"{GO_LIVE_PREFIX}:{group_id}"
+
+
+def go_live_group(data: str) -> int | None:
+    """The group of a "Go live" button's data; None for any other data."""
+    match = _GO_LIVE.match(data)
+    return None if match is None else int(match.group(1))

@@ -50,10 +50,29 @@ def load_catalogs(locales: Path, domain: str) -> dict[str, gettext.GNUTranslatio
 
 
 def message_ids(po_file: Path) -> dict[str, str]:
-    """The keys of one .po file with their (possibly empty) texts: what the tests compare."""
+    """The keys of one .po file with their (possibly empty) texts: what the tests compare. A
+    text with plural forms stands as its first form, or empty when any form is."""
     with po_file.open("rb") as source:
         catalog = read_po(source)
-    return {str(m.id): str(m.string) for m in catalog if m.id}
+    return {
+        str(m.id if isinstance(m.id, str) else m.id[0]): _first(m.string) for m in catalog if m.id
+    }
+
+
+def plural_forms(po_file: Path) -> tuple[int, dict[str, int]]:
+    """How many plural forms the language has, and how many each text with plural forms
+    gives: what the tests compare."""
+    with po_file.open("rb") as source:
+        catalog = read_po(source)
+    return catalog.num_plurals, {
+        str(m.id[0]): len(m.string or ()) for m in catalog if m.id and m.pluralizable
+    }
+
+
+def _first(string: str | tuple[str, ...] | list[str] | None) -> str:
+    if string is None or isinstance(string, str):
+        return string or ""
+    return string[0] if string and all(string) else ""
 
 
 def isolated(text: str, always: bool = False) -> str:

@@ -291,6 +291,7 @@ class WarningSpec(_message.Message):
     TTL_SECONDS_FIELD_NUMBER: _builtins.int
     MESSAGE_THREAD_ID_FIELD_NUMBER: _builtins.int
     REPLY_TO_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    PRIVATE_VIEW_URL_FIELD_NUMBER: _builtins.int
     language: _builtins.str
     """"en" or "ru"."""
     custom_text: _builtins.str
@@ -309,6 +310,10 @@ class WarningSpec(_message.Message):
     reads. Sent with reply_parameters and allow_sending_without_reply: a root deleted since
     leaves the warning in the chat.
     """
+    private_view_url: _builtins.str
+    """The member's own view in private (https://t.me/<bot>?start=…), shown as a button under
+    the warning: the way out that still works once the warning is gone. Empty for none.
+    """
     @_builtins.property
     def join_buttons(self) -> _containers.RepeatedCompositeFieldContainer[Global___JoinButton]:
         """One button per missing channel, in the group's order; at most 10."""
@@ -324,10 +329,11 @@ class WarningSpec(_message.Message):
         ttl_seconds: _builtins.int = ...,
         message_thread_id: _builtins.int = ...,
         reply_to_message_id: _builtins.int = ...,
+        private_view_url: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "message_thread_id", b"message_thread_id", "reply_to_message_id", b"reply_to_message_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "message_thread_id", b"message_thread_id", "private_view_url", b"private_view_url", "reply_to_message_id", b"reply_to_message_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -13,6 +13,7 @@ from gmbot.enforcement.queue import Lane, LocalQueue
 from gmbot.enforcement.texts import (
     Warned,
     observe_digest,
+    removal_notice,
     request_notice,
     warning_keyboard,
     warning_text,
@@ -196,3 +197,68 @@ def test_a_warning_in_arabic_isolates_every_name() -> None:
 
     assert f">{FSI}Eve{PDI}</a>" in text
     assert "انضم" in text
+
+
+def test_a_warning_links_to_the_members_own_view_that_outlives_it() -> None:
+    link = "https://t.me/gmbot?start=mutes"
+
+    rows = warning_keyboard(
+        {**SPEC, "language": "uk", "private_view_url": link}, [Warned(5, "Eve")], -1001, b"k" * 32
+    )["inline_keyboard"]
+
+    assert rows[1] == [{"text": "💬 Чому я не можу писати?", "url": link}]
+    assert "callback_data" in rows[-1][0]  # «I have joined» stays last
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(1, "за 1 минуту"), (3, "за 3 минуты"), (11, "за 11 минут"), (21, "за 21 минуту")],
+)
+def test_a_warning_says_when_the_kick_comes_in_russian_plural_forms(
+    minutes: int, words: str
+) -> None:
+    text = warning_text(
+        {**SPEC, "language": "ru", "kick_after_minutes": minutes}, [Warned(5, "Ева")]
+    )
+
+    assert text.endswith(f"Если не подпишетесь {words}, вас удалят из группы.")
+
+
+def test_a_warning_without_a_scheduled_kick_says_none() -> None:
+    assert "removed" not in warning_text(SPEC, [Warned(5, "Eve")])
+
+
+def test_an_owners_own_warning_still_says_when_the_kick_comes() -> None:
+    spec = {**SPEC, "custom_text": "Join {channels}!", "kick_after_minutes": 60}
+
+    assert warning_text(spec, [Warned(5, "Eve")]).endswith(
+        "If you do not join within 60 minutes, you will be removed from the group."
+    )
+
+
+def test_a_removed_member_is_told_why_and_given_the_channels() -> None:
+    text, keyboard = removal_notice({**SPEC, "group_title": "Chat <1>"})
+
+    assert "removed from «Chat &lt;1&gt;»" in text
+    assert "News" in text
+    assert keyboard == {"inline_keyboard": [[{"text": "News", "url": "https://t.me/news"}]]}
+
+
+def test_every_plural_text_has_every_form_its_language_has() -> None:
+    from gmbot.enforcement.texts import LOCALES
+    from gmbot.runtime.catalogs import plural_forms
+
+    for po in LOCALES.glob("*/LC_MESSAGES/enforcement.po"):
+        forms, texts = plural_forms(po)
+        assert texts, po
+        assert all(count == forms for count in texts.values()), po
+
+
+def test_the_observe_digest_offers_to_go_live_in_the_groups_language() -> None:
+    from gmbot.enforcement.texts import go_live_keyboard
+    from gmbot.runtime.callbacks import go_live_group
+
+    [[button]] = go_live_keyboard("uk", -1001)["inline_keyboard"]
+
+    assert button["text"] == "🚀 Увімкнути захист"
+    assert go_live_group(button["callback_data"]) == -1001

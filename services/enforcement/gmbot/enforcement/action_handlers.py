@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, assert_never
+
+import structlog
 
 from gmbot.enforcement.actions import (
     Action,
@@ -43,7 +46,13 @@ from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
 from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.releases import Releases, imposed_by_gmbot
 from gmbot.enforcement.telegram import TelegramActions
-from gmbot.enforcement.texts import Warned, observe_digest, request_notice
+from gmbot.enforcement.texts import (
+    Warned,
+    go_live_keyboard,
+    observe_digest,
+    removal_notice,
+    request_notice,
+)
 
 # Renew a mute this long before it would end.
 RENEW_BEFORE = 12 * 3600
@@ -52,6 +61,7 @@ JOIN_REQUEST_SECONDS = 24 * 3600
 # A removal bans for this long, then the member may come back. Telegram reads an until_date
 # under 30 s from now as forever: a minute keeps clear of that with clocks that disagree.
 REMOVAL_SECONDS = 60
+log = structlog.get_logger("gmbot.enforcement.actions")
 # Statuses of someone who is not in the group to be removed: banned (by someone else, whose ban
 # GMBot must not shorten) or gone.
 _NOT_THERE = frozenset({"kicked", "left"})
@@ -156,7 +166,13 @@ class ActionHandlers:
 
         return await self._ledger.step(read)
 
-    async def _mute(self, action: Action, kick_after_minutes: int = 0, name: str = "") -> bool:
+    async def _mute(
+        self,
+        action: Action,
+        kick_after_minutes: int = 0,
+        name: str = "",
+        notice: WarningSpec | None = None,
+    ) -> bool:
         """Mutes and records it; False (and the mute undone) when a release overtook it."""
         until = int(time.time() + self._mute_seconds)
         await self._telegram.mute(action.group_id, action.user_id, until)
@@ -189,7 +205,7 @@ class ActionHandlers:
                         action.group_id,
                         action.user_id,
                         "verification_timeout",
-                        Kick(only_if_restricted=True),
+                        Kick(only_if_restricted=True, notice=notice),
                         delay=float(kick_after_minutes) * 60,
                     ),
                 )
@@ -218,17 +234,24 @@ class ActionHandlers:
             if await self._released_or_taken_over(action):
                 return State.SKIPPED
         name = payload.warning.user_display_name if payload.warning is not None else ""
+        warning = payload.warning
         if payload.action is MemberAction.MUTE and not await self._muted_before(action):
-            if not await self._mute(action, payload.kick_after_minutes, name):
+            if not await self._mute(action, payload.kick_after_minutes, name, warning):
                 return State.SKIPPED
-        elif payload.action is MemberAction.KICK:
-            await self._remove(action.group_id, action.user_id)
-        if payload.warning is not None and payload.action is not MemberAction.KICK:
+        elif (
+            payload.action is MemberAction.KICK
+            and await self._remove(action.group_id, action.user_id) is State.DONE
+        ):
+            await self._tell_removed(action, warning)
+        if warning is not None and payload.action is not MemberAction.KICK:
             if await self._released_since(action):
                 return State.DONE
-            member = Warned(action.user_id, payload.warning.user_display_name)
+            if payload.action is MemberAction.MUTE:
+                # The warning says when the kick comes.
+                warning = replace(warning, kick_after_minutes=payload.kick_after_minutes)
+            member = Warned(action.user_id, warning.user_display_name)
             slot.release()  # a raid's warnings wait minutes; the deletions behind them must not
-            message_id = await self._warnings.warn(action.group_id, member, payload.warning)
+            message_id = await self._warnings.warn(action.group_id, member, warning)
             await self._ledger.step(
                 lambda stores: stores.actions.set_warning(action.action_id, message_id)
             )
@@ -272,7 +295,22 @@ class ActionHandlers:
         member = await self._still_gmbots(action, held.until_date)
         if member is None:
             return State.SKIPPED  # banned, removed, restricted or unmuted by someone else
-        return await self._remove(action.group_id, action.user_id, member)
+        state = await self._remove(action.group_id, action.user_id, member)
+        if state is State.DONE:
+            await self._tell_removed(action, payload.notice)
+        return state
+
+    async def _tell_removed(self, action: Action, notice: WarningSpec | None) -> None:
+        """Tells a removed member in private why, with the channels' buttons. Telegram lets the
+        bot write only to someone who started it: anyone else's 403 is expected, not a
+        failure. (A message of enforcement's waits behind every punishment and check.)"""
+        if notice is None:
+            return
+        text, keyboard = removal_notice(for_texts(notice))
+        try:
+            await self._telegram.send(action.user_id, text, keyboard)
+        except Permanent as refused:
+            log.info("removal not explained: the member cannot be written to", error=str(refused))
 
     async def ban(self, action: Action, payload: Ban) -> State:
         await self._telegram.ban(action.group_id, action.user_id, payload.until)
@@ -360,8 +398,9 @@ class ActionHandlers:
         if not observed:
             return State.SKIPPED
         text = observe_digest(payload.language, payload.group_title, observed)
+        keyboard = go_live_keyboard(payload.language, action.group_id)
         try:
-            await self._telegram.send(action.user_id, text, None)
+            await self._telegram.send(action.user_id, text, keyboard)
         except Permanent:
             return State.SKIPPED  # the owner never started the bot, or blocked it
         return State.DONE

@@ -73,6 +73,11 @@ class WarningSpec:
     # Outside forum topics, the message the warning answers: a comment thread's root (the
     # channel post in the discussion group), so the warning shows among those comments.
     reply_to_message_id: int = 0
+    # The member's own view in private (a t.me deep link to the bot), a button under the warning.
+    private_view_url: str = ""
+    # Minutes until an unverified member is removed (0: never), said under the warning. Set by
+    # enforcement from the request, not by the caller's spec.
+    kick_after_minutes: int = 0
 
     @property
     def place(self) -> tuple[int, int]:
@@ -128,6 +133,9 @@ class Kick:
     kind: ClassVar[Kind] = Kind.KICK
     # Only while GMBot's restriction is still in force (a member verified in time stays).
     only_if_restricted: bool = False
+    # The warning the member was given: once removed, they are told in private why and how
+    # to come back (when Telegram lets the bot write to them).
+    notice: WarningSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,11 @@ def _spec(warning: pb.WarningSpec) -> WarningSpec:
                 "join buttons need a 1..64 character text and an https://t.me/ url",
                 field="warning.join_buttons",
             )
+    if warning.private_view_url and not warning.private_view_url.startswith("https://t.me/"):
+        raise InvalidArgument(
+            "warning.private_view_url must be an https://t.me/ link",
+            field="warning.private_view_url",
+        )
     ttl = warning.ttl_seconds or 300
     if not 10 <= ttl <= 86_400:
         raise InvalidArgument("warning.ttl_seconds must be 10..86400", field="warning.ttl_seconds")
@@ -127,6 +132,7 @@ def _spec(warning: pb.WarningSpec) -> WarningSpec:
         ttl_seconds=ttl,
         message_thread_id=warning.message_thread_id,
         reply_to_message_id=warning.reply_to_message_id,
+        private_view_url=_text(warning.private_view_url, "warning.private_view_url"),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gmbot.enforcement.actions import Enforce, MemberAction
-from gmbot.runtime.callbacks import VerifyButton, sign
+from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 
 LOCALES = Path(__file__).parent / "locales"
@@ -36,6 +36,12 @@ class Warned:
 def _text(language: str, key: str) -> str:
     """Warning text `key` in `language` (English when it is not one GMBot speaks)."""
     return _CATALOGS.get(language, _CATALOGS["en"]).gettext(key)
+
+
+def _plural(language: str, key: str, count: int) -> str:
+    """Text `key` in the form `count` takes in `language`, with {count} filled in."""
+    catalog = _CATALOGS.get(language, _CATALOGS["en"])
+    return catalog.ngettext(key, f"{key}_plural", count).format(count=count)
 
 
 def shown(text: str, language: str = "en") -> str:
@@ -68,12 +74,15 @@ def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
     group = shown(spec.get("group_title") or "", language)
     channels = _channel_names(spec)
     builtin = _text(language, "warning")
+    kick_after = int(spec.get("kick_after_minutes") or 0)
+    # The member is told when a kick is scheduled, whoever wrote the warning.
+    kick = f"\n{_plural(language, 'kick_notice', kick_after)}" if kick_after else ""
     custom = spec.get("custom_text") or ""
     if custom:
-        text = _fill(escape(custom), user, group, channels)
+        text = _fill(escape(custom), user, group, channels) + kick
         if len(text) <= MAX_MESSAGE_LENGTH:
             return text
-    return _fill(builtin, user, group, channels)
+    return _fill(builtin, user, group, channels) + kick
 
 
 def warning_keyboard(
@@ -83,6 +92,9 @@ def warning_keyboard(
     rows: list[list[dict[str, str]]] = [
         [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
     ]
+    if spec.get("private_view_url"):
+        # The way out that outlives the warning: the member's own view in private.
+        rows.append([{"text": _text(language, "private_view"), "url": spec["private_view_url"]}])
     for member in members:
         label = (
             _text(language, "joined")
@@ -116,6 +128,22 @@ def request_notice(
     return text, {"inline_keyboard": rows}
 
 
+def removal_notice(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """What a member removed for not following the channels is told in private: why, and how
+    to come back (the channels' buttons; the removal ends by itself a minute later)."""
+    language = spec.get("language", "en")
+    text = _fill(
+        _text(language, "removed"),
+        "",
+        f"«{shown(spec.get('group_title') or '', language)}»",
+        _channel_names(spec),
+    )
+    rows = [
+        [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
+    ]
+    return text, {"inline_keyboard": rows}
+
+
 def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int, Enforce]]) -> str:
     """The owner's digest of observe mode: what GMBot would have done, from the observed
     Enforce actions (with their members)."""
@@ -141,3 +169,12 @@ def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int
         lines.append(_text(language, "digest_channels").format(channels=names))
     lines.append(_text(language, "digest_enforce"))
     return "\n".join(lines)
+
+
+def go_live_keyboard(language: str, group_id: int) -> dict[str, Any]:
+    """The digest's one button: enforce from now on (for the group's administrators)."""
+    return {
+        "inline_keyboard": [
+            [{"text": _text(language, "go_live"), "callback_data": go_live(group_id)}]
+        ]
+    }

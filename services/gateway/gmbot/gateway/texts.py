@@ -54,7 +54,18 @@ def say(language: str, key: str, **values: object) -> str:
     Values wrapped in `Html` are inserted as they are.
     """
     language = language if language in CATALOGS else "en"
-    template = CATALOGS[language].gettext(key)
+    return _filled(language, CATALOGS[language].gettext(key), values)
+
+
+def say_count(language: str, key: str, count: int, **values: object) -> str:
+    """`say` for a text about `count` things, in the plural form `count` takes in `language`
+    (Russian, Ukrainian and Arabic have several); the text's {count} is filled in too."""
+    language = language if language in CATALOGS else "en"
+    template = CATALOGS[language].ngettext(key, f"{key}_plural", count)
+    return _filled(language, template, {"count": count, **values})
+
+
+def _filled(language: str, template: str, values: dict[str, object]) -> str:
     rtl = language in RIGHT_TO_LEFT
     return template.format(
         **{

@@ -1,5 +1,5 @@
 """/settings name value: change one setting as typed, validated by tenancy. (The buttons are in
-settings_panel.py; both name the settings in words.)"""
+settings_panel.py; both name the settings in words, from one schema: settings_schema.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from gmbot.gateway.backends import InvalidArgument, call
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.settings_schema import SCHEMA
 from gmbot.gateway.texts import ECHO_LIMIT, LANGUAGE_NAMES, Html, language_of, say, shorten
 from gmbot.v1 import tenancy_pb2 as tenancy
 
@@ -77,13 +78,13 @@ def listing(language: str, settings: tenancy.GroupSettings) -> list[str]:
     """Every setting: its name in words, the name to type, its value."""
     return [
         f"• {label(language, n)} (<code>{n}</code>): {value_in_words(language, settings, n)}"
-        for n in _FIELDS
+        for n in SCHEMA
     ]
 
 
 def names(language: str) -> list[str]:
     """Every setting by name in words, with the name to type."""
-    return [f"• {label(language, n)} (<code>{n}</code>)" for n in _FIELDS]
+    return [f"• {label(language, n)} (<code>{n}</code>)" for n in SCHEMA]
 
 
 def _enum_value(name: str, text: str, language: str) -> int:
@@ -138,9 +139,9 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
     if not name:
         return "\n".join([say(language, "settings_header"), *listing(language, policy.settings)])
     await require_admin(ctx, command)
-    if name not in _FIELDS:
+    if name not in SCHEMA:
         reason = say(
-            language, "setting_unknown", name=shorten(name, ECHO_LIMIT), known=", ".join(_FIELDS)
+            language, "setting_unknown", name=shorten(name, ECHO_LIMIT), known=", ".join(SCHEMA)
         )
         return say(language, "setting_bad", reason=Html(reason))
     if not value.strip() and not _FIELDS[name].is_repeated:

@@ -1,6 +1,8 @@
-"""/settings as buttons: one button per setting showing its value; a press moves the setting to
-its next value through tenancy (validated, and only if nobody changed the group in between) and
-the panel is drawn again in place, in the group's (possibly new) language."""
+"""/settings as buttons: one button per setting showing its value; a tap opens that setting's
+choices (the current one marked, and Back), and only choosing a value changes it, through tenancy
+(validated, and only if nobody changed the group since the view was drawn). A value that removes
+people asks once more first. Each view is drawn in place, in the group's (possibly new)
+language."""
 
 from __future__ import annotations
 
@@ -12,28 +14,23 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from gmbot.gateway.backends import Conflict, call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.gateway.flows.settings import label, listing, value_in_words
-from gmbot.gateway.texts import LANGUAGES, Html, say, shorten
+from gmbot.gateway.flows.replies import mention
+from gmbot.gateway.flows.settings import label, value_in_words
+from gmbot.gateway.flows.settings_schema import CHOSEN, SCHEMA, Kind, Setting
+from gmbot.gateway.texts import Html, say, shorten
 from gmbot.v1 import tenancy_pb2 as tenancy
 
-# Callback data of a panel button: "set:<setting>:<policy version>".
+# Callback data of a panel button: "set:<setting>:<policy version>" opens the setting's
+# choices, ":<choice>" after it chooses one (its index, or "n<number>" for a number typed in
+# answer to the prompt that ":t" asks for), and ":y" after that confirms a value that removes
+# people. "set:-:<version>" goes back to the panel.
 PREFIX = "set:"
-# What a tap cycles through, per setting (the others are changed as typed text).
-CHOICES: dict[str, tuple[object, ...]] = {
-    "mode": (tenancy.GROUP_MODE_ENFORCE, tenancy.GROUP_MODE_OBSERVE),
-    "action": (
-        tenancy.ENFORCEMENT_ACTION_MUTE,
-        tenancy.ENFORCEMENT_ACTION_KICK,
-        tenancy.ENFORCEMENT_ACTION_DELETE_ONLY,
-    ),
-    "warning_ttl_seconds": (60, 300, 900, 3600, 86_400),
-    "kick_after_minutes": (0, 10, 60, 1440),
-    "on_unknown": (tenancy.UNKNOWN_POLICY_ALLOW, tenancy.UNKNOWN_POLICY_DELETE_MESSAGE),
-    "gate_join_requests": (False, True),
-    "check_on_join": (True, False),
-    "ban_sender_chat": (True, False),
-    "language": LANGUAGES,
-}
+BACK = "-"
+CONFIRMED = "y"
+TYPE = "t"
+TYPED = "n"
+# What the prompt for a typed number starts with: a reply to it is the number (routers).
+PROMPT_MARK = "✏️"
 BUTTON_LIMIT = 64
 
 
@@ -53,25 +50,100 @@ class PressAnswer:
     note: str
     panel: Panel | None
     by_admin: bool = False
+    # A message to send that asks the presser to type the value in reply (a ForceReply).
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class Press:
+    """A panel button: the setting (or BACK), the version it was drawn at, the choice made
+    (None: the choices are asked for) and whether a removing value was confirmed."""
+
+    name: str
+    version: int
+    # An index into the setting's choices, "n<number>" for a typed number, TYPE to ask for one.
+    choice: str | None = None
+    confirmed: bool = False
+
+    @property
+    def value(self) -> object:
+        if self.choice is not None and self.choice.startswith(TYPED):
+            return int(self.choice.removeprefix(TYPED))
+        return SCHEMA[self.name].choices[int(self.choice or 0)]
+
+
+def _data(name: str, version: int, *more: object) -> str:
+    return PREFIX + ":".join(str(part) for part in (name, version, *more))
+
+
+def _button_text(text: str) -> str:
+    return shorten(unescape(text), BUTTON_LIMIT)
+
+
+def _with(name: str, value: object) -> tenancy.GroupSettings:
+    """Settings with only `name` set, to `value`."""
+    settings = tenancy.GroupSettings()
+    setattr(settings, name, value)
+    return settings
 
 
 def panel(policy: tenancy.GroupPolicy) -> Panel:
+    """One button per setting a tap chooses, showing its value; the text holds only what the
+    buttons do not show."""
     language = policy.settings.language or "en"
-    text = "\n".join([say(language, "settings_panel"), *listing(language, policy.settings)])
+    lines = [say(language, "settings_panel")] + [
+        f"• {label(language, name)}: {value_in_words(language, policy.settings, name)}"
+        for name in SCHEMA
+        if name not in CHOSEN
+    ]
     rows = [
         [
             (
-                shorten(
-                    unescape(
-                        f"{label(language, name)}: "
-                        + value_in_words(language, policy.settings, name)
-                    ),
-                    BUTTON_LIMIT,
+                _button_text(
+                    f"{label(language, name)}: {value_in_words(language, policy.settings, name)}"
                 ),
-                f"{PREFIX}{name}:{policy.version}",
+                _data(name, policy.version),
             )
         ]
-        for name in CHOICES
+        for name in CHOSEN
+    ]
+    return Panel("\n".join(lines), rows)
+
+
+def choices(policy: tenancy.GroupPolicy, name: str) -> Panel:
+    """A setting's values, the current one marked, and Back. Nothing changes yet."""
+    language = policy.settings.language or "en"
+    current = getattr(policy.settings, name)
+    rows = []
+    for index, value in enumerate(SCHEMA[name].choices):
+        words = value_in_words(language, _with(name, value), name)
+        mark = "✅ " if value == current else ""
+        rows.append([(_button_text(mark + words), _data(name, policy.version, index))])
+    if SCHEMA[name].kind is Kind.NUMBER:
+        rows.append([(say(language, "button_type_number"), _data(name, policy.version, TYPE))])
+    rows.append([(say(language, "button_back"), _data(BACK, policy.version))])
+    text = say(
+        language,
+        "setting_choose",
+        name=label(language, name),
+        value=Html(value_in_words(language, policy.settings, name)),
+    )
+    return Panel(text, rows)
+
+
+def confirmation(policy: tenancy.GroupPolicy, press: Press) -> Panel:
+    """Asked once before a value that removes people is applied."""
+    language = policy.settings.language or "en"
+    name, choice, value = press.name, press.choice, press.value
+    text = say(
+        language,
+        "setting_removes_people",
+        name=label(language, name),
+        value=Html(value_in_words(language, _with(name, value), name)),
+    )
+    rows = [
+        [(say(language, "button_apply"), _data(name, policy.version, choice, CONFIRMED))],
+        [(say(language, "button_back"), _data(name, policy.version))],
     ]
     return Panel(text, rows)
 
@@ -85,30 +157,35 @@ async def open_panel(ctx: FlowContext, command: GroupCommand) -> Panel:
     return panel(policy)
 
 
-def next_value(settings: tenancy.GroupSettings, name: str) -> tenancy.GroupSettings:
-    """Only `name` set, to the choice after its current value (the first when it is off the
-    list)."""
-    choices = CHOICES[name]
-    current = getattr(settings, name)
-    following = (
-        choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
-    )
-    changed = tenancy.GroupSettings()
-    setattr(changed, name, following)
-    return changed
-
-
-def parse(data: str) -> tuple[str, int] | None:
-    name, _, version = data.removeprefix(PREFIX).partition(":")
-    if not data.startswith(PREFIX) or name not in CHOICES or not version.isdigit():
+def parse(data: str) -> Press | None:
+    if not data.startswith(PREFIX):
         return None
-    return name, int(version)
+    parts = data.removeprefix(PREFIX).split(":")
+    if not 2 <= len(parts) <= 4:
+        return None
+    name, version, *more = parts
+    if (name != BACK and name not in CHOSEN) or not version.isdigit():
+        return None
+    if not more:
+        return Press(name, int(version))
+    choice, *confirm = more
+    if name == BACK or not _is_choice(SCHEMA[name], choice) or confirm not in ([], [CONFIRMED]):
+        return None
+    return Press(name, int(version), choice, confirmed=bool(confirm))
+
+
+def _is_choice(setting: Setting, choice: str) -> bool:
+    if setting.kind is Kind.NUMBER and choice == TYPE:
+        return True
+    if setting.kind is Kind.NUMBER and choice.startswith(TYPED):
+        return choice.removeprefix(TYPED).isdigit()
+    return choice.isdigit() and int(choice) < len(setting.choices)
 
 
 async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnswer:
     """A panel button pressed by `command.issuer` in `command.group_id`. Whether the presser
     administers the group is read from the kept lists: a member's press costs no Bot API call
-    but its answer."""
+    but its answer. Only choosing a value (confirmed, when it removes people) changes it."""
     parsed = parse(data)
     policy = await ctx.policies.get(command.group_id)
     language = policy.settings.language if policy is not None else command.language
@@ -118,31 +195,86 @@ async def press(ctx: FlowContext, command: GroupCommand, data: str) -> PressAnsw
         await require_admin(ctx, command)
     except Refusal as refusal:
         return PressAnswer(str(refusal), None)
-    name, version = parsed
+    if parsed.name == BACK:
+        return PressAnswer("", panel(policy), by_admin=True)
+    if parsed.choice is None:
+        return PressAnswer("", choices(policy, parsed.name), by_admin=True)
+    if parsed.choice == TYPE:
+        issuer = command.issuer
+        prompt = say(
+            language,
+            "setting_type_prompt",
+            user=Html(mention(issuer.user_id, issuer.display_name) if issuer else ""),
+            name=label(language, parsed.name),
+            code=parsed.name,
+        )
+        return PressAnswer("", None, by_admin=True, prompt=f"{PROMPT_MARK} {prompt}")
+    return await _decide(ctx, command.group_id, policy, parsed)
+
+
+async def typed(ctx: FlowContext, command: GroupCommand, prompt: str, text: str) -> PressAnswer:
+    """A number typed in reply to the prompt for `name` (read from the prompt's text): chosen
+    like a preset, at the policy's version of the moment."""
+    policy = await ctx.policies.get(command.group_id)
+    # The prompt names the setting as "(name)" (its text as Telegram hands it back, without
+    # the markup; some Bot API servers keep the markup: "<code>name</code>").
+    name = next((n for n in CHOSEN if f"({n})" in prompt or f">{n}<" in prompt), None)
+    if policy is None or name is None:
+        return PressAnswer(say(command.language, "not_protected"), None)
+    language = policy.settings.language
+    try:
+        await require_admin(ctx, command)
+    except Refusal as refusal:
+        return PressAnswer(str(refusal), None)
+    if not text.strip().isdigit():
+        return PressAnswer(say(language, "setting_whole_number", name=name), None, by_admin=True)
+    return await _decide(
+        ctx, command.group_id, policy, Press(name, policy.version, f"{TYPED}{int(text)}")
+    )
+
+
+async def _decide(
+    ctx: FlowContext, group_id: int, policy: tenancy.GroupPolicy, press: Press
+) -> PressAnswer:
+    """A value chosen: asked once more when it removes people, applied otherwise."""
+    value = press.value
+    if (
+        SCHEMA[press.name].removes_people(value)
+        and value != getattr(policy.settings, press.name)
+        and not press.confirmed
+    ):
+        return PressAnswer("", confirmation(policy, press), by_admin=True)
+    return await _choose(ctx, group_id, policy.settings.language, press, value)
+
+
+async def _choose(
+    ctx: FlowContext, group_id: int, language: str, press: Press, value: object
+) -> PressAnswer:
+    """Applies the chosen value, only if nobody changed the group since the view was drawn."""
     try:
         response = await call(
             "tenancy",
             ctx.backends.tenancy.UpdateGroupSettings(
                 tenancy.UpdateGroupSettingsRequest(
-                    group_id=command.group_id,
-                    settings=next_value(policy.settings, name),
-                    update_mask=FieldMask(paths=[name]),
-                    expected_version=version,
+                    group_id=group_id,
+                    settings=_with(press.name, value),
+                    update_mask=FieldMask(paths=[press.name]),
+                    expected_version=press.version,
                 )
             ),
         )
     except Conflict:
         # Changed meanwhile (another administrator, a typed command): show what is true now.
-        fresh = await ctx.policies.fresh(command.group_id)
+        fresh = await ctx.policies.fresh(group_id)
         return PressAnswer(
-            say(language, "settings_panel"), panel(fresh) if fresh else None, by_admin=True
+            say(language, "settings_conflict"), panel(fresh) if fresh else None, by_admin=True
         )
-    await ctx.policies.changed(command.group_id, response.policy)
+    await ctx.policies.changed(group_id, response.policy)
     new_language = response.policy.settings.language
     note = say(
         new_language,
         "setting_changed",
-        name=label(new_language, name),
-        value=Html(value_in_words(new_language, response.policy.settings, name)),
+        name=label(new_language, press.name),
+        value=Html(value_in_words(new_language, response.policy.settings, press.name)),
     )
     return PressAnswer(unescape(note), panel(response.policy), by_admin=True)

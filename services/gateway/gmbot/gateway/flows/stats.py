@@ -1,13 +1,22 @@
 """/stats: a group's figures over the last 24 hours and 7 days, from what enforcement records
-(its ledger and the gateway's activity counters)."""
+(its ledger and the gateway's activity counters). It leads with what an owner asks first, how
+many joined the channels because of GMBot; the rest sits behind "Details". (What GMBot spends of
+the Bot API is the operators' concern: their metrics count it.)"""
 
 from __future__ import annotations
 
 from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.gateway.flows.replies import Reply
-from gmbot.gateway.texts import say
+from gmbot.gateway.flows.muted import title_of
+from gmbot.gateway.flows.replies import Button, Reply
+from gmbot.gateway.flows.verdicts import is_admin
+from gmbot.gateway.texts import say, say_count
 from gmbot.v1 import enforcement_pb2 as enforcement
+
+# Callback data of the figures' buttons: "stats:<group id>" (the summary), ":d" after it for
+# the details. Only the group's administrators' presses are answered with figures.
+PREFIX = "stats:"
+DETAILS = "d"
 
 # The figures, in the order owners read them (GroupFigures' fields).
 _LINES = (
@@ -22,7 +31,6 @@ _LINES = (
     "members_kicked",
     "join_requests_approved",
     "join_requests_declined",
-    "bot_api_calls",
 )
 _OBSERVED = (
     "observed_members_muted",
@@ -44,12 +52,28 @@ def _value(language: str, figures: enforcement.GroupFigures, name: str) -> str:
     return str(getattr(figures, name))
 
 
-async def stats_of(ctx: FlowContext, group_id: int, title: str, language: str) -> Reply:
+async def stats_of(
+    ctx: FlowContext, group_id: int, title: str, language: str, *, details: bool = False
+) -> Reply:
     answer = await call(
         "enforcement",
         ctx.backends.enforcement.GetGroupStats(enforcement.GetGroupStatsRequest(group_id=group_id)),
     )
     day, week = answer.last_day, answer.last_week
+    muted_now = say_count(language, "stats_muted_now", answer.currently_muted)
+    if not details:
+        lines = [
+            say(language, "stats_title", title=title),
+            say_count(
+                language,
+                "stats_lead",
+                week.members_joined_after_warning,
+                day=day.members_joined_after_warning,
+            ),
+            muted_now,
+        ]
+        more = Button(say(language, "button_details"), data=f"{PREFIX}{group_id}:{DETAILS}")
+        return Reply("\n".join(lines), ((more,),))
 
     def line(name: str) -> str:
         return say(
@@ -62,9 +86,26 @@ async def stats_of(ctx: FlowContext, group_id: int, title: str, language: str) -
 
     lines = [say(language, "stats_header", title=title)]
     lines += [line(name) for name in _LINES]
-    lines.append(say(language, "stats_now_muted", count=answer.currently_muted))
+    lines.append(muted_now)
     if any(getattr(week, name) for name in _OBSERVED):
         lines.append("")
         lines.append(say(language, "stats_observed_header"))
         lines += [line(name) for name in _OBSERVED]
-    return Reply("\n".join(lines))
+    back = Button(say(language, "button_back"), data=f"{PREFIX}{group_id}")
+    return Reply("\n".join(lines), ((back,),))
+
+
+async def press(ctx: FlowContext, data: str, user_id: int, language: str | None) -> Reply | None:
+    """A figures button pressed by `user_id` (in a group, `language` None: the group's);
+    None when the data is not ours or the presser does not administer the group."""
+    group, _, view = data.removeprefix(PREFIX).partition(":")
+    if not data.startswith(PREFIX) or not group.lstrip("-").isdigit() or view not in ("", DETAILS):
+        return None
+    group_id = int(group)
+    if not await is_admin(ctx, group_id, user_id):
+        return None
+    policy = await ctx.policies.get(group_id)
+    if language is None:
+        language = policy.settings.language if policy is not None else "en"
+    title = title_of(policy, group_id)
+    return await stats_of(ctx, group_id, title, language, details=view == DETAILS)

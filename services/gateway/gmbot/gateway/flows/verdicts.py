@@ -22,6 +22,8 @@ _ACTIONS = {
     tenancy.ENFORCEMENT_ACTION_KICK: enforcement.MEMBER_ACTION_KICK,
     tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: enforcement.MEMBER_ACTION_DELETE_ONLY,
 }
+# The /start payload of the warning's deep link to a member's own view in private.
+MEMBER_VIEW = "mutes"
 # The bot cannot see who follows a channel in these states: its answers are unknown.
 BLIND = frozenset({tenancy.CHANNEL_RIGHTS_REMOVED, tenancy.CHANNEL_RIGHTS_NOT_ADMIN})
 
@@ -143,14 +145,22 @@ def join_url(channel: tenancy.Channel) -> str:
     return channel.invite_link
 
 
+def member_view_link(bot_username: str) -> str:
+    """The deep link to a member's own view in private (flows/member_view.py); none without the
+    bot's username."""
+    return f"https://t.me/{bot_username}?start={MEMBER_VIEW}" if bot_username else ""
+
+
 def warning_for(
     policy: tenancy.GroupPolicy,
     person: Person,
     missing: tuple[tenancy.Channel, ...],
     thread_id: int | None = None,
     reply_to: int | None = None,
+    private_view_url: str = "",
 ) -> enforcement.WarningSpec:
-    """`thread_id`: the forum topic to warn in; `reply_to`: the comment thread's root to answer."""
+    """`thread_id`: the forum topic to warn in; `reply_to`: the comment thread's root to answer;
+    `private_view_url`: the member's way out in private, under the warning."""
     settings = policy.settings
     return enforcement.WarningSpec(
         language=settings.language,
@@ -165,6 +175,7 @@ def warning_for(
         ttl_seconds=settings.warning_ttl_seconds,
         message_thread_id=thread_id or 0,
         reply_to_message_id=reply_to or 0,
+        private_view_url=private_view_url,
     )
 
 
@@ -206,7 +217,14 @@ async def enforce(
                 reason=reason,
                 action=action if action is not None else member_action(policy),
                 message_id=message_id,
-                warning=warning_for(policy, person, verdict.missing, thread_id, reply_to),
+                warning=warning_for(
+                    policy,
+                    person,
+                    verdict.missing,
+                    thread_id,
+                    reply_to,
+                    member_view_link(ctx.bot_username),
+                ),
                 kick_after_minutes=policy.settings.kick_after_minutes,
                 observe=observation(policy, observe),
             )

@@ -46,28 +46,46 @@ async def on_verify_pressed(
     return answer
 
 
-async def _check(
+@dataclass(frozen=True)
+class Outcome:
+    """What one check of a member in one group found: `free` (released, or the join request
+    approved when `approved`), else the channels still `missing`, or nothing known (`unknown`)."""
+
+    free: bool
+    approved: bool = False
+    missing: tuple[tenancy.Channel, ...] = ()
+
+    @property
+    def unknown(self) -> bool:
+        return not self.free and not self.missing
+
+
+async def recheck(
     ctx: FlowContext,
     group_id: int,
     policy: tenancy.GroupPolicy | None,
-    language: str,
     presser: Person,
     press_id: str,
-) -> Answer:
+    pending_requests: frozenset[int] | None = None,
+) -> Outcome:
+    """Checks the member without the cache and lifts what GMBot imposed in the group when they
+    follow every channel (or approves their waiting join request). `pending_requests`: the
+    groups where their request waits, when the caller asked already."""
     if policy is not None and is_active(policy):
         verdict = await judge(ctx, policy, presser.user_id, fresh=True)
         if verdict.missing:
-            names = ", ".join(c.title or f"@{c.username}" for c in verdict.missing)
-            return Answer(say(language, "verify_missing", channels=names), alert=True)
+            return Outcome(free=False, missing=verdict.missing)
         if verdict.unknown:
-            return Answer(say(language, "verify_unknown"), alert=True)
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRestrictedGroups(
-            enforcement.ListRestrictedGroupsRequest(user_id=presser.user_id)
-        ),
-    )
-    if group_id in held.pending_join_request_group_ids:
+            return Outcome(free=False)
+    if pending_requests is None:
+        held = await call(
+            "enforcement",
+            ctx.backends.enforcement.ListRestrictedGroups(
+                enforcement.ListRestrictedGroupsRequest(user_id=presser.user_id)
+            ),
+        )
+        pending_requests = frozenset(held.pending_join_request_group_ids)
+    if group_id in pending_requests:
         # The button of a join requester's notice: the request is approved at once.
         await call(
             "enforcement",
@@ -81,7 +99,30 @@ async def _check(
                 )
             ),
         )
-        return Answer(say(language, "verify_request_ok"), alert=False)
+        return Outcome(free=True, approved=True)
     # Verified, or the group no longer requires anything: lift what GMBot imposed.
     await release(ctx, f"verify:{press_id}", group_id, presser)
+    return Outcome(free=True)
+
+
+def channel_names(channels: tuple[tenancy.Channel, ...]) -> str:
+    return ", ".join(c.title or f"@{c.username}" for c in channels)
+
+
+async def _check(
+    ctx: FlowContext,
+    group_id: int,
+    policy: tenancy.GroupPolicy | None,
+    language: str,
+    presser: Person,
+    press_id: str,
+) -> Answer:
+    outcome = await recheck(ctx, group_id, policy, presser, press_id)
+    if outcome.missing:
+        names = channel_names(outcome.missing)
+        return Answer(say(language, "verify_missing", channels=names), alert=True)
+    if outcome.unknown:
+        return Answer(say(language, "verify_unknown"), alert=True)
+    if outcome.approved:
+        return Answer(say(language, "verify_request_ok"), alert=False)
     return Answer(say(language, "verify_ok"), alert=False)

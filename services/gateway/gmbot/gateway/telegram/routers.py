@@ -13,6 +13,7 @@ from aiogram.types import (
     CallbackQuery,
     ChatJoinRequest,
     ChatMemberUpdated,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -29,6 +30,7 @@ from gmbot.gateway.flows import (
     bot_status,
     channel_rights,
     commands,
+    go_live,
     join_requests,
     members,
     messages,
@@ -50,12 +52,15 @@ from gmbot.gateway.telegram.answers import REFUSED, decided, markup
 from gmbot.gateway.telegram.dashboard import with_dashboard
 from gmbot.gateway.telegram.facts import group_message, person
 from gmbot.gateway.telegram.filters import on_loop
+from gmbot.gateway.telegram.member_view import member_view_router, show_member_view
 from gmbot.gateway.telegram.owner_buttons import owner_buttons_router
 from gmbot.gateway.telegram.profile import rights
+from gmbot.gateway.telegram.stats_buttons import stats_buttons
 from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
+from gmbot.runtime.callbacks import GO_LIVE_PREFIX
 
 log = structlog.get_logger("gmbot.gateway.routers")
 
@@ -132,6 +137,17 @@ async def _owner_view(ctx: FlowContext, command: GroupCommand, name: str) -> Rep
     return await stats.stats_of(ctx, command.group_id, title, command.language)
 
 
+def _answers_a_prompt(message: Message, bot_id: int) -> bool:
+    """A reply to the settings panel's prompt for a typed number."""
+    prompt = message.reply_to_message
+    return (
+        prompt is not None
+        and prompt.from_user is not None
+        and prompt.from_user.id == bot_id
+        and (prompt.text or "").startswith(settings_panel.PROMPT_MARK)
+    )
+
+
 def group_commands() -> Router:
     """Commands in groups: only ever given a message that was judged and stands (group_messages
     hands it on). An administrator is answered first; anyone else once a minute, behind
@@ -151,6 +167,26 @@ def group_commands() -> Router:
             await _reply(message, say(language, "group_start"), urgent=admin)
         else:
             await _reply(message, _help(language, "group_help"), urgent=admin)
+
+    @router.message(on_loop(F.reply_to_message.text.startswith(settings_panel.PROMPT_MARK)))
+    async def on_typed_value(
+        message: Message, event_update: Update, flow_context: FlowContext
+    ) -> None:
+        """A number typed in reply to the panel's prompt (group_messages hands on only a
+        reply to GMBot's own prompt)."""
+        if message.chat.type != ChatType.SUPERGROUP or message.reply_to_message is None:
+            return
+        admin = await _from_admin(flow_context, message)
+        if not admin and not await _first_lately(flow_context, message):
+            return
+        command = await _group_command(flow_context, event_update, message)
+        answer = await settings_panel.typed(
+            flow_context, command, message.reply_to_message.text or "", message.text or ""
+        )
+        panel = answer.panel
+        text = answer.note or (panel.text if panel else "")
+        keyboard = _keyboard(panel.rows) if panel else None
+        await _reply(message, text, keyboard=keyboard, urgent=answer.by_admin)
 
     @router.message(
         Command("protect", "unprotect", "status", "settings", "check", "muted", "stats")
@@ -222,6 +258,8 @@ def private_commands() -> Router:
     ) -> None:
         if message.from_user is None:
             return
+        if await show_member_view(message, flow_context):
+            return  # a member GMBot holds somewhere came for the way out
         language = language_of(message.from_user.language_code)
         # From now on GMBot may write to them: the alerts of the groups they administer.
         await alerts.opened(flow_context, message.from_user.id)
@@ -381,7 +419,10 @@ def group_messages() -> Router:
             flow_context, chat_lookup, group_message(event_update.update_id, message)
         )
         decided("message", outcome, started)
-        if outcome in _STANDS and (message.text or message.caption or "").startswith("/"):
+        if outcome in _STANDS and (
+            (message.text or message.caption or "").startswith("/")
+            or _answers_a_prompt(message, flow_context.bot_id)
+        ):
             raise SkipHandler
 
     return router
@@ -512,6 +553,13 @@ def settings_buttons() -> Router:
         )
         answer = await settings_panel.press(flow_context, command, query.data or "")
         await _answer(query, answer.note, urgent=answer.by_admin)
+        if answer.prompt:
+            with priority(Priority.URGENT):
+                await message.answer(
+                    answer.prompt,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=ForceReply(selective=True),
+                )
         if answer.panel is not None:
             try:
                 await message.edit_text(
@@ -521,6 +569,14 @@ def settings_buttons() -> Router:
                 )
             except REFUSED as error:  # not modified, or the panel is gone
                 log.info("settings panel not edited", error=str(error))
+
+    @router.callback_query(on_loop(F.data.startswith(f"{GO_LIVE_PREFIX}:")))
+    async def on_go_live(query: CallbackQuery, flow_context: FlowContext) -> None:
+        language = language_of(query.from_user.language_code)
+        note = await go_live.press(flow_context, query.data or "", query.from_user.id, language)
+        await _answer(query, "", urgent=note is not None)
+        if note is not None and isinstance(query.message, Message):
+            await _reply(query.message, note, quote=False)
 
     return router
 
@@ -630,9 +686,11 @@ def all_routers(signing_key: bytes) -> list[Router]:
         # Judging comes first: group_commands sees only the messages group_messages hands on.
         group_messages(),
         group_commands(),
+        member_view_router(),
         private_commands(),
         member_updates(),
         owner_buttons_router(),
         settings_buttons(),
+        stats_buttons(),
         verify_buttons(signing_key),
     ]

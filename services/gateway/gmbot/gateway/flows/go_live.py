@@ -1,0 +1,34 @@
+"""The observe digest's "Go live" (enforcement sends the digest in private): one tap by an
+administrator of the group makes it enforce from then on."""
+
+from __future__ import annotations
+
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from gmbot.gateway.backends import call
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.muted import title_of
+from gmbot.gateway.flows.verdicts import is_admin
+from gmbot.gateway.texts import say
+from gmbot.runtime.callbacks import go_live_group
+from gmbot.v1 import tenancy_pb2 as tenancy
+
+
+async def press(ctx: FlowContext, data: str, user_id: int, language: str) -> str | None:
+    """The observe digest's "Go live", pressed in private: the group enforces from now on.
+    None when the data is not that button's or the presser does not administer the group."""
+    group_id = go_live_group(data)
+    if group_id is None or not await is_admin(ctx, group_id, user_id):
+        return None
+    response = await call(
+        "tenancy",
+        ctx.backends.tenancy.UpdateGroupSettings(
+            tenancy.UpdateGroupSettingsRequest(
+                group_id=group_id,
+                settings=tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE),
+                update_mask=FieldMask(paths=["mode"]),
+            )
+        ),
+    )
+    await ctx.policies.changed(group_id, response.policy)
+    return say(language, "went_live", title=title_of(response.policy, group_id))
