@@ -110,5 +110,5 @@ async def build(settings: EnforcementSettings) -> Service:
     ]
     service.on_started.append(workers.start)
     resources.push_async_callback(warnings.close)
-    resources.push_async_callback(lambda: workers.stop(settings.shutdown_grace_seconds))
+    resources.push_async_callback(lambda: workers.stop(settings.drain_seconds))
     return service
