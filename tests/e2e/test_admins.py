@@ -19,7 +19,7 @@ def texts(call: Call) -> list[str]:
 def groups_in(listing: Call) -> list[str]:
     """/groups' buttons but the last, which turns the reader's alerts on or off."""
     *groups, alerts = texts(listing)
-    assert alerts.startswith("🔔") or alerts.startswith("🔕")
+    assert alerts.startswith(("🔔", "🔕"))
     return groups
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from yarl import URL
 
 from gmbot.devstack.stack import free_port
-from gmbot.gateway.app import build, started
+from gmbot.gateway.app import Gateway, build, started
 from gmbot.gateway.intake.webhook import SECRET_HEADER, WEBHOOK_PATH
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.sandbox.app import RunningSandbox
@@ -155,11 +155,12 @@ async def running_gateway(
     bot_id: int,
     directory: Path,
     tenancy_url: str | None = None,
+    on_built: Callable[[Gateway], None] | None = None,
     **overrides: object,
 ) -> AsyncIterator[RunningGateway]:
     """The four services against `sandbox`, SQLite (or `tenancy_url`) and in-process caches;
     the gateway takes updates by webhook (the sandbox delivers what happens in its world, tests
-    may post too)."""
+    may post too). `on_built` sees the gateway built, before it starts."""
     async with AsyncExitStack() as stack:
         tenancy = await stack.enter_async_context(
             running_tenancy(tenancy_url or f"sqlite+aiosqlite:///{directory / 'tenancy.db'}")
@@ -196,7 +197,10 @@ async def running_gateway(
             **overrides,
         }
         settings = GatewaySettings.model_validate(values)
-        await stack.enter_async_context(started(await build(settings)))
+        gateway = await build(settings)
+        if on_built is not None:
+            on_built(gateway)
+        await stack.enter_async_context(started(gateway))
         session = await stack.enter_async_context(aiohttp.ClientSession())
         await _wait_ready(session, f"http://127.0.0.1:{admin_port}")
         await _wait_drained(sandbox.control, bot_id)

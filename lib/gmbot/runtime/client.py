@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 
+from gmbot.runtime import tracing
 from gmbot.runtime.interceptors import AUTHORIZATION_KEY, REQUEST_ID_KEY
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_CLIENT_HANDLED, GRPC_CLIENT_HANDLING_SECONDS, split_method
@@ -140,6 +141,8 @@ def open_channel(
     # grpc-stubs types interceptors as a placeholder class that must be cast.
     token = settings.presented_token()
     interceptors = [
+        # Outermost, so the span covers the call and its context rides in the metadata.
+        *(cast("grpc.aio.ClientInterceptor", i) for i in tracing.client_interceptors()),
         cast(
             "grpc.aio.ClientInterceptor",
             _ClientInterceptor(token, settings.grpc_deadline_seconds),

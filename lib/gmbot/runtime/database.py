@@ -27,6 +27,7 @@ from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.observability import secrets_of
 from gmbot.runtime.schema import lock_migrations, schema_status, unknown_revisions
 from gmbot.runtime.server import Service, run
+from gmbot.runtime.tracing import trace_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,14 +81,16 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             # concurrent writers wait their turn (busy_timeout) instead.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-        pool_recycle=1800,
-    )
+    else:
+        engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            pool_recycle=1800,
+        )
+    trace_engine(engine)
+    return engine
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -15,6 +16,7 @@ import structlog
 from gmbot.runtime.logs import configure_logging
 from gmbot.runtime.observability import init_sentry, secrets_of
 from gmbot.runtime.settings import ProcessSettings
+from gmbot.runtime.tracing import init_tracing, shutdown_tracing
 
 log = structlog.get_logger("gmbot.lifecycle")
 
@@ -51,4 +53,12 @@ def run(
     init_sentry(
         settings.sentry_dsn, service=name, environment=settings.environment, secrets=secrets
     )
-    asyncio.run(main())
+    try:
+        provider = init_tracing(name)
+    except ValueError as error:
+        sys.stderr.write(f"invalid configuration:\n  {error}\n")
+        raise SystemExit(2) from None
+    try:
+        asyncio.run(main())
+    finally:
+        shutdown_tracing(provider)

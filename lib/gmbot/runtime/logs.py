@@ -11,6 +11,7 @@ from typing import TextIO
 import structlog
 
 from gmbot.runtime.observability import Redactor
+from gmbot.runtime.tracing import current_ids
 
 # The id of the work being done (the gateway uses the Telegram update id), read from and written
 # to the `x-request-id` gRPC metadata so one update can be followed through every service.
@@ -23,6 +24,17 @@ def _add_request_id(
     current = request_id.get()
     if current is not None:
         event.setdefault("request_id", current)
+    return event
+
+
+def _add_trace_ids(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    # Only inside a span, so only when tracing is on: a line leads to its trace in the collector.
+    ids = current_ids()
+    if ids is not None:
+        event.setdefault("trace_id", ids[0])
+        event.setdefault("span_id", ids[1])
     return event
 
 
@@ -46,6 +58,7 @@ def configure_logging(
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_request_id,
+        _add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

@@ -14,7 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
-from gmbot.runtime import lifecycle
+from gmbot.runtime import lifecycle, tracing
 from gmbot.runtime.health_watchers import HealthWatchers
 from gmbot.runtime.interceptors import ServerInterceptor
 from gmbot.runtime.metrics import start_metrics_server
@@ -79,7 +79,12 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
     interceptor = ServerInterceptor(settings.callers())
     server = grpc.aio.server(
-        interceptors=[HealthWatchers(settings.grpc_max_health_watchers), interceptor],
+        # The trace's span first, so the call's log line carries its trace id.
+        interceptors=[
+            *tracing.server_interceptors(),
+            HealthWatchers(settings.grpc_max_health_watchers),
+            interceptor,
+        ],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
     )

@@ -15,6 +15,8 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.runtime.settings import ProcessSettings
 from scripts.prometheus_rule import RULES, TARGET, render
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -526,3 +528,46 @@ def test_services_connect_to_postgres_as_the_owner_of_their_database_only() -> N
         assert url.path == f"/{service}"
         assert url.password == secrets[f"{service.upper()}_DB_PASSWORD"]
         assert f"-v db={service} -v role=gmbot_{service}" in script
+
+
+def _env_value(document: dict[str, Any], container: dict[str, Any], name: str) -> float | None:
+    """A variable's value in a container: its own env first, then the ConfigMap it reads."""
+    for entry in container.get("env", []):
+        if entry["name"] == name and "value" in entry:
+            return float(entry["value"])
+    value = document.get("data", {}).get(name)
+    return None if value is None else float(value)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
+def test_pods_stop_within_their_grace_period_after_a_prestop_sleep(overlay: Path) -> None:
+    """preStop sleeps while the endpoints go; then the process's own stop (calls in flight,
+    and for enforcement the drain of the actions in hand) fits terminationGracePeriodSeconds."""
+    documents = _render(overlay)
+    config = next(
+        d for d in documents if d["kind"] == "ConfigMap" and "gmbot-config" in d["metadata"]["name"]
+    )
+    defaults = {
+        "SHUTDOWN_GRACE_SECONDS": ProcessSettings.model_fields["shutdown_grace_seconds"].default,
+        "DRAIN_SECONDS": EnforcementSettings.model_fields["drain_seconds"].default,
+    }
+    checked = set()
+    for deployment in _deployments(documents).values():
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod["containers"]:
+            command = container["lifecycle"]["preStop"]["exec"]["command"]
+            assert command[0] == "sleep"
+            sleep = float(command[1])
+            assert sleep >= 3  # endpoint removal takes a moment to reach every proxy
+
+            def setting(name: str, container: dict[str, Any] = container) -> float:
+                value = _env_value(config, container, name)
+                return float(defaults[name]) if value is None else value
+
+            stopping = sleep + setting("SHUTDOWN_GRACE_SECONDS")
+            if container["name"] == "enforcement":
+                stopping += setting("DRAIN_SECONDS")
+            # A margin for handing actions back and closing pools and clients.
+            assert pod["terminationGracePeriodSeconds"] >= stopping + 5, container["name"]
+            checked.add(container["name"])
+    assert checked >= {"gateway", "tenancy", "membership", "enforcement"}

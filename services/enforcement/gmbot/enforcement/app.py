@@ -116,5 +116,5 @@ async def build(settings: EnforcementSettings) -> Service:
     resources.push_async_callback(warnings.close)
     # Closed after the workers stopped: the actions still in hand wait for their batches.
     resources.push_async_callback(deletions.close)
-    resources.push_async_callback(lambda: workers.stop(settings.shutdown_grace_seconds))
+    resources.push_async_callback(lambda: workers.stop(settings.drain_seconds))
     return service

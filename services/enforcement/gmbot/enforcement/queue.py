@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -19,6 +20,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gmbot.enforcement.keys import Keys
+from gmbot.runtime.tracing import sent
+
+_ACTION = b"action"
 
 
 def _text(value: bytes | str) -> str:
@@ -35,6 +39,9 @@ class Delivery:
     action_id: str
     lane: Lane
     entry_id: str = ""
+    # The trace context of the call that accepted the action (empty when tracing is off): the
+    # worker's span continues it, so an update's trace reaches the Bot API call it caused.
+    trace: Mapping[str, str] = field(default_factory=dict)
 
 
 class Queue(Protocol):
@@ -46,24 +53,31 @@ class Queue(Protocol):
 
 class LocalQueue:
     def __init__(self) -> None:
-        self._items: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
+        self._items: asyncio.PriorityQueue[tuple[int, int, str, dict[str, str]]] = (
+            asyncio.PriorityQueue()
+        )
         self._order = itertools.count()
 
     async def put(self, action_id: str, lane: Lane) -> None:
-        self._items.put_nowait((lane.value, next(self._order), action_id))
+        self._items.put_nowait((lane.value, next(self._order), action_id, sent()))
 
     async def take(self, wait_seconds: float) -> Delivery | None:
         try:
-            lane, _, action_id = await asyncio.wait_for(self._items.get(), wait_seconds)
+            lane, _, action_id, trace = await asyncio.wait_for(self._items.get(), wait_seconds)
         except TimeoutError:
             return None
-        return Delivery(action_id, Lane(lane))
+        return Delivery(action_id, Lane(lane), trace=trace)
 
     async def ack(self, delivery: Delivery) -> None:
         """Nothing to do: the ledger knows what is finished."""
 
     async def heartbeat(self, seconds: float) -> None:
         """Nothing to say: this process is the only consumer."""
+
+
+def _delivery(fields: dict[bytes, bytes], lane: Lane, entry_id: bytes | str) -> Delivery:
+    trace = {_text(k): _text(v) for k, v in fields.items() if k != _ACTION}
+    return Delivery(fields[_ACTION].decode(), lane, _text(entry_id), trace)
 
 
 class RedisStreamQueue:
@@ -83,7 +97,8 @@ class RedisStreamQueue:
                 )
 
     async def put(self, action_id: str, lane: Lane) -> None:
-        await self._redis.xadd(self._streams[lane], {"action": action_id})
+        fields: dict[Any, Any] = {_ACTION: action_id, **sent()}
+        await self._redis.xadd(self._streams[lane], fields)
 
     async def _reclaimed(self, lane: Lane) -> Delivery | None:
         """An entry a dead (or stuck) consumer left unacknowledged."""
@@ -97,7 +112,7 @@ class RedisStreamQueue:
         )
         for entry_id, fields in claimed[1]:
             if fields:
-                return Delivery(fields[b"action"].decode(), lane, _text(entry_id))
+                return _delivery(fields, lane, entry_id)
         return None
 
     async def _read(self, streams: dict[Any, Any], block: int | None) -> Delivery | None:
@@ -106,8 +121,7 @@ class RedisStreamQueue:
         )
         for stream, entries in answer or []:
             for entry_id, fields in entries:
-                lane = self._lanes[_text(stream)]
-                return Delivery(fields[b"action"].decode(), lane, _text(entry_id))
+                return _delivery(fields, self._lanes[_text(stream)], entry_id)
         return None
 
     async def take(self, wait_seconds: float) -> Delivery | None:

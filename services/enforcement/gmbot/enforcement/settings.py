@@ -37,6 +37,10 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     # Retries of 5xx and network errors before an action is left for the sweeper.
     max_attempts: int = Field(default=6, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
+    # On SIGTERM, once the gRPC server stopped (SHUTDOWN_GRACE_SECONDS): how long the actions in
+    # hand get to finish before they are handed back to the ledger for another replica. A pod's
+    # terminationGracePeriodSeconds must cover both, and the preStop sleep.
+    drain_seconds: float = Field(default=10.0, ge=0, le=300)
     # An action claimed by a worker that died is taken back after this long.
     lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Finished actions, lifted restrictions and decided join requests are deleted after this

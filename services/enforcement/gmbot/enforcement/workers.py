@@ -40,6 +40,7 @@ from gmbot.enforcement.retention import LedgerRetention
 from gmbot.enforcement.supervision import WorkerHealth, outage
 from gmbot.enforcement.telegram import counting_calls
 from gmbot.runtime.logs import request_id
+from gmbot.runtime.tracing import continued
 
 log = structlog.get_logger("gmbot.enforcement.workers")
 
@@ -165,7 +166,8 @@ class WorkerPool:
 
     async def _carry_out_and_ack(self, action: Action, delivery: Delivery, slot: _Slot) -> None:
         try:
-            await self._carry_out(action, slot)
+            with continued("enforcement carry out", delivery.trace):
+                await self._carry_out(action, slot)
             await self._queue.ack(delivery)
         except Exception as error:
             # The end could not be recorded (the ledger or Redis is failing; the pollers report

@@ -245,7 +245,12 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
         await _say_loudly_if_updates_are_missing(bot)
         gateway.taking_updates.set()
         log.info("webhook registered", bot=gateway.bot_username, allowed_updates=allowed)
-        yield
+        try:
+            yield
+        finally:
+            # Not ready first: the webhook's server (closed after this) still takes deliveries
+            # while load balancers move the next ones to other replicas.
+            _not_ready(gateway)
         return
     await bot.delete_webhook(drop_pending_updates=False)
     gateway.taking_updates.set()
@@ -267,8 +272,15 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
     try:
         yield
     finally:
+        _not_ready(gateway)
         halt.set()
         await poller
+
+
+def _not_ready(gateway: Gateway) -> None:
+    """Readiness (/readyz) says 503 from now on: the gateway is about to stop taking updates."""
+    gateway.taking_updates.clear()
+    log.info("stopping: not ready")
 
 
 async def serve(settings: GatewaySettings) -> None:
