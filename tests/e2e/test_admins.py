@@ -95,7 +95,7 @@ async def test_private_settings_after_picking_the_group_with_back(e2e: E2E) -> N
     back = await tap(e2e, user, status, "Back")
 
     assert texts(chooser) == [title]
-    assert "Settings." in settings["params"]["text"]
+    assert "Settings (change one with" in settings["params"]["text"]
     assert "Language" in settings["params"]["text"]
     assert texts(settings)[-1] == "« Back"
     assert title in menu["params"]["text"]
@@ -122,7 +122,7 @@ async def test_status_check_and_stats_in_private_each_come_back(e2e: E2E) -> Non
     listing = await tap(e2e, user, await in_private(e2e, user, "/muted", "Which group?"), title)
 
     assert "All good" in checked["params"]["text"]
-    assert "last 24 hours · last 7 days" in figures["params"]["text"]
+    assert "joined the channels because of me" in figures["params"]["text"]
     assert title in listing["params"]["text"]
     for view in (checked, figures, listing):
         assert texts(view)[-1] == "« Back"

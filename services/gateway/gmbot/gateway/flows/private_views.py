@@ -11,7 +11,7 @@ from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import muted_page, title_of
 from gmbot.gateway.flows.replies import Button, Reply, owner_button
-from gmbot.gateway.flows.settings_panel import panel
+from gmbot.gateway.flows.settings import listing
 from gmbot.gateway.flows.stats import stats_of
 from gmbot.gateway.texts import MESSAGE_LIMIT, Html, fit_lines, say
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -132,7 +132,9 @@ async def view(
         except Refusal as refusal:
             shown = Reply(str(refusal))
     elif which == SETTINGS:
-        shown = Reply(panel(policy).text + "\n\n" + say(language, "settings_in_group"))
+        # Every value as text: the panel's buttons work in the group only.
+        values = "\n".join([say(language, "settings_header"), *listing(language, policy.settings)])
+        shown = Reply(values + "\n\n" + say(language, "settings_in_group"))
     elif policy.enabled:
         confirm = owner_button(
             ctx.signing_key, say(language, "button_unprotect_confirm"), UNPROTECT, group_id, 0
