@@ -133,7 +133,7 @@ async def test_a_settings_tap_changes_nothing_until_a_value_is_chosen(e2e: E2E) 
     actions = await _tap(
         e2e, scene.group, panel_id, scene.owner, buttons["action"]["callback_data"]
     )
-    assert [b["text"] for b in _buttons(actions)] == ["✅ mute", "kick", "delete only", "⬅️ Back"]
+    assert [b["text"] for b in _buttons(actions)] == ["✅ mute", "kick", "delete only", "« Back"]
     assert (await e2e.policy(scene.group)).settings.action == tenancy.ENFORCEMENT_ACTION_MUTE
 
     # Kick removes people: asked once, applied when confirmed.

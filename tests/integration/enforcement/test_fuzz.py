@@ -102,6 +102,9 @@ def _valid(world: Group, user: int, message_id: int) -> dict[str, Message]:
             ]
         ),
         "GetGroupStats": pb.GetGroupStatsRequest(group_id=world.group),
+        "RecordChannelJoin": pb.RecordChannelJoinRequest(
+            channel_id=world.channel, user_id=user, invite_link="https://t.me/+AbCdEf012345"
+        ),
     }
 
 

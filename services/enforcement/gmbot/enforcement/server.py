@@ -427,10 +427,11 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.RecordChannelJoinResponse:
         check_supergroup_id(request.channel_id, "channel_id")
         check_user_id(request.user_id, "user_id")
-        if not 1 <= len(request.invite_link) <= 255:
+        link = _text(request.invite_link, "invite_link")
+        if not 1 <= len(link) <= 255:
             raise InvalidArgument("invite_link must be 1..255 characters")
         async with self._ledger.transaction() as stores:
-            group_id = await stores.invite_links.group_of(request.channel_id, request.invite_link)
+            group_id = await stores.invite_links.group_of(request.channel_id, link)
             if group_id is not None:
                 await stores.channel_joins.record(group_id, request.channel_id, request.user_id)
         return pb.RecordChannelJoinResponse(group_id=group_id or 0)
