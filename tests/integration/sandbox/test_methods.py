@@ -258,6 +258,29 @@ async def test_edit_message_text(story: Story) -> None:
         await story.bot.edit_message_text("two", chat_id=story.group, message_id=sent.message_id)
 
 
+async def test_edit_message_reply_markup_changes_only_the_buttons(story: Story) -> None:
+    """GMBot redraws a list's buttons in place (the alerts toggle under /groups)."""
+    one = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="a")]]
+    )
+    two = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="b", callback_data="b")]]
+    )
+    sent = await story.bot.send_message(story.group, "list", reply_markup=one)
+
+    edited = await story.bot.edit_message_reply_markup(
+        chat_id=story.group, message_id=sent.message_id, reply_markup=two
+    )
+
+    assert edited.text == "list"  # type: ignore[union-attr]
+    [[button]] = edited.reply_markup.inline_keyboard  # type: ignore[union-attr]
+    assert (button.text, button.callback_data) == ("b", "b")
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await story.bot.edit_message_reply_markup(
+            chat_id=story.group, message_id=sent.message_id, reply_markup=two
+        )
+
+
 async def test_delete_message_and_its_errors(story: Story) -> None:
     await story.control.join(story.group, story.alice)
     said = await story.control.say(story.group, story.alice, "spam")

@@ -90,22 +90,41 @@ async def send_message(call: Call) -> dict[str, Any]:
     return message_json(message, call.world)
 
 
-@method("editMessageText")
-async def edit_message_text(call: Call) -> dict[str, Any]:
-    chat = call.chat()
-    message = call.message(chat)
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+
+
+def _editable(call: Call) -> Message:
+    message = call.message(call.chat())
     if message is None:
         raise bad_request("message to edit not found")
     if message.from_user_id != call.bot.user.id:
         raise bad_request("message can't be edited")
+    return message
+
+
+@method("editMessageText")
+async def edit_message_text(call: Call) -> dict[str, Any]:
+    message = _editable(call)
     text = _text(call)
     markup = _reply_markup(call)
     if text == message.text and markup == message.reply_markup:
-        raise bad_request(
-            "message is not modified: specified new message content and reply markup are "
-            "exactly the same as a current content and reply markup of the message"
-        )
+        raise bad_request(NOT_MODIFIED)
     message.text, message.reply_markup = text, markup
+    message.edit_date = call.world.clock.seconds()
+    return message_json(message, call.world)
+
+
+@method("editMessageReplyMarkup")
+async def edit_message_reply_markup(call: Call) -> dict[str, Any]:
+    """Only the buttons change; the same ones again is "not modified", as in editMessageText."""
+    message = _editable(call)
+    markup = _reply_markup(call)
+    if markup == message.reply_markup:
+        raise bad_request(NOT_MODIFIED)
+    message.reply_markup = markup
     message.edit_date = call.world.clock.seconds()
     return message_json(message, call.world)
 
