@@ -91,9 +91,9 @@ deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus 
 	@VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
 
 # Needs root (it installs Debian's podman when missing); CONTAINERS=skip leaves it out of make test.
-containers: $(STAMP) ## Build every image with podman, run the compose stack and the demo story through it
+containers: $(STAMP) ## Build every image with podman, run the compose stack, the demo story and a rolling restart under load through it
 	@if [ "$(CONTAINERS)" = skip ]; then echo "containers: skipped (CONTAINERS=skip)"; else \
-		bash scripts/podman-setup.sh && $(PY) scripts/compose_stack.py; fi
+		bash scripts/podman-setup.sh && $(PY) -m scripts.compose; fi
 
 # The images for a registry: make images REGISTRY=registry.example.com/gmbot TAG=0.1.0 PUSH=1
 CONTAINER_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
