@@ -63,13 +63,17 @@ if ! have localhost/debian:bookworm; then
   rm -rf "$root"
 fi
 
-# name the Dockerfile or docker-compose.yml uses -> Containerfile in deploy/podman/
+# name the Dockerfile or docker-compose.yml uses -> Containerfile in deploy/podman/; built again
+# when the Containerfile or a file it copies changed (the label gmbot.source is their digest).
 build_base() {
-  local name=$1 file=$2
-  have "$name" && return 0
+  local name=$1 file=$2 source
+  # shellcheck disable=SC2046 # the files the Containerfile copies, word by word
+  source=$(cat "$file" $(sed -n 's#^COPY \([^ ]*\) .*#deploy/podman/\1#p' "$file") | sha256sum | cut -c1-16)
+  [ "$(podman image inspect --format '{{index .Labels "gmbot.source"}}' "$name" 2>/dev/null)" = "$source" ] \
+    && return 0
   log "$name from $file"
   BUILDAH_FORMAT=docker podman build --quiet --pull=never --network host \
-    -t "$name" -f "$file" deploy/podman >/dev/null
+    --label "gmbot.source=$source" -t "$name" -f "$file" deploy/podman >/dev/null
 }
 build_base docker.io/library/python:3.11.7-slim-bookworm deploy/podman/python.Containerfile
 build_base docker.io/library/postgres:16-alpine deploy/podman/postgres.Containerfile

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The part of the official postgres image's entrypoint GMBot's compose file relies on:
 # POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB on first start, then
-# /docker-entrypoint-initdb.d/*.sql, then the server as user postgres on every interface.
+# /docker-entrypoint-initdb.d/*.sql and *.sh, then the server as user postgres on every interface.
 set -eu
 bin=/usr/lib/postgresql/15/bin
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
@@ -22,8 +22,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ "$db" != postgres ]; then
     as_postgres psql -v ON_ERROR_STOP=1 -U "$user" -d postgres -qc "CREATE DATABASE \"$db\""
   fi
-  for f in /docker-entrypoint-initdb.d/*.sql; do
-    [ -e "$f" ] && as_postgres psql -v ON_ERROR_STOP=1 -U "$user" -d "$db" -qf "$f"
+  for f in /docker-entrypoint-initdb.d/*; do
+    case $f in
+      *.sql) as_postgres psql -v ON_ERROR_STOP=1 -U "$user" -d "$db" -qf "$f" ;;
+      *.sh) POSTGRES_USER=$user POSTGRES_DB=$db as_postgres sh "$f" ;;
+    esac
   done
   as_postgres "$bin/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 fi
