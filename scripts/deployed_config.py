@@ -162,8 +162,12 @@ def kubernetes_processes(overlay: Path, secret: Mapping[str, str]) -> list[Proce
                 continue
             env = {k: v for k, v in images[service].items() if k not in _OWN}
             for source in container.get("envFrom", []):
-                if "configMapRef" in source:
-                    env.update(config_maps[source["configMapRef"]["name"]])
+                if ref := source.get("configMapRef"):  # an optional one may be absent
+                    env.update(
+                        config_maps.get(ref["name"], {})
+                        if ref.get("optional")
+                        else config_maps[ref["name"]]
+                    )
                 if "secretRef" in source:
                     env.update(secrets[source["secretRef"]["name"]])
             for item in container.get("env", []):
