@@ -32,6 +32,8 @@ class ErrorKind(enum.Enum):
     CHAT_GONE = "chat-gone"
     # A person GMBot cannot write to: they blocked it, never started it, or left Telegram.
     BOT_BLOCKED = "bot-blocked"
+    # A join request already approved or declined, or expired: nothing left to decide.
+    JOIN_REQUEST_GONE = "join-request-gone"
     # The bot was removed from the chat, or never was in it.
     BOT_REMOVED = "bot-removed"
     # The bot is in the chat without the administrator right the request needs.
@@ -60,6 +62,7 @@ _DESCRIPTIONS: tuple[tuple[str, ErrorKind], ...] = (
     ("group chat was upgraded to a supergroup chat", ErrorKind.CHAT_GONE),
     ("the group chat was deleted", ErrorKind.CHAT_GONE),
     ("peer_id_invalid", ErrorKind.CHAT_GONE),
+    ("hide_requester_missing", ErrorKind.JOIN_REQUEST_GONE),
     ("bot was blocked by the user", ErrorKind.BOT_BLOCKED),
     ("bot can't initiate conversation with a user", ErrorKind.BOT_BLOCKED),
     ("user is deactivated", ErrorKind.BOT_BLOCKED),

@@ -50,11 +50,13 @@ async def test_people_and_chats_the_bot_cannot_reach(story: Story) -> None:
     stranger = await _kind(bot.send_message(story.alice, "hello"))  # never started the bot
     nowhere = await _kind(bot.get_chat(-100_999_999))
     query = await _kind(bot.answer_callback_query("no-such-query"))
+    request = await _kind(bot.approve_chat_join_request(story.group, story.alice))
 
-    assert (stranger, nowhere, query) == (
+    assert (stranger, nowhere, query, request) == (
         ErrorKind.BOT_BLOCKED,
         ErrorKind.CHAT_GONE,
         ErrorKind.QUERY_TOO_OLD,
+        ErrorKind.JOIN_REQUEST_GONE,
     )
 
 

@@ -54,6 +54,7 @@ def _forbidden(reason: str) -> TelegramForbiddenError:
             TelegramMigrateToChat(METHOD, "Bad Request: group chat was upgraded", -100123),
             ErrorKind.CHAT_GONE,
         ),
+        (_bad_request("HIDE_REQUESTER_MISSING"), ErrorKind.JOIN_REQUEST_GONE),
         (_forbidden("bot was blocked by the user"), ErrorKind.BOT_BLOCKED),
         (_forbidden("bot can't initiate conversation with a user"), ErrorKind.BOT_BLOCKED),
         (_forbidden("user is deactivated"), ErrorKind.BOT_BLOCKED),

@@ -73,7 +73,7 @@ def counting_calls() -> Iterator[list[int]]:
         _calls.reset(token)
 
 
-def _kind(refused: Permanent) -> ErrorKind:
+def refusal_kind(refused: Permanent) -> ErrorKind:
     """Which refusal of Telegram's `refused` reports (_call raises it from aiogram's error)."""
     cause = refused.__cause__
     return kind_of(cause) if isinstance(cause, TelegramAPIError) else ErrorKind.REFUSED
@@ -122,7 +122,7 @@ class TelegramActions:
                     "deleteMessages", lambda: self._bot.delete_messages(chat_id, message_ids)
                 )
         except Permanent as refused:
-            if _kind(refused) is not ErrorKind.MESSAGE_GONE:
+            if refusal_kind(refused) is not ErrorKind.MESSAGE_GONE:
                 raise
 
     async def mute(self, chat_id: int, user_id: int, until: int) -> None:
@@ -223,7 +223,7 @@ class TelegramActions:
                 ),
             )
         except Permanent as refused:
-            if _kind(refused) is not ErrorKind.NOT_MODIFIED:
+            if refusal_kind(refused) is not ErrorKind.NOT_MODIFIED:
                 raise
 
     async def approve(self, chat_id: int, user_id: int) -> None:
