@@ -20,28 +20,22 @@ from gmbot.runtime.telegram_errors import ErrorKind
 def verify_buttons(signing_key: bytes) -> Router:
     router = Router(name="verify-buttons")
 
+    @router.callback_query()
     async def on_press(query: CallbackQuery, flow_context: FlowContext) -> None:
-        await on_verify_press(query, flow_context, signing_key)
+        started = time.perf_counter()
+        answer = await verify.on_verify_pressed(
+            flow_context, signing_key, query.data or "", person(query.from_user), query.id
+        )
+        # A member's press: answered behind enforcement, never ahead of it; too late (a
+        # redelivery), or a query Telegram does not have, is no failure.
+        with (
+            unless_refused("callback query not answered", ErrorKind.QUERY_TOO_OLD),
+            priority(Priority.LATER),
+        ):
+            if answer is None:
+                await query.answer()
+            else:
+                await query.answer(answer.text, show_alert=answer.alert)
+        decided("verify", "foreign" if answer is None else "answered", started)
 
-    router.callback_query.register(on_press)
     return router
-
-
-async def on_verify_press(
-    query: CallbackQuery, flow_context: FlowContext, signing_key: bytes
-) -> None:
-    started = time.perf_counter()
-    answer = await verify.on_verify_pressed(
-        flow_context, signing_key, query.data or "", person(query.from_user), query.id
-    )
-    # A member's press: answered behind enforcement, never ahead of it; too late (a redelivery),
-    # or a query Telegram does not have, is no failure.
-    with (
-        unless_refused("callback query not answered", ErrorKind.QUERY_TOO_OLD),
-        priority(Priority.LATER),
-    ):
-        if answer is None:
-            await query.answer()
-        else:
-            await query.answer(answer.text, show_alert=answer.alert)
-    decided("verify", "foreign" if answer is None else "answered", started)
