@@ -13,11 +13,18 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = structlog.get_logger("gmbot.redis")
 
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def is_missing_group(error: ResponseError) -> bool:
+    """Redis answered NOGROUP: the stream or its consumer group is not there (a Redis restarted
+    without persistence lost them). redis-py has no exception of its own for it."""
+    return str(error).startswith("NOGROUP")
 
 
 # Connections per client: plenty for GMBot's bursts (a raid's checks, update claims and budget

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gmbot.enforcement.keys import Keys
+from gmbot.runtime.redis import is_missing_group
 from gmbot.runtime.tracing import sent
 
 _ACTION = b"action"
@@ -128,7 +129,7 @@ class RedisStreamQueue:
         try:
             return await self._take(wait_seconds)
         except ResponseError as error:
-            if "NOGROUP" not in str(error):
+            if not is_missing_group(error):
                 raise
         # Redis lost the streams (restarted without persistence): make them again. What they
         # held is in the ledger, and the sweeper hands it out again.

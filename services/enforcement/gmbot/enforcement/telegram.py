@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -25,9 +26,9 @@ from aiogram.types import ChatPermissions, InlineKeyboardMarkup, ReplyParameters
 
 from gmbot.enforcement.actions import Later, Permanent
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
+from gmbot.runtime.telegram_errors import ErrorKind, kind_of
 
 T = TypeVar("T")
-GONE = ("message to delete not found", "message can't be deleted", "MESSAGE_ID_INVALID")
 MUTED = ChatPermissions(
     **dict.fromkeys(
         (
@@ -70,6 +71,12 @@ def counting_calls() -> Iterator[list[int]]:
         yield counter
     finally:
         _calls.reset(token)
+
+
+def refusal_kind(refused: Permanent) -> ErrorKind:
+    """Which refusal of Telegram's `refused` reports (_call raises it from aiogram's error)."""
+    cause = refused.__cause__
+    return kind_of(cause) if isinstance(cause, TelegramAPIError) else ErrorKind.REFUSED
 
 
 class TelegramActions:
@@ -115,7 +122,7 @@ class TelegramActions:
                     "deleteMessages", lambda: self._bot.delete_messages(chat_id, message_ids)
                 )
         except Permanent as refused:
-            if not any(reason in str(refused) for reason in GONE):
+            if refusal_kind(refused) is not ErrorKind.MESSAGE_GONE:
                 raise
 
     async def mute(self, chat_id: int, user_id: int, until: int) -> None:
@@ -216,7 +223,7 @@ class TelegramActions:
                 ),
             )
         except Permanent as refused:
-            if "message is not modified" not in str(refused):
+            if refusal_kind(refused) is not ErrorKind.NOT_MODIFIED:
                 raise
 
     async def approve(self, chat_id: int, user_id: int) -> None:

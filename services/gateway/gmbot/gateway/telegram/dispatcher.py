@@ -6,6 +6,7 @@ from aiogram import Bot, Dispatcher
 
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.errors import errors_router
+from gmbot.gateway.telegram.language import LanguageMiddleware
 from gmbot.gateway.telegram.lookup import BotChatLookup
 from gmbot.gateway.telegram.routers import all_routers
 
@@ -24,6 +25,7 @@ def build_dispatcher(context: FlowContext, bot: Bot, signing_key: bytes) -> Disp
     dispatcher = Dispatcher(
         flow_context=context, chat_lookup=BotChatLookup(bot, context.invite_links)
     )
+    dispatcher.update.outer_middleware(LanguageMiddleware())
     dispatcher.include_routers(errors_router(), *all_routers(signing_key))
     return dispatcher
 

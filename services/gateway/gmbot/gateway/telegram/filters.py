@@ -6,9 +6,13 @@ thread and back. Resolving one is a few attribute reads, so `on_loop(F....)` doe
 
 from __future__ import annotations
 
+from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 from aiogram.utils.magic_filter import MagicFilter
+
+# Both kinds of group chat: a basic group is answered (how to upgrade it), never protected.
+GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
 class on_loop(Filter):  # noqa: N801 - reads as a function around F: on_loop(F.chat_shared)

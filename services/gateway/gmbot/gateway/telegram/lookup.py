@@ -1,4 +1,4 @@
-"""Finding a channel the owner named in /protect (getChat)."""
+"""Finding a channel the owner named in /protect, and a channel's primary invite link (getChat)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from gmbot.gateway.flows.commands import ChannelInfo
 from gmbot.gateway.invite_links import InviteLinks, link_key
+from gmbot.gateway.telegram.answers import unless_refused
+from gmbot.runtime.telegram_errors import ErrorKind
 
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _USERNAME = re.compile(r"^@?(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})$")
@@ -54,3 +56,10 @@ class BotChatLookup:
             kind=str(chat.type),
             linked_chat_id=chat.linked_chat_id or 0,
         )
+
+    async def primary_invite_link(self, chat_id: int) -> str | None:
+        with unless_refused(
+            "channel not read", ErrorKind.NOT_ENOUGH_RIGHTS, ErrorKind.BOT_REMOVED, chat_id=chat_id
+        ):
+            return (await self._bot.get_chat(chat_id)).invite_link
+        return None

@@ -1,0 +1,55 @@
+"""The work queue on a real Redis that lost its streams (restarted without persistence): the
+worker's next take makes them again instead of failing on NOGROUP, and the queue works on."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from gmbot.enforcement.keys import Keys
+from gmbot.enforcement.queue import Lane, RedisStreamQueue
+from gmbot.runtime.redis import create_redis, is_missing_group
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = create_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def test_a_take_after_redis_lost_the_streams_makes_them_again(redis: Redis) -> None:
+    keys = Keys(f"test:{uuid.uuid4().hex[:12]}:")
+    queue = RedisStreamQueue(redis, keys, "worker-1", reclaim_after=30)
+    await queue.setup()
+    streams = [keys.stream(lane.name.lower()) for lane in Lane]
+    try:
+        await redis.delete(*streams)
+
+        assert await queue.take(0.01) is None
+        await queue.put("action-1", Lane.URGENT)
+        delivery = await queue.take(0.01)
+    finally:
+        await redis.delete(*streams)
+
+    assert delivery is not None
+    assert delivery.action_id == "action-1"
+
+
+async def test_only_nogroup_is_a_missing_group(redis: Redis) -> None:
+    key = f"test:{uuid.uuid4().hex[:12]}"
+    try:
+        with pytest.raises(ResponseError) as missing:
+            await redis.xreadgroup("workers", "worker-1", {key: ">"}, count=1)
+        await redis.set(key, "a string")
+        with pytest.raises(ResponseError) as wrong_type:
+            await redis.xgroup_create(key, "workers", id="0")
+    finally:
+        await redis.delete(key)
+
+    assert is_missing_group(missing.value)
+    assert not is_missing_group(wrong_type.value)
