@@ -94,20 +94,21 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
-    address = f"{settings.grpc_host}:{settings.grpc_port}"
-    credentials = _server_credentials(settings)
-    port = (
-        server.add_secure_port(address, credentials)
-        if credentials is not None
-        else server.add_insecure_port(address)
-    )
-    metrics = (
-        start_metrics_server(settings.metrics_host, settings.metrics_port)
-        if settings.metrics_enabled
-        else None
-    )
-    metrics_port = None if metrics is None else int(metrics.server_port)
+    # What build opened is closed whatever fails from here on (a port taken included).
     async with service.resources:
+        address = f"{settings.grpc_host}:{settings.grpc_port}"
+        credentials = _server_credentials(settings)
+        port = (
+            server.add_secure_port(address, credentials)
+            if credentials is not None
+            else server.add_insecure_port(address)
+        )
+        metrics = (
+            start_metrics_server(settings.metrics_host, settings.metrics_port)
+            if settings.metrics_enabled
+            else None
+        )
+        metrics_port = None if metrics is None else int(metrics.server_port)
         if metrics is not None:
             service.resources.callback(metrics.server_close)
             service.resources.callback(metrics.shutdown)
