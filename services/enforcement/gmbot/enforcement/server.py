@@ -441,11 +441,11 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
         moment = now()
+        sinces = {hours: moment - timedelta(hours=hours) for hours in (24, 168, 720)}
         windows: dict[int, pb.GroupFigures] = {}
         async with self._ledger.transaction() as stores:
-            for hours in (24, 168, 720):
-                since = moment - timedelta(hours=hours)
-                figures = await stores.stats.figures(request.group_id, since)
+            every = await stores.stats.figures(request.group_id, list(sinces.values()))
+            for (hours, since), figures in zip(sinces.items(), every, strict=True):
                 by_channel = await stores.channel_joins.by_channel(request.group_id, since)
                 windows[hours] = _figures(hours, figures, by_channel)
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
