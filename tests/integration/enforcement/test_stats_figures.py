@@ -232,3 +232,22 @@ async def test_each_windows_figures_from_one_statement(ledger_engine: AsyncEngin
             "members_joined_through_gmbot": 3,
         }
     )
+
+
+async def test_each_windows_joins_by_channel_from_one_statement(
+    ledger_engine: AsyncEngine,
+) -> None:
+    await _seed(ledger_engine)
+    moment = now()
+    windows = [moment - DAY, moment - WEEK, moment - MONTH]
+
+    async with Ledger(ledger_engine, patience=1).transaction() as stores:
+        with statements_on(ledger_engine) as sent:
+            joins = await stores.channel_joins.by_channel(GROUP, windows)
+
+    assert len(sent) == 1, sent
+    assert joins == [
+        {CHANNEL_A: 1},
+        {CHANNEL_A: 1, CHANNEL_B: 1},
+        {CHANNEL_A: 2, CHANNEL_B: 2},
+    ]

@@ -441,17 +441,13 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
         moment = now()
-        sinces = {hours: moment - timedelta(hours=hours) for hours in (24, 168, 720)}
-        windows: dict[int, pb.GroupFigures] = {}
+        hours = (24, 168, 720)
+        sinces = [moment - timedelta(hours=window) for window in hours]
         async with self._ledger.transaction() as stores:
-            every = await stores.stats.figures(request.group_id, list(sinces.values()))
-            for (hours, since), figures in zip(sinces.items(), every, strict=True):
-                by_channel = await stores.channel_joins.by_channel(request.group_id, since)
-                windows[hours] = _figures(hours, figures, by_channel)
+            figures = await stores.stats.figures(request.group_id, sinces)
+            joins = await stores.channel_joins.by_channel(request.group_id, sinces)
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
+        day, week, month = (_figures(*window) for window in zip(hours, figures, joins, strict=True))
         return pb.GetGroupStatsResponse(
-            last_day=windows[24],
-            last_week=windows[168],
-            currently_muted=muted,
-            last_month=windows[720],
+            last_day=day, last_week=week, currently_muted=muted, last_month=month
         )
