@@ -1,14 +1,14 @@
 """What every GMBot process does from `main()` to exit, whatever it serves (gRPC calls,
-Telegram's updates): logs and Sentry first, then build, serve until SIGTERM or SIGINT, and stop
-gracefully within the grace time."""
+Telegram's updates): logs and Sentry first, then build (closing what it opened if it fails),
+serve until SIGTERM or SIGINT, and stop gracefully within the grace time."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sys
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
@@ -21,6 +21,19 @@ from gmbot.runtime.tracing import init_tracing, shutdown_tracing
 log = structlog.get_logger("gmbot.lifecycle")
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@asynccontextmanager
+async def start_up(resources: AsyncExitStack) -> AsyncIterator[AsyncExitStack]:
+    """A composition root's `build` inside: it pushes the closing of what it opens onto
+    `resources` as it goes. If the start-up fails on the way (an error, a cancellation), what it
+    opened so far is closed at once, in reverse, and the failure goes on; if it succeeds,
+    `resources` stays open, for the process to close when it stops."""
+    try:
+        yield resources
+    except BaseException:
+        await resources.aclose()
+        raise
 
 
 async def serve(

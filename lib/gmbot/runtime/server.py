@@ -37,10 +37,10 @@ class Service:
     """What a service's composition root (`build(settings)`) hands to the runtime.
 
     `registrations` add servicers to the server; `service_names` are their full names (for health
-    and reflection); `resources` is entered before serving and closed after the server stopped
-    (pools, clients, workers). `health` is served as grpc.health.v1: SERVING once started,
-    NOT_SERVING from the stop on; in between a service may say NOT_SERVING while it cannot work
-    ("" and `service_names`: readiness), never for LIVENESS.
+    and reflection); `resources` (pools, clients, workers), filled inside `lifecycle.start_up`,
+    is closed after the server stopped, or as soon as starting it fails. `health` is served as
+    grpc.health.v1: SERVING once started, NOT_SERVING from the stop on; in between a service may
+    say NOT_SERVING while it cannot work ("" and `service_names`: readiness), never for LIVENESS.
     """
 
     name: str
@@ -74,40 +74,46 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
     )
 
 
-@asynccontextmanager
-async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
-    """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
-    interceptor = ServerInterceptor(settings.callers())
+def _server(service: Service, settings: ServiceSettings) -> grpc.aio.Server:
+    """The service's servicers with health and reflection, on a server not yet bound."""
     server = grpc.aio.server(
         # The trace's span first, so the call's log line carries its trace id.
         interceptors=[
             *tracing.server_interceptors(),
             HealthWatchers(settings.grpc_max_health_watchers),
-            interceptor,
+            ServerInterceptor(settings.callers()),
         ],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
         options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
     )
     for register in service.registrations:
         register(server)
-    health_servicer = service.health
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(service.health, server)
     names = [*service.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
-    address = f"{settings.grpc_host}:{settings.grpc_port}"
-    credentials = _server_credentials(settings)
-    port = (
-        server.add_secure_port(address, credentials)
-        if credentials is not None
-        else server.add_insecure_port(address)
-    )
-    metrics = (
-        start_metrics_server(settings.metrics_host, settings.metrics_port)
-        if settings.metrics_enabled
-        else None
-    )
-    metrics_port = None if metrics is None else int(metrics.server_port)
+    return server
+
+
+@asynccontextmanager
+async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
+    """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
+    # What build opened is closed whatever fails from here on (a port taken included).
     async with service.resources:
+        server = _server(service, settings)
+        health_servicer = service.health
+        address = f"{settings.grpc_host}:{settings.grpc_port}"
+        credentials = _server_credentials(settings)
+        port = (
+            server.add_secure_port(address, credentials)
+            if credentials is not None
+            else server.add_insecure_port(address)
+        )
+        metrics = (
+            start_metrics_server(settings.metrics_host, settings.metrics_port)
+            if settings.metrics_enabled
+            else None
+        )
+        metrics_port = None if metrics is None else int(metrics.server_port)
         if metrics is not None:
             service.resources.callback(metrics.server_close)
             service.resources.callback(metrics.shutdown)

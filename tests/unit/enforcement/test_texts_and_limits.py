@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import replace
 
 import pytest
 
 from gmbot.enforcement.actions import Enforce, JoinButton, MemberAction, WarningSpec
 from gmbot.enforcement.queue import Lane, LocalQueue
 from gmbot.enforcement.texts import (
+    Button,
     Warned,
     observe_digest,
     removal_notice,
@@ -23,11 +25,12 @@ from gmbot.runtime.callbacks import VerifyButton, verify
 
 FSI, PDI = "\u2068", "\u2069"  # first strong isolate, pop directional isolate
 TELEGRAM_MESSAGE_LIMIT = 4096
-SPEC = {
-    "language": "en",
-    "group_title": "Cats & <Dogs>",
-    "join_buttons": [{"text": "News", "url": "https://t.me/news"}],
-}
+SPEC = WarningSpec(
+    language="en",
+    group_title="Cats & <Dogs>",
+    join_buttons=(JoinButton("News", "https://t.me/news"),),
+)
+NEWS = (Button("News", url="https://t.me/news"),)
 
 
 def test_names_and_titles_are_escaped_and_mentioned() -> None:
@@ -38,7 +41,7 @@ def test_names_and_titles_are_escaped_and_mentioned() -> None:
 
 
 def test_the_owners_text_keeps_literal_braces() -> None:
-    spec = {**SPEC, "custom_text": "{user}: join {channels} {not a placeholder}"}
+    spec = replace(SPEC, custom_text="{user}: join {channels} {not a placeholder}")
 
     assert warning_text(spec, [Warned(5, "Eve")]).endswith("join News {not a placeholder}")
 
@@ -46,7 +49,8 @@ def test_the_owners_text_keeps_literal_braces() -> None:
 @pytest.mark.parametrize("name", ["{group}", "{mention}", "{channels}", "{user}", "{0}", "{"])
 def test_placeholders_inside_a_members_name_appear_literally(name: str) -> None:
     # Replacing {user} first, then {group}, expanded a "{group}" that came from the name.
-    for spec in (SPEC, {**SPEC, "custom_text": "{user} must join {channels} to write in {group}"}):
+    custom = replace(SPEC, custom_text="{user} must join {channels} to write in {group}")
+    for spec in (SPEC, custom):
         text = warning_text(spec, [Warned(5, name)])
 
         assert f'<a href="tg://user?id=5">{name}</a>' in text
@@ -54,11 +58,11 @@ def test_placeholders_inside_a_members_name_appear_literally(name: str) -> None:
 
 
 def test_placeholders_inside_titles_appear_literally() -> None:
-    spec = {
-        "group_title": "{user}",
-        "join_buttons": [{"text": "{group}", "url": "https://t.me/news"}],
-        "custom_text": "{user} | {group} | {channels}",
-    }
+    spec = WarningSpec(
+        group_title="{user}",
+        join_buttons=(JoinButton("{group}", "https://t.me/news"),),
+        custom_text="{user} | {group} | {channels}",
+    )
 
     assert warning_text(spec, [Warned(5, "Eve")]) == (
         '<a href="tg://user?id=5">Eve</a> | {user} | {group}'
@@ -67,7 +71,7 @@ def test_placeholders_inside_titles_appear_literally() -> None:
 
 
 def test_right_to_left_names_and_titles_are_isolated() -> None:
-    spec = {**SPEC, "group_title": "مجموعة", "join_buttons": [{"text": "חדשות", "url": "x"}]}
+    spec = replace(SPEC, group_title="مجموعة", join_buttons=(JoinButton("חדשות", "x"),))
 
     text = warning_text(spec, [Warned(5, "محمد <3")])
 
@@ -89,11 +93,11 @@ def test_a_name_cannot_close_its_isolate_or_override_the_text_after_it() -> None
 def test_a_joined_button_for_a_right_to_left_name_is_isolated() -> None:
     keyboard = warning_keyboard(SPEC, [Warned(5, "Eve"), Warned(6, "شادی")], -1001, b"k" * 32)
 
-    assert f"{FSI}شادی{PDI}" in keyboard["inline_keyboard"][-1][0]["text"]
+    assert f"{FSI}شادی{PDI}" in keyboard[-1][0].text
 
 
 def test_an_owners_text_that_would_pass_telegrams_limit_falls_back_to_the_builtin() -> None:
-    spec = {**SPEC, "custom_text": "{user}" * 166}
+    spec = replace(SPEC, custom_text="{user}" * 166)
     members = [Warned(i, "N" * 129) for i in range(1, 9)]
 
     text = warning_text(spec, members)
@@ -103,7 +107,7 @@ def test_an_owners_text_that_would_pass_telegrams_limit_falls_back_to_the_builti
 
 
 def test_russian_groups_get_russian_warnings() -> None:
-    assert "подпишитесь" in warning_text({**SPEC, "language": "ru"}, [Warned(5, "Ева")])
+    assert "подпишитесь" in warning_text(replace(SPEC, language="ru"), [Warned(5, "Ева")])
 
 
 def test_one_signed_button_per_member_of_a_coalesced_warning() -> None:
@@ -111,23 +115,22 @@ def test_one_signed_button_per_member_of_a_coalesced_warning() -> None:
 
     keyboard = warning_keyboard(SPEC, members, -1001, b"k" * 32)
 
-    rows = keyboard["inline_keyboard"]
-    assert rows[0] == [{"text": "News", "url": "https://t.me/news"}]
-    assert [verify(b"k" * 32, r[0]["callback_data"]) for r in rows[1:]] == [
+    assert keyboard[0] == NEWS
+    assert [verify(b"k" * 32, row[0].callback_data) for row in keyboard[1:]] == [
         VerifyButton(-1001, 5),
         VerifyButton(-1001, 6),
     ]
-    assert "Mallory" in rows[2][0]["text"]
+    assert "Mallory" in keyboard[2][0].text
 
 
 def test_a_join_request_notice_lists_the_channels_and_signs_i_have_joined() -> None:
     text, keyboard = request_notice(SPEC, -1001, 5, b"k" * 32)
 
     assert "News" in text
-    rows = keyboard["inline_keyboard"]
-    assert rows[0] == [{"text": "News", "url": "https://t.me/news"}]
-    assert rows[1][0]["text"] == "✅ I have joined"
-    assert verify(b"k" * 32, rows[1][0]["callback_data"]) == VerifyButton(-1001, 5)
+    assert keyboard[0] == NEWS
+    [joined] = keyboard[1]
+    assert (joined.text, joined.url) == ("✅ I have joined", "")
+    assert verify(b"k" * 32, joined.callback_data) == VerifyButton(-1001, 5)
 
 
 def test_the_observe_digest_counts_members_once_and_names_the_channels() -> None:
@@ -193,7 +196,7 @@ def test_every_language_has_every_warning_text() -> None:
 
 
 def test_a_warning_in_arabic_isolates_every_name() -> None:
-    text = warning_text({**SPEC, "language": "ar"}, [Warned(5, "Eve")])
+    text = warning_text(replace(SPEC, language="ar"), [Warned(5, "Eve")])
 
     assert f">{FSI}Eve{PDI}</a>" in text
     assert "انضم" in text
@@ -203,11 +206,11 @@ def test_a_warning_links_to_the_members_own_view_that_outlives_it() -> None:
     link = "https://t.me/gmbot?start=mutes"
 
     rows = warning_keyboard(
-        {**SPEC, "language": "uk", "private_view_url": link}, [Warned(5, "Eve")], -1001, b"k" * 32
-    )["inline_keyboard"]
+        replace(SPEC, language="uk", private_view_url=link), [Warned(5, "Eve")], -1001, b"k" * 32
+    )
 
-    assert rows[1] == [{"text": "💬 Чому я не можу писати?", "url": link}]
-    assert "callback_data" in rows[-1][0]  # «I have joined» stays last
+    assert rows[1] == (Button("💬 Чому я не можу писати?", url=link),)
+    assert rows[-1][0].callback_data  # «I have joined» stays last
 
 
 @pytest.mark.parametrize(
@@ -218,7 +221,7 @@ def test_a_warning_says_when_the_kick_comes_in_russian_plural_forms(
     minutes: int, words: str
 ) -> None:
     text = warning_text(
-        {**SPEC, "language": "ru", "kick_after_minutes": minutes}, [Warned(5, "Ева")]
+        replace(SPEC, language="ru", kick_after_minutes=minutes), [Warned(5, "Ева")]
     )
 
     assert text.endswith(f"Если не подпишетесь {words}, вас удалят из группы.")
@@ -229,7 +232,7 @@ def test_a_warning_without_a_scheduled_kick_says_none() -> None:
 
 
 def test_an_owners_own_warning_still_says_when_the_kick_comes() -> None:
-    spec = {**SPEC, "custom_text": "Join {channels}!", "kick_after_minutes": 60}
+    spec = replace(SPEC, custom_text="Join {channels}!", kick_after_minutes=60)
 
     assert warning_text(spec, [Warned(5, "Eve")]).endswith(
         "If you do not join within 60 minutes, you will be removed from the group."
@@ -237,11 +240,11 @@ def test_an_owners_own_warning_still_says_when_the_kick_comes() -> None:
 
 
 def test_a_removed_member_is_told_why_and_given_the_channels() -> None:
-    text, keyboard = removal_notice({**SPEC, "group_title": "Chat <1>"})
+    text, keyboard = removal_notice(replace(SPEC, group_title="Chat <1>"))
 
     assert "removed from «Chat &lt;1&gt;»" in text
     assert "News" in text
-    assert keyboard == {"inline_keyboard": [[{"text": "News", "url": "https://t.me/news"}]]}
+    assert keyboard == (NEWS,)
 
 
 def test_every_plural_text_has_every_form_its_language_has() -> None:
@@ -258,7 +261,7 @@ def test_the_observe_digest_offers_to_go_live_in_the_groups_language() -> None:
     from gmbot.enforcement.texts import go_live_keyboard
     from gmbot.runtime.callbacks import go_live_group
 
-    [[button]] = go_live_keyboard("uk", -1001)["inline_keyboard"]
+    [[button]] = go_live_keyboard("uk", -1001)
 
-    assert button["text"] == "🚀 Увімкнути захист"
-    assert go_live_group(button["callback_data"]) == -1001
+    assert button.text == "🚀 Увімкнути захист"
+    assert go_live_group(button.callback_data) == -1001

@@ -42,7 +42,7 @@ from gmbot.enforcement.actions import (
 )
 from gmbot.enforcement.deletions import DeletionBatches
 from gmbot.enforcement.ledger import Ledger, Stores, schedule
-from gmbot.enforcement.live_warnings import LiveWarnings, for_texts
+from gmbot.enforcement.live_warnings import LiveWarnings
 from gmbot.enforcement.models import RestrictionRow
 from gmbot.enforcement.releases import Releases, imposed_by_gmbot
 from gmbot.enforcement.telegram import TelegramActions
@@ -306,7 +306,7 @@ class ActionHandlers:
         failure. (A message of enforcement's waits behind every punishment and check.)"""
         if notice is None:
             return
-        text, keyboard = removal_notice(for_texts(notice))
+        text, keyboard = removal_notice(notice)
         try:
             await self._telegram.send(action.user_id, text, keyboard)
         except Permanent as refused:
@@ -373,7 +373,7 @@ class ActionHandlers:
 
         await self._ledger.step(record)
         text, keyboard = request_notice(
-            for_texts(payload.notice or WarningSpec()), action.group_id, action.user_id, self._key
+            payload.notice or WarningSpec(), action.group_id, action.user_id, self._key
         )
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,14 +27,17 @@ from gmbot.runtime.budget.leased import SERVICE_NAME as BUDGET_SERVICE
 from gmbot.runtime.budget.leased import BudgetServicer
 from gmbot.runtime.budget.telegram import install, observe_calls, own_budget, shared_budget
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
+from gmbot.runtime.lifecycle import start_up
 from gmbot.runtime.redis import create_redis, wait_for_redis
-from gmbot.runtime.server import Register, Service
+from gmbot.runtime.server import Service
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import budget_pb2_grpc, enforcement_pb2, enforcement_pb2_grpc
 
 if TYPE_CHECKING:
     # Alembic is imported only to migrate (runtime.database): serving does without it.
     from alembic.config import Config
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,77 +48,93 @@ def migrations_config(database_url: str) -> Config:
     return alembic_config(MIGRATIONS, database_url, VERSION_TABLE)
 
 
-async def build(settings: EnforcementSettings) -> Service:
-    service = Service(name="enforcement", registrations=[], service_names=[SERVICE_NAME])
-    resources = service.resources
+async def _ledger_database(settings: EnforcementSettings, resources: AsyncExitStack) -> AsyncEngine:
     database = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     resources.push_async_callback(database.dispose)
     await wait_for_database(database, settings.database_wait_seconds)
     if settings.migrate_on_start:
         await migrate(database, migrations_config(settings.database_url))
-    bot = create_bot(settings)
-    resources.push_async_callback(bot.session.close)
-    queue: Queue = LocalQueue()
-    registrations: list[Register] = []
-    redis = None
-    if settings.redis_url is not None:
-        redis = create_redis(settings.redis_url, socket_timeout=5.0, name="gmbot-enforcement")
-        resources.push_async_callback(redis.aclose)
-        await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
-        keys = Keys(settings.redis_prefix)
-        consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        stream_queue = RedisStreamQueue(redis, keys, consumer, reclaim_after=settings.lease_seconds)
-        await stream_queue.setup()
-        queue = stream_queue
-    # Without Redis, enforcement owns Telegram's budget and the other services lease from it.
+    return database
+
+
+async def _redis(settings: EnforcementSettings, resources: AsyncExitStack) -> Redis | None:
+    if settings.redis_url is None:
+        return None
+    redis = create_redis(settings.redis_url, socket_timeout=5.0, name="gmbot-enforcement")
+    resources.push_async_callback(redis.aclose)
+    await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
+    return redis
+
+
+async def _queue(settings: EnforcementSettings, redis: Redis | None) -> Queue:
     if redis is None:
-        owner = own_budget(settings)
-        budget: PollingBudget = owner
-        service.service_names = [*service.service_names, BUDGET_SERVICE]
-        registrations.append(
-            lambda server: budget_pb2_grpc.add_BudgetServiceServicer_to_server(
-                BudgetServicer(owner), server
-            )
-        )
-    else:
-        budget = shared_budget(settings, redis, settings.as_client(), resources)
-    # Enforcement's own messages are warnings: they wait behind punishing and checking.
-    install(bot, budget, Priority.LATER)
-    # Each action's Bot API calls are counted into the ledger (the owners' /stats).
-    observe_calls(bot, count_call)
-    # A worker's step waits out a database outage as long as its lease holds the action.
-    ledger = Ledger(database, patience=settings.lease_seconds)
-    telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
-    signing_key = settings.callback_signing_key.get_secret_value().encode()
-    warnings = LiveWarnings(telegram, ledger, signing_key, settings.warning_coalesce_seconds)
-    deletions = DeletionBatches(telegram, settings.delete_batch_seconds)
-    handlers = ActionHandlers(
-        telegram, ledger, warnings, deletions, settings.mute_days * 86400, signing_key
+        return LocalQueue()
+    consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    queue = RedisStreamQueue(
+        redis, Keys(settings.redis_prefix), consumer, reclaim_after=settings.lease_seconds
     )
-    backlog = Backlog(settings.queue_bound)
-    health = WorkerHealth(service.health, [SERVICE_NAME])
-    retention = LedgerRetention(ledger, settings.ledger_retention_days)
-    workers = WorkerPool(
-        ledger,
-        queue,
-        handlers,
-        backlog,
-        health,
-        retention,
-        settings.workers,
-        settings.lease_seconds,
-    )
-    intake = ActionIntake(ledger, queue, backlog, settings.observe_digest_seconds)
-    servicer = EnforcementServicer(intake, ledger, telegram)
+    await queue.setup()
+    return queue
+
+
+def _budget(settings: EnforcementSettings, redis: Redis | None, service: Service) -> PollingBudget:
+    """Without Redis, enforcement owns Telegram's budget and the other services lease from it."""
+    if redis is not None:
+        return shared_budget(settings, redis, settings.as_client(), service.resources)
+    owner = own_budget(settings)
+    service.service_names = [*service.service_names, BUDGET_SERVICE]
     service.registrations = [
-        lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
-            servicer, server
+        *service.registrations,
+        lambda server: budget_pb2_grpc.add_BudgetServiceServicer_to_server(
+            BudgetServicer(owner), server
         ),
-        *registrations,
     ]
-    service.on_started.append(workers.start)
-    resources.push_async_callback(warnings.close)
-    # Closed after the workers stopped: the actions still in hand wait for their batches.
-    resources.push_async_callback(deletions.close)
-    resources.push_async_callback(lambda: workers.stop(settings.drain_seconds))
-    return service
+    return owner
+
+
+async def build(settings: EnforcementSettings) -> Service:
+    service = Service(name="enforcement", registrations=[], service_names=[SERVICE_NAME])
+    async with start_up(service.resources) as resources:
+        database = await _ledger_database(settings, resources)
+        bot = create_bot(settings)
+        resources.push_async_callback(bot.session.close)
+        redis = await _redis(settings, resources)
+        queue = await _queue(settings, redis)
+        # Enforcement's own messages are warnings: they wait behind punishing and checking.
+        install(bot, _budget(settings, redis, service), Priority.LATER)
+        # Each action's Bot API calls are counted into the ledger (the owners' /stats).
+        observe_calls(bot, count_call)
+        # A worker's step waits out a database outage as long as its lease holds the action.
+        ledger = Ledger(database, patience=settings.lease_seconds)
+        telegram = TelegramActions(bot, settings.max_attempts, settings.retry_base_seconds)
+        signing_key = settings.callback_signing_key.get_secret_value().encode()
+        warnings = LiveWarnings(telegram, ledger, signing_key, settings.warning_coalesce_seconds)
+        deletions = DeletionBatches(telegram, settings.delete_batch_seconds)
+        handlers = ActionHandlers(
+            telegram, ledger, warnings, deletions, settings.mute_days * 86400, signing_key
+        )
+        backlog = Backlog(settings.queue_bound)
+        workers = WorkerPool(
+            ledger,
+            queue,
+            handlers,
+            backlog,
+            WorkerHealth(service.health, [SERVICE_NAME]),
+            LedgerRetention(ledger, settings.ledger_retention_days),
+            settings.workers,
+            settings.lease_seconds,
+        )
+        intake = ActionIntake(ledger, queue, backlog, settings.observe_digest_seconds)
+        servicer = EnforcementServicer(intake, ledger, telegram)
+        service.registrations = [
+            lambda server: enforcement_pb2_grpc.add_EnforcementServiceServicer_to_server(
+                servicer, server
+            ),
+            *service.registrations,
+        ]
+        service.on_started.append(workers.start)
+        resources.push_async_callback(warnings.close)
+        # Closed after the workers stopped: the actions still in hand wait for their batches.
+        resources.push_async_callback(deletions.close)
+        resources.push_async_callback(lambda: workers.stop(settings.drain_seconds))
+        return service

@@ -4,9 +4,8 @@ in a raid several members in one message rather than one message each."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from gmbot.enforcement.action_store import now
 from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
@@ -16,11 +15,6 @@ from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_key
 from gmbot.runtime.tasks import cancel_and_wait
 
 _MAX_GROUPS_SENDING = 10_000
-
-
-def for_texts(spec: WarningSpec) -> dict[str, Any]:
-    """texts.py takes a warning's look as a mapping of the spec's fields."""
-    return asdict(spec)
 
 
 @dataclass
@@ -65,12 +59,11 @@ class LiveWarnings:
         live_id, shared = await self._ledger.step(live)
         if live_id is not None:
             if not shared:
-                look = for_texts(spec)
                 await self._telegram.edit(
                     group_id,
                     live_id,
-                    warning_text(look, [member]),
-                    warning_keyboard(look, [member], group_id, self._key),
+                    warning_text(spec, [member]),
+                    warning_keyboard(spec, [member], group_id, self._key),
                 )
             return live_id
         key = (group_id, spec.place)
@@ -95,12 +88,11 @@ class LiveWarnings:
 
     async def _send(self, batch: _Batch) -> None:
         spec = batch.spec
-        look = for_texts(spec)
         try:
             message_id = await self._telegram.send(
                 batch.group_id,
-                warning_text(look, batch.members),
-                warning_keyboard(look, batch.members, batch.group_id, self._key),
+                warning_text(spec, batch.members),
+                warning_keyboard(spec, batch.members, batch.group_id, self._key),
                 spec.message_thread_id or None,
                 spec.reply_to_message_id or None,
             )

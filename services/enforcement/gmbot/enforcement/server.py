@@ -441,17 +441,13 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
         moment = now()
-        windows: dict[int, pb.GroupFigures] = {}
+        hours = (24, 168, 720)
+        sinces = [moment - timedelta(hours=window) for window in hours]
         async with self._ledger.transaction() as stores:
-            for hours in (24, 168, 720):
-                since = moment - timedelta(hours=hours)
-                figures = await stores.stats.figures(request.group_id, since)
-                by_channel = await stores.channel_joins.by_channel(request.group_id, since)
-                windows[hours] = _figures(hours, figures, by_channel)
+            figures = await stores.stats.figures(request.group_id, sinces)
+            joins = await stores.channel_joins.by_channel(request.group_id, sinces)
             _, muted = await stores.restrictions.page_of_group(request.group_id, 0, 1)
+        day, week, month = (_figures(*window) for window in zip(hours, figures, joins, strict=True))
         return pb.GetGroupStatsResponse(
-            last_day=windows[24],
-            last_week=windows[168],
-            currently_muted=muted,
-            last_month=windows[720],
+            last_day=day, last_week=week, currently_muted=muted, last_month=month
         )

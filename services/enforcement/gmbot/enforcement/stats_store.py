@@ -4,6 +4,7 @@ figures computed from the ledger's actions. They never commit."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,23 +121,24 @@ class ChannelJoinStore:
             )
         )
 
-    async def members_since(self, group_id: int, since: datetime) -> int:
-        found = await self._session.scalar(
-            select(func.count(distinct(ChannelJoinRow.user_id))).where(
-                ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since
-            )
-        )
-        return int(found or 0)
-
-    async def by_channel(self, group_id: int, since: datetime) -> dict[int, int]:
-        """Members per channel who joined it by the group's link since then."""
+    async def by_channel(self, group_id: int, windows: Sequence[datetime]) -> list[dict[int, int]]:
+        """Members per channel who joined it by the group's link since each of `windows`, in
+        that order (channels none joined in a window left out): one statement for all."""
+        counts = [
+            func.count(distinct(ChannelJoinRow.user_id)).filter(ChannelJoinRow.joined_at >= since)
+            for since in windows
+        ]
         rows = await self._session.execute(
-            select(ChannelJoinRow.channel_id, func.count(distinct(ChannelJoinRow.user_id)))
-            .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since)
+            select(ChannelJoinRow.channel_id, *counts)
+            .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= min(windows))
             .group_by(ChannelJoinRow.channel_id)
             .order_by(ChannelJoinRow.channel_id)
         )
-        return {int(channel): int(count) for channel, count in rows.all()}
+        found = rows.all()
+        return [
+            {int(row[0]): int(row[1 + index]) for row in found if row[1 + index]}
+            for index in range(len(windows))
+        ]
 
     async def prune(self, before: datetime, limit: int) -> int:
         """Forgets joins older than then, at most `limit` rows."""
@@ -155,92 +157,106 @@ def _payload(name: str) -> ColumnElement[str]:
     return value
 
 
+def _members(*where: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(distinct(ActionRow.user_id)).filter(and_(*where))
+
+
+def _actions(*where: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count().filter(and_(*where))
+
+
+def _joined_after() -> ColumnElement[bool]:
+    """The action's member was released for joining the channels after it."""
+    later = aliased(ActionRow)
+    return exists().where(
+        later.group_id == ActionRow.group_id,
+        later.user_id == ActionRow.user_id,
+        later.kind == Kind.RELEASE.value,
+        later.state == State.DONE.value,
+        later.reason.in_(JOINED),
+        later.created_at >= ActionRow.created_at,
+    )
+
+
+def _window(group_id: int, since: datetime) -> dict[str, ColumnElement[int]]:
+    """The measures of the group's figures from `since` until now: aggregates over the group's
+    actions (the statement selects them from `since` of its longest window on), and the
+    gateway's activity and the joins by GMBot's links as scalar subqueries."""
+    in_window = ActionRow.created_at >= since
+    done = ActionRow.state == State.DONE.value
+    enforced = and_(in_window, done, ActionRow.kind == Kind.ENFORCE.value)
+    observed = and_(in_window, ActionRow.state == State.OBSERVED.value)
+    observed_enforce = and_(observed, ActionRow.kind == Kind.ENFORCE.value)
+    released = and_(in_window, done, ActionRow.kind == Kind.RELEASE.value)
+    decided = and_(in_window, done, ActionRow.kind == Kind.JOIN_REQUEST.value)
+    warned = and_(enforced, ActionRow.warning_message_id.is_not(None))
+    hour = int(since.timestamp()) // 3600
+    activity = {
+        name: select(func.coalesce(func.sum(getattr(ActivityRow, name)), 0))
+        .where(ActivityRow.group_id == group_id, ActivityRow.hour >= hour)
+        .scalar_subquery()
+        for name in _COUNTERS
+    }
+    joins_by_links = (
+        select(func.count(distinct(ChannelJoinRow.user_id)))
+        .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= since)
+        .scalar_subquery()
+    )
+    return {
+        "messages_checked": activity["messages_checked"],
+        "joins_checked": activity["joins_checked"],
+        "gateway_calls": activity["bot_api_calls"],
+        "ledger_calls": func.coalesce(func.sum(ActionRow.telegram_calls).filter(in_window), 0),
+        "members_warned": _members(warned),
+        "members_muted": _members(enforced, _payload("action") == "mute"),
+        "members_joined_after_warning": _members(warned, _joined_after()),
+        "unmuted_by_button": _actions(released, ActionRow.reason == "verified"),
+        "unmuted_by_joining": _actions(released, ActionRow.reason == "joined_channel"),
+        "unmuted_by_admins": _actions(released, ActionRow.reason.in_(BY_ADMINS)),
+        "kicked_on_sight": _members(enforced, _payload("action") == "kick"),
+        "kicked_later": _members(in_window, done, ActionRow.kind == Kind.KICK.value),
+        "join_requests_approved": _actions(decided, _payload("decision") == "approve"),
+        "join_requests_declined": _actions(decided, _payload("decision") == "decline"),
+        "observed_members_muted": _members(observed_enforce, _payload("action") == "mute"),
+        "observed_members_warned": _members(
+            observed_enforce, _payload("action") != "kick", _payload("warning").is_not(None)
+        ),
+        "observed_members_kicked": _members(observed_enforce, _payload("action") == "kick"),
+        "observed_messages_deleted": _actions(
+            observed,
+            ActionRow.kind.in_([Kind.ENFORCE.value, Kind.BAN_SENDER_CHAT.value]),
+            ActionRow.request["message_id"].as_integer() > 0,
+        ),
+        "members_joined_through_gmbot": joins_by_links,
+    }
+
+
+def _figures(measured: dict[str, int]) -> Figures:
+    kicked = measured.pop("kicked_on_sight") + measured.pop("kicked_later")
+    calls = measured.pop("ledger_calls") + measured.pop("gateway_calls")
+    return Figures(**measured, members_kicked=kicked, bot_api_calls=calls)
+
+
 class StatsStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _count(self, *where: ColumnElement[bool], members: bool = False) -> int:
-        counted = func.count(distinct(ActionRow.user_id)) if members else func.count()
-        found = await self._session.scalar(select(counted).select_from(ActionRow).where(*where))
-        return int(found or 0)
-
-    async def figures(self, group_id: int, since: datetime) -> Figures:
-        """The group's figures from `since` until now."""
-        in_window = and_(ActionRow.group_id == group_id, ActionRow.created_at >= since)
-        enforced = and_(
-            in_window, ActionRow.kind == Kind.ENFORCE.value, ActionRow.state == State.DONE.value
-        )
-        observed = and_(in_window, ActionRow.state == State.OBSERVED.value)
-        observed_enforce = and_(observed, ActionRow.kind == Kind.ENFORCE.value)
-        released = and_(
-            in_window, ActionRow.kind == Kind.RELEASE.value, ActionRow.state == State.DONE.value
-        )
-        decided = and_(
-            in_window,
-            ActionRow.kind == Kind.JOIN_REQUEST.value,
-            ActionRow.state == State.DONE.value,
-        )
-        warned = and_(enforced, ActionRow.warning_message_id.is_not(None))
-        later = aliased(ActionRow)
-        joined_after = exists().where(
-            later.group_id == ActionRow.group_id,
-            later.user_id == ActionRow.user_id,
-            later.kind == Kind.RELEASE.value,
-            later.state == State.DONE.value,
-            later.reason.in_(JOINED),
-            later.created_at >= ActionRow.created_at,
-        )
-        kicked_on_sight = and_(enforced, _payload("action") == "kick")
-        kicked_later = and_(
-            in_window, ActionRow.kind == Kind.KICK.value, ActionRow.state == State.DONE.value
-        )
-        calls = await self._session.scalar(
-            select(func.coalesce(func.sum(ActionRow.telegram_calls), 0)).where(in_window)
-        )
-        hour = int(since.timestamp()) // 3600
-        activity = (
-            await self._session.execute(
-                select(
-                    *(func.coalesce(func.sum(getattr(ActivityRow, n)), 0) for n in _COUNTERS)
-                ).where(ActivityRow.group_id == group_id, ActivityRow.hour >= hour)
+    async def figures(self, group_id: int, windows: Sequence[datetime]) -> list[Figures]:
+        """The group's figures from each of `windows` until now, in that order: one statement
+        for all of them (conditional aggregates over the actions of the longest window)."""
+        measures = [_window(group_id, since) for since in windows]
+        statement = select(
+            *(
+                measure.label(f"{name}_{index}")
+                for index, window in enumerate(measures)
+                for name, measure in window.items()
             )
-        ).one()
-        messages_checked, joins_checked, gateway_calls = (int(v) for v in activity)
-        return Figures(
-            messages_checked=messages_checked,
-            joins_checked=joins_checked,
-            members_warned=await self._count(warned, members=True),
-            members_muted=await self._count(enforced, _payload("action") == "mute", members=True),
-            members_joined_after_warning=await self._count(warned, joined_after, members=True),
-            unmuted_by_button=await self._count(released, ActionRow.reason == "verified"),
-            unmuted_by_joining=await self._count(released, ActionRow.reason == "joined_channel"),
-            unmuted_by_admins=await self._count(released, ActionRow.reason.in_(BY_ADMINS)),
-            members_kicked=await self._count(kicked_on_sight, members=True)
-            + await self._count(kicked_later, members=True),
-            join_requests_approved=await self._count(decided, _payload("decision") == "approve"),
-            join_requests_declined=await self._count(decided, _payload("decision") == "decline"),
-            bot_api_calls=int(calls or 0) + gateway_calls,
-            observed_members_muted=await self._count(
-                observed_enforce, _payload("action") == "mute", members=True
-            ),
-            observed_members_warned=await self._count(
-                observed_enforce,
-                _payload("action") != "kick",
-                _payload("warning").is_not(None),
-                members=True,
-            ),
-            observed_members_kicked=await self._count(
-                observed_enforce, _payload("action") == "kick", members=True
-            ),
-            members_joined_through_gmbot=await ChannelJoinStore(self._session).members_since(
-                group_id, since
-            ),
-            observed_messages_deleted=await self._count(
-                observed,
-                ActionRow.kind.in_([Kind.ENFORCE.value, Kind.BAN_SENDER_CHAT.value]),
-                ActionRow.request["message_id"].as_integer() > 0,
-            ),
-        )
+        ).where(ActionRow.group_id == group_id, ActionRow.created_at >= min(windows))
+        row = (await self._session.execute(statement)).one()._mapping
+        return [
+            _figures({name: int(row[f"{name}_{index}"] or 0) for name in window})
+            for index, window in enumerate(measures)
+        ]
 
     async def observed_since(
         self, group_id: int, since: datetime, until: datetime

@@ -22,10 +22,16 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import ChatPermissions, InlineKeyboardMarkup, ReplyParameters
+from aiogram.types import (
+    ChatPermissions,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyParameters,
+)
 
 from gmbot.enforcement.actions import Later, Permanent
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
+from gmbot.enforcement.texts import Button, Keyboard
 from gmbot.runtime.telegram_errors import ErrorKind, kind_of
 
 T = TypeVar("T")
@@ -60,6 +66,16 @@ def count_call(method: str, chat_id: int | None) -> None:
     counter = _calls.get()
     if counter is not None:
         counter[0] += 1
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=button.text, url=button.url or None, callback_data=button.callback_data or None
+    )
+
+
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in keyboard])
 
 
 @contextmanager
@@ -180,14 +196,14 @@ class TelegramActions:
         self,
         chat_id: int,
         text: str,
-        keyboard: dict[str, Any] | None,
+        keyboard: Keyboard,
         thread_id: int | None = None,
         reply_to: int | None = None,
     ) -> int:
         """`thread_id` is a forum topic; `reply_to` a message answered (a comment thread's root:
         a bot's message joins a thread outside forums by replying to its root), sent even when
         that message is gone."""
-        markup = None if keyboard is None else InlineKeyboardMarkup.model_validate(keyboard)
+        markup = _markup(keyboard)
         reply = (
             None
             if reply_to is None
@@ -207,10 +223,8 @@ class TelegramActions:
         )
         return message.message_id
 
-    async def edit(
-        self, chat_id: int, message_id: int, text: str, keyboard: dict[str, Any]
-    ) -> None:
-        markup = InlineKeyboardMarkup.model_validate(keyboard)
+    async def edit(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard) -> None:
+        markup = _markup(keyboard)
         try:
             await self._call(
                 "editMessageText",

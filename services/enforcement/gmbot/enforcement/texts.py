@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 
-from gmbot.enforcement.actions import Enforce, MemberAction
+from gmbot.enforcement.actions import Enforce, MemberAction, WarningSpec
 from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 
@@ -31,6 +30,19 @@ _PLACEHOLDER = re.compile(r"\{(user|group|channels)\}")
 class Warned:
     user_id: int
     name: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a link (`url`) or a press the gateway answers (`callback_data`)."""
+
+    text: str
+    url: str = ""
+    callback_data: str = ""
+
+
+# Rows of buttons, top to bottom (telegram.py turns them into Telegram's markup).
+Keyboard = tuple[tuple[Button, ...], ...]
 
 
 def _text(language: str, key: str) -> str:
@@ -63,38 +75,39 @@ def _fill(template: str, user: str, group: str, channels: str) -> str:
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
-def _channel_names(spec: dict[str, Any]) -> str:
-    language = spec.get("language", "en")
-    return ", ".join(shown(b["text"], language) for b in spec.get("join_buttons", [])) or "—"
+def _channel_names(spec: WarningSpec) -> str:
+    return ", ".join(shown(b.text, spec.language) for b in spec.join_buttons) or "—"
 
 
-def warning_text(spec: dict[str, Any], members: Sequence[Warned]) -> str:
-    language = spec.get("language", "en")
+def _join_rows(spec: WarningSpec) -> list[tuple[Button, ...]]:
+    """A row per channel that has a link to join it by."""
+    return [(Button(b.text, url=b.url),) for b in spec.join_buttons if b.url]
+
+
+def warning_text(spec: WarningSpec, members: Sequence[Warned]) -> str:
+    language = spec.language
     user = ", ".join(mention(m, language) for m in members)
-    group = shown(spec.get("group_title") or "", language)
+    group = shown(spec.group_title, language)
     channels = _channel_names(spec)
     builtin = _text(language, "warning")
-    kick_after = int(spec.get("kick_after_minutes") or 0)
+    kick_after = spec.kick_after_minutes
     # The member is told when a kick is scheduled, whoever wrote the warning.
     kick = f"\n{_plural(language, 'kick_notice', kick_after)}" if kick_after else ""
-    custom = spec.get("custom_text") or ""
-    if custom:
-        text = _fill(escape(custom), user, group, channels) + kick
+    if spec.custom_text:
+        text = _fill(escape(spec.custom_text), user, group, channels) + kick
         if len(text) <= MAX_MESSAGE_LENGTH:
             return text
     return _fill(builtin, user, group, channels) + kick
 
 
 def warning_keyboard(
-    spec: dict[str, Any], members: Sequence[Warned], group_id: int, signing_key: bytes
-) -> dict[str, Any]:
-    language = spec.get("language", "en")
-    rows: list[list[dict[str, str]]] = [
-        [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
-    ]
-    if spec.get("private_view_url"):
+    spec: WarningSpec, members: Sequence[Warned], group_id: int, signing_key: bytes
+) -> Keyboard:
+    language = spec.language
+    rows = _join_rows(spec)
+    if spec.private_view_url:
         # The way out that outlives the warning: the member's own view in private.
-        rows.append([{"text": _text(language, "private_view"), "url": spec["private_view_url"]}])
+        rows.append((Button(_text(language, "private_view"), url=spec.private_view_url),))
     for member in members:
         label = (
             _text(language, "joined")
@@ -104,44 +117,35 @@ def warning_keyboard(
             )
         )
         data = sign(signing_key, VerifyButton(group_id=group_id, user_id=member.user_id))
-        rows.append([{"text": f"✅ {label}", "callback_data": data}])
-    return {"inline_keyboard": rows}
+        rows.append((Button(f"✅ {label}", callback_data=data),))
+    return tuple(rows)
 
 
 def request_notice(
-    spec: dict[str, Any], group_id: int, user_id: int, signing_key: bytes
-) -> tuple[str, dict[str, Any]]:
+    spec: WarningSpec, group_id: int, user_id: int, signing_key: bytes
+) -> tuple[str, Keyboard]:
     """What a join requester is told in private: the join buttons, and a signed «I have
     joined» that approves the request at once once they have."""
-    language = spec.get("language", "en")
+    language = spec.language
     text = _fill(
-        _text(language, "request"),
-        "",
-        shown(spec.get("group_title") or "", language),
-        _channel_names(spec),
+        _text(language, "request"), "", shown(spec.group_title, language), _channel_names(spec)
     )
-    rows: list[list[dict[str, str]]] = [
-        [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
-    ]
     data = sign(signing_key, VerifyButton(group_id=group_id, user_id=user_id))
-    rows.append([{"text": f"✅ {_text(language, 'joined')}", "callback_data": data}])
-    return text, {"inline_keyboard": rows}
+    joined = Button(f"✅ {_text(language, 'joined')}", callback_data=data)
+    return text, (*_join_rows(spec), (joined,))
 
 
-def removal_notice(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def removal_notice(spec: WarningSpec) -> tuple[str, Keyboard]:
     """What a member removed for not following the channels is told in private: why, and how
     to come back (the channels' buttons; the removal ends by itself a minute later)."""
-    language = spec.get("language", "en")
+    language = spec.language
     text = _fill(
         _text(language, "removed"),
         "",
-        f"«{shown(spec.get('group_title') or '', language)}»",
+        f"«{shown(spec.group_title, language)}»",
         _channel_names(spec),
     )
-    rows = [
-        [{"text": b["text"], "url": b["url"]}] for b in spec.get("join_buttons", []) if b.get("url")
-    ]
-    return text, {"inline_keyboard": rows}
+    return text, tuple(_join_rows(spec))
 
 
 def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int, Enforce]]) -> str:
@@ -171,10 +175,6 @@ def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int
     return "\n".join(lines)
 
 
-def go_live_keyboard(language: str, group_id: int) -> dict[str, Any]:
+def go_live_keyboard(language: str, group_id: int) -> Keyboard:
     """The digest's one button: enforce from now on (for the group's administrators)."""
-    return {
-        "inline_keyboard": [
-            [{"text": _text(language, "go_live"), "callback_data": go_live(group_id)}]
-        ]
-    }
+    return ((Button(_text(language, "go_live"), callback_data=go_live(group_id)),),)

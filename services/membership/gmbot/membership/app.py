@@ -11,6 +11,7 @@ from gmbot.membership.store import LocalStore, RedisStore, Store
 from gmbot.membership.telegram import TelegramReader
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, shared_budget
+from gmbot.runtime.lifecycle import start_up
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.server import Service
 from gmbot.runtime.telegram import create_bot
@@ -21,36 +22,39 @@ SERVICE_NAME = membership_pb2.DESCRIPTOR.services_by_name["MembershipService"].f
 
 async def build(settings: MembershipSettings) -> Service:
     service = Service(name="membership", registrations=[], service_names=[SERVICE_NAME])
-    bot = create_bot(settings)
-    service.resources.push_async_callback(bot.session.close)
-    store: Store = LocalStore()
-    redis = None
-    if settings.redis_url is not None:
-        redis = create_redis(settings.redis_url, name="gmbot-membership")
-        service.resources.push_async_callback(redis.aclose)
-        await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
-        store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
-    lease = settings.as_client()
-    install(bot, shared_budget(settings, redis, lease, service.resources), Priority.CHECK)
-    ttls = Ttls(
-        member=settings.member_ttl_seconds,
-        not_member=settings.not_member_ttl_seconds,
-        admins=settings.admins_ttl_seconds,
-        presence=settings.presence_days * 86400,
-    )
-    changes = ChangeFeed(redis, settings.redis_prefix)
-    await changes.start()
-    service.resources.push_async_callback(changes.stop)
-    service.on_stopping.append(changes.end_streams)
-    checker = MembershipChecker(
-        store,
-        TelegramReader(bot, settings.telegram_concurrency),
-        ttls,
-        settings.batch_default_calls,
-        changes,
-    )
-    servicer = MembershipServicer(checker, changes)
-    service.registrations = [
-        lambda server: membership_pb2_grpc.add_MembershipServiceServicer_to_server(servicer, server)
-    ]
-    return service
+    async with start_up(service.resources) as resources:
+        bot = create_bot(settings)
+        resources.push_async_callback(bot.session.close)
+        store: Store = LocalStore()
+        redis = None
+        if settings.redis_url is not None:
+            redis = create_redis(settings.redis_url, name="gmbot-membership")
+            resources.push_async_callback(redis.aclose)
+            await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
+            store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
+        lease = settings.as_client()
+        install(bot, shared_budget(settings, redis, lease, resources), Priority.CHECK)
+        changes = ChangeFeed(redis, settings.redis_prefix)
+        await changes.start()
+        resources.push_async_callback(changes.stop)
+        service.on_stopping.append(changes.end_streams)
+        ttls = Ttls(
+            member=settings.member_ttl_seconds,
+            not_member=settings.not_member_ttl_seconds,
+            admins=settings.admins_ttl_seconds,
+            presence=settings.presence_days * 86400,
+        )
+        checker = MembershipChecker(
+            store,
+            TelegramReader(bot, settings.telegram_concurrency),
+            ttls,
+            settings.batch_default_calls,
+            changes,
+        )
+        servicer = MembershipServicer(checker, changes)
+        service.registrations = [
+            lambda server: membership_pb2_grpc.add_MembershipServiceServicer_to_server(
+                servicer, server
+            )
+        ]
+        return service

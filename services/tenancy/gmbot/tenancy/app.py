@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gmbot.runtime.database import alembic_config, create_engine, migrate, wait_for_database
+from gmbot.runtime.lifecycle import start_up
 from gmbot.runtime.server import Service
 from gmbot.tenancy.people import People
 from gmbot.tenancy.registry import GroupRegistry
@@ -27,14 +28,15 @@ def migrations_config(database_url: str) -> Config:
 
 
 async def build(settings: TenancySettings) -> Service:
-    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     service = Service(name="tenancy", registrations=[], service_names=[SERVICE_NAME])
-    service.resources.push_async_callback(engine.dispose)
-    await wait_for_database(engine, settings.database_wait_seconds)
-    if settings.migrate_on_start:
-        await migrate(engine, migrations_config(settings.database_url))
-    servicer = TenancyServicer(GroupRegistry(engine), People(engine))
-    service.registrations = [
-        lambda server: tenancy_pb2_grpc.add_TenancyServiceServicer_to_server(servicer, server)
-    ]
-    return service
+    async with start_up(service.resources) as resources:
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+        resources.push_async_callback(engine.dispose)
+        await wait_for_database(engine, settings.database_wait_seconds)
+        if settings.migrate_on_start:
+            await migrate(engine, migrations_config(settings.database_url))
+        servicer = TenancyServicer(GroupRegistry(engine), People(engine))
+        service.registrations = [
+            lambda server: tenancy_pb2_grpc.add_TenancyServiceServicer_to_server(servicer, server)
+        ]
+        return service

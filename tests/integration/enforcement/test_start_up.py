@@ -1,0 +1,61 @@
+"""An enforcement whose start-up fails halfway closes what it had opened: the ledger's
+connections, the Redis client, its tasks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gmbot.enforcement.app import build
+from tests.support.databases import fresh_postgres
+from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.leaks import (
+    database_connections,
+    named_redis,
+    redis_clients,
+    refusing_port,
+    settled,
+    taken_port,
+    tasks_besides,
+)
+
+TELEGRAM = "http://127.0.0.1:9"  # never called while starting
+TOKEN = "123456:start-up-test-token-0123456789abcdef"
+
+
+async def test_an_unreachable_redis_leaves_no_connection_to_the_ledger(
+    postgres_server_url: str,
+) -> None:
+    before = asyncio.all_tasks()
+    async with fresh_postgres(postgres_server_url) as url:
+        with refusing_port() as port:
+            settings = enforcement_settings(
+                TELEGRAM, TOKEN, url, f"redis://127.0.0.1:{port}/0", redis_wait_seconds=0.3
+            )
+            with pytest.raises(RuntimeError, match="did not answer"):
+                await build(settings)
+
+        open_connections = await settled(lambda: database_connections(postgres_server_url, url))
+
+    assert open_connections == 0
+    assert tasks_besides(before) == []
+
+
+async def test_a_taken_port_leaves_no_connection_to_the_ledger_nor_to_redis(
+    postgres_server_url: str, redis_url: str
+) -> None:
+    before = asyncio.all_tasks()
+    named_url, name = named_redis(redis_url)
+    async with fresh_postgres(postgres_server_url) as url:
+        with taken_port() as port:
+            settings = enforcement_settings(TELEGRAM, TOKEN, url, named_url, grpc_port=port)
+            with pytest.raises(RuntimeError, match="bind"):
+                async with running_enforcement(settings):
+                    pytest.fail("started on a port another socket holds")
+
+        open_connections = await settled(lambda: database_connections(postgres_server_url, url))
+
+    assert open_connections == 0
+    assert await settled(lambda: redis_clients(redis_url, name)) == 0
+    assert tasks_besides(before) == []

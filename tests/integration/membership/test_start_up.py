@@ -1,0 +1,27 @@
+"""A membership whose start-up fails halfway closes what it had opened: the Redis client, the
+change feed's relay."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.support.leaks import named_redis, redis_clients, settled, taken_port, tasks_besides
+from tests.support.membership import running_membership
+
+TELEGRAM = "http://127.0.0.1:9"  # never called while starting
+TOKEN = "123456:start-up-test-token-0123456789abcdef"
+
+
+async def test_a_taken_port_leaves_no_redis_connection_and_no_relay_running(
+    redis_url: str,
+) -> None:
+    before = asyncio.all_tasks()
+    named_url, name = named_redis(redis_url)
+    with taken_port() as port, pytest.raises(RuntimeError, match="bind"):
+        async with running_membership(TELEGRAM, TOKEN, named_url, grpc_port=port):
+            pytest.fail("started on a port another socket holds")
+
+    assert await settled(lambda: redis_clients(redis_url, name)) == 0
+    assert tasks_besides(before) == []

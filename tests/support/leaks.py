@@ -1,0 +1,84 @@
+"""What a start-up that failed may have left open, seen from outside: connections PostgreSQL
+still holds to a database, Redis clients of a name, tasks still running in this loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def named_redis(redis_url: str) -> tuple[str, str]:
+    """`redis_url` with a client name of its own (querystring options win over the code's own,
+    redis-py says), and that name: CLIENT LIST shows this test's connections and no other's."""
+    name = f"gmbot-test-{uuid.uuid4().hex[:12]}"
+    separator = "&" if "?" in redis_url else "?"
+    return f"{redis_url}{separator}client_name={name}", name
+
+
+async def redis_clients(redis_url: str, name: str) -> int:
+    """Connections Redis holds open for clients called `name`."""
+    redis = Redis.from_url(redis_url)
+    try:
+        return sum(1 for client in await redis.client_list() if client["name"] == name)
+    finally:
+        await redis.aclose()
+
+
+async def database_connections(server_url: str, database_url: str) -> int:
+    """Connections PostgreSQL (at `server_url`) holds open to the database of `database_url`."""
+    admin = create_async_engine(server_url)
+    try:
+        async with admin.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": make_url(database_url).database},
+            )
+        return int(found or 0)
+    finally:
+        await admin.dispose()
+
+
+async def settled(count: Callable[[], Awaitable[int]], seconds: float = 3.0) -> int:
+    """What `count()` says once it reached 0, or after `seconds`: a server may take a moment
+    to see a connection its client closed."""
+    found = -1
+    for _ in range(int(seconds / 0.1)):
+        found = await count()
+        if found == 0:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+def tasks_besides(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """The tasks of this loop still running that were not there `before` (the caller's own
+    excepted)."""
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t not in before and t is not current and not t.done()]
+
+
+@contextmanager
+def taken_port() -> Iterator[int]:
+    """A port on 127.0.0.1 another socket listens on (without SO_REUSEPORT, so a gRPC server
+    cannot share it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield int(holder.getsockname()[1])
+
+
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port on 127.0.0.1 held by a socket that does not listen: connecting to it is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
