@@ -16,6 +16,7 @@ import sentry_sdk
 import structlog
 from grpc_status import rpc_status
 
+from gmbot.runtime.budget.fairness import GROUP_KEY, group_from_metadata, work_for
 from gmbot.runtime.callers import Caller, Callers
 from gmbot.runtime.errors import DomainError, to_status
 from gmbot.runtime.logs import request_id
@@ -132,6 +133,8 @@ class ServerInterceptor(_Interceptor):
 
         async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             token = request_id.set(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex)
+            # The group the caller works for: the Bot API calls made for this call are its.
+            group = work_for.set(group_from_metadata(metadata.get(GROUP_KEY)))
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
@@ -174,6 +177,7 @@ class ServerInterceptor(_Interceptor):
                     caller=caller.name if caller else None,
                 )
                 request_id.reset(token)
+                work_for.reset(group)
 
         return observed
 
