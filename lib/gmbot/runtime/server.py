@@ -74,6 +74,17 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
     )
 
 
+def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        ("grpc.max_connection_age_ms", round(settings.grpc_max_connection_age_seconds * 1000)),
+        (
+            "grpc.max_connection_age_grace_ms",
+            round(settings.grpc_max_connection_age_grace_seconds * 1000),
+        ),
+    ]
+
+
 @asynccontextmanager
 async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
@@ -86,7 +97,7 @@ async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[
             interceptor,
         ],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
-        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+        options=server_options(settings),
     )
     for register in service.registrations:
         register(server)

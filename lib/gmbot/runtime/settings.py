@@ -136,6 +136,10 @@ class ServiceSettings(CallerTokens, ProcessSettings):
     # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
     # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
     grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
+    # A connection is closed (GOAWAY) after this long, its calls in flight given the grace time:
+    # clients reconnect, and so spread onto the replicas an autoscaler added since.
+    grpc_max_connection_age_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    grpc_max_connection_age_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     @field_validator("auth_token")
     @classmethod
