@@ -88,7 +88,7 @@ def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
 @asynccontextmanager
 async def started(service: Service, settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Starts the service (port 0 picks a free port) and stops it gracefully on exit."""
-    interceptor = ServerInterceptor(settings.callers())
+    interceptor = ServerInterceptor(settings.callers(), settings.quotas())
     server = grpc.aio.server(
         # The trace's span first, so the call's log line carries its trace id.
         interceptors=[

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gmbot.runtime.callers import CallerConfigError, Callers, placeholder_problem, read_entries
+from gmbot.runtime.quotas import QuotaSettings
 
 # An empty variable counts as unset: compose's `${WEBHOOK_URL:-}` and Kubernetes' optional keys
 # hand a process `NAME=` for "not configured", which must not fail validation as a bad value.
@@ -107,7 +108,7 @@ class CallerTokens(BaseSettings):
             raise ValueError(f"AUTH_CALLERS: {error}") from None
 
 
-class ServiceSettings(CallerTokens, ProcessSettings):
+class ServiceSettings(QuotaSettings, CallerTokens, ProcessSettings):
     """What every gRPC service needs; each service subclasses it with its own fields."""
 
     model_config = SETTINGS_CONFIG
