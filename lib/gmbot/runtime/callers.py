@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,10 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
         DEAD_LETTERS_REPLAY.lstrip("/"),
     ),
 }
+
+# The caller whose call this process is serving (set by the server's interceptor): whose work
+# its Bot API calls are, in the budget's metrics.
+current_caller: ContextVar[str | None] = ContextVar("current_caller", default=None)
 
 SHARED = "shared"
 # GMBot's own services: no quota (gmbot.runtime.quotas).

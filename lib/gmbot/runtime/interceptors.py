@@ -17,7 +17,7 @@ import structlog
 from grpc_status import rpc_status
 
 from gmbot.runtime.budget.fairness import GROUP_KEY, group_from_metadata, work_for
-from gmbot.runtime.callers import Caller, Callers
+from gmbot.runtime.callers import Caller, Callers, current_caller
 from gmbot.runtime.errors import DomainError, PermissionDenied, QuotaExceeded, to_status
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
@@ -170,6 +170,7 @@ class ServerInterceptor(_Interceptor):
             token = request_id.set(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex)
             # The group the caller works for: the Bot API calls made for this call are its.
             group = work_for.set(group_from_metadata(metadata.get(GROUP_KEY)))
+            consumer = current_caller.set(caller.name if caller else None)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
@@ -208,6 +209,7 @@ class ServerInterceptor(_Interceptor):
                 )
                 request_id.reset(token)
                 work_for.reset(group)
+                current_caller.reset(consumer)
 
         return observed
 

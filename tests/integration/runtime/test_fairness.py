@@ -1,5 +1,6 @@
 """Whose work a call is travels with it: a back end's Bot API calls made for a group's update
-take that group's turn in the budget (gmbot.runtime.budget.fairness), over a real server."""
+take that group's turn in the budget (gmbot.runtime.budget.fairness), and count for the caller
+in the budget's metrics, over a real server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import grpc
 from pydantic import SecretStr
 
 from gmbot.runtime.budget.fairness import for_group, work_for
+from gmbot.runtime.callers import current_caller
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.server import Service, started
 from gmbot.runtime.settings import ServiceSettings
@@ -20,7 +22,7 @@ GROUP = -1001234567890
 
 def _whose_service() -> Service:
     async def ask(request: bytes, context: Any) -> bytes:
-        return str(work_for.get()).encode()
+        return f"{work_for.get()} {current_caller.get()}".encode()
 
     handler = grpc.method_handlers_generic_handler(
         "test.Whose", {"Ask": grpc.unary_unary_rpc_method_handler(ask)}
@@ -46,6 +48,7 @@ async def test_the_group_a_call_is_made_for_is_the_servers_for_that_call() -> No
         nobody = await ask(b"")
         await channel.close(None)
 
-    assert set_around == str(GROUP).encode()
-    assert named == str(GROUP + 1).encode()
-    assert nobody == b"None"
+    # The shared AUTH_TOKEN's caller is `shared`.
+    assert set_around == f"{GROUP} shared".encode()
+    assert named == f"{GROUP + 1} shared".encode()
+    assert nobody == b"None shared"

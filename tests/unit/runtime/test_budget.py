@@ -16,9 +16,11 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import ChatPermissions
+from prometheus_client import REGISTRY
 
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.budget.telegram import BudgetMiddleware
+from gmbot.runtime.callers import current_caller
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009876543210
@@ -214,3 +216,23 @@ def test_turns_do_not_cross_priorities_nor_a_groups_own_minute() -> None:
     # A group's minute still holds whatever its turn: its second message waits a minute.
     assert limits.decide(OTHER_GROUP, Priority.LATER, True, now=1.0) == 0
     assert limits.decide(OTHER_GROUP, Priority.LATER, True, now=2.0) > 50
+
+
+def _waited(consumer: str) -> float:
+    labels = {"priority": "check", "consumer": consumer}
+    return REGISTRY.get_sample_value("gmbot_telegram_budget_wait_seconds_count", labels) or 0
+
+
+async def test_the_budgets_metrics_show_whose_calls_drew_from_it() -> None:
+    limits = budget(per_second=1000)
+    billing, own = _waited("billing"), _waited("own")
+
+    token = current_caller.set("billing")  # as the server's interceptor sets it for a call
+    try:
+        await limits.acquire(GROUP, Priority.CHECK)
+    finally:
+        current_caller.reset(token)
+    await limits.acquire(GROUP, Priority.CHECK)
+
+    assert _waited("billing") == billing + 1
+    assert _waited("own") == own + 1

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from gmbot.runtime.budget.fairness import TURN_GRACE_SECONDS, Rotation, fair_key, work_for
 from gmbot.runtime.budget.metrics import BUDGET_WAIT_SECONDS
+from gmbot.runtime.callers import current_caller
 
 # Spacing slightly wider than the nominal rate keeps clocks and network jitter from ever
 # tipping a window over Telegram's count (a group's minute is the tighter one: a message built
@@ -30,6 +31,8 @@ GROUP_SAFETY = 1.1
 # a request that reached Telegram that much late drew a 429 (1 run in 11 of a 1,500-message
 # burst); a quarter leaves 41 ms and, with every slot counted, still spends the whole budget.
 EARLY = 0.25
+# The consumer of a call made for no gRPC caller: this process's own work.
+OWN = "own"
 
 
 class Priority(IntEnum):
@@ -82,7 +85,9 @@ class PollingBudget(ABC):
         # Polling is the point: the slot is decided by whoever holds the state, not signalled.
         while (wait := await self.try_acquire(chat_id, priority, message)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        BUDGET_WAIT_SECONDS.labels(priority.name.lower()).observe(time.monotonic() - started)
+        BUDGET_WAIT_SECONDS.labels(priority.name.lower(), current_caller.get() or OWN).observe(
+            time.monotonic() - started
+        )
 
 
 class LocalBudget(PollingBudget):
