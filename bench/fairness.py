@@ -10,8 +10,9 @@ whole of GMBot (long polling, or webhook with `--webhook`). A's burst is built a
 builds it; B's one message is posted `--quiet-after` seconds later, while A's checks are still
 queued. Read from the sandbox:
 
-  quiet group       seconds from B's message to its deletion (target <= 5 s), and to the
-                    violator's mute
+  quiet group       seconds from B's message to its deletion (target <= 5 s), to the check
+                    of its author (where the time went: before the check, the update was
+                    not yet handled; after, the budget held B's actions back), and to the mute
   raid              as far as A got meanwhile (its violators' messages deleted, p50 / p95)
   429s              answers "Too Many Requests" to any of the bot's calls (target 0)
 """
@@ -108,11 +109,19 @@ def report(raid: Burst, lone: Burst, actions: Actions) -> None:
     muted = actions.first_mute.get(violator)
     delay = None if deleted is None else deleted - lone.posted_at
     mute = "never" if muted is None else f"{muted - lone.posted_at:.1f} s"
+    checks = [
+        float(c["time"])
+        for c in actions.calls
+        if c["method"] == "getChatMember" and str(c["params"].get("user_id")) == str(violator[1])
+    ]
+    checked = f"{min(checks) - lone.posted_at:.1f} s" if checks else "never"
     raid_delays = actions.deletion_delays(raid)
     too_many = sum(actions.too_many.values())
     print(f"Bot API calls made: {len(actions.calls)} ({by_count(by_method(actions.calls))})")
     print(timeline(raid, actions))
-    print(f"  quiet group B: its violator muted after {mute}")
+    print(
+        f"  quiet group B: its violator checked (getChatMember) after {checked}, muted after {mute}"
+    )
     print()
     print(
         targets(
