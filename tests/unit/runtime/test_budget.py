@@ -193,7 +193,7 @@ def test_a_group_whose_turn_it_was_and_that_left_holds_nobody_for_long() -> None
     assert limits.decide(GROUP, Priority.CHECK, False, now=0.0) == 0
     assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0  # then gives up
     assert limits.decide(GROUP, Priority.CHECK, False, now=0.08) > 0
-    assert limits.decide(GROUP, Priority.CHECK, False, now=0.35) == 0
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.5) == 0
 
 
 def test_the_call_is_counted_for_the_group_it_is_done_for_not_the_channel_it_reads() -> None:

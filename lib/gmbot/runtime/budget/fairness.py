@@ -18,7 +18,7 @@ from contextvars import ContextVar
 GROUP_KEY = "x-gmbot-group"
 # How long past the slot it was told to wait for a group's turn is kept for it: its caller may
 # wake that late on a busy event loop (a caller that gave up holds the others back this long).
-TURN_GRACE_SECONDS = 0.1
+TURN_GRACE_SECONDS = 0.25
 # A group not served for this long is as new as one never served (and forgotten).
 SERVED_MEMORY_SECONDS = 60.0
 _NEVER = -math.inf
