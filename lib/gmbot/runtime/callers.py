@@ -14,8 +14,10 @@ Every gRPC service accepts
   once, for rotation without downtime.
 
 A caller that presents no known token is refused with UNAUTHENTICATED; a known caller that calls
-a method outside its scopes gets PERMISSION_DENIED, and the refusal is logged with its name.
-Health (`grpc.health.v1`) needs no token; reflection needs any known one.
+a method outside its scopes gets PERMISSION_DENIED, and the refusal is logged with its name; so
+does one that sets `fresh` (a Bot API call instead of the cache) without the `<service>/Fresh`
+right (scope `membership-fresh`). Health (`grpc.health.v1`) needs no token; reflection needs any
+known one. Callers other than GMBot's own services have a quota (gmbot.runtime.quotas).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,8 @@ REFLECTION_SERVICES = (
     "grpc.reflection.v1.ServerReflection",
 )
 
+# Not an RPC: the right to set `fresh` on a request of the service, named as a method.
+FRESH = "Fresh"
 # The gateway's operators' HTTP endpoints, named as methods so scopes can grant them.
 DEAD_LETTERS_LIST = "/gmbot.gateway.DeadLetters/List"
 DEAD_LETTERS_REPLAY = "/gmbot.gateway.DeadLetters/Replay"
@@ -54,6 +59,8 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             "ListAdministeredGroups",
         )
     ),
+    # Fresh answers (`fresh=true`: a Bot API call each, from the one budget), on top of reads.
+    "membership-fresh": (f"{_MEMBERSHIP}/{FRESH}",),
     # The gateway decides: it reads and changes tenancy, feeds membership, orders enforcement,
     # and leases Bot API calls from the budget's owner when there is no Redis.
     "gateway": (f"{_TENANCY}/*", f"{_MEMBERSHIP}/*", f"{_ENFORCEMENT}/*", f"{_BUDGET}/*"),
@@ -75,13 +82,20 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
                 "ListAdministeredGroups",
             )
         ),
+        f"{_MEMBERSHIP}/{FRESH}",
         *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),
         DEAD_LETTERS_LIST.lstrip("/"),
         DEAD_LETTERS_REPLAY.lstrip("/"),
     ),
 }
 
+# The caller whose call this process is serving (set by the server's interceptor): whose work
+# its Bot API calls are, in the budget's metrics.
+current_caller: ContextVar[str | None] = ContextVar("current_caller", default=None)
+
 SHARED = "shared"
+# GMBot's own services: no quota (gmbot.runtime.quotas).
+OWN_SCOPES = frozenset({"gateway", "budget"})
 MIN_TOKEN_LENGTH = 16
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -106,10 +120,12 @@ def placeholder_problem(raw: str, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Caller:
-    """One caller: its name (in logs) and the methods it may call (`/service/method` patterns)."""
+    """One caller: its name (in logs), the methods it may call (`/service/method` patterns), and
+    whether it is one of GMBot's own services (no quota)."""
 
     name: str
     allowed: tuple[str, ...]
+    own: bool = False
 
     def may_call(self, method: str) -> bool:
         """`method` as gRPC names it: `/gmbot.v1.MembershipService/CheckMembership`."""
@@ -120,6 +136,11 @@ class Caller:
             pattern == "*" or pattern in (f"{service}/{name}", f"{service}/*")
             for pattern in self.allowed
         )
+
+    def may_ask_fresh(self, method: str) -> bool:
+        """Whether the caller may set `fresh` on a request of `method`'s service."""
+        service = method.lstrip("/").partition("/")[0]
+        return self.may_call(f"/{service}/{FRESH}")
 
 
 def token_digest(token: str) -> str:
@@ -147,7 +168,7 @@ class Callers:
         """From the shared token (caller `shared`, every method) and AUTH_CALLERS entries."""
         by_digest: dict[str, Caller] = {}
         if shared_token:
-            by_digest[token_digest(shared_token)] = Caller(SHARED, SCOPES["all"])
+            by_digest[token_digest(shared_token)] = Caller(SHARED, SCOPES["all"], own=True)
         if entries:
             for digest, caller in parse_entries(entries):
                 if digest in by_digest:
@@ -224,7 +245,8 @@ def parse_entries(text: str) -> Iterable[tuple[str, Caller]]:
                 f"caller {name!r}: its entries name different scopes ({scopes_of[name]!r}, "
                 f"{scopes!r}); one caller, one set of scopes"
             )
-        entries.append((digest, Caller(name, _allowed(name, scopes))))
+        own = not OWN_SCOPES.isdisjoint(s.strip() for s in scopes.split("+"))
+        entries.append((digest, Caller(name, _allowed(name, scopes), own)))
     return entries
 
 

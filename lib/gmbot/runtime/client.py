@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import grpc
 
 from gmbot.runtime import tracing
+from gmbot.runtime.budget.fairness import GROUP_KEY, work_for
 from gmbot.runtime.interceptors import AUTHORIZATION_KEY, REQUEST_ID_KEY
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_CLIENT_HANDLED, GRPC_CLIENT_HANDLING_SECONDS, split_method
@@ -56,6 +57,9 @@ def _with_credentials(
     current = request_id.get()
     if current is not None:
         metadata.add(REQUEST_ID_KEY, current)
+    group = work_for.get()
+    if group is not None:
+        metadata.add(GROUP_KEY, str(group))
     return grpc.aio.ClientCallDetails(
         method=details.method,
         timeout=timeout,

@@ -6,6 +6,8 @@ servicer never picks a status code itself.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -51,12 +53,17 @@ class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
 class QuotaExceeded(DomainError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
-    def __init__(self, message: str, *, subject: str) -> None:
+    def __init__(self, message: str, *, subject: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.subject = subject
+        self.retry_after = retry_after
 
 
 def to_status(error: DomainError) -> status_pb2.Status:
@@ -76,4 +83,10 @@ def to_status(error: DomainError) -> status_pb2.Status:
         )
         detail.Pack(error_details_pb2.QuotaFailure(violations=[quota]))
         status.details.append(detail)
+        if error.retry_after is not None:
+            retry = any_pb2.Any()
+            info = error_details_pb2.RetryInfo()
+            info.retry_delay.FromTimedelta(timedelta(seconds=error.retry_after))
+            retry.Pack(info)
+            status.details.append(retry)
     return status

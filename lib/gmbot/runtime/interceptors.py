@@ -16,18 +16,20 @@ import sentry_sdk
 import structlog
 from grpc_status import rpc_status
 
-from gmbot.runtime.callers import Caller, Callers
-from gmbot.runtime.errors import DomainError, to_status
+from gmbot.runtime.budget.fairness import GROUP_KEY, group_from_metadata, work_for
+from gmbot.runtime.callers import Caller, Callers, current_caller
+from gmbot.runtime.errors import DomainError, PermissionDenied, QuotaExceeded, to_status
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
 from gmbot.runtime.outages import unreachable
+from gmbot.runtime.quotas import CallerQuotas
 
 REQUEST_ID_KEY = "x-request-id"
 AUTHORIZATION_KEY = "authorization"
 # Kubernetes' gRPC probes cannot send credentials; health says nothing secret.
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.Health/",)
 BEARER = "Bearer "
-HEALTH_PROBE = Caller("health-probe", ("grpc.health.v1.Health/*",))
+HEALTH_PROBE = Caller("health-probe", ("grpc.health.v1.Health/*",), own=True)
 
 log = structlog.get_logger("gmbot.rpc")
 
@@ -73,15 +75,16 @@ def _presented_token(metadata: dict[str, str]) -> str | None:
 
 
 class ServerInterceptor(_Interceptor):
-    """Identifies the caller by its bearer token, lets it call only what its scopes allow, and
-    observes every unary call.
+    """Identifies the caller by its bearer token, lets it call only what its scopes allow and as
+    often as its quota allows, and observes every unary call.
 
     `callers` is the table of tokens (gmbot.runtime.callers); a plain string is the shared
-    token alone, which may call everything.
+    token alone, which may call everything. Without `quotas`, nobody has one.
     """
 
-    def __init__(self, callers: Callers | str) -> None:
+    def __init__(self, callers: Callers | str, quotas: CallerQuotas | None = None) -> None:
         self._callers = callers if isinstance(callers, Callers) else Callers.build(callers, None)
+        self._quotas = quotas
 
     def _verdict(
         self, method: str, metadata: dict[str, str]
@@ -120,6 +123,39 @@ class ServerInterceptor(_Interceptor):
             return _refusing_handler(handler, refusal, caller, method)
         return handler
 
+    async def _admit(
+        self,
+        request: Any,
+        context: grpc.aio.ServicerContext[Any, Any],
+        caller: Caller | None,
+        refusal: grpc.StatusCode | None,
+        method: str,
+    ) -> None:
+        """Aborts a call that is refused or does not parse; raises the error of a call its
+        caller may not make (`fresh` outside its scopes) or not now (over its quota)."""
+        if refusal is not None:
+            await context.abort(refusal, _refusal_message(refusal, caller, method))
+        if isinstance(request, _Unreadable):
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"the request does not parse: {request.error}"
+            )
+        if caller is None:
+            return
+        if getattr(request, "fresh", False) is True and not caller.may_ask_fresh(method):
+            log.warning("rpc refused: fresh", method=method, caller=caller.name)
+            raise PermissionDenied(
+                f"caller {caller.name!r} may not set fresh (scope membership-fresh): "
+                "ask without it for the cached answer"
+            )
+        wait = self._quotas.retry_after(caller) if self._quotas else 0.0
+        if wait > 0:
+            raise QuotaExceeded(
+                f"caller {caller.name!r} is over its quota of requests a second; "
+                f"retry in {wait:.3f} s",
+                subject=f"caller:{caller.name}",
+                retry_after=wait,
+            )
+
     def _observe(
         self,
         behavior: Behavior,
@@ -132,15 +168,13 @@ class ServerInterceptor(_Interceptor):
 
         async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             token = request_id.set(metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex)
+            # The group the caller works for: the Bot API calls made for this call are its.
+            group = work_for.set(group_from_metadata(metadata.get(GROUP_KEY)))
+            consumer = current_caller.set(caller.name if caller else None)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                if refusal is not None:
-                    code = refusal
-                    await context.abort(code, _refusal_message(refusal, caller, method))
-                if isinstance(request, _Unreadable):
-                    code = grpc.StatusCode.INVALID_ARGUMENT
-                    await context.abort(code, f"the request does not parse: {request.error}")
+                await self._admit(request, context, caller, refusal, method)
                 return await behavior(request, context)
             except DomainError as error:
                 code = error.code
@@ -174,6 +208,8 @@ class ServerInterceptor(_Interceptor):
                     caller=caller.name if caller else None,
                 )
                 request_id.reset(token)
+                work_for.reset(group)
+                current_caller.reset(consumer)
 
         return observed
 

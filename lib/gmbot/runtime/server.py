@@ -74,6 +74,17 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
     )
 
 
+def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        ("grpc.max_connection_age_ms", round(settings.grpc_max_connection_age_seconds * 1000)),
+        (
+            "grpc.max_connection_age_grace_ms",
+            round(settings.grpc_max_connection_age_grace_seconds * 1000),
+        ),
+    ]
+
+
 def _server(service: Service, settings: ServiceSettings) -> grpc.aio.Server:
     """The service's servicers with health and reflection, on a server not yet bound."""
     server = grpc.aio.server(
@@ -81,10 +92,10 @@ def _server(service: Service, settings: ServiceSettings) -> grpc.aio.Server:
         interceptors=[
             *tracing.server_interceptors(),
             HealthWatchers(settings.grpc_max_health_watchers),
-            ServerInterceptor(settings.callers()),
+            ServerInterceptor(settings.callers(), settings.quotas()),
         ],
         maximum_concurrent_rpcs=settings.grpc_max_concurrent_rpcs,
-        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+        options=server_options(settings),
     )
     for register in service.registrations:
         register(server)

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gmbot.runtime.callers import CallerConfigError, Callers, placeholder_problem, read_entries
+from gmbot.runtime.quotas import QuotaSettings
 
 # An empty variable counts as unset: compose's `${WEBHOOK_URL:-}` and Kubernetes' optional keys
 # hand a process `NAME=` for "not configured", which must not fail validation as a bad value.
@@ -107,7 +108,7 @@ class CallerTokens(BaseSettings):
             raise ValueError(f"AUTH_CALLERS: {error}") from None
 
 
-class ServiceSettings(CallerTokens, ProcessSettings):
+class ServiceSettings(QuotaSettings, CallerTokens, ProcessSettings):
     """What every gRPC service needs; each service subclasses it with its own fields."""
 
     model_config = SETTINGS_CONFIG
@@ -136,6 +137,10 @@ class ServiceSettings(CallerTokens, ProcessSettings):
     # The largest request accepted, in bytes; a larger one is refused with RESOURCE_EXHAUSTED.
     # GMBot's biggest requests (a batch of 200 users x 20 channels) are a few kilobytes.
     grpc_max_message_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
+    # A connection is closed (GOAWAY) after this long, its calls in flight given the grace time:
+    # clients reconnect, and so spread onto the replicas an autoscaler added since.
+    grpc_max_connection_age_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    grpc_max_connection_age_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     @field_validator("auth_token")
     @classmethod

@@ -69,6 +69,36 @@ async def test_urgent_calls_go_before_checks_across_processes(redis_url: str) ->
     assert order.index("check") >= 8
 
 
+async def test_a_quiet_groups_call_goes_within_a_few_slots_while_another_group_raids(
+    redis_url: str,
+) -> None:
+    """Two budgets on one Redis stand for two replicas: one has 100 callers of a raided group
+    waiting, the other one call of a quiet group (at the same priority); the quiet one is let
+    through within a few of the budget's slots, not after the raid's 100."""
+    redis = create_redis(redis_url)
+    prefix = f"test:{uuid.uuid4().hex}:"
+    spacing = Spacing.of(per_second=50, group_messages_per_minute=6000)
+    first, second = RedisBudget(redis, prefix, spacing), RedisBudget(redis, prefix, spacing)
+    order: list[int] = []
+    under_way = asyncio.Event()
+
+    async def call(budget: RedisBudget, chat_id: int) -> None:
+        await budget.acquire(chat_id, Priority.CHECK)
+        order.append(chat_id)
+        if len(order) == 5:  # the raid is under way, its other callers waiting
+            under_way.set()
+
+    try:
+        raid = [asyncio.create_task(call(first, -1001)) for _ in range(100)]
+        await under_way.wait()
+        await call(second, -1002)
+        await asyncio.gather(*raid)
+    finally:
+        await _forget(redis, prefix)
+
+    assert order.index(-1002) - 5 <= 3
+
+
 async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None:
     redis = create_redis(redis_url)
     prefix = f"test:{uuid.uuid4().hex}:"

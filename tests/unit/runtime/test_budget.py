@@ -16,9 +16,11 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import ChatPermissions
+from prometheus_client import REGISTRY
 
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.budget.telegram import BudgetMiddleware
+from gmbot.runtime.callers import current_caller
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009876543210
@@ -145,3 +147,92 @@ async def test_in_a_raid_deletions_go_first_then_checks_then_mutes_then_warnings
 
     assert asked.priorities == sorted(asked.priorities, reverse=True)
     assert asked.priorities == [Priority.LATER, Priority.PUNISH, Priority.CHECK, Priority.URGENT]
+
+
+def _raid_then_quiet(limits: LocalBudget, raiders: int, priority: Priority) -> int:
+    """`raiders` callers of GROUP ask at every slot; after a few slots one call of OTHER_GROUP
+    asks too, at the same priority. Returns how many slots GROUP took before OTHER_GROUP's."""
+    now, slots_before = 0.0, 0
+    quiet_since: float | None = None
+    for _ in range(100):
+        if slots_before == 3 and quiet_since is None:
+            quiet_since = now
+        # Each slot, the raid asks first; the quiet group's one caller asks after them.
+        for _ in range(raiders):
+            if limits.decide(GROUP, priority, False, now) == 0:
+                slots_before += 1
+        if quiet_since is not None and limits.decide(OTHER_GROUP, priority, False, now) == 0:
+            return slots_before - 3
+        now += 0.1
+    raise AssertionError("the quiet group was never served")
+
+
+def test_a_quiet_group_goes_within_a_slot_or_two_while_another_group_raids() -> None:
+    limits = budget(per_second=10)
+
+    assert _raid_then_quiet(limits, raiders=100, priority=Priority.CHECK) <= 2
+
+
+def test_waiting_groups_take_the_slots_in_turn_not_first_come() -> None:
+    limits = budget(per_second=10)
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.0) == 0
+    # Both groups wait for the next slot; GROUP was served last, so OTHER_GROUP's turn comes
+    # first even though GROUP asks first when the slot frees up.
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.01) > 0
+    assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.08) > 0
+    assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.08) == 0
+    # Then GROUP's, though OTHER_GROUP is still waiting.
+    assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.09) > 0
+    assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.18) > 0
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.18) == 0
+
+
+def test_a_group_whose_turn_it_was_and_that_left_holds_nobody_for_long() -> None:
+    limits = budget(per_second=10)
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.0) == 0
+    assert limits.decide(OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0  # then gives up
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.08) > 0
+    assert limits.decide(GROUP, Priority.CHECK, False, now=0.5) == 0
+
+
+def test_the_call_is_counted_for_the_group_it_is_done_for_not_the_channel_it_reads() -> None:
+    limits = budget(per_second=10)
+    channel = -1005555555555
+    assert limits.decide(channel, Priority.CHECK, False, now=0.0, group=GROUP) == 0
+    assert limits.decide(channel, Priority.CHECK, False, now=0.01, group=GROUP) > 0
+    assert limits.decide(channel, Priority.CHECK, False, now=0.01, group=OTHER_GROUP) > 0
+    # The same channel, but OTHER_GROUP's check: its turn.
+    assert limits.decide(channel, Priority.CHECK, False, now=0.08, group=GROUP) > 0
+    assert limits.decide(channel, Priority.CHECK, False, now=0.08, group=OTHER_GROUP) == 0
+
+
+def test_turns_do_not_cross_priorities_nor_a_groups_own_minute() -> None:
+    limits = budget(per_second=10, group_per_minute=1)
+    assert limits.decide(GROUP, Priority.URGENT, False, now=0.0) == 0
+    # OTHER_GROUP waits at LATER; GROUP's deletion still goes before it.
+    assert limits.decide(OTHER_GROUP, Priority.LATER, False, now=0.01) > 0
+    assert limits.decide(GROUP, Priority.URGENT, False, now=0.08) == 0
+    # A group's minute still holds whatever its turn: its second message waits a minute.
+    assert limits.decide(OTHER_GROUP, Priority.LATER, True, now=1.0) == 0
+    assert limits.decide(OTHER_GROUP, Priority.LATER, True, now=2.0) > 50
+
+
+def _waited(consumer: str) -> float:
+    labels = {"priority": "check", "consumer": consumer}
+    return REGISTRY.get_sample_value("gmbot_telegram_budget_wait_seconds_count", labels) or 0
+
+
+async def test_the_budgets_metrics_show_whose_calls_drew_from_it() -> None:
+    limits = budget(per_second=1000)
+    billing, own = _waited("billing"), _waited("own")
+
+    token = current_caller.set("billing")  # as the server's interceptor sets it for a call
+    try:
+        await limits.acquire(GROUP, Priority.CHECK)
+    finally:
+        current_caller.reset(token)
+    await limits.acquire(GROUP, Priority.CHECK)
+
+    assert _waited("billing") == billing + 1
+    assert _waited("own") == own + 1

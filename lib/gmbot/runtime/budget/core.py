@@ -4,7 +4,8 @@ Two spacings hold at once: every call of the bot token (about 30 a second) and e
 one group (20 a minute). A 429 pauses one chat, or everyone when the call had no chat. Priorities
 decide who goes first when the budget is short: a lower priority takes a slot only while no
 higher one is waiting for the overall spacing (waiting out a chat's own pause or minute does not
-hold anyone else back).
+hold anyone else back). Within a priority, the groups waiting take the slots in turn
+(gmbot.runtime.budget.fairness).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
 
+from gmbot.runtime.budget.fairness import TURN_GRACE_SECONDS, Rotation, fair_key, work_for
 from gmbot.runtime.budget.metrics import BUDGET_WAIT_SECONDS
+from gmbot.runtime.callers import current_caller
 
 # Spacing slightly wider than the nominal rate keeps clocks and network jitter from ever
 # tipping a window over Telegram's count (a group's minute is the tighter one: a message built
@@ -28,6 +31,8 @@ GROUP_SAFETY = 1.1
 # a request that reached Telegram that much late drew a 429 (1 run in 11 of a 1,500-message
 # burst); a quarter leaves 41 ms and, with every slot counted, still spends the whole budget.
 EARLY = 0.25
+# The consumer of a call made for no gRPC caller: this process's own work.
+OWN = "own"
 
 
 class Priority(IntEnum):
@@ -80,7 +85,9 @@ class PollingBudget(ABC):
         # Polling is the point: the slot is decided by whoever holds the state, not signalled.
         while (wait := await self.try_acquire(chat_id, priority, message)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(wait)
-        BUDGET_WAIT_SECONDS.labels(priority.name.lower()).observe(time.monotonic() - started)
+        BUDGET_WAIT_SECONDS.labels(priority.name.lower(), current_caller.get() or OWN).observe(
+            time.monotonic() - started
+        )
 
 
 class LocalBudget(PollingBudget):
@@ -94,11 +101,21 @@ class LocalBudget(PollingBudget):
         self._paused: dict[int | None, float] = {}
         # Until when each priority has someone waiting for the overall spacing.
         self._demand: dict[Priority, float] = {}
+        self._rotation = Rotation()
 
     async def try_acquire(self, chat_id: int | None, priority: Priority, message: bool) -> float:
-        return self.decide(chat_id, priority, message, time.monotonic())
+        return self.decide(chat_id, priority, message, time.monotonic(), group=work_for.get())
 
-    def decide(self, chat_id: int | None, priority: Priority, message: bool, now: float) -> float:
+    def decide(
+        self,
+        chat_id: int | None,
+        priority: Priority,
+        message: bool,
+        now: float,
+        group: int | None = None,
+    ) -> float:
+        """0 (and counted) or the seconds to wait; `group`: whose work the call is, when not
+        its chat's (fairness.work_for)."""
         paused = max(self._paused.get(None, 0.0), self._paused.get(chat_id, 0.0) if chat_id else 0)
         if paused > now:
             return paused - now
@@ -111,11 +128,16 @@ class LocalBudget(PollingBudget):
         chat_wait = self._next.get(chat_id, 0.0) - now if message and chat_id else 0.0
         if chat_wait > 0 and chat_wait >= overall_wait:
             return chat_wait
+        key = fair_key(chat_id, group)
+        if overall_wait <= 0 and self._rotation.others_first(priority, key, now):
+            # The free slot is another group's, which asks for it now; ours is a slot later.
+            overall_wait = overall
         if overall_wait > 0:
-            self._demand[priority] = max(
-                self._demand.get(priority, 0.0), now + overall_wait + overall
-            )
+            until = now + overall_wait + overall
+            self._demand[priority] = max(self._demand.get(priority, 0.0), until)
+            self._rotation.wait(priority, key, until + TURN_GRACE_SECONDS)
             return overall_wait
+        self._rotation.served(priority, key, now)
         self._next[None] = max(self._next.get(None, 0.0), now) + overall
         if message and chat_id:
             self._next[chat_id] = (

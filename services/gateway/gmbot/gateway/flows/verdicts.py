@@ -10,6 +10,7 @@ import structlog
 from gmbot.gateway.backends import BackendError, BackendUnavailable, call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
+from gmbot.runtime.budget.fairness import for_group
 from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
@@ -90,6 +91,7 @@ async def judge(
                         user_id=user_id, channel_ids=to_ask, fresh=fresh
                     ),
                     timeout=ctx.check_wait_seconds,
+                    metadata=for_group(policy.group_id),
                 ),
             )
         except BackendUnavailable:
