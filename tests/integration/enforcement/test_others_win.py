@@ -11,7 +11,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from gmbot.enforcement.actions import Kind
+from gmbot.enforcement.domain.actions import Kind
 from gmbot.sandbox.world import PERMISSIONS
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.conftest import Group, eventually

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gmbot.enforcement.actions import Kind
+from gmbot.enforcement.domain.actions import Kind
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.conftest import Group, warning
 from tests.integration.enforcement.test_actions import done

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from gmbot.enforcement.actions import Enforce, MemberAction
+from gmbot.enforcement.domain.actions import Enforce, MemberAction
 from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 

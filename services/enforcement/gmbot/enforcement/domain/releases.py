@@ -11,16 +11,12 @@ them ends and Telegram is left as they made it."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import ChatMemberRestricted
-
-from gmbot.enforcement.actions import Action, Permanent, ReleaseGroup, State
-from gmbot.enforcement.ledger import Ledger, Stores
-from gmbot.enforcement.models import RestrictionRow
-from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.domain.actions import Action, Permanent, ReleaseGroup, State
+from gmbot.enforcement.domain.ports import Ledger, Restriction, Stores, TelegramActions
 
 # What Telegram says when the bot may not restrict (or unrestrict) members there now.
 NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
@@ -37,10 +33,21 @@ def imposed_by_gmbot(member: Any, until_date: int) -> bool:
     write, until the moment GMBot set. A ban, a removal, a lifted mute, or a restriction someone
     set again (a forever one reads as 1970) is not GMBot's any more."""
     return (
-        isinstance(member, ChatMemberRestricted)
+        member.status == "restricted"
         and not member.can_send_messages
         and member.until_date is not None
         and abs(int(member.until_date.timestamp()) - until_date) <= _UNTIL_SLACK
+    )
+
+
+async def released_since(ledger: Ledger, action: Action) -> bool:
+    """The member (or the group) was released after this action was decided: it is not
+    carried out any more."""
+    decided = action.created_at
+    if decided is None:
+        return False
+    return await ledger.step(
+        lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
     )
 
 
@@ -60,7 +67,7 @@ class Releases:
         acted on the member): the record ends and nothing is asked of Telegram."""
         group_id, user_id = action.group_id, action.user_id
 
-        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
+        async def look(stores: Stores) -> tuple[Restriction | None, int | None, bool]:
             held = await stores.restrictions.get(group_id, user_id)
             warning = await stores.warnings.live(group_id, user_id)
             if warning is None:
@@ -108,7 +115,7 @@ class Releases:
         group_id = action.group_id
         before = datetime.fromtimestamp(payload.before, UTC)
 
-        async def look(stores: Stores) -> tuple[list[RestrictionRow], list[int]]:
+        async def look(stores: Stores) -> tuple[Sequence[Restriction], list[int]]:
             held = await stores.restrictions.held_in_group(group_id, before)
             return held, await stores.warnings.messages_of_group(group_id)
 

@@ -23,7 +23,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import ChatPermissions, InlineKeyboardMarkup, ReplyParameters
 
-from gmbot.enforcement.actions import Later, Permanent
+from gmbot.enforcement.domain.actions import Later, Permanent
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
 
 T = TypeVar("T")
