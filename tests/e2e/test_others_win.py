@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from gmbot.enforcement.actions import Kind
+from gmbot.enforcement.domain.actions import Kind
 from gmbot.sandbox.world import PERMISSIONS
 from gmbot.v1 import enforcement_pb2 as enforcement
 from tests.e2e.conftest import E2E, Scene

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import io
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -47,16 +46,17 @@ from gmbot.runtime.database import alembic_config, create_engine, migrate
 from gmbot.runtime.schema import schema_status
 from gmbot.tenancy import app as tenancy_app
 from tests.support.databases import fresh_database, fresh_postgres
+from tests.support.migration_audit import load, not_additive
 
 ROOT = Path(__file__).resolve().parents[2]
 # The last release (CHANGELOG.md): its commit, so a clone without tags checks the same.
 RELEASE = "0.1.0"
 RELEASE_COMMIT = "854fb61cf751685f0e7586b0bb53c4e700b9299e"
+# Each schema's service today, and the folder of its models.py and migrations/ at the release.
 SCHEMAS = {
     "tenancy": (tenancy_app, "services/tenancy/gmbot/tenancy"),
     "enforcement": (enforcement_app, "services/enforcement/gmbot/enforcement"),
 }
-ADDITIVE = {"create_table", "create_index", "add_column", "batch_alter_table"}
 
 
 def git(*args: str) -> str:
@@ -86,52 +86,6 @@ def released_revisions(folder: str) -> set[str]:
             assert match is not None, name
             found.add(match.group(1))
     return found
-
-
-@dataclass
-class Recorder:
-    """Stands in for `alembic.op`: records each operation a migration asks for."""
-
-    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "f":  # op.f marks a name as final: naming, not an operation
-            return lambda name: name
-
-        def record(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, args, kwargs))
-            # batch_alter_table's operations go to the same record
-            return contextlib.nullcontext(self) if name == "batch_alter_table" else None
-
-        return record
-
-
-def not_additive(module: ModuleType) -> list[str]:
-    """What a migration's upgrade does beyond adding, one line each."""
-    recorder = Recorder()
-    module.__dict__["op"] = recorder  # the module's own `from alembic import op`
-    try:
-        module.upgrade()
-    except Exception as error:  # it needs a database: it reads or rewrites data
-        return [f"cannot be judged without a database ({error.__class__.__name__}: {error})"]
-    problems = []
-    for name, args, kwargs in recorder.calls:
-        if name not in ADDITIVE:
-            problems.append(f"{name}{args}")
-        elif name == "add_column":
-            column = next(a for a in (*args, *kwargs.values()) if isinstance(a, sa.Column))
-            if not column.nullable and column.server_default is None:
-                problems.append(f"add_column {column.name}: NOT NULL without a server default")
-    return problems
-
-
-def load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("schema", sorted(SCHEMAS))
@@ -258,9 +212,9 @@ async def test_the_released_models_insert_and_select_on_the_new_schema(
 
 
 def released_migrations(schema: str, directory: Path) -> Path:
-    """0.1.0's migrations folder, as released (its env.py runs today's models, which only
-    autogenerate reads)."""
-    _, folder = SCHEMAS[schema]
+    """0.1.0's revisions, as released, under today's env.py (the released one imports the models
+    from where they were then; either only hands autogenerate the metadata)."""
+    app, folder = SCHEMAS[schema]
     archive = subprocess.run(  # noqa: S603 - git on this repository
         ["git", "archive", RELEASE_COMMIT, f"{folder}/migrations"],  # noqa: S607
         cwd=ROOT,
@@ -269,7 +223,9 @@ def released_migrations(schema: str, directory: Path) -> Path:
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(directory, filter="data")
-    return directory / folder / "migrations"
+    released = directory / folder / "migrations"
+    shutil.copyfile(app.MIGRATIONS / "env.py", released / "env.py")
+    return released
 
 
 @pytest.mark.parametrize("schema", sorted(SCHEMAS))

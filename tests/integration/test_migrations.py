@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData
 
 from gmbot.enforcement import app as enforcement_app
-from gmbot.enforcement.models import Base as EnforcementBase
+from gmbot.enforcement.storage.models import Base as EnforcementBase
 from gmbot.runtime.database import create_engine, downgrade, migrate
 from gmbot.tenancy import app as tenancy_app
 from gmbot.tenancy.models import Base as TenancyBase

@@ -10,11 +10,11 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import Kind, State
 from gmbot.enforcement.app import build
-from gmbot.enforcement.models import ActionRow
+from gmbot.enforcement.domain.actions import Kind, State
+from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.enforcement.storage.models import ActionRow
 from gmbot.runtime.server import RunningService, started
 from tests.support.membership import forget_keys
 from tests.support.services import TEST_TOKEN

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from gmbot.v1 import enforcement_pb2 as pb
+from tests.integration.enforcement.calls import done
 from tests.integration.enforcement.conftest import Group, eventually
-from tests.integration.enforcement.test_actions import done
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -9,8 +9,8 @@ import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from gmbot.enforcement.actions import State
-from gmbot.enforcement.models import ActionRow
+from gmbot.enforcement.domain.actions import State
+from gmbot.enforcement.storage.models import ActionRow
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 from tests.integration.enforcement.conftest import Group, eventually

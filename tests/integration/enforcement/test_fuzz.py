@@ -44,6 +44,11 @@ async def channel(
 
 def _valid(world: Group, user: int, message_id: int) -> dict[str, Message]:
     """A request of each RPC that succeeds; the fuzzer makes one of its fields hostile."""
+    return {**_actions(world, user, message_id), **_reads_and_records(world, user)}
+
+
+def _actions(world: Group, user: int, message_id: int) -> dict[str, Message]:
+    """The RPCs that take an action in."""
     key = uuid.uuid4().hex
     member: dict[str, Any] = {
         "group_id": world.group,
@@ -79,14 +84,20 @@ def _valid(world: Group, user: int, message_id: int) -> dict[str, Message]:
             notice=warning(),
             **member,
         ),
+        "ReleaseGroup": pb.ReleaseGroupRequest(
+            idempotency_key=key, group_id=world.group, reason=pb.ACTION_REASON_UNPROTECTED
+        ),
+    }
+
+
+def _reads_and_records(world: Group, user: int) -> dict[str, Message]:
+    """The RPCs that read the ledger, make an invite link, or record what the gateway saw."""
+    return {
         "CreateInviteLink": pb.CreateInviteLinkRequest(
             channel_id=world.channel, group_id=world.group
         ),
         "ListRecentActions": pb.ListRecentActionsRequest(group_id=world.group, limit=10),
         "ListRestrictedGroups": pb.ListRestrictedGroupsRequest(user_id=user),
-        "ReleaseGroup": pb.ReleaseGroupRequest(
-            idempotency_key=key, group_id=world.group, reason=pb.ACTION_REASON_UNPROTECTED
-        ),
         "ListGroupRestrictions": pb.ListGroupRestrictionsRequest(
             group_id=world.group, offset=0, limit=10
         ),

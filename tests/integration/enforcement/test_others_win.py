@@ -11,12 +11,11 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from gmbot.enforcement.actions import Kind
+from gmbot.enforcement.domain.actions import Kind
 from gmbot.sandbox.world import PERMISSIONS
 from gmbot.v1 import enforcement_pb2 as pb
+from tests.integration.enforcement.calls import done, muted, of_kind
 from tests.integration.enforcement.conftest import Group, eventually
-from tests.integration.enforcement.test_actions import done
-from tests.integration.enforcement.test_owners import _muted, _of_kind
 from tests.support.enforcement import due_now
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ async def _finished(stub: Stub, world: Group, kind: Kind, user: int) -> pb.Actio
     async def finished() -> bool:
         found[:] = [
             a
-            for a in await _of_kind(stub, world, listed, user)
+            for a in await of_kind(stub, world, listed, user)
             if a.state != pb.ACTION_STATE_PENDING
         ]
         return bool(found)
@@ -72,7 +71,7 @@ async def test_kick_after_never_unbans_a_member_an_admin_banned(
     """Before: the kick-after deadline banned and then unbanned the member, freeing someone an
     administrator had banned meanwhile."""
     user = await world.member("Ivan")
-    await _muted(enforcement, world, user, "kb:1", kick_after=5)
+    await muted(enforcement, world, user, "kb:1", kick_after=5)
     await world.control.moderate(world.group, user, world.owner, "ban")
     since = await _journal_size(world)
 
@@ -88,7 +87,7 @@ async def test_kick_after_removes_by_a_ban_that_ends_by_itself(
     world: Group, enforcement: Stub
 ) -> None:
     user = await world.member("Kira")
-    await _muted(enforcement, world, user, "ke:1", kick_after=5)
+    await muted(enforcement, world, user, "ke:1", kick_after=5)
     since = await _journal_size(world)
 
     kick = await _finished(enforcement, world, Kind.KICK, user)
@@ -122,7 +121,7 @@ async def test_a_kick_leaves_an_admins_ban_as_it_is(world: Group, enforcement: S
 async def test_an_admins_ban_ends_gmbots_mute_renewals(world: Group, enforcement: Stub) -> None:
     """Before: the renewal restricted the banned member again, which in Telegram lifts a ban."""
     user = await world.member("Mia")
-    await _muted(enforcement, world, user, "rb:1")
+    await muted(enforcement, world, user, "rb:1")
     await world.control.moderate(world.group, user, world.owner, "ban")
     since = await _journal_size(world)
 
@@ -136,7 +135,7 @@ async def test_an_admins_ban_ends_gmbots_mute_renewals(world: Group, enforcement
 
 async def test_a_renewal_renews_gmbots_own_mute(world: Group, enforcement: Stub) -> None:
     user = await world.member("Nia")
-    await _muted(enforcement, world, user, "rr:1")
+    await muted(enforcement, world, user, "rr:1")
     since = await _journal_size(world)
 
     renewal = await _finished(enforcement, world, Kind.RENEW_MUTE, user)
@@ -155,7 +154,7 @@ async def test_a_restriction_by_another_bot_is_never_lifted_by_gmbot(
     release then lifted it: the other bot's restriction was gone."""
     other = await _other_bot(world)
     user = await world.member("Otto")
-    await _muted(enforcement, world, user, "ob:1")
+    await muted(enforcement, world, user, "ob:1")
     await world.control.moderate(world.group, user, other, "restrict", until_date=FOREVER)
     since = await _journal_size(world)
 
@@ -181,8 +180,8 @@ async def test_unprotect_leaves_an_admins_ban_alone(world: Group, enforcement: S
     GMBot letting go of the whole group (/unprotect, a suspension, /check's resumption)."""
     other = await _other_bot(world)
     banned, restricted = await world.member("Pia"), await world.member("Quin")
-    await _muted(enforcement, world, banned, "ub:1")
-    await _muted(enforcement, world, restricted, "ub:2")
+    await muted(enforcement, world, banned, "ub:1")
+    await muted(enforcement, world, restricted, "ub:2")
     await world.control.moderate(world.group, banned, world.owner, "ban")
     await world.control.moderate(world.group, restricted, other, "restrict")
     since = await _journal_size(world)
@@ -208,7 +207,7 @@ async def test_an_overruled_release_ends_gmbots_record_and_asks_telegram_nothing
     scheduled kick are cancelled, and not even getChatMember is asked."""
     other = await _other_bot(world)
     user = await world.member("Rae")
-    await _muted(enforcement, world, user, "or:1", kick_after=5)
+    await muted(enforcement, world, user, "or:1", kick_after=5)
     await world.control.moderate(
         world.group, user, other, "restrict", permissions=dict.fromkeys(PERMISSIONS, True)
     )
@@ -227,7 +226,7 @@ async def test_an_overruled_release_ends_gmbots_record_and_asks_telegram_nothing
     calls = (await world.control.journal(bot_id=world.bot_id))[since:]
     assert [c["method"] for c in calls] == ["deleteMessage"]
     for kind in (pb.ACTION_KIND_RENEW_MUTE, pb.ACTION_KIND_KICK):
-        (planned,) = await _of_kind(enforcement, world, kind, user)
+        (planned,) = await of_kind(enforcement, world, kind, user)
         assert (planned.state, planned.error) == (
             pb.ACTION_STATE_SKIPPED,
             "cancelled: released (overruled)",

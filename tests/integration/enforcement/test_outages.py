@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
+from tests.integration.enforcement.calls import enforce, state_of
 from tests.integration.enforcement.conftest import Group, eventually
-from tests.integration.enforcement.test_actions import enforce, state_of
 from tests.support.databases import fresh_postgres
 from tests.support.enforcement import enforcement_settings, running_enforcement
 from tests.support.membership import forget_keys
@@ -89,8 +89,8 @@ async def test_postgres_and_redis_cut_mid_burst_every_action_is_done_once_health
         settings = enforcement_settings(
             world.sandbox.url,
             world.token,
-            make_url(database_url).set(port=database.port).render_as_string(hide_password=False),
-            make_url(redis_url).set(port=redis.port).render_as_string(hide_password=False),
+            _via(database_url, database.port),
+            _via(redis_url, redis.port),
             workers=8,
             # A worker waits out an outage shorter than its lease where it is, instead of
             # leaving the action for a rerun that repeats its Bot API calls.
@@ -129,17 +129,9 @@ async def test_postgres_and_redis_cut_mid_burst_every_action_is_done_once_health
     assert _failures() > failures_before
     deleted = collections.Counter(m for ids in await world.deletions() for m in ids)
     assert deleted == collections.Counter(dict.fromkeys(messages.values(), 1))
-    restricted = collections.Counter(
-        int(c["params"]["user_id"]) for c in await _ok(world, "restrictChatMember")
-    )
+    restricted = await _restricted_per_member(world)
     assert restricted == collections.Counter(dict.fromkeys(users, 1))
-    warned = collections.Counter(
-        user
-        for call in await _ok(world, "sendMessage")
-        for user in users
-        if f'tg://user?id={user}"' in call["params"]["text"]
-    )
-    assert warned == collections.Counter(dict.fromkeys(users, 1))
+    assert await _warned_per_member(world, users) == collections.Counter(dict.fromkeys(users, 1))
 
 
 async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
@@ -164,13 +156,7 @@ async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
             requests_per_second=200,
             group_messages_per_minute=1000,
         )
-        proxied = direct.model_copy(
-            update={
-                "database_url": make_url(database_url)
-                .set(port=database.port)
-                .render_as_string(hide_password=False)
-            }
-        )
+        proxied = direct.model_copy(update={"database_url": _via(database_url, database.port)})
         async with (
             running_enforcement(proxied) as cut_off,
             running_enforcement(direct) as other,
@@ -203,9 +189,7 @@ async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
     # already gone): a call more, never a message more.
     assert {m for ids in deletions for m in ids} == set(messages.values())
     assert len(deletions) <= len(users) // 4, deletions
-    restricted = collections.Counter(
-        int(c["params"]["user_id"]) for c in await _ok(world, "restrictChatMember")
-    )
+    restricted = await _restricted_per_member(world)
     assert set(restricted) == set(users)
     # A Bot API call the cut-off replica made but could not record is made again by the
     # other (Telegram has no idempotency keys): at most one per worker it had.
@@ -230,3 +214,24 @@ async def _ok(world: Group, method: str) -> list[dict[str, Any]]:
 
 async def _restricted_at_least(world: Group, count: int) -> bool:
     return len(await _ok(world, "restrictChatMember")) >= count
+
+
+async def _restricted_per_member(world: Group) -> collections.Counter[int]:
+    """How many times each member was restricted (successful restrictChatMember calls)."""
+    calls = await _ok(world, "restrictChatMember")
+    return collections.Counter(int(c["params"]["user_id"]) for c in calls)
+
+
+async def _warned_per_member(world: Group, users: list[int]) -> collections.Counter[int]:
+    """How many warnings mention each of `users`."""
+    return collections.Counter(
+        user
+        for call in await _ok(world, "sendMessage")
+        for user in users
+        if f'tg://user?id={user}"' in call["params"]["text"]
+    )
+
+
+def _via(url: str, port: int) -> str:
+    """The URL of a server (PostgreSQL, Redis) through the proxy on `port`."""
+    return make_url(url).set(port=port).render_as_string(hide_password=False)

@@ -1,210 +1,24 @@
-"""Owners in control (issue 12), as enforcement sees it: releases that undo everything GMBot
-holds (and cancel what it planned), the list of who is restricted, observe mode, the figures of
-/stats. Each on PostgreSQL + Redis and on SQLite + the in-process queue."""
+"""Owners in control (issue 12), as enforcement sees it: the list of who is restricted, observe
+mode, the figures of /stats. (Their releases: test_releases.py.) Each on PostgreSQL + Redis and
+on SQLite + the in-process queue."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import TYPE_CHECKING
 
 import pytest
 
 from gmbot.v1 import enforcement_pb2 as pb
+from tests.integration.enforcement.calls import done, muted, recent_actions, state_of
 from tests.integration.enforcement.conftest import Group, eventually, warning
-from tests.integration.enforcement.test_actions import done, enforce, state_of
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
 
+
 PERIOD = 3
-
-
-async def _ledger(stub: Stub, world: Group) -> list[pb.ActionRecord]:
-    answer = await stub.ListRecentActions(
-        pb.ListRecentActionsRequest(group_id=world.group, limit=200)
-    )
-    return list(answer.actions)
-
-
-async def _of_kind(stub: Stub, world: Group, kind: int, user: int) -> list[pb.ActionRecord]:
-    return [a for a in await _ledger(stub, world) if a.kind == kind and a.user_id == user]
-
-
-async def _muted(stub: Stub, world: Group, user: int, key: str, kick_after: int = 0) -> None:
-    response = await stub.Enforce(
-        pb.EnforceRequest(
-            idempotency_key=key,
-            group_id=world.group,
-            user_id=user,
-            reason=pb.ACTION_REASON_NOT_SUBSCRIBED,
-            action=pb.MEMBER_ACTION_MUTE,
-            message_id=await world.said(user),
-            warning=warning(user_display_name=f"Member {user}"),
-            kick_after_minutes=kick_after,
-        )
-    )
-    await done(stub, world, response.action_id)
-
-
-async def test_releasing_a_group_lifts_every_mute_and_warning_and_cancels_what_was_planned(
-    world: Group, enforcement: Stub
-) -> None:
-    """/unprotect: before, a mute kept being renewed and a scheduled kick still fired."""
-    first, second = await world.member("Ann"), await world.member("Bob")
-    await _muted(enforcement, world, first, "g:1", kick_after=5)
-    await _muted(enforcement, world, second, "g:2")
-    warnings = {c["result"]["message_id"] for c in await world.calls("sendMessage")}
-    before = len(await world.control.journal())
-
-    released = await enforcement.ReleaseGroup(
-        pb.ReleaseGroupRequest(
-            idempotency_key="unprotect", group_id=world.group, reason=pb.ACTION_REASON_UNPROTECTED
-        )
-    )
-    await done(enforcement, world, released.action_id)
-
-    assert await state_of(enforcement, world, released.action_id) == pb.ACTION_STATE_DONE
-    for user in (first, second):
-        assert (await world.control.member(world.group, user))["status"] == "member"
-    calls = (await world.control.journal())[before:]
-    assert sorted(c["method"] for c in calls) == sorted(
-        ["deleteMessage"] * len(warnings)
-        + ["getChatMember", "restrictChatMember"] * 2
-        + ["getChat"]  # the group's default permissions, read once
-    )
-    assert {c["params"]["message_id"] for c in calls if c["method"] == "deleteMessage"} == {
-        str(w) for w in warnings
-    }
-    unmutes = [c for c in calls if c["method"] == "restrictChatMember"]
-    assert all(json.loads(c["params"]["permissions"])["can_send_messages"] for c in unmutes)
-    planned = await _of_kind(enforcement, world, pb.ACTION_KIND_RENEW_MUTE, first)
-    planned += await _of_kind(enforcement, world, pb.ACTION_KIND_KICK, first)
-    planned += await _of_kind(enforcement, world, pb.ACTION_KIND_RENEW_MUTE, second)
-    assert len(planned) == 3
-    assert {(a.state, a.error) for a in planned} == {
-        (pb.ACTION_STATE_SKIPPED, "cancelled: released (unprotected)")
-    }
-    listed = await enforcement.ListGroupRestrictions(
-        pb.ListGroupRestrictionsRequest(group_id=world.group)
-    )
-    assert listed.total == 0
-
-
-@pytest.mark.parametrize("enforcement", [{"workers": 1}], indirect=True)
-async def test_a_decision_taken_before_a_release_is_not_carried_out_after_it(
-    world: Group, enforcement: Stub
-) -> None:
-    """One Enforce waits inside Telegram's 429 (running), another in the queue (pending): the
-    members are released meanwhile, and neither is muted nor warned afterwards."""
-    waiting, queued = await world.member("Wes"), await world.member("Quinn")
-    await world.control.set_faults(
-        storm_seconds=2.0, storm_retry_after=1, storm_methods=["deleteMessage"]
-    )
-    running = await enforce(enforcement, world, waiting, "r:1", await world.said(waiting))
-    pending = await enforce(enforcement, world, queued, "r:2", await world.said(queued))
-
-    for user in (waiting, queued):
-        await enforcement.Release(
-            pb.ReleaseRequest(
-                idempotency_key=f"exempt:{user}",
-                group_id=world.group,
-                user_id=user,
-                reason=pb.ACTION_REASON_EXEMPTED,
-            )
-        )
-    await done(enforcement, world, running.action_id, seconds=20)
-    await done(enforcement, world, pending.action_id)
-
-    assert await state_of(enforcement, world, running.action_id) == pb.ACTION_STATE_SKIPPED
-    assert await state_of(enforcement, world, pending.action_id) == pb.ACTION_STATE_SKIPPED
-    assert await world.calls("restrictChatMember") == []
-    assert await world.calls("sendMessage") == []
-    for user in (waiting, queued):
-        assert (await world.control.member(world.group, user))["status"] == "member"
-
-
-async def test_exempting_a_member_cancels_their_renewal_and_scheduled_kick(
-    world: Group, enforcement: Stub
-) -> None:
-    user = await world.member("Kim")
-    await _muted(enforcement, world, user, "k:1", kick_after=1)
-
-    released = await enforcement.Release(
-        pb.ReleaseRequest(
-            idempotency_key="k:exempt",
-            group_id=world.group,
-            user_id=user,
-            reason=pb.ACTION_REASON_EXEMPTED,
-        )
-    )
-    await done(enforcement, world, released.action_id)
-
-    assert await state_of(enforcement, world, released.action_id) == pb.ACTION_STATE_DONE
-    for kind in (pb.ACTION_KIND_RENEW_MUTE, pb.ACTION_KIND_KICK):
-        (planned,) = await _of_kind(enforcement, world, kind, user)
-        assert planned.state == pb.ACTION_STATE_SKIPPED
-        assert planned.error == "cancelled: released (exempted)"
-    assert (await world.control.member(world.group, user))["status"] == "member"
-
-
-async def test_a_release_after_an_admin_lifted_the_mute_by_hand_only_updates_the_ledger(
-    world: Group, enforcement: Stub
-) -> None:
-    user = await world.member("Lee")
-    await _muted(enforcement, world, user, "l:1")
-    await world.control.set_member(world.group, user, "member", actor_id=world.owner)
-    before = len(await world.control.journal())
-
-    released = await enforcement.Release(
-        pb.ReleaseRequest(
-            idempotency_key="l:lifted",
-            group_id=world.group,
-            user_id=user,
-            reason=pb.ACTION_REASON_LIFTED_BY_ADMIN,
-        )
-    )
-    await done(enforcement, world, released.action_id)
-
-    assert await state_of(enforcement, world, released.action_id) == pb.ACTION_STATE_DONE
-    calls = (await world.control.journal())[before:]
-    assert [c["method"] for c in calls] == ["deleteMessage", "getChatMember"]
-    held = await enforcement.ListRestrictedGroups(pb.ListRestrictedGroupsRequest(user_id=user))
-    assert list(held.group_ids) == []
-
-
-async def test_without_the_right_to_restrict_a_group_release_keeps_what_it_could_not_lift(
-    world: Group, enforcement: Stub
-) -> None:
-    """Suspended (the bot demoted): lifted once the rights are back."""
-    user = await world.member("Sam")
-    await _muted(enforcement, world, user, "s:1")
-    await world.control.promote(world.group, world.bot_id, {"can_delete_messages": True})
-
-    suspended = await enforcement.ReleaseGroup(
-        pb.ReleaseGroupRequest(
-            idempotency_key="suspended", group_id=world.group, reason=pb.ACTION_REASON_SUSPENDED
-        )
-    )
-    await done(enforcement, world, suspended.action_id)
-    still = await enforcement.ListGroupRestrictions(
-        pb.ListGroupRestrictionsRequest(group_id=world.group)
-    )
-    await world.control.promote(world.group, world.bot_id)
-    resumed = await enforcement.ReleaseGroup(
-        pb.ReleaseGroupRequest(
-            idempotency_key="resumed", group_id=world.group, reason=pb.ACTION_REASON_SUSPENDED
-        )
-    )
-    await done(enforcement, world, resumed.action_id)
-
-    (failed,) = [a for a in await _ledger(enforcement, world) if a.action_id == suspended.action_id]
-    assert failed.state == pb.ACTION_STATE_FAILED
-    assert failed.error.startswith("1 restriction(s) could not be lifted")
-    assert [r.user_id for r in still.restrictions] == [user]
-    assert await state_of(enforcement, world, resumed.action_id) == pb.ACTION_STATE_DONE
-    assert (await world.control.member(world.group, user))["status"] == "member"
 
 
 async def test_the_restrictions_of_a_group_are_listed_by_page_with_name_reason_and_since(
@@ -213,7 +27,7 @@ async def test_the_restrictions_of_a_group_are_listed_by_page_with_name_reason_a
     users = [await world.member(f"P{n}") for n in range(3)]
     started = time.time()
     for n, user in enumerate(users):
-        await _muted(enforcement, world, user, f"p:{n}")
+        await muted(enforcement, world, user, f"p:{n}")
 
     first = await enforcement.ListGroupRestrictions(
         pb.ListGroupRestrictionsRequest(group_id=world.group, limit=2)
@@ -297,8 +111,8 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
     world: Group, enforcement: Stub
 ) -> None:
     joiner, stayer = await world.member("J"), await world.member("S")
-    await _muted(enforcement, world, joiner, "st:1")
-    await _muted(enforcement, world, stayer, "st:2")
+    await muted(enforcement, world, joiner, "st:1")
+    await muted(enforcement, world, stayer, "st:2")
     released = await enforcement.Release(
         pb.ReleaseRequest(
             idempotency_key="st:joined",
@@ -333,7 +147,7 @@ async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
 
     stats = await enforcement.GetGroupStats(pb.GetGroupStatsRequest(group_id=world.group))
 
-    spent = sum(a.telegram_calls for a in await _ledger(enforcement, world))
+    spent = sum(a.telegram_calls for a in await recent_actions(enforcement, world))
     assert spent == len(await world.control.journal())
     day, week = stats.last_day, stats.last_week
     month = stats.last_month

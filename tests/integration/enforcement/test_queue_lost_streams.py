@@ -10,8 +10,9 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from gmbot.enforcement.keys import Keys
-from gmbot.enforcement.queue import Lane, RedisStreamQueue
+from gmbot.enforcement.domain.work_queue import Lane
+from gmbot.enforcement.outbound.keys import Keys
+from gmbot.enforcement.outbound.queue import RedisStreamQueue
 from gmbot.runtime.redis import create_redis, is_missing_group
 
 

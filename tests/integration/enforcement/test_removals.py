@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gmbot.enforcement.actions import Kind
+from gmbot.enforcement.domain.actions import Kind
 from gmbot.v1 import enforcement_pb2 as pb
+from tests.integration.enforcement.calls import done, muted
 from tests.integration.enforcement.conftest import Group, warning
-from tests.integration.enforcement.test_actions import done
 from tests.integration.enforcement.test_others_win import _finished, _gmbots_calls, _journal_size
-from tests.integration.enforcement.test_owners import _muted
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 async def test_a_kicked_member_is_told_why_in_private(world: Group, enforcement: Stub) -> None:
     user = await world.member("Kai")
     await world.control.say_to_bot(world.bot_id, user, "/start")  # they started the bot
-    await _muted(enforcement, world, user, "rk:1", kick_after=5)
+    await muted(enforcement, world, user, "rk:1", kick_after=5)
     since = await _journal_size(world)
 
     kick = await _finished(enforcement, world, Kind.KICK, user)
@@ -60,7 +59,7 @@ async def test_a_member_who_never_started_the_bot_is_removed_quietly(
     world: Group, enforcement: Stub
 ) -> None:
     user = await world.member("Kit")
-    await _muted(enforcement, world, user, "rk:3", kick_after=5)
+    await muted(enforcement, world, user, "rk:3", kick_after=5)
 
     kick = await _finished(enforcement, world, Kind.KICK, user)
 
@@ -72,7 +71,7 @@ async def test_a_member_who_never_started_the_bot_is_removed_quietly(
 async def test_the_warning_says_when_the_kick_comes(world: Group, enforcement: Stub) -> None:
     user = await world.member("Kes")
 
-    await _muted(enforcement, world, user, "rk:4", kick_after=5)
+    await muted(enforcement, world, user, "rk:4", kick_after=5)
 
     [shown] = [c for c in await world.calls("sendMessage") if f"{user}" in c["params"]["text"]]
     assert "within 5 minutes, you will be removed" in shown["params"]["text"]

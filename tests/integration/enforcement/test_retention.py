@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import State
 from gmbot.enforcement.app import migrations_config
-from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.models import (
+from gmbot.enforcement.domain.actions import State
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.storage.ledger import Ledger
+from gmbot.enforcement.storage.models import (
     ActionRow,
     ActivityRow,
     ChannelJoinRow,
@@ -26,7 +26,7 @@ from gmbot.enforcement.models import (
     RestrictionRow,
     WarningRow,
 )
-from gmbot.enforcement.retention import LedgerRetention
+from gmbot.enforcement.workers.retention import LedgerRetention
 from gmbot.runtime.database import create_engine, migrate
 from tests.integration.enforcement.conftest import Group, eventually
 from tests.support.databases import fresh_database

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import Kind, State
 from gmbot.enforcement.app import migrations_config
-from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.models import ActionRow, ActivityRow, ChannelJoinRow
-from gmbot.enforcement.stats_store import Figures
+from gmbot.enforcement.domain.actions import Kind, State
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.stats import Figures
+from gmbot.enforcement.storage.ledger import Ledger
+from gmbot.enforcement.storage.models import ActionRow, ActivityRow, ChannelJoinRow
 from gmbot.runtime.database import create_engine, migrate
 from tests.support.databases import fresh_database
 

@@ -9,7 +9,8 @@ import pytest
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ReplyParameters
 
-from gmbot.runtime.telegram_errors import ErrorKind, kind_of
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 from tests.integration.sandbox.conftest import Story
 
 

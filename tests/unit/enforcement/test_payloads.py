@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from gmbot.enforcement.action_store import dump_payload, load_payload
-from gmbot.enforcement.actions import (
+from gmbot.enforcement.domain.actions import (
     PAYLOAD_TYPES,
     Ban,
     BanSenderChat,
@@ -26,6 +25,7 @@ from gmbot.enforcement.actions import (
     Unban,
     WarningSpec,
 )
+from gmbot.enforcement.storage.action_store import dump_payload, load_payload
 
 SPEC = {
     "language": "ru",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
-from gmbot.enforcement.backoff import Backoff
-from gmbot.enforcement.supervision import WorkerHealth
+from gmbot.enforcement.domain.backoff import Backoff
+from gmbot.enforcement.workers.supervision import WorkerHealth
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

@@ -9,9 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from gmbot.enforcement.actions import Enforce, JoinButton, MemberAction, WarningSpec
-from gmbot.enforcement.queue import Lane, LocalQueue
-from gmbot.enforcement.texts import (
+from gmbot.enforcement.domain.actions import Enforce, JoinButton, MemberAction, WarningSpec
+from gmbot.enforcement.domain.texts import (
     Button,
     Warned,
     observe_digest,
@@ -20,6 +19,8 @@ from gmbot.enforcement.texts import (
     warning_keyboard,
     warning_text,
 )
+from gmbot.enforcement.domain.work_queue import Lane
+from gmbot.enforcement.outbound.queue import LocalQueue
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.callbacks import VerifyButton, verify
 
@@ -181,7 +182,7 @@ async def test_the_local_queue_hands_out_urgent_work_first() -> None:
 
 
 def test_every_language_has_every_warning_text() -> None:
-    from gmbot.enforcement.texts import LOCALES
+    from gmbot.enforcement.domain.texts import LOCALES
     from gmbot.runtime.catalogs import message_ids
 
     english = message_ids(LOCALES / "en" / "LC_MESSAGES" / "enforcement.po")
@@ -248,7 +249,7 @@ def test_a_removed_member_is_told_why_and_given_the_channels() -> None:
 
 
 def test_every_plural_text_has_every_form_its_language_has() -> None:
-    from gmbot.enforcement.texts import LOCALES
+    from gmbot.enforcement.domain.texts import LOCALES
     from gmbot.runtime.catalogs import plural_forms
 
     for po in LOCALES.glob("*/LC_MESSAGES/enforcement.po"):
@@ -258,7 +259,7 @@ def test_every_plural_text_has_every_form_its_language_has() -> None:
 
 
 def test_the_observe_digest_offers_to_go_live_in_the_groups_language() -> None:
-    from gmbot.enforcement.texts import go_live_keyboard
+    from gmbot.enforcement.domain.texts import go_live_keyboard
     from gmbot.runtime.callbacks import go_live_group
 
     [[button]] = go_live_keyboard("uk", -1001)

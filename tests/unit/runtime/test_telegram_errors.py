@@ -17,7 +17,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetMe
 
-from gmbot.runtime.telegram_errors import ErrorKind, kind_of
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 from gmbot.sandbox.methods.messages import NOT_MODIFIED
 
 METHOD = GetMe()

@@ -9,19 +9,20 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gmbot.enforcement.action_handlers import ActionHandlers
-from gmbot.enforcement.deletions import DeletionBatches
-from gmbot.enforcement.intake import ActionIntake, Backlog
-from gmbot.enforcement.keys import Keys
-from gmbot.enforcement.ledger import Ledger
-from gmbot.enforcement.live_warnings import LiveWarnings
-from gmbot.enforcement.queue import LocalQueue, Queue, RedisStreamQueue
-from gmbot.enforcement.retention import LedgerRetention
-from gmbot.enforcement.server import EnforcementServicer
+from gmbot.enforcement.domain.deletions import DeletionBatches
+from gmbot.enforcement.domain.handlers import ActionHandlers
+from gmbot.enforcement.domain.intake import ActionIntake, Backlog
+from gmbot.enforcement.domain.live_warnings import LiveWarnings
+from gmbot.enforcement.domain.work_queue import Queue
+from gmbot.enforcement.inbound.servicer import EnforcementServicer
+from gmbot.enforcement.outbound.keys import Keys
+from gmbot.enforcement.outbound.queue import LocalQueue, RedisStreamQueue
+from gmbot.enforcement.outbound.telegram import TelegramActions, count_call
 from gmbot.enforcement.settings import EnforcementSettings
-from gmbot.enforcement.supervision import WorkerHealth
-from gmbot.enforcement.telegram import TelegramActions, count_call
-from gmbot.enforcement.workers import WorkerPool
+from gmbot.enforcement.storage.ledger import Ledger
+from gmbot.enforcement.workers.pool import WorkerPool
+from gmbot.enforcement.workers.retention import LedgerRetention
+from gmbot.enforcement.workers.supervision import WorkerHealth
 from gmbot.runtime.budget.core import PollingBudget, Priority
 from gmbot.runtime.budget.leased import SERVICE_NAME as BUDGET_SERVICE
 from gmbot.runtime.budget.leased import BudgetServicer
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 SERVICE_NAME = enforcement_pb2.DESCRIPTOR.services_by_name["EnforcementService"].full_name
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "storage" / "migrations"
 VERSION_TABLE = "enforcement_alembic_version"
 
 

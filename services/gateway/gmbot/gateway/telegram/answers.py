@@ -21,7 +21,8 @@ from aiogram.types import (
 from gmbot.gateway.metrics import DECISION_SECONDS, DECISIONS
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
-from gmbot.runtime.telegram_errors import ErrorKind, kind_of
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 
 log = structlog.get_logger("gmbot.gateway.answers")
 

@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from gmbot.gateway.flows.commands import ChannelInfo
 from gmbot.gateway.invite_links import InviteLinks, link_key
 from gmbot.gateway.telegram.answers import unless_refused
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _USERNAME = re.compile(r"^@?(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})$")

@@ -13,7 +13,7 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import unless_refused
 from gmbot.gateway.telegram.facts import person
 from gmbot.gateway.telegram.filters import GROUPS, on_loop
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def bot_status_changes() -> Router:

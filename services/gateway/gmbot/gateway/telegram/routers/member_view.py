@@ -20,7 +20,7 @@ from gmbot.gateway.telegram.keyboards import markup
 from gmbot.gateway.texts import say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def member_view_router() -> Router:

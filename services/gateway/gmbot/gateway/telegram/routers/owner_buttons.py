@@ -20,7 +20,8 @@ from gmbot.gateway.telegram.keyboards import markup
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.callbacks import OWNER_PREFIX
-from gmbot.runtime.telegram_errors import ErrorKind, kind_of
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 
 
 def owner_buttons_router() -> Router:

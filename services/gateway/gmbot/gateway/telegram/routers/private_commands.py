@@ -18,7 +18,7 @@ from gmbot.gateway.telegram.routers.help import help_text
 from gmbot.gateway.telegram.routers.member_view import show_member_view
 from gmbot.gateway.telegram.routers.protect_setup import begin_protect
 from gmbot.gateway.texts import say
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def private_commands() -> Router:

@@ -16,7 +16,7 @@ from gmbot.gateway.telegram.filters import GROUPS, on_loop
 from gmbot.gateway.telegram.keyboards import inline_keyboard
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def settings_buttons() -> Router:

@@ -11,7 +11,7 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import answer_query, unless_refused
 from gmbot.gateway.telegram.filters import on_loop
 from gmbot.gateway.telegram.keyboards import markup
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def stats_buttons() -> Router:

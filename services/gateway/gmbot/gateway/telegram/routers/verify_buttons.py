@@ -14,7 +14,7 @@ from gmbot.gateway.telegram.answers import decided, unless_refused
 from gmbot.gateway.telegram.facts import person
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
-from gmbot.runtime.telegram_errors import ErrorKind
+from gmbot.runtime.error_kinds import ErrorKind
 
 
 def verify_buttons(signing_key: bytes) -> Router:

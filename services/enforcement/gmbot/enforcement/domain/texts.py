@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from gmbot.enforcement.actions import Enforce, MemberAction, WarningSpec
+from gmbot.enforcement.domain.actions import Enforce, MemberAction, WarningSpec
 from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from gmbot.enforcement.keys import Keys
+from gmbot.enforcement.domain.work_queue import Delivery, Lane
+from gmbot.enforcement.outbound.keys import Keys
 from gmbot.runtime.redis import is_missing_group
 from gmbot.runtime.tracing import sent
 
@@ -28,28 +26,6 @@ _ACTION = b"action"
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-class Lane(IntEnum):
-    URGENT = 0
-    HOUSEKEEPING = 1
-
-
-@dataclass(frozen=True)
-class Delivery:
-    action_id: str
-    lane: Lane
-    entry_id: str = ""
-    # The trace context of the call that accepted the action (empty when tracing is off): the
-    # worker's span continues it, so an update's trace reaches the Bot API call it caused.
-    trace: Mapping[str, str] = field(default_factory=dict)
-
-
-class Queue(Protocol):
-    async def put(self, action_id: str, lane: Lane) -> None: ...
-    async def take(self, wait_seconds: float) -> Delivery | None: ...
-    async def ack(self, delivery: Delivery) -> None: ...
-    async def heartbeat(self, seconds: float) -> None: ...
 
 
 class LocalQueue:

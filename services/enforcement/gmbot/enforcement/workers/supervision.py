@@ -16,11 +16,11 @@ import structlog
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
 
-from gmbot.enforcement.ledger import unreachable
 from gmbot.enforcement.metrics import WORKER_FAILURES, WORKERS_HEALTHY
+from gmbot.enforcement.storage.ledger import unreachable
 from gmbot.runtime.redis import REDIS_ERRORS
 
-log = structlog.get_logger("gmbot.enforcement.supervision")
+log = structlog.get_logger("gmbot.enforcement.workers.supervision")
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

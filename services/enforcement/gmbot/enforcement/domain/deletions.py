@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.domain.ports import TelegramActions
 
 # deleteMessages takes 1-100 ids of one chat.
 MAX_IDS = 100

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.ledger import Ledger, Stores
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.ports import Ledger, Stores
 from gmbot.enforcement.metrics import LEDGER_PRUNED
 
 BATCH = 1000

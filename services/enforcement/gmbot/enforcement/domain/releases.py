@@ -11,19 +11,15 @@ them ends and Telegram is left as they made it."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import ChatMemberRestricted
-
-from gmbot.enforcement.actions import Action, Permanent, ReleaseGroup, State
-from gmbot.enforcement.ledger import Ledger, Stores
-from gmbot.enforcement.models import RestrictionRow
-from gmbot.enforcement.telegram import TelegramActions
+from gmbot.enforcement.domain.actions import Action, Permanent, ReleaseGroup, State
+from gmbot.enforcement.domain.ports import Ledger, Restriction, Stores, TelegramActions
+from gmbot.runtime.error_kinds import ErrorKind
 
 # What Telegram says when the bot may not restrict (or unrestrict) members there now.
-NO_RIGHTS = ("not enough rights", "CHAT_ADMIN_REQUIRED", "bot is not a member", "bot was kicked")
 
 
 # A release for this reason only ends GMBot's record: someone else's action replaced its mute.
@@ -37,15 +33,26 @@ def imposed_by_gmbot(member: Any, until_date: int) -> bool:
     write, until the moment GMBot set. A ban, a removal, a lifted mute, or a restriction someone
     set again (a forever one reads as 1970) is not GMBot's any more."""
     return (
-        isinstance(member, ChatMemberRestricted)
+        member.status == "restricted"
         and not member.can_send_messages
         and member.until_date is not None
         and abs(int(member.until_date.timestamp()) - until_date) <= _UNTIL_SLACK
     )
 
 
+async def released_since(ledger: Ledger, action: Action) -> bool:
+    """The member (or the group) was released after this action was decided: it is not
+    carried out any more."""
+    decided = action.created_at
+    if decided is None:
+        return False
+    return await ledger.step(
+        lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
+    )
+
+
 def _lacks_rights(refused: Permanent) -> bool:
-    return any(words in str(refused) for words in NO_RIGHTS)
+    return refused.kind in (ErrorKind.NOT_ENOUGH_RIGHTS, ErrorKind.BOT_REMOVED)
 
 
 class Releases:
@@ -60,7 +67,7 @@ class Releases:
         acted on the member): the record ends and nothing is asked of Telegram."""
         group_id, user_id = action.group_id, action.user_id
 
-        async def look(stores: Stores) -> tuple[RestrictionRow | None, int | None, bool]:
+        async def look(stores: Stores) -> tuple[Restriction | None, int | None, bool]:
             held = await stores.restrictions.get(group_id, user_id)
             warning = await stores.warnings.live(group_id, user_id)
             if warning is None:
@@ -108,7 +115,7 @@ class Releases:
         group_id = action.group_id
         before = datetime.fromtimestamp(payload.before, UTC)
 
-        async def look(stores: Stores) -> tuple[list[RestrictionRow], list[int]]:
+        async def look(stores: Stores) -> tuple[Sequence[Restriction], list[int]]:
             held = await stores.restrictions.held_in_group(group_id, before)
             return held, await stores.warnings.messages_of_group(group_id)
 
@@ -127,5 +134,8 @@ class Releases:
                 else:  # e.g. the member is an admin now: nothing of GMBot's to lift
                     await self._ledger.step(self._forget_restriction(group_id, restriction.user_id))
         if left:
-            raise Permanent(f"{left} restriction(s) could not be lifted: the bot lacks the rights")
+            raise Permanent(
+                f"{left} restriction(s) could not be lifted: the bot lacks the rights",
+                ErrorKind.NOT_ENOUGH_RIGHTS,
+            )
         return State.DONE

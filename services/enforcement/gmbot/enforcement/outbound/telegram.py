@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
-    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -29,10 +28,11 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from gmbot.enforcement.actions import Later, Permanent
+from gmbot.enforcement.domain.actions import Later, Permanent
+from gmbot.enforcement.domain.texts import Button, Keyboard
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
-from gmbot.enforcement.texts import Button, Keyboard
-from gmbot.runtime.telegram_errors import ErrorKind, kind_of
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 
 T = TypeVar("T")
 MUTED = ChatPermissions(
@@ -89,12 +89,6 @@ def counting_calls() -> Iterator[list[int]]:
         _calls.reset(token)
 
 
-def refusal_kind(refused: Permanent) -> ErrorKind:
-    """Which refusal of Telegram's `refused` reports (_call raises it from aiogram's error)."""
-    cause = refused.__cause__
-    return kind_of(cause) if isinstance(cause, TelegramAPIError) else ErrorKind.REFUSED
-
-
 class TelegramActions:
     def __init__(self, bot: Bot, attempts: int, backoff: float) -> None:
         self._bot = bot
@@ -121,7 +115,7 @@ class TelegramActions:
                 continue
             except (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound) as error:
                 TELEGRAM_CALLS.labels(method, "refused").inc()
-                raise Permanent(error.message) from error
+                raise Permanent(error.message, kind_of(error)) from error
             TELEGRAM_CALLS.labels(method, "ok").inc()
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -138,7 +132,7 @@ class TelegramActions:
                     "deleteMessages", lambda: self._bot.delete_messages(chat_id, message_ids)
                 )
         except Permanent as refused:
-            if refusal_kind(refused) is not ErrorKind.MESSAGE_GONE:
+            if refused.kind is not ErrorKind.MESSAGE_GONE:
                 raise
 
     async def mute(self, chat_id: int, user_id: int, until: int) -> None:
@@ -237,7 +231,7 @@ class TelegramActions:
                 ),
             )
         except Permanent as refused:
-            if refusal_kind(refused) is not ErrorKind.NOT_MODIFIED:
+            if refused.kind is not ErrorKind.NOT_MODIFIED:
                 raise
 
     async def approve(self, chat_id: int, user_id: int) -> None:

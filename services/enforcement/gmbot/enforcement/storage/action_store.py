@@ -4,7 +4,7 @@ commits: the caller's transaction holds its session."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gmbot.enforcement.actions import (
+from gmbot.enforcement.domain.actions import (
     FINISHED,
     PAYLOAD_TYPES,
     Action,
@@ -21,7 +21,8 @@ from gmbot.enforcement.actions import (
     Payload,
     State,
 )
-from gmbot.enforcement.models import ActionRow
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.storage.models import ActionRow
 
 # An action handed to the queue is looked at again by the sweeper after this long.
 SWEEP_AFTER = timedelta(seconds=15)
@@ -31,10 +32,6 @@ _UNFINISHED = (State.PENDING.value, State.RUNNING.value)
 _CODECS: dict[Kind, TypeAdapter[Any]] = {
     kind: TypeAdapter(payload) for kind, payload in PAYLOAD_TYPES.items()
 }
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def dump_payload(payload: Payload) -> dict[str, Any]:

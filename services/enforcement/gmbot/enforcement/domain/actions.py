@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from gmbot.runtime.error_kinds import ErrorKind
+
 
 class Kind(StrEnum):
     ENFORCE = "enforce"
@@ -275,6 +277,10 @@ class Action:
 
 class Permanent(Exception):
     """Telegram refused for good (no right, no such user): recorded, never retried."""
+
+    def __init__(self, reason: str, kind: ErrorKind = ErrorKind.REFUSED) -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 class Later(Exception):

@@ -5,51 +5,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, distinct, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from gmbot.enforcement.action_store import load_payload, now
-from gmbot.enforcement.actions import Enforce, Kind, State
-from gmbot.enforcement.member_store import insert_for
-from gmbot.enforcement.models import ActionRow, ActivityRow, ChannelJoinRow
+from gmbot.enforcement.domain.actions import Enforce, Kind, State
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.stats import Activity, Figures
+from gmbot.enforcement.storage.action_store import load_payload
+from gmbot.enforcement.storage.models import ActionRow, ActivityRow, ChannelJoinRow
+from gmbot.enforcement.storage.statements import insert_for
 
 # Releases that mean the member joined the channels, and releases by an admin.
 JOINED = ("verified", "joined_channel")
 BY_ADMINS = ("unmuted_by_admin", "exempted", "lifted_by_admin")
-
-
-@dataclass(frozen=True)
-class Activity:
-    group_id: int
-    hour: int
-    messages_checked: int = 0
-    joins_checked: int = 0
-    bot_api_calls: int = 0
-
-
-@dataclass(frozen=True)
-class Figures:
-    messages_checked: int = 0
-    joins_checked: int = 0
-    members_warned: int = 0
-    members_muted: int = 0
-    members_joined_after_warning: int = 0
-    unmuted_by_button: int = 0
-    unmuted_by_joining: int = 0
-    unmuted_by_admins: int = 0
-    members_kicked: int = 0
-    join_requests_approved: int = 0
-    join_requests_declined: int = 0
-    bot_api_calls: int = 0
-    observed_members_muted: int = 0
-    observed_members_warned: int = 0
-    observed_members_kicked: int = 0
-    observed_messages_deleted: int = 0
-    members_joined_through_gmbot: int = 0
 
 
 class ActivityStore:

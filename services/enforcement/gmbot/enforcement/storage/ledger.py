@@ -14,22 +14,20 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gmbot.enforcement.action_store import ActionStore
-from gmbot.enforcement.actions import NewAction
-from gmbot.enforcement.backoff import Backoff
-from gmbot.enforcement.member_store import (
+from gmbot.enforcement.domain.backoff import Backoff
+from gmbot.enforcement.storage.action_store import ActionStore
+from gmbot.enforcement.storage.member_store import (
     InviteLinkStore,
     JoinRequestStore,
     ReleaseStore,
-    RestrictionStore,
     WarningStore,
 )
-from gmbot.enforcement.metrics import ACCEPTED
-from gmbot.enforcement.stats_store import ActivityStore, ChannelJoinStore, StatsStore
+from gmbot.enforcement.storage.restriction_store import RestrictionStore
+from gmbot.enforcement.storage.stats_store import ActivityStore, ChannelJoinStore, StatsStore
 from gmbot.runtime.database import lost_connection_is_unavailable
 from gmbot.runtime.errors import Unavailable
 
-log = structlog.get_logger("gmbot.enforcement.ledger")
+log = structlog.get_logger("gmbot.enforcement.storage.ledger")
 T = TypeVar("T")
 
 
@@ -104,10 +102,3 @@ class Ledger:
                     raise
                 log.warning("database unreachable; the step waits", retry_in=round(delay, 2))
                 await asyncio.sleep(delay)
-
-
-async def schedule(stores: Stores, new: NewAction) -> None:
-    """Records a follow-up GMBot sets itself, in the transaction of the step it follows; the
-    sweeper hands it out when it is due."""
-    _, added = await stores.actions.add(new)
-    ACCEPTED.labels(new.kind.value, "accepted" if added else "duplicate").inc()

@@ -7,11 +7,16 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import ExpireWarning, NewAction, WarningSpec
-from gmbot.enforcement.ledger import Ledger, Stores, schedule
-from gmbot.enforcement.telegram import TelegramActions
-from gmbot.enforcement.texts import MAX_MEMBERS_PER_WARNING, Warned, warning_keyboard, warning_text
+from gmbot.enforcement.domain.actions import ExpireWarning, NewAction, WarningSpec
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.follow_ups import schedule
+from gmbot.enforcement.domain.ports import Ledger, Stores, TelegramActions
+from gmbot.enforcement.domain.texts import (
+    MAX_MEMBERS_PER_WARNING,
+    Warned,
+    warning_keyboard,
+    warning_text,
+)
 from gmbot.runtime.tasks import cancel_and_wait
 
 _MAX_GROUPS_SENDING = 10_000

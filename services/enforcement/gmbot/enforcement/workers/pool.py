@@ -29,20 +29,20 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from gmbot.enforcement.action_handlers import ActionHandlers
-from gmbot.enforcement.actions import Action, Later, Permanent, State
-from gmbot.enforcement.backoff import Backoff
-from gmbot.enforcement.intake import Backlog
-from gmbot.enforcement.ledger import Ledger
+from gmbot.enforcement.domain.actions import Action, Later, Permanent, State
+from gmbot.enforcement.domain.backoff import Backoff
+from gmbot.enforcement.domain.handlers import ActionHandlers
+from gmbot.enforcement.domain.intake import Backlog
+from gmbot.enforcement.domain.ports import Ledger
+from gmbot.enforcement.domain.work_queue import Delivery, Lane, Queue
 from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
-from gmbot.enforcement.queue import Delivery, Lane, Queue
-from gmbot.enforcement.retention import LedgerRetention
-from gmbot.enforcement.supervision import WorkerHealth, outage
-from gmbot.enforcement.telegram import counting_calls
+from gmbot.enforcement.outbound.telegram import counting_calls
+from gmbot.enforcement.workers.retention import LedgerRetention
+from gmbot.enforcement.workers.supervision import WorkerHealth, outage
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.tracing import continued
 
-log = structlog.get_logger("gmbot.enforcement.workers")
+log = structlog.get_logger("gmbot.enforcement.workers.pool")
 
 SWEEP_SECONDS = 1.0
 # Pollers per replica: taking and claiming is quick; carrying out is what takes long.

@@ -19,11 +19,12 @@ import contextlib
 import time
 from dataclasses import replace
 
-from gmbot.enforcement.action_store import now
-from gmbot.enforcement.actions import RELEASES, Enforce, Kind, NewAction, ObserveDigest
-from gmbot.enforcement.ledger import Ledger, Stores, schedule
+from gmbot.enforcement.domain.actions import RELEASES, Enforce, Kind, NewAction, ObserveDigest
+from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.follow_ups import schedule
+from gmbot.enforcement.domain.ports import Ledger, Stores
+from gmbot.enforcement.domain.work_queue import Lane, Queue
 from gmbot.enforcement.metrics import ACCEPTED, BACKLOG
-from gmbot.enforcement.queue import Lane, Queue
 from gmbot.runtime.errors import QuotaExceeded
 
 _HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE, Kind.OBSERVE_DIGEST})

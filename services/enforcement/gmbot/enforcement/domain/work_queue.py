@@ -1,0 +1,32 @@
+"""The work queue as the domain sees it: which accepted actions to look at, urgent ones
+(deletions, mutes, releases) before housekeeping. The ledger holds the truth; the queue only
+hands out action ids (outbound/queue.py: Redis Streams, or in process)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Protocol
+
+
+class Lane(IntEnum):
+    URGENT = 0
+    HOUSEKEEPING = 1
+
+
+@dataclass(frozen=True)
+class Delivery:
+    action_id: str
+    lane: Lane
+    entry_id: str = ""
+    # The trace context of the call that accepted the action (empty when tracing is off): the
+    # worker's span continues it, so an update's trace reaches the Bot API call it caused.
+    trace: Mapping[str, str] = field(default_factory=dict)
+
+
+class Queue(Protocol):
+    async def put(self, action_id: str, lane: Lane) -> None: ...
+    async def take(self, wait_seconds: float) -> Delivery | None: ...
+    async def ack(self, delivery: Delivery) -> None: ...
+    async def heartbeat(self, seconds: float) -> None: ...

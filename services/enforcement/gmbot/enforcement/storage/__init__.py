@@ -1,0 +1,1 @@
+"""Storage: the ledger's transactions, its named queries, its models and migrations."""

@@ -1,0 +1,1 @@
+"""The worker pool: carries out accepted actions, sweeps what is due, prunes the ledger."""
