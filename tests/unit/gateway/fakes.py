@@ -18,15 +18,15 @@ from aiogram.methods import TelegramMethod
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import Backends
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.clients.activity import ActivityCounter
+from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.clients.near_cache import NearCache
+from gmbot.gateway.clients.policies import PolicyCache
+from gmbot.gateway.clients.presence import PresenceBatcher
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import SharedAnswers
-from gmbot.gateway.second_look import SecondLook
+from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.intake.dedup import UpdateLedger
+from gmbot.gateway.stores.recent import SharedAnswers
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import call_priority
 from gmbot.v1 import enforcement_pb2, membership_pb2, tenancy_pb2

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.verify import Answer, on_verify_pressed
-from gmbot.gateway.recent import SharedAnswers
+from gmbot.gateway.stores.recent import SharedAnswers
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import VerifyButton, sign
 from gmbot.runtime.redis import create_redis

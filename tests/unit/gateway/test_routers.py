@@ -15,11 +15,11 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, PhotoSize, Update, User
 from structlog.testing import capture_logs
 
-from gmbot.gateway.backends import BackendUnavailable
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.flows.muted import UNMUTE
 from gmbot.gateway.flows.replies import owner_button
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.gateway.telegram.dispatcher import build_dispatcher
 from gmbot.gateway.texts import say

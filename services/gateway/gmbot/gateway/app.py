@@ -16,25 +16,25 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import connected
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.drafts import SetupDrafts
+from gmbot.gateway.clients.activity import ActivityCounter
+from gmbot.gateway.clients.backends import connected
+from gmbot.gateway.clients.near_cache import NearCache
+from gmbot.gateway.clients.policies import PolicyCache
+from gmbot.gateway.clients.presence import PresenceBatcher
 from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
+from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
-from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.miniapp.api import miniapp_app
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
-from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.stores.drafts import SetupDrafts
+from gmbot.gateway.stores.invite_links import InviteLinks
+from gmbot.gateway.stores.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 from gmbot.gateway.telegram import profile
 from gmbot.gateway.telegram.dashboard import publish_menu_button
 from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher

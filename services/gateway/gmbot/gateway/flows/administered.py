@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError, call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.v1 import membership_pb2 as membership

@@ -4,7 +4,7 @@ that group ("joined through GMBot" in the funnel)."""
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.members import MemberChange
 from gmbot.v1 import enforcement_pb2 as enforcement

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows import alerts
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
 from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS

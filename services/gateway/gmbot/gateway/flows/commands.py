@@ -13,7 +13,7 @@ from typing import Protocol
 
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import BackendRefused, NotFound, call
+from gmbot.gateway.clients.backends import BackendRefused, NotFound, call
 from gmbot.gateway.flows import own_channels, undo
 from gmbot.gateway.flows.bot_status import resume, rights_text
 from gmbot.gateway.flows.context import FlowContext, Person

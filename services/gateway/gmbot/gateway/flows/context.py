@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import Backends
-from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.drafts import SetupDrafts
-from gmbot.gateway.invite_links import InviteLinks
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
-from gmbot.gateway.second_look import SecondLook
+from gmbot.gateway.clients.activity import ActivityCounter
+from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.clients.near_cache import NearCache
+from gmbot.gateway.clients.policies import PolicyCache
+from gmbot.gateway.clients.presence import PresenceBatcher
+from gmbot.gateway.flows.claims import Claims
+from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.stores.drafts import SetupDrafts
+from gmbot.gateway.stores.invite_links import InviteLinks
+from gmbot.gateway.stores.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
 TELEGRAM_SERVICE_USER = 777000
@@ -25,7 +25,8 @@ CHANNEL_BOT = 136817688
 class FlowContext:
     backends: Backends
     policies: PolicyCache
-    ledger: UpdateLedger
+    # Which of two announcements of one event decides (intake's update ledger keeps them).
+    ledger: Claims
     bot_id: int
     bot_username: str
     # Membership answers and administrator lists kept current by membership's changes.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.verdicts import is_admin

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.verdicts import is_active, judge, observation, observing, warning_for
 from gmbot.v1 import enforcement_pb2 as enforcement

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply

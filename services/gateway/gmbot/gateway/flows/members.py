@@ -7,8 +7,8 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gmbot.gateway.backends import call
-from gmbot.gateway.dedup import Claim
+from gmbot.gateway.clients.backends import call
+from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT, FlowContext, Person
 from gmbot.gateway.flows.verdicts import (
     action_without_message,

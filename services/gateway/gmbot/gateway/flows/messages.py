@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows import own_channels
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import (

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
 from gmbot.gateway.texts import Html, say

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError, call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.v1 import tenancy_pb2 as tenancy
 

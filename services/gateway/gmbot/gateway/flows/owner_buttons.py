@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from gmbot.gateway.backends import InvalidArgument
+from gmbot.gateway.clients.backends import InvalidArgument
 from gmbot.gateway.flows import private_views, undo
 from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, status_of
 from gmbot.gateway.flows.context import FlowContext, Person

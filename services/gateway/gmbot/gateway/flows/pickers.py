@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.drafts import Draft, SetupDrafts
 from gmbot.gateway.flows.commands import (
     MAX_CHANNELS,
     ChatLookup,
@@ -17,6 +16,7 @@ from gmbot.gateway.flows.commands import (
     protect_group,
 )
 from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.stores.drafts import Draft, SetupDrafts
 from gmbot.gateway.texts import LANGUAGES, say
 
 # request_id of each picker button (KeyboardButtonRequestChat).

@@ -8,7 +8,7 @@ from html import escape
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import InvalidArgument, call
+from gmbot.gateway.clients.backends import InvalidArgument, call
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext

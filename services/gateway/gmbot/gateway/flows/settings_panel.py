@@ -11,7 +11,7 @@ from html import unescape
 
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import Conflict, call
+from gmbot.gateway.clients.backends import Conflict, call
 from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import mention

@@ -5,7 +5,7 @@ the Bot API is the operators' concern: their metrics count it.)"""
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import BackendRefused, call
+from gmbot.gateway.clients.backends import BackendRefused, call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import MemberChange, release
 from gmbot.v1 import enforcement_pb2 as enforcement

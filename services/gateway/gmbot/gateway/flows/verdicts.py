@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, BackendUnavailable, call
+from gmbot.gateway.clients.backends import BackendError, BackendUnavailable, call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
 from gmbot.runtime.timestamps import to_seconds

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.verdicts import is_active, judge

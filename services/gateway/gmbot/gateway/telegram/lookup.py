@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from gmbot.gateway.flows.commands import ChannelInfo
-from gmbot.gateway.invite_links import InviteLinks, link_key
+from gmbot.gateway.stores.invite_links import InviteLinks, link_key
 
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _USERNAME = re.compile(r"^@?(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})$")
