@@ -18,15 +18,9 @@ from aiogram.methods import TelegramMethod
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from gmbot.gateway.clients.activity import ActivityCounter
 from gmbot.gateway.clients.backends import Backends
-from gmbot.gateway.clients.near_cache import NearCache
-from gmbot.gateway.clients.policies import PolicyCache
-from gmbot.gateway.clients.presence import PresenceBatcher
-from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.composition import make_flow_context
 from gmbot.gateway.intake.dedup import UpdateLedger
-from gmbot.gateway.stores.recent import SharedAnswers
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import call_priority
 from gmbot.v1 import enforcement_pb2, membership_pb2, tenancy_pb2
@@ -100,19 +94,13 @@ class Fakes:
             enforcement=cast("EnforcementServiceAsyncStub", self.enforcement),
             health={},
         )
-        self.ctx = FlowContext(
-            backends,
-            PolicyCache(backends.tenancy, ttl_seconds=30),
-            UpdateLedger(),
-            BOT_ID,
-            "guard_bot",
-            NearCache(),
-            PresenceBatcher(backends.membership),
-            SecondLook[GroupMessage](lambda m: m.sender.user_id),
-            check_wait_seconds=1,
-            activity=ActivityCounter(backends.enforcement),
+        self.ctx = make_flow_context(
+            backends=backends,
+            bot_id=BOT_ID,
+            bot_username="guard_bot",
             signing_key=SIGNING_KEY,
-            recent_checks=SharedAnswers(5),
+            ledger=UpdateLedger(),
+            check_wait_seconds=1,
         )
 
     @property
