@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows import alerts
+from gmbot.gateway.flows.admin_checks import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
-from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import protect_link
 from gmbot.gateway.texts import Html, language_of, say

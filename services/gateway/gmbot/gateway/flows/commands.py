@@ -8,18 +8,26 @@ answer grants power: the bot's own rights, and the issuer's at /protect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.clients.backends import BackendRefused, NotFound, call
+from gmbot.gateway.clients.backends import NotFound, call
 from gmbot.gateway.flows import own_channels, undo
-from gmbot.gateway.flows.bot_status import resume, rights_text
+from gmbot.gateway.flows.admin_checks import (
+    CHANNEL_PROBLEMS,
+    ChannelInfo,
+    ChatLookup,
+    GroupCommand,
+    Refusal,
+    administrators,
+    channel_name,
+    channel_problem,
+    channel_problems,
+    group_rights_problems,
+    require_admin,
+)
+from gmbot.gateway.flows.bot_status import resume
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply, mention, owner_button
-from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
-from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
@@ -31,118 +39,11 @@ from gmbot.gateway.texts import (
     spoken,
 )
 from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 MAX_CHANNELS = 10
 # A group's policy as its first /protect makes it (tenancy creates groups at version 0).
 FIRST_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ChannelInfo:
-    chat_id: int
-    title: str
-    username: str
-    is_channel: bool
-    # Telegram's chat type: "channel", "supergroup", "group" ("" when not known).
-    kind: str = ""
-    # A group's linked channel (the channel whose discussion group it is), a channel's
-    # discussion group; 0 for none.
-    linked_chat_id: int = 0
-
-
-class ChatLookup(Protocol):
-    """Finds a chat by @username, t.me link or numeric id (the gateway's Bot API reads)."""
-
-    async def find(self, reference: str) -> ChannelInfo | None: ...
-
-
-@dataclass(frozen=True)
-class GroupCommand:
-    update_id: int
-    group_id: int
-    group_title: str
-    chat_type: str
-    # None when the command was sent by an anonymous administrator (as the group).
-    issuer: Person | None
-    language: str
-
-
-class Refusal(Exception):
-    """A command that cannot be carried out; its text says what to fix."""
-
-
-async def _administrators(
-    ctx: FlowContext, chat_id: int
-) -> dict[int, membership.ChatAdministrator] | None:
-    """Fresh from Telegram: rights are what is being checked. None when the bot cannot read them."""
-    try:
-        answer = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=chat_id, fresh=True)
-            ),
-        )
-    except BackendRefused:
-        return None
-    return {a.user_id: a for a in answer.administrators}
-
-
-def _missing_bot_rights(
-    admin: membership.ChatAdministrator | None, rights: tuple[str, ...]
-) -> list[str]:
-    if admin is None:
-        return list(rights)
-    return [right for right in rights if not getattr(admin, right)]
-
-
-async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
-    if command.chat_type != "supergroup":
-        raise Refusal(say(command.language, "only_supergroups"))
-    if command.issuer is None:
-        return  # only administrators can speak as the group
-    admin = await is_admin(ctx, command.group_id, command.issuer.user_id)
-    if admin is None:
-        # Told at once rather than retried: a member's command never holds up the updates.
-        raise Refusal(say(command.language, "press_unknown"))
-    if not admin:
-        raise Refusal(say(command.language, "only_admins"))
-
-
-def _group_rights_problems(
-    ctx: FlowContext,
-    language: str,
-    admins: dict[int, membership.ChatAdministrator] | None,
-    extra: tuple[str, ...] = (),
-) -> list[str]:
-    """What the bot lacks in the group, as the group's fresh administrator list says."""
-    missing = _missing_bot_rights((admins or {}).get(ctx.bot_id), REQUIRED_GROUP_RIGHTS + extra)
-    if not missing:
-        return []
-    return [say(language, "bot_missing_rights_group", rights=rights_text(language, missing))]
-
-
-async def _channel_problems(
-    ctx: FlowContext, language: str, channel: ChannelInfo, issuer: Person | None
-) -> list[str]:
-    name = f"@{channel.username}" if channel.username else channel.title
-    admins = await _administrators(ctx, channel.chat_id)
-    if admins is None or ctx.bot_id not in admins:
-        return [say(language, "bot_not_admin_channel", channel=name)]
-    problems = []
-    if not channel.username and not admins[ctx.bot_id].can_invite_users:
-        problems.append(
-            say(
-                language,
-                "bot_missing_rights_channel",
-                channel=name,
-                rights=rights_text(language, ["can_invite_users"]),
-            )
-        )
-    if issuer is not None and issuer.user_id not in admins:
-        problems.append(say(language, "issuer_not_channel_admin", channel=name))
-    return problems
 
 
 def channel_names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
@@ -172,11 +73,11 @@ async def protect_group(
         raise Refusal(say(language, "protect_usage"))
     if len(references) > MAX_CHANNELS:
         raise Refusal(say(language, "too_many_channels", limit=MAX_CHANNELS))
-    admins = await _administrators(ctx, command.group_id)
+    admins = await administrators(ctx, command.group_id)
     # Linking makes members join the issuer's channels: their rights are confirmed afresh.
     if admins is not None and command.issuer.user_id not in admins:
         raise Refusal(say(language, "only_admins"))
-    problems = _group_rights_problems(ctx, language, admins)
+    problems = group_rights_problems(ctx, language, admins)
     found: list[ChannelInfo] = []
     for reference in dict.fromkeys(references):
         channel = await lookup.find(reference)
@@ -188,7 +89,7 @@ async def protect_group(
         elif not channel.is_channel:
             problems.append(say(language, "not_a_channel", channel=shorten(reference, ECHO_LIMIT)))
         else:
-            problems += await _channel_problems(ctx, language, channel, command.issuer)
+            problems += await channel_problems(ctx, language, channel, command.issuer)
             found.append(channel)
     if problems:
         raise Refusal("\n".join(problems))
@@ -283,32 +184,6 @@ async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
     return say(command.language, "unprotected")
 
 
-# What the owner reads about a channel the bot cannot work with, and how to fix it.
-CHANNEL_PROBLEMS = {
-    tenancy.CHANNEL_RIGHTS_REMOVED: "removed",
-    tenancy.CHANNEL_RIGHTS_NOT_ADMIN: "not_admin",
-    tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS: "no_invite_links",
-}
-
-
-def channel_name(channel: tenancy.Channel) -> str:
-    return f"@{channel.username}" if channel.username else channel.title
-
-
-def channel_problem(language: str, channel: tenancy.Channel) -> str | None:
-    """What is wrong with the bot's rights in the channel, and how to fix it; None if nothing."""
-    problem = CHANNEL_PROBLEMS.get(channel.bot_rights)
-    if problem is None:
-        return None
-    return say(
-        language,
-        "status_channel_problem",
-        channel=channel_name(channel),
-        problem=say(language, f"channel_problem_{problem}"),
-        fix=say(language, f"channel_fix_{problem}"),
-    )
-
-
 async def status(ctx: FlowContext, command: GroupCommand, *, for_admins: bool) -> Reply:
     return await status_of(ctx, command.group_id, command.language, for_admins=for_admins)
 
@@ -364,12 +239,12 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
     extra = (
         ("can_invite_users",) if policy is not None and policy.settings.gate_join_requests else ()
     )
-    admins = await _administrators(ctx, command.group_id)
-    problems = _group_rights_problems(ctx, command.language, admins, extra)
+    admins = await administrators(ctx, command.group_id)
+    problems = group_rights_problems(ctx, command.language, admins, extra)
     channels = list(policy.channels) if policy is not None else []
     for channel in channels:
         info = ChannelInfo(channel.channel_id, channel.title, channel.username, is_channel=True)
-        problems += await _channel_problems(ctx, command.language, info, None)
+        problems += await channel_problems(ctx, command.language, info, None)
     if problems:
         return (
             say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)

@@ -21,7 +21,7 @@ from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
-    from gmbot.gateway.flows.commands import ChatLookup
+    from gmbot.gateway.flows.admin_checks import ChatLookup
 
 
 def _needs_no_check(message: GroupMessage) -> bool:

@@ -43,57 +43,57 @@ async def muted_page(
     if not answer.restrictions:
         return Reply(say(language, "muted_none", title=title))
     last = offset + len(answer.restrictions)
-    lines = [
-        say(language, "muted_header", title=title, first=offset + 1, last=last, total=answer.total)
+    header = say(
+        language, "muted_header", title=title, first=offset + 1, last=last, total=answer.total
+    )
+    numbered = list(enumerate(answer.restrictions, start=offset + 1))
+    lines = [header] + [
+        say(
+            language,
+            "muted_line",
+            n=n,
+            user=Html(mention(held.user_id, held.display_name)),
+            reason=reason_of(language, held.reason),
+            since=when(held.since.seconds),
+        )
+        for n, held in numbered
     ]
-    rows: list[tuple[Button, ...]] = []
-    for n, held in enumerate(answer.restrictions, start=offset + 1):
-        lines.append(
-            say(
-                language,
-                "muted_line",
-                n=n,
-                user=Html(mention(held.user_id, held.display_name)),
-                reason=reason_of(language, held.reason),
-                since=when(held.since.seconds),
-            )
-        )
-        rows.append(
-            (
-                owner_button(
-                    ctx.signing_key,
-                    say(language, "button_unmute", n=n),
-                    UNMUTE,
-                    group_id,
-                    held.user_id,
-                ),
-                owner_button(
-                    ctx.signing_key,
-                    say(language, "button_exempt", n=n),
-                    EXEMPT,
-                    group_id,
-                    held.user_id,
-                ),
-            )
-        )
+    rows = [_member_buttons(ctx, group_id, language, n, held.user_id) for n, held in numbered]
+    turns = _page_turns(ctx, group_id, language, offset, last, answer.total)
+    if turns:
+        rows.append(turns)
+    return Reply("\n".join(lines), tuple(rows))
+
+
+def _member_buttons(
+    ctx: FlowContext, group_id: int, language: str, n: int, user_id: int
+) -> tuple[Button, ...]:
+    """The n-th muted member's "Unmute" and "Exempt"."""
+    return (
+        owner_button(
+            ctx.signing_key, say(language, "button_unmute", n=n), UNMUTE, group_id, user_id
+        ),
+        owner_button(
+            ctx.signing_key, say(language, "button_exempt", n=n), EXEMPT, group_id, user_id
+        ),
+    )
+
+
+def _page_turns(
+    ctx: FlowContext, group_id: int, language: str, offset: int, last: int, total: int
+) -> tuple[Button, ...]:
+    """ "Previous" and "Next", where there is a page to turn to."""
     turns = []
     if offset:
+        back = max(0, offset - PAGE)
         turns.append(
-            owner_button(
-                ctx.signing_key,
-                say(language, "button_previous"),
-                PAGE_AT,
-                group_id,
-                max(0, offset - PAGE),
-            )
+            owner_button(ctx.signing_key, say(language, "button_previous"), PAGE_AT, group_id, back)
         )
-    if last < answer.total:
+    if last < total:
         turns.append(
             owner_button(ctx.signing_key, say(language, "button_next"), PAGE_AT, group_id, last)
         )
-    if turns:
-        rows.append(tuple(turns))
-    return Reply("\n".join(lines), tuple(rows))
+    return tuple(turns)
 
 
 async def name_of(ctx: FlowContext, group_id: int, user_id: int) -> str:

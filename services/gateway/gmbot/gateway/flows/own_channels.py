@@ -17,7 +17,7 @@ from gmbot.gateway.flows.context import FlowContext
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
-    from gmbot.gateway.flows.commands import ChatLookup
+    from gmbot.gateway.flows.admin_checks import ChatLookup
 
 log = structlog.get_logger("gmbot.gateway.own_channels")
 

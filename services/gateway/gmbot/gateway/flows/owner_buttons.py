@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from gmbot.gateway.clients.backends import InvalidArgument
 from gmbot.gateway.flows import private_views, undo
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, status_of
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand
+from gmbot.gateway.flows.commands import status_of
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import EXEMPT, PAGE_AT, UNMUTE, muted_page, name_of, title_of

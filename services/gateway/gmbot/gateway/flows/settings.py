@@ -10,7 +10,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from gmbot.gateway.clients.backends import InvalidArgument, call
 from gmbot.gateway.flows import undo
-from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
+from gmbot.gateway.flows.admin_checks import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.settings_schema import SCHEMA
 from gmbot.gateway.texts import ECHO_LIMIT, LANGUAGE_NAMES, Html, language_of, say, shorten

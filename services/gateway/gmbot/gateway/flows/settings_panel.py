@@ -12,7 +12,7 @@ from html import unescape
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from gmbot.gateway.clients.backends import Conflict, call
-from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
+from gmbot.gateway.flows.admin_checks import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import mention
 from gmbot.gateway.flows.settings import label, value_in_words

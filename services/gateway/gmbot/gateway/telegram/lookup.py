@@ -7,7 +7,7 @@ import re
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from gmbot.gateway.flows.commands import ChannelInfo
+from gmbot.gateway.flows.admin_checks import ChannelInfo
 from gmbot.gateway.stores.invite_links import InviteLinks, link_key
 
 _LINK = re.compile(r"^(?:https?://)?(?:t|telegram)\.me/(?P<name>[A-Za-z][A-Za-z0-9_]{3,31})/?$")

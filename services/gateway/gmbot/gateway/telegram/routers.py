@@ -44,7 +44,7 @@ from gmbot.gateway.flows import (
     undo,
     verify,
 )
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, require_admin
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.verdicts import is_admin
