@@ -163,7 +163,7 @@ async def _start_flows(
         check_wait_seconds=settings.check_wait_seconds,
         verify_repeat_seconds=settings.verify_repeat_seconds,
     )
-    await start_flow_context(context, stack)
+    await start_flow_context(context, backends, stack)
     # The gateway's own Bot API calls in a group count toward the group's /stats.
     observe_calls(bot, context.activity.call_seen)
     return context

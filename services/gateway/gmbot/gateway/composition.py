@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from gmbot.gateway.clients.activity import ActivityCounter
 from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.clients.facades import Clients
 from gmbot.gateway.clients.near_cache import NearCache
 from gmbot.gateway.clients.policies import PolicyCache
 from gmbot.gateway.clients.presence import PresenceBatcher
@@ -46,7 +47,7 @@ def make_flow_context(
     # An answer that arrives is what the messages let through before it were waiting for.
     near.on_answer(second_look.hurry)
     context = FlowContext(
-        backends=backends,
+        clients=Clients.over(backends),
         policies=PolicyCache(backends.tenancy, policy_cache_seconds, redis, redis_prefix),
         ledger=ledger,
         bot_id=bot_id,
@@ -68,12 +69,14 @@ def make_flow_context(
     return dataclasses.replace(context, **overrides)
 
 
-async def start_flow_context(context: FlowContext, stack: AsyncExitStack) -> None:
+async def start_flow_context(
+    context: FlowContext, backends: Backends, stack: AsyncExitStack
+) -> None:
     """Starts the parts that run on their own (caches, batchers, second looks); `stack` stops
     them, last started first."""
     await context.policies.start()
     stack.push_async_callback(context.policies.stop)
-    await context.near.start(context.backends.membership)
+    await context.near.start(backends.membership)
     stack.push_async_callback(context.near.stop)
     await context.presence.start()
     stack.push_async_callback(context.presence.stop)

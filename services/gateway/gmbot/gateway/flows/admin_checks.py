@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from gmbot.gateway.clients.backends import BackendRefused, call
+from gmbot.gateway.clients.backends import BackendRefused
 from gmbot.gateway.flows.bot_status import rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
@@ -56,12 +56,7 @@ async def administrators(
 ) -> dict[int, membership.ChatAdministrator] | None:
     """Fresh from Telegram: rights are what is being checked. None when the bot cannot read them."""
     try:
-        answer = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=chat_id, fresh=True)
-            ),
-        )
+        answer = await ctx.clients.membership.administrators(chat_id, fresh=True)
     except BackendRefused:
         return None
     return {a.user_id: a for a in answer.administrators}

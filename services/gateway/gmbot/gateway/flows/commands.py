@@ -8,9 +8,7 @@ answer grants power: the bot's own rights, and the issuer's at /protect."""
 
 from __future__ import annotations
 
-from google.protobuf.field_mask_pb2 import FieldMask
-
-from gmbot.gateway.clients.backends import NotFound, call
+from gmbot.gateway.clients.backends import NotFound
 from gmbot.gateway.flows import own_channels, undo
 from gmbot.gateway.flows.admin_checks import (
     CHANNEL_PROBLEMS,
@@ -97,25 +95,20 @@ async def protect_group(
     # Its linked channel may speak there (own_channels); unreadable now, it is read again before
     # a channel would be punished.
     group = await lookup.find(str(command.group_id))
-    response = await call(
-        "tenancy",
-        ctx.backends.tenancy.ProtectGroup(
-            tenancy.ProtectGroupRequest(
-                group_id=command.group_id,
-                group_title=command.group_title,
-                owner=tenancy.Owner(
-                    user_id=command.issuer.user_id,
-                    username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
-                ),
-                channels=channels,
-                linked_chat_id=group.linked_chat_id if group is not None else 0,
-            )
+    policy = await ctx.clients.tenancy.protect(
+        command.group_id,
+        command.group_title,
+        tenancy.Owner(
+            user_id=command.issuer.user_id,
+            username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
         ),
+        channels,
+        group.linked_chat_id if group is not None else 0,
     )
-    await ctx.policies.changed(command.group_id, response.policy)
-    if response.policy.version != FIRST_VERSION:
-        return response.policy, ""  # protected before: the language its owners chose stays
-    return await _speak_like(ctx, response.policy, command.issuer)
+    await ctx.policies.changed(command.group_id, policy)
+    if policy.version != FIRST_VERSION:
+        return policy, ""  # protected before: the language its owners chose stays
+    return await _speak_like(ctx, policy, command.issuer)
 
 
 async def _speak_like(
@@ -126,31 +119,18 @@ async def _speak_like(
     language = spoken(protector.language_code)
     if language is None or language == policy.settings.language:
         return policy, ""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.UpdateGroupSettings(
-            tenancy.UpdateGroupSettingsRequest(
-                group_id=policy.group_id,
-                settings=tenancy.GroupSettings(language=language),
-                update_mask=FieldMask(paths=["language"]),
-            )
-        ),
+    spoken_now = await ctx.clients.tenancy.update_settings(
+        policy.group_id, tenancy.GroupSettings(language=language), ["language"]
     )
-    await ctx.policies.changed(policy.group_id, answer.policy)
-    return answer.policy, say(language, "protected_language", name=LANGUAGE_NAMES[language])
+    await ctx.policies.changed(policy.group_id, spoken_now)
+    return spoken_now, say(language, "protected_language", name=LANGUAGE_NAMES[language])
 
 
 async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> tenancy.Channel:
     """A private channel gets an invite link of its own for this group (never the primary one)."""
     invite_link = ""
     if not channel.username:
-        answer = await call(
-            "enforcement",
-            ctx.backends.enforcement.CreateInviteLink(
-                enforcement.CreateInviteLinkRequest(channel_id=channel.chat_id, group_id=group_id)
-            ),
-        )
-        invite_link = answer.invite_link
+        invite_link = await ctx.clients.enforcement.create_invite_link(channel.chat_id, group_id)
     return tenancy.Channel(
         channel_id=channel.chat_id,
         # The title becomes the text of the channel's join button, which has a tighter limit.
@@ -165,15 +145,10 @@ async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo)
 async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
     await require_admin(ctx, command)
     try:
-        response = await call(
-            "tenancy",
-            ctx.backends.tenancy.UnprotectGroup(
-                tenancy.UnprotectGroupRequest(group_id=command.group_id)
-            ),
-        )
+        policy = await ctx.clients.tenancy.unprotect(command.group_id)
     except NotFound:
         return say(command.language, "not_protected")
-    await ctx.policies.changed(command.group_id, response.policy)
+    await ctx.policies.changed(command.group_id, policy)
     # Nothing GMBot imposed outlives the owner's wish to stop.
     await undo.release_group(
         ctx,
@@ -266,19 +241,10 @@ async def _rights_are_back(
     changed: set[int] = set()
     for channel in channels:
         if channel.bot_rights in CHANNEL_PROBLEMS:
-            recorded = await call(
-                "tenancy",
-                ctx.backends.tenancy.RecordChannelRights(
-                    tenancy.RecordChannelRightsRequest(
-                        channel_id=channel.channel_id, rights=tenancy.CHANNEL_RIGHTS_OK
-                    )
-                ),
+            recorded = await ctx.clients.tenancy.record_channel_rights(
+                channel.channel_id, tenancy.CHANNEL_RIGHTS_OK
             )
             if recorded.changed:
                 changed.update(recorded.group_ids)
     for linked in sorted(changed | ({group_id} if changed else set())):
-        answer = await call(
-            "tenancy",
-            ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=linked)),
-        )
-        await ctx.policies.changed(linked, answer.policy)
+        await ctx.policies.changed(linked, await ctx.clients.tenancy.group_policy(linked))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gmbot.gateway.clients.activity import ActivityCounter
-from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.clients.facades import Clients
 from gmbot.gateway.clients.near_cache import NearCache
 from gmbot.gateway.clients.policies import PolicyCache
 from gmbot.gateway.clients.presence import PresenceBatcher
@@ -25,7 +25,8 @@ CHANNEL_BOT = 136817688
 class FlowContext:
     """Made by gmbot.gateway.composition.make_flow_context, for the gateway and its tests alike."""
 
-    backends: Backends
+    # The back ends, each behind its facade.
+    clients: Clients
     policies: PolicyCache
     # Which of two announcements of one event decides (intake's update ledger keeps them).
     ledger: Claims

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.verdicts import is_active, judge, observation, observing, warning_for
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -25,24 +24,19 @@ async def on_join_request(
         if verdict.in_good_standing
         else enforcement.JOIN_DECISION_WAIT
     )
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.DecideJoinRequest(
-            enforcement.DecideJoinRequestRequest(
-                idempotency_key=f"u{update_id}:join-request",
-                group_id=group_id,
-                user_id=person.user_id,
-                decision=decision,
-                reason=(
-                    enforcement.ACTION_REASON_VERIFIED
-                    if verdict.in_good_standing
-                    else enforcement.ACTION_REASON_NOT_SUBSCRIBED
-                ),
-                user_chat_id=user_chat_id,
-                notice=warning_for(policy, person, verdict.missing),
-                observe=observation(policy),
-            )
+    await ctx.clients.enforcement.decide_join_request(
+        f"u{update_id}:join-request",
+        group_id,
+        person.user_id,
+        decision,
+        (
+            enforcement.ACTION_REASON_VERIFIED
+            if verdict.in_good_standing
+            else enforcement.ACTION_REASON_NOT_SUBSCRIBED
         ),
+        user_chat_id=user_chat_id,
+        notice=warning_for(policy, person, verdict.missing),
+        observe=observation(policy),
     )
     if observing(policy):
         return "observed"

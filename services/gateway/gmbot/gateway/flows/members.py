@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT, FlowContext, Person
 from gmbot.gateway.flows.verdicts import (
@@ -22,7 +19,6 @@ from gmbot.runtime.ids import is_supergroup_id
 from gmbot.runtime.statuses import STATUS_NUMBERS
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -81,22 +77,13 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
     is nobody's business (and membership refuses its ids)."""
     if not is_supergroup_id(change.chat_id):
         return
-    date = Timestamp()
-    date.FromDatetime(change.date)
-    recorded = await call(
-        "membership",
-        ctx.backends.membership.RecordChatMemberUpdate(
-            membership.RecordChatMemberUpdateRequest(
-                chat_id=change.chat_id,
-                user_id=change.person.user_id,
-                old_status=STATUS_NUMBERS.get(
-                    change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED
-                ),
-                new_status=STATUS_NUMBERS[change.new_status],
-                is_member=change.is_member,
-                date=date,
-            )
-        ),
+    recorded = await ctx.clients.membership.record_chat_member_update(
+        change.chat_id,
+        change.person.user_id,
+        STATUS_NUMBERS.get(change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED),
+        STATUS_NUMBERS[change.new_status],
+        is_member=change.is_member,
+        date=change.date,
     )
     # This replica decides next on what it just recorded, not on its stream's echo of it.
     ctx.near.remember_answer(
@@ -149,20 +136,10 @@ async def on_channel_member_changed(ctx: FlowContext, change: MemberChange) -> l
 
 
 async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
-    linked = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListChannelGroups(
-            tenancy.ListChannelGroupsRequest(channel_id=change.chat_id)
-        ),
-    )
-    seen = await call(
-        "membership",
-        ctx.backends.membership.ListUserGroups(
-            membership.ListUserGroupsRequest(user_id=change.person.user_id)
-        ),
-    )
+    linked = await ctx.clients.tenancy.channel_groups(change.chat_id)
+    seen = await ctx.clients.membership.user_groups(change.person.user_id)
     outcomes = []
-    for group_id in sorted(set(linked.group_ids) & set(seen.group_ids)):
+    for group_id in sorted(set(linked) & set(seen)):
         policy = await ctx.policies.get(group_id)
         if policy is None or not is_active(policy):
             continue
@@ -184,12 +161,7 @@ async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
 
 
 async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRestrictedGroups(
-            enforcement.ListRestrictedGroupsRequest(user_id=change.person.user_id)
-        ),
-    )
+    held = await ctx.clients.enforcement.restricted_groups(change.person.user_id)
     outcomes = []
     for group_id in held.group_ids:
         policy = await ctx.policies.get(group_id)
@@ -213,17 +185,8 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
             verdict = await judge(ctx, policy, change.person.user_id)
             if not verdict.in_good_standing:
                 continue
-        await call(
-            "enforcement",
-            ctx.backends.enforcement.DecideJoinRequest(
-                enforcement.DecideJoinRequestRequest(
-                    idempotency_key=f"u{change.update_id}:approve:{group_id}",
-                    group_id=group_id,
-                    user_id=change.person.user_id,
-                    decision=enforcement.JOIN_DECISION_APPROVE,
-                    reason=enforcement.ACTION_REASON_VERIFIED,
-                )
-            ),
+        await ctx.clients.enforcement.approve_join_request(
+            f"u{change.update_id}:approve:{group_id}", group_id, change.person.user_id
         )
         outcomes.append(f"approved:{group_id}")
     return outcomes
@@ -238,11 +201,4 @@ async def release(
 ) -> None:
     """GMBot lets go of the member: its mute lifted, its warning removed, what it planned
     (renewals, a kick) cancelled."""
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.Release(
-            enforcement.ReleaseRequest(
-                idempotency_key=key, group_id=group_id, user_id=person.user_id, reason=reason
-            )
-        ),
-    )
+    await ctx.clients.enforcement.release(key, group_id, person.user_id, reason)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
 from gmbot.gateway.texts import Html, say
@@ -32,12 +31,7 @@ def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
 async def muted_page(
     ctx: FlowContext, group_id: int, title: str, language: str, offset: int = 0
 ) -> Reply:
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListGroupRestrictions(
-            enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=PAGE)
-        ),
-    )
+    answer = await ctx.clients.enforcement.group_restrictions(group_id, offset, PAGE)
     if not answer.restrictions and offset:  # the page emptied meanwhile: the first one
         return await muted_page(ctx, group_id, title, language)
     if not answer.restrictions:
@@ -100,12 +94,7 @@ async def name_of(ctx: FlowContext, group_id: int, user_id: int) -> str:
     """The member's name as GMBot knew it when it muted them (else their id)."""
     offset = 0
     while True:
-        answer = await call(
-            "enforcement",
-            ctx.backends.enforcement.ListGroupRestrictions(
-                enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=50)
-            ),
-        )
+        answer = await ctx.clients.enforcement.group_restrictions(group_id, offset, 50)
         for held in answer.restrictions:
             if held.user_id == user_id:
                 return held.display_name or str(user_id)

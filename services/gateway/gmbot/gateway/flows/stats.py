@@ -5,7 +5,6 @@ the Bot API is the operators' concern: their metrics count it.)"""
 
 from __future__ import annotations
 
-from gmbot.gateway.clients.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
@@ -55,10 +54,7 @@ def _value(language: str, figures: enforcement.GroupFigures, name: str) -> str:
 async def stats_of(
     ctx: FlowContext, group_id: int, title: str, language: str, *, details: bool = False
 ) -> Reply:
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.GetGroupStats(enforcement.GetGroupStatsRequest(group_id=group_id)),
-    )
+    answer = await ctx.clients.enforcement.group_stats(group_id)
     day, week = answer.last_day, answer.last_week
     muted_now = say_count(language, "stats_muted_now", answer.currently_muted)
     if not details:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from gmbot.gateway.clients.backends import BackendError, BackendUnavailable, call
+from gmbot.gateway.clients.backends import BackendError, BackendUnavailable
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
 from gmbot.runtime.timestamps import to_seconds
@@ -83,22 +83,16 @@ async def judge(
     to_ask = [c.channel_id for c in channels if c.channel_id not in statuses]
     if to_ask:
         try:
-            answer = await call(
-                "membership",
-                ctx.backends.membership.CheckMembership(
-                    membership.CheckMembershipRequest(
-                        user_id=user_id, channel_ids=to_ask, fresh=fresh
-                    ),
-                    timeout=ctx.check_wait_seconds,
-                ),
+            answers = await ctx.clients.membership.check(
+                user_id, to_ask, fresh=fresh, wait_seconds=ctx.check_wait_seconds
             )
         except BackendUnavailable:
             log.warning("membership unavailable: nobody is punished", user_id=user_id)
         else:
-            for a in answer.channels:
+            for a in answers:
                 statuses[a.channel_id] = a.status
                 ctx.near.remember_answer(user_id, a.channel_id, a.status, to_seconds(a.observed_at))
-            asked = sum(1 for a in answer.channels if a.source == membership.ANSWER_SOURCE_TELEGRAM)
+            asked = sum(1 for a in answers if a.source == membership.ANSWER_SOURCE_TELEGRAM)
             ctx.activity.bot_api_calls(policy.group_id, asked)
     missing = tuple(
         c for c in channels if statuses.get(c.channel_id) == membership.MEMBERSHIP_STATUS_NOT_MEMBER
@@ -117,12 +111,7 @@ async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None
     admins = ctx.near.admins(group_id)
     if admins is None:
         try:
-            reply = await call(
-                "membership",
-                ctx.backends.membership.GetChatAdministrators(
-                    membership.GetChatAdministratorsRequest(chat_id=group_id)
-                ),
-            )
+            reply = await ctx.clients.membership.administrators(group_id)
         except BackendError:
             return None
         if reply.source == membership.ANSWER_SOURCE_TELEGRAM:
@@ -207,26 +196,21 @@ async def enforce(
 ) -> None:
     """One call per decision; enforcement makes it durable before answering. In observe mode
     (or for what was done while the group observed) it is only recorded."""
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.Enforce(
-            enforcement.EnforceRequest(
-                idempotency_key=key,
-                group_id=policy.group_id,
-                user_id=person.user_id,
-                reason=reason,
-                action=action if action is not None else member_action(policy),
-                message_id=message_id,
-                warning=warning_for(
-                    policy,
-                    person,
-                    verdict.missing,
-                    thread_id,
-                    reply_to,
-                    member_view_link(ctx.bot_username),
-                ),
-                kick_after_minutes=policy.settings.kick_after_minutes,
-                observe=observation(policy, observe),
-            )
+    await ctx.clients.enforcement.enforce(
+        key,
+        policy.group_id,
+        person.user_id,
+        reason,
+        action if action is not None else member_action(policy),
+        message_id=message_id,
+        warning=warning_for(
+            policy,
+            person,
+            verdict.missing,
+            thread_id,
+            reply_to,
+            member_view_link(ctx.bot_username),
         ),
+        kick_after_minutes=policy.settings.kick_after_minutes,
+        observe=observation(policy, observe),
     )

@@ -1,0 +1,136 @@
+"""The back ends' facades over fake stubs: the requests they build, what they answer, and each
+gRPC status as the error a flow sees (clients.backends)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+
+from gmbot.gateway.clients.backends import (
+    BackendError,
+    BackendRefused,
+    BackendUnavailable,
+    Conflict,
+    InvalidArgument,
+    NotFound,
+)
+from gmbot.v1 import enforcement_pb2 as enforcement
+from gmbot.v1 import membership_pb2 as membership
+from gmbot.v1 import tenancy_pb2 as tenancy
+from tests.unit.gateway.fakes import Fakes, rpc_error
+
+GROUP, CHANNEL, USER = -1001, -1002, 7
+
+
+@pytest.mark.parametrize(
+    ("code", "seen"),
+    [
+        (grpc.StatusCode.UNAVAILABLE, BackendUnavailable),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, BackendUnavailable),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, BackendUnavailable),
+        (grpc.StatusCode.CANCELLED, BackendUnavailable),
+        (grpc.StatusCode.ABORTED, Conflict),
+        (grpc.StatusCode.NOT_FOUND, NotFound),
+        (grpc.StatusCode.INVALID_ARGUMENT, InvalidArgument),
+        (grpc.StatusCode.PERMISSION_DENIED, BackendRefused),
+        (grpc.StatusCode.INTERNAL, BackendRefused),
+    ],
+)
+async def test_a_status_is_the_error_the_flow_sees(
+    code: grpc.StatusCode, seen: type[BackendError]
+) -> None:
+    fakes = Fakes()
+    fakes.tenancy.answer("GetGroupPolicy", rpc_error(code, "as the service said"))
+    with pytest.raises(BackendError) as raised:
+        await fakes.ctx.clients.tenancy.group_policy(GROUP)
+    assert type(raised.value) is seen
+    assert (raised.value.service, raised.value.status) == ("tenancy", code.name)
+    assert raised.value.message == "as the service said"
+
+
+async def test_a_refused_setting_is_invalid_argument_with_tenancys_words() -> None:
+    fakes = Fakes()
+    fakes.tenancy.answer(
+        "UpdateGroupSettings", rpc_error(grpc.StatusCode.INVALID_ARGUMENT, "kick_after_minutes")
+    )
+    with pytest.raises(InvalidArgument, match="kick_after_minutes"):
+        await fakes.ctx.clients.tenancy.update_settings(
+            GROUP, tenancy.GroupSettings(kick_after_minutes=99999), ["kick_after_minutes"]
+        )
+
+
+async def test_a_stale_version_is_a_conflict_and_only_the_named_settings_are_sent() -> None:
+    fakes = Fakes()
+    fakes.tenancy.answer("UpdateGroupSettings", rpc_error(grpc.StatusCode.ABORTED))
+    with pytest.raises(Conflict):
+        await fakes.ctx.clients.tenancy.update_settings(
+            GROUP, tenancy.GroupSettings(language="es"), ["language"], expected_version=3
+        )
+    (request,) = fakes.tenancy.requests("UpdateGroupSettings")
+    assert list(request.update_mask.paths) == ["language"]
+    assert (request.group_id, request.expected_version) == (GROUP, 3)
+
+
+async def test_membership_down_is_unavailable_for_a_check() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("CheckMembership", rpc_error(grpc.StatusCode.UNAVAILABLE))
+    with pytest.raises(BackendUnavailable) as raised:
+        await fakes.ctx.clients.membership.check(USER, [CHANNEL], fresh=True, wait_seconds=1)
+    assert raised.value.service == "membership"
+
+
+async def test_an_action_enforcement_refuses_is_a_refusal() -> None:
+    fakes = Fakes()
+    fakes.enforcement.answer("Release", rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "gone"))
+    with pytest.raises(BackendRefused) as raised:
+        await fakes.ctx.clients.enforcement.release(
+            "k1", GROUP, USER, enforcement.ACTION_REASON_VERIFIED
+        )
+    assert (raised.value.service, raised.value.status) == ("enforcement", "FAILED_PRECONDITION")
+    assert not isinstance(raised.value, BackendUnavailable)
+
+
+async def test_answers_come_back_as_plain_values() -> None:
+    fakes = Fakes()
+    fakes.tenancy.answer(
+        "RecordChannelRights",
+        tenancy.RecordChannelRightsResponse(changed=True, group_ids=[GROUP, -1003]),
+    )
+    fakes.enforcement.answer(
+        "ListRestrictedGroups",
+        enforcement.ListRestrictedGroupsResponse(
+            group_ids=[GROUP], pending_join_request_group_ids=[-1003]
+        ),
+    )
+    fakes.enforcement.answer(
+        "CreateInviteLink", enforcement.CreateInviteLinkResponse(invite_link="https://t.me/+x")
+    )
+    recorded = await fakes.ctx.clients.tenancy.record_channel_rights(
+        CHANNEL, tenancy.CHANNEL_RIGHTS_NOT_ADMIN
+    )
+    held = await fakes.ctx.clients.enforcement.restricted_groups(USER)
+    link = await fakes.ctx.clients.enforcement.create_invite_link(CHANNEL, GROUP)
+    assert (recorded.changed, recorded.group_ids) == (True, [GROUP, -1003])
+    assert (held.group_ids, held.pending_join_request_group_ids) == ((GROUP,), (-1003,))
+    assert link == "https://t.me/+x"
+
+
+async def test_a_chat_member_update_is_sent_with_its_date() -> None:
+    fakes = Fakes()
+    fakes.membership.answer(
+        "RecordChatMemberUpdate", membership.RecordChatMemberUpdateResponse(applied=True)
+    )
+    date = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    await fakes.ctx.clients.membership.record_chat_member_update(
+        CHANNEL,
+        USER,
+        membership.CHAT_MEMBER_STATUS_MEMBER,
+        membership.CHAT_MEMBER_STATUS_LEFT,
+        is_member=False,
+        date=date,
+    )
+    (request,) = fakes.membership.requests("RecordChatMemberUpdate")
+    assert request.date.ToDatetime(tzinfo=UTC) == date
+    assert (request.chat_id, request.user_id, request.is_member) == (CHANNEL, USER, False)
