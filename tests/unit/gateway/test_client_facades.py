@@ -16,6 +16,7 @@ from gmbot.gateway.clients.backends import (
     InvalidArgument,
     NotFound,
 )
+from gmbot.gateway.clients.membership import Membership
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -117,20 +118,60 @@ async def test_answers_come_back_as_plain_values() -> None:
     assert link == "https://t.me/+x"
 
 
-async def test_a_chat_member_update_is_sent_with_its_date() -> None:
+async def test_a_chat_member_update_is_sent_with_its_date_and_statuses_as_numbers() -> None:
     fakes = Fakes()
     fakes.membership.answer(
-        "RecordChatMemberUpdate", membership.RecordChatMemberUpdateResponse(applied=True)
+        "RecordChatMemberUpdate",
+        membership.RecordChatMemberUpdateResponse(
+            status=membership.MEMBERSHIP_STATUS_NOT_MEMBER, applied=True, admins_changed=True
+        ),
     )
     date = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    await fakes.ctx.clients.membership.record_chat_member_update(
-        CHANNEL,
-        USER,
-        membership.CHAT_MEMBER_STATUS_MEMBER,
-        membership.CHAT_MEMBER_STATUS_LEFT,
-        is_member=False,
-        date=date,
+    recorded = await fakes.ctx.clients.membership.record_chat_member_update(
+        CHANNEL, USER, "member", "left", is_member=False, date=date
     )
     (request,) = fakes.membership.requests("RecordChatMemberUpdate")
     assert request.date.ToDatetime(tzinfo=UTC) == date
     assert (request.chat_id, request.user_id, request.is_member) == (CHANNEL, USER, False)
+    assert (request.old_status, request.new_status) == (
+        membership.CHAT_MEMBER_STATUS_MEMBER,
+        membership.CHAT_MEMBER_STATUS_LEFT,
+    )
+    assert (recorded.status, recorded.admins_changed) == (Membership.NOT_MEMBER, True)
+
+
+async def test_membership_answers_are_the_gateways_own() -> None:
+    fakes = Fakes()
+    fakes.membership.answer(
+        "CheckMembership",
+        membership.CheckMembershipResponse(
+            channels=[
+                membership.ChannelMembership(
+                    channel_id=CHANNEL,
+                    status=membership.MEMBERSHIP_STATUS_MEMBER,
+                    source=membership.ANSWER_SOURCE_TELEGRAM,
+                ),
+                # An answer membership could not give is no answer.
+                membership.ChannelMembership(channel_id=-1003),
+            ]
+        ),
+    )
+    fakes.membership.answer(
+        "GetChatAdministrators",
+        membership.GetChatAdministratorsResponse(
+            administrators=[membership.ChatAdministrator(user_id=USER, can_invite_users=True)],
+            source=membership.ANSWER_SOURCE_CACHE,
+        ),
+    )
+    answers = await fakes.ctx.clients.membership.check(
+        USER, [CHANNEL, -1003], fresh=False, wait_seconds=1
+    )
+    admins = await fakes.ctx.clients.membership.administrators(GROUP)
+    assert [(a.channel_id, a.status, a.from_telegram) for a in answers] == [
+        (CHANNEL, Membership.MEMBER, True),
+        (-1003, Membership.UNKNOWN, False),
+    ]
+    assert admins.from_telegram is False
+    assert [
+        (a.user_id, a.can_invite_users, a.can_delete_messages) for a in admins.administrators
+    ] == [(USER, True, False)]

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gmbot.gateway.clients.backends import BackendRefused
+from gmbot.gateway.clients.membership import Administrator
 from gmbot.gateway.flows.bot_status import rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import say
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -51,9 +51,7 @@ class Refusal(Exception):
     """A command that cannot be carried out; its text says what to fix."""
 
 
-async def administrators(
-    ctx: FlowContext, chat_id: int
-) -> dict[int, membership.ChatAdministrator] | None:
+async def administrators(ctx: FlowContext, chat_id: int) -> dict[int, Administrator] | None:
     """Fresh from Telegram: rights are what is being checked. None when the bot cannot read them."""
     try:
         answer = await ctx.clients.membership.administrators(chat_id, fresh=True)
@@ -62,9 +60,7 @@ async def administrators(
     return {a.user_id: a for a in answer.administrators}
 
 
-def _missing_bot_rights(
-    admin: membership.ChatAdministrator | None, rights: tuple[str, ...]
-) -> list[str]:
+def _missing_bot_rights(admin: Administrator | None, rights: tuple[str, ...]) -> list[str]:
     if admin is None:
         return list(rights)
     return [right for right in rights if not getattr(admin, right)]
@@ -86,7 +82,7 @@ async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
 def group_rights_problems(
     ctx: FlowContext,
     language: str,
-    admins: dict[int, membership.ChatAdministrator] | None,
+    admins: dict[int, Administrator] | None,
     extra: tuple[str, ...] = (),
 ) -> list[str]:
     """What the bot lacks in the group, as the group's fresh administrator list says."""

@@ -16,9 +16,7 @@ from gmbot.gateway.flows.verdicts import (
     observing,
 )
 from gmbot.runtime.ids import is_supergroup_id
-from gmbot.runtime.statuses import STATUS_NUMBERS
 from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 
 
 @dataclass(frozen=True)
@@ -80,8 +78,8 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
     recorded = await ctx.clients.membership.record_chat_member_update(
         change.chat_id,
         change.person.user_id,
-        STATUS_NUMBERS.get(change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED),
-        STATUS_NUMBERS[change.new_status],
+        change.old_status,
+        change.new_status,
         is_member=change.is_member,
         date=change.date,
     )

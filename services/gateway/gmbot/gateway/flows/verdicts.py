@@ -8,11 +8,10 @@ from dataclasses import dataclass
 import structlog
 
 from gmbot.gateway.clients.backends import BackendError, BackendUnavailable
+from gmbot.gateway.clients.membership import Membership
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
-from gmbot.runtime.timestamps import to_seconds
 from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.verdicts")
@@ -73,7 +72,7 @@ async def judge(
     members the bot cannot see now (removed, or no longer its administrator). Answers kept near
     the decision cost no call; only the rest are asked, in one call."""
     channels = tuple(policy.channels)
-    blind = membership.MEMBERSHIP_STATUS_UNKNOWN
+    blind = Membership.UNKNOWN
     statuses: dict[int, int] = {c.channel_id: blind for c in channels if c.bot_rights in BLIND}
     if not fresh:
         for channel in channels:
@@ -91,17 +90,14 @@ async def judge(
         else:
             for a in answers:
                 statuses[a.channel_id] = a.status
-                ctx.near.remember_answer(user_id, a.channel_id, a.status, to_seconds(a.observed_at))
-            asked = sum(1 for a in answers if a.source == membership.ANSWER_SOURCE_TELEGRAM)
+                ctx.near.remember_answer(user_id, a.channel_id, a.status, a.observed_at)
+            asked = sum(1 for a in answers if a.from_telegram)
             ctx.activity.bot_api_calls(policy.group_id, asked)
-    missing = tuple(
-        c for c in channels if statuses.get(c.channel_id) == membership.MEMBERSHIP_STATUS_NOT_MEMBER
-    )
+    missing = tuple(c for c in channels if statuses.get(c.channel_id) == Membership.NOT_MEMBER)
     unknown = tuple(
         c
         for c in channels
-        if statuses.get(c.channel_id)
-        not in (membership.MEMBERSHIP_STATUS_MEMBER, membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+        if statuses.get(c.channel_id) not in (Membership.MEMBER, Membership.NOT_MEMBER)
     )
     return Verdict(missing=missing, unknown=unknown)
 
@@ -114,7 +110,7 @@ async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None
             reply = await ctx.clients.membership.administrators(group_id)
         except BackendError:
             return None
-        if reply.source == membership.ANSWER_SOURCE_TELEGRAM:
+        if reply.from_telegram:
             ctx.activity.bot_api_calls(group_id)
         admins = frozenset(a.user_id for a in reply.administrators)
         ctx.near.remember_admins(group_id, admins)
