@@ -16,6 +16,13 @@ from gmbot.gateway.clients.backends import (
     InvalidArgument,
     NotFound,
 )
+from gmbot.gateway.clients.enforcement import (
+    JoinButton,
+    MemberAction,
+    MemberWarning,
+    Observation,
+    Reason,
+)
 from gmbot.gateway.clients.membership import Membership
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
@@ -86,9 +93,7 @@ async def test_an_action_enforcement_refuses_is_a_refusal() -> None:
     fakes = Fakes()
     fakes.enforcement.answer("Release", rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "gone"))
     with pytest.raises(BackendRefused) as raised:
-        await fakes.ctx.clients.enforcement.release(
-            "k1", GROUP, USER, enforcement.ACTION_REASON_VERIFIED
-        )
+        await fakes.ctx.clients.enforcement.release("k1", GROUP, USER, Reason.VERIFIED)
     assert (raised.value.service, raised.value.status) == ("enforcement", "FAILED_PRECONDITION")
     assert not isinstance(raised.value, BackendUnavailable)
 
@@ -175,3 +180,57 @@ async def test_membership_answers_are_the_gateways_own() -> None:
     assert [
         (a.user_id, a.can_invite_users, a.can_delete_messages) for a in admins.administrators
     ] == [(USER, True, False)]
+
+
+async def test_an_action_is_sent_as_the_contract_spells_it() -> None:
+    fakes = Fakes()
+    fakes.enforcement.answer("Enforce", enforcement.EnforceResponse())
+    warning = MemberWarning(
+        language="es",
+        custom_text="",
+        user_display_name="Ann",
+        group_title="Club",
+        join_buttons=(JoinButton("News", "https://t.me/news"),),
+        ttl_seconds=60,
+        reply_to_message_id=9,
+    )
+    await fakes.ctx.clients.enforcement.enforce(
+        "u1",
+        GROUP,
+        USER,
+        Reason.LEFT_CHANNEL,
+        MemberAction.KICK,
+        warning=warning,
+        observe=Observation(digest_user_id=5, language="es", group_title="Club"),
+    )
+    (request,) = fakes.enforcement.requests("Enforce")
+    assert (request.reason, request.action) == (
+        enforcement.ACTION_REASON_LEFT_CHANNEL,
+        enforcement.MEMBER_ACTION_KICK,
+    )
+    assert [(b.text, b.url) for b in request.warning.join_buttons] == [
+        ("News", "https://t.me/news")
+    ]
+    assert (request.warning.language, request.warning.reply_to_message_id) == ("es", 9)
+    assert request.observe.digest_user_id == 5
+
+
+async def test_a_restriction_for_a_reason_not_known_here_has_none() -> None:
+    fakes = Fakes()
+    page = enforcement.ListGroupRestrictionsResponse(
+        restrictions=[
+            enforcement.GroupRestriction(
+                user_id=USER, display_name="Ann", reason=enforcement.ACTION_REASON_LEFT_CHANNEL
+            ),
+            enforcement.GroupRestriction(user_id=8, reason=enforcement.ActionReason.ValueType(99)),
+        ],
+        total=12,
+    )
+    page.restrictions[0].since.seconds = 1_700_000_000
+    fakes.enforcement.answer("ListGroupRestrictions", page)
+    got = await fakes.ctx.clients.enforcement.group_restrictions(GROUP, limit=2)
+    assert got.total == 12
+    assert [(r.user_id, r.reason, r.since) for r in got.restrictions] == [
+        (USER, Reason.LEFT_CHANNEL, 1_700_000_000),
+        (8, None, 0),
+    ]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 _PRESENT = {"creator", "administrator", "member", "restricted"}
 
@@ -68,7 +68,7 @@ async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
     await ctx.policies.changed(group_id, await ctx.clients.tenancy.resume(group_id))
     held = await undo.still_held(ctx, group_id)
     if held:
-        await undo.release_group(ctx, f"{key}:lift", group_id, enforcement.ACTION_REASON_SUSPENDED)
+        await undo.release_group(ctx, f"{key}:lift", group_id, Reason.SUSPENDED)
     return held
 
 
@@ -101,9 +101,7 @@ async def on_bot_status_changed(
         suspended = await ctx.clients.tenancy.suspend(group_id, reason)
         await ctx.policies.changed(group_id, suspended)
         # Nobody stays muted by a GMBot that cannot act: lifted now where it still can.
-        await undo.release_group(
-            ctx, f"u{update_id}:suspended", group_id, enforcement.ACTION_REASON_SUSPENDED
-        )
+        await undo.release_group(ctx, f"u{update_id}:suspended", group_id, Reason.SUSPENDED)
         text = say(language, "bot_lost_rights", title=policy.title, reason=Html(reason))
         notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     elif policy.suspended_reason:

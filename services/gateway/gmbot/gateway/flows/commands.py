@@ -9,6 +9,7 @@ answer grants power: the bot's own rights, and the issuer's at /protect."""
 from __future__ import annotations
 
 from gmbot.gateway.clients.backends import NotFound
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import own_channels, undo
 from gmbot.gateway.flows.admin_checks import (
     CHANNEL_PROBLEMS,
@@ -36,7 +37,6 @@ from gmbot.gateway.texts import (
     shorten,
     spoken,
 )
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 MAX_CHANNELS = 10
@@ -154,7 +154,7 @@ async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
         ctx,
         f"u{command.update_id}:unprotect",
         command.group_id,
-        enforcement.ACTION_REASON_UNPROTECTED,
+        Reason.UNPROTECTED,
     )
     return say(command.language, "unprotected")
 

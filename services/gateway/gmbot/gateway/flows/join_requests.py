@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gmbot.gateway.clients.enforcement import JoinDecision, Reason
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.verdicts import is_active, judge, observation, observing, warning_for
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 
 async def on_join_request(
@@ -19,21 +19,13 @@ async def on_join_request(
     verdict = await judge(ctx, policy, person.user_id)
     if verdict.unknown and not verdict.missing:
         return "unknown"  # stays pending; never declined for our failure
-    decision = (
-        enforcement.JOIN_DECISION_APPROVE
-        if verdict.in_good_standing
-        else enforcement.JOIN_DECISION_WAIT
-    )
+    decision = JoinDecision.APPROVE if verdict.in_good_standing else JoinDecision.WAIT
     await ctx.clients.enforcement.decide_join_request(
         f"u{update_id}:join-request",
         group_id,
         person.user_id,
         decision,
-        (
-            enforcement.ACTION_REASON_VERIFIED
-            if verdict.in_good_standing
-            else enforcement.ACTION_REASON_NOT_SUBSCRIBED
-        ),
+        (Reason.VERIFIED if verdict.in_good_standing else Reason.NOT_SUBSCRIBED),
         user_chat_id=user_chat_id,
         notice=warning_for(policy, person, verdict.missing),
         observe=observation(policy),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT, FlowContext, Person
 from gmbot.gateway.flows.verdicts import (
@@ -16,7 +17,6 @@ from gmbot.gateway.flows.verdicts import (
     observing,
 )
 from gmbot.runtime.ids import is_supergroup_id
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, pers
             policy,
             person,
             verdict,
-            enforcement.ACTION_REASON_JOINED_UNVERIFIED,
+            Reason.JOINED_UNVERIFIED,
             action=action_without_message(policy),
         )
         return "observed" if observing(policy) else "enforced"
@@ -151,7 +151,7 @@ async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
                 policy,
                 change.person,
                 verdict,
-                enforcement.ACTION_REASON_LEFT_CHANNEL,
+                Reason.LEFT_CHANNEL,
                 action=action_without_message(policy),
             )
             outcomes.append(f"muted:{group_id}")
@@ -174,7 +174,7 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
                 f"u{change.update_id}:joined:{group_id}",
                 group_id,
                 change.person,
-                enforcement.ACTION_REASON_JOINED_CHANNEL,
+                Reason.JOINED_CHANNEL,
             )
             outcomes.append(f"released:{group_id}")
     for group_id in held.pending_join_request_group_ids:
@@ -195,7 +195,7 @@ async def release(
     key: str,
     group_id: int,
     person: Person,
-    reason: enforcement.ActionReason.ValueType = enforcement.ACTION_REASON_VERIFIED,
+    reason: Reason = Reason.VERIFIED,
 ) -> None:
     """GMBot lets go of the member: its mute lifted, its warning removed, what it planned
     (renewals, a kick) cancelled."""

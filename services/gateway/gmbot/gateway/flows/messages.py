@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from gmbot.gateway.clients.enforcement import MemberAction, Reason
 from gmbot.gateway.flows import own_channels
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import (
@@ -16,7 +17,6 @@ from gmbot.gateway.flows.verdicts import (
     observation,
     observing,
 )
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
@@ -99,8 +99,8 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
         f"u{message.update_id}:unknown",
         policy.group_id,
         message.sender.user_id,
-        enforcement.ACTION_REASON_NOT_SUBSCRIBED,
-        enforcement.MEMBER_ACTION_DELETE_ONLY,
+        Reason.NOT_SUBSCRIBED,
+        MemberAction.DELETE_ONLY,
         message_id=message.message_id,
         observe=observation(policy, message.observing),
     )
@@ -153,7 +153,7 @@ async def _enforce_on_message(
         policy,
         message.sender,
         verdict,
-        enforcement.ACTION_REASON_NOT_SUBSCRIBED,
+        Reason.NOT_SUBSCRIBED,
         message_id=message.message_id,
         thread_id=message.thread_id,
         reply_to=_comments_root(policy, message),

@@ -3,25 +3,26 @@
 
 from __future__ import annotations
 
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 PAGE = 5
 # Button actions (gmbot.runtime.callbacks.OwnerButton.action).
 UNMUTE, EXEMPT, PAGE_AT = "u", "x", "p"
 _REASONS = {
-    enforcement.ACTION_REASON_NOT_SUBSCRIBED: "mute_reason_not_subscribed",
-    enforcement.ACTION_REASON_JOINED_UNVERIFIED: "mute_reason_joined_unverified",
-    enforcement.ACTION_REASON_LEFT_CHANNEL: "mute_reason_left_channel",
+    Reason.NOT_SUBSCRIBED: "mute_reason_not_subscribed",
+    Reason.JOINED_UNVERIFIED: "mute_reason_joined_unverified",
+    Reason.LEFT_CHANNEL: "mute_reason_left_channel",
 }
 
 
-def reason_of(language: str, reason: enforcement.ActionReason.ValueType) -> str:
+def reason_of(language: str, reason: Reason | None) -> str:
     """Why GMBot restricts a member, in words."""
-    return say(language, _REASONS.get(reason, "mute_reason_other"))
+    words = None if reason is None else _REASONS.get(reason)
+    return say(language, words or "mute_reason_other")
 
 
 def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
@@ -48,7 +49,7 @@ async def muted_page(
             n=n,
             user=Html(mention(held.user_id, held.display_name)),
             reason=reason_of(language, held.reason),
-            since=when(held.since.seconds),
+            since=when(held.since),
         )
         for n, held in numbered
     ]

@@ -13,17 +13,15 @@ from __future__ import annotations
 import structlog
 
 from gmbot.gateway.clients.backends import BackendRefused
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import MemberChange, release
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.undo")
 
 
-async def release_group(
-    ctx: FlowContext, key: str, group_id: int, reason: enforcement.ActionReason.ValueType
-) -> None:
+async def release_group(ctx: FlowContext, key: str, group_id: int, reason: Reason) -> None:
     """Every mute GMBot imposed in the group lifted, its warnings removed, its renewals and
     scheduled kicks cancelled (what the bot lacks the rights to lift now waits for them)."""
     await ctx.clients.enforcement.release_group(key, group_id, reason)
@@ -54,7 +52,7 @@ async def release_exempted(ctx: FlowContext, key: str, group_id: int, user_ids: 
             f"{key}:{user_id}",
             group_id,
             Person(user_id, ""),
-            enforcement.ACTION_REASON_EXEMPTED,
+            Reason.EXEMPTED,
         )
 
 
@@ -89,7 +87,7 @@ async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
         f"u{change.update_id}:overruled",
         change.chat_id,
         change.person,
-        enforcement.ACTION_REASON_OVERRULED,
+        Reason.OVERRULED,
     )
     return "overruled"
 
@@ -105,7 +103,7 @@ async def _lifted_by_admin(ctx: FlowContext, change: MemberChange) -> str:
         f"u{change.update_id}:lifted",
         change.chat_id,
         change.person,
-        enforcement.ACTION_REASON_LIFTED_BY_ADMIN,
+        Reason.LIFTED_BY_ADMIN,
     )
     try:
         await change_exempt(ctx, change.chat_id, add=[change.person.user_id])

@@ -8,18 +8,24 @@ from dataclasses import dataclass
 import structlog
 
 from gmbot.gateway.clients.backends import BackendError, BackendUnavailable
+from gmbot.gateway.clients.enforcement import (
+    JoinButton,
+    MemberAction,
+    MemberWarning,
+    Observation,
+    Reason,
+)
 from gmbot.gateway.clients.membership import Membership
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.verdicts")
 
 _ACTIONS = {
-    tenancy.ENFORCEMENT_ACTION_MUTE: enforcement.MEMBER_ACTION_MUTE,
-    tenancy.ENFORCEMENT_ACTION_KICK: enforcement.MEMBER_ACTION_KICK,
-    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: enforcement.MEMBER_ACTION_DELETE_ONLY,
+    tenancy.ENFORCEMENT_ACTION_MUTE: MemberAction.MUTE,
+    tenancy.ENFORCEMENT_ACTION_KICK: MemberAction.KICK,
+    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: MemberAction.DELETE_ONLY,
 }
 # The /start payload of the warning's deep link to a member's own view in private.
 MEMBER_VIEW = "mutes"
@@ -41,14 +47,12 @@ def observing(policy: tenancy.GroupPolicy) -> bool:
     return policy.settings.mode == tenancy.GROUP_MODE_OBSERVE
 
 
-def observation(
-    policy: tenancy.GroupPolicy, observe: bool = False
-) -> enforcement.Observation | None:
+def observation(policy: tenancy.GroupPolicy, observe: bool = False) -> Observation | None:
     """What an action request carries in observe mode (or when `observe` says the decision is
     about something done while the group observed): record, never carry out."""
     if not observe and not observing(policy):
         return None
-    return enforcement.Observation(
+    return Observation(
         digest_user_id=policy.owner_user_id,
         language=policy.settings.language,
         group_title=policy.title,
@@ -143,20 +147,20 @@ def warning_for(
     thread_id: int | None = None,
     reply_to: int | None = None,
     private_view_url: str = "",
-) -> enforcement.WarningSpec:
+) -> MemberWarning:
     """`thread_id`: the forum topic to warn in; `reply_to`: the comment thread's root to answer;
     `private_view_url`: the member's way out in private, under the warning."""
     settings = policy.settings
-    return enforcement.WarningSpec(
+    return MemberWarning(
         language=settings.language,
         custom_text=settings.warning_text,
         user_display_name=person.display_name,
         group_title=policy.title,
-        join_buttons=[
-            enforcement.JoinButton(text=button_text(c.title, c.username), url=join_url(c))
+        join_buttons=tuple(
+            JoinButton(text=button_text(c.title, c.username), url=join_url(c))
             for c in missing
             if join_url(c)
-        ],
+        ),
         ttl_seconds=settings.warning_ttl_seconds,
         message_thread_id=thread_id or 0,
         reply_to_message_id=reply_to or 0,
@@ -164,16 +168,16 @@ def warning_for(
     )
 
 
-def member_action(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
-    return _ACTIONS.get(policy.settings.action, enforcement.MEMBER_ACTION_MUTE)
+def member_action(policy: tenancy.GroupPolicy) -> MemberAction:
+    return _ACTIONS.get(policy.settings.action, MemberAction.MUTE)
 
 
-def action_without_message(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
+def action_without_message(policy: tenancy.GroupPolicy) -> MemberAction:
     """For a join or a channel leave there is no message to delete: a kick-on-sight group still
     gets a mute with the buttons first (kick_after_minutes kicks later); delete-only only warns."""
     if policy.settings.action == tenancy.ENFORCEMENT_ACTION_DELETE_ONLY:
-        return enforcement.MEMBER_ACTION_DELETE_ONLY
-    return enforcement.MEMBER_ACTION_MUTE
+        return MemberAction.DELETE_ONLY
+    return MemberAction.MUTE
 
 
 async def enforce(
@@ -182,9 +186,9 @@ async def enforce(
     policy: tenancy.GroupPolicy,
     person: Person,
     verdict: Verdict,
-    reason: enforcement.ActionReason.ValueType,
+    reason: Reason,
     *,
-    action: enforcement.MemberAction.ValueType | None = None,
+    action: MemberAction | None = None,
     message_id: int = 0,
     thread_id: int | None = None,
     reply_to: int | None = None,

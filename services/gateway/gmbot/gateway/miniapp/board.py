@@ -8,6 +8,7 @@ from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import name_of, reason_of
@@ -114,7 +115,7 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
                 "user_id": r.user_id,
                 "name": r.display_name or str(r.user_id),
                 "reason": reason_of(language, r.reason),
-                "since": r.since.seconds,
+                "since": r.since,
             }
             for r in held.restrictions
         ],
@@ -145,9 +146,7 @@ def _undoable(action: enforcement.ActionRecord, muted: set[int]) -> bool:
 async def unmute(ctx: FlowContext, key: str, group_id: int, user_id: int) -> None:
     """The muted list's Unmute: as /muted's button, this once."""
     name = await name_of(ctx, group_id, user_id)
-    await release(
-        ctx, key, group_id, Person(user_id, name), enforcement.ACTION_REASON_UNMUTED_BY_ADMIN
-    )
+    await release(ctx, key, group_id, Person(user_id, name), Reason.UNMUTED_BY_ADMIN)
 
 
 async def undo_action(ctx: FlowContext, key: str, group_id: int, action_id: str) -> bool:
@@ -160,9 +159,7 @@ async def undo_action(ctx: FlowContext, key: str, group_id: int, action_id: str)
         await unmute(ctx, key, group_id, action.user_id)
         return True
     if action.kind in (enforcement.ACTION_KIND_KICK, enforcement.ACTION_KIND_BAN):
-        await ctx.clients.enforcement.unban(
-            key, group_id, action.user_id, enforcement.ACTION_REASON_MANUAL
-        )
+        await ctx.clients.enforcement.unban(key, group_id, action.user_id, Reason.MANUAL)
         return True
     return False
 
