@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from gmbot.gateway.clients.backends import call
+from gmbot.gateway.clients.group_stats import GroupStats, stats_from
 from gmbot.v1 import enforcement_pb2 as pb
 
 if TYPE_CHECKING:
@@ -279,6 +280,6 @@ class EnforcementClient:
         request = pb.ListRecentActionsRequest(group_id=group_id, limit=limit)
         return list((await call("enforcement", self._stub.ListRecentActions(request))).actions)
 
-    async def group_stats(self, group_id: int) -> pb.GetGroupStatsResponse:
+    async def group_stats(self, group_id: int) -> GroupStats:
         request = pb.GetGroupStatsRequest(group_id=group_id)
-        return await call("enforcement", self._stub.GetGroupStats(request))
+        return stats_from(await call("enforcement", self._stub.GetGroupStats(request)))

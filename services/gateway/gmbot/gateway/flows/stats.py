@@ -5,12 +5,12 @@ the Bot API is the operators' concern: their metrics count it.)"""
 
 from __future__ import annotations
 
+from gmbot.gateway.clients.group_stats import GroupFigures
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import say, say_count
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 # Callback data of the figures' buttons: "stats:<group id>" (the summary), ":d" after it for
 # the details. Only the group's administrators' presses are answered with figures.
@@ -44,7 +44,7 @@ def conversion(joined: int, warned: int) -> str:
     return f"{round(100 * joined / warned)} %" if warned else "—"
 
 
-def _value(language: str, figures: enforcement.GroupFigures, name: str) -> str:
+def _value(language: str, figures: GroupFigures, name: str) -> str:
     if name == "members_joined":
         joined, warned = figures.members_joined_after_warning, figures.members_warned
         return say(language, "stats_conversion", count=joined, percent=conversion(joined, warned))

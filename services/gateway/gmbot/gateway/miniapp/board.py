@@ -9,6 +9,7 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 
 from gmbot.gateway.clients.enforcement import Reason
+from gmbot.gateway.clients.group_stats import GroupFigures
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import name_of, reason_of
@@ -34,9 +35,9 @@ _KINDS = {
 }
 
 
-def _funnel(figures: enforcement.GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
+def _funnel(figures: GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
     unmuted = figures.unmuted_by_button + figures.unmuted_by_joining + figures.unmuted_by_admins
-    brought = {c.channel_id: c.members_joined_through_gmbot for c in figures.channels}
+    brought = figures.joined_through_gmbot_by_channel
     return {
         "warned": figures.members_warned,
         "joined": figures.members_joined_after_warning,
