@@ -86,6 +86,9 @@ class Fakes:
     enforcement: FakeStub = field(
         default_factory=lambda: _stub(enforcement_pb2, "EnforcementService")
     )
+    # Parts of the context made otherwise, by FlowContext field name (make_flow_context's
+    # overrides).
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         backends = Backends(
@@ -101,6 +104,7 @@ class Fakes:
             signing_key=SIGNING_KEY,
             ledger=UpdateLedger(),
             check_wait_seconds=1,
+            **self.parts,
         )
 
     @property
