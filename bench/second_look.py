@@ -26,7 +26,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from bench.report import Target, table, targets
-from gmbot.gateway.second_look import DueQueue, SecondLook, Waiting
+from gmbot.gateway.flows.second_look import DueQueue, SecondLook, Waiting
 
 HOUR = 3600.0
 TICK = 0.01  # the raid's answers and messages come in batches this often

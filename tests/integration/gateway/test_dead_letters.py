@@ -23,10 +23,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.exceptions import ReadOnlyError
 from structlog.testing import capture_logs
 
-from gmbot.gateway.backends import BackendUnavailable
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.endpoints import DEAD_LETTERS_PATH, DeadLetterDesk, admin_app
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.runtime.callers import Callers
 from gmbot.runtime.redis import create_redis

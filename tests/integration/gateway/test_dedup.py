@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gmbot.gateway.dedup import CLAIM_SECONDS, DONE_WRITE_SECONDS, Claim, UpdateLedger
+from gmbot.gateway.flows.claims import Claim
+from gmbot.gateway.intake.dedup import CLAIM_SECONDS, DONE_WRITE_SECONDS, UpdateLedger
 from gmbot.runtime.redis import create_redis
 
 

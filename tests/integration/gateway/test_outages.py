@@ -15,9 +15,9 @@ from aiogram.types import Message
 from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
-from gmbot.gateway.backends import call
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.clients.backends import call
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.sandbox.app import running_sandbox
 from gmbot.v1 import tenancy_pb2 as pb

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from gmbot.gateway.policies import PolicyCache
+from gmbot.gateway.clients.policies import PolicyCache
 from gmbot.runtime.redis import create_redis
 from gmbot.v1 import tenancy_pb2 as tenancy
 from gmbot.v1 import tenancy_pb2_grpc

@@ -18,15 +18,9 @@ from aiogram.methods import TelegramMethod
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import Backends
-from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import SharedAnswers
-from gmbot.gateway.second_look import SecondLook
+from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.composition import make_flow_context
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import call_priority
 from gmbot.v1 import enforcement_pb2, membership_pb2, tenancy_pb2
@@ -52,6 +46,8 @@ class FakeStub:
         self._service = service
         self._answers: dict[str, Canned] = {}
         self.calls: list[tuple[str, Any]] = []
+        # What each call passed besides its request (timeout, metadata), in the same order.
+        self.options: list[dict[str, object]] = []
 
     def answer(self, method: str, answer: Canned) -> None:
         """From now on `method` answers `answer`; a reply must be the RPC's response type."""
@@ -67,8 +63,9 @@ class FakeStub:
         if method not in self._service.methods_by_name:
             raise AttributeError(method)
 
-        async def rpc(request: Message, **_options: object) -> Message:
+        async def rpc(request: Message, **options: object) -> Message:
             self.calls.append((method, request))
+            self.options.append(options)
             answer = self._answers.get(method)
             if answer is None:
                 raise AssertionError(f"{self._service.name}.{method} was not expected")
@@ -92,6 +89,9 @@ class Fakes:
     enforcement: FakeStub = field(
         default_factory=lambda: _stub(enforcement_pb2, "EnforcementService")
     )
+    # Parts of the context made otherwise, by FlowContext field name (make_flow_context's
+    # overrides).
+    parts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         backends = Backends(
@@ -100,19 +100,14 @@ class Fakes:
             enforcement=cast("EnforcementServiceAsyncStub", self.enforcement),
             health={},
         )
-        self.ctx = FlowContext(
-            backends,
-            PolicyCache(backends.tenancy, ttl_seconds=30),
-            UpdateLedger(),
-            BOT_ID,
-            "guard_bot",
-            NearCache(),
-            PresenceBatcher(backends.membership),
-            SecondLook[GroupMessage](lambda m: m.sender.user_id),
-            check_wait_seconds=1,
-            activity=ActivityCounter(backends.enforcement),
+        self.ctx = make_flow_context(
+            backends=backends,
+            bot_id=BOT_ID,
+            bot_username="guard_bot",
             signing_key=SIGNING_KEY,
-            recent_checks=SharedAnswers(5),
+            ledger=UpdateLedger(),
+            check_wait_seconds=1,
+            **self.parts,
         )
 
     @property

@@ -15,8 +15,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from gmbot.gateway.app import Gateway, started
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.runtime.lifecycle import serve

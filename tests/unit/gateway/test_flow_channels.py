@@ -8,7 +8,7 @@ import grpc
 import pytest
 
 from gmbot.gateway.flows import commands
-from gmbot.gateway.flows.commands import ChannelInfo
+from gmbot.gateway.flows.admin_checks import ChannelInfo
 from gmbot.gateway.flows.context import CHANNEL_BOT, TELEGRAM_SERVICE_USER, GroupMessage, Person
 from gmbot.gateway.flows.messages import on_group_message
 from gmbot.gateway.texts import say

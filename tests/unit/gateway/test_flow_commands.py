@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from gmbot.gateway.flows import commands
-from gmbot.gateway.flows.commands import ChannelInfo, GroupCommand, Refusal
+from gmbot.gateway.flows.admin_checks import ChannelInfo, GroupCommand, Refusal
 from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership

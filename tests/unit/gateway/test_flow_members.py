@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import pytest
 
-from gmbot.gateway.backends import BackendUnavailable
+from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT
 from gmbot.gateway.flows.members import MemberChange, on_channel_member_changed, on_member_joined
 from gmbot.gateway.flows.undo import on_member_changed

@@ -8,7 +8,7 @@ import time
 import grpc
 import pytest
 
-from gmbot.gateway.backends import BackendRefused, BackendUnavailable
+from gmbot.gateway.clients.backends import BackendRefused, BackendUnavailable
 from gmbot.gateway.flows.context import GroupMessage, Person
 from gmbot.gateway.flows.messages import on_group_message
 from gmbot.v1 import enforcement_pb2 as enforcement

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.verify import Answer, on_verify_pressed
-from gmbot.gateway.recent import SharedAnswers
+from gmbot.gateway.stores.recent import SharedAnswers
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import VerifyButton, sign
 from gmbot.runtime.redis import create_redis
@@ -57,9 +56,8 @@ async def test_i_have_joined_repeat_guard_holds_across_replicas(redis_url: str) 
     # The guard lived in each process: the same press on another replica asked Telegram again.
     prefix = f"test:{uuid.uuid4().hex}:"
     clients = [create_redis(redis_url), create_redis(redis_url)]
-    replicas = [Fakes(), Fakes()]
-    for fakes, redis in zip(replicas, clients, strict=True):
-        fakes.ctx = replace(fakes.ctx, recent_checks=SharedAnswers(5, redis, prefix))
+    replicas = [Fakes(parts={"recent_checks": SharedAnswers(5, r, prefix)}) for r in clients]
+    for fakes in replicas:
         protected(fakes)
         fakes.membership.answer(
             "CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER)

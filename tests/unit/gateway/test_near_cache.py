@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.second_look import SecondLook
+from gmbot.gateway.clients.near_cache import NearCache
+from gmbot.gateway.flows.second_look import SecondLook
 from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import membership_pb2 as pb
 

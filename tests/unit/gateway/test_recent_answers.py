@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from gmbot.gateway.recent import RecentAnswers, SharedAnswers
+from gmbot.gateway.stores.recent import RecentAnswers, SharedAnswers
 from gmbot.runtime.redis import create_redis
 
 

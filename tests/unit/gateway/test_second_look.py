@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from gmbot.gateway.second_look import DueQueue, SecondLook
+from gmbot.gateway.flows.second_look import DueQueue, SecondLook
 
 FEW, MANY = 1_000, 50_000
 HOUR = 3600.0

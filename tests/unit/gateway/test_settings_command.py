@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from gmbot.gateway.flows.commands import Refusal
+from gmbot.gateway.flows.admin_checks import Refusal
 from gmbot.gateway.flows.settings import label, parse_value, show_or_change, show_value
 from gmbot.gateway.texts import Html, say
 from gmbot.v1 import tenancy_pb2 as tenancy

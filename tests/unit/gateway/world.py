@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gmbot.gateway.flows.commands import GroupCommand
+from gmbot.gateway.flows.admin_checks import GroupCommand
 from gmbot.gateway.flows.context import Person
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy

@@ -12,28 +12,21 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
+from redis.asyncio import Redis
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import connected
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.drafts import SetupDrafts
+from gmbot.gateway.clients.backends import Backends, connected
+from gmbot.gateway.composition import make_flow_context, start_flow_context
 from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
-from gmbot.gateway.flows.context import FlowContext, GroupMessage
-from gmbot.gateway.flows.messages import look_again
+from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
-from gmbot.gateway.invite_links import InviteLinks
 from gmbot.gateway.miniapp.api import miniapp_app
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
-from gmbot.gateway.second_look import SecondLook
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
 from gmbot.gateway.telegram.dashboard import publish_menu_button
@@ -41,6 +34,7 @@ from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher
 from gmbot.runtime import lifecycle
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
+from gmbot.runtime.lifecycle import start_up
 from gmbot.runtime.redis import create_redis, wait_for_redis
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.runtime.telegram import create_bot
@@ -88,65 +82,18 @@ async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
 
 
 async def build(settings: GatewaySettings) -> Gateway:
-    async with AsyncExitStack() as stack:
-        bot = create_bot(settings)
-        stack.push_async_callback(bot.session.close)
-        redis = None
-        if settings.redis_url is not None:
-            redis = create_redis(settings.redis_url, name="gmbot-gateway")
-            stack.push_async_callback(redis.aclose)
-            await wait_for_redis(redis, settings.redis_url)
-        # The gateway's own calls are replies to people: they go first.
-        install(bot, shared_budget(settings, redis, settings, stack), Priority.URGENT)
-        bot_id, bot_username = await _identify(bot)
+    async with start_up(AsyncExitStack()) as stack:
+        redis = await _open_redis(settings, stack)
+        bot = await _open_bot(settings, redis, stack)
         backends = await stack.enter_async_context(
             connected(
                 settings, settings.tenancy_addr, settings.membership_addr, settings.enforcement_addr
             )
         )
-        policies = PolicyCache(
-            backends.tenancy, settings.policy_cache_seconds, redis, settings.redis_prefix
-        )
-        await policies.start()
-        stack.push_async_callback(policies.stop)
         ledger = UpdateLedger(redis, settings.redis_prefix)
         stack.push_async_callback(ledger.stop)
-        near = NearCache()
-        await near.start(backends.membership)
-        stack.push_async_callback(near.stop)
-        presence = PresenceBatcher(backends.membership)
-        await presence.start()
-        stack.push_async_callback(presence.stop)
-        second_look: SecondLook[GroupMessage] = SecondLook(lambda m: m.sender.user_id)
-        near.on_answer(second_look.hurry)
-        activity = ActivityCounter(backends.enforcement)
-        await activity.start()
-        stack.push_async_callback(activity.stop)
-        # The gateway's own Bot API calls in a group count toward the group's /stats.
-        observe_calls(bot, activity.call_seen)
-        signing_key = settings.callback_signing_key.get_secret_value().encode()
-        prefix = settings.redis_prefix
-        context = FlowContext(
-            backends,
-            policies,
-            ledger,
-            bot_id,
-            bot_username,
-            near,
-            presence,
-            second_look,
-            settings.check_wait_seconds,
-            activity,
-            signing_key,
-            # Repeat guards every replica shares.
-            SharedAnswers(settings.verify_repeat_seconds, redis, f"{prefix}verified:"),
-            SharedAnswers(MEMBER_ANSWER_SECONDS, redis, f"{prefix}member-answered:"),
-            SetupDrafts(redis, prefix),
-            InviteLinks(redis, prefix),
-        )
-        await second_look.start(lambda message: look_again(context, message))
-        stack.push_async_callback(second_look.stop)
-        dispatcher = build_dispatcher(context, bot, signing_key)
+        context = await _start_flows(settings, bot, backends, redis, ledger, stack)
+        dispatcher = build_dispatcher(context, bot, context.signing_key)
         miniapp = None
         if settings.miniapp_url is not None:
             # The routers' web_app buttons (/start, /stats, /muted in private) open it.
@@ -154,18 +101,7 @@ async def build(settings: GatewaySettings) -> Gateway:
             miniapp = miniapp_app(
                 context, settings.bot_token.get_secret_value(), settings.miniapp_max_age_seconds
             )
-        dead_letters = DeadLetters(
-            redis,
-            settings.redis_prefix,
-            settings.dead_letter_file,
-            settings.dead_letter_retention_seconds,
-        )
-        dead_letters.check_writable()
-        patience = Patience(settings.update_deadline_seconds, settings.update_redelivery_seconds)
-        pipeline = UpdatePipeline(dispatcher, bot, ledger, dead_letters, patience)
-        desk = DeadLetterDesk(
-            dead_letters, pipeline, bot, settings.known_callers(settings.auth_token)
-        )
+        pipeline, desk = _intake(settings, dispatcher, bot, ledger, redis)
         taking_updates = asyncio.Event()
 
         async def ready() -> dict[str, bool]:
@@ -177,16 +113,82 @@ async def build(settings: GatewaySettings) -> Gateway:
         return Gateway(
             settings,
             bot,
-            bot_username,
+            context.bot_username,
             pipeline,
             allowed_updates(dispatcher),
             admin_app(ready, desk),
             None if webhook is None else webhook_app(webhook),
             taking_updates,
             # What was opened stays open for `started`; a failure above closed it already.
-            stack.pop_all(),
+            stack,
             miniapp,
         )
+
+
+async def _open_redis(settings: GatewaySettings, stack: AsyncExitStack) -> Redis | None:
+    if settings.redis_url is None:
+        return None
+    redis = create_redis(settings.redis_url, name="gmbot-gateway")
+    stack.push_async_callback(redis.aclose)
+    await wait_for_redis(redis, settings.redis_url)
+    return redis
+
+
+async def _open_bot(settings: GatewaySettings, redis: Redis | None, stack: AsyncExitStack) -> Bot:
+    bot = create_bot(settings)
+    stack.push_async_callback(bot.session.close)
+    # The gateway's own calls are replies to people: they go first.
+    install(bot, shared_budget(settings, redis, settings, stack), Priority.URGENT)
+    return bot
+
+
+async def _start_flows(
+    settings: GatewaySettings,
+    bot: Bot,
+    backends: Backends,
+    redis: Redis | None,
+    ledger: UpdateLedger,
+    stack: AsyncExitStack,
+) -> FlowContext:
+    """The flows' context, its caches and batchers running (stopped when `stack` closes)."""
+    bot_id, bot_username = await _identify(bot)
+    context = make_flow_context(
+        backends=backends,
+        bot_id=bot_id,
+        bot_username=bot_username,
+        signing_key=settings.callback_signing_key.get_secret_value().encode(),
+        ledger=ledger,
+        redis=redis,
+        redis_prefix=settings.redis_prefix,
+        policy_cache_seconds=settings.policy_cache_seconds,
+        check_wait_seconds=settings.check_wait_seconds,
+        verify_repeat_seconds=settings.verify_repeat_seconds,
+    )
+    await start_flow_context(context, backends, stack)
+    # The gateway's own Bot API calls in a group count toward the group's /stats.
+    observe_calls(bot, context.activity.call_seen)
+    return context
+
+
+def _intake(
+    settings: GatewaySettings,
+    dispatcher: Dispatcher,
+    bot: Bot,
+    ledger: UpdateLedger,
+    redis: Redis | None,
+) -> tuple[UpdatePipeline, DeadLetterDesk]:
+    """The update pipeline and the operators' dead-letter desk."""
+    dead_letters = DeadLetters(
+        redis,
+        settings.redis_prefix,
+        settings.dead_letter_file,
+        settings.dead_letter_retention_seconds,
+    )
+    dead_letters.check_writable()
+    patience = Patience(settings.update_deadline_seconds, settings.update_redelivery_seconds)
+    pipeline = UpdatePipeline(dispatcher, bot, ledger, dead_letters, patience)
+    desk = DeadLetterDesk(dead_letters, pipeline, bot, settings.known_callers(settings.auth_token))
+    return pipeline, desk
 
 
 @asynccontextmanager

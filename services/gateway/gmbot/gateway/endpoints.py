@@ -13,7 +13,7 @@ from aiogram.types import Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gmbot.gateway.dead_letters import DeadLetters
+from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, Handler
 from gmbot.runtime.callers import DEAD_LETTERS_LIST, DEAD_LETTERS_REPLAY, Callers

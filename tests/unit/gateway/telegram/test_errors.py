@@ -10,9 +10,9 @@ import pytest
 from aiogram.types import Update
 from structlog.testing import capture_logs
 
-from gmbot.gateway.backends import BackendUnavailable
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.clients.backends import BackendUnavailable
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.v1 import membership_pb2 as membership
 from tests.unit.gateway.fakes import rpc_error

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.administered")
@@ -22,21 +21,11 @@ async def administered_groups(ctx: FlowContext, user_id: int) -> list[tenancy.Gr
     """The groups GMBot knows (protected now or before) that `user_id` administers, by title."""
     candidates: set[int] = set()
     try:
-        indexed = await call(
-            "membership",
-            ctx.backends.membership.ListAdministeredGroups(
-                membership.ListAdministeredGroupsRequest(user_id=user_id)
-            ),
-        )
-        candidates.update(indexed.group_ids)
+        candidates.update(await ctx.clients.membership.administered_groups(user_id))
     except BackendError as error:
         # The groups they protected are still listed.
         log.warning("administered groups not listed", user_id=user_id, status=error.status)
-    owned = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
-    )
-    candidates.update(g.group_id for g in owned.groups)
+    candidates.update(await ctx.clients.tenancy.owner_groups(user_id))
     groups = []
     for group_id in sorted(candidates):
         policy = await ctx.policies.get(group_id)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.alerts")
@@ -21,24 +20,13 @@ TURN_ON, TURN_OFF = f"{PREFIX}on", f"{PREFIX}off"
 
 async def opened(ctx: FlowContext, user_id: int) -> bool:
     """`user_id` opened GMBot in private; whether they want alerts."""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.RecordPersonStarted(
-            tenancy.RecordPersonStartedRequest(user_id=user_id)
-        ),
-    )
-    return answer.alerts
+    return await ctx.clients.tenancy.person_started(user_id)
 
 
 async def turn(ctx: FlowContext, user_id: int, data: str) -> bool:
     """The alerts button pressed: alerts on or off for the presser. Returns the new state."""
     alerts = data == TURN_ON
-    await call(
-        "tenancy",
-        ctx.backends.tenancy.SetPersonAlerts(
-            tenancy.SetPersonAlertsRequest(user_id=user_id, alerts=alerts)
-        ),
-    )
+    await ctx.clients.tenancy.set_person_alerts(user_id, alerts)
     return alerts
 
 
@@ -46,12 +34,7 @@ async def recipients(ctx: FlowContext, policy: tenancy.GroupPolicy) -> list[int]
     owner = policy.owner_user_id
     candidates = {owner}
     try:
-        admins = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=policy.group_id)
-            ),
-        )
+        admins = await ctx.clients.membership.administrators(policy.group_id)
         candidates.update(a.user_id for a in admins.administrators if not a.is_bot)
     except BackendError as error:
         log.info(
@@ -59,10 +42,6 @@ async def recipients(ctx: FlowContext, policy: tenancy.GroupPolicy) -> list[int]
             group_id=policy.group_id,
             status=error.status,
         )
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListPeople(tenancy.ListPeopleRequest(user_ids=sorted(candidates))),
-    )
-    wants = {p.user_id: p.alerts for p in answer.people}
+    wants = await ctx.clients.tenancy.alerts_wanted(candidates)
     # An owner from before GMBot recorded who opened it is told, as they always were.
     return sorted(u for u in candidates if wants.get(u, u == owner))

@@ -4,10 +4,8 @@ that group ("joined through GMBot" in the funnel)."""
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.members import MemberChange
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 
 async def joined_by_link(ctx: FlowContext, change: MemberChange, invite_link: str | None) -> int:
@@ -15,12 +13,6 @@ async def joined_by_link(ctx: FlowContext, change: MemberChange, invite_link: st
     twice (a redelivered update) counts the member once."""
     if not invite_link or not change.now_member:
         return 0
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.RecordChannelJoin(
-            enforcement.RecordChannelJoinRequest(
-                channel_id=change.chat_id, user_id=change.person.user_id, invite_link=invite_link
-            )
-        ),
+    return await ctx.clients.enforcement.record_channel_join(
+        change.chat_id, change.person.user_id, invite_link
     )
-    return int(answer.group_id)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 _PRESENT = {"creator", "administrator", "member", "restricted"}
 
@@ -67,14 +65,10 @@ def rights_text(language: str, rights: list[str]) -> str:
 async def resume(ctx: FlowContext, key: str, group_id: int) -> int:
     """Lifts a suspension; what GMBot still holds there from before (it could not lift it
     without its rights) is lifted now. Returns how many of those there were."""
-    resumed = await call(
-        "tenancy",
-        ctx.backends.tenancy.ResumeGroup(tenancy.ResumeGroupRequest(group_id=group_id)),
-    )
-    await ctx.policies.changed(group_id, resumed.policy)
+    await ctx.policies.changed(group_id, await ctx.clients.tenancy.resume(group_id))
     held = await undo.still_held(ctx, group_id)
     if held:
-        await undo.release_group(ctx, f"{key}:lift", group_id, enforcement.ACTION_REASON_SUSPENDED)
+        await undo.release_group(ctx, f"{key}:lift", group_id, Reason.SUSPENDED)
     return held
 
 
@@ -104,17 +98,10 @@ async def on_bot_status_changed(
             if not new.present
             else say(language, "reason_demoted", rights=rights_text(language, missing))
         )
-        suspended = await call(
-            "tenancy",
-            ctx.backends.tenancy.SuspendGroup(
-                tenancy.SuspendGroupRequest(group_id=group_id, reason=reason)
-            ),
-        )
-        await ctx.policies.changed(group_id, suspended.policy)
+        suspended = await ctx.clients.tenancy.suspend(group_id, reason)
+        await ctx.policies.changed(group_id, suspended)
         # Nobody stays muted by a GMBot that cannot act: lifted now where it still can.
-        await undo.release_group(
-            ctx, f"u{update_id}:suspended", group_id, enforcement.ACTION_REASON_SUSPENDED
-        )
+        await undo.release_group(ctx, f"u{update_id}:suspended", group_id, Reason.SUSPENDED)
         text = say(language, "bot_lost_rights", title=policy.title, reason=Html(reason))
         notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     elif policy.suspended_reason:

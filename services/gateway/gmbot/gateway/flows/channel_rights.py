@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.backends import call
 from gmbot.gateway.flows import alerts
+from gmbot.gateway.flows.admin_checks import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
-from gmbot.gateway.flows.commands import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import protect_link
 from gmbot.gateway.texts import Html, language_of, say
@@ -56,15 +55,10 @@ async def on_bot_channel_status(
     new: BotStatus,
 ) -> list[Notice]:
     rights = rights_in(channel, new)
-    recorded = await call(
-        "tenancy",
-        ctx.backends.tenancy.RecordChannelRights(
-            tenancy.RecordChannelRightsRequest(channel_id=channel.channel_id, rights=rights)
-        ),
-    )
+    recorded = await ctx.clients.tenancy.record_channel_rights(channel.channel_id, rights)
     notices: list[Notice] = []
     if recorded.changed:
-        notices += await _tell_owners(ctx, channel, rights, list(recorded.group_ids))
+        notices += await _tell_owners(ctx, channel, rights, recorded.group_ids)
     added = new.present and not old.present
     if added and not recorded.group_ids and actor is not None and not actor.is_bot:
         language = language_of(actor.language_code)
@@ -94,11 +88,7 @@ async def _tell_owners(
     the channel."""
     owners: dict[int, tuple[str, list[str]]] = {}
     for group_id in group_ids:
-        answer = await call(
-            "tenancy",
-            ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=group_id)),
-        )
-        policy = answer.policy
+        policy = await ctx.clients.tenancy.group_policy(group_id)
         # Every replica drops its copy: the channel's answers change meaning at once.
         await ctx.policies.changed(group_id, policy)
         if not policy.enabled:

@@ -8,18 +8,25 @@ answer grants power: the bot's own rights, and the issuer's at /protect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
-from google.protobuf.field_mask_pb2 import FieldMask
-
-from gmbot.gateway.backends import BackendRefused, NotFound, call
+from gmbot.gateway.clients.backends import NotFound
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import own_channels, undo
-from gmbot.gateway.flows.bot_status import resume, rights_text
+from gmbot.gateway.flows.admin_checks import (
+    CHANNEL_PROBLEMS,
+    ChannelInfo,
+    ChatLookup,
+    GroupCommand,
+    Refusal,
+    administrators,
+    channel_name,
+    channel_problem,
+    channel_problems,
+    group_rights_problems,
+    require_admin,
+)
+from gmbot.gateway.flows.bot_status import resume
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply, mention, owner_button
-from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
-from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
@@ -30,119 +37,11 @@ from gmbot.gateway.texts import (
     shorten,
     spoken,
 )
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 MAX_CHANNELS = 10
 # A group's policy as its first /protect makes it (tenancy creates groups at version 0).
 FIRST_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ChannelInfo:
-    chat_id: int
-    title: str
-    username: str
-    is_channel: bool
-    # Telegram's chat type: "channel", "supergroup", "group" ("" when not known).
-    kind: str = ""
-    # A group's linked channel (the channel whose discussion group it is), a channel's
-    # discussion group; 0 for none.
-    linked_chat_id: int = 0
-
-
-class ChatLookup(Protocol):
-    """Finds a chat by @username, t.me link or numeric id (the gateway's Bot API reads)."""
-
-    async def find(self, reference: str) -> ChannelInfo | None: ...
-
-
-@dataclass(frozen=True)
-class GroupCommand:
-    update_id: int
-    group_id: int
-    group_title: str
-    chat_type: str
-    # None when the command was sent by an anonymous administrator (as the group).
-    issuer: Person | None
-    language: str
-
-
-class Refusal(Exception):
-    """A command that cannot be carried out; its text says what to fix."""
-
-
-async def _administrators(
-    ctx: FlowContext, chat_id: int
-) -> dict[int, membership.ChatAdministrator] | None:
-    """Fresh from Telegram: rights are what is being checked. None when the bot cannot read them."""
-    try:
-        answer = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=chat_id, fresh=True)
-            ),
-        )
-    except BackendRefused:
-        return None
-    return {a.user_id: a for a in answer.administrators}
-
-
-def _missing_bot_rights(
-    admin: membership.ChatAdministrator | None, rights: tuple[str, ...]
-) -> list[str]:
-    if admin is None:
-        return list(rights)
-    return [right for right in rights if not getattr(admin, right)]
-
-
-async def require_admin(ctx: FlowContext, command: GroupCommand) -> None:
-    if command.chat_type != "supergroup":
-        raise Refusal(say(command.language, "only_supergroups"))
-    if command.issuer is None:
-        return  # only administrators can speak as the group
-    admin = await is_admin(ctx, command.group_id, command.issuer.user_id)
-    if admin is None:
-        # Told at once rather than retried: a member's command never holds up the updates.
-        raise Refusal(say(command.language, "press_unknown"))
-    if not admin:
-        raise Refusal(say(command.language, "only_admins"))
-
-
-def _group_rights_problems(
-    ctx: FlowContext,
-    language: str,
-    admins: dict[int, membership.ChatAdministrator] | None,
-    extra: tuple[str, ...] = (),
-) -> list[str]:
-    """What the bot lacks in the group, as the group's fresh administrator list says."""
-    missing = _missing_bot_rights((admins or {}).get(ctx.bot_id), REQUIRED_GROUP_RIGHTS + extra)
-    if not missing:
-        return []
-    return [say(language, "bot_missing_rights_group", rights=rights_text(language, missing))]
-
-
-async def _channel_problems(
-    ctx: FlowContext, language: str, channel: ChannelInfo, issuer: Person | None
-) -> list[str]:
-    name = f"@{channel.username}" if channel.username else channel.title
-    admins = await _administrators(ctx, channel.chat_id)
-    if admins is None or ctx.bot_id not in admins:
-        return [say(language, "bot_not_admin_channel", channel=name)]
-    problems = []
-    if not channel.username and not admins[ctx.bot_id].can_invite_users:
-        problems.append(
-            say(
-                language,
-                "bot_missing_rights_channel",
-                channel=name,
-                rights=rights_text(language, ["can_invite_users"]),
-            )
-        )
-    if issuer is not None and issuer.user_id not in admins:
-        problems.append(say(language, "issuer_not_channel_admin", channel=name))
-    return problems
 
 
 def channel_names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
@@ -172,11 +71,11 @@ async def protect_group(
         raise Refusal(say(language, "protect_usage"))
     if len(references) > MAX_CHANNELS:
         raise Refusal(say(language, "too_many_channels", limit=MAX_CHANNELS))
-    admins = await _administrators(ctx, command.group_id)
+    admins = await administrators(ctx, command.group_id)
     # Linking makes members join the issuer's channels: their rights are confirmed afresh.
     if admins is not None and command.issuer.user_id not in admins:
         raise Refusal(say(language, "only_admins"))
-    problems = _group_rights_problems(ctx, language, admins)
+    problems = group_rights_problems(ctx, language, admins)
     found: list[ChannelInfo] = []
     for reference in dict.fromkeys(references):
         channel = await lookup.find(reference)
@@ -188,7 +87,7 @@ async def protect_group(
         elif not channel.is_channel:
             problems.append(say(language, "not_a_channel", channel=shorten(reference, ECHO_LIMIT)))
         else:
-            problems += await _channel_problems(ctx, language, channel, command.issuer)
+            problems += await channel_problems(ctx, language, channel, command.issuer)
             found.append(channel)
     if problems:
         raise Refusal("\n".join(problems))
@@ -196,25 +95,20 @@ async def protect_group(
     # Its linked channel may speak there (own_channels); unreadable now, it is read again before
     # a channel would be punished.
     group = await lookup.find(str(command.group_id))
-    response = await call(
-        "tenancy",
-        ctx.backends.tenancy.ProtectGroup(
-            tenancy.ProtectGroupRequest(
-                group_id=command.group_id,
-                group_title=command.group_title,
-                owner=tenancy.Owner(
-                    user_id=command.issuer.user_id,
-                    username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
-                ),
-                channels=channels,
-                linked_chat_id=group.linked_chat_id if group is not None else 0,
-            )
+    policy = await ctx.clients.tenancy.protect(
+        command.group_id,
+        command.group_title,
+        tenancy.Owner(
+            user_id=command.issuer.user_id,
+            username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
         ),
+        channels,
+        group.linked_chat_id if group is not None else 0,
     )
-    await ctx.policies.changed(command.group_id, response.policy)
-    if response.policy.version != FIRST_VERSION:
-        return response.policy, ""  # protected before: the language its owners chose stays
-    return await _speak_like(ctx, response.policy, command.issuer)
+    await ctx.policies.changed(command.group_id, policy)
+    if policy.version != FIRST_VERSION:
+        return policy, ""  # protected before: the language its owners chose stays
+    return await _speak_like(ctx, policy, command.issuer)
 
 
 async def _speak_like(
@@ -225,31 +119,18 @@ async def _speak_like(
     language = spoken(protector.language_code)
     if language is None or language == policy.settings.language:
         return policy, ""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.UpdateGroupSettings(
-            tenancy.UpdateGroupSettingsRequest(
-                group_id=policy.group_id,
-                settings=tenancy.GroupSettings(language=language),
-                update_mask=FieldMask(paths=["language"]),
-            )
-        ),
+    spoken_now = await ctx.clients.tenancy.update_settings(
+        policy.group_id, tenancy.GroupSettings(language=language), ["language"]
     )
-    await ctx.policies.changed(policy.group_id, answer.policy)
-    return answer.policy, say(language, "protected_language", name=LANGUAGE_NAMES[language])
+    await ctx.policies.changed(policy.group_id, spoken_now)
+    return spoken_now, say(language, "protected_language", name=LANGUAGE_NAMES[language])
 
 
 async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> tenancy.Channel:
     """A private channel gets an invite link of its own for this group (never the primary one)."""
     invite_link = ""
     if not channel.username:
-        answer = await call(
-            "enforcement",
-            ctx.backends.enforcement.CreateInviteLink(
-                enforcement.CreateInviteLinkRequest(channel_id=channel.chat_id, group_id=group_id)
-            ),
-        )
-        invite_link = answer.invite_link
+        invite_link = await ctx.clients.enforcement.create_invite_link(channel.chat_id, group_id)
     return tenancy.Channel(
         channel_id=channel.chat_id,
         # The title becomes the text of the channel's join button, which has a tighter limit.
@@ -264,49 +145,18 @@ async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo)
 async def unprotect(ctx: FlowContext, command: GroupCommand) -> str:
     await require_admin(ctx, command)
     try:
-        response = await call(
-            "tenancy",
-            ctx.backends.tenancy.UnprotectGroup(
-                tenancy.UnprotectGroupRequest(group_id=command.group_id)
-            ),
-        )
+        policy = await ctx.clients.tenancy.unprotect(command.group_id)
     except NotFound:
         return say(command.language, "not_protected")
-    await ctx.policies.changed(command.group_id, response.policy)
+    await ctx.policies.changed(command.group_id, policy)
     # Nothing GMBot imposed outlives the owner's wish to stop.
     await undo.release_group(
         ctx,
         f"u{command.update_id}:unprotect",
         command.group_id,
-        enforcement.ACTION_REASON_UNPROTECTED,
+        Reason.UNPROTECTED,
     )
     return say(command.language, "unprotected")
-
-
-# What the owner reads about a channel the bot cannot work with, and how to fix it.
-CHANNEL_PROBLEMS = {
-    tenancy.CHANNEL_RIGHTS_REMOVED: "removed",
-    tenancy.CHANNEL_RIGHTS_NOT_ADMIN: "not_admin",
-    tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS: "no_invite_links",
-}
-
-
-def channel_name(channel: tenancy.Channel) -> str:
-    return f"@{channel.username}" if channel.username else channel.title
-
-
-def channel_problem(language: str, channel: tenancy.Channel) -> str | None:
-    """What is wrong with the bot's rights in the channel, and how to fix it; None if nothing."""
-    problem = CHANNEL_PROBLEMS.get(channel.bot_rights)
-    if problem is None:
-        return None
-    return say(
-        language,
-        "status_channel_problem",
-        channel=channel_name(channel),
-        problem=say(language, f"channel_problem_{problem}"),
-        fix=say(language, f"channel_fix_{problem}"),
-    )
 
 
 async def status(ctx: FlowContext, command: GroupCommand, *, for_admins: bool) -> Reply:
@@ -364,12 +214,12 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
     extra = (
         ("can_invite_users",) if policy is not None and policy.settings.gate_join_requests else ()
     )
-    admins = await _administrators(ctx, command.group_id)
-    problems = _group_rights_problems(ctx, command.language, admins, extra)
+    admins = await administrators(ctx, command.group_id)
+    problems = group_rights_problems(ctx, command.language, admins, extra)
     channels = list(policy.channels) if policy is not None else []
     for channel in channels:
         info = ChannelInfo(channel.channel_id, channel.title, channel.username, is_channel=True)
-        problems += await _channel_problems(ctx, command.language, info, None)
+        problems += await channel_problems(ctx, command.language, info, None)
     if problems:
         return (
             say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
@@ -391,19 +241,10 @@ async def _rights_are_back(
     changed: set[int] = set()
     for channel in channels:
         if channel.bot_rights in CHANNEL_PROBLEMS:
-            recorded = await call(
-                "tenancy",
-                ctx.backends.tenancy.RecordChannelRights(
-                    tenancy.RecordChannelRightsRequest(
-                        channel_id=channel.channel_id, rights=tenancy.CHANNEL_RIGHTS_OK
-                    )
-                ),
+            recorded = await ctx.clients.tenancy.record_channel_rights(
+                channel.channel_id, tenancy.CHANNEL_RIGHTS_OK
             )
             if recorded.changed:
                 changed.update(recorded.group_ids)
     for linked in sorted(changed | ({group_id} if changed else set())):
-        answer = await call(
-            "tenancy",
-            ctx.backends.tenancy.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=linked)),
-        )
-        await ctx.policies.changed(linked, answer.policy)
+        await ctx.policies.changed(linked, await ctx.clients.tenancy.group_policy(linked))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from gmbot.gateway.activity import ActivityCounter
-from gmbot.gateway.backends import Backends
-from gmbot.gateway.dedup import UpdateLedger
-from gmbot.gateway.drafts import SetupDrafts
-from gmbot.gateway.invite_links import InviteLinks
-from gmbot.gateway.near_cache import NearCache
-from gmbot.gateway.policies import PolicyCache
-from gmbot.gateway.presence import PresenceBatcher
-from gmbot.gateway.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
-from gmbot.gateway.second_look import SecondLook
+from gmbot.gateway.clients.activity import ActivityCounter
+from gmbot.gateway.clients.facades import Clients
+from gmbot.gateway.clients.near_cache import NearCache
+from gmbot.gateway.clients.policies import PolicyCache
+from gmbot.gateway.clients.presence import PresenceBatcher
+from gmbot.gateway.flows.claims import Claims
+from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.stores.drafts import SetupDrafts
+from gmbot.gateway.stores.invite_links import InviteLinks
+from gmbot.gateway.stores.recent import SharedAnswers
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
 TELEGRAM_SERVICE_USER = 777000
@@ -21,11 +21,15 @@ GROUP_ANONYMOUS_BOT = 1087968824
 CHANNEL_BOT = 136817688
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FlowContext:
-    backends: Backends
+    """Made by gmbot.gateway.composition.make_flow_context, for the gateway and its tests alike."""
+
+    # The back ends, each behind its facade.
+    clients: Clients
     policies: PolicyCache
-    ledger: UpdateLedger
+    # Which of two announcements of one event decides (intake's update ledger keeps them).
+    ledger: Claims
     bot_id: int
     bot_username: str
     # Membership answers and administrator lists kept current by membership's changes.
@@ -40,15 +44,13 @@ class FlowContext:
     # Signs (and checks) the buttons of warnings and of the owners' lists.
     signing_key: bytes
     # The last "I have joined" answer per (group, member), for a few seconds (flows/verify.py).
-    recent_checks: SharedAnswers = field(default_factory=SharedAnswers)
+    recent_checks: SharedAnswers
     # Which members were answered a command lately, per group (telegram/routers.py).
-    member_answers: SharedAnswers = field(
-        default_factory=lambda: SharedAnswers(MEMBER_ANSWER_SECONDS)
-    )
+    member_answers: SharedAnswers
     # Owners' set-ups in progress in private (/protect with chat pickers).
-    drafts: SetupDrafts = field(default_factory=SetupDrafts)
-    # Private channels' primary invite links, so /protect accepts t.me/+… (invite_links.py).
-    invite_links: InviteLinks = field(default_factory=InviteLinks)
+    drafts: SetupDrafts
+    # Private channels' primary invite links, so /protect accepts t.me/+… (stores/invite_links.py).
+    invite_links: InviteLinks
 
 
 @dataclass(frozen=True)

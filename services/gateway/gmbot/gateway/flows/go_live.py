@@ -3,9 +3,6 @@ administrator of the group makes it enforce from then on."""
 
 from __future__ import annotations
 
-from google.protobuf.field_mask_pb2 import FieldMask
-
-from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.verdicts import is_admin
@@ -20,15 +17,8 @@ async def press(ctx: FlowContext, data: str, user_id: int, language: str) -> str
     group_id = go_live_group(data)
     if group_id is None or not await is_admin(ctx, group_id, user_id):
         return None
-    response = await call(
-        "tenancy",
-        ctx.backends.tenancy.UpdateGroupSettings(
-            tenancy.UpdateGroupSettingsRequest(
-                group_id=group_id,
-                settings=tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE),
-                update_mask=FieldMask(paths=["mode"]),
-            )
-        ),
+    policy = await ctx.clients.tenancy.update_settings(
+        group_id, tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE), ["mode"]
     )
-    await ctx.policies.changed(group_id, response.policy)
-    return say(language, "went_live", title=title_of(response.policy, group_id))
+    await ctx.policies.changed(group_id, policy)
+    return say(language, "went_live", title=title_of(policy, group_id))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.enforcement import JoinDecision, Reason
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.verdicts import is_active, judge, observation, observing, warning_for
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 
 async def on_join_request(
@@ -20,29 +19,16 @@ async def on_join_request(
     verdict = await judge(ctx, policy, person.user_id)
     if verdict.unknown and not verdict.missing:
         return "unknown"  # stays pending; never declined for our failure
-    decision = (
-        enforcement.JOIN_DECISION_APPROVE
-        if verdict.in_good_standing
-        else enforcement.JOIN_DECISION_WAIT
-    )
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.DecideJoinRequest(
-            enforcement.DecideJoinRequestRequest(
-                idempotency_key=f"u{update_id}:join-request",
-                group_id=group_id,
-                user_id=person.user_id,
-                decision=decision,
-                reason=(
-                    enforcement.ACTION_REASON_VERIFIED
-                    if verdict.in_good_standing
-                    else enforcement.ACTION_REASON_NOT_SUBSCRIBED
-                ),
-                user_chat_id=user_chat_id,
-                notice=warning_for(policy, person, verdict.missing),
-                observe=observation(policy),
-            )
-        ),
+    decision = JoinDecision.APPROVE if verdict.in_good_standing else JoinDecision.WAIT
+    await ctx.clients.enforcement.decide_join_request(
+        f"u{update_id}:join-request",
+        group_id,
+        person.user_id,
+        decision,
+        (Reason.VERIFIED if verdict.in_good_standing else Reason.NOT_SUBSCRIBED),
+        user_chat_id=user_chat_id,
+        notice=warning_for(policy, person, verdict.missing),
+        observe=observation(policy),
     )
     if observing(policy):
         return "observed"

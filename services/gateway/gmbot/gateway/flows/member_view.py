@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
 from gmbot.gateway.flows.verdicts import is_active, join_url, judge
 from gmbot.gateway.flows.verify import Outcome, channel_names, recheck
 from gmbot.gateway.texts import Html, button_text, say
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 # The view's one button (pressed in the member's own chat: the presser is the member).
@@ -24,12 +22,7 @@ CHECK = "mv:check"
 
 async def _held(ctx: FlowContext, user_id: int) -> tuple[list[int], frozenset[int]]:
     """The groups where GMBot holds the member, and which of them hold a join request."""
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRestrictedGroups(
-            enforcement.ListRestrictedGroupsRequest(user_id=user_id)
-        ),
-    )
+    held = await ctx.clients.enforcement.restricted_groups(user_id)
     pending = frozenset(held.pending_join_request_group_ids)
     return sorted({*held.group_ids, *pending}), pending
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from gmbot.gateway.backends import call
-from gmbot.gateway.dedup import Claim
+from gmbot.gateway.clients.enforcement import Reason
+from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.flows.context import GROUP_ANONYMOUS_BOT, FlowContext, Person
 from gmbot.gateway.flows.verdicts import (
     action_without_message,
@@ -19,10 +17,6 @@ from gmbot.gateway.flows.verdicts import (
     observing,
 )
 from gmbot.runtime.ids import is_supergroup_id
-from gmbot.runtime.statuses import STATUS_NUMBERS
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -81,22 +75,13 @@ async def record_change(ctx: FlowContext, change: MemberChange) -> None:
     is nobody's business (and membership refuses its ids)."""
     if not is_supergroup_id(change.chat_id):
         return
-    date = Timestamp()
-    date.FromDatetime(change.date)
-    recorded = await call(
-        "membership",
-        ctx.backends.membership.RecordChatMemberUpdate(
-            membership.RecordChatMemberUpdateRequest(
-                chat_id=change.chat_id,
-                user_id=change.person.user_id,
-                old_status=STATUS_NUMBERS.get(
-                    change.old_status, membership.CHAT_MEMBER_STATUS_UNSPECIFIED
-                ),
-                new_status=STATUS_NUMBERS[change.new_status],
-                is_member=change.is_member,
-                date=date,
-            )
-        ),
+    recorded = await ctx.clients.membership.record_chat_member_update(
+        change.chat_id,
+        change.person.user_id,
+        change.old_status,
+        change.new_status,
+        is_member=change.is_member,
+        date=change.date,
     )
     # This replica decides next on what it just recorded, not on its stream's echo of it.
     ctx.near.remember_answer(
@@ -131,7 +116,7 @@ async def on_member_joined(ctx: FlowContext, update_id: int, group_id: int, pers
             policy,
             person,
             verdict,
-            enforcement.ACTION_REASON_JOINED_UNVERIFIED,
+            Reason.JOINED_UNVERIFIED,
             action=action_without_message(policy),
         )
         return "observed" if observing(policy) else "enforced"
@@ -149,20 +134,10 @@ async def on_channel_member_changed(ctx: FlowContext, change: MemberChange) -> l
 
 
 async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
-    linked = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListChannelGroups(
-            tenancy.ListChannelGroupsRequest(channel_id=change.chat_id)
-        ),
-    )
-    seen = await call(
-        "membership",
-        ctx.backends.membership.ListUserGroups(
-            membership.ListUserGroupsRequest(user_id=change.person.user_id)
-        ),
-    )
+    linked = await ctx.clients.tenancy.channel_groups(change.chat_id)
+    seen = await ctx.clients.membership.user_groups(change.person.user_id)
     outcomes = []
-    for group_id in sorted(set(linked.group_ids) & set(seen.group_ids)):
+    for group_id in sorted(set(linked) & set(seen)):
         policy = await ctx.policies.get(group_id)
         if policy is None or not is_active(policy):
             continue
@@ -176,7 +151,7 @@ async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
                 policy,
                 change.person,
                 verdict,
-                enforcement.ACTION_REASON_LEFT_CHANNEL,
+                Reason.LEFT_CHANNEL,
                 action=action_without_message(policy),
             )
             outcomes.append(f"muted:{group_id}")
@@ -184,12 +159,7 @@ async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
 
 
 async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRestrictedGroups(
-            enforcement.ListRestrictedGroupsRequest(user_id=change.person.user_id)
-        ),
-    )
+    held = await ctx.clients.enforcement.restricted_groups(change.person.user_id)
     outcomes = []
     for group_id in held.group_ids:
         policy = await ctx.policies.get(group_id)
@@ -204,7 +174,7 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
                 f"u{change.update_id}:joined:{group_id}",
                 group_id,
                 change.person,
-                enforcement.ACTION_REASON_JOINED_CHANNEL,
+                Reason.JOINED_CHANNEL,
             )
             outcomes.append(f"released:{group_id}")
     for group_id in held.pending_join_request_group_ids:
@@ -213,17 +183,8 @@ async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
             verdict = await judge(ctx, policy, change.person.user_id)
             if not verdict.in_good_standing:
                 continue
-        await call(
-            "enforcement",
-            ctx.backends.enforcement.DecideJoinRequest(
-                enforcement.DecideJoinRequestRequest(
-                    idempotency_key=f"u{change.update_id}:approve:{group_id}",
-                    group_id=group_id,
-                    user_id=change.person.user_id,
-                    decision=enforcement.JOIN_DECISION_APPROVE,
-                    reason=enforcement.ACTION_REASON_VERIFIED,
-                )
-            ),
+        await ctx.clients.enforcement.approve_join_request(
+            f"u{change.update_id}:approve:{group_id}", group_id, change.person.user_id
         )
         outcomes.append(f"approved:{group_id}")
     return outcomes
@@ -234,15 +195,8 @@ async def release(
     key: str,
     group_id: int,
     person: Person,
-    reason: enforcement.ActionReason.ValueType = enforcement.ACTION_REASON_VERIFIED,
+    reason: Reason = Reason.VERIFIED,
 ) -> None:
     """GMBot lets go of the member: its mute lifted, its warning removed, what it planned
     (renewals, a kick) cancelled."""
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.Release(
-            enforcement.ReleaseRequest(
-                idempotency_key=key, group_id=group_id, user_id=person.user_id, reason=reason
-            )
-        ),
-    )
+    await ctx.clients.enforcement.release(key, group_id, person.user_id, reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.enforcement import MemberAction, Reason
 from gmbot.gateway.flows import own_channels
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import (
@@ -17,11 +17,10 @@ from gmbot.gateway.flows.verdicts import (
     observation,
     observing,
 )
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
-    from gmbot.gateway.flows.commands import ChatLookup
+    from gmbot.gateway.flows.admin_checks import ChatLookup
 
 
 def _needs_no_check(message: GroupMessage) -> bool:
@@ -96,19 +95,14 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
     """GMBot could not tell: never punish. The group may ask for the message to go quietly."""
     if policy.settings.on_unknown != tenancy.UNKNOWN_POLICY_DELETE_MESSAGE:
         return "unknown-allowed"
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.Enforce(
-            enforcement.EnforceRequest(
-                idempotency_key=f"u{message.update_id}:unknown",
-                group_id=policy.group_id,
-                user_id=message.sender.user_id,
-                reason=enforcement.ACTION_REASON_NOT_SUBSCRIBED,
-                action=enforcement.MEMBER_ACTION_DELETE_ONLY,
-                message_id=message.message_id,
-                observe=observation(policy, message.observing),
-            )
-        ),
+    await ctx.clients.enforcement.enforce(
+        f"u{message.update_id}:unknown",
+        policy.group_id,
+        message.sender.user_id,
+        Reason.NOT_SUBSCRIBED,
+        MemberAction.DELETE_ONLY,
+        message_id=message.message_id,
+        observe=observation(policy, message.observing),
     )
     return "unknown-deleted"
 
@@ -130,18 +124,13 @@ async def _posted_as_a_channel(
         return "sender-chat-unknown"  # cannot tell whose channel it is: never punish
     if linked == sender_chat_id:
         return "own-channel"
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.BanSenderChat(
-            enforcement.BanSenderChatRequest(
-                idempotency_key=f"u{message.update_id}:sender-chat",
-                group_id=policy.group_id,
-                sender_chat_id=sender_chat_id,
-                message_id=message.message_id,
-                ban=policy.settings.ban_sender_chat,
-                observe=observation(policy),
-            )
-        ),
+    await ctx.clients.enforcement.ban_sender_chat(
+        f"u{message.update_id}:sender-chat",
+        policy.group_id,
+        sender_chat_id,
+        message.message_id,
+        ban=policy.settings.ban_sender_chat,
+        observe=observation(policy),
     )
     return "sender-chat"
 
@@ -164,7 +153,7 @@ async def _enforce_on_message(
         policy,
         message.sender,
         verdict,
-        enforcement.ACTION_REASON_NOT_SUBSCRIBED,
+        Reason.NOT_SUBSCRIBED,
         message_id=message.message_id,
         thread_id=message.thread_id,
         reply_to=_comments_root(policy, message),

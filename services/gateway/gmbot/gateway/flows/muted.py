@@ -3,26 +3,26 @@
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 PAGE = 5
 # Button actions (gmbot.runtime.callbacks.OwnerButton.action).
 UNMUTE, EXEMPT, PAGE_AT = "u", "x", "p"
 _REASONS = {
-    enforcement.ACTION_REASON_NOT_SUBSCRIBED: "mute_reason_not_subscribed",
-    enforcement.ACTION_REASON_JOINED_UNVERIFIED: "mute_reason_joined_unverified",
-    enforcement.ACTION_REASON_LEFT_CHANNEL: "mute_reason_left_channel",
+    Reason.NOT_SUBSCRIBED: "mute_reason_not_subscribed",
+    Reason.JOINED_UNVERIFIED: "mute_reason_joined_unverified",
+    Reason.LEFT_CHANNEL: "mute_reason_left_channel",
 }
 
 
-def reason_of(language: str, reason: enforcement.ActionReason.ValueType) -> str:
+def reason_of(language: str, reason: Reason | None) -> str:
     """Why GMBot restricts a member, in words."""
-    return say(language, _REASONS.get(reason, "mute_reason_other"))
+    words = None if reason is None else _REASONS.get(reason)
+    return say(language, words or "mute_reason_other")
 
 
 def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
@@ -32,80 +32,70 @@ def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
 async def muted_page(
     ctx: FlowContext, group_id: int, title: str, language: str, offset: int = 0
 ) -> Reply:
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListGroupRestrictions(
-            enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=PAGE)
-        ),
-    )
+    answer = await ctx.clients.enforcement.group_restrictions(group_id, offset, PAGE)
     if not answer.restrictions and offset:  # the page emptied meanwhile: the first one
         return await muted_page(ctx, group_id, title, language)
     if not answer.restrictions:
         return Reply(say(language, "muted_none", title=title))
     last = offset + len(answer.restrictions)
-    lines = [
-        say(language, "muted_header", title=title, first=offset + 1, last=last, total=answer.total)
+    header = say(
+        language, "muted_header", title=title, first=offset + 1, last=last, total=answer.total
+    )
+    numbered = list(enumerate(answer.restrictions, start=offset + 1))
+    lines = [header] + [
+        say(
+            language,
+            "muted_line",
+            n=n,
+            user=Html(mention(held.user_id, held.display_name)),
+            reason=reason_of(language, held.reason),
+            since=when(held.since),
+        )
+        for n, held in numbered
     ]
-    rows: list[tuple[Button, ...]] = []
-    for n, held in enumerate(answer.restrictions, start=offset + 1):
-        lines.append(
-            say(
-                language,
-                "muted_line",
-                n=n,
-                user=Html(mention(held.user_id, held.display_name)),
-                reason=reason_of(language, held.reason),
-                since=when(held.since.seconds),
-            )
-        )
-        rows.append(
-            (
-                owner_button(
-                    ctx.signing_key,
-                    say(language, "button_unmute", n=n),
-                    UNMUTE,
-                    group_id,
-                    held.user_id,
-                ),
-                owner_button(
-                    ctx.signing_key,
-                    say(language, "button_exempt", n=n),
-                    EXEMPT,
-                    group_id,
-                    held.user_id,
-                ),
-            )
-        )
+    rows = [_member_buttons(ctx, group_id, language, n, held.user_id) for n, held in numbered]
+    turns = _page_turns(ctx, group_id, language, offset, last, answer.total)
+    if turns:
+        rows.append(turns)
+    return Reply("\n".join(lines), tuple(rows))
+
+
+def _member_buttons(
+    ctx: FlowContext, group_id: int, language: str, n: int, user_id: int
+) -> tuple[Button, ...]:
+    """The n-th muted member's "Unmute" and "Exempt"."""
+    return (
+        owner_button(
+            ctx.signing_key, say(language, "button_unmute", n=n), UNMUTE, group_id, user_id
+        ),
+        owner_button(
+            ctx.signing_key, say(language, "button_exempt", n=n), EXEMPT, group_id, user_id
+        ),
+    )
+
+
+def _page_turns(
+    ctx: FlowContext, group_id: int, language: str, offset: int, last: int, total: int
+) -> tuple[Button, ...]:
+    """ "Previous" and "Next", where there is a page to turn to."""
     turns = []
     if offset:
+        back = max(0, offset - PAGE)
         turns.append(
-            owner_button(
-                ctx.signing_key,
-                say(language, "button_previous"),
-                PAGE_AT,
-                group_id,
-                max(0, offset - PAGE),
-            )
+            owner_button(ctx.signing_key, say(language, "button_previous"), PAGE_AT, group_id, back)
         )
-    if last < answer.total:
+    if last < total:
         turns.append(
             owner_button(ctx.signing_key, say(language, "button_next"), PAGE_AT, group_id, last)
         )
-    if turns:
-        rows.append(tuple(turns))
-    return Reply("\n".join(lines), tuple(rows))
+    return tuple(turns)
 
 
 async def name_of(ctx: FlowContext, group_id: int, user_id: int) -> str:
     """The member's name as GMBot knew it when it muted them (else their id)."""
     offset = 0
     while True:
-        answer = await call(
-            "enforcement",
-            ctx.backends.enforcement.ListGroupRestrictions(
-                enforcement.ListGroupRestrictionsRequest(group_id=group_id, offset=offset, limit=50)
-            ),
-        )
+        answer = await ctx.clients.enforcement.group_restrictions(group_id, offset, 50)
         for held in answer.restrictions:
             if held.user_id == user_id:
                 return held.display_name or str(user_id)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
-    from gmbot.gateway.flows.commands import ChatLookup
+    from gmbot.gateway.flows.admin_checks import ChatLookup
 
 log = structlog.get_logger("gmbot.gateway.own_channels")
 
@@ -35,16 +35,11 @@ async def record_linked_chat(ctx: FlowContext, group_id: int, linked_chat_id: in
     (tenancy away), it costs a getChat before a channel would be punished, never a punishment:
     the message that showed it is not held up for it."""
     try:
-        answer = await call(
-            "tenancy",
-            ctx.backends.tenancy.RecordLinkedChat(
-                tenancy.RecordLinkedChatRequest(group_id=group_id, linked_chat_id=linked_chat_id)
-            ),
-        )
+        policy = await ctx.clients.tenancy.record_linked_chat(group_id, linked_chat_id)
     except BackendError as error:
         log.warning("linked channel not recorded", group_id=group_id, status=error.status)
         return
-    await ctx.policies.changed(group_id, answer.policy)
+    await ctx.policies.changed(group_id, policy)
 
 
 async def learn_from_forward(ctx: FlowContext, group_id: int, channel_id: int) -> None:

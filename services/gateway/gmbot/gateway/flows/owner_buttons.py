@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from gmbot.gateway.backends import InvalidArgument
+from gmbot.gateway.clients.backends import InvalidArgument
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import private_views, undo
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, status_of
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand
+from gmbot.gateway.flows.commands import status_of
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import EXEMPT, PAGE_AT, UNMUTE, muted_page, name_of, title_of
@@ -17,7 +19,6 @@ from gmbot.gateway.flows.settings import label
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import Html, language_of, say
 from gmbot.runtime.callbacks import OwnerButton, verify_owner
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 # Button actions besides /muted's and the private views'.
@@ -103,9 +104,7 @@ async def _on_list(
     action = button.action
     if action == UNMUTE:
         name = await name_of(ctx, group_id, value)
-        await release(
-            ctx, key, group_id, Person(value, name), enforcement.ACTION_REASON_UNMUTED_BY_ADMIN
-        )
+        await release(ctx, key, group_id, Person(value, name), Reason.UNMUTED_BY_ADMIN)
         edit = await muted_page(ctx, group_id, title, language)
         return PressAnswer(say(language, "press_unmuted", user=name), edit=edit)
     if action == EXEMPT:

@@ -7,16 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gmbot.gateway.drafts import Draft, SetupDrafts
-from gmbot.gateway.flows.commands import (
-    MAX_CHANNELS,
-    ChatLookup,
-    GroupCommand,
-    Refusal,
-    channel_names,
-    protect_group,
-)
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal
+from gmbot.gateway.flows.commands import MAX_CHANNELS, channel_names, protect_group
 from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.stores.drafts import Draft, SetupDrafts
 from gmbot.gateway.texts import LANGUAGES, say
 
 # request_id of each picker button (KeyboardButtonRequestChat).

@@ -6,8 +6,8 @@ view has Back; every press is checked against the group's kept administrator lis
 from __future__ import annotations
 
 from gmbot.gateway.flows import alerts, commands
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.administered import administered_groups
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import muted_page, title_of
 from gmbot.gateway.flows.replies import Button, Reply, owner_button

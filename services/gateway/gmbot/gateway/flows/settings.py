@@ -6,11 +6,10 @@ from __future__ import annotations
 from html import escape
 
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
-from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import InvalidArgument, call
+from gmbot.gateway.clients.backends import InvalidArgument
 from gmbot.gateway.flows import undo
-from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
+from gmbot.gateway.flows.admin_checks import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.settings_schema import SCHEMA
 from gmbot.gateway.texts import ECHO_LIMIT, LANGUAGE_NAMES, Html, language_of, say, shorten
@@ -151,30 +150,21 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
     except Refusal as refusal:
         return say(language, "setting_bad", reason=Html(str(refusal)))
     try:
-        response = await call(
-            "tenancy",
-            ctx.backends.tenancy.UpdateGroupSettings(
-                tenancy.UpdateGroupSettingsRequest(
-                    group_id=command.group_id,
-                    settings=settings,
-                    update_mask=FieldMask(paths=[name]),
-                )
-            ),
-        )
+        changed = await ctx.clients.tenancy.update_settings(command.group_id, settings, [name])
     except InvalidArgument:
         # tenancy's details are English: the owner reads which value was refused, in words.
         reason = say(language, "setting_not_allowed", name=label(language, name), value=value)
         return say(language, "setting_bad", reason=Html(reason))
-    await ctx.policies.changed(command.group_id, response.policy)
+    await ctx.policies.changed(command.group_id, changed)
     before = set(policy.settings.exempt_user_ids)
-    exempted = [u for u in response.policy.settings.exempt_user_ids if u not in before]
+    exempted = [u for u in changed.settings.exempt_user_ids if u not in before]
     # Exempting a member lets go of them at once (their mute, warning, renewals, kick).
     await undo.release_exempted(ctx, f"u{command.update_id}:exempt", command.group_id, exempted)
     return say(
         language,
         "setting_changed",
         name=label(language, name),
-        value=Html(value_in_words(language, response.policy.settings, name)),
+        value=Html(value_in_words(language, changed.settings, name)),
     )
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import unescape
 
-from google.protobuf.field_mask_pb2 import FieldMask
-
-from gmbot.gateway.backends import Conflict, call
-from gmbot.gateway.flows.commands import GroupCommand, Refusal, require_admin
+from gmbot.gateway.clients.backends import Conflict
+from gmbot.gateway.flows.admin_checks import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import mention
 from gmbot.gateway.flows.settings import label, value_in_words
@@ -252,16 +250,8 @@ async def _choose(
 ) -> PressAnswer:
     """Applies the chosen value, only if nobody changed the group since the view was drawn."""
     try:
-        response = await call(
-            "tenancy",
-            ctx.backends.tenancy.UpdateGroupSettings(
-                tenancy.UpdateGroupSettingsRequest(
-                    group_id=group_id,
-                    settings=_with(press.name, value),
-                    update_mask=FieldMask(paths=[press.name]),
-                    expected_version=press.version,
-                )
-            ),
+        changed = await ctx.clients.tenancy.update_settings(
+            group_id, _with(press.name, value), [press.name], expected_version=press.version
         )
     except Conflict:
         # Changed meanwhile (another administrator, a typed command): show what is true now.
@@ -269,12 +259,12 @@ async def _choose(
         return PressAnswer(
             say(language, "settings_conflict"), panel(fresh) if fresh else None, by_admin=True
         )
-    await ctx.policies.changed(group_id, response.policy)
-    new_language = response.policy.settings.language
+    await ctx.policies.changed(group_id, changed)
+    new_language = changed.settings.language
     note = say(
         new_language,
         "setting_changed",
         name=label(new_language, press.name),
-        value=Html(value_in_words(new_language, response.policy.settings, press.name)),
+        value=Html(value_in_words(new_language, changed.settings, press.name)),
     )
-    return PressAnswer(unescape(note), panel(response.policy), by_admin=True)
+    return PressAnswer(unescape(note), panel(changed), by_admin=True)

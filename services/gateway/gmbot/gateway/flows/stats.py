@@ -5,13 +5,12 @@ the Bot API is the operators' concern: their metrics count it.)"""
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.group_stats import GroupFigures
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import say, say_count
-from gmbot.v1 import enforcement_pb2 as enforcement
 
 # Callback data of the figures' buttons: "stats:<group id>" (the summary), ":d" after it for
 # the details. Only the group's administrators' presses are answered with figures.
@@ -45,7 +44,7 @@ def conversion(joined: int, warned: int) -> str:
     return f"{round(100 * joined / warned)} %" if warned else "—"
 
 
-def _value(language: str, figures: enforcement.GroupFigures, name: str) -> str:
+def _value(language: str, figures: GroupFigures, name: str) -> str:
     if name == "members_joined":
         joined, warned = figures.members_joined_after_warning, figures.members_warned
         return say(language, "stats_conversion", count=joined, percent=conversion(joined, warned))
@@ -55,10 +54,7 @@ def _value(language: str, figures: enforcement.GroupFigures, name: str) -> str:
 async def stats_of(
     ctx: FlowContext, group_id: int, title: str, language: str, *, details: bool = False
 ) -> Reply:
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.GetGroupStats(enforcement.GetGroupStatsRequest(group_id=group_id)),
-    )
+    answer = await ctx.clients.enforcement.group_stats(group_id)
     day, week = answer.last_day, answer.last_week
     muted_now = say_count(language, "stats_muted_now", answer.currently_muted)
     if not details:

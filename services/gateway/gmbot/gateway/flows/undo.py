@@ -12,37 +12,24 @@ from __future__ import annotations
 
 import structlog
 
-from gmbot.gateway.backends import BackendRefused, call
+from gmbot.gateway.clients.backends import BackendRefused
+from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import MemberChange, release
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.undo")
 
 
-async def release_group(
-    ctx: FlowContext, key: str, group_id: int, reason: enforcement.ActionReason.ValueType
-) -> None:
+async def release_group(ctx: FlowContext, key: str, group_id: int, reason: Reason) -> None:
     """Every mute GMBot imposed in the group lifted, its warnings removed, its renewals and
     scheduled kicks cancelled (what the bot lacks the rights to lift now waits for them)."""
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.ReleaseGroup(
-            enforcement.ReleaseGroupRequest(idempotency_key=key, group_id=group_id, reason=reason)
-        ),
-    )
+    await ctx.clients.enforcement.release_group(key, group_id, reason)
 
 
 async def still_held(ctx: FlowContext, group_id: int) -> int:
     """How many members GMBot restricts in the group now."""
-    answer = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListGroupRestrictions(
-            enforcement.ListGroupRestrictionsRequest(group_id=group_id, limit=1)
-        ),
-    )
-    return int(answer.total)
+    return (await ctx.clients.enforcement.group_restrictions(group_id, limit=1)).total
 
 
 async def change_exempt(
@@ -52,14 +39,9 @@ async def change_exempt(
     remove: tuple[int, ...] | list[int] = (),
 ) -> tuple[tenancy.GroupPolicy, list[int]]:
     """Exempts and un-exempts members in one step (two admins at once both win)."""
-    answer = await call(
-        "tenancy",
-        ctx.backends.tenancy.ChangeExemptUsers(
-            tenancy.ChangeExemptUsersRequest(group_id=group_id, add=add, remove=remove)
-        ),
-    )
-    await ctx.policies.changed(group_id, answer.policy)
-    return answer.policy, list(answer.added)
+    changed = await ctx.clients.tenancy.change_exempt_users(group_id, add, remove)
+    await ctx.policies.changed(group_id, changed.policy)
+    return changed.policy, changed.added
 
 
 async def release_exempted(ctx: FlowContext, key: str, group_id: int, user_ids: list[int]) -> None:
@@ -70,7 +52,7 @@ async def release_exempted(ctx: FlowContext, key: str, group_id: int, user_ids: 
             f"{key}:{user_id}",
             group_id,
             Person(user_id, ""),
-            enforcement.ACTION_REASON_EXEMPTED,
+            Reason.EXEMPTED,
         )
 
 
@@ -105,7 +87,7 @@ async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
         f"u{change.update_id}:overruled",
         change.chat_id,
         change.person,
-        enforcement.ACTION_REASON_OVERRULED,
+        Reason.OVERRULED,
     )
     return "overruled"
 
@@ -113,12 +95,7 @@ async def on_member_changed(ctx: FlowContext, change: MemberChange) -> str:
 async def _lifted_by_admin(ctx: FlowContext, change: MemberChange) -> str:
     """An admin lifted GMBot's mute by hand: GMBot stops renewing it, and exempts the member
     instead of muting them again on their next message."""
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRestrictedGroups(
-            enforcement.ListRestrictedGroupsRequest(user_id=change.person.user_id)
-        ),
-    )
+    held = await ctx.clients.enforcement.restricted_groups(change.person.user_id)
     if change.chat_id not in held.group_ids:
         return "not-ours"  # someone else's restriction, or one GMBot already let go of
     await release(
@@ -126,7 +103,7 @@ async def _lifted_by_admin(ctx: FlowContext, change: MemberChange) -> str:
         f"u{change.update_id}:lifted",
         change.chat_id,
         change.person,
-        enforcement.ACTION_REASON_LIFTED_BY_ADMIN,
+        Reason.LIFTED_BY_ADMIN,
     )
     try:
         await change_exempt(ctx, change.chat_id, add=[change.person.user_id])

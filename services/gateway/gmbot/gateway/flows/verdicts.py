@@ -7,21 +7,25 @@ from dataclasses import dataclass
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, BackendUnavailable, call
+from gmbot.gateway.clients.backends import BackendError, BackendUnavailable
+from gmbot.gateway.clients.enforcement import (
+    JoinButton,
+    MemberAction,
+    MemberWarning,
+    Observation,
+    Reason,
+)
+from gmbot.gateway.clients.membership import Membership
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
-from gmbot.runtime.budget.fairness import for_group
-from gmbot.runtime.timestamps import to_seconds
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.verdicts")
 
 _ACTIONS = {
-    tenancy.ENFORCEMENT_ACTION_MUTE: enforcement.MEMBER_ACTION_MUTE,
-    tenancy.ENFORCEMENT_ACTION_KICK: enforcement.MEMBER_ACTION_KICK,
-    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: enforcement.MEMBER_ACTION_DELETE_ONLY,
+    tenancy.ENFORCEMENT_ACTION_MUTE: MemberAction.MUTE,
+    tenancy.ENFORCEMENT_ACTION_KICK: MemberAction.KICK,
+    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: MemberAction.DELETE_ONLY,
 }
 # The /start payload of the warning's deep link to a member's own view in private.
 MEMBER_VIEW = "mutes"
@@ -43,14 +47,12 @@ def observing(policy: tenancy.GroupPolicy) -> bool:
     return policy.settings.mode == tenancy.GROUP_MODE_OBSERVE
 
 
-def observation(
-    policy: tenancy.GroupPolicy, observe: bool = False
-) -> enforcement.Observation | None:
+def observation(policy: tenancy.GroupPolicy, observe: bool = False) -> Observation | None:
     """What an action request carries in observe mode (or when `observe` says the decision is
     about something done while the group observed): record, never carry out."""
     if not observe and not observing(policy):
         return None
-    return enforcement.Observation(
+    return Observation(
         digest_user_id=policy.owner_user_id,
         language=policy.settings.language,
         group_title=policy.title,
@@ -74,7 +76,7 @@ async def judge(
     members the bot cannot see now (removed, or no longer its administrator). Answers kept near
     the decision cost no call; only the rest are asked, in one call."""
     channels = tuple(policy.channels)
-    blind = membership.MEMBERSHIP_STATUS_UNKNOWN
+    blind = Membership.UNKNOWN
     statuses: dict[int, int] = {c.channel_id: blind for c in channels if c.bot_rights in BLIND}
     if not fresh:
         for channel in channels:
@@ -84,32 +86,26 @@ async def judge(
     to_ask = [c.channel_id for c in channels if c.channel_id not in statuses]
     if to_ask:
         try:
-            answer = await call(
-                "membership",
-                ctx.backends.membership.CheckMembership(
-                    membership.CheckMembershipRequest(
-                        user_id=user_id, channel_ids=to_ask, fresh=fresh
-                    ),
-                    timeout=ctx.check_wait_seconds,
-                    metadata=for_group(policy.group_id),
-                ),
+            answers = await ctx.clients.membership.check(
+                user_id,
+                to_ask,
+                group_id=policy.group_id,
+                fresh=fresh,
+                wait_seconds=ctx.check_wait_seconds,
             )
         except BackendUnavailable:
             log.warning("membership unavailable: nobody is punished", user_id=user_id)
         else:
-            for a in answer.channels:
+            for a in answers:
                 statuses[a.channel_id] = a.status
-                ctx.near.remember_answer(user_id, a.channel_id, a.status, to_seconds(a.observed_at))
-            asked = sum(1 for a in answer.channels if a.source == membership.ANSWER_SOURCE_TELEGRAM)
+                ctx.near.remember_answer(user_id, a.channel_id, a.status, a.observed_at)
+            asked = sum(1 for a in answers if a.from_telegram)
             ctx.activity.bot_api_calls(policy.group_id, asked)
-    missing = tuple(
-        c for c in channels if statuses.get(c.channel_id) == membership.MEMBERSHIP_STATUS_NOT_MEMBER
-    )
+    missing = tuple(c for c in channels if statuses.get(c.channel_id) == Membership.NOT_MEMBER)
     unknown = tuple(
         c
         for c in channels
-        if statuses.get(c.channel_id)
-        not in (membership.MEMBERSHIP_STATUS_MEMBER, membership.MEMBERSHIP_STATUS_NOT_MEMBER)
+        if statuses.get(c.channel_id) not in (Membership.MEMBER, Membership.NOT_MEMBER)
     )
     return Verdict(missing=missing, unknown=unknown)
 
@@ -119,15 +115,10 @@ async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None
     admins = ctx.near.admins(group_id)
     if admins is None:
         try:
-            reply = await call(
-                "membership",
-                ctx.backends.membership.GetChatAdministrators(
-                    membership.GetChatAdministratorsRequest(chat_id=group_id)
-                ),
-            )
+            reply = await ctx.clients.membership.administrators(group_id)
         except BackendError:
             return None
-        if reply.source == membership.ANSWER_SOURCE_TELEGRAM:
+        if reply.from_telegram:
             ctx.activity.bot_api_calls(group_id)
         admins = frozenset(a.user_id for a in reply.administrators)
         ctx.near.remember_admins(group_id, admins)
@@ -160,20 +151,20 @@ def warning_for(
     thread_id: int | None = None,
     reply_to: int | None = None,
     private_view_url: str = "",
-) -> enforcement.WarningSpec:
+) -> MemberWarning:
     """`thread_id`: the forum topic to warn in; `reply_to`: the comment thread's root to answer;
     `private_view_url`: the member's way out in private, under the warning."""
     settings = policy.settings
-    return enforcement.WarningSpec(
+    return MemberWarning(
         language=settings.language,
         custom_text=settings.warning_text,
         user_display_name=person.display_name,
         group_title=policy.title,
-        join_buttons=[
-            enforcement.JoinButton(text=button_text(c.title, c.username), url=join_url(c))
+        join_buttons=tuple(
+            JoinButton(text=button_text(c.title, c.username), url=join_url(c))
             for c in missing
             if join_url(c)
-        ],
+        ),
         ttl_seconds=settings.warning_ttl_seconds,
         message_thread_id=thread_id or 0,
         reply_to_message_id=reply_to or 0,
@@ -181,16 +172,16 @@ def warning_for(
     )
 
 
-def member_action(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
-    return _ACTIONS.get(policy.settings.action, enforcement.MEMBER_ACTION_MUTE)
+def member_action(policy: tenancy.GroupPolicy) -> MemberAction:
+    return _ACTIONS.get(policy.settings.action, MemberAction.MUTE)
 
 
-def action_without_message(policy: tenancy.GroupPolicy) -> enforcement.MemberAction.ValueType:
+def action_without_message(policy: tenancy.GroupPolicy) -> MemberAction:
     """For a join or a channel leave there is no message to delete: a kick-on-sight group still
     gets a mute with the buttons first (kick_after_minutes kicks later); delete-only only warns."""
     if policy.settings.action == tenancy.ENFORCEMENT_ACTION_DELETE_ONLY:
-        return enforcement.MEMBER_ACTION_DELETE_ONLY
-    return enforcement.MEMBER_ACTION_MUTE
+        return MemberAction.DELETE_ONLY
+    return MemberAction.MUTE
 
 
 async def enforce(
@@ -199,9 +190,9 @@ async def enforce(
     policy: tenancy.GroupPolicy,
     person: Person,
     verdict: Verdict,
-    reason: enforcement.ActionReason.ValueType,
+    reason: Reason,
     *,
-    action: enforcement.MemberAction.ValueType | None = None,
+    action: MemberAction | None = None,
     message_id: int = 0,
     thread_id: int | None = None,
     reply_to: int | None = None,
@@ -209,26 +200,21 @@ async def enforce(
 ) -> None:
     """One call per decision; enforcement makes it durable before answering. In observe mode
     (or for what was done while the group observed) it is only recorded."""
-    await call(
-        "enforcement",
-        ctx.backends.enforcement.Enforce(
-            enforcement.EnforceRequest(
-                idempotency_key=key,
-                group_id=policy.group_id,
-                user_id=person.user_id,
-                reason=reason,
-                action=action if action is not None else member_action(policy),
-                message_id=message_id,
-                warning=warning_for(
-                    policy,
-                    person,
-                    verdict.missing,
-                    thread_id,
-                    reply_to,
-                    member_view_link(ctx.bot_username),
-                ),
-                kick_after_minutes=policy.settings.kick_after_minutes,
-                observe=observation(policy, observe),
-            )
+    await ctx.clients.enforcement.enforce(
+        key,
+        policy.group_id,
+        person.user_id,
+        reason,
+        action if action is not None else member_action(policy),
+        message_id=message_id,
+        warning=warning_for(
+            policy,
+            person,
+            verdict.missing,
+            thread_id,
+            reply_to,
+            member_view_link(ctx.bot_username),
         ),
+        kick_after_minutes=policy.settings.kick_after_minutes,
+        observe=observation(policy, observe),
     )

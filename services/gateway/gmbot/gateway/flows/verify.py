@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from gmbot.gateway.backends import call
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.verdicts import is_active, judge
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import verify
-from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -78,26 +76,12 @@ async def recheck(
         if verdict.unknown:
             return Outcome(free=False)
     if pending_requests is None:
-        held = await call(
-            "enforcement",
-            ctx.backends.enforcement.ListRestrictedGroups(
-                enforcement.ListRestrictedGroupsRequest(user_id=presser.user_id)
-            ),
-        )
+        held = await ctx.clients.enforcement.restricted_groups(presser.user_id)
         pending_requests = frozenset(held.pending_join_request_group_ids)
     if group_id in pending_requests:
         # The button of a join requester's notice: the request is approved at once.
-        await call(
-            "enforcement",
-            ctx.backends.enforcement.DecideJoinRequest(
-                enforcement.DecideJoinRequestRequest(
-                    idempotency_key=f"verify:{press_id}:approve",
-                    group_id=group_id,
-                    user_id=presser.user_id,
-                    decision=enforcement.JOIN_DECISION_APPROVE,
-                    reason=enforcement.ACTION_REASON_VERIFIED,
-                )
-            ),
+        await ctx.clients.enforcement.approve_join_request(
+            f"verify:{press_id}:approve", group_id, presser.user_id
         )
         return Outcome(free=True, approved=True)
     # Verified, or the group no longer requires anything: lift what GMBot imposed.

@@ -31,9 +31,10 @@ from aiogram.exceptions import (
 from aiogram.types import ReplyParameters, Update
 from aiogram.types.update import UpdateTypeLookupError
 
-from gmbot.gateway.backends import BackendUnavailable
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import Claim, UpdateLedger
+from gmbot.gateway.clients.backends import BackendUnavailable
+from gmbot.gateway.flows.claims import Claim
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.metrics import UPDATES
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority

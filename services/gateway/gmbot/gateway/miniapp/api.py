@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from gmbot.gateway.backends import BackendError, BackendRefused, Conflict, InvalidArgument
+from gmbot.gateway.clients.backends import BackendError, BackendRefused, Conflict, InvalidArgument
 from gmbot.gateway.flows import undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.field_mask_pb2 import FieldMask
 
-from gmbot.gateway.backends import call
+from gmbot.gateway.clients.enforcement import Reason
+from gmbot.gateway.clients.group_stats import GroupFigures
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import name_of, reason_of
@@ -35,9 +35,9 @@ _KINDS = {
 }
 
 
-def _funnel(figures: enforcement.GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
+def _funnel(figures: GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
     unmuted = figures.unmuted_by_button + figures.unmuted_by_joining + figures.unmuted_by_admins
-    brought = {c.channel_id: c.members_joined_through_gmbot for c in figures.channels}
+    brought = figures.joined_through_gmbot_by_channel
     return {
         "warned": figures.members_warned,
         "joined": figures.members_joined_after_warning,
@@ -97,22 +97,9 @@ def settings_form(language: str, policy: tenancy.GroupPolicy) -> dict[str, Any]:
 
 async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: str) -> Any:
     group_id = policy.group_id
-    stats = await call(
-        "enforcement",
-        ctx.backends.enforcement.GetGroupStats(enforcement.GetGroupStatsRequest(group_id=group_id)),
-    )
-    held = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListGroupRestrictions(
-            enforcement.ListGroupRestrictionsRequest(group_id=group_id, limit=MUTED_SHOWN)
-        ),
-    )
-    recent = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRecentActions(
-            enforcement.ListRecentActionsRequest(group_id=group_id, limit=ACTIONS_SHOWN)
-        ),
-    )
+    stats = await ctx.clients.enforcement.group_stats(group_id)
+    held = await ctx.clients.enforcement.group_restrictions(group_id, limit=MUTED_SHOWN)
+    recent = await ctx.clients.enforcement.recent_actions(group_id, ACTIONS_SHOWN)
     muted = {r.user_id for r in held.restrictions}
     names = {r.user_id: r.display_name for r in held.restrictions if r.display_name}
     return {
@@ -129,7 +116,7 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
                 "user_id": r.user_id,
                 "name": r.display_name or str(r.user_id),
                 "reason": reason_of(language, r.reason),
-                "since": r.since.seconds,
+                "since": r.since,
             }
             for r in held.restrictions
         ],
@@ -144,7 +131,7 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
                 "at": a.created_at.seconds,
                 "undo": _undoable(a, muted),
             }
-            for a in recent.actions
+            for a in recent
             if a.kind in _KINDS and a.state == enforcement.ACTION_STATE_DONE
         ],
     }
@@ -160,37 +147,20 @@ def _undoable(action: enforcement.ActionRecord, muted: set[int]) -> bool:
 async def unmute(ctx: FlowContext, key: str, group_id: int, user_id: int) -> None:
     """The muted list's Unmute: as /muted's button, this once."""
     name = await name_of(ctx, group_id, user_id)
-    await release(
-        ctx, key, group_id, Person(user_id, name), enforcement.ACTION_REASON_UNMUTED_BY_ADMIN
-    )
+    await release(ctx, key, group_id, Person(user_id, name), Reason.UNMUTED_BY_ADMIN)
 
 
 async def undo_action(ctx: FlowContext, key: str, group_id: int, action_id: str) -> bool:
     """Undoes one of the group's recent actions; False when it is none of those undoable."""
-    recent = await call(
-        "enforcement",
-        ctx.backends.enforcement.ListRecentActions(
-            enforcement.ListRecentActionsRequest(group_id=group_id, limit=ACTIONS_SHOWN)
-        ),
-    )
-    action = next((a for a in recent.actions if a.action_id == action_id), None)
+    recent = await ctx.clients.enforcement.recent_actions(group_id, ACTIONS_SHOWN)
+    action = next((a for a in recent if a.action_id == action_id), None)
     if action is None or action.state != enforcement.ACTION_STATE_DONE:
         return False
     if action.kind == enforcement.ACTION_KIND_ENFORCE:
         await unmute(ctx, key, group_id, action.user_id)
         return True
     if action.kind in (enforcement.ACTION_KIND_KICK, enforcement.ACTION_KIND_BAN):
-        await call(
-            "enforcement",
-            ctx.backends.enforcement.Unban(
-                enforcement.UnbanRequest(
-                    idempotency_key=key,
-                    group_id=group_id,
-                    user_id=action.user_id,
-                    reason=enforcement.ACTION_REASON_MANUAL,
-                )
-            ),
-        )
+        await ctx.clients.enforcement.unban(key, group_id, action.user_id, Reason.MANUAL)
         return True
     return False
 
@@ -221,16 +191,8 @@ async def save_settings(
 ) -> tenancy.GroupPolicy:
     """Saves the form, only over the version it showed (Conflict otherwise)."""
     settings, names = settings_change(values)
-    response = await call(
-        "tenancy",
-        ctx.backends.tenancy.UpdateGroupSettings(
-            tenancy.UpdateGroupSettingsRequest(
-                group_id=group_id,
-                settings=settings,
-                update_mask=FieldMask(paths=names),
-                expected_version=version,
-            )
-        ),
+    policy = await ctx.clients.tenancy.update_settings(
+        group_id, settings, names, expected_version=version
     )
-    await ctx.policies.changed(group_id, response.policy)
-    return response.policy
+    await ctx.policies.changed(group_id, policy)
+    return policy

@@ -3,10 +3,9 @@ cache's for reads; Telegram's own, asked now, for every write)."""
 
 from __future__ import annotations
 
-from gmbot.gateway.backends import BackendError, call
+from gmbot.gateway.clients.backends import BackendError
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 
 
@@ -14,12 +13,7 @@ async def administers_now(ctx: FlowContext, group_id: int, user_id: int) -> bool
     """Whether the user administers the group, as Telegram says now (None: cannot be told).
     A demoted administrator's page must not keep its power for as long as a cache lives."""
     try:
-        reply = await call(
-            "membership",
-            ctx.backends.membership.GetChatAdministrators(
-                membership.GetChatAdministratorsRequest(chat_id=group_id, fresh=True)
-            ),
-        )
+        reply = await ctx.clients.membership.administrators(group_id, fresh=True)
     except BackendError:
         return None
     admins = frozenset(a.user_id for a in reply.administrators)
@@ -32,19 +26,9 @@ async def groups_of(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]
     the candidates are the groups the user protected (tenancy), the groups membership saw the
     user in, and the groups whose administrator list this gateway holds names the user; each
     counts only when its administrator list holds the user."""
-    owned = await call(
-        "tenancy",
-        ctx.backends.tenancy.ListOwnerGroups(tenancy.ListOwnerGroupsRequest(owner_user_id=user_id)),
-    )
-    seen = await call(
-        "membership",
-        ctx.backends.membership.ListUserGroups(membership.ListUserGroupsRequest(user_id=user_id)),
-    )
-    candidates = dict.fromkeys(
-        [g.group_id for g in owned.groups]
-        + list(seen.group_ids)
-        + ctx.near.chats_administered_by(user_id)
-    )
+    owned = await ctx.clients.tenancy.owner_groups(user_id)
+    seen = await ctx.clients.membership.user_groups(user_id)
+    candidates = dict.fromkeys(owned + seen + ctx.near.chats_administered_by(user_id))
     found = []
     for group_id in candidates:
         policy = await ctx.policies.get(group_id)

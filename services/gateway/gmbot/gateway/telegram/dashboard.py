@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
 
-from gmbot.gateway.backends import BackendUnavailable
+from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.texts import say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority

@@ -7,8 +7,8 @@ import re
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from gmbot.gateway.flows.commands import ChannelInfo
-from gmbot.gateway.invite_links import InviteLinks, link_key
+from gmbot.gateway.flows.admin_checks import ChannelInfo
+from gmbot.gateway.stores.invite_links import InviteLinks, link_key
 from gmbot.gateway.telegram.answers import unless_refused
 from gmbot.runtime.error_kinds import ErrorKind
 

@@ -16,7 +16,7 @@ from aiogram.types import (
     ChatAdministratorRights,
 )
 
-from gmbot.gateway.backends import BackendUnavailable
+from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.flows.setup import CHANNEL_RIGHTS, GROUP_RIGHTS
 from gmbot.gateway.texts import LANGUAGES, say
 from gmbot.runtime.budget.core import Priority

@@ -9,8 +9,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import SendMessage
 from aiogram.types import Update, User
 
-from gmbot.gateway.dead_letters import DeadLetters
-from gmbot.gateway.dedup import UpdateLedger
+from gmbot.gateway.intake.dead_letters import DeadLetters
+from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, Result, UpdatePipeline
 from gmbot.gateway.texts import say
 from gmbot.runtime.budget.core import Priority

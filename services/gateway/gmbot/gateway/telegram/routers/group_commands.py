@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
 from gmbot.gateway.flows import commands, muted, settings, settings_panel, stats
-from gmbot.gateway.flows.commands import ChatLookup, GroupCommand, Refusal, require_admin
+from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.verdicts import is_admin

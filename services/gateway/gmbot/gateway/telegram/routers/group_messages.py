@@ -11,7 +11,7 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import Message, Update
 
 from gmbot.gateway.flows import members, messages, settings_panel
-from gmbot.gateway.flows.commands import ChatLookup
+from gmbot.gateway.flows.admin_checks import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import decided
 from gmbot.gateway.telegram.facts import group_message, person

@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage, Update
 
 from gmbot.gateway.flows import owner_buttons
-from gmbot.gateway.flows.commands import ChatLookup
+from gmbot.gateway.flows.admin_checks import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import decided, unless_refused
 from gmbot.gateway.telegram.facts import person

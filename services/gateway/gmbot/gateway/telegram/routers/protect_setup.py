@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, Update
 
 from gmbot.gateway.flows import pickers, setup
-from gmbot.gateway.flows.commands import ChatLookup
+from gmbot.gateway.flows.admin_checks import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import answer_query, reply
 from gmbot.gateway.telegram.facts import person

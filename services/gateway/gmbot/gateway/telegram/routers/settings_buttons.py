@@ -8,7 +8,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import CallbackQuery, ForceReply, Message, Update
 
 from gmbot.gateway.flows import settings_panel
-from gmbot.gateway.flows.commands import GroupCommand
+from gmbot.gateway.flows.admin_checks import GroupCommand
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import answer_query, unless_refused
 from gmbot.gateway.telegram.facts import person

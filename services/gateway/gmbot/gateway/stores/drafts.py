@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from redis.asyncio import Redis
 
-from gmbot.gateway.recent import RecentAnswers
+from gmbot.gateway.stores.recent import RecentAnswers
 from gmbot.runtime.redis import REDIS_ERRORS
 
 DRAFT_SECONDS = 900

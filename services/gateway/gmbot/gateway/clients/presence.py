@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, InvalidArgument, call
+from gmbot.gateway.clients.backends import BackendError, InvalidArgument, call
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import membership_pb2 as pb
@@ -18,7 +18,7 @@ from gmbot.v1 import membership_pb2 as pb
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub
 
-log = structlog.get_logger("gmbot.gateway.presence")
+log = structlog.get_logger("gmbot.gateway.clients.presence")
 
 FLUSH_SECONDS = 1.0
 # A pair told this recently is not told again (membership keeps presence for weeks).

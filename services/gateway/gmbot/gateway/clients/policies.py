@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import structlog
 from redis.asyncio import Redis
 
-from gmbot.gateway.backends import NotFound, call
+from gmbot.gateway.clients.backends import NotFound, call
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.runtime.tasks import cancel_and_wait
@@ -21,7 +21,7 @@ from gmbot.v1 import tenancy_pb2 as tenancy
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
 
-log = structlog.get_logger("gmbot.gateway.policies")
+log = structlog.get_logger("gmbot.gateway.clients.policies")
 
 _MAX_ENTRIES = 100_000
 

@@ -26,7 +26,7 @@ from gmbot.v1 import membership_pb2 as pb
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub
 
-log = structlog.get_logger("gmbot.gateway.near_cache")
+log = structlog.get_logger("gmbot.gateway.clients.near_cache")
 
 # Looked up once: a labelled child per lookup would cost more than the lookup itself.
 _ANSWER_HIT, _ANSWER_MISS = NEAR_CACHE.labels("answer", "hit"), NEAR_CACHE.labels("answer", "miss")

@@ -9,7 +9,7 @@ import contextlib
 
 from redis.asyncio import Redis
 
-from gmbot.gateway.recent import RecentAnswers
+from gmbot.gateway.stores.recent import RecentAnswers
 from gmbot.runtime.redis import REDIS_ERRORS
 
 # An in-process entry lives a month (a restart forgets them anyway).

@@ -28,7 +28,7 @@ from gmbot.gateway.metrics import DEAD_LETTERS
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 
-log = structlog.get_logger("gmbot.gateway.dead_letters")
+log = structlog.get_logger("gmbot.gateway.intake.dead_letters")
 
 # Telegram keeps an undelivered update 24 hours: counting its failures longer is pointless.
 FAILURES_SECONDS = 25 * 3600

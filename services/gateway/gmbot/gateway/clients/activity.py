@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from gmbot.gateway.backends import BackendError, InvalidArgument, call
+from gmbot.gateway.clients.backends import BackendError, InvalidArgument, call
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import enforcement_pb2 as pb
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub
 
-log = structlog.get_logger("gmbot.gateway.activity")
+log = structlog.get_logger("gmbot.gateway.clients.activity")
 
 FLUSH_SECONDS = 1.0
 BATCH = 1000

@@ -19,16 +19,16 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from enum import Enum
 
 import structlog
 from redis.asyncio import Redis
 
+from gmbot.gateway.flows.claims import Claim
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.runtime.tasks import cancel_and_wait
 
-log = structlog.get_logger("gmbot.gateway.dedup")
+log = structlog.get_logger("gmbot.gateway.intake.dedup")
 
 # Telegram keeps an undelivered update 24 hours: remembering longer is pointless.
 DONE_SECONDS = 25 * 3600
@@ -54,12 +54,6 @@ class _Renewal:
 
     over: bool = False
     task: asyncio.Task[None] | None = None
-
-
-class Claim(Enum):
-    ACQUIRED = "acquired"
-    DONE = "done"
-    BUSY = "busy"
 
 
 class UpdateLedger:

@@ -24,7 +24,7 @@ import structlog
 from gmbot.gateway.metrics import SECOND_LOOKS
 from gmbot.runtime.tasks import cancel_and_wait
 
-log = structlog.get_logger("gmbot.gateway.second_look")
+log = structlog.get_logger("gmbot.gateway.flows.second_look")
 
 T = TypeVar("T")
 
