@@ -1,6 +1,7 @@
 """Writes deploy/kubernetes/monitoring/prometheus-rule.yaml: GMBot's alerts
 (deploy/prometheus/rules.yml, the file docker-compose's Prometheus loads) as a PrometheusRule
-for the Prometheus Operator. tests/unit/deploy/test_kubernetes.py fails when the two differ."""
+for the Prometheus Operator. tests/unit/deploy/test_kubernetes_monitoring.py fails when the two
+differ."""
 
 from __future__ import annotations
 

@@ -10,8 +10,7 @@ from aiohttp import web
 
 from gmbot.sandbox.botapi import bot_api_handler
 from gmbot.sandbox.client import SandboxClient
-from gmbot.sandbox.control import Control
-from gmbot.sandbox.load import LoadControl
+from gmbot.sandbox.control import control_routes
 from gmbot.sandbox.telegram import SandboxConfig, Telegram
 
 
@@ -20,8 +19,7 @@ def make_app(telegram: Telegram) -> web.Application:
     handler = bot_api_handler(telegram)
     app.router.add_route("GET", "/bot{token}/{method}", handler)
     app.router.add_route("POST", "/bot{token}/{method}", handler)
-    app.add_routes(Control(telegram).routes())
-    app.add_routes(LoadControl(telegram).routes())
+    app.add_routes(control_routes(telegram))
 
     async def close(_app: web.Application) -> None:
         await telegram.close()

@@ -192,20 +192,9 @@ def _openssl(*args: str) -> None:
 
 
 def _certificates(directory: Path) -> dict[str, Path]:
-    paths = {
-        n: directory / n
-        for n in (
-            "ca.key",
-            "ca.pem",
-            "s.key",
-            "s.csr",
-            "s.pem",
-            "c.key",
-            "c.csr",
-            "c.pem",
-            "ext.cnf",
-        )
-    }
+    """A test CA, and a server (s) and a client (c) certificate for localhost signed by it."""
+    names = ("ca.key", "ca.pem", "s.key", "s.csr", "s.pem", "c.key", "c.csr", "c.pem", "ext.cnf")
+    paths = {n: directory / n for n in names}
     paths["ext.cnf"].write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     _openssl(
         "req",
@@ -223,36 +212,41 @@ def _certificates(directory: Path) -> dict[str, Path]:
         str(paths["ca.pem"]),
     )
     for who in ("s", "c"):
-        _openssl(
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            str(paths[f"{who}.key"]),
-            "-out",
-            str(paths[f"{who}.csr"]),
-        )
-        _openssl(
-            "x509",
-            "-req",
-            "-in",
-            str(paths[f"{who}.csr"]),
-            "-CA",
-            str(paths["ca.pem"]),
-            "-CAkey",
-            str(paths["ca.key"]),
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            str(paths["ext.cnf"]),
-            "-out",
-            str(paths[f"{who}.pem"]),
-        )
+        _sign_with_ca(paths, who)
     return paths
+
+
+def _sign_with_ca(paths: dict[str, Path], who: str) -> None:
+    """`who`.key and a request for it, then `who`.pem: the request signed by the test CA."""
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        str(paths[f"{who}.key"]),
+        "-out",
+        str(paths[f"{who}.csr"]),
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(paths[f"{who}.csr"]),
+        "-CA",
+        str(paths["ca.pem"]),
+        "-CAkey",
+        str(paths["ca.key"]),
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        str(paths["ext.cnf"]),
+        "-out",
+        str(paths[f"{who}.pem"]),
+    )
 
 
 async def test_mutual_tls_admits_only_clients_with_a_certificate(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gmbot.v1 import tenancy_pb2 as pb
 from gmbot.v1 import tenancy_pb2_grpc
-from tests.integration.tenancy.test_rpcs import GROUP, NEWS, OWNER, PRIVATE, protect
+from tests.integration.tenancy.calls import GROUP, NEWS, OWNER, PRIVATE, protect
 from tests.support.databases import fresh_database
 from tests.support.fuzz import FORBIDDEN, FUZZ, caller, requests, status_of
 from tests.support.services import channel_to, running_tenancy

@@ -12,7 +12,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from gmbot.v1 import tenancy_pb2 as pb
-from tests.integration.tenancy.test_rpcs import GROUP, NEWS, OWNER, protect, status_of
+from tests.integration.tenancy.calls import GROUP, NEWS, OWNER, protect, status_of
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub as TenancyServiceStub
@@ -190,3 +190,80 @@ async def test_a_basic_group_is_simply_not_protected(
 
     assert error.code() == grpc.StatusCode.NOT_FOUND
     assert "supergroup" in (error.details() or "")
+
+
+@pytest.mark.parametrize(
+    ("request_", "words"),
+    [
+        (pb.ProtectGroupRequest(group_id=-12345, owner=OWNER, channels=[NEWS]), "basic group"),
+        (pb.ProtectGroupRequest(group_id=GROUP, owner=OWNER, channels=[]), "at least one"),
+        (pb.ProtectGroupRequest(group_id=GROUP, owner=OWNER, channels=[NEWS, NEWS]), "twice"),
+        (
+            pb.ProtectGroupRequest(
+                group_id=GROUP,
+                owner=OWNER,
+                channels=[pb.Channel(channel_id=-1002000000100 - i) for i in range(11)],
+            ),
+            "at most 10",
+        ),
+        (pb.ProtectGroupRequest(group_id=GROUP, channels=[NEWS]), "owner.user_id"),
+        (
+            pb.ProtectGroupRequest(
+                group_id=GROUP, owner=OWNER, channels=[pb.Channel(channel_id=777)]
+            ),
+            "channels[0].channel_id",
+        ),
+        (
+            pb.ProtectGroupRequest(
+                group_id=GROUP,
+                owner=OWNER,
+                channels=[pb.Channel(channel_id=NEWS.channel_id, invite_link="http://evil")],
+            ),
+            "t.me",
+        ),
+        (
+            pb.ProtectGroupRequest(
+                group_id=GROUP,
+                owner=OWNER,
+                channels=[pb.Channel(channel_id=NEWS.channel_id, username="a b")],
+            ),
+            "username",
+        ),
+    ],
+)
+async def test_bad_protect_requests_are_invalid_arguments(
+    tenancy: TenancyServiceStub, request_: pb.ProtectGroupRequest, words: str
+) -> None:
+    error = await status_of(tenancy.ProtectGroup(request_))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert words in (error.details() or "")
+    missing = await status_of(tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP)))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=0)),
+        lambda s: s.ListChannelGroups(pb.ListChannelGroupsRequest(channel_id=5)),
+        lambda s: s.ListOwnerGroups(pb.ListOwnerGroupsRequest(owner_user_id=-1)),
+        lambda s: s.SuspendGroup(pb.SuspendGroupRequest(group_id=GROUP, reason=" ")),
+        lambda s: s.UpsertChannel(pb.UpsertChannelRequest(channel=pb.Channel(channel_id=1))),
+        lambda s: s.UpdateGroupSettings(pb.UpdateGroupSettingsRequest(group_id=GROUP)),
+    ],
+)
+async def test_malformed_input_is_an_invalid_argument_never_internal(
+    tenancy: TenancyServiceStub, call: object
+) -> None:
+    await protect(tenancy)
+
+    error = await status_of(call(tenancy))  # type: ignore[operator]
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_forged_page_token_is_an_invalid_argument(tenancy: TenancyServiceStub) -> None:
+    error = await status_of(tenancy.ListGroups(pb.ListGroupsRequest(page_token="abc")))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from gmbot.v1 import tenancy_pb2 as pb
-from tests.integration.tenancy.test_rpcs import (
+from tests.integration.tenancy.calls import (
     GROUP,
     NEWS,
     OTHER_GROUP,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import grpc
 
 from gmbot.v1 import tenancy_pb2 as pb
-from tests.integration.tenancy.test_rpcs import status_of
+from tests.integration.tenancy.calls import status_of
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub as TenancyServiceStub

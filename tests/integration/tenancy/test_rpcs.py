@@ -1,4 +1,5 @@
-"""Every TenancyService RPC over a real gRPC channel, on SQLite and PostgreSQL."""
+"""The TenancyService RPCs that protect a group and change its policy (protect, unprotect,
+settings, suspend and resume) over a real gRPC channel, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,36 +13,16 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from gmbot.v1 import tenancy_pb2 as pb
+from tests.integration.tenancy.calls import (
+    GROUP,
+    NEWS,
+    PRIVATE,
+    protect,
+    status_of,
+)
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub as TenancyServiceStub
-
-GROUP = -1001000000001
-OTHER_GROUP = -1001000000002
-NEWS = pb.Channel(channel_id=-1002000000001, title="News", username="news_channel")
-PRIVATE = pb.Channel(
-    channel_id=-1002000000002, title="Private", invite_link="https://t.me/+AbCdEf123"
-)
-OWNER = pb.Owner(user_id=42, username="owner")
-
-
-async def protect(
-    stub: TenancyServiceStub, group_id: int = GROUP, *channels: pb.Channel
-) -> pb.ProtectGroupResponse:
-    return await stub.ProtectGroup(
-        pb.ProtectGroupRequest(
-            group_id=group_id,
-            group_title="Chat",
-            owner=OWNER,
-            channels=list(channels or (NEWS, PRIVATE)),
-        )
-    )
-
-
-async def status_of(call: object) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call  # type: ignore[misc]
-    return caught.value
 
 
 async def test_protect_returns_the_policy_with_channels_in_order(
@@ -231,154 +212,3 @@ async def test_resume_of_an_unprotected_group_is_a_failed_precondition(
 
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "/protect" in (error.details() or "")
-
-
-async def test_list_channel_groups_lists_active_groups(tenancy: TenancyServiceStub) -> None:
-    await protect(tenancy, GROUP, NEWS, PRIVATE)
-    await protect(tenancy, OTHER_GROUP, NEWS)
-    await tenancy.UnprotectGroup(pb.UnprotectGroupRequest(group_id=OTHER_GROUP))
-
-    active = await tenancy.ListChannelGroups(
-        pb.ListChannelGroupsRequest(channel_id=NEWS.channel_id)
-    )
-    everything = await tenancy.ListChannelGroups(
-        pb.ListChannelGroupsRequest(channel_id=NEWS.channel_id, include_inactive=True)
-    )
-    unknown = await tenancy.ListChannelGroups(
-        pb.ListChannelGroupsRequest(channel_id=-1009999999999)
-    )
-
-    assert list(active.group_ids) == [GROUP]
-    assert list(everything.group_ids) == sorted([GROUP, OTHER_GROUP])
-    assert list(unknown.group_ids) == []
-
-
-async def test_list_owner_groups(tenancy: TenancyServiceStub) -> None:
-    await protect(tenancy, GROUP, NEWS)
-    await protect(tenancy, OTHER_GROUP, PRIVATE)
-
-    response = await tenancy.ListOwnerGroups(pb.ListOwnerGroupsRequest(owner_user_id=42))
-    nobody = await tenancy.ListOwnerGroups(pb.ListOwnerGroupsRequest(owner_user_id=43))
-
-    assert {g.group_id for g in response.groups} == {GROUP, OTHER_GROUP}
-    assert response.groups[0].group_id == OTHER_GROUP
-    assert list(nobody.groups) == []
-
-
-async def test_upsert_channel_bumps_every_linked_group(tenancy: TenancyServiceStub) -> None:
-    await protect(tenancy, GROUP, NEWS)
-    await protect(tenancy, OTHER_GROUP, NEWS)
-
-    renamed = pb.Channel(channel_id=NEWS.channel_id, title="Daily News", username="news_channel")
-    response = await tenancy.UpsertChannel(pb.UpsertChannelRequest(channel=renamed))
-    repeat = await tenancy.UpsertChannel(pb.UpsertChannelRequest(channel=renamed))
-
-    assert response.groups_updated == 2
-    assert repeat.groups_updated == 0
-    policy = await tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP))
-    assert policy.policy.channels[0].title == "Daily News"
-    assert policy.policy.version == 2
-
-
-async def test_upsert_channel_keeps_a_known_invite_link(tenancy: TenancyServiceStub) -> None:
-    await protect(tenancy, GROUP, PRIVATE)
-
-    response = await tenancy.UpsertChannel(
-        pb.UpsertChannelRequest(channel=pb.Channel(channel_id=PRIVATE.channel_id, title="P2"))
-    )
-
-    assert response.channel.invite_link == PRIVATE.invite_link
-
-
-@pytest.mark.parametrize(
-    ("request_", "words"),
-    [
-        (pb.ProtectGroupRequest(group_id=-12345, owner=OWNER, channels=[NEWS]), "basic group"),
-        (pb.ProtectGroupRequest(group_id=GROUP, owner=OWNER, channels=[]), "at least one"),
-        (pb.ProtectGroupRequest(group_id=GROUP, owner=OWNER, channels=[NEWS, NEWS]), "twice"),
-        (
-            pb.ProtectGroupRequest(
-                group_id=GROUP,
-                owner=OWNER,
-                channels=[pb.Channel(channel_id=-1002000000100 - i) for i in range(11)],
-            ),
-            "at most 10",
-        ),
-        (pb.ProtectGroupRequest(group_id=GROUP, channels=[NEWS]), "owner.user_id"),
-        (
-            pb.ProtectGroupRequest(
-                group_id=GROUP, owner=OWNER, channels=[pb.Channel(channel_id=777)]
-            ),
-            "channels[0].channel_id",
-        ),
-        (
-            pb.ProtectGroupRequest(
-                group_id=GROUP,
-                owner=OWNER,
-                channels=[pb.Channel(channel_id=NEWS.channel_id, invite_link="http://evil")],
-            ),
-            "t.me",
-        ),
-        (
-            pb.ProtectGroupRequest(
-                group_id=GROUP,
-                owner=OWNER,
-                channels=[pb.Channel(channel_id=NEWS.channel_id, username="a b")],
-            ),
-            "username",
-        ),
-    ],
-)
-async def test_bad_protect_requests_are_invalid_arguments(
-    tenancy: TenancyServiceStub, request_: pb.ProtectGroupRequest, words: str
-) -> None:
-    error = await status_of(tenancy.ProtectGroup(request_))
-
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert words in (error.details() or "")
-    missing = await status_of(tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP)))
-    assert missing.code() == grpc.StatusCode.NOT_FOUND
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda s: s.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=0)),
-        lambda s: s.ListChannelGroups(pb.ListChannelGroupsRequest(channel_id=5)),
-        lambda s: s.ListOwnerGroups(pb.ListOwnerGroupsRequest(owner_user_id=-1)),
-        lambda s: s.SuspendGroup(pb.SuspendGroupRequest(group_id=GROUP, reason=" ")),
-        lambda s: s.UpsertChannel(pb.UpsertChannelRequest(channel=pb.Channel(channel_id=1))),
-        lambda s: s.UpdateGroupSettings(pb.UpdateGroupSettingsRequest(group_id=GROUP)),
-    ],
-)
-async def test_malformed_input_is_an_invalid_argument_never_internal(
-    tenancy: TenancyServiceStub, call: object
-) -> None:
-    await protect(tenancy)
-
-    error = await status_of(call(tenancy))  # type: ignore[operator]
-
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-
-
-async def test_list_groups_pages_through_every_group(tenancy: TenancyServiceStub) -> None:
-    ids = [GROUP - i for i in range(5)]
-    for group_id in ids:
-        await protect(tenancy, group_id, NEWS)
-
-    seen: list[int] = []
-    token = ""
-    while True:
-        page = await tenancy.ListGroups(pb.ListGroupsRequest(page_size=2, page_token=token))
-        seen += [g.group_id for g in page.groups]
-        token = page.next_page_token
-        if not token:
-            break
-
-    assert seen == sorted(ids)
-
-
-async def test_a_forged_page_token_is_an_invalid_argument(tenancy: TenancyServiceStub) -> None:
-    error = await status_of(tenancy.ListGroups(pb.ListGroupsRequest(page_token="abc")))
-
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

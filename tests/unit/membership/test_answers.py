@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from gmbot.membership.answers import Answer, Source, Status, status_of
-from gmbot.membership.singleflight import SingleFlight
-from gmbot.membership.store import jittered
+from gmbot.membership.domain.answers import Answer, Source, Status, status_of
+from gmbot.membership.domain.singleflight import SingleFlight
+from gmbot.membership.domain.ttls import jittered
 
 
 @pytest.mark.parametrize(

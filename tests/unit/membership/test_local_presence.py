@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gmbot.membership.store import LocalStore
+from gmbot.membership.storage.local_store import LocalStore
 
 DAY = 86400.0
 GROUP = -1001000000001

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from gmbot.membership.changes import ChangeFeed
-from gmbot.membership.checker import MembershipChecker, Ttls
-from gmbot.membership.resilient import ResilientStore
-from gmbot.membership.server import MembershipServicer
+from gmbot.membership.domain.checker import MembershipChecker
+from gmbot.membership.domain.ports import Store
+from gmbot.membership.domain.presence import Presence
+from gmbot.membership.domain.ttls import Ttls
+from gmbot.membership.inbound.servicer import MembershipServicer
+from gmbot.membership.outbound.changes import ChangeFeed
+from gmbot.membership.outbound.telegram import TelegramReader
 from gmbot.membership.settings import MembershipSettings
-from gmbot.membership.store import LocalStore, RedisStore, Store
-from gmbot.membership.telegram import TelegramReader
+from gmbot.membership.storage.local_store import LocalStore
+from gmbot.membership.storage.redis_store import RedisStore
+from gmbot.membership.storage.resilient import ResilientStore
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, shared_budget
 from gmbot.runtime.lifecycle import start_up
@@ -51,7 +55,7 @@ async def build(settings: MembershipSettings) -> Service:
             settings.batch_default_calls,
             changes,
         )
-        servicer = MembershipServicer(checker, changes)
+        servicer = MembershipServicer(checker, Presence(store, ttls.presence), changes)
         service.registrations = [
             lambda server: membership_pb2_grpc.add_MembershipServiceServicer_to_server(
                 servicer, server

@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 import structlog
 from redis.asyncio import Redis
 
+from gmbot.membership.domain.answers import Answer
 from gmbot.membership.metrics import CHANGE_SUBSCRIBERS, CHANGES_PUBLISHED
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.runtime.tasks import cancel_and_wait
+from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import membership_pb2 as pb
 
 log = structlog.get_logger("gmbot.membership.changes")
@@ -51,7 +53,24 @@ class ChangeFeed:
         self._relaying = asyncio.Event()
         self._ended = False
 
-    async def publish(self, change: pb.MembershipChange) -> None:
+    async def answer_changed(self, channel_id: int, user_id: int, answer: Answer) -> None:
+        await self._publish(
+            pb.MembershipChange(
+                answer=pb.AnswerChanged(
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    status=answer.status.value,
+                    observed_at=to_timestamp(answer.observed_at),
+                )
+            )
+        )
+
+    async def administrators_changed(self, chat_id: int) -> None:
+        await self._publish(
+            pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=chat_id))
+        )
+
+    async def _publish(self, change: pb.MembershipChange) -> None:
         CHANGES_PUBLISHED.labels(change.WhichOneof("change") or "").inc()
         if self._redis is not None:
             try:

@@ -11,9 +11,11 @@ from typing import Any
 
 import structlog
 
-from gmbot.membership.answers import Answer
+from gmbot.membership.domain.administrators import AdminList
+from gmbot.membership.domain.answers import Answer
 from gmbot.membership.metrics import REDIS_FALLBACKS
-from gmbot.membership.store import AdminList, LocalStore, RedisStore
+from gmbot.membership.storage.local_store import LocalStore
+from gmbot.membership.storage.redis_store import RedisStore
 from gmbot.runtime.redis import REDIS_ERRORS
 
 log = structlog.get_logger("gmbot.membership.store")

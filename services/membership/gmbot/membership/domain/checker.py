@@ -1,4 +1,4 @@
-"""Membership's use cases: checks, batches, events, administrators, presence."""
+"""Membership's use cases: checks, batches, events, administrators (presence is `presence`)."""
 
 from __future__ import annotations
 
@@ -8,37 +8,29 @@ from dataclasses import dataclass
 
 import structlog
 
-from gmbot.membership.answers import Answer, Source, Status, status_of, unknown
-from gmbot.membership.changes import ChangeFeed
+from gmbot.membership.domain.administrators import AdminList
+from gmbot.membership.domain.answers import Answer, Source, Status, status_of, unknown
+from gmbot.membership.domain.ports import (
+    Changes,
+    Store,
+    Telegram,
+    TelegramRefused,
+    TelegramUnavailable,
+)
+from gmbot.membership.domain.singleflight import SingleFlight
+from gmbot.membership.domain.ttls import Ttls, jittered
 from gmbot.membership.metrics import CACHE, CHECKS, SINGLE_FLIGHT_JOINS
-from gmbot.membership.singleflight import SingleFlight
-from gmbot.membership.store import AdminList, Store, jittered
-from gmbot.membership.telegram import TelegramReader, TelegramRefused, TelegramUnavailable
 from gmbot.runtime.budget.core import Priority
-from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.errors import FailedPrecondition, InvalidArgument, Unavailable
 from gmbot.runtime.ids import check_supergroup_id, check_unique, check_user_id
-from gmbot.runtime.timestamps import to_timestamp
-from gmbot.v1 import membership_pb2 as pb
 
 log = structlog.get_logger("gmbot.membership.checker")
 
 MAX_CHANNELS = 20
 MAX_BATCH_USERS = 200
-MAX_PRESENCES = 1000
 # How long another replica's call may take before this one asks Telegram itself.
 REPLICA_WAIT_SECONDS = 2.0
 _ADMIN_STATUSES = frozenset({"creator", "administrator"})
-# A presence already recorded this recently is not written again.
-_PRESENCE_REFRESH_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Ttls:
-    member: float
-    not_member: float
-    admins: float
-    presence: float
 
 
 @dataclass(frozen=True)
@@ -52,10 +44,10 @@ class MembershipChecker:
     def __init__(
         self,
         store: Store,
-        telegram: TelegramReader,
+        telegram: Telegram,
         ttls: Ttls,
         batch_calls: int,
-        changes: ChangeFeed,
+        changes: Changes,
     ) -> None:
         self._store = store
         self._changes = changes
@@ -64,7 +56,6 @@ class MembershipChecker:
         self._batch_calls = batch_calls
         self._answers: SingleFlight[Answer] = SingleFlight()
         self._admins: SingleFlight[AdminList] = SingleFlight()
-        self._presence_written: dict[tuple[int, int], float] = {}
         self._outstanding: set[asyncio.Future[list[Answer]]] = set()
         self._refreshing: set[asyncio.Task[None]] = set()
 
@@ -170,7 +161,7 @@ class MembershipChecker:
             answer = await self._telegram.membership(channel_id, user_id)
             if answer.status is not Status.UNKNOWN:
                 await self._store.put(channel_id, user_id, answer, self._ttl(answer))
-                await self._announce(channel_id, user_id, answer)
+                await self._changes.answer_changed(channel_id, user_id, answer)
             return answer
         finally:
             if holds:
@@ -195,53 +186,43 @@ class MembershipChecker:
         answer = Answer(status, Source.EVENT, date, new_status)
         applied = await self._store.put_if_newer(chat_id, user_id, answer, self._ttl(answer))
         if applied:
-            await self._announce(chat_id, user_id, answer)
+            await self._changes.answer_changed(chat_id, user_id, answer)
         admins_changed = old_status in _ADMIN_STATUSES or new_status in _ADMIN_STATUSES
         if admins_changed:
             await self._store.drop_admins(chat_id)
             await self._store.index_admin(
                 chat_id, user_id, new_status in _ADMIN_STATUSES, self._ttls.presence
             )
-            await self._changes.publish(
-                pb.MembershipChange(administrators=pb.AdministratorsChanged(chat_id=chat_id))
-            )
+            await self._changes.administrators_changed(chat_id)
             self._refresh_admins(chat_id)
         return EventResult(status, applied, admins_changed)
 
     def _refresh_admins(self, chat_id: int) -> None:
         """The whole list read again behind everything else, so the index also holds what the
         update did not say (another administrator's change GMBot missed, an anonymous one)."""
-        with priority(Priority.LATER):  # the task copies the context, and with it the priority
-            task = asyncio.create_task(self._refetch_admins(chat_id))
+        task = asyncio.create_task(self._refetch_admins(chat_id))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
 
     async def _refetch_admins(self, chat_id: int) -> None:
         try:
-            await self.administrators(chat_id, fresh=True)
+            await self.administrators(chat_id, fresh=True, priority=Priority.LATER)
         except (FailedPrecondition, Unavailable) as error:
             log.info("administrators not read again", chat_id=chat_id, error=str(error))
 
-    async def _announce(self, channel_id: int, user_id: int, answer: Answer) -> None:
-        await self._changes.publish(
-            pb.MembershipChange(
-                answer=pb.AnswerChanged(
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    status=answer.status.value,
-                    observed_at=to_timestamp(answer.observed_at),
-                )
-            )
-        )
-
-    async def administrators(self, chat_id: int, fresh: bool = False) -> tuple[AdminList, Source]:
+    async def administrators(
+        self, chat_id: int, fresh: bool = False, priority: Priority | None = None
+    ) -> tuple[AdminList, Source]:
+        """`priority`: how soon Telegram's budget serves the call (None: the caller's own)."""
         check_supergroup_id(chat_id, "chat_id")
         if not fresh:
             cached = await self._store.admins(chat_id)
             if cached is not None:
                 return cached, Source.CACHE
         try:
-            admins = await self._admins.run(chat_id, lambda: self._telegram.administrators(chat_id))
+            admins = await self._admins.run(
+                chat_id, lambda: self._telegram.administrators(chat_id, priority)
+            )
         except TelegramRefused as error:
             raise FailedPrecondition(
                 f"the bot cannot list the administrators of {chat_id}: {error}"
@@ -260,28 +241,3 @@ class MembershipChecker:
         """The chats whose kept administrator lists name the user (anonymous or not)."""
         check_user_id(user_id, "user_id")
         return await self._store.administered(user_id)
-
-    async def record_presence(self, group_id: int, user_id: int) -> None:
-        check_supergroup_id(group_id, "group_id")
-        check_user_id(user_id, "user_id")
-        now = time.time()
-        if now - self._presence_written.get((group_id, user_id), 0.0) < _PRESENCE_REFRESH_SECONDS:
-            return
-        await self._store.touch(user_id, group_id, now, self._ttls.presence)
-        self._presence_written[(group_id, user_id)] = now
-        if len(self._presence_written) > 200_000:
-            self._presence_written.clear()
-
-    async def record_presences(self, presences: list[tuple[int, int]]) -> None:
-        """Validates every entry before recording any, so a bad batch records nothing."""
-        if len(presences) > MAX_PRESENCES:
-            raise InvalidArgument(f"at most {MAX_PRESENCES} presences per call", field="presences")
-        for group_id, user_id in presences:
-            check_supergroup_id(group_id, "presences.group_id")
-            check_user_id(user_id, "presences.user_id")
-        for group_id, user_id in presences:
-            await self.record_presence(group_id, user_id)
-
-    async def user_groups(self, user_id: int) -> list[int]:
-        check_user_id(user_id, "user_id")
-        return await self._store.groups(user_id, time.time(), self._ttls.presence)

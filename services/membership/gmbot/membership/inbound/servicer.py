@@ -8,10 +8,11 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gmbot.membership.answers import Answer, Status
-from gmbot.membership.changes import ChangeFeed, SubscriberTooSlow
-from gmbot.membership.checker import MembershipChecker
+from gmbot.membership.domain.answers import Answer, Status
+from gmbot.membership.domain.checker import MembershipChecker
+from gmbot.membership.domain.presence import Presence
 from gmbot.membership.metrics import CHECK_SECONDS
+from gmbot.membership.outbound.changes import ChangeFeed, SubscriberTooSlow
 from gmbot.runtime.errors import InvalidArgument
 from gmbot.runtime.statuses import STATUS_NAMES, STATUS_NUMBERS
 from gmbot.runtime.timestamps import to_seconds, to_timestamp
@@ -55,8 +56,9 @@ def _answer_within(context: Context) -> float | None:
 
 
 class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
-    def __init__(self, checker: MembershipChecker, changes: ChangeFeed) -> None:
+    def __init__(self, checker: MembershipChecker, presence: Presence, changes: ChangeFeed) -> None:
         self._checker = checker
+        self._presence = presence
         self._changes = changes
 
     async def CheckMembership(
@@ -135,13 +137,13 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
     async def RecordPresence(
         self, request: pb.RecordPresenceRequest, context: Context
     ) -> pb.RecordPresenceResponse:
-        await self._checker.record_presence(request.group_id, request.user_id)
+        await self._presence.record(request.group_id, request.user_id)
         return pb.RecordPresenceResponse()
 
     async def RecordPresenceBatch(
         self, request: pb.RecordPresenceBatchRequest, context: Context
     ) -> pb.RecordPresenceBatchResponse:
-        await self._checker.record_presences([(p.group_id, p.user_id) for p in request.presences])
+        await self._presence.record_many([(p.group_id, p.user_id) for p in request.presences])
         return pb.RecordPresenceBatchResponse()
 
     async def WatchChanges(
@@ -159,7 +161,9 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
     async def ListUserGroups(
         self, request: pb.ListUserGroupsRequest, context: Context
     ) -> pb.ListUserGroupsResponse:
-        return pb.ListUserGroupsResponse(group_ids=await self._checker.user_groups(request.user_id))
+        return pb.ListUserGroupsResponse(
+            group_ids=await self._presence.user_groups(request.user_id)
+        )
 
     async def ListAdministeredGroups(
         self, request: pb.ListAdministeredGroupsRequest, context: Context

@@ -4,23 +4,19 @@ in concurrency, every outcome counted, every error an UNKNOWN (never "not a memb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner
 
-from gmbot.membership.answers import Answer, Source, status_of, unknown
+from gmbot.membership.domain.administrators import Admin, AdminList
+from gmbot.membership.domain.answers import Answer, Source, status_of, unknown
+from gmbot.membership.domain.ports import TelegramRefused, TelegramUnavailable
 from gmbot.membership.metrics import TELEGRAM_CALLS
-from gmbot.membership.store import Admin, AdminList
-
-
-class TelegramUnavailable(Exception):
-    """Telegram could not give an answer now (network, 5xx, 429); the message says why."""
-
-
-class TelegramRefused(Exception):
-    """Telegram will not answer until something changes (the bot lacks access)."""
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority as call_priority
 
 
 class TelegramReader:
@@ -40,10 +36,12 @@ class TelegramReader:
         is_member = bool(getattr(member, "is_member", False))
         return Answer(status_of(member.status, is_member), Source.TELEGRAM, now, member.status)
 
-    async def administrators(self, chat_id: int) -> AdminList:
+    async def administrators(self, chat_id: int, priority: Priority | None = None) -> AdminList:
+        scope = contextlib.nullcontext() if priority is None else call_priority(priority)
         async with self._slots:
             try:
-                members = await self._bot.get_chat_administrators(chat_id)
+                with scope:
+                    members = await self._bot.get_chat_administrators(chat_id)
             except (TelegramBadRequest, TelegramForbiddenError) as error:
                 TELEGRAM_CALLS.labels("getChatAdministrators", type(error).__name__).inc()
                 raise TelegramRefused(error.message) from error

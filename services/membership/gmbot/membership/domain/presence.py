@@ -1,0 +1,47 @@
+"""Where a user was seen: the groups they wrote or joined in lately, kept for the presence TTL."""
+
+from __future__ import annotations
+
+import time
+
+from gmbot.membership.domain.ports import Store
+from gmbot.runtime.errors import InvalidArgument
+from gmbot.runtime.ids import check_supergroup_id, check_user_id
+
+MAX_PRESENCES = 1000
+# A presence already recorded this recently is not written again.
+_PRESENCE_REFRESH_SECONDS = 60.0
+# Presences remembered as written, at most; past it the memory starts again (a few writes more).
+_MAX_WRITTEN = 200_000
+
+
+class Presence:
+    def __init__(self, store: Store, ttl: float) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._written: dict[tuple[int, int], float] = {}
+
+    async def record(self, group_id: int, user_id: int) -> None:
+        check_supergroup_id(group_id, "group_id")
+        check_user_id(user_id, "user_id")
+        now = time.time()
+        if now - self._written.get((group_id, user_id), 0.0) < _PRESENCE_REFRESH_SECONDS:
+            return
+        await self._store.touch(user_id, group_id, now, self._ttl)
+        self._written[(group_id, user_id)] = now
+        if len(self._written) > _MAX_WRITTEN:
+            self._written.clear()
+
+    async def record_many(self, presences: list[tuple[int, int]]) -> None:
+        """Validates every entry before recording any, so a bad batch records nothing."""
+        if len(presences) > MAX_PRESENCES:
+            raise InvalidArgument(f"at most {MAX_PRESENCES} presences per call", field="presences")
+        for group_id, user_id in presences:
+            check_supergroup_id(group_id, "presences.group_id")
+            check_user_id(user_id, "presences.user_id")
+        for group_id, user_id in presences:
+            await self.record(group_id, user_id)
+
+    async def user_groups(self, user_id: int) -> list[int]:
+        check_user_id(user_id, "user_id")
+        return await self._store.groups(user_id, time.time(), self._ttl)
