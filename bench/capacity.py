@@ -2,19 +2,21 @@
 figures docs/capacity.md scales to 200,000 groups, 50 million members and 5,000 updates/s.
 
     .venv/bin/python -m bench.capacity [--groups 4] [--members 20] [--rounds 2]
-        [--violators 8] [--joins 8] [--redis] [--postgres] [--json PATH]
+        [--violators 8] [--joins 8] [--idle 10] [--redis] [--postgres] [--json PATH]
 
 The four services run as the other benches start them, against the sandbox with Telegram's
-limits on. The load, one kind at a time (bench.capacity_load): every member writes in every
-group (the first round finds them, the others know them), every violator writes once, people
-join (half follow the channel). Measured from outside the services, between a mark before the
-load and one after it:
+limits on. First they are left idle a few seconds; then the load, one kind at a time
+(bench.capacity_load): every member writes in every group (the first round finds them, the
+others know them), every violator writes once, people join (half follow the channel). Measured
+from outside the services, between marks before and after each:
 
   CPU           user + system seconds of each service's process (/proc/<pid>/stat) per update
-                delivered to the bot, next to the machine's load average (it is shared)
+                delivered to the bot, next to the machine's load average (it is shared); also
+                net of what the services spend idle (health checks, polls) for as long
   Redis         with --redis, a Redis server of this run's own: commands per update (INFO
-                commandstats), and the bytes its keys hold (MEMORY USAGE) per member, per group
-                and per update (keys that name neither: de-duplication, queues)
+                commandstats), also net of the idle ones; the bytes its keys hold (MEMORY
+                USAGE) per member, per group and per update (keys that name neither:
+                de-duplication, queues)
   PostgreSQL    with --postgres, each fresh database's transactions and rows written per update
                 (pg_stat_database), and its tables' rows and bytes (pg_total_relation_size, and
                 the rows' own bytes)
@@ -57,18 +59,21 @@ from bench.world import (
     set_limits,
 )
 from gmbot.devstack.stack import RunningStack
+from gmbot.sandbox.client import SandboxClient
 from tests.support.redis_server import private_redis
 
 Json = dict[str, Any]
 WITHIN = 120.0  # seconds any phase may take
 
 
-async def _snapshot(stack: RunningStack, redis: Redis | None, bot_queue: Json) -> Json:
+def _databases(stack: RunningStack) -> dict[str, str]:
+    """The run's fresh PostgreSQL databases by service (none on SQLite)."""
     config = stack.config
-    databases = {
-        "tenancy": config.tenancy_database_url,
-        "enforcement": config.enforcement_database_url,
-    }
+    urls = {"tenancy": config.tenancy_database_url, "enforcement": config.enforcement_database_url}
+    return {name: url for name, url in urls.items() if url is not None}
+
+
+async def _snapshot(stack: RunningStack, redis: Redis | None, bot_queue: Json) -> Json:
     return {
         "at": time.monotonic(),
         "load": os.getloadavg(),
@@ -77,8 +82,7 @@ async def _snapshot(stack: RunningStack, redis: Redis | None, bot_queue: Json) -
         "redis": await command_calls(redis) if redis is not None else {},
         "postgres": {
             name: asdict(await database_work(POSTGRES_URL, url))
-            for name, url in databases.items()
-            if url is not None
+            for name, url in _databases(stack).items()
         },
     }
 
@@ -90,11 +94,13 @@ def _pid(stack: RunningStack, service: str) -> int:
     return int(process.pid)
 
 
-async def _flushed(stack: RunningStack, redis: Redis | None, bot_id: int, control: Any) -> Json:
+async def _flushed(
+    stack: RunningStack, redis: Redis | None, bot_id: int, control: SandboxClient
+) -> Json:
     """A snapshot once PostgreSQL's figures stop moving: an idle backend reports its work
     within ten seconds, a busy one within one."""
     last = await _snapshot(stack, redis, await control.bot_queue(bot_id))
-    for _ in range(12 if stack.config.tenancy_database_url else 0):
+    for _ in range(12 if _databases(stack) else 0):
         await asyncio.sleep(1.0)
         now = await _snapshot(stack, redis, await control.bot_queue(bot_id))
         if now["postgres"] == last["postgres"]:
@@ -111,12 +117,8 @@ async def _held(stack: RunningStack, redis: Redis | None, people: People) -> Jso
         groups = set(people.world.groups) | {people.world.channel}
         usage = await key_usage(redis, prefix, people.users, groups)
         held["redis"] = asdict(usage)
-    for name, url in (
-        ("tenancy", stack.config.tenancy_database_url),
-        ("enforcement", stack.config.enforcement_database_url),
-    ):
-        if url is not None:
-            held.setdefault("postgres", {})[name] = [asdict(t) for t in await table_sizes(url)]
+    for name, url in _databases(stack).items():
+        held.setdefault("postgres", {})[name] = [asdict(t) for t in await table_sizes(url)]
     return held
 
 
@@ -138,6 +140,8 @@ async def measure(sizes: Sizes, options: StackOptions, data: Path) -> Json:
         await set_limits(control, on=True)
         bot_id = people.world.bot_id
         before = await _flushed(stack, redis, bot_id, control)
+        await asyncio.sleep(sizes.idle)
+        idle = await _snapshot(stack, redis, await control.bot_queue(bot_id))
         phases = [
             await members_write(control, people, range(1), WITHIN),
             await members_write(control, people, range(1, sizes.rounds), WITHIN),
@@ -152,6 +156,7 @@ async def measure(sizes: Sizes, options: StackOptions, data: Path) -> Json:
             "users": len(people.users),
             "groups": sizes.groups,
             "before": before,
+            "idle": idle,
             "after": after,
             "phases": {p.name: p.per_subject() for p in phases if p.subjects},
             "held": await _held(stack, redis, people),

@@ -21,6 +21,7 @@ class Sizes:
     rounds: int = 2  # messages per member per group: the first round finds them, the rest know
     violators: int = 8  # follow nothing, one message each, spread over the groups
     joins: int = 8  # half follow the channel, half do not
+    idle: int = 10  # seconds without updates first: what the services spend on their own
 
 
 @dataclass
