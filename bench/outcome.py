@@ -115,7 +115,8 @@ class Actions:
         if not burst.violators <= self.first_mute.keys() or not wanted <= self.deleted.keys():
             return None
         return max(
-            [self.first_mute[k] for k in burst.violators] + [self.deleted[k] for k in wanted]
+            [self.first_mute[k] for k in burst.violators] + [self.deleted[k] for k in wanted],
+            default=burst.posted_at,  # nobody to punish: done as soon as posted
         )
 
 

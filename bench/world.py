@@ -195,6 +195,8 @@ class StackOptions:
     miniapp: bool = False
     # Extra environment per service.
     env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Which Redis server, with `redis` (bench.capacity brings one of its own to count on).
+    redis_url: str = REDIS_URL
 
     def describe(self) -> str:
         storage = "PostgreSQL" if self.postgres else "SQLite"
@@ -221,14 +223,14 @@ async def gmbot(
             if options.redis and service != "tenancy":
                 env[service]["REDIS_PREFIX"] = f"{prefix}{service}:"
         if options.redis:
-            stack.push_async_callback(forget_keys, REDIS_URL, prefix)
+            stack.push_async_callback(forget_keys, options.redis_url, prefix)
         config = StackConfig(
             data_dir=data_dir,
             bot_token=world.token,
             telegram_api_url=sandbox.url,
             tenancy_database_url=tenancy_db,
             enforcement_database_url=enforcement_db,
-            redis_url=REDIS_URL if options.redis else None,
+            redis_url=options.redis_url if options.redis else None,
             webhook=options.webhook,
             log_dir=data_dir / "logs",
             env=env,
