@@ -19,7 +19,7 @@ from gmbot.gateway.clients.backends import call
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Result, UpdatePipeline
-from gmbot.sandbox.app import running_sandbox
+from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from gmbot.v1 import tenancy_pb2 as pb
 from gmbot.v1 import tenancy_pb2_grpc
 from tests.support.databases import fresh_postgres
@@ -29,6 +29,18 @@ from tests.support.tcpproxy import TcpProxy
 # Long polling's pauses between deliveries of a failing update (polling.MAX_BACKOFF_SECONDS).
 PAUSES = [min(2.0**n, 30.0) for n in range(12)]
 OUTAGE_SECONDS = 120.0
+
+
+async def _bot_in_a_group(sandbox: RunningSandbox) -> tuple[Bot, int, int]:
+    """A bot administering a supergroup of the sandbox's, and the group's owner."""
+    created = await sandbox.control.create_bot("outage_bot")
+    owner = int((await sandbox.control.create_user("Owner"))["id"])
+    group = int((await sandbox.control.create_chat("supergroup", "G", creator_id=owner))["id"])
+    await sandbox.control.promote(group, int(created["user"]["id"]))
+    bot = Bot(
+        created["token"], session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url))
+    )
+    return bot, group, owner
 
 
 async def test_a_two_minute_database_outage_makes_no_dead_letters(
@@ -60,16 +72,7 @@ async def test_a_two_minute_database_outage_makes_no_dead_letters(
 
             dispatcher = Dispatcher()
             dispatcher.include_router(router)
-            created = await sandbox.control.create_bot("outage_bot")
-            owner = int((await sandbox.control.create_user("Owner"))["id"])
-            group = int(
-                (await sandbox.control.create_chat("supergroup", "G", creator_id=owner))["id"]
-            )
-            await sandbox.control.promote(group, int(created["user"]["id"]))
-            bot = Bot(
-                created["token"],
-                session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.url)),
-            )
+            bot, group, owner = await _bot_in_a_group(sandbox)
             letters = DeadLetters(None, "test:", tmp_path / "dead-letters.jsonl", 3600)
             pipeline = UpdatePipeline(dispatcher, bot, UpdateLedger(), letters)
             for n in range(20):

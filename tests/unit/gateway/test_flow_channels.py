@@ -1,6 +1,6 @@
 """Issue 21 over fake back ends: the group's own channels may speak (its linked channel, the
-channels it requires, the group itself), other channels are still a way around, the linked
-channel is kept current, and a comment is answered in its thread."""
+channels it requires, the group itself), other channels are still a way around, and the linked
+channel is kept current. (Comments answered in their thread: test_flow_comment_threads.py.)"""
 
 from __future__ import annotations
 
@@ -13,17 +13,14 @@ from gmbot.gateway.flows.context import CHANNEL_BOT, TELEGRAM_SERVICE_USER, Grou
 from gmbot.gateway.flows.messages import on_group_message
 from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import Fakes, rpc_error
 from tests.unit.gateway.test_flow_commands import NEWS, Lookup
 from tests.unit.gateway.world import (
     CHANNEL,
     GROUP,
-    MALLORY,
     admins,
     command,
-    everyone_is,
     policy,
 )
 
@@ -51,7 +48,7 @@ class Chats(Lookup):
         return await super().find(reference)
 
 
-def _protected(fakes: Fakes, linked_chat_id: int = LINKED) -> tenancy.GroupPolicy:
+def protected(fakes: Fakes, linked_chat_id: int = LINKED) -> tenancy.GroupPolicy:
     cached = policy()
     cached.linked_chat_id = linked_chat_id
     fakes.ctx.policies.remember(GROUP, cached)
@@ -104,7 +101,7 @@ async def test_a_post_as_the_groups_own_chat_may_speak_at_no_cost(
     sender_chat_id: int, outcome: str
 ) -> None:
     fakes = Fakes()
-    _protected(fakes)
+    protected(fakes)
     chats = Chats(LINKED)
 
     assert await on_group_message(fakes.ctx, chats, _as_channel(sender_chat_id)) == outcome
@@ -114,7 +111,7 @@ async def test_a_post_as_the_groups_own_chat_may_speak_at_no_cost(
 
 async def test_a_comment_as_the_linked_channel_is_not_deleted_nor_banned() -> None:
     fakes = Fakes()
-    _protected(fakes)
+    protected(fakes)
 
     assert await on_group_message(fakes.ctx, Chats(LINKED), _as_channel(LINKED)) == "own-channel"
     assert fakes.enforcement.calls == []
@@ -122,7 +119,7 @@ async def test_a_comment_as_the_linked_channel_is_not_deleted_nor_banned() -> No
 
 async def test_a_post_as_a_required_channel_may_speak() -> None:
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=0)
+    protected(fakes, linked_chat_id=0)
 
     assert await on_group_message(fakes.ctx, Chats(0), _as_channel(CHANNEL)) == "own-channel"
     assert fakes.enforcement.calls == []
@@ -130,7 +127,7 @@ async def test_a_post_as_a_required_channel_may_speak() -> None:
 
 async def test_a_post_as_another_channel_is_still_a_way_around() -> None:
     fakes = Fakes()
-    _protected(fakes)
+    protected(fakes)
     fakes.enforcement.answer("BanSenderChat", enforcement.BanSenderChatResponse(accepted=True))
     chats = Chats(LINKED)
 
@@ -146,7 +143,7 @@ async def test_a_comment_as_a_channel_linked_since_is_learned_not_punished() -> 
     """The owner linked the group to another channel in Telegram; its admin comments as it
     before its first post reaches the group."""
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=LINKED)
+    protected(fakes, linked_chat_id=LINKED)
     _recorded(fakes, NEWER)
 
     assert await on_group_message(fakes.ctx, Chats(NEWER), _as_channel(NEWER)) == "own-channel"
@@ -161,7 +158,7 @@ async def test_a_comment_as_a_channel_linked_since_is_learned_not_punished() -> 
 
 async def test_a_channel_is_never_punished_when_the_group_cannot_be_read() -> None:
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=0)
+    protected(fakes, linked_chat_id=0)
 
     assert (
         await on_group_message(fakes.ctx, Chats(None), _as_channel(OTHER)) == "sender-chat-unknown"
@@ -173,7 +170,7 @@ async def test_a_changed_linked_channel_is_learned() -> None:
     """At the new channel's next post (its automatic forward), at the cost of one call; after
     that its comments as the channel cost nothing."""
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=LINKED)
+    protected(fakes, linked_chat_id=LINKED)
     _recorded(fakes, NEWER)
     chats = Chats(NEWER)
 
@@ -189,69 +186,12 @@ async def test_a_changed_linked_channel_is_learned() -> None:
 
 async def test_tenancy_away_never_holds_up_a_post_nor_gets_the_linked_channel_punished() -> None:
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=LINKED)
+    protected(fakes, linked_chat_id=LINKED)
     fakes.tenancy.answer("RecordLinkedChat", rpc_error(grpc.StatusCode.UNAVAILABLE))
 
     assert await on_group_message(fakes.ctx, Chats(NEWER), _forward(NEWER)) == "skipped"
     assert await on_group_message(fakes.ctx, Chats(NEWER), _as_channel(NEWER)) == "own-channel"
     assert fakes.enforcement.calls == []
-
-
-def _comment(*, thread_root_id: int | None, answers_a_channel_post: bool) -> GroupMessage:
-    return GroupMessage(
-        update_id=400,
-        chat_id=GROUP,
-        chat_title="Chat",
-        message_id=42,
-        sender=MALLORY,
-        thread_root_id=thread_root_id,
-        answers_a_channel_post=answers_a_channel_post,
-    )
-
-
-async def _warning_of(fakes: Fakes, message: GroupMessage) -> enforcement.WarningSpec:
-    fakes.membership.answer("GetChatAdministrators", admins())
-    fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
-    fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
-
-    assert await on_group_message(fakes.ctx, Chats(None), message) == "enforced"
-
-    [enforced] = fakes.enforcement.requests("Enforce")
-    assert enforced.message_id == 42
-    warning: enforcement.WarningSpec = enforced.warning
-    return warning
-
-
-@pytest.mark.parametrize("answers_the_post", [True, False], ids=["under the post", "a reply"])
-async def test_a_non_followers_comment_is_warned_in_its_thread(answers_the_post: bool) -> None:
-    """Under the post, or answering another comment there: the warning answers the thread's
-    root, so it shows in the comments the commenter reads."""
-    fakes = Fakes()
-    _protected(fakes)
-
-    warning = await _warning_of(
-        fakes, _comment(thread_root_id=POST, answers_a_channel_post=answers_the_post)
-    )
-
-    assert (warning.reply_to_message_id, warning.message_thread_id) == (POST, 0)
-
-
-async def test_a_comment_is_warned_in_its_thread_before_the_link_is_known() -> None:
-    fakes = Fakes()
-    _protected(fakes, linked_chat_id=0)
-
-    warning = await _warning_of(fakes, _comment(thread_root_id=POST, answers_a_channel_post=True))
-
-    assert warning.reply_to_message_id == POST
-
-
-async def test_a_reply_in_a_group_without_a_channel_is_warned_in_the_chat() -> None:
-    fakes = Fakes()
-    _protected(fakes, linked_chat_id=0)
-
-    warning = await _warning_of(fakes, _comment(thread_root_id=7, answers_a_channel_post=False))
-
-    assert (warning.reply_to_message_id, warning.message_thread_id) == (0, 0)
 
 
 async def test_protect_records_the_groups_linked_channel() -> None:
@@ -272,7 +212,7 @@ async def test_protect_records_the_groups_linked_channel() -> None:
 
 async def test_check_learns_a_changed_linked_channel() -> None:
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=LINKED)
+    protected(fakes, linked_chat_id=LINKED)
     _recorded(fakes, NEWER)
     fakes.membership.answer("GetChatAdministrators", admins())
 
@@ -294,7 +234,7 @@ async def test_status_says_which_channels_may_speak(
     linked_chat_id: int, linked_line: str | None
 ) -> None:
     fakes = Fakes()
-    _protected(fakes, linked_chat_id=linked_chat_id)
+    protected(fakes, linked_chat_id=linked_chat_id)
 
     reply = await commands.status_of(fakes.ctx, GROUP, "en")
 
