@@ -57,6 +57,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             "GetChatAdministrators",
             "ListUserGroups",
             "ListAdministeredGroups",
+            "ListGroupMembers",
         )
     ),
     # Fresh answers (`fresh=true`: a Bot API call each, from the one budget), on top of reads.
@@ -80,6 +81,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
                 "GetChatAdministrators",
                 "ListUserGroups",
                 "ListAdministeredGroups",
+                "ListGroupMembers",
             )
         ),
         f"{_MEMBERSHIP}/{FRESH}",
