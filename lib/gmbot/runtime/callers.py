@@ -85,7 +85,15 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             )
         ),
         f"{_MEMBERSHIP}/{FRESH}",
-        *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),
+        *(
+            f"{_ENFORCEMENT}/{m}"
+            for m in (
+                "ListRecentActions",
+                "ListRestrictedGroups",
+                "ListGroupRestrictions",
+                "Release",
+            )
+        ),
         DEAD_LETTERS_LIST.lstrip("/"),
         DEAD_LETTERS_REPLAY.lstrip("/"),
     ),
