@@ -96,6 +96,8 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
         ),
         DEAD_LETTERS_LIST.lstrip("/"),
         DEAD_LETTERS_REPLAY.lstrip("/"),
+        # `gmbot reconcile` draws its getChatMember calls from the one budget.
+        f"{_BUDGET}/*",
     ),
 }
 
