@@ -289,4 +289,4 @@ async def reconcile(settings: CliSettings, group_id: int, lift: bool, as_json: b
             "reconcile asks the Bot API itself: run it where aiogram is installed (the "
             "membership, enforcement or gateway image, or gmbot-cli[doctor])"
         ) from None
-    return await run_reconcile(settings, group_id, lift, as_json)
+    return await run_reconcile(settings, settings.bot_token, group_id, lift, as_json)

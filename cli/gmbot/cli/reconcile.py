@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import SecretStr
 
 from gmbot.cli.findings import OUT_OF_LINE, Finding, Seen, classify
 from gmbot.cli.operations import call
@@ -104,32 +104,28 @@ async def _lift(settings: CliSettings, group_id: int, rows: list[Row]) -> None:
     async with open_channel(settings.enforcement_addr, settings) as channel:
         stub = enforcement_pb2_grpc.EnforcementServiceStub(channel)
         for row in rows:
+            key = f"reconcile:{group_id}:{row.user_id}"
+            request = enforcement.ReleaseRequest(group_id=group_id, user_id=row.user_id)
             if row.finding == Finding.STRANDED:
-                request = enforcement.ReleaseRequest(
-                    idempotency_key=f"reconcile:{group_id}:{row.user_id}:{row.telegram_until}",
-                    reason=enforcement.ACTION_REASON_MANUAL,
-                    unrecorded_until=Timestamp(seconds=row.telegram_until),
-                )
+                request.idempotency_key = f"{key}:telegram:{row.telegram_until}"
+                request.reason = enforcement.ACTION_REASON_MANUAL
+                request.unrecorded_until.FromSeconds(row.telegram_until)
             elif row.finding == Finding.UNAPPLIED:
-                request = enforcement.ReleaseRequest(
-                    idempotency_key=f"reconcile:{group_id}:{row.user_id}:ledger:{row.ledger_until}",
-                    reason=enforcement.ACTION_REASON_OVERRULED,
-                )
+                request.idempotency_key = f"{key}:ledger:{row.ledger_until}"
+                request.reason = enforcement.ACTION_REASON_OVERRULED
             else:
                 continue
-            request.group_id, request.user_id = group_id, row.user_id
             answer = await call("enforcement", settings.enforcement_addr, stub.Release(request))
             row.action_id = answer.action_id
 
 
 @asynccontextmanager
-async def _budgeted_bot(settings: CliSettings) -> AsyncIterator[Bot]:
+async def _budgeted_bot(settings: CliSettings, token: SecretStr) -> AsyncIterator[Bot]:
     """The bot, every call of it drawn from the services' budget: in Redis when REDIS_URL is
     set (as the services have it), otherwise leased from enforcement."""
-    assert settings.bot_token is not None  # noqa: S101 (the caller checked)
     prefix = settings.budget_redis_prefix
     telegram = TelegramSettings(
-        bot_token=settings.bot_token,
+        bot_token=token,
         telegram_api_url=settings.telegram_api_url,
         budget_addr=settings.enforcement_addr,
         **({"budget_redis_prefix": prefix} if prefix else {}),
@@ -179,12 +175,14 @@ def _json(group_id: int, rows: list[Row]) -> str:
     )
 
 
-async def run_reconcile(settings: CliSettings, group_id: int, lift: bool, as_json: bool) -> int:
+async def run_reconcile(
+    settings: CliSettings, token: SecretStr, group_id: int, lift: bool, as_json: bool
+) -> int:
     """0 when the records explain Telegram (or --lift released what they did not), else 1."""
     held = await _ledger(settings, group_id)
     users = sorted(set(await _seen_members(settings, group_id)) | held.keys())
     rows = []
-    async with _budgeted_bot(settings) as bot:
+    async with _budgeted_bot(settings, token) as bot:
         with priority(Priority.LATER):
             for user_id in users:
                 seen = await _telegram(bot, group_id, user_id)
