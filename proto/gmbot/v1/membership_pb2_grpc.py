@@ -171,8 +171,9 @@ class MembershipServiceServicer:
     def ListGroupMembers(self, request, context):
         """The users seen in a group during the presence window, the other way round from
         ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
-        as presence and bounded per group (the 100,000 seen most recently), so a very large group
-        lists those who wrote or joined lately, not every member. Paged in ascending user id.
+        as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+        in-process), so a very large group lists those who wrote or joined lately, not every
+        member. Paged in ascending user id.
         Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

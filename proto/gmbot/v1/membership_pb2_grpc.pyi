@@ -105,8 +105,9 @@ class MembershipServiceStub:
     ListGroupMembers: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListGroupMembersRequest, _membership_pb2.ListGroupMembersResponse]
     """The users seen in a group during the presence window, the other way round from
     ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
-    as presence and bounded per group (the 100,000 seen most recently), so a very large group
-    lists those who wrote or joined lately, not every member. Paged in ascending user id.
+    as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+    in-process), so a very large group lists those who wrote or joined lately, not every
+    member. Paged in ascending user id.
     Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
     """
     ListAdministeredGroups: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]
@@ -172,8 +173,9 @@ class MembershipServiceAsyncStub(MembershipServiceStub):
     ListGroupMembers: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListGroupMembersRequest, _membership_pb2.ListGroupMembersResponse]  # type: ignore[assignment]
     """The users seen in a group during the presence window, the other way round from
     ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
-    as presence and bounded per group (the 100,000 seen most recently), so a very large group
-    lists those who wrote or joined lately, not every member. Paged in ascending user id.
+    as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+    in-process), so a very large group lists those who wrote or joined lately, not every
+    member. Paged in ascending user id.
     Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
     """
     ListAdministeredGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]  # type: ignore[assignment]
@@ -290,8 +292,9 @@ class MembershipServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_membership_pb2.ListGroupMembersResponse, _abc.Awaitable[_membership_pb2.ListGroupMembersResponse]]:
         """The users seen in a group during the presence window, the other way round from
         ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
-        as presence and bounded per group (the 100,000 seen most recently), so a very large group
-        lists those who wrote or joined lately, not every member. Paged in ascending user id.
+        as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+        in-process), so a very large group lists those who wrote or joined lately, not every
+        member. Paged in ascending user id.
         Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
         """
 
