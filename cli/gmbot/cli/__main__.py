@@ -34,7 +34,9 @@ environment (also read from ./.env and from the file ${CONFIG_FILE_VARIABLE}, by
                         (default http://127.0.0.1:9104)
   GRPC_DEADLINE_SECONDS every call's deadline         (default 2)
   TLS_CA_FILE, TLS_CLIENT_CERT_FILE, TLS_CLIENT_KEY_FILE   TLS / mTLS towards the services
-  BOT_TOKEN, TELEGRAM_API_URL                              for `doctor` only
+  BOT_TOKEN, TELEGRAM_API_URL                              for `doctor` and `reconcile`
+  REDIS_URL, BUDGET_REDIS_PREFIX   the services' Redis, for `reconcile`'s share of the Bot
+                        API budget (without it the budget is leased from enforcement)
   DATABASE_URL and each service's settings                 for `migrate` only
 
 From a container of any GMBot image, with the environment compose gave it:
@@ -92,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
     letters = commands.add_parser("dead-letters", help="updates the gateway set aside")
     letters.add_argument("--replay", metavar="ID", help="hand one back to the gateway")
     commands.add_parser("doctor", help="check token, webhook and the bot's rights everywhere")
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="after a restore or a Redis loss: GMBot's records of GROUP's members against Telegram",
+    )
+    reconcile.add_argument("group", type=int)
+    reconcile.add_argument(
+        "--lift",
+        action="store_true",
+        help="release GMBot's mutes the ledger lost, and end the records Telegram does not show",
+    )
+    reconcile.add_argument("--json", action="store_true", help="the findings as JSON")
     migrate_parser = commands.add_parser("migrate", help="bring the schemas up to date")
     migrate_parser.add_argument(
         "service", nargs="?", default="all", choices=["all", *SERVICES_WITH_SCHEMAS]
@@ -128,6 +141,8 @@ def _command(
             return lambda: asyncio.to_thread(dead_letters.replay, settings, args.replay)
         case "dead-letters":
             return lambda: asyncio.to_thread(dead_letters.list_letters, settings)
+        case "reconcile":
+            return lambda: operations.reconcile(settings, args.group, args.lift, args.json)
         case _:
             return lambda: operations.doctor(settings)
 

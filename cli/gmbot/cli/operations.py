@@ -39,7 +39,7 @@ class CallFailed(Exception):
         super().__init__(f"{service} at {address}: {error.code().name}: {details}{hint}")
 
 
-async def _call(service: str, address: str, pending: Awaitable[T]) -> T:
+async def call(service: str, address: str, pending: Awaitable[T]) -> T:
     try:
         return await pending
     except grpc.aio.AioRpcError as error:
@@ -55,7 +55,7 @@ async def _all_groups(settings: CliSettings) -> AsyncIterator[tenancy.GroupPolic
         stub = tenancy_pb2_grpc.TenancyServiceStub(channel)
         token = ""
         while True:
-            page = await _call(
+            page = await call(
                 "tenancy",
                 settings.tenancy_addr,
                 stub.ListGroups(tenancy.ListGroupsRequest(page_token=token, page_size=500)),
@@ -94,7 +94,7 @@ async def _recent(
     settings: CliSettings, group_id: int, limit: int
 ) -> list[enforcement.ActionRecord]:
     async with open_channel(settings.enforcement_addr, settings) as channel:
-        answer = await _call(
+        answer = await call(
             "enforcement",
             settings.enforcement_addr,
             enforcement_pb2_grpc.EnforcementServiceStub(channel).ListRecentActions(
@@ -119,7 +119,7 @@ def _restricted_by_ledger(actions: list[enforcement.ActionRecord]) -> list[int]:
 
 async def group(settings: CliSettings, group_id: int, limit: int) -> int:
     async with open_channel(settings.tenancy_addr, settings) as channel:
-        answer = await _call(
+        answer = await call(
             "tenancy",
             settings.tenancy_addr,
             tenancy_pb2_grpc.TenancyServiceStub(channel).GetGroupPolicy(
@@ -163,7 +163,7 @@ async def _restricted_groups(
     settings: CliSettings, user: int
 ) -> enforcement.ListRestrictedGroupsResponse:
     async with open_channel(settings.enforcement_addr, settings) as channel:
-        return await _call(
+        return await call(
             "enforcement",
             settings.enforcement_addr,
             enforcement_pb2_grpc.EnforcementServiceStub(channel).ListRestrictedGroups(
@@ -206,7 +206,7 @@ async def lift(settings: CliSettings, user: int, group_ids: list[int]) -> int:
     async with open_channel(settings.enforcement_addr, settings) as channel:
         stub = enforcement_pb2_grpc.EnforcementServiceStub(channel)
         for group_id in targets:
-            answer = await _call(
+            answer = await call(
                 "enforcement",
                 settings.enforcement_addr,
                 stub.Release(
@@ -227,7 +227,7 @@ async def check_membership(
     settings: CliSettings, user: int, channels: list[int], fresh: bool
 ) -> int:
     async with open_channel(settings.membership_addr, settings) as channel:
-        answer = await _call(
+        answer = await call(
             "membership",
             settings.membership_addr,
             membership_pb2_grpc.MembershipServiceStub(channel).CheckMembership(
@@ -277,3 +277,16 @@ async def doctor(settings: CliSettings) -> int:
     print("\n".join(report.lines))
     print(f"\n{report.problems} problem(s)" if report.problems else "\nall good")
     return 1 if report.problems else 0
+
+
+async def reconcile(settings: CliSettings, group_id: int, lift: bool, as_json: bool) -> int:
+    if settings.bot_token is None:
+        raise OperatorError("reconcile needs BOT_TOKEN (and TELEGRAM_API_URL when not Telegram)")
+    try:
+        from gmbot.cli.reconcile import run_reconcile
+    except ImportError:
+        raise OperatorError(
+            "reconcile asks the Bot API itself: run it where aiogram is installed (the "
+            "membership, enforcement or gateway image, or gmbot-cli[doctor])"
+        ) from None
+    return await run_reconcile(settings, settings.bot_token, group_id, lift, as_json)

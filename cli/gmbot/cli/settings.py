@@ -1,4 +1,5 @@
-"""What the operator CLI needs: where the services are and, for `doctor`, the bot."""
+"""What the operator CLI needs: where the services are and, for `doctor` and `reconcile`, the
+bot."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ class CliSettings(ClientSettings):
     gateway_url: HttpUrl = HttpUrl("http://127.0.0.1:9104")
     bot_token: SecretStr | None = None
     telegram_api_url: HttpUrl = HttpUrl(TELEGRAM)
+    # The services' Redis, where the Bot API budget `reconcile` draws from lives when they use
+    # one; without it the budget is leased from enforcement.
+    redis_url: str | None = None
+    # The budget's place in that Redis when the services were given another (BUDGET_REDIS_PREFIX).
+    budget_redis_prefix: str | None = None
 
     @classmethod
     def load(cls) -> CliSettings:

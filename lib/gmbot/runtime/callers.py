@@ -57,6 +57,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
             "GetChatAdministrators",
             "ListUserGroups",
             "ListAdministeredGroups",
+            "ListGroupMembers",
         )
     ),
     # Fresh answers (`fresh=true`: a Bot API call each, from the one budget), on top of reads.
@@ -80,12 +81,23 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
                 "GetChatAdministrators",
                 "ListUserGroups",
                 "ListAdministeredGroups",
+                "ListGroupMembers",
             )
         ),
         f"{_MEMBERSHIP}/{FRESH}",
-        *(f"{_ENFORCEMENT}/{m}" for m in ("ListRecentActions", "ListRestrictedGroups", "Release")),
+        *(
+            f"{_ENFORCEMENT}/{m}"
+            for m in (
+                "ListRecentActions",
+                "ListRestrictedGroups",
+                "ListGroupRestrictions",
+                "Release",
+            )
+        ),
         DEAD_LETTERS_LIST.lstrip("/"),
         DEAD_LETTERS_REPLAY.lstrip("/"),
+        # `gmbot reconcile` draws its getChatMember calls from the one budget.
+        f"{_BUDGET}/*",
     ),
 }
 

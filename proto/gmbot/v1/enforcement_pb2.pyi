@@ -15,7 +15,8 @@ Conventions for every RPC of this service:
 - Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`) and operators (`operator`: ListRecentActions,
-  ListRestrictedGroups and Release, to list and lift GMBot's restrictions). A missing or unknown
+  ListRestrictedGroups, ListGroupRestrictions and Release, to list and lift GMBot's
+  restrictions). A missing or unknown
   token: UNAUTHENTICATED; a known caller outside its scopes: PERMISSION_DENIED (logged with the
   caller's name). grpc.health.v1 needs no token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.
@@ -456,10 +457,19 @@ class ReleaseRequest(_message.Message):
     GROUP_ID_FIELD_NUMBER: _builtins.int
     USER_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    UNRECORDED_UNTIL_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     user_id: _builtins.int
     reason: Global___ActionReason.ValueType
+    @_builtins.property
+    def unrecorded_until(self) -> _timestamp_pb2.Timestamp:
+        """For a member the ledger holds no restriction of (one made after the backup it was restored
+        from, `gmbot reconcile`): the end of the mute getChatMember showed. The release then lifts
+        it only while Telegram still shows GMBot's mute ending then (restricted, unable to write,
+        until this moment); anything else is left as it is. Ignored when the ledger holds one.
+        """
+
     def __init__(
         self,
         *,
@@ -467,10 +477,11 @@ class ReleaseRequest(_message.Message):
         group_id: _builtins.int = ...,
         user_id: _builtins.int = ...,
         reason: Global___ActionReason.ValueType = ...,
+        unrecorded_until: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unrecorded_until", b"unrecorded_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "reason", b"reason", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "reason", b"reason", "unrecorded_until", b"unrecorded_until", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -15,7 +15,8 @@ Conventions for every RPC of this service:
 - Every call needs `authorization: Bearer <token>` metadata: the shared AUTH_TOKEN (every RPC),
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`) and operators (`operator`: ListRecentActions,
-  ListRestrictedGroups and Release, to list and lift GMBot's restrictions). A missing or unknown
+  ListRestrictedGroups, ListGroupRestrictions and Release, to list and lift GMBot's
+  restrictions). A missing or unknown
   token: UNAUTHENTICATED; a known caller outside its scopes: PERMISSION_DENIED (logged with the
   caller's name). grpc.health.v1 needs no token. See README "Calling GMBot from your service".
 - `x-request-id` metadata (the gateway sends the Telegram update id) is carried into the logs.

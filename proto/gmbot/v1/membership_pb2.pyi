@@ -13,7 +13,7 @@ Conventions for every RPC of this service:
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`: everything), internal services (`membership-read`:
   CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups,
-  ListAdministeredGroups) and operators
+  ListAdministeredGroups, ListGroupMembers) and operators
   (`operator`: the same reads). A missing or unknown token: UNAUTHENTICATED; a known caller
   outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
   token. See README "Calling GMBot from your service".
@@ -686,6 +686,59 @@ class ListUserGroupsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListUserGroupsResponse: _TypeAlias = ListUserGroupsResponse  # noqa: Y015
+
+@_typing.final
+class ListGroupMembersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    page_size: _builtins.int
+    """At most this many users; 0 means 100, at most 1,000."""
+    page_token: _builtins.str
+    """From the previous page's next_page_token; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGroupMembersRequest: _TypeAlias = ListGroupMembersRequest  # noqa: Y015
+
+@_typing.final
+class ListGroupMembersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_IDS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    @_builtins.property
+    def user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Positive user ids, ascending."""
+
+    def __init__(
+        self,
+        *,
+        user_ids: _abc.Iterable[_builtins.int] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "user_ids", b"user_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListGroupMembersResponse: _TypeAlias = ListGroupMembersResponse  # noqa: Y015
 
 @_typing.final
 class ListAdministeredGroupsRequest(_message.Message):

@@ -74,6 +74,11 @@ class MembershipServiceStub:
                 request_serializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.FromString,
                 _registered_method=True)
+        self.ListGroupMembers = channel.unary_unary(
+                '/gmbot.v1.MembershipService/ListGroupMembers',
+                request_serializer=gmbot_dot_v1_dot_membership__pb2.ListGroupMembersRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_membership__pb2.ListGroupMembersResponse.FromString,
+                _registered_method=True)
         self.ListAdministeredGroups = channel.unary_unary(
                 '/gmbot.v1.MembershipService/ListAdministeredGroups',
                 request_serializer=gmbot_dot_v1_dot_membership__pb2.ListAdministeredGroupsRequest.SerializeToString,
@@ -163,6 +168,18 @@ class MembershipServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListGroupMembers(self, request, context):
+        """The users seen in a group during the presence window, the other way round from
+        ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
+        as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+        in-process), so a very large group lists those who wrote or joined lately, not every
+        member. Paged in ascending user id.
+        Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAdministeredGroups(self, request, context):
         """The chats (groups and channels) a user administers, as membership's kept administrator lists
         say, anonymous administrators included. The lists are indexed by user as they are read from
@@ -218,6 +235,11 @@ def add_MembershipServiceServicer_to_server(servicer, server):
                     servicer.ListUserGroups,
                     request_deserializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.SerializeToString,
+            ),
+            'ListGroupMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroupMembers,
+                    request_deserializer=gmbot_dot_v1_dot_membership__pb2.ListGroupMembersRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_membership__pb2.ListGroupMembersResponse.SerializeToString,
             ),
             'ListAdministeredGroups': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAdministeredGroups,
@@ -441,6 +463,33 @@ class MembershipService:
             '/gmbot.v1.MembershipService/ListUserGroups',
             gmbot_dot_v1_dot_membership__pb2.ListUserGroupsRequest.SerializeToString,
             gmbot_dot_v1_dot_membership__pb2.ListUserGroupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGroupMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.MembershipService/ListGroupMembers',
+            gmbot_dot_v1_dot_membership__pb2.ListGroupMembersRequest.SerializeToString,
+            gmbot_dot_v1_dot_membership__pb2.ListGroupMembersResponse.FromString,
             options,
             channel_credentials,
             insecure,

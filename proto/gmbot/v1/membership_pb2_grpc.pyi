@@ -13,7 +13,7 @@ Conventions for every RPC of this service:
   or a caller's own token from AUTH_CALLERS, which names the RPCs that caller may call. Who
   calls here: the gateway (scope `gateway`: everything), internal services (`membership-read`:
   CheckMembership, CheckMembershipBatch, GetChatAdministrators, ListUserGroups,
-  ListAdministeredGroups) and operators
+  ListAdministeredGroups, ListGroupMembers) and operators
   (`operator`: the same reads). A missing or unknown token: UNAUTHENTICATED; a known caller
   outside its scopes: PERMISSION_DENIED (logged with the caller's name). grpc.health.v1 needs no
   token. See README "Calling GMBot from your service".
@@ -102,6 +102,14 @@ class MembershipServiceStub:
     """The groups a user was seen in during the presence window (default 30 days).
     Errors: INVALID_ARGUMENT (bad user id).
     """
+    ListGroupMembers: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListGroupMembersRequest, _membership_pb2.ListGroupMembersResponse]
+    """The users seen in a group during the presence window, the other way round from
+    ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
+    as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+    in-process), so a very large group lists those who wrote or joined lately, not every
+    member. Paged in ascending user id.
+    Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
+    """
     ListAdministeredGroups: _grpc.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]
     """The chats (groups and channels) a user administers, as membership's kept administrator lists
     say, anonymous administrators included. The lists are indexed by user as they are read from
@@ -161,6 +169,14 @@ class MembershipServiceAsyncStub(MembershipServiceStub):
     ListUserGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListUserGroupsRequest, _membership_pb2.ListUserGroupsResponse]  # type: ignore[assignment]
     """The groups a user was seen in during the presence window (default 30 days).
     Errors: INVALID_ARGUMENT (bad user id).
+    """
+    ListGroupMembers: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListGroupMembersRequest, _membership_pb2.ListGroupMembersResponse]  # type: ignore[assignment]
+    """The users seen in a group during the presence window, the other way round from
+    ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
+    as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+    in-process), so a very large group lists those who wrote or joined lately, not every
+    member. Paged in ascending user id.
+    Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
     """
     ListAdministeredGroups: _aio.UnaryUnaryMultiCallable[_membership_pb2.ListAdministeredGroupsRequest, _membership_pb2.ListAdministeredGroupsResponse]  # type: ignore[assignment]
     """The chats (groups and channels) a user administers, as membership's kept administrator lists
@@ -266,6 +282,20 @@ class MembershipServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_membership_pb2.ListUserGroupsResponse, _abc.Awaitable[_membership_pb2.ListUserGroupsResponse]]:
         """The groups a user was seen in during the presence window (default 30 days).
         Errors: INVALID_ARGUMENT (bad user id).
+        """
+
+    @_abc_1.abstractmethod
+    def ListGroupMembers(
+        self,
+        request: _membership_pb2.ListGroupMembersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_membership_pb2.ListGroupMembersResponse, _abc.Awaitable[_membership_pb2.ListGroupMembersResponse]]:
+        """The users seen in a group during the presence window, the other way round from
+        ListUserGroups: what `gmbot reconcile` compares with Telegram after a restore. Kept as long
+        as presence and bounded per group (the users seen most recently: 100,000 in Redis, 10,000
+        in-process), so a very large group lists those who wrote or joined lately, not every
+        member. Paged in ascending user id.
+        Errors: INVALID_ARGUMENT (bad group id, page_size over 1,000, a page_token not from here).
         """
 
     @_abc_1.abstractmethod

@@ -58,6 +58,7 @@ def _valid(world: World, user: int) -> dict[str, Message]:
         ),
         "ListUserGroups": pb.ListUserGroupsRequest(user_id=user),
         "ListAdministeredGroups": pb.ListAdministeredGroupsRequest(user_id=user),
+        "ListGroupMembers": pb.ListGroupMembersRequest(group_id=world.group, page_size=10),
     }
 
 

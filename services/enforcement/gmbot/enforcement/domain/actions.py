@@ -119,6 +119,9 @@ class Release:
     """Lift GMBot's own restriction and remove the warning."""
 
     kind: ClassVar[Kind] = Kind.RELEASE
+    # Unix time a mute the ledger does not hold ends, as the caller saw it (0: none): lifted
+    # only while Telegram still shows it so (a restriction made after a restored backup).
+    unrecorded_until: int = 0
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ class ActionHandlers:
         match action.payload:
             case Enforce() as payload:
                 return await self._violations.enforce(action, payload, slot or Unbounded())
-            case Release():
-                return await self._releases.release(action)
+            case Release() as payload:
+                return await self._releases.release(action, payload)
             case ReleaseGroup() as payload:
                 return await self._releases.release_group(action, payload)
             case Kick() as payload:

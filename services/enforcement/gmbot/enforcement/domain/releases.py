@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from gmbot.enforcement.domain.actions import Action, Permanent, ReleaseGroup, State
+from gmbot.enforcement.domain.actions import Action, Permanent, Release, ReleaseGroup, State
 from gmbot.enforcement.domain.ports import Ledger, Restriction, Stores, TelegramActions
 from gmbot.runtime.error_kinds import ErrorKind
 
@@ -60,11 +60,12 @@ class Releases:
         self._telegram = telegram
         self._ledger = ledger
 
-    async def release(self, action: Action) -> State:
+    async def release(self, action: Action, payload: Release) -> State:
         """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
         (What the release cancels, it cancelled when it was accepted.) DONE when GMBot held a
-        restriction, even one an admin had already lifted by hand. Overruled (someone else
-        acted on the member): the record ends and nothing is asked of Telegram."""
+        restriction, even one an admin had already lifted by hand, or lifted one it did not
+        hold that Telegram still shows as its mute (`unrecorded_until`). Overruled (someone
+        else acted on the member): the record ends and nothing is asked of Telegram."""
         group_id, user_id = action.group_id, action.user_id
 
         async def look(stores: Stores) -> tuple[Restriction | None, int | None, bool]:
@@ -81,6 +82,9 @@ class Releases:
                 await self._telegram.delete(group_id, [warning_id])
             await self._ledger.step(lambda stores: stores.warnings.forget_member(group_id, user_id))
         if held is None or not held.active:
+            if payload.unrecorded_until and action.reason != OVERRULED:
+                await self.lift_if_ours(group_id, user_id, payload.unrecorded_until)
+                return State.DONE
             return State.SKIPPED
         if action.reason == OVERRULED:
             await self._ledger.step(self._forget_restriction(group_id, user_id))

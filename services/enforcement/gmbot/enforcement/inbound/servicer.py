@@ -80,8 +80,14 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
 
     async def Release(self, request: pb.ReleaseRequest, context: Context) -> pb.ReleaseResponse:
         requests.member(request.group_id, request.user_id)
+        try:
+            until = request.unrecorded_until.ToSeconds()
+        except ValueError:
+            raise InvalidArgument(
+                "unrecorded_until is not a valid timestamp", field="unrecorded_until"
+            ) from None
         action_id, accepted = await self._accept(
-            request, request.user_id, request.reason, Release()
+            request, request.user_id, request.reason, Release(unrecorded_until=until)
         )
         return pb.ReleaseResponse(action_id=action_id, accepted=accepted)
 

@@ -9,6 +9,8 @@ from gmbot.runtime.errors import InvalidArgument
 from gmbot.runtime.ids import check_supergroup_id, check_user_id
 
 MAX_PRESENCES = 1000
+DEFAULT_MEMBERS_PAGE = 100
+MAX_MEMBERS_PAGE = 1000
 # A presence already recorded this recently is not written again.
 _PRESENCE_REFRESH_SECONDS = 60.0
 # Presences remembered as written, at most; past it the memory starts again (a few writes more).
@@ -45,3 +47,21 @@ class Presence:
     async def user_groups(self, user_id: int) -> list[int]:
         check_user_id(user_id, "user_id")
         return await self._store.groups(user_id, time.time(), self._ttl)
+
+    async def group_members(
+        self, group_id: int, page_size: int, page_token: str
+    ) -> tuple[list[int], str]:
+        """One page of the users seen in the group, ascending; the token is the last user id
+        of the page, empty after the last page."""
+        check_supergroup_id(group_id, "group_id")
+        if page_size > MAX_MEMBERS_PAGE:
+            raise InvalidArgument(f"page_size is at most {MAX_MEMBERS_PAGE}", field="page_size")
+        if page_token and not page_token.isdigit():
+            raise InvalidArgument("page_token is not one this service gave", field="page_token")
+        limit = page_size or DEFAULT_MEMBERS_PAGE
+        # One more than the page tells whether another page follows.
+        users = await self._store.members(
+            group_id, time.time(), self._ttl, int(page_token or 0), limit + 1
+        )
+        page = users[:limit]
+        return page, str(page[-1]) if len(users) > limit else ""

@@ -165,6 +165,14 @@ class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
             group_ids=await self._presence.user_groups(request.user_id)
         )
 
+    async def ListGroupMembers(
+        self, request: pb.ListGroupMembersRequest, context: Context
+    ) -> pb.ListGroupMembersResponse:
+        user_ids, next_token = await self._presence.group_members(
+            request.group_id, request.page_size, request.page_token
+        )
+        return pb.ListGroupMembersResponse(user_ids=user_ids, next_page_token=next_token)
+
     async def ListAdministeredGroups(
         self, request: pb.ListAdministeredGroupsRequest, context: Context
     ) -> pb.ListAdministeredGroupsResponse:

@@ -15,6 +15,9 @@ _MAX_LOCAL_ENTRIES = 500_000
 # most recently. Forgetting the oldest costs a mute after a channel leave, never a wrong one.
 _MAX_SEEN_USERS = 200_000
 _MAX_GROUPS_PER_USER = 500
+# The same the other way round, for ListGroupMembers: per group the users seen most recently.
+_MAX_SEEN_GROUPS = 100_000
+_MAX_USERS_PER_GROUP = 10_000
 # Administrator lists indexed by user, kept in this process for this many groups at most.
 _MAX_INDEXED_GROUPS = 100_000
 
@@ -24,9 +27,35 @@ def _forget_before(seen: dict[int, float], oldest: float) -> None:
         del seen[group_id]
 
 
+def _see(
+    index: OrderedDict[int, dict[int, float]],
+    key: int,
+    value: int,
+    now: float,
+    window: float,
+    per_key: int,
+    keys: int,
+) -> None:
+    """`value` seen under `key` now: both become the most recent, the oldest past the bounds
+    and the window are forgotten."""
+    seen = index.pop(key, {})
+    seen.pop(value, None)
+    seen[value] = now
+    _forget_before(seen, now - window)
+    while len(seen) > per_key:
+        del seen[next(iter(seen))]
+    index[key] = seen
+    while len(index) > keys:
+        index.popitem(last=False)
+
+
 class LocalStore:
     def __init__(
-        self, seen_users: int = _MAX_SEEN_USERS, groups_per_user: int = _MAX_GROUPS_PER_USER
+        self,
+        seen_users: int = _MAX_SEEN_USERS,
+        groups_per_user: int = _MAX_GROUPS_PER_USER,
+        seen_groups: int = _MAX_SEEN_GROUPS,
+        users_per_group: int = _MAX_USERS_PER_GROUP,
     ) -> None:
         self._answers: ExpiringLru[tuple[int, int], Answer] = ExpiringLru(_MAX_LOCAL_ENTRIES)
         self._admins: ExpiringLru[int, AdminList] = ExpiringLru(10_000)
@@ -34,6 +63,10 @@ class LocalStore:
         self._seen: OrderedDict[int, dict[int, float]] = OrderedDict()
         self._seen_users = seen_users
         self._groups_per_user = groups_per_user
+        # group id -> {user id: when last seen}, ordered the same way.
+        self._members: OrderedDict[int, dict[int, float]] = OrderedDict()
+        self._seen_groups = seen_groups
+        self._users_per_group = users_per_group
         self._locks: ExpiringLru[str, bool] = ExpiringLru(10_000)
         # chat id -> its administrators, oldest written first; user id -> the chats they administer.
         self._indexed: OrderedDict[int, frozenset[int]] = OrderedDict()
@@ -92,15 +125,10 @@ class LocalStore:
         return sorted(self._administers.get(user_id, ()))
 
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
-        seen = self._seen.pop(user_id, {})
-        seen.pop(group_id, None)
-        seen[group_id] = now
-        _forget_before(seen, now - window)
-        while len(seen) > self._groups_per_user:
-            del seen[next(iter(seen))]
-        self._seen[user_id] = seen
-        while len(self._seen) > self._seen_users:
-            self._seen.popitem(last=False)
+        _see(self._seen, user_id, group_id, now, window, self._groups_per_user, self._seen_users)
+        _see(
+            self._members, group_id, user_id, now, window, self._users_per_group, self._seen_groups
+        )
 
     async def groups(self, user_id: int, now: float, window: float) -> list[int]:
         seen = self._seen.get(user_id)
@@ -110,6 +138,17 @@ class LocalStore:
         if not seen:
             del self._seen[user_id]
         return sorted(seen)
+
+    async def members(
+        self, group_id: int, now: float, window: float, after: int, limit: int
+    ) -> list[int]:
+        seen = self._members.get(group_id)
+        if seen is None:
+            return []
+        _forget_before(seen, now - window)
+        if not seen:
+            del self._members[group_id]
+        return sorted(u for u in seen if u > after)[:limit]
 
     async def lock(self, key: str, ttl: float) -> bool:
         now = time.monotonic()

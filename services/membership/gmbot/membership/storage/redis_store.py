@@ -11,6 +11,8 @@ from gmbot.membership.domain.administrators import Admin, AdminList
 from gmbot.membership.domain.answers import Answer, Source, Status
 
 DEFAULT_PREFIX = "gmbot:membership:"
+# Users indexed per group (by last sight), at most: the oldest are dropped past it.
+MAX_MEMBERS_PER_GROUP = 100_000
 # Writes an event only when it is not older than what is cached (events can arrive late).
 # Events carry whole seconds: a Bot API answer from within the same second does not win.
 _PUT_IF_NEWER = """
@@ -127,10 +129,15 @@ class RedisStore:
         return sorted(int(c) for c in await self._redis.smembers(self._administers_key(user_id)))
 
     async def touch(self, user_id: int, group_id: int, now: float, window: float) -> None:
+        """The user's groups and the group's users, both for the presence window."""
         key = f"{self._prefix}seen:{user_id}"
+        members = self._members_key(group_id)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(key, {str(group_id): now})
             pipe.expire(key, int(window) + 60)
+            pipe.zadd(members, {str(user_id): now})
+            pipe.expire(members, int(window) + 60)
+            pipe.zremrangebyrank(members, 0, -(MAX_MEMBERS_PER_GROUP + 1))
             await pipe.execute()
 
     async def groups(self, user_id: int, now: float, window: float) -> list[int]:
@@ -140,6 +147,19 @@ class RedisStore:
             pipe.zrange(key, 0, -1)
             _, members = await pipe.execute()
         return sorted(int(m) for m in members)
+
+    def _members_key(self, group_id: int) -> str:
+        return f"{self._prefix}members:{group_id}"
+
+    async def members(
+        self, group_id: int, now: float, window: float, after: int, limit: int
+    ) -> list[int]:
+        key = self._members_key(group_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now - window)
+            pipe.zrange(key, 0, -1)
+            _, users = await pipe.execute()
+        return sorted(u for u in map(int, users) if u > after)[:limit]
 
     async def lock(self, key: str, ttl: float) -> bool:
         return bool(

@@ -79,6 +79,12 @@ class ResilientStore:
         found: list[int] = await self._call("groups", user_id, now, window)
         return found
 
+    async def members(
+        self, group_id: int, now: float, window: float, after: int, limit: int
+    ) -> list[int]:
+        found: list[int] = await self._call("members", group_id, now, window, after, limit)
+        return found
+
     async def lock(self, key: str, ttl: float) -> bool:
         return bool(await self._call("lock", key, ttl))
 
