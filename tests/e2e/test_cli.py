@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from tests.e2e.conftest import E2E
+from tests.support.e2e import E2E
 
 
 async def gmbot(e2e: E2E, *args: str, **env: str) -> tuple[int, str]:

@@ -4,37 +4,19 @@ in-process cache), and a small world: a channel and a group the bot administers.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from gmbot.sandbox.app import RunningSandbox, running_sandbox
-from gmbot.sandbox.client import SandboxClient
+from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
 from gmbot.v1 import membership_pb2_grpc
-from tests.support.membership import running_membership
+from tests.support.membership import World, running_membership
 from tests.support.services import channel_to
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub
-
-
-@dataclass
-class World:
-    sandbox: RunningSandbox
-    control: SandboxClient
-    token: str
-    bot_id: int
-    channel: int
-    group: int
-
-    async def user(self, name: str = "U") -> int:
-        return int((await self.control.create_user(name))["id"])
-
-    async def calls(self, method: str = "getChatMember") -> int:
-        return len(await self.control.journal(method=method))
 
 
 @pytest.fixture

@@ -4,41 +4,13 @@ administrator, and an aiogram Bot talking to it over HTTP."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
-from gmbot.sandbox.client import SandboxClient
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
-
-
-@dataclass
-class Story:
-    sandbox: RunningSandbox
-    control: SandboxClient
-    bot: Bot
-    bot_id: int
-    token: str
-    owner: int
-    alice: int
-    group: int
-    channel: int
-
-
-def aiogram_bot(url: str, token: str) -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-
-
-async def drain(bot: Bot) -> None:
-    """Confirms every pending update, so a test sees only what it causes."""
-    updates = await bot.get_updates(timeout=0)
-    if updates:
-        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+from tests.support.sandbox import Story, aiogram_bot, drain
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from aiogram.types import (
 )
 
 from gmbot.sandbox.client import SandboxError
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 MUTED = ChatPermissions(can_send_messages=False)
 
