@@ -4,7 +4,9 @@
 # (pytest-xdist); then every step's time, and the log of any background step that failed.
 #
 # TEST_WORKERS="unit integration e2e" sets the processes per layer (default "2 4 3": most tests
-# wait on sockets, not the CPU); 0 runs a layer in this process alone.
+# wait on sockets, not the CPU); 0 runs a layer in this process alone. A module's tests stay in
+# one process (--dist loadscope): its module-scoped fixtures (npm ci, make run, a webhook stack)
+# run once, never twice at the same time; the e2e stack is one per process.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +32,7 @@ background() {  # name, command...: started now, waited for at the end
 
 layer() {  # name, workers: the layer's pytest, in the foreground
   local start=$SECONDS parallel=()
-  [ "$2" != 0 ] && parallel=(-n "$2" --dist loadgroup)
+  [ "$2" != 0 ] && parallel=(-n "$2" --dist loadscope)
   echo "== pytest tests/$1 (${2} workers)"
   .venv/bin/pytest "${parallel[@]}" "tests/$1"
   record "pytest $1" $((SECONDS - start)) $?
