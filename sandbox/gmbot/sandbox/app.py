@@ -11,6 +11,8 @@ from aiohttp import web
 from gmbot.sandbox.botapi import bot_api_handler
 from gmbot.sandbox.client import SandboxClient
 from gmbot.sandbox.control import Control
+from gmbot.sandbox.control_journal import JournalControl
+from gmbot.sandbox.control_messages import MessagesControl
 from gmbot.sandbox.load import LoadControl
 from gmbot.sandbox.telegram import SandboxConfig, Telegram
 
@@ -21,6 +23,8 @@ def make_app(telegram: Telegram) -> web.Application:
     app.router.add_route("GET", "/bot{token}/{method}", handler)
     app.router.add_route("POST", "/bot{token}/{method}", handler)
     app.add_routes(Control(telegram).routes())
+    app.add_routes(MessagesControl(telegram).routes())
+    app.add_routes(JournalControl(telegram).routes())
     app.add_routes(LoadControl(telegram).routes())
 
     async def close(_app: web.Application) -> None:

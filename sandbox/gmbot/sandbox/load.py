@@ -5,30 +5,18 @@ everything" is read from the sandbox (the offset it confirmed, and when) rather 
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from aiohttp import web
 
-from gmbot.sandbox.control import PREFIX
+from gmbot.sandbox.control_base import PREFIX, json_body, json_reply
 from gmbot.sandbox.telegram import Telegram
 from gmbot.sandbox.wire import user_json
 from gmbot.sandbox.world import Chat, Member
 
 # One call is still one HTTP request: keep it to what a benchmark needs.
 MAX_BATCH = 20_000
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body), status=status, content_type="application/json")
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    body = await request.json() if request.body_exists else {}
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="a JSON object is expected")
-    return body
 
 
 def _items(body: dict[str, Any], name: str) -> list[Any]:
@@ -57,30 +45,30 @@ class LoadControl:
     async def create_users(self, request: web.Request) -> web.Response:
         """`{"users": [{first_name, username?, language_code?}, …]}` → the users."""
         created = []
-        for spec in _items(await _body(request), "users"):
+        for spec in _items(await json_body(request), "users"):
             fields = {k: spec[k] for k in ("last_name", "username", "language_code") if k in spec}
             created.append(user_json(self.world.add_user(str(spec["first_name"]), **fields)))
-        return _json(created, 201)
+        return json_reply(created, 201)
 
     async def add_members(self, request: web.Request) -> web.Response:
         """`{"user_ids": […], "silent": bool}`: people join. Silent: they were members before
         any bot arrived, so no bot hears of it (no chat_member update, no service message)."""
         chat = self._chat(int(request.match_info["chat_id"]))
-        body = await _body(request)
+        body = await json_body(request)
         user_ids = [self._user(int(u)) for u in _items(body, "user_ids")]
         for user_id in user_ids:
             if body.get("silent"):
                 self.world.set_member(chat.id, Member(user_id, "member"))
             else:
                 self.telegram.join(chat, user_id)
-        return _json({"added": len(user_ids)}, 201)
+        return json_reply({"added": len(user_ids)}, 201)
 
     async def post_many(self, request: web.Request) -> web.Response:
         """`{"messages": [{chat_id, user_id, text}, …]}`: people write, in this order, all in one
         go (all are checked before any is posted). Answers when (Unix time) the last was posted,
         their ids, and each receiving bot's newest update id."""
         checked = []
-        for spec in _items(await _body(request), "messages"):
+        for spec in _items(await json_body(request), "messages"):
             chat = self._chat(int(spec["chat_id"]))
             user_id = self._user(int(spec["user_id"]))
             member = self.world.member(chat.id, user_id)
@@ -101,7 +89,9 @@ class LoadControl:
             for bot in self.telegram.bots.values()
             if bot.queue.last_update_id > before[bot.user.id]
         }
-        return _json({"at": posted_at, "messages": posted, "last_update_ids": last_update_ids}, 201)
+        return json_reply(
+            {"at": posted_at, "messages": posted, "last_update_ids": last_update_ids}, 201
+        )
 
     async def bot_queue(self, request: web.Request) -> web.Response:
         """Where a bot stands: its newest update id, the id below which it confirmed every
@@ -109,7 +99,7 @@ class LoadControl:
         bot = self.telegram.bot_by_id(int(request.match_info["bot_id"]))
         if bot is None:
             raise web.HTTPNotFound(text="no such bot")
-        return _json(bot.queue.state())
+        return json_reply(bot.queue.state())
 
     def routes(self) -> list[web.RouteDef]:
         p = PREFIX
