@@ -1,5 +1,5 @@
-"""An aiogram Bot against the sandbox, and the small world the sandbox's own tests play in: an
-owner's supergroup and channel where the bot is an administrator."""
+"""The small world tests play in on the sandbox (a bot administering an owner's supergroup and
+channel), and an aiogram Bot against the sandbox."""
 
 from __future__ import annotations
 
@@ -11,6 +11,38 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from gmbot.sandbox.app import RunningSandbox
 from gmbot.sandbox.client import SandboxClient
+
+
+@dataclass(frozen=True)
+class BotWorld:
+    token: str
+    bot_id: int
+    owner: int
+    group: int
+    channel: int
+
+
+async def bot_world(
+    control: SandboxClient,
+    *,
+    owner: str = "Owner",
+    owner_username: str | None = None,
+    channel: str = "News",
+    channel_username: str = "",
+) -> BotWorld:
+    """A bot, guard_bot, administering its owner's supergroup "Chat" and channel (public when
+    it has a username)."""
+    bot = await control.create_bot("guard_bot")
+    bot_id = int(bot["user"]["id"])
+    named = {} if owner_username is None else {"username": owner_username}
+    owner_id = int((await control.create_user(owner, **named))["id"])
+    group = int((await control.create_chat("supergroup", "Chat", creator_id=owner_id))["id"])
+    made = await control.create_chat(
+        "channel", channel, username=channel_username, creator_id=owner_id
+    )
+    for chat in (group, int(made["id"])):
+        await control.promote(chat, bot_id)
+    return BotWorld(bot["token"], bot_id, owner_id, group, int(made["id"]))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
 from gmbot.v1 import membership_pb2_grpc
 from tests.support.membership import World, running_membership
+from tests.support.sandbox import bot_world
 from tests.support.services import channel_to
 
 if TYPE_CHECKING:
@@ -23,17 +24,8 @@ if TYPE_CHECKING:
 async def world() -> AsyncIterator[World]:
     config = SandboxConfig(limits=LimitConfig(enabled=False))
     async with running_sandbox(config=config) as sandbox:
-        control = sandbox.control
-        bot = await control.create_bot("guard_bot")
-        owner = (await control.create_user("Owner"))["id"]
-        channel = (await control.create_chat("channel", "News", username="news", creator_id=owner))[
-            "id"
-        ]
-        group = (await control.create_chat("supergroup", "Chat", creator_id=owner))["id"]
-        bot_id = bot["user"]["id"]
-        await control.promote(channel, bot_id)
-        await control.promote(group, bot_id)
-        yield World(sandbox, control, bot["token"], bot_id, channel, group)
+        world = await bot_world(sandbox.control, channel_username="news")
+        yield World(sandbox, sandbox.control, world.token, world.bot_id, world.channel, world.group)
 
 
 @pytest.fixture(params=["redis", "local"])
