@@ -125,7 +125,9 @@ release: $(STAMP) $(BUF) ## Images, SBOMs, contracts' wheel and sdist, API image
 test: lock-check changelog-check proto-check api-check lint tools ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
 	@bash scripts/test.sh
 
-check: lint test-fast ## The fast loop: ruff, mypy, the import contracts and the unit tests
+# Side by side, each one's output printed whole when it ends.
+check: $(STAMP) ## The fast loop: ruff, mypy, the import contracts and the unit tests
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-fast
 
 test-fast: $(STAMP) ## Unit tests only, over two processes
 	$(BIN)/pytest -n 2 tests/unit
