@@ -91,20 +91,25 @@ class E2E:
         text: str = "",
         **params: object,
     ) -> dict[str, Any]:
-        found: list[dict[str, Any]] = []
+        """The bot's first `method` call after `since` (in `chat_id`, its text holding `text`,
+        with `params`), awaited on the sandbox's journal: each read is held until a new call of
+        the method is made, so the wait ends with the call, not at the next look."""
 
-        async def seen() -> bool:
-            found[:] = [
-                c
-                for c in await self.calls(since, chat_id)
-                if c["method"] == method
-                and text in str(c["params"].get("text", ""))
-                and all(str(c["params"].get(k)) == str(v) for k, v in params.items())
-            ]
-            return bool(found)
+        def wanted(call: dict[str, Any]) -> bool:
+            return (
+                (chat_id is None or str(call["params"].get("chat_id")) == str(chat_id))
+                and text in str(call["params"].get("text", ""))
+                and all(str(call["params"].get(k)) == str(v) for k, v in params.items())
+            )
 
-        await self.wait_for(seen, seconds)
-        return found[0]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := deadline - loop.time()) > 0:
+            calls = await self.control.journal(method, self.bot_id, since, wait=left)
+            if found := [c for c in calls if wanted(c)]:
+                return found[0]
+            since = max([since, *(int(c["seq"]) for c in calls)])
+        raise AssertionError(f"the bot made no such {method} call within {seconds:g} s")
 
     def _port(self, service: str) -> int:
         return int(self.stack.addresses[service].rsplit(":", 1)[1])
