@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.support.e2e import E2E, Scene
 from tests.support.waiting import eventually
 
@@ -90,6 +92,8 @@ async def _burst_then_restart(e2e: E2E, scene: Scene, round_: int) -> tuple[list
     return ids[:NOT_FOLLOWING], said
 
 
+# Twenty rounds of a 250-message burst, a kill and a restart: longer than the 300 s default.
+@pytest.mark.timeout(900)
 async def test_a_restarted_polling_gateway_always_resumes(e2e: E2E) -> None:
     """Issue 21: a gateway killed at 30 % of a burst and restarted handled about 100 updates,
     then never called getUpdates again: a claim's renewer that lost its cancellation inside a
