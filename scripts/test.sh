@@ -3,14 +3,14 @@
 # into its log, while pytest runs the layers one after another, each spread over processes
 # (pytest-xdist); then every step's time, and the log of any background step that failed.
 #
-# TEST_WORKERS="unit integration e2e" sets the processes per layer (default "2 4 3": most tests
+# TEST_WORKERS="unit integration e2e" sets the processes per layer (default "2 3 2": most tests
 # wait on sockets, not the CPU); 0 runs a layer in this process alone. A module's tests stay in
 # one process (--dist loadscope): its module-scoped fixtures (npm ci, make run, a webhook stack)
 # run once, never twice at the same time; the e2e stack is one per process.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-read -r unit_workers integration_workers e2e_workers <<<"${TEST_WORKERS:-2 4 3}"
+read -r unit_workers integration_workers e2e_workers <<<"${TEST_WORKERS:-2 3 2}"
 logs=build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
 declare -a names=() seconds=() results=()
