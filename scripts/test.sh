@@ -61,4 +61,5 @@ for i in "${!names[@]}"; do
   printf '  %-26s %5s  %s\n' "${names[$i]}" "${seconds[$i]}" "${results[$i]}"
   [ "${results[$i]}" = ok ] || failed=1
 done
+printf '  %-26s %5s\n' "all of them" "$SECONDS"
 exit $failed
