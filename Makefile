@@ -26,7 +26,7 @@ PROTOC := PATH=$(abspath $(BIN)):$$PATH $(PY) -m grpc_tools.protoc -I proto
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint sizes deploy-check containers images release test test-fast run sandbox bench clean
+.PHONY: help venv lock lock-check changelog-check tools proto proto-check api-check lint sizes deploy-check containers images release check test test-fast run sandbox bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -41,7 +41,9 @@ $(UV_STAMP):
 $(STAMP): $(UV_STAMP) $(MANIFESTS)
 	@# A .venv that uv did not make (pip's, from before the workspace) starts again from nothing.
 	@grep -qs '^uv = ' $(VENV)/pyvenv.cfg || rm -rf $(VENV)
-	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@# Compiled once here, not by every pytest worker at its first import (nor at every import
+	@# where PYTHONDONTWRITEBYTECODE is set).
+	$(UV) sync --frozen --all-packages --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 venv: $(STAMP) ## Create .venv from uv.lock: every distribution (editable) and the dev tools
@@ -78,13 +80,13 @@ api-check: $(BUF) ## buf lint, and buf breaking against the last release: gmbot.
 	$(BUF) breaking --against $(RELEASED_API)
 	@echo "gmbot.v1: lint clean, nothing breaking against $(notdir $(RELEASED_API))"
 
-lint: $(STAMP) ## ruff, mypy (strict) and the import contracts
+lint: $(STAMP) ## ruff, mypy (strict), the import contracts and the size check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=$(subst $(space),:,$(SRC_ROOTS)) $(BIN)/mypy $(filter-out proto,$(SRC_ROOTS)) tests bench scripts
 	$(BIN)/lint-imports
+	$(PY) scripts/sizes.py
 
-# Not yet part of lint: the gateway and enforcement are being shrunk to fit.
 sizes: $(STAMP) ## Fail on a module over 300 lines or a function over 60 (generated code, migrations, bench/ aside)
 	$(PY) scripts/sizes.py
 
@@ -122,11 +124,17 @@ release: $(STAMP) $(BUF) ## Images, SBOMs, contracts' wheel and sdist, API image
 		--images-mode $(RELEASE_IMAGES) --base $(RELEASE_BASE) --registry $(REGISTRY) \
 		--container-tool $(CONTAINER_TOOL)
 
-test: lock-check changelog-check proto-check api-check lint deploy-check containers ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
-	$(BIN)/pytest
+# The containers and the deploy validators run beside pytest (scripts/test.sh), which reports
+# the time of each layer and step.
+test: lock-check changelog-check proto-check api-check lint tools ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
+	@bash scripts/test.sh
 
-test-fast: $(STAMP) ## Unit tests only
-	$(BIN)/pytest tests/unit
+# Side by side, each one's output printed whole when it ends.
+check: $(STAMP) ## The fast loop: ruff, mypy, the import contracts and the unit tests
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-fast
+
+test-fast: $(STAMP) ## Unit tests only, over two processes
+	$(BIN)/pytest -n 2 tests/unit
 
 run: $(STAMP) ## Run GMBot here: the four services, and the sandbox's demo world when BOT_TOKEN is unset
 	@exec $(PY) -m gmbot.devstack

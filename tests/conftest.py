@@ -7,6 +7,7 @@ starts); otherwise testcontainers when a Docker engine runs. Never a mock.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Iterator
 
@@ -14,7 +15,23 @@ import pytest
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-TEST_TOKEN = "test-token-0123456789abcdef"
+# The markers a test gets from the fixtures it uses (directly or through another fixture), so
+# `pytest -m "not postgres and not redis"` runs what needs neither server.
+MARKERS_BY_FIXTURE = {"postgres_server_url": "postgres", "redis_url": "redis"}
+
+
+def pytest_configure() -> None:
+    # A run stopped by SIGTERM (CI's time limit, a kill) unwinds as Ctrl-C does: the fixtures stop
+    # their services, and devstack's atexit the rest.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, marker in MARKERS_BY_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(marker)
 
 
 def _listening(host: str, port: int) -> bool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from aiogram.types import BotCommandScopeAllPrivateChats
 
-from tests.e2e.conftest import E2E, Scene
-from tests.e2e.test_owners import Call, button, keyboard, press
-from tests.integration.sandbox.conftest import aiogram_bot
+from tests.support.e2e import E2E, Scene
+from tests.support.e2e_steps import Call, button, keyboard, press
+from tests.support.sandbox import aiogram_bot
 
 
 def texts(call: Call) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from tests.e2e.conftest import E2E, Scene
+from tests.support.e2e import E2E, Scene
 
 PUNISHING = frozenset(
     {"deleteMessage", "deleteMessages", "banChatSenderChat", "restrictChatMember"}

@@ -10,7 +10,7 @@ import sys
 import time
 
 from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc
-from tests.e2e.conftest import E2E
+from tests.support.e2e import E2E
 from tests.support.services import channel_to
 
 

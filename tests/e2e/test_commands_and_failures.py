@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 
-from tests.e2e.conftest import E2E
+from tests.support.e2e import E2E
 
 
 async def test_a_non_admin_cannot_protect(e2e: E2E) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import E2E
+from tests.support.e2e import E2E
 
 
 def _deletions(calls: list[dict[str, Any]]) -> list[list[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gmbot.runtime.callbacks import VerifyButton, sign
-from tests.e2e.conftest import E2E, gateway_metric
+from tests.support.e2e import E2E, gateway_metric
 
 
 def methods(calls: list[dict[str, object]]) -> list[str]:

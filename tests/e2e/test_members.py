@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from gmbot.gateway.texts import say
-from tests.e2e.conftest import E2E, Scene
-from tests.e2e.test_owners import VERIFY_REPEAT_SECONDS, button, command, keyboard, press
+from tests.support.e2e import E2E, Scene
+from tests.support.e2e_steps import VERIFY_REPEAT_SECONDS, button, command, keyboard, press
 
 TTL = 10  # the shortest warning a group may set
 

@@ -18,9 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from gmbot.runtime.webapp import sign_init_data
-from tests.e2e.test_make_run import _bash, _steps, _until, make_run
-
-__all__ = ["make_run"]  # the stack `make run` starts, shared with its own tests
+from tests.support.make_run import JOURNAL_OF_SENT_MESSAGES, bash, guide_steps, until_answers
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(os.environ.get("MINIAPP_SCREENSHOT", "artifacts/miniapp.png"))
@@ -34,41 +32,39 @@ ARGS = [
 ]
 
 
-@pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="no chromium (make tools installs Debian's)"
-)
-async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_click(
-    make_run: tuple[Path, str],
-) -> None:
-    from playwright.async_api import async_playwright, expect
-
-    cwd, guide = make_run
-    exports, commands = _steps(guide)
+async def _play_the_story(exports: str, commands: list[str], cwd: Path) -> str:
+    """The guide's story, up to Boris muted and warned; returns the command that tells Boris's
+    status."""
     protect, carol_writes, carol_status, join_news, join_vip, carol_again = commands
-    dashboard = re.search(r"^\s+#\s+(http://127\.0\.0\.1:\d+/#tgWebAppData=\S+)$", guide, re.M)
-    assert dashboard is not None, "make run printed no dashboard link"
-    await _bash(exports, protect, cwd)
-    await _until(exports, "curl -s $SANDBOX/_sandbox/journal?method=sendMessage", cwd, "Done")
-    await _bash(exports, carol_writes, cwd)
-    await _until(exports, carol_status, cwd, '"status": "restricted"')
+    await bash(exports, protect, cwd)
+    await until_answers(exports, JOURNAL_OF_SENT_MESSAGES, cwd, "Done")
+    await bash(exports, carol_writes, cwd)
+    await until_answers(exports, carol_status, cwd, '"status": "restricted"')
     # Carol reads her warning before she joins (a join before it is posted spares the warning).
-    await _until(exports, _warned("$CAROL"), cwd, "warned")
-    await _bash(exports, join_news, cwd)
+    await until_answers(exports, _warned("$CAROL"), cwd, "warned")
+    await bash(exports, join_news, cwd)
     # She joins the private channel by her warning's button: GMBot's own link counts the join.
     link = await _button_link(exports, cwd)
-    await _bash(exports, join_vip.replace("}'", f', "invite_link": "{link}"}}\''), cwd)
-    await _until(exports, carol_again, cwd, '"status": "member"')
+    await bash(exports, join_vip.replace("}'", f', "invite_link": "{link}"}}\''), cwd)
+    await until_answers(exports, carol_again, cwd, '"status": "member"')
     # Boris follows only @gmbot_news: he is muted, for the owner to unmute.
-    await _bash(exports, carol_writes.replace("$CAROL", "$BORIS"), cwd)
+    await bash(exports, carol_writes.replace("$CAROL", "$BORIS"), cwd)
     boris_status = carol_status.replace("$CAROL", "$BORIS")
-    await _until(exports, boris_status, cwd, '"status": "restricted"')
-    await _until(exports, _warned("$BORIS"), cwd, "warned")
+    await until_answers(exports, boris_status, cwd, '"status": "restricted"')
+    await until_answers(exports, _warned("$BORIS"), cwd, "warned")
+    return boris_status
+
+
+async def _the_owner_in_the_browser(dashboard: str, cwd: Path) -> None:
+    """The owner opens the dashboard: the funnel, a setting saved, Boris unmuted by a click, the
+    night theme, and the same page in Persian."""
+    from playwright.async_api import async_playwright, expect
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = await browser.new_page(viewport={"width": 420, "height": 900})
-            await page.goto(dashboard[1])
+            await page.goto(dashboard)
 
             funnel = page.locator("#funnel")
             # The page follows the story as it goes on (it refreshes itself every few seconds).
@@ -97,15 +93,30 @@ async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_cl
 
             # The same owner with Telegram in Persian: the page speaks it, right to left.
             persian = await browser.new_page()
-            await persian.goto(_relaunched(dashboard[1], cwd, language="fa"))
+            await persian.goto(_relaunched(dashboard, cwd, language="fa"))
             await expect(persian.locator("#title")).to_have_text("داشبورد GMBot")
             await expect(persian.locator("html")).to_have_attribute("dir", "rtl")
         finally:
             await browser.close()
 
-    await _until(exports, boris_status, cwd, '"status": "member"')
+
+@pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason="no chromium (make tools installs Debian's)"
+)
+async def test_the_owner_watches_the_story_changes_a_setting_and_unmutes_by_a_click(
+    make_run: tuple[Path, str],
+) -> None:
+    cwd, guide = make_run
+    exports, commands = guide_steps(guide)
+    dashboard = re.search(r"^\s+#\s+(http://127\.0\.0\.1:\d+/#tgWebAppData=\S+)$", guide, re.M)
+    assert dashboard is not None, "make run printed no dashboard link"
+    boris_status = await _play_the_story(exports, commands, cwd)
+
+    await _the_owner_in_the_browser(dashboard[1], cwd)
+
+    await until_answers(exports, boris_status, cwd, '"status": "member"')
     calls = json.loads(
-        await _bash(exports, "curl -s $SANDBOX/_sandbox/journal?method=restrictChatMember", cwd)
+        await bash(exports, "curl -s $SANDBOX/_sandbox/journal?method=restrictChatMember", cwd)
     )
     boris = re.search(r"^export BORIS=(\d+)$", exports, re.M)
     assert boris is not None
@@ -133,7 +144,7 @@ def _relaunched(url: str, cwd: Path, language: str) -> str:
 async def _button_link(exports: str, cwd: Path) -> str:
     """The invite link GMBot's warning offers for the private channel (GMBot made it)."""
     command = "curl -s $SANDBOX/_sandbox/journal?method=sendMessage"
-    for call in json.loads(await _bash(exports, command, cwd)):
+    for call in json.loads(await bash(exports, command, cwd)):
         markup = json.loads(call["params"].get("reply_markup") or "{}")
         for row in markup.get("inline_keyboard", []):
             for button in row:

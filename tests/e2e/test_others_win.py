@@ -10,8 +10,8 @@ import pytest
 from gmbot.enforcement.domain.actions import Kind
 from gmbot.sandbox.world import PERMISSIONS
 from gmbot.v1 import enforcement_pb2 as enforcement
-from tests.e2e.conftest import E2E, Scene
-from tests.e2e.test_owners import Call, command, methods, muted, planned, status_in
+from tests.support.e2e import E2E, Scene
+from tests.support.e2e_steps import Call, command, methods, muted, planned, status_in
 from tests.support.enforcement import due_now
 
 # What would undo someone else's ban or restriction.

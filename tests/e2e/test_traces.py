@@ -4,10 +4,9 @@ delivery link the gateway, membership and enforcement down to the Bot API calls.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from tests.support.databases import fresh_postgres
 from tests.support.membership import forget_keys
+from tests.support.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -113,19 +113,12 @@ async def traced(
         await forget_keys(redis_url, prefix["REDIS_PREFIX"])
 
 
-async def _wait_for(seen: Callable[[], Awaitable[bool]], seconds: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await seen():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.2)
-
-
 async def _wait_for_call(traced: Traced, mark: int, method: str) -> None:
     async def called() -> bool:
         control = traced.sandbox.control
         return bool(await control.journal(since=mark, bot_id=traced.bot_id, method=method))
 
-    await _wait_for(called)
+    await eventually(called, 20, every=0.2, what=f"a {method} call")
 
 
 def _log_lines(log_dir: Path, service: str) -> list[dict[str, object]]:
@@ -133,9 +126,8 @@ def _log_lines(log_dir: Path, service: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line.startswith("{")]
 
 
-async def test_one_update_is_one_trace_from_the_webhook_to_the_bot_api_call(
-    traced: Traced,
-) -> None:
+async def _erin_muted(traced: Traced) -> None:
+    """An owner protects a group; Erin, who follows no channel, writes there and is muted."""
     control = traced.sandbox.control
     owner = int((await control.create_user("TraceOwner"))["id"])
     erin = int((await control.create_user("TraceErin"))["id"])
@@ -155,6 +147,10 @@ async def test_one_update_is_one_trace_from_the_webhook_to_the_bot_api_call(
     await control.say(group, erin, "hello")  # Erin follows no channel: muted, by webhook
     await _wait_for_call(traced, mark, "restrictChatMember")
 
+
+async def _the_trace_of_the_mute(traced: Traced) -> tuple[str, list[Received]]:
+    """The id and spans of the trace that muted Erin, once every service's part is exported."""
+
     def restricted() -> list[Received]:
         return [
             r
@@ -166,7 +162,7 @@ async def test_one_update_is_one_trace_from_the_webhook_to_the_bot_api_call(
     async def exported() -> bool:
         return bool(restricted())
 
-    await _wait_for(exported)
+    await eventually(exported, 20, every=0.2, what="the spans exported")
     trace_id = restricted()[0].trace_id
     wanted = {
         ("gateway", Span.SPAN_KIND_SERVER),
@@ -187,8 +183,15 @@ async def test_one_update_is_one_trace_from_the_webhook_to_the_bot_api_call(
     # The webhook delivery is the root; the gateway's gRPC calls, membership's and enforcement's
     # servers, enforcement's worker and the Bot API calls (membership's getChatMember,
     # enforcement's restrictChatMember) all hang below it.
-    await _wait_for(complete)
-    spans = of_the_trace()
+    await eventually(complete, 20, every=0.2, what="the whole trace exported")
+    return trace_id, of_the_trace()
+
+
+async def test_one_update_is_one_trace_from_the_webhook_to_the_bot_api_call(
+    traced: Traced,
+) -> None:
+    await _erin_muted(traced)
+    trace_id, spans = await _the_trace_of_the_mute(traced)
     by_id = {r.span.span_id: r for r in spans}
     roots = [r for r in spans if not r.span.parent_span_id]
     assert [(r.service, r.span.kind) for r in roots] == [("gateway", Span.SPAN_KIND_SERVER)]

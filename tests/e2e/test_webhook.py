@@ -13,8 +13,8 @@ import pytest
 
 from gmbot.devstack.processes import Child, wait_http
 from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
-from tests.e2e.conftest import E2E
 from tests.support.databases import fresh_postgres
+from tests.support.e2e import E2E
 from tests.support.membership import forget_keys
 
 

@@ -26,6 +26,7 @@ from gmbot.sandbox.client import SandboxClient
 from tests.support.enforcement import SIGNING_KEY, enforcement_settings, running_enforcement
 from tests.support.membership import running_membership
 from tests.support.services import TEST_TOKEN, running_tenancy
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -62,16 +63,18 @@ class RunningGateway:
         """Waits for the bot's first message in `chat_id` after `since` (holding `containing`);
         returns every text it sent there since (a chat's updates are handled in order, so what
         came before the command has been handled by then)."""
-        for _ in range(int(seconds / 0.05)):
-            sent = [
+        sent: list[str] = []
+
+        async def said() -> bool:
+            sent[:] = [
                 str(c["params"].get("text", ""))
                 for c in await self.calls("sendMessage", since)
                 if str(c["params"].get("chat_id")) == str(chat_id)
             ]
-            if any(containing in text for text in sent):
-                return sent
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"the bot said nothing in {chat_id}")
+            return any(containing in text for text in sent)
+
+        await eventually(said, seconds, what=f"the bot's reply in {chat_id}")
+        return sent
 
 
 def updates_failed() -> float:
@@ -127,25 +130,53 @@ async def _post_raw(url: str, body: bytes, secret: bytes) -> int:
 
 
 async def _wait_ready(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(300):
+
+    async def ready() -> bool:
         try:
             async with session.get(f"{base}/readyz") as answer:
-                if answer.status == 200:
-                    return
+                return answer.status == 200
         except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway did not become ready")
+            return False
+
+    await eventually(ready, 15, what="the gateway's /readyz answering 200")
 
 
 async def _wait_drained(control: SandboxClient, bot_id: int) -> None:
     """Until the gateway handled what happened before the test (the bot added to its chats):
     a test's first reply is then the answer to what the test did."""
-    for _ in range(300):
-        if (await control.bot_queue(bot_id))["pending"] == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the gateway did not handle the updates waiting for it")
+
+    async def drained() -> bool:
+        return int((await control.bot_queue(bot_id))["pending"]) == 0
+
+    await eventually(drained, 15, what="the gateway handling the updates waiting for it")
+
+
+def _gateway_settings(
+    sandbox: RunningSandbox,
+    token: str,
+    port: int,
+    admin_port: int,
+    secret: str,
+    addresses: dict[str, str],
+    overrides: dict[str, object],
+) -> GatewaySettings:
+    """A gateway taking updates by webhook on `port` from `sandbox`, the back ends at
+    `addresses`; `overrides` win."""
+    values: dict[str, object] = {
+        "auth_token": SecretStr(TEST_TOKEN),
+        "bot_token": SecretStr(token),
+        "telegram_api_url": sandbox.url,
+        **addresses,
+        "callback_signing_key": SecretStr(SIGNING_KEY),
+        "webhook_url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+        "webhook_secret": SecretStr(secret),
+        "http_port": port,
+        "admin_port": admin_port,
+        "grpc_deadline_seconds": 10,
+        "shutdown_grace_seconds": 1,
+        **overrides,
+    }
+    return GatewaySettings.model_validate(values)
 
 
 @asynccontextmanager
@@ -179,24 +210,13 @@ async def running_gateway(
         )
         port, admin_port = free_port(), free_port()
         secret = secrets.token_urlsafe(24)
-        values: dict[str, object] = {
-            "auth_token": SecretStr(TEST_TOKEN),
-            "bot_token": SecretStr(token),
-            "telegram_api_url": sandbox.url,
+        addresses = {
             "tenancy_addr": f"127.0.0.1:{tenancy.port}",
             "membership_addr": f"127.0.0.1:{membership.port}",
             "enforcement_addr": f"127.0.0.1:{enforcement.port}",
             "budget_addr": budget_addr,
-            "callback_signing_key": SecretStr(SIGNING_KEY),
-            "webhook_url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
-            "webhook_secret": SecretStr(secret),
-            "http_port": port,
-            "admin_port": admin_port,
-            "grpc_deadline_seconds": 10,
-            "shutdown_grace_seconds": 1,
-            **overrides,
         }
-        settings = GatewaySettings.model_validate(values)
+        settings = _gateway_settings(sandbox, token, port, admin_port, secret, addresses, overrides)
         gateway = await build(settings)
         if on_built is not None:
             on_built(gateway)

@@ -1,10 +1,12 @@
-"""A membership service on port 0 against a sandbox (and Redis, or its in-process cache)."""
+"""A membership service on port 0 against a sandbox (and Redis, or its in-process cache), and the
+world its tests play in: a channel and a group the bot administers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 from redis.asyncio import Redis
@@ -12,7 +14,25 @@ from redis.asyncio import Redis
 from gmbot.membership.app import build
 from gmbot.membership.settings import MembershipSettings
 from gmbot.runtime.server import RunningService, started
+from gmbot.sandbox.app import RunningSandbox
+from gmbot.sandbox.client import SandboxClient
 from tests.support.services import TEST_TOKEN
+
+
+@dataclass
+class World:
+    sandbox: RunningSandbox
+    control: SandboxClient
+    token: str
+    bot_id: int
+    channel: int
+    group: int
+
+    async def user(self, name: str = "U") -> int:
+        return int((await self.control.create_user(name))["id"])
+
+    async def calls(self, method: str = "getChatMember") -> int:
+        return len(await self.control.journal(method=method))
 
 
 @asynccontextmanager

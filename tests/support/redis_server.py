@@ -11,11 +11,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from gmbot.devstack.stack import free_port
+from tests.support.waiting import eventually
 
 
 @contextlib.asynccontextmanager
@@ -24,18 +21,22 @@ async def private_redis() -> AsyncIterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         binary,
         "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
         stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            with contextlib.suppress(OSError):
+
+        async def listening() -> bool:
+            try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            await asyncio.sleep(0.05)
+            except OSError:
+                return False
+            return True
+
+        await eventually(listening, 5, what=f"redis-server listening on {port}")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import signal
@@ -14,6 +15,19 @@ from typing import BinaryIO
 import aiohttp
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+# Every child still running, by process group (each starts its own session): whatever ends this
+# process short of SIGKILL (an exception, a test timeout, SIGTERM turned into SystemExit) takes
+# them along, so no service outlives the run that started it.
+_live_groups: set[int] = set()
+
+
+@atexit.register
+def _kill_live_groups() -> None:
+    for group in list(_live_groups):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    _live_groups.clear()
 
 
 @dataclass
@@ -36,6 +50,7 @@ class Child:
             stderr=output,
             start_new_session=True,
         )
+        _live_groups.add(self.process.pid)
         if output is not None:
             output.close()
 
@@ -47,6 +62,7 @@ class Child:
         """SIGKILL: what a crash looks like."""
         if self.running and self.process is not None:
             self.process.kill()
+            _live_groups.discard(self.process.pid)
 
     async def stop(self, grace: float = 10.0) -> int | None:
         if self.process is None:
@@ -59,6 +75,7 @@ class Child:
             except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
+        _live_groups.discard(self.process.pid)
         return self.process.returncode
 
 

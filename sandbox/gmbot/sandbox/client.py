@@ -169,9 +169,17 @@ class SandboxClient:
 
     # -- what bots did
     async def journal(
-        self, method: str | None = None, bot_id: int | None = None, since: int = 0
+        self,
+        method: str | None = None,
+        bot_id: int | None = None,
+        since: int = 0,
+        wait: float | None = None,
     ) -> list[Json]:
-        return await self._list("GET", "/journal", method=method, bot_id=bot_id, since=since)
+        """The calls after `since`; with `wait`, the sandbox holds its answer until there is one
+        (or `wait` seconds passed: then the list is empty)."""
+        return await self._list(
+            "GET", "/journal", method=method, bot_id=bot_id, since=since, wait=wait
+        )
 
     async def clear_journal(self) -> None:
         await self._call("DELETE", "/journal")

@@ -3,6 +3,8 @@ assert "this message caused exactly these calls"."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
@@ -34,6 +36,8 @@ class Journal:
         # Per bot: calls by method, and errors by code (a 429 from any method counts there).
         self.bot_counters: defaultdict[int, Counter[str]] = defaultdict(Counter)
         self.bot_errors: defaultdict[int, Counter[int]] = defaultdict(Counter)
+        # Set, and replaced, at every call recorded: what a waiting reader wakes on.
+        self._recorded = asyncio.Event()
 
     def record(
         self,
@@ -66,6 +70,8 @@ class Journal:
             self.bot_errors[bot_id][error_code] += 1
         if len(self._entries) > self._keep:
             del self._entries[: len(self._entries) - self._keep]
+        self._recorded.set()
+        self._recorded = asyncio.Event()
 
     def entries(
         self, *, method: str | None = None, bot_id: int | None = None, since: int = 0
@@ -77,6 +83,23 @@ class Journal:
             and (method is None or e.method == method)
             and (bot_id is None or e.bot_id == bot_id)
         ]
+
+    async def awaited(
+        self,
+        seconds: float,
+        *,
+        method: str | None = None,
+        bot_id: int | None = None,
+        since: int = 0,
+    ) -> list[Entry]:
+        """What `entries` returns, as soon as it returns something, or after `seconds` (then
+        nothing): a reader learns of a call when it is made, not at its next look."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while not (found := self.entries(method=method, bot_id=bot_id, since=since)):
+                    await self._recorded.wait()
+                return found
+        return []
 
     def last_seq(self) -> int:
         return self._entries[-1].seq if self._entries else 0

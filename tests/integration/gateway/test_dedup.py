@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gmbot.gateway.flows.claims import Claim
-from gmbot.gateway.intake.dedup import CLAIM_SECONDS, DONE_WRITE_SECONDS, UpdateLedger
+from gmbot.gateway.intake import dedup
+from gmbot.gateway.intake.dedup import DONE_WRITE_SECONDS, UpdateLedger
 from gmbot.runtime.redis import create_redis
 
 
@@ -82,18 +83,22 @@ async def test_redis_gone_falls_back_to_this_process() -> None:
 
 
 async def test_a_claim_lives_seconds_while_held_and_lapses_when_its_holder_died(
-    ledgers: tuple[UpdateLedger, UpdateLedger],
+    ledgers: tuple[UpdateLedger, UpdateLedger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A gateway killed mid-update used to leave a 60-second claim that held its chat; now the
     claim lapses within seconds, and only while nobody renews it."""
+    # A claim of 2 s, renewed every 2/3 s (the ledger reads both at each use): the test waits
+    # 5.5 s of them, not 11.5 s of the real 5 s.
+    monkeypatch.setattr(dedup, "CLAIM_SECONDS", 2.0)
+    monkeypatch.setattr(dedup, "RENEW_SECONDS", 2.0 / 3)
     one, other = ledgers
     key = f"update:{uuid.uuid4().hex}"
     await one.claim(key)
 
     async with one.holding(key):
-        await asyncio.sleep(CLAIM_SECONDS + 1)  # a slow handler, renewing its claim
+        await asyncio.sleep(dedup.CLAIM_SECONDS + 1)  # a slow handler, renewing its claim
         assert await other.claim(key) is Claim.BUSY
     # The holder is gone without marking it done (as if killed): the claim lapses.
-    await asyncio.sleep(CLAIM_SECONDS + 0.5)
+    await asyncio.sleep(dedup.CLAIM_SECONDS + 0.5)
 
     assert await other.claim(key) is Claim.ACQUIRED

@@ -4,54 +4,28 @@ in-process cache), and a small world: a channel and a group the bot administers.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from gmbot.sandbox.app import RunningSandbox, running_sandbox
-from gmbot.sandbox.client import SandboxClient
+from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
 from gmbot.v1 import membership_pb2_grpc
-from tests.support.membership import running_membership
+from tests.support.membership import World, running_membership
+from tests.support.sandbox import bot_world
 from tests.support.services import channel_to
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub
 
 
-@dataclass
-class World:
-    sandbox: RunningSandbox
-    control: SandboxClient
-    token: str
-    bot_id: int
-    channel: int
-    group: int
-
-    async def user(self, name: str = "U") -> int:
-        return int((await self.control.create_user(name))["id"])
-
-    async def calls(self, method: str = "getChatMember") -> int:
-        return len(await self.control.journal(method=method))
-
-
 @pytest.fixture
 async def world() -> AsyncIterator[World]:
     config = SandboxConfig(limits=LimitConfig(enabled=False))
     async with running_sandbox(config=config) as sandbox:
-        control = sandbox.control
-        bot = await control.create_bot("guard_bot")
-        owner = (await control.create_user("Owner"))["id"]
-        channel = (await control.create_chat("channel", "News", username="news", creator_id=owner))[
-            "id"
-        ]
-        group = (await control.create_chat("supergroup", "Chat", creator_id=owner))["id"]
-        bot_id = bot["user"]["id"]
-        await control.promote(channel, bot_id)
-        await control.promote(group, bot_id)
-        yield World(sandbox, control, bot["token"], bot_id, channel, group)
+        world = await bot_world(sandbox.control, channel_username="news")
+        yield World(sandbox, sandbox.control, world.token, world.bot_id, world.channel, world.group)
 
 
 @pytest.fixture(params=["redis", "local"])

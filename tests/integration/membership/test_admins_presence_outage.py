@@ -14,8 +14,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gmbot.membership.metrics import REDIS_FALLBACKS
 from gmbot.v1 import membership_pb2 as pb
 from gmbot.v1 import membership_pb2_grpc
-from tests.integration.membership.conftest import World
-from tests.support.membership import running_membership
+from tests.support.membership import World, running_membership
 from tests.support.services import channel_to
 from tests.support.tcpproxy import TcpProxy
 

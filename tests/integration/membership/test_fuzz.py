@@ -15,9 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gmbot.v1 import membership_pb2 as pb
-from tests.integration.membership.conftest import World
 from tests.support.fuzz import FORBIDDEN, FUZZ, caller, requests, status_of
-from tests.support.membership import running_membership
+from tests.support.membership import World, running_membership
 from tests.support.services import channel_to
 
 # WatchChanges takes an empty request and streams: there is nothing hostile to ask it

@@ -15,7 +15,7 @@ from gmbot.membership.domain.ports import Store
 from gmbot.membership.storage.local_store import LocalStore
 from gmbot.membership.storage.redis_store import RedisStore
 from gmbot.v1 import membership_pb2 as pb
-from tests.integration.membership.conftest import World
+from tests.support.membership import World
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub as Stub

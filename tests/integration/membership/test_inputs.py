@@ -9,7 +9,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.v1 import membership_pb2 as pb
-from tests.integration.membership.conftest import World
+from tests.support.membership import World
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub

@@ -4,41 +4,13 @@ administrator, and an aiogram Bot talking to it over HTTP."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
-from gmbot.sandbox.client import SandboxClient
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
-
-
-@dataclass
-class Story:
-    sandbox: RunningSandbox
-    control: SandboxClient
-    bot: Bot
-    bot_id: int
-    token: str
-    owner: int
-    alice: int
-    group: int
-    channel: int
-
-
-def aiogram_bot(url: str, token: str) -> Bot:
-    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-
-
-async def drain(bot: Bot) -> None:
-    """Confirms every pending update, so a test sees only what it causes."""
-    updates = await bot.get_updates(timeout=0)
-    if updates:
-        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+from tests.support.sandbox import Story, aiogram_bot, bot_world, drain
 
 
 @pytest.fixture
@@ -53,18 +25,22 @@ async def sandbox() -> AsyncIterator[RunningSandbox]:
 @pytest.fixture
 async def story(sandbox: RunningSandbox) -> AsyncIterator[Story]:
     control = sandbox.control
-    created = await control.create_bot("guard_bot")
-    owner = (await control.create_user("Olga", username="olga"))["id"]
-    alice = (await control.create_user("Alice", username="alice"))["id"]
-    group = (await control.create_chat("supergroup", "Chat", creator_id=owner))["id"]
-    channel = (
-        await control.create_chat("channel", "News", username="news_channel", creator_id=owner)
-    )["id"]
-    bot_id = created["user"]["id"]
-    await control.promote(group, bot_id)
-    await control.promote(channel, bot_id)
-    await control.join(channel, alice)
-    bot = aiogram_bot(sandbox.url, created["token"])
+    world = await bot_world(
+        control, owner="Olga", owner_username="olga", channel_username="news_channel"
+    )
+    alice = int((await control.create_user("Alice", username="alice"))["id"])
+    await control.join(world.channel, alice)
+    bot = aiogram_bot(sandbox.url, world.token)
     await drain(bot)
-    yield Story(sandbox, control, bot, bot_id, created["token"], owner, alice, group, channel)
+    yield Story(
+        sandbox,
+        control,
+        bot,
+        world.bot_id,
+        world.token,
+        world.owner,
+        alice,
+        world.group,
+        world.channel,
+    )
     await bot.session.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram.types import Message, ReplyParameters
 
-from tests.integration.sandbox.conftest import Story, drain
+from tests.support.sandbox import Story, drain
 
 TELEGRAM_SERVICE_USER = 777000
 CHANNEL_BOT = 136817688

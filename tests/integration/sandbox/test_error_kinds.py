@@ -11,7 +11,7 @@ from aiogram.types import ReplyParameters
 
 from gmbot.runtime.error_kinds import ErrorKind
 from gmbot.runtime.telegram_errors import kind_of
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 async def _kind(call: Awaitable[object]) -> ErrorKind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 async def test_over_30_requests_a_second_answers_429_with_retry_after(story: Story) -> None:

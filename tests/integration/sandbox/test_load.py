@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiohttp import web
 
 from gmbot.sandbox.client import SandboxError
-from tests.integration.sandbox.conftest import Story, aiogram_bot
+from tests.support.sandbox import Story, aiogram_bot
 
 
 async def test_many_users_join_silently_and_no_bot_hears_of_it(story: Story) -> None:

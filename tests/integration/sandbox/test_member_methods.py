@@ -17,7 +17,7 @@ from aiogram.types import (
     ChatPermissions,
 )
 
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 MUTED = ChatPermissions(can_send_messages=False)
 

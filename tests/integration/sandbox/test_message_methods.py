@@ -17,7 +17,7 @@ from aiogram.types import (
 )
 
 from gmbot.sandbox.client import SandboxError
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 async def test_send_message_with_buttons_topic_and_reply(story: Story) -> None:

@@ -8,7 +8,7 @@ from aiogram.types import ChatMemberUpdated
 
 from gmbot.sandbox.client import SandboxError
 from gmbot.sandbox.world import PERMISSIONS
-from tests.integration.sandbox.conftest import Story, drain
+from tests.support.sandbox import Story, drain
 
 ALLOWED = ["chat_member", "message"]
 

@@ -12,7 +12,7 @@ from aiogram.types import (
 )
 
 from gmbot.sandbox.client import SandboxError
-from tests.integration.sandbox.conftest import Story, drain
+from tests.support.sandbox import Story, drain
 
 
 def _rights(**granted: bool) -> ChatAdministratorRights:

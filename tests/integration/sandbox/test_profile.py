@@ -12,7 +12,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 def _rights(**granted: bool) -> ChatAdministratorRights:

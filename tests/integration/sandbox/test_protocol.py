@@ -7,7 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 async def _raw(url: str, verb: str = "GET", **kwargs: object) -> tuple[int, dict[str, object]]:

@@ -10,7 +10,7 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from tests.integration.sandbox.conftest import Story
+from tests.support.sandbox import Story
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
 from gmbot.sandbox.client import SandboxError
-from tests.integration.sandbox.conftest import Story, drain
+from tests.support.sandbox import Story, drain
 
 
 async def _story_of_a_day(story: Story) -> None:

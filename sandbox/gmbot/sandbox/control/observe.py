@@ -13,11 +13,17 @@ from gmbot.sandbox.limits import FaultConfig, LimitConfig
 
 class ObserveControl(ControlPart):
     async def journal(self, request: web.Request) -> web.Response:
+        """The calls after `since` (of one `method`, one `bot_id`); with `wait` (seconds), the
+        answer is held until there is one, or for that long (then it is empty)."""
         query = request.query
-        entries = self.telegram.journal.entries(
-            method=query.get("method"),
-            bot_id=int(query["bot_id"]) if "bot_id" in query else None,
-            since=int(query.get("since", 0)),
+        method = query.get("method")
+        bot_id = int(query["bot_id"]) if "bot_id" in query else None
+        since = int(query.get("since", 0))
+        journal, wait = self.telegram.journal, float(query.get("wait", 0))
+        entries = (
+            await journal.awaited(wait, method=method, bot_id=bot_id, since=since)
+            if wait > 0
+            else journal.entries(method=method, bot_id=bot_id, since=since)
         )
         return respond([e.as_json() for e in entries])
 

@@ -1,0 +1,31 @@
+"""The postgres and redis markers come from the fixtures a test uses, directly or through another
+fixture (tests/conftest.py), so `pytest -m "not postgres and not redis"` runs what needs neither."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def cache(redis_url: str) -> str:
+    return redis_url
+
+
+def _markers(request: pytest.FixtureRequest) -> set[str]:
+    return {mark.name for mark in request.node.iter_markers()} & {"postgres", "redis"}
+
+
+def test_a_test_on_postgres_is_marked_postgres(
+    request: pytest.FixtureRequest, postgres_server_url: str
+) -> None:
+    assert _markers(request) == {"postgres"}
+
+
+def test_a_test_on_redis_through_another_fixture_is_marked_redis(
+    request: pytest.FixtureRequest, cache: str
+) -> None:
+    assert _markers(request) == {"redis"}
+
+
+def test_a_test_on_neither_is_marked_with_neither(request: pytest.FixtureRequest) -> None:
+    assert _markers(request) == set()
