@@ -86,6 +86,25 @@ async def test_a_block_is_forgotten_its_lifetime_after_its_last_mark(
     assert await redelivered_to.claim(early) is Claim.ACQUIRED
 
 
+async def test_a_replica_renews_a_block_s_day_once_in_a_hundredth_of_it(redis_url: str) -> None:
+    redis = create_redis(redis_url)
+    prefix, bot, lifetime = a_prefix(), a_bot(), 100.0  # renewed at most once a second
+    ledger = UpdateLedger(redis, prefix, done_seconds=lifetime)
+    block = f"{prefix}done:{{{bot}}}:0"
+
+    async def mark(update_id: int) -> float:
+        await ledger.done(update_key(bot, update_id))
+        await ledger.stop()
+        return int(await redis.pttl(block)) / 1000
+
+    assert lifetime < await mark(1) <= lifetime * 1.01  # a day and its slack
+    await redis.pexpire(block, 50_000)  # as if the day had run on
+    assert await mark(2) <= 50  # within the slack: the write alone
+    await asyncio.sleep(1.1)
+    assert await mark(3) > lifetime  # past it: renewed
+    await redis.aclose()
+
+
 async def test_two_replicas_on_one_redis_handle_each_update_once(
     replicas: tuple[Redis, Redis],
 ) -> None:

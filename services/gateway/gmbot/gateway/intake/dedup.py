@@ -41,6 +41,9 @@ CLAIM_SECONDS = 5.0
 # A held claim is renewed this often, well inside its lifetime.
 RENEW_SECONDS = CLAIM_SECONDS / 3
 DONE_WRITE_SECONDS = 0.02
+# A block's day is set a hundredth longer (15 minutes), and renewed by a replica at most once in
+# that time: one PEXPIRE a block every 15 minutes, not one a write, and still a day after its last.
+_BLOCK_SLACK = 0.01
 _LOCAL_MAX = 200_000
 
 
@@ -77,6 +80,7 @@ class UpdateLedger:
         self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
         self._unwritten: list[DoneBit] = []  # done here, not yet in Redis
         self._writer: asyncio.Task[None] | None = None
+        self._blocks_renewed: dict[str, float] = {}  # block -> when this process last renewed it
         self._renew_claim = None if redis is None else redis.register_script(_RENEW_CLAIM)
         self._claim_update = None if redis is None else redis.register_script(CLAIM_UPDATE)
 
@@ -148,16 +152,29 @@ class UpdateLedger:
         bits, self._unwritten = self._unwritten, []
         if not bits:
             return
+        due = self._blocks_due({bit.block for bit in bits})
         try:
             async with redis.pipeline(transaction=False) as pipe:
                 for bit in bits:
                     pipe.setbit(bit.block, bit.bit, 1)
                 # The claims are left to lapse: the script asks the bit first.
-                for block in {bit.block for bit in bits}:
-                    pipe.pexpire(block, int(self._done_seconds * 1000))
+                for block in due:
+                    pipe.pexpire(block, int(self._done_seconds * (1 + _BLOCK_SLACK) * 1000))
                 await pipe.execute()
         except REDIS_ERRORS:
+            for block in due:  # perhaps written, perhaps not: renewed at the next write
+                self._blocks_renewed.pop(block, None)
             log.warning("dedup marks kept in this process only", updates=len(bits))
+
+    def _blocks_due(self, blocks: set[str]) -> set[str]:
+        """The blocks whose day this process has not renewed within the slack."""
+        now, slack = time.monotonic(), self._done_seconds * _BLOCK_SLACK
+        self._blocks_renewed = {
+            block: at for block, at in self._blocks_renewed.items() if now - at < slack
+        }
+        due = blocks - self._blocks_renewed.keys()
+        self._blocks_renewed.update(dict.fromkeys(due, now))
+        return due
 
     async def stop(self) -> None:
         """Writes the marks still held (called before Redis is closed)."""
