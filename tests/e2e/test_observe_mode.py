@@ -1,5 +1,6 @@
 """Owners rehearse before GMBot acts (issue 12): observe mode checks everyone, acts on nobody,
-sends its digest and punishes nothing later. End to end through the sandbox."""
+sends its digest, to every administrator who opened GMBot, and punishes nothing later. End to
+end through the sandbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tests.support.e2e import DIGEST_SECONDS, E2E
 from tests.support.e2e_steps import (
     acts,
     button,
+    co_admin,
     command,
     keyboard,
     methods,
@@ -75,3 +77,24 @@ async def test_observe_mode_checks_everyone_acts_on_nobody_digests_and_punishes_
         "deleteMessage",
         "restrictChatMember",
     ]
+
+
+async def test_a_co_admin_who_opened_the_bot_gets_the_digest_with_its_go_live_button(
+    e2e: E2E,
+) -> None:
+    scene = await e2e.scene(("carol", False))
+    carla = await co_admin(e2e, scene)
+    await command(e2e, scene.group, scene.owner, "/settings mode observe", "Mode is now")
+    await asyncio.sleep(DIGEST_SECONDS - time.time() % DIGEST_SECONDS + 0.05)
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.members["carol"], "one")
+    digest = await e2e.wait_for_call(
+        mark, "sendMessage", carla, text="Observe mode in", seconds=3 * DIGEST_SECONDS
+    )
+    await e2e.wait_for_call(
+        mark, "sendMessage", scene.owner, text="Observe mode in", seconds=DIGEST_SECONDS
+    )
+
+    assert "would have muted 1 member(s)" in digest["params"]["text"]
+    assert button(digest, "Go live")
