@@ -5,6 +5,7 @@ end through the sandbox."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -98,3 +99,30 @@ async def test_a_co_admin_who_opened_the_bot_gets_the_digest_with_its_go_live_bu
 
     assert "would have muted 1 member(s)" in digest["params"]["text"]
     assert button(digest, "Go live")
+
+
+async def test_a_group_protected_by_start_by_observing_is_left_in_observe_mode(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Olive"))["id"])
+    group = int((await e2e.control.create_chat("supergroup", "Club", creator_id=owner))["id"])
+    channel = int((await e2e.control.create_chat("channel", "News", creator_id=owner))["id"])
+    mark = await e2e.mark()
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "/protect")
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="group")
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 1, group)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="Now pick")
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 2, channel)
+    offer = await e2e.wait_for_call(mark, "sendMessage", owner, text="added")
+    mark = await e2e.mark()
+
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "👀 Start by observing")
+    done = await e2e.wait_for_call(mark, "sendMessage", owner, text="Observe mode:")
+    listing = await command(e2e, group, owner, "/settings", "Settings")
+
+    offered = [
+        b["text"] for row in json.loads(offer["params"]["reply_markup"])["keyboard"] for b in row
+    ]
+    assert offered[1:3] == ["✅ Protect", "👀 Start by observing"]
+    assert "Club" in done["params"]["text"]
+    assert "Mode: observe (act on nobody)" in [b["text"] for row in keyboard(listing) for b in row]
