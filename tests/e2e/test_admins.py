@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from aiogram.types import BotCommandScopeAllPrivateChats
 
-from tests.support.e2e import E2E, Scene
-from tests.support.e2e_steps import Call, button, keyboard, press
+from tests.support.e2e import E2E
+from tests.support.e2e_steps import Call, button, co_admin, keyboard, press
 from tests.support.sandbox import aiogram_bot
 
 
@@ -21,16 +21,6 @@ def groups_in(listing: Call) -> list[str]:
     *groups, alerts = texts(listing)
     assert alerts.startswith(("🔔", "🔕"))
     return groups
-
-
-async def co_admin(e2e: E2E, scene: Scene, *, anonymous: bool = False) -> int:
-    """Someone the owner promotes in the group, who then opens the bot."""
-    user = int((await e2e.control.create_user("Carla"))["id"])
-    await e2e.control.join(scene.group, user)
-    await e2e.control.promote(scene.group, user, actor_id=scene.owner, is_anonymous=anonymous)
-    await e2e.control.say_to_bot(e2e.bot_id, user, "/start")
-    await e2e.settle(0.5)
-    return user
 
 
 async def in_private(e2e: E2E, user: int, text: str, reply_has: str = "") -> Call:

@@ -1,9 +1,11 @@
 """Owners rehearse before GMBot acts (issue 12): observe mode checks everyone, acts on nobody,
-sends its digest and punishes nothing later. End to end through the sandbox."""
+sends its digest, to every administrator who opened GMBot, and punishes nothing later. End to
+end through the sandbox."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -11,6 +13,7 @@ from tests.support.e2e import DIGEST_SECONDS, E2E
 from tests.support.e2e_steps import (
     acts,
     button,
+    co_admin,
     command,
     keyboard,
     methods,
@@ -75,3 +78,51 @@ async def test_observe_mode_checks_everyone_acts_on_nobody_digests_and_punishes_
         "deleteMessage",
         "restrictChatMember",
     ]
+
+
+async def test_a_co_admin_who_opened_the_bot_gets_the_digest_with_its_go_live_button(
+    e2e: E2E,
+) -> None:
+    scene = await e2e.scene(("carol", False))
+    carla = await co_admin(e2e, scene)
+    await command(e2e, scene.group, scene.owner, "/settings mode observe", "Mode is now")
+    await asyncio.sleep(DIGEST_SECONDS - time.time() % DIGEST_SECONDS + 0.05)
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.members["carol"], "one")
+    digest = await e2e.wait_for_call(
+        mark, "sendMessage", carla, text="Observe mode in", seconds=3 * DIGEST_SECONDS
+    )
+    await e2e.wait_for_call(
+        mark, "sendMessage", scene.owner, text="Observe mode in", seconds=DIGEST_SECONDS
+    )
+
+    assert "would have muted 1 member(s)" in digest["params"]["text"]
+    assert button(digest, "Go live")
+
+
+async def test_a_group_protected_by_start_by_observing_is_left_in_observe_mode(e2e: E2E) -> None:
+    owner = int((await e2e.control.create_user("Olive"))["id"])
+    group = int((await e2e.control.create_chat("supergroup", "Club", creator_id=owner))["id"])
+    channel = int((await e2e.control.create_chat("channel", "News", creator_id=owner))["id"])
+    mark = await e2e.mark()
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "/protect")
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="group")
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 1, group)
+    await e2e.wait_for_call(mark, "sendMessage", owner, text="Now pick")
+    mark = await e2e.mark()
+    await e2e.control.share_chat(e2e.bot_id, owner, 2, channel)
+    offer = await e2e.wait_for_call(mark, "sendMessage", owner, text="added")
+    mark = await e2e.mark()
+
+    await e2e.control.say_to_bot(e2e.bot_id, owner, "👀 Start by observing")
+    done = await e2e.wait_for_call(mark, "sendMessage", owner, text="Observe mode:")
+    listing = await command(e2e, group, owner, "/settings", "Settings")
+
+    offered = [
+        b["text"] for row in json.loads(offer["params"]["reply_markup"])["keyboard"] for b in row
+    ]
+    assert offered[1:3] == ["✅ Protect", "👀 Start by observing"]
+    assert "Club" in done["params"]["text"]
+    assert "Mode: observe (act on nobody)" in [b["text"] for row in keyboard(listing) for b in row]

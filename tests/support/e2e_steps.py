@@ -69,6 +69,16 @@ async def muted(e2e: E2E, scene: Scene, name: str) -> Call:
     return await e2e.wait_for_call(mark, "sendMessage", scene.group, text=f"{user}")
 
 
+async def co_admin(e2e: E2E, scene: Scene, *, anonymous: bool = False) -> int:
+    """Someone the owner promotes in the group, who then opens the bot."""
+    user = int((await e2e.control.create_user("Carla"))["id"])
+    await e2e.control.join(scene.group, user)
+    await e2e.control.promote(scene.group, user, actor_id=scene.owner, is_anonymous=anonymous)
+    await e2e.control.say_to_bot(e2e.bot_id, user, "/start")
+    await e2e.settle(0.5)
+    return user
+
+
 async def status_in(e2e: E2E, group: int, user: int) -> str:
     return str((await e2e.control.member(group, user))["status"])
 

@@ -193,7 +193,7 @@ class _ActionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionKind
     ACTION_KIND_RENEW_MUTE: _ActionKind.ValueType  # 9
     ACTION_KIND_RELEASE_GROUP: _ActionKind.ValueType  # 10
     ACTION_KIND_OBSERVE_DIGEST: _ActionKind.ValueType  # 11
-    """The owner's hourly digest of what observe mode saw."""
+    """The hourly digest of what observe mode saw, one per recipient."""
 
 class ActionKind(_ActionKind, metaclass=_ActionKindEnumTypeWrapper): ...
 
@@ -212,7 +212,7 @@ while the member stays unverified.
 ACTION_KIND_RENEW_MUTE: ActionKind.ValueType  # 9
 ACTION_KIND_RELEASE_GROUP: ActionKind.ValueType  # 10
 ACTION_KIND_OBSERVE_DIGEST: ActionKind.ValueType  # 11
-"""The owner's hourly digest of what observe mode saw."""
+"""The hourly digest of what observe mode saw, one per recipient."""
 Global___ActionKind: _TypeAlias = ActionKind  # noqa: Y015
 
 class _ActionState:
@@ -344,7 +344,7 @@ Global___WarningSpec: _TypeAlias = WarningSpec  # noqa: Y015
 class Observation(_message.Message):
     """Observe mode (the group's `mode` is observe): the action is recorded in the ledger as
     ACTION_STATE_OBSERVED, what GMBot would have done, and never carried out: no Bot API call, now
-    or later, and nothing it would have scheduled (a renewal, a kick). The owner hears what was
+    or later, and nothing it would have scheduled (a renewal, a kick). Each recipient hears what was
     observed in a private digest, at most once per digest period (an hour) per group.
     """
 
@@ -353,22 +353,30 @@ class Observation(_message.Message):
     DIGEST_USER_ID_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
     GROUP_TITLE_FIELD_NUMBER: _builtins.int
+    DIGEST_USER_IDS_FIELD_NUMBER: _builtins.int
     digest_user_id: _builtins.int
-    """Who gets the digest in private (the group's owner); 0 for nobody."""
+    """Deprecated: use digest_user_ids. Still honoured, as one more recipient; 0 for nobody."""
     language: _builtins.str
     """The digest's language: "en" or "ru"."""
     group_title: _builtins.str
     """The group's title, named in the digest."""
+    @_builtins.property
+    def digest_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Who get the digest in private: the group's administrators who opened the bot with alerts
+        on. At most 20 are told (the first, in order); 0 and repeats are left out.
+        """
+
     def __init__(
         self,
         *,
         digest_user_id: _builtins.int = ...,
         language: _builtins.str = ...,
         group_title: _builtins.str = ...,
+        digest_user_ids: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest_user_id", b"digest_user_id", "group_title", b"group_title", "language", b"language"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest_user_id", b"digest_user_id", "digest_user_ids", b"digest_user_ids", "group_title", b"group_title", "language", b"language"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

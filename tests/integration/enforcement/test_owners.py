@@ -107,6 +107,49 @@ async def test_observed_actions_are_recorded_never_carried_out_and_reported_once
     assert stats.last_day.members_muted == 0
 
 
+@pytest.mark.parametrize("enforcement", [{"observe_digest_seconds": PERIOD}], indirect=True)
+async def test_each_recipient_gets_one_digest_a_period_and_a_repeated_observation_adds_none(
+    world: Group, enforcement: Stub
+) -> None:
+    co_admin = await world.member("Co-admin")
+    for user in (world.owner, co_admin):
+        await world.control.say_to_bot(world.bot_id, user, "/start")
+    member = await world.member("O")
+    # The deprecated single recipient and a repeat in the list count once.
+    observe = pb.Observation(
+        digest_user_id=world.owner,
+        digest_user_ids=[world.owner, co_admin, co_admin],
+        language="en",
+        group_title="Chat",
+    )
+    await asyncio.sleep(PERIOD - time.time() % PERIOD)  # both requests within one period
+    for _ in range(2):
+        await enforcement.Enforce(
+            pb.EnforceRequest(
+                idempotency_key="o:same",
+                group_id=world.group,
+                user_id=member,
+                reason=pb.ACTION_REASON_NOT_SUBSCRIBED,
+                action=pb.MEMBER_ACTION_MUTE,
+                message_id=await world.said(member),
+                warning=warning(),
+                observe=observe,
+            )
+        )
+
+    async def both_digested() -> bool:
+        return len(await world.calls("sendMessage")) >= 2
+
+    await eventually(both_digested, seconds=10)
+    await asyncio.sleep(PERIOD + 0.5)  # a third digest, if there were one, would be out
+
+    digests = await world.calls("sendMessage")
+    assert sorted(int(d["params"]["chat_id"]) for d in digests) == sorted([world.owner, co_admin])
+    for digest in digests:
+        assert "would have muted 1 member(s)" in digest["params"]["text"]
+        assert "Go live" in digest["params"]["reply_markup"]
+
+
 async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(
     world: Group, enforcement: Stub
 ) -> None:

@@ -206,7 +206,7 @@ async def test_an_action_is_sent_as_the_contract_spells_it() -> None:
         Reason.LEFT_CHANNEL,
         MemberAction.KICK,
         warning=warning,
-        observe=Observation(digest_user_id=5, language="es", group_title="Club"),
+        observe=Observation(digest_user_ids=(5, 6), language="es", group_title="Club"),
     )
     (request,) = fakes.enforcement.requests("Enforce")
     assert (request.reason, request.action) == (
@@ -217,7 +217,7 @@ async def test_an_action_is_sent_as_the_contract_spells_it() -> None:
         ("News", "https://t.me/news")
     ]
     assert (request.warning.language, request.warning.reply_to_message_id) == ("es", 9)
-    assert request.observe.digest_user_id == 5
+    assert list(request.observe.digest_user_ids) == [5, 6]
 
 
 async def test_a_restriction_for_a_reason_not_known_here_has_none() -> None:

@@ -24,6 +24,7 @@ from tests.unit.gateway.world import (
     OWNER,
     admins,
     everyone_is,
+    people,
     protected,
 )
 
@@ -79,17 +80,23 @@ async def test_a_non_members_message_becomes_one_enforce_request() -> None:
     ]
 
 
-async def test_an_observing_group_only_records_what_it_would_do() -> None:
+async def test_an_observing_group_only_records_what_it_would_do_and_tells_its_alerted_admins() -> (
+    None
+):
     fakes = Fakes()
     protected(fakes, mode=tenancy.GROUP_MODE_OBSERVE)
-    fakes.membership.answer("GetChatAdministrators", admins())
+    # 3 opened GMBot with alerts on, 4 turned them off, 5 never opened it.
+    people(fakes, 3, 4, 5, opened={OWNER: True, 3: True, 4: False})
     fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
     fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
 
     assert await on_group_message(fakes.ctx, NOBODY, _message()) == "observed"
 
     [enforce] = fakes.enforcement.requests("Enforce")
-    assert enforce.observe.digest_user_id == OWNER
+    assert list(enforce.observe.digest_user_ids) == [OWNER, 3]
+    assert enforce.observe.digest_user_id == 0
+    [asked] = fakes.tenancy.requests("ListPeople")
+    assert sorted(asked.user_ids) == [3, 4, 5, OWNER]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ class Kind(StrEnum):
     RENEW_MUTE = "renew_mute"
     # Every restriction of a group at once (unprotected, suspended).
     RELEASE_GROUP = "release_group"
-    # The owner's digest of what observe mode saw.
+    # The digest of what observe mode saw, one per recipient.
     OBSERVE_DIGEST = "observe_digest"
 
 
@@ -236,8 +236,8 @@ RELEASES = frozenset({Kind.RELEASE, Kind.RELEASE_GROUP})
 class Observation:
     """Observe mode: record the action as what GMBot would have done; do nothing."""
 
-    # Who hears the digest in private; 0 for nobody.
-    digest_user_id: int = 0
+    # Who hear the digest in private, each their own; empty for nobody.
+    digest_user_ids: tuple[int, ...] = ()
     language: str = "en"
     group_title: str = ""
 

@@ -85,27 +85,30 @@ async def _let_go(stores: Stores, new: NewAction) -> None:
 
 
 async def _schedule_digest(stores: Stores, new: NewAction, period: float) -> None:
-    """The owner hears about the period's observations once, when the period ends."""
+    """Each recipient hears about the period's observations once, when the period ends: the key
+    names the group, the period and the recipient."""
     observation = new.observation
-    if observation is None or not observation.digest_user_id:
+    if observation is None:
         return
     start = int(time.time() // period * period)
-    await schedule(
-        stores,
-        NewAction(
-            f"digest:{new.group_id}:{start}",
-            new.group_id,
-            observation.digest_user_id,
-            "",
-            ObserveDigest(
-                since=start,
-                until=start + period,
-                language=observation.language,
-                group_title=observation.group_title,
-            ),
-            delay=max(1.0, start + period - time.time()),
-        ),
+    digest = ObserveDigest(
+        since=start,
+        until=start + period,
+        language=observation.language,
+        group_title=observation.group_title,
     )
+    for user_id in observation.digest_user_ids:
+        await schedule(
+            stores,
+            NewAction(
+                f"digest:{new.group_id}:{start}:{user_id}",
+                new.group_id,
+                user_id,
+                "",
+                digest,
+                delay=max(1.0, start + period - time.time()),
+            ),
+        )
 
 
 class ActionIntake:

@@ -149,7 +149,7 @@ def removal_notice(spec: WarningSpec) -> tuple[str, Keyboard]:
 
 
 def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int, Enforce]]) -> str:
-    """The owner's digest of observe mode: what GMBot would have done, from the observed
+    """A recipient's digest of observe mode: what GMBot would have done, from the observed
     Enforce actions (with their members)."""
     muted = {user for user, enforce in observed if enforce.action is MemberAction.MUTE}
     kicked = {user for user, enforce in observed if enforce.action is MemberAction.KICK}

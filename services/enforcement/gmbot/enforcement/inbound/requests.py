@@ -18,6 +18,8 @@ from gmbot.v1 import enforcement_pb2 as pb
 
 MAX_KEY = 200
 MAX_BUTTONS = 10
+# Digests per observation: each is a scheduled action, so a long list of recipients is cut here.
+DIGEST_RECIPIENTS = 20
 GROUP_RELEASES = frozenset({pb.ACTION_REASON_UNPROTECTED, pb.ACTION_REASON_SUSPENDED})
 MEMBER_ACTIONS = {
     pb.MEMBER_ACTION_MUTE: MemberAction.MUTE,
@@ -108,14 +110,18 @@ def spec(warning: pb.WarningSpec) -> WarningSpec:
 
 
 def observation(request: Any) -> Observation | None:
-    """The request's observe mode, if it asks for it."""
+    """The request's observe mode, if it asks for it. The deprecated single recipient counts as
+    one more; repeats and 0 are left out, and at most DIGEST_RECIPIENTS are told."""
     if not request.HasField("observe"):
         return None
     observe = request.observe
-    if observe.digest_user_id:
-        check_user_id(observe.digest_user_id, "observe.digest_user_id")
+    recipients = [observe.digest_user_id, *observe.digest_user_ids]
+    for user_id in recipients:
+        if user_id:
+            check_user_id(user_id, "observe.digest_user_ids")
+    told = tuple(dict.fromkeys(u for u in recipients if u))[:DIGEST_RECIPIENTS]
     return Observation(
-        digest_user_id=observe.digest_user_id,
+        digest_user_ids=told,
         language=observe.language or "en",
         group_title=observe.group_title,
     )

@@ -74,9 +74,10 @@ class MemberWarning:
 
 @dataclass(frozen=True)
 class Observation:
-    """Record the action, never carry it out (observe mode); the owner's digest tells of it."""
+    """Record the action, never carry it out (observe mode); each recipient's digest tells of
+    it."""
 
-    digest_user_id: int
+    digest_user_ids: tuple[int, ...]
     language: str
     group_title: str
 
@@ -122,7 +123,7 @@ def _observation(observe: Observation | None) -> pb.Observation | None:
     if observe is None:
         return None
     return pb.Observation(
-        digest_user_id=observe.digest_user_id,
+        digest_user_ids=observe.digest_user_ids,
         language=observe.language,
         group_title=observe.group_title,
     )

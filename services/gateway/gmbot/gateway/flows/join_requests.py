@@ -28,7 +28,7 @@ async def on_join_request(
         (Reason.VERIFIED if verdict.in_good_standing else Reason.NOT_SUBSCRIBED),
         user_chat_id=user_chat_id,
         notice=warning_for(policy, person, verdict.missing),
-        observe=observation(policy),
+        observe=await observation(ctx, policy),
     )
     if observing(policy):
         return "observed"

@@ -102,7 +102,7 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
         Reason.NOT_SUBSCRIBED,
         MemberAction.DELETE_ONLY,
         message_id=message.message_id,
-        observe=observation(policy, message.observing),
+        observe=await observation(ctx, policy, message.observing),
     )
     return "unknown-deleted"
 
@@ -130,7 +130,7 @@ async def _posted_as_a_channel(
         sender_chat_id,
         message.message_id,
         ban=policy.settings.ban_sender_chat,
-        observe=observation(policy),
+        observe=await observation(ctx, policy),
     )
     return "sender-chat"
 

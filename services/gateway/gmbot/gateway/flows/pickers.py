@@ -1,7 +1,8 @@
 """/protect in private, with Telegram's chat pickers: pick the group, then one or more channels,
-then "Protect". Nothing is typed; the picked chats' ids arrive as `chat_shared`. The same rules
-as /protect in the group hold (commands.protect does the checking): the owner administers the
-group and every channel, the bot has its rights, and every refusal says what to fix."""
+then "Protect" (or "Start by observing": protected in observe mode). Nothing is typed; the
+picked chats' ids arrive as `chat_shared`. The same rules as /protect in the group hold
+(commands.protect does the checking): the owner administers the group and every channel, the
+bot has its rights, and every refusal says what to fix."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from gmbot.gateway.flows.commands import MAX_CHANNELS, channel_names, protect_gr
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.stores.drafts import Draft, SetupDrafts
 from gmbot.gateway.texts import LANGUAGES, say
+from gmbot.v1 import tenancy_pb2 as tenancy
 
 # request_id of each picker button (KeyboardButtonRequestChat).
 PICK_GROUP = 1
 PICK_CHANNEL = 2
 DONE_TEXTS = frozenset(say(language, "pick_done_button") for language in LANGUAGES)
+OBSERVE_TEXTS = frozenset(say(language, "pick_observe_button") for language in LANGUAGES)
 CANCEL_TEXTS = frozenset(say(language, "pick_cancel_button") for language in LANGUAGES)
 
 
@@ -39,7 +42,12 @@ class Step:
 def _channel_keyboard(language: str, with_done: bool) -> list[list[Button]]:
     rows = [[Button(say(language, "pick_channel_button"), PICK_CHANNEL)]]
     if with_done:
-        rows.append([Button(say(language, "pick_done_button"))])
+        rows.append(
+            [
+                Button(say(language, "pick_done_button")),
+                Button(say(language, "pick_observe_button")),
+            ]
+        )
     rows.append([Button(say(language, "pick_cancel_button"))])
     return rows
 
@@ -91,8 +99,10 @@ async def finish(
     update_id: int,
     owner: Person,
     language: str,
+    observe: bool = False,
 ) -> Step:
-    """ "Protect": the group and channels picked go through /protect's every check."""
+    """ "Protect": the group and channels picked go through /protect's every check. With
+    `observe` ("Start by observing") the group starts in observe mode."""
     draft = await drafts.get(owner.user_id)
     if draft is None or not draft.group_id or not draft.channel_ids:
         return Step(say(language, "pick_expired"), None)
@@ -112,9 +122,14 @@ async def finish(
         # The draft stays: the owner fixes what is said and taps "Protect" again.
         return Step(str(refusal), _channel_keyboard(language, with_done=True))
     await drafts.drop(owner.user_id)
+    observing = ""
+    if observe:
+        settings = tenancy.GroupSettings(mode=tenancy.GROUP_MODE_OBSERVE)
+        await ctx.clients.tenancy.update_settings(draft.group_id, settings, ["mode"])
+        observing = say(language, "protected_observing")
     names = channel_names(list(policy.channels))
     done = say(language, "protected_group", group=draft.group_title, channels=names)
-    return Step("\n".join(line for line in (done, note) if line), None)
+    return Step("\n".join(line for line in (done, note, observing) if line), None)
 
 
 async def cancel(drafts: SetupDrafts, user_id: int, language: str) -> Step:

@@ -16,6 +16,7 @@ from gmbot.gateway.clients.enforcement import (
     Reason,
 )
 from gmbot.gateway.clients.membership import Membership
+from gmbot.gateway.flows import alerts
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
 from gmbot.v1 import tenancy_pb2 as tenancy
@@ -47,13 +48,18 @@ def observing(policy: tenancy.GroupPolicy) -> bool:
     return policy.settings.mode == tenancy.GROUP_MODE_OBSERVE
 
 
-def observation(policy: tenancy.GroupPolicy, observe: bool = False) -> Observation | None:
+async def observation(
+    ctx: FlowContext, policy: tenancy.GroupPolicy, observe: bool = False
+) -> Observation | None:
     """What an action request carries in observe mode (or when `observe` says the decision is
-    about something done while the group observed): record, never carry out."""
+    about something done while the group observed): record, never carry out. The digest goes
+    to whoever hears the group's alerts, the owner first (enforcement tells at most 20)."""
     if not observe and not observing(policy):
         return None
+    told = await alerts.recipients(ctx, policy)
+    owner = policy.owner_user_id
     return Observation(
-        digest_user_id=policy.owner_user_id,
+        digest_user_ids=tuple(sorted(told, key=lambda user_id: user_id != owner)),
         language=policy.settings.language,
         group_title=policy.title,
     )
@@ -216,5 +222,5 @@ async def enforce(
             member_view_link(ctx.bot_username),
         ),
         kick_after_minutes=policy.settings.kick_after_minutes,
-        observe=observation(policy, observe),
+        observe=await observation(ctx, policy, observe),
     )

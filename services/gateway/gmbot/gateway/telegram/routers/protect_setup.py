@@ -1,5 +1,6 @@
-"""/protect in private: the chat pickers (the group, then its channels), then Protect or Cancel
-(flows/pickers.py). Reached by /protect, by the button under /start, or by /start's deep link."""
+"""/protect in private: the chat pickers (the group, then its channels), then Protect, Start by
+observing or Cancel (flows/pickers.py). Reached by /protect, by the button under /start, or by
+/start's deep link."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def protect_setup() -> Router:
     router.message.register(on_protect, Command("protect"))
     router.callback_query.register(on_protect_button, on_loop(F.data == setup.PROTECT))
     router.message.register(on_chat_picked, on_loop(F.chat_shared))
-    router.message.register(on_protect_picked, on_loop(F.text.in_(pickers.DONE_TEXTS)))
+    router.message.register(
+        on_protect_picked, on_loop(F.text.in_(pickers.DONE_TEXTS | pickers.OBSERVE_TEXTS))
+    )
     router.message.register(on_cancel, on_loop(F.text.in_(pickers.CANCEL_TEXTS)))
     return router
 
@@ -82,6 +85,7 @@ async def on_protect_picked(
             event_update.update_id,
             person(message.from_user),
             language,
+            observe=message.text in pickers.OBSERVE_TEXTS,
         )
     await reply(message, step.text, quote=False, keyboard=picker_keyboard(step))
 
