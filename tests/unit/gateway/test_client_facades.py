@@ -218,6 +218,8 @@ async def test_an_action_is_sent_as_the_contract_spells_it() -> None:
     ]
     assert (request.warning.language, request.warning.reply_to_message_id) == ("es", 9)
     assert list(request.observe.digest_user_ids) == [5, 6]
+    # 0.1.0 reads only the single field: the owner, first, is there too.
+    assert request.observe.digest_user_id == 5
 
 
 async def test_a_restriction_for_a_reason_not_known_here_has_none() -> None:

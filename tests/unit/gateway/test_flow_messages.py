@@ -94,7 +94,7 @@ async def test_an_observing_group_only_records_what_it_would_do_and_tells_its_al
 
     [enforce] = fakes.enforcement.requests("Enforce")
     assert list(enforce.observe.digest_user_ids) == [OWNER, 3]
-    assert enforce.observe.digest_user_id == 0
+    assert enforce.observe.digest_user_id == OWNER  # what a 0.1.0 replica reads
     [asked] = fakes.tenancy.requests("ListPeople")
     assert sorted(asked.user_ids) == [3, 4, 5, OWNER]
 

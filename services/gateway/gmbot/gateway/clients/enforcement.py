@@ -122,8 +122,12 @@ def _warning(warning: MemberWarning | None) -> pb.WarningSpec | None:
 def _observation(observe: Observation | None) -> pb.Observation | None:
     if observe is None:
         return None
+    recipients = observe.digest_user_ids
     return pb.Observation(
-        digest_user_ids=observe.digest_user_ids,
+        # The first (the owner) in the field 0.1.0 reads too: during a rolling upgrade an old
+        # enforcement replica still sends the owner's digest; a new one counts them once.
+        digest_user_id=recipients[0] if recipients else 0,
+        digest_user_ids=recipients,
         language=observe.language,
         group_title=observe.group_title,
     )
