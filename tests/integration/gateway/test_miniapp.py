@@ -14,8 +14,7 @@ import pytest
 
 from gmbot.devstack.stack import free_port
 from gmbot.runtime.webapp import sign_init_data
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.gateway import RunningGateway, World, running_gateway
 
 
 class Dashboard:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, updates_failed
+from tests.support.gateway import RunningGateway, World, updates_failed
 
 
 async def _answer(gateway: RunningGateway, query_id: str) -> dict[str, object]:
