@@ -16,6 +16,7 @@ from gmbot.runtime.redis import create_redis
 from gmbot.v1 import tenancy_pb2 as tenancy
 from gmbot.v1 import tenancy_pb2_grpc
 from tests.support.services import channel_to, running_tenancy
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
@@ -77,11 +78,11 @@ async def test_a_change_announced_by_one_replica_reaches_the_other(
 
         await first.changed(group_id, policy)
 
-        for _ in range(50):
-            seen = await second.get(group_id)
-            if seen is not None:
-                break
-            await asyncio.sleep(0.05)
+        async def arrived() -> bool:
+            return await second.get(group_id) is not None
+
+        await eventually(arrived, 2.5, what="the change at the other replica")
+        seen = await second.get(group_id)
         assert seen is not None
         assert seen.version == policy.version
     finally:
