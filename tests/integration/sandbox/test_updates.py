@@ -129,7 +129,7 @@ async def test_an_undelivered_status_change_sends_nothing(story: Story) -> None:
 
 async def test_long_polling_waits_for_the_next_update(story: Story) -> None:
     waiting = asyncio.ensure_future(story.bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # time for a wrong answer to arrive: none may
     assert not waiting.done()
 
     await story.control.join(story.group, story.alice)
@@ -196,7 +196,7 @@ async def test_a_webhook_receives_the_story_in_order_and_once(
         return len(endpoint.accepted) == len(EXPECTED)
 
     await eventually(all_accepted, 5, what="every update at the webhook")
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # a repeated delivery, if there were one, shows up meanwhile
     ids = [u["update_id"] for u in endpoint.accepted]
     assert len(ids) == len(set(ids)) == len(EXPECTED)  # each once
     assert sorted(_kinds(endpoint.accepted)) == sorted(EXPECTED)
