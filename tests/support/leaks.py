@@ -15,6 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# What a service that fails while starting is given as Telegram: it never gets to call it.
+UNCALLED_TELEGRAM = "http://127.0.0.1:9"
+START_UP_BOT_TOKEN = "123456:start-up-test-token-0123456789abcdef"
+
 
 def named_redis(redis_url: str) -> tuple[str, str]:
     """`redis_url` with a client name of its own (querystring options win over the code's own,
