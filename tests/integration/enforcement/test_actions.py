@@ -13,8 +13,7 @@ import pytest
 from gmbot.runtime.callbacks import VerifyButton, verify
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, enforce, state_of
-from tests.integration.enforcement.conftest import Group
-from tests.support.enforcement import SIGNING_KEY
+from tests.support.enforcement import SIGNING_KEY, Group
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from tests.integration.enforcement.calls import done, enforce
-from tests.integration.enforcement.conftest import Group, warning
+from tests.support.enforcement import Group, warning
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
