@@ -53,7 +53,7 @@ async def test_a_repeated_idempotency_key_changes_nothing(world: Group, enforcem
     first = await enforce(enforcement, world, user, "u2:message", message)
     again = await enforce(enforcement, world, user, "u2:message", message)
     await done(enforcement, world, first.action_id)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5)  # a second restriction, if there were one, is made meanwhile
 
     assert again.action_id == first.action_id
     assert not again.accepted

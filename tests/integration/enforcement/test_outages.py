@@ -178,7 +178,7 @@ async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
             other_said = list(other_health)
             await database.start()
             await eventually(lambda: _said(cut_off_health, SERVING, after=NOT_SERVING), seconds=20)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # anything overwritten late would show now
             assert await _all_done(other_stub, world, accepted)  # nothing overwritten since
 
     assert restricted_at_cut < len(users)  # the cut did land mid-burst
