@@ -62,7 +62,7 @@ async def test_a_migrator_waits_while_another_holds_the_schemas_lock(
                     {"key": migration_lock_key(tenancy_app.VERSION_TABLE)},
                 )
                 waiting = asyncio.create_task(migrate(migrator, config))
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(1.0)  # time to finish, had it not waited for the lock
                 assert not waiting.done()
                 assert not (await schema_status(holder, config)).current
             await asyncio.wait_for(waiting, 30)

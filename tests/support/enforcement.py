@@ -1,10 +1,14 @@
-"""An enforcement service on port 0 against a sandbox, a real database, and Redis (or not)."""
+"""An enforcement service on port 0 against a sandbox, a real database, and Redis (or not), and
+the group its tests play in."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import update
@@ -16,10 +20,60 @@ from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.settings import EnforcementSettings
 from gmbot.enforcement.storage.models import ActionRow
 from gmbot.runtime.server import RunningService, started
+from gmbot.sandbox.app import RunningSandbox
+from gmbot.sandbox.client import SandboxClient
+from gmbot.v1 import enforcement_pb2 as pb
 from tests.support.membership import forget_keys
 from tests.support.services import TEST_TOKEN
 
 SIGNING_KEY = "k" * 40
+
+
+@dataclass
+class Group:
+    sandbox: RunningSandbox
+    control: SandboxClient
+    token: str
+    bot_id: int
+    owner: int
+    group: int
+    channel: int
+    # The ledger's database, once the enforcement fixture made it.
+    ledger_url: str = ""
+
+    async def member(self, name: str = "M") -> int:
+        user = int((await self.control.create_user(name))["id"])
+        await self.control.join(self.group, user)
+        return user
+
+    async def said(self, user: int, text: str = "spam") -> int:
+        return int((await self.control.say(self.group, user, text))["message_id"])
+
+    async def calls(self, method: str) -> list[dict[str, Any]]:
+        return await self.control.journal(method=method)
+
+    async def deletions(self) -> list[list[int]]:
+        """The message ids of each successful deleteMessage or deleteMessages call, in order."""
+        calls = [c for c in await self.control.journal() if c["ok"]]
+        return [
+            sorted(json.loads(c["params"]["message_ids"]))
+            if c["method"] == "deleteMessages"
+            else [int(c["params"]["message_id"])]
+            for c in calls
+            if c["method"] in ("deleteMessage", "deleteMessages")
+        ]
+
+
+def warning(**fields: Any) -> pb.WarningSpec:
+    values: dict[str, Any] = {
+        "language": "en",
+        "user_display_name": "Mallory",
+        "group_title": "Chat",
+        "join_buttons": [pb.JoinButton(text="News", url="https://t.me/news_channel")],
+        "ttl_seconds": 300,
+    }
+    values.update(fields)
+    return pb.WarningSpec(**values)
 
 
 def enforcement_settings(

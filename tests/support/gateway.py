@@ -30,6 +30,22 @@ from tests.support.waiting import eventually
 
 
 @dataclass
+class World:
+    """An owner's supergroup and public channel the bot administers, a basic group too, and a
+    member of both groups who does not follow the channel."""
+
+    sandbox: RunningSandbox
+    token: str
+    bot_id: int
+    owner: int
+    member: int
+    group: int
+    basic_group: int
+    channel: int
+    channel_username: str
+
+
+@dataclass
 class RunningGateway:
     sandbox: RunningSandbox
     control: SandboxClient

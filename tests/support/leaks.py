@@ -7,13 +7,19 @@ import asyncio
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.support.waiting import eventually
+
+# What a service that fails while starting is given as Telegram: it never gets to call it.
+UNCALLED_TELEGRAM = "http://127.0.0.1:9"
+START_UP_BOT_TOKEN = "123456:start-up-test-token-0123456789abcdef"
 
 
 def named_redis(redis_url: str) -> tuple[str, str]:
@@ -50,13 +56,16 @@ async def database_connections(server_url: str, database_url: str) -> int:
 async def settled(count: Callable[[], Awaitable[int]], seconds: float = 3.0) -> int:
     """What `count()` says once it reached 0, or after `seconds`: a server may take a moment
     to see a connection its client closed."""
-    found = -1
-    for _ in range(int(seconds / 0.1)):
-        found = await count()
-        if found == 0:
-            break
-        await asyncio.sleep(0.1)
-    return found
+    counts: list[int] = []
+
+    async def none_left() -> bool:
+        counts.append(await count())
+        return counts[-1] == 0
+
+    # The caller asserts on the count itself, so that a failure says how many were left.
+    with suppress(AssertionError):
+        await eventually(none_left, seconds, every=0.1, what="nothing left open")
+    return counts[-1]
 
 
 def tasks_besides(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:

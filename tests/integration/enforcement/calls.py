@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gmbot.v1 import enforcement_pb2 as pb
-from tests.integration.enforcement.conftest import Group, eventually, warning
-from tests.integration.enforcement.conftest import warning as default_warning
+from tests.support.enforcement import Group, warning
+from tests.support.enforcement import warning as default_warning
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

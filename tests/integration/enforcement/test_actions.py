@@ -13,8 +13,7 @@ import pytest
 from gmbot.runtime.callbacks import VerifyButton, verify
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, enforce, state_of
-from tests.integration.enforcement.conftest import Group
-from tests.support.enforcement import SIGNING_KEY
+from tests.support.enforcement import SIGNING_KEY, Group
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
@@ -54,7 +53,7 @@ async def test_a_repeated_idempotency_key_changes_nothing(world: Group, enforcem
     first = await enforce(enforcement, world, user, "u2:message", message)
     again = await enforce(enforcement, world, user, "u2:message", message)
     await done(enforcement, world, first.action_id)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5)  # a second restriction, if there were one, is made meanwhile
 
     assert again.action_id == first.action_id
     assert not again.accepted

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from gmbot.v1 import enforcement_pb2 as pb
-from tests.integration.enforcement.conftest import Group
+from tests.support.enforcement import Group
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

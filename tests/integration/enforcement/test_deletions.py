@@ -10,7 +10,8 @@ import pytest
 
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done
-from tests.integration.enforcement.conftest import Group, eventually
+from tests.support.enforcement import Group
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -13,10 +13,10 @@ from gmbot.enforcement.domain.actions import State
 from gmbot.enforcement.storage.models import ActionRow
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
-from tests.integration.enforcement.conftest import Group, eventually
 from tests.support.databases import fresh_postgres
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement
 from tests.support.services import channel_to
+from tests.support.waiting import eventually
 
 GRACE, DRAIN = 1.0, 1.0
 # Handing actions back and closing the pools and clients.

@@ -19,9 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gmbot.v1 import enforcement_pb2 as pb
-from tests.integration.enforcement.conftest import Group, warning
 from tests.support.databases import fresh_database
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement, warning
 from tests.support.fuzz import FORBIDDEN, FUZZ, caller, requests, status_of
 from tests.support.services import channel_to
 

@@ -8,10 +8,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy.engine import make_url
 
 from gmbot.runtime.server import LIVENESS
-from tests.integration.enforcement.conftest import Group, eventually
 from tests.integration.enforcement.test_outages import proxy_to
 from tests.support.databases import fresh_postgres
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement
+from tests.support.waiting import eventually
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 from tests.integration.enforcement.calls import done, enforce
-from tests.integration.enforcement.conftest import Group
 from tests.support.databases import fresh_postgres
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement
 from tests.support.services import channel_to
 
 if TYPE_CHECKING:

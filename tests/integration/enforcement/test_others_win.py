@@ -15,8 +15,8 @@ from gmbot.enforcement.domain.actions import Kind
 from gmbot.sandbox.world import PERMISSIONS
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, muted, of_kind
-from tests.integration.enforcement.conftest import Group, eventually
-from tests.support.enforcement import due_now
+from tests.support.enforcement import Group, due_now
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -20,12 +20,12 @@ from sqlalchemy.engine import make_url
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 from tests.integration.enforcement.calls import enforce, state_of
-from tests.integration.enforcement.conftest import Group, eventually
 from tests.support.databases import fresh_postgres
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement
 from tests.support.membership import forget_keys
 from tests.support.services import channel_to
 from tests.support.tcpproxy import TcpProxy
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
@@ -178,7 +178,7 @@ async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
             other_said = list(other_health)
             await database.start()
             await eventually(lambda: _said(cut_off_health, SERVING, after=NOT_SERVING), seconds=20)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # anything overwritten late would show now
             assert await _all_done(other_stub, world, accepted)  # nothing overwritten since
 
     assert restricted_at_cut < len(users)  # the cut did land mid-burst

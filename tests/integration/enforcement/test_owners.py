@@ -12,7 +12,8 @@ import pytest
 
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, muted, recent_actions, state_of
-from tests.integration.enforcement.conftest import Group, eventually, warning
+from tests.support.enforcement import Group, warning
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

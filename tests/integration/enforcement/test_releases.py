@@ -18,7 +18,7 @@ from tests.integration.enforcement.calls import (
     recent_actions,
     state_of,
 )
-from tests.integration.enforcement.conftest import Group
+from tests.support.enforcement import Group
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

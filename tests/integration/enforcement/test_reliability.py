@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.integration.enforcement.calls import done, enforce
-from tests.integration.enforcement.conftest import Group, eventually, warning
+from tests.support.enforcement import Group, warning
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from gmbot.enforcement.domain.actions import Kind
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, muted
-from tests.integration.enforcement.conftest import Group, warning
 from tests.integration.enforcement.test_others_win import _finished, _gmbots_calls, _journal_size
+from tests.support.enforcement import Group, warning
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

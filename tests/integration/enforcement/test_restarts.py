@@ -22,11 +22,11 @@ from gmbot.sandbox.telegram import SandboxConfig
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 from tests.integration.enforcement.calls import done, enforce
-from tests.integration.enforcement.conftest import Group, eventually
 from tests.support.databases import fresh_postgres
-from tests.support.enforcement import SIGNING_KEY, enforcement_settings, running_enforcement
+from tests.support.enforcement import SIGNING_KEY, Group, enforcement_settings, running_enforcement
 from tests.support.membership import forget_keys
 from tests.support.services import TEST_TOKEN, channel_to
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

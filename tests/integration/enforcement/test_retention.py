@@ -28,9 +28,9 @@ from gmbot.enforcement.storage.models import (
 )
 from gmbot.enforcement.workers.retention import LedgerRetention
 from gmbot.runtime.database import create_engine, migrate
-from tests.integration.enforcement.conftest import Group, eventually
 from tests.support.databases import fresh_database
-from tests.support.enforcement import enforcement_settings, running_enforcement
+from tests.support.enforcement import Group, enforcement_settings, running_enforcement
+from tests.support.waiting import eventually
 
 GROUP = -1001000000001
 LONG_AGO = timedelta(days=100)

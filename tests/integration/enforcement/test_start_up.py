@@ -11,6 +11,8 @@ from gmbot.enforcement.app import build
 from tests.support.databases import fresh_postgres
 from tests.support.enforcement import enforcement_settings, running_enforcement
 from tests.support.leaks import (
+    START_UP_BOT_TOKEN,
+    UNCALLED_TELEGRAM,
     database_connections,
     named_redis,
     redis_clients,
@@ -20,9 +22,6 @@ from tests.support.leaks import (
     tasks_besides,
 )
 
-TELEGRAM = "http://127.0.0.1:9"  # never called while starting
-TOKEN = "123456:start-up-test-token-0123456789abcdef"
-
 
 async def test_an_unreachable_redis_leaves_no_connection_to_the_ledger(
     postgres_server_url: str,
@@ -31,7 +30,11 @@ async def test_an_unreachable_redis_leaves_no_connection_to_the_ledger(
     async with fresh_postgres(postgres_server_url) as url:
         with refusing_port() as port:
             settings = enforcement_settings(
-                TELEGRAM, TOKEN, url, f"redis://127.0.0.1:{port}/0", redis_wait_seconds=0.3
+                UNCALLED_TELEGRAM,
+                START_UP_BOT_TOKEN,
+                url,
+                f"redis://127.0.0.1:{port}/0",
+                redis_wait_seconds=0.3,
             )
             with pytest.raises(RuntimeError, match="did not answer"):
                 await build(settings)
@@ -49,7 +52,9 @@ async def test_a_taken_port_leaves_no_connection_to_the_ledger_nor_to_redis(
     named_url, name = named_redis(redis_url)
     async with fresh_postgres(postgres_server_url) as url:
         with taken_port() as port:
-            settings = enforcement_settings(TELEGRAM, TOKEN, url, named_url, grpc_port=port)
+            settings = enforcement_settings(
+                UNCALLED_TELEGRAM, START_UP_BOT_TOKEN, url, named_url, grpc_port=port
+            )
             with pytest.raises(RuntimeError, match="bind"):
                 async with running_enforcement(settings):
                     pytest.fail("started on a port another socket holds")

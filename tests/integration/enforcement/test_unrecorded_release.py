@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.v1 import enforcement_pb2 as pb
 from tests.integration.enforcement.calls import done, state_of
-from tests.integration.enforcement.conftest import Group
+from tests.support.enforcement import Group
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.integration.enforcement.calls import done, enforce
-from tests.integration.enforcement.conftest import Group, warning
+from tests.support.enforcement import Group, warning
 
 if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub

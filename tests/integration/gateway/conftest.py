@@ -5,29 +5,16 @@ group, and a member who does not follow the channel."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from gmbot.sandbox.app import RunningSandbox, running_sandbox
+from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
 from tests.support.databases import fresh_database
-from tests.support.gateway import RunningGateway, running_gateway
-
-
-@dataclass
-class World:
-    sandbox: RunningSandbox
-    token: str
-    bot_id: int
-    owner: int
-    member: int
-    group: int
-    basic_group: int
-    channel: int
-    channel_username: str
+from tests.support.gateway import RunningGateway, World, running_gateway
+from tests.support.sandbox import bot_world
 
 
 @pytest.fixture
@@ -37,25 +24,24 @@ async def world() -> AsyncIterator[World]:
     )
     async with running_sandbox(config=config) as sandbox:
         control = sandbox.control
-        bot = await control.create_bot("guard_bot")
-        bot_id = int(bot["user"]["id"])
-        owner = int((await control.create_user("Olga", username="olga"))["id"])
-        member = int((await control.create_user("Mallory"))["id"])
-        group = int((await control.create_chat("supergroup", "Chat", creator_id=owner))["id"])
-        basic = int((await control.create_chat("group", "Basic", creator_id=owner))["id"])
-        channel = int(
-            (
-                await control.create_chat(
-                    "channel", "News", username="news_channel", creator_id=owner
-                )
-            )["id"]
+        made = await bot_world(
+            control, owner="Olga", owner_username="olga", channel_username="news_channel"
         )
-        for chat in (group, basic, channel):
-            await control.promote(chat, bot_id)
-        for chat in (group, basic):
+        member = int((await control.create_user("Mallory"))["id"])
+        basic = int((await control.create_chat("group", "Basic", creator_id=made.owner))["id"])
+        await control.promote(basic, made.bot_id)
+        for chat in (made.group, basic):
             await control.join(chat, member)
         yield World(
-            sandbox, bot["token"], bot_id, owner, member, group, basic, channel, "news_channel"
+            sandbox,
+            made.token,
+            made.bot_id,
+            made.owner,
+            member,
+            made.group,
+            basic,
+            made.channel,
+            "news_channel",
         )
 
 

@@ -7,8 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, rpcs_served, updates_failed
+from tests.support.gateway import RunningGateway, World, rpcs_served, updates_failed
 
 
 async def test_a_busy_basic_group_costs_one_policy_question_and_no_error(

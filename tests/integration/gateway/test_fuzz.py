@@ -11,9 +11,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from gmbot.runtime.ids import MAX_USER_ID
-from tests.integration.gateway.conftest import World
 from tests.support.fuzz import FUZZ
-from tests.support.gateway import RunningGateway, updates_failed
+from tests.support.gateway import RunningGateway, World, updates_failed
 
 _update_ids = itertools.count(900_000_000)
 

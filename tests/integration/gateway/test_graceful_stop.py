@@ -9,8 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from gmbot.gateway.app import Gateway
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import running_gateway
+from tests.support.gateway import World, running_gateway
 
 
 async def _readiness(url: str) -> int:

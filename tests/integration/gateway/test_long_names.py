@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, updates_failed
+from tests.support.gateway import RunningGateway, World, updates_failed
 
 LONG_TITLE = "The Very Long Channel Title Of A Channel That Posts News " * 2  # 114 characters
 

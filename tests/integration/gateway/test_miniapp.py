@@ -3,7 +3,6 @@ launch data for this bot, recent, of an administrator of the group, reads or cha
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -14,8 +13,8 @@ import pytest
 
 from gmbot.devstack.stack import free_port
 from gmbot.runtime.webapp import sign_init_data
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, running_gateway
+from tests.support.gateway import RunningGateway, World, running_gateway
+from tests.support.waiting import eventually
 
 
 class Dashboard:
@@ -57,23 +56,25 @@ async def dashboard(world: World, tmp_path: Path) -> AsyncIterator[Dashboard]:
 
 async def _status_becomes(world: World, expected: str) -> None:
     """Enforcement carries an accepted release out a moment later."""
-    for _ in range(200):
-        if (await world.sandbox.control.member(world.group, world.member))["status"] == expected:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the member never became {expected}")
+
+    async def became() -> bool:
+        member = await world.sandbox.control.member(world.group, world.member)
+        return bool(member["status"] == expected)
+
+    await eventually(became, what=f"the member becoming {expected}")
 
 
 async def _recent_mute(dashboard: Dashboard, init_data: str, group: int) -> dict[str, Any]:
     """The mute in the recent actions, once enforcement carried it out."""
-    for _ in range(200):
+    found: list[dict[str, Any]] = []
+
+    async def shown() -> bool:
         _, board = await dashboard.call(init_data, f"/api/groups/{group}")
-        found = [a for a in board["actions"] if a["kind"] == "enforce" and a["undo"]]
-        if found:
-            mute: dict[str, Any] = found[0]
-            return mute
-        await asyncio.sleep(0.05)
-    raise AssertionError("the mute never showed among the recent actions")
+        found[:] = [a for a in board["actions"] if a["kind"] == "enforce" and a["undo"]]
+        return bool(found)
+
+    await eventually(shown, what="the mute among the recent actions")
+    return found[0]
 
 
 async def _muted_member(world: World, dashboard: Dashboard) -> None:
@@ -240,10 +241,13 @@ async def test_the_page_is_served_under_a_strict_csp_and_opens_from_private(
         rows = json.loads(answer["params"]["reply_markup"])["inline_keyboard"]
         assert rows[-1][0]["web_app"] == {"url": dashboard.url + "/"}
     # The menu button is published at the budget's lowest priority, behind every reply.
-    for _ in range(200):
-        if menu := await dashboard.gateway.calls("setChatMenuButton"):
-            break
-        await asyncio.sleep(0.05)
+    menu: list[dict[str, Any]] = []
+
+    async def published() -> bool:
+        menu[:] = await dashboard.gateway.calls("setChatMenuButton")
+        return bool(menu)
+
+    await eventually(published, what="the menu button published")
     assert json.loads(menu[-1]["params"]["menu_button"])["web_app"]["url"] == dashboard.url + "/"
 
 

@@ -3,8 +3,8 @@ through a real Redis."""
 
 from __future__ import annotations
 
-import asyncio
 import random
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from gmbot.runtime.redis import create_redis
 from gmbot.v1 import tenancy_pb2 as tenancy
 from gmbot.v1 import tenancy_pb2_grpc
 from tests.support.services import channel_to, running_tenancy
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
@@ -67,21 +68,28 @@ async def test_a_change_announced_by_one_replica_reaches_the_other(
 ) -> None:
     group_id = _group()
     first_redis, second_redis = create_redis(redis_url), create_redis(redis_url)
-    first = PolicyCache(stub, ttl_seconds=3600, redis=first_redis)
-    second = PolicyCache(stub, ttl_seconds=3600, redis=second_redis)
+    # A prefix of its own: the subscriber counted below is the second replica, no other test's.
+    prefix = f"test:{uuid.uuid4().hex}:"
+    first = PolicyCache(stub, ttl_seconds=3600, redis=first_redis, prefix=prefix)
+    second = PolicyCache(stub, ttl_seconds=3600, redis=second_redis, prefix=prefix)
     await second.start()
+
+    async def subscribed() -> bool:
+        [(_, subscribers)] = await first_redis.pubsub_numsub(f"{prefix}policy-changed")
+        return bool(subscribers == 1)
+
     try:
-        await asyncio.sleep(0.2)  # the subscription is in place
+        await eventually(subscribed, what="the second replica subscribed")
         assert await second.get(group_id) is None
         policy = await _protect(stub, group_id)
 
         await first.changed(group_id, policy)
 
-        for _ in range(50):
-            seen = await second.get(group_id)
-            if seen is not None:
-                break
-            await asyncio.sleep(0.05)
+        async def arrived() -> bool:
+            return await second.get(group_id) is not None
+
+        await eventually(arrived, 2.5, what="the change at the other replica")
+        seen = await second.get(group_id)
         assert seen is not None
         assert seen.version == policy.version
     finally:

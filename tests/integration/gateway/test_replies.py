@@ -6,8 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, updates_failed
+from tests.support.gateway import RunningGateway, World, updates_failed
 
 _ids = itertools.count(800_000_000)
 

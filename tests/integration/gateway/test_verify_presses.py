@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-from tests.integration.gateway.conftest import World
-from tests.support.gateway import RunningGateway, updates_failed
+from tests.support.gateway import RunningGateway, World, updates_failed
+from tests.support.waiting import eventually
 
 
 async def _answer(gateway: RunningGateway, query_id: str) -> dict[str, object]:
-    for _ in range(200):
+    answers: list[dict[str, object]] = []
+
+    async def answered() -> bool:
         answer = await gateway.control.callback_answer(query_id)
         if answer is not None:
-            return answer
-        await asyncio.sleep(0.05)
-    raise AssertionError("the press was not answered")
+            answers.append(answer)
+        return bool(answers)
+
+    await eventually(answered, what="an answer to the press")
+    return answers[0]
 
 
 async def test_repeated_i_have_joined_presses_are_answered_from_the_last_check(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.v1 import membership_pb2 as pb
 from tests.support.membership import World
+from tests.support.waiting import eventually
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub as Stub
@@ -67,11 +67,12 @@ async def test_a_promotion_and_a_demotion_reach_the_index_without_a_fetch_first(
     await changed(
         membership, world, user, pb.CHAT_MEMBER_STATUS_ADMINISTRATOR, pb.CHAT_MEMBER_STATUS_MEMBER
     )
+
     # The list is read again behind everything else; it agrees with the update.
-    for _ in range(100):
-        if await world.calls("getChatAdministrators") >= 2:
-            break
-        await asyncio.sleep(0.02)
+    async def read_again() -> bool:
+        return await world.calls("getChatAdministrators") >= 2
+
+    await eventually(read_again, every=0.02, what="the administrators read again")
     demoted = await administered(membership, user)
 
     assert promoted == [world.group]

@@ -7,11 +7,16 @@ import asyncio
 
 import pytest
 
-from tests.support.leaks import named_redis, redis_clients, settled, taken_port, tasks_besides
+from tests.support.leaks import (
+    START_UP_BOT_TOKEN,
+    UNCALLED_TELEGRAM,
+    named_redis,
+    redis_clients,
+    settled,
+    taken_port,
+    tasks_besides,
+)
 from tests.support.membership import running_membership
-
-TELEGRAM = "http://127.0.0.1:9"  # never called while starting
-TOKEN = "123456:start-up-test-token-0123456789abcdef"
 
 
 async def test_a_taken_port_leaves_no_redis_connection_and_no_relay_running(
@@ -20,7 +25,9 @@ async def test_a_taken_port_leaves_no_redis_connection_and_no_relay_running(
     before = asyncio.all_tasks()
     named_url, name = named_redis(redis_url)
     with taken_port() as port, pytest.raises(RuntimeError, match="bind"):
-        async with running_membership(TELEGRAM, TOKEN, named_url, grpc_port=port):
+        async with running_membership(
+            UNCALLED_TELEGRAM, START_UP_BOT_TOKEN, named_url, grpc_port=port
+        ):
             pytest.fail("started on a port another socket holds")
 
     assert await settled(lambda: redis_clients(redis_url, name)) == 0

@@ -13,6 +13,7 @@ from gmbot.runtime.lifecycle import start_up
 from gmbot.runtime.redis import create_redis
 from gmbot.runtime.tasks import cancel_and_wait
 from tests.support.leaks import named_redis, redis_clients, settled
+from tests.support.waiting import eventually
 
 
 async def _open_redis_then(
@@ -56,10 +57,13 @@ async def test_a_cancelled_start_up_closes_what_it_opened(redis_url: str) -> Non
             await _open_redis_then(named_url, opened, asyncio.Event(), tasks)
 
     building = asyncio.create_task(build())
-    async with asyncio.timeout(10):
-        while not tasks:  # halfway: Redis connected, the task started
-            assert not building.done(), building
-            await asyncio.sleep(0.01)
+
+    async def halfway() -> bool:
+        """Redis connected, the task started."""
+        assert not building.done(), building
+        return bool(tasks)
+
+    await eventually(halfway, every=0.01, what="the start-up halfway")
     opened_before = await redis_clients(redis_url, name)
     await cancel_and_wait(building)
 

@@ -15,7 +15,7 @@ async def test_a_waiting_read_answers_when_the_call_is_made(story: Story) -> Non
     since = await _last_seq(story)
     read = asyncio.create_task(story.control.journal(method="sendMessage", since=since, wait=30))
     await story.bot.get_me()  # another method: the read goes on waiting
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # time for a wrong answer to arrive: none may
     assert not read.done()
 
     await story.bot.send_message(story.group, "hello")

@@ -3,8 +3,8 @@ counters, and where a bot stands in its updates (what the benchmarks in bench/ r
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
@@ -12,6 +12,7 @@ from aiohttp import web
 
 from gmbot.sandbox.client import SandboxError
 from tests.support.sandbox import Story, aiogram_bot
+from tests.support.waiting import eventually
 
 
 async def test_many_users_join_silently_and_no_bot_hears_of_it(story: Story) -> None:
@@ -127,11 +128,13 @@ async def test_the_queue_counts_a_webhook_2xx_as_a_confirmation(
 
     answer = await story.control.say_many([(story.group, story.alice, str(i)) for i in range(3)])
     last = answer["last_update_ids"][str(story.bot_id)]
-    for _ in range(100):
-        state = await story.control.bot_queue(story.bot_id)
-        if state["confirmed_below"] > last:
-            break
-        await asyncio.sleep(0.02)
+    state: dict[str, Any] = {}
+
+    async def confirmed() -> bool:
+        state.update(await story.control.bot_queue(story.bot_id))
+        return bool(state["confirmed_below"] > last)
+
+    await eventually(confirmed, every=0.02, what="the webhook's 2xx confirming the updates")
 
     assert received[-3:] == [last - 2, last - 1, last]
     assert state["webhook"] is True

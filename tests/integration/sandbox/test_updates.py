@@ -13,6 +13,7 @@ from aiohttp import web
 
 from gmbot.sandbox.client import SandboxError
 from tests.support.sandbox import Story, drain
+from tests.support.waiting import eventually
 
 
 async def _story_of_a_day(story: Story) -> None:
@@ -128,7 +129,7 @@ async def test_an_undelivered_status_change_sends_nothing(story: Story) -> None:
 
 async def test_long_polling_waits_for_the_next_update(story: Story) -> None:
     waiting = asyncio.ensure_future(story.bot.get_updates(timeout=5))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # time for a wrong answer to arrive: none may
     assert not waiting.done()
 
     await story.control.join(story.group, story.alice)
@@ -180,14 +181,6 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
     await runner.cleanup()
 
 
-async def _wait_for(condition: Any, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 async def test_a_webhook_receives_the_story_in_order_and_once(
     story: Story, receiver: tuple[Receiver, str]
 ) -> None:
@@ -199,8 +192,11 @@ async def test_a_webhook_receives_the_story_in_order_and_once(
 
     await _story_of_a_day(story)
 
-    await _wait_for(lambda: len(endpoint.accepted) == len(EXPECTED))
-    await asyncio.sleep(0.2)
+    async def all_accepted() -> bool:
+        return len(endpoint.accepted) == len(EXPECTED)
+
+    await eventually(all_accepted, 5, what="every update at the webhook")
+    await asyncio.sleep(0.2)  # a repeated delivery, if there were one, shows up meanwhile
     ids = [u["update_id"] for u in endpoint.accepted]
     assert len(ids) == len(set(ids)) == len(EXPECTED)  # each once
     assert sorted(_kinds(endpoint.accepted)) == sorted(EXPECTED)
@@ -221,7 +217,10 @@ async def test_a_failing_webhook_gets_the_update_again_and_the_chat_waits(
     await story.control.join(story.group, story.alice)
     await story.control.say(story.group, story.alice, "second")
 
-    await _wait_for(lambda: len(endpoint.accepted) == 2)
+    async def both_accepted() -> bool:
+        return len(endpoint.accepted) == 2
+
+    await eventually(both_accepted, 5, what="two updates at the webhook")
     texts = [u["message"].get("text") for u in endpoint.accepted]
     assert texts == [None, "second"]  # the join's service message first, despite two refusals
     info = await story.bot.get_webhook_info()

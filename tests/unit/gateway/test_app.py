@@ -20,16 +20,15 @@ from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import UpdatePipeline
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.runtime.lifecycle import serve
+from tests.support.services import TEST_TOKEN
 from tests.unit.gateway.fakes import BOT_ID, RecordingSession
-
-TOKEN = "test-token-0123456789abcdef"
 
 
 def _polling_gateway(session: RecordingSession, tmp_path: Path) -> Gateway:
     """A gateway taking updates by long polling from `session`; nothing behind its pipeline."""
     settings = GatewaySettings.model_validate(
         {
-            "auth_token": SecretStr(TOKEN),
+            "auth_token": SecretStr(TEST_TOKEN),
             "bot_token": SecretStr(f"{BOT_ID}:TEST"),
             "callback_signing_key": SecretStr("k" * 32 + "-signing-key"),
             "admin_port": 0,
