@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import random
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,16 +11,7 @@ import pytest
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.intake import dedup
 from gmbot.gateway.intake.dedup import DONE_WRITE_SECONDS, UpdateLedger
-from gmbot.gateway.intake.done_marks import update_key
 from gmbot.runtime.redis import create_redis
-
-# Each run its own bot, so that marks a day old from earlier runs are not this run's.
-_BOT = random.randrange(1, 2**40)
-_UPDATE_IDS = itertools.count(random.randrange(2**20))
-
-
-def new_update() -> str:
-    return update_key(_BOT, next(_UPDATE_IDS))
 
 
 @pytest.fixture(params=["redis", "local"])
@@ -41,7 +31,7 @@ async def ledgers(
 
 async def test_an_update_is_handled_once(ledgers: tuple[UpdateLedger, UpdateLedger]) -> None:
     one, other = ledgers
-    key = new_update()
+    key = f"update:{uuid.uuid4().hex}"
 
     assert await one.claim(key) is Claim.ACQUIRED
     assert await other.claim(key) is Claim.BUSY
@@ -56,7 +46,7 @@ async def test_an_update_is_handled_once(ledgers: tuple[UpdateLedger, UpdateLedg
 async def test_done_marks_reach_redis_together_within_moments(redis_url: str) -> None:
     one, other = create_redis(redis_url), create_redis(redis_url)
     handler, redelivered_to = UpdateLedger(one), UpdateLedger(other)
-    keys = [new_update() for _ in range(50)]
+    keys = [f"update:{uuid.uuid4().hex}" for _ in range(50)]
     for key in keys:
         assert await handler.claim(key) is Claim.ACQUIRED
         await handler.done(key)
@@ -72,7 +62,7 @@ async def test_a_released_claim_can_be_taken_again(
     ledgers: tuple[UpdateLedger, UpdateLedger],
 ) -> None:
     one, other = ledgers
-    key = new_update()
+    key = f"update:{uuid.uuid4().hex}"
     await one.claim(key)
 
     await one.release(key)
@@ -83,7 +73,7 @@ async def test_a_released_claim_can_be_taken_again(
 async def test_redis_gone_falls_back_to_this_process() -> None:
     unreachable = create_redis("redis://127.0.0.1:1/0")
     ledger = UpdateLedger(unreachable)
-    key = new_update()
+    key = f"update:{uuid.uuid4().hex}"
 
     assert await ledger.claim(key) is Claim.ACQUIRED
     await ledger.done(key)
@@ -102,7 +92,7 @@ async def test_a_claim_lives_seconds_while_held_and_lapses_when_its_holder_died(
     monkeypatch.setattr(dedup, "CLAIM_SECONDS", 2.0)
     monkeypatch.setattr(dedup, "RENEW_SECONDS", 2.0 / 3)
     one, other = ledgers
-    key = new_update()
+    key = f"update:{uuid.uuid4().hex}"
     await one.claim(key)
 
     async with one.holding(key):

@@ -10,10 +10,6 @@ marks of that moment together in one pipeline: a Redis round trip per update bef
 was a tenth of the gateway's CPU at 1,000 updates/s. Until the mark is written the claim stands,
 so a redelivery meanwhile is answered "busy" and tried again later, never handled twice; a
 replica killed before writing leaves a claim that lapses like any other.
-
-Redis keeps "done" as one bit per update, in a bitmap per bot and block of update ids, each block
-remembered a day after its last mark (done_marks). Redis unreachable, a replica decides in its
-own memory alone, claims and marks alike, and says so in its log.
 """
 
 from __future__ import annotations
@@ -28,7 +24,6 @@ import structlog
 from redis.asyncio import Redis
 
 from gmbot.gateway.flows.claims import Claim
-from gmbot.gateway.intake.done_marks import CLAIM_UPDATE, DoneBit, claim_key, done_bit
 from gmbot.runtime.expiring import ExpiringLru
 from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.runtime.tasks import cancel_and_wait
@@ -41,9 +36,6 @@ CLAIM_SECONDS = 5.0
 # A held claim is renewed this often, well inside its lifetime.
 RENEW_SECONDS = CLAIM_SECONDS / 3
 DONE_WRITE_SECONDS = 0.02
-# A block's day is set a hundredth longer (15 minutes), and renewed by a replica at most once in
-# that time: one PEXPIRE a block every 15 minutes, not one a write, and still a day after its last.
-_BLOCK_SLACK = 0.01
 _LOCAL_MAX = 200_000
 
 
@@ -65,24 +57,14 @@ class _Renewal:
 
 
 class UpdateLedger:
-    """Claims of any key (`update_key`, a join's); "done" marks of updates only."""
-
-    def __init__(
-        self,
-        redis: Redis | None = None,
-        prefix: str = "gmbot:gateway:",
-        done_seconds: float = DONE_SECONDS,
-    ) -> None:
+    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
-        self._prefix = prefix
-        self._done_seconds = done_seconds
+        self._prefix = f"{prefix}update:"
         # update key -> "claimed" or "done", when Redis is not there (or not answering)
         self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
-        self._unwritten: list[DoneBit] = []  # done here, not yet in Redis
+        self._unwritten: list[str] = []  # done here, not yet in Redis
         self._writer: asyncio.Task[None] | None = None
-        self._blocks_renewed: dict[str, float] = {}  # block -> when this process last renewed it
         self._renew_claim = None if redis is None else redis.register_script(_RENEW_CLAIM)
-        self._claim_update = None if redis is None else redis.register_script(CLAIM_UPDATE)
 
     async def claim(self, key: str) -> Claim:
         if self._local.get(key, time.monotonic()) == "done":  # handled here: no need to ask
@@ -126,20 +108,16 @@ class UpdateLedger:
             if self._renew_claim is not None:
                 try:
                     await self._renew_claim(
-                        keys=[claim_key(self._prefix, key)],
-                        args=[_CLAIMED, int(CLAIM_SECONDS * 1000)],
+                        keys=[self._prefix + key], args=[_CLAIMED, int(CLAIM_SECONDS * 1000)]
                     )
                 except REDIS_ERRORS:
                     log.warning("claim not renewed", key=key)
             await asyncio.sleep(RENEW_SECONDS)
 
     async def done(self, key: str) -> None:
-        bit = done_bit(self._prefix, key)
-        if bit is None:
-            raise ValueError(f"only an update is marked done, not {key!r}")
-        self._set_local(key, "done", self._done_seconds)
+        self._set_local(key, "done", DONE_SECONDS)
         if self._redis is not None:
-            self._unwritten.append(bit)
+            self._unwritten.append(key)
             if self._writer is None:
                 self._writer = asyncio.create_task(self._write_soon(self._redis))
 
@@ -149,32 +127,16 @@ class UpdateLedger:
         await self._write(redis)
 
     async def _write(self, redis: Redis) -> None:
-        bits, self._unwritten = self._unwritten, []
-        if not bits:
+        keys, self._unwritten = self._unwritten, []
+        if not keys:
             return
-        due = self._blocks_due({bit.block for bit in bits})
         try:
             async with redis.pipeline(transaction=False) as pipe:
-                for bit in bits:
-                    pipe.setbit(bit.block, bit.bit, 1)
-                # The claims are left to lapse: the script asks the bit first.
-                for block in due:
-                    pipe.pexpire(block, int(self._done_seconds * (1 + _BLOCK_SLACK) * 1000))
+                for key in keys:
+                    pipe.set(self._prefix + key, b"done", ex=DONE_SECONDS)
                 await pipe.execute()
         except REDIS_ERRORS:
-            for block in due:  # perhaps written, perhaps not: renewed at the next write
-                self._blocks_renewed.pop(block, None)
-            log.warning("dedup marks kept in this process only", updates=len(bits))
-
-    def _blocks_due(self, blocks: set[str]) -> set[str]:
-        """The blocks whose day this process has not renewed within the slack."""
-        now, slack = time.monotonic(), self._done_seconds * _BLOCK_SLACK
-        self._blocks_renewed = {
-            block: at for block, at in self._blocks_renewed.items() if now - at < slack
-        }
-        due = blocks - self._blocks_renewed.keys()
-        self._blocks_renewed.update(dict.fromkeys(due, now))
-        return due
+            log.warning("dedup marks kept in this process only", updates=len(keys))
 
     async def stop(self) -> None:
         """Writes the marks still held (called before Redis is closed)."""
@@ -188,20 +150,17 @@ class UpdateLedger:
         self._local.pop(key)
         if self._redis is not None:
             try:
-                await self._redis.delete(claim_key(self._prefix, key))
+                await self._redis.delete(self._prefix + key)
             except REDIS_ERRORS:
                 log.warning("claim left to expire", key=key)
 
     async def _claim_redis(self, redis: Redis, key: str) -> Claim:
-        claim, bit = claim_key(self._prefix, key), done_bit(self._prefix, key)
-        lifetime = int(CLAIM_SECONDS * 1000)
-        if bit is None or self._claim_update is None:  # a claim that is never marked done
-            acquired = await redis.set(claim, _CLAIMED, nx=True, px=lifetime)
-            return Claim.ACQUIRED if acquired else Claim.BUSY
-        state = await self._claim_update(
-            keys=[claim, bit.block], args=[bit.bit, _CLAIMED, lifetime]
-        )
-        return Claim(state.decode())
+        if await redis.set(self._prefix + key, _CLAIMED, nx=True, ex=int(CLAIM_SECONDS)):
+            return Claim.ACQUIRED
+        state = await redis.get(self._prefix + key)
+        if state is None:  # expired between the two calls
+            return await self._claim_redis(redis, key)
+        return Claim.DONE if state == b"done" else Claim.BUSY
 
     def _claim_local(self, key: str) -> Claim:
         state = self._local.get(key, time.monotonic())

@@ -35,7 +35,6 @@ from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
-from gmbot.gateway.intake.done_marks import update_key
 from gmbot.gateway.metrics import UPDATES
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
@@ -114,7 +113,7 @@ class UpdatePipeline:
             request_id.reset(token)
 
     async def _handle(self, update: Update, kind: str, replay: bool) -> Result:
-        key = update_key(self._bot.id, update.update_id)
+        key = f"update:{self._bot.id}:{update.update_id}"
         claim = await self._ledger.claim(key)
         if claim is Claim.DONE and not replay:
             UPDATES.labels(kind, "duplicate").inc()
