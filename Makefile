@@ -133,7 +133,7 @@ test: lock-check changelog-check proto-check api-check lint tools ## Everything 
 check: $(STAMP) ## The fast loop: ruff, mypy, the import contracts and the unit tests
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-fast
 
-test-fast: $(STAMP) ## Unit tests only, over two processes
+test-fast: $(STAMP) $(BUF) ## Unit tests only, over two processes (the release tests build with buf)
 	$(BIN)/pytest -n 2 tests/unit
 
 run: $(STAMP) ## Run GMBot here: the four services, and the sandbox's demo world when BOT_TOKEN is unset
