@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import tempfile
 from pathlib import Path
 
@@ -54,9 +53,10 @@ from bench.world import (
     gmbot,
     least_seconds,
     mark,
-    protect,
+    protect_under_limits,
     sandbox_process,
     set_limits,
+    shuffled_writers,
 )
 
 
@@ -76,12 +76,9 @@ async def bench(args: argparse.Namespace) -> None:
                 control, world, args.violators, subscribed=False, groups=[group], prefix="V"
             )
             everyone = members + violators
-            writers = [everyone[i % len(everyone)] for i in range(args.messages)]
-            random.Random(args.seed).shuffle(writers)
+            writers = shuffled_writers(everyone, args.messages, args.seed)
             async with gmbot(sandbox, world, data / "gmbot", options) as stack:
-                await protect(control, world)
-                await asyncio.sleep(1)
-                await set_limits(control, on=True)
+                await protect_under_limits(control, world)
                 print(
                     f"burst: {args.users} users ({args.violators} not subscribed) post "
                     f"{args.messages} messages at once in one protected group, limits on "

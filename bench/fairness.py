@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import tempfile
 from pathlib import Path
 
@@ -36,9 +35,10 @@ from bench.world import (
     by_method,
     gmbot,
     mark,
-    protect,
+    protect_under_limits,
     sandbox_process,
     set_limits,
+    shuffled_writers,
 )
 
 QUIET_DELETED_GOAL = 5.0
@@ -65,12 +65,9 @@ async def bench(args: argparse.Namespace) -> None:
                 control, world, 1, subscribed=False, groups=[quiet], prefix="Q"
             )
             everyone = members + violators
-            writers = [everyone[i % len(everyone)] for i in range(args.messages)]
-            random.Random(args.seed).shuffle(writers)
+            writers = shuffled_writers(everyone, args.messages, args.seed)
             async with gmbot(sandbox, world, data / "gmbot", options):
-                await protect(control, world)
-                await asyncio.sleep(1)
-                await set_limits(control, on=True)
+                await protect_under_limits(control, world)
                 print(
                     f"fairness: {args.violators} of {args.users} users raid group A with "
                     f"{args.messages} messages; {args.quiet_after:g} s later one violator writes "

@@ -52,7 +52,7 @@ from bench.world import (
     gmbot,
     least_seconds,
     mark,
-    protect,
+    protect_under_limits,
     sandbox_process,
     set_limits,
 )
@@ -77,9 +77,7 @@ async def bench(args: argparse.Namespace) -> None:
                 for group in world.groups
             ]
             async with gmbot(sandbox, world, data / "gmbot", options) as stack:
-                await protect(control, world)
-                await asyncio.sleep(1)
-                await set_limits(control, on=True)
+                await protect_under_limits(control, world)
                 print(
                     f"raid: {per_group * args.groups} first-seen violators post at once in "
                     f"{args.groups} protected groups, limits on (30 requests/s, "

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import tempfile
 import time
 from collections import Counter
@@ -35,9 +34,10 @@ from bench.world import (
     build_world,
     gmbot,
     mark,
-    protect,
+    protect_under_limits,
     sandbox_process,
     set_limits,
+    shuffled_writers,
     until,
 )
 from gmbot.sandbox.client import Json
@@ -71,14 +71,11 @@ async def bench(args: argparse.Namespace) -> None:
                 control, world, args.violators, subscribed=False, groups=[group], prefix="V"
             )
             everyone = members + violators
-            writers = [everyone[i % len(everyone)] for i in range(args.messages)]
-            random.Random(args.seed).shuffle(writers)
+            writers = shuffled_writers(everyone, args.messages, args.seed)
             async with gmbot(sandbox, world, data / "gmbot", options) as stack:
                 # The greeting of the bot's arrival comes by webhook first: not /protect's answer.
                 await asyncio.sleep(4)
-                await protect(control, world)
-                await asyncio.sleep(1)
-                await set_limits(control, on=True)
+                await protect_under_limits(control, world)
                 print(
                     f"webhook restart: {args.users} users ({args.violators} not subscribed) "
                     f"post {args.messages} messages at once; the gateway killed at "

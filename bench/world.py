@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import time
 import uuid
 from collections import Counter
@@ -155,6 +156,21 @@ async def protect(control: SandboxClient, world: World, within: float = 120.0) -
             f"/protect did not succeed in {len(world.groups) - len(done)} groups within "
             f"{within:.0f} s; GMBot said: {refusals[:3]}"
         )
+
+
+async def protect_under_limits(control: SandboxClient, world: World) -> None:
+    """Every group protected while Telegram's limits are off, a second for the stack to settle,
+    then the limits on: the load meets them, the set-up does not."""
+    await protect(control, world)
+    await asyncio.sleep(1)
+    await set_limits(control, on=True)
+
+
+def shuffled_writers(people: list[int], messages: int, seed: int) -> list[int]:
+    """Who writes each of `messages`: everyone in turn, in an order fixed by `seed`."""
+    writers = [people[i % len(people)] for i in range(messages)]
+    random.Random(seed).shuffle(writers)
+    return writers
 
 
 # -- GMBot
