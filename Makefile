@@ -90,16 +90,18 @@ lint: $(STAMP) ## ruff, mypy (strict), the import contracts and the size check
 sizes: $(STAMP) ## Fail on a module over 300 lines or a function over 60 (generated code, migrations, bench/ aside)
 	$(PY) scripts/sizes.py
 
-tools: ## Start (or install from Debian packages) PostgreSQL, Redis and the deploy validators
+tools: ## Start (or install from Debian packages) PostgreSQL, Redis, a three-node Redis Cluster and the deploy validators
 	@bash scripts/ensure-tools.sh
 
-deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus files and each image's installs
-	@VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
+# deploy-check and containers are skipped when they passed before for the same input hash (the
+# files they check, the tools' versions: scripts/step_cache.py); FORCE=1 runs them anyway.
+deploy-check: $(STAMP) tools ## Validate docker-compose, Kubernetes, Prometheus files and each image's installs (cached; FORCE=1)
+	@$(PY) -m scripts.step_cache deploy-check -- env VENV_BIN=$(BIN) UV=$(UV) bash deploy/check.sh
 
 # Needs root (it installs Debian's podman when missing); CONTAINERS=skip leaves it out of make test.
-containers: $(STAMP) ## Build every image with podman, run the compose stack, the demo story and a rolling restart under load through it
+containers: $(STAMP) ## Build every image with podman, run the compose stack, the demo story and a rolling restart under load through it (cached; FORCE=1)
 	@if [ "$(CONTAINERS)" = skip ]; then echo "containers: skipped (CONTAINERS=skip)"; else \
-		bash scripts/podman-setup.sh && $(PY) -m scripts.compose; fi
+		bash scripts/podman-setup.sh && $(PY) -m scripts.step_cache containers -- $(PY) -m scripts.compose; fi
 
 # The images for a registry: make images REGISTRY=registry.example.com/gmbot TAG=0.1.0 PUSH=1
 CONTAINER_TOOL ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
@@ -124,9 +126,10 @@ release: $(STAMP) $(BUF) ## Images, SBOMs, contracts' wheel and sdist, API image
 		--images-mode $(RELEASE_IMAGES) --base $(RELEASE_BASE) --registry $(REGISTRY) \
 		--container-tool $(CONTAINER_TOOL)
 
-# The containers and the deploy validators run beside pytest (scripts/test.sh), which reports
-# the time of each layer and step.
-test: lock-check changelog-check proto-check api-check lint tools ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
+# The lint, the API and generated-code checks, the deploy validators and the containers run
+# beside pytest's pool, which mostly waits (scripts/test.sh); it reports the time of each step.
+# buf first: the unit layer's release tests build with it.
+test: lock-check changelog-check tools $(BUF) ## Everything CI checks: lock, changelog, contracts, API policy, lint, deploy files, the containers, all tests
 	@bash scripts/test.sh
 
 # Side by side, each one's output printed whole when it ends.

@@ -23,8 +23,8 @@ from typing import Any
 
 from bench.report import Target, targets
 from bench.world import REDIS_URL
-from gmbot.runtime.budget.core import LocalBudget, PollingBudget, Priority, Spacing
-from gmbot.runtime.budget.shared import RedisBudget
+from gmbot.runtime.budget.core import LocalBudget, PollingBudget, Priority, Spacing, spending
+from gmbot.runtime.budget.shared import RedisBudget, budget_names
 from gmbot.runtime.redis import create_redis
 
 RAIDED, QUIET = -1001000000001, -1001000000002
@@ -38,15 +38,16 @@ async def measure(
     grants: list[float] = []
 
     async def raider() -> None:
-        await first.acquire(RAIDED, Priority.CHECK)
-        grants.append(time.monotonic())
+        async with spending(first, RAIDED, Priority.CHECK):  # answered at once
+            grants.append(time.monotonic())
 
     raid = [asyncio.create_task(raider()) for _ in range(raiders)]
     waits: list[float] = []
     for n in range(quiet_calls):  # each from a group of its own, while the raid goes on
         await asyncio.sleep(0.5)
         asked = time.monotonic()
-        await second.acquire(QUIET - n, Priority.CHECK)
+        async with spending(second, QUIET - n, Priority.CHECK):
+            pass
         waits.append(time.monotonic() - asked)
     await asyncio.gather(*raid)
     grants.sort()
@@ -67,7 +68,7 @@ async def bench(args: argparse.Namespace) -> None:
     else:
         # A client each, as two processes have.
         raided, quiet = create_redis(REDIS_URL), create_redis(REDIS_URL)
-        prefix = f"bench:budget:{uuid.uuid4().hex}:"
+        prefix, _ = budget_names("bench:budget:", uuid.uuid4().hex)
         try:
             figures = await measure(
                 RedisBudget(raided, prefix, spacing),

@@ -1,9 +1,9 @@
 """The burst from issue 11: U users, V of them not subscribed, post M messages at once in one
 protected group, with Telegram's limits on in the sandbox (30 requests/s, 20 messages/min per
-group), through the whole of GMBot (long polling).
+group), through the whole of GMBot (long polling, or webhook with `--webhook`).
 
     .venv/bin/python -m bench.burst [--users 300] [--violators 120] [--messages 1500]
-        [--redis] [--postgres]
+        [--webhook] [--redis] [--postgres]
 
 Everyone was in the group before the bot arrived (GMBot has never heard of them); the U - V
 members follow the group's channel. The owner protects the group (limits off while the world is
@@ -61,7 +61,9 @@ from bench.world import (
 
 
 async def bench(args: argparse.Namespace) -> None:
-    options = StackOptions(redis=args.redis, postgres=args.postgres, log_level=args.log_level)
+    options = StackOptions(
+        redis=args.redis, postgres=args.postgres, log_level=args.log_level, webhook=args.webhook
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = args.keep or Path(tmp)
         async with sandbox_process(data / "logs") as sandbox:
@@ -193,6 +195,7 @@ def main() -> None:
     parser.add_argument("--violators", type=int, default=120)
     parser.add_argument("--messages", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--webhook", action="store_true", help="updates by webhook, not polling")
     add_stack_arguments(parser)
     add_follow_arguments(parser, "burst")
     asyncio.run(bench(parser.parse_args()))

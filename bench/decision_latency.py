@@ -42,13 +42,13 @@ from pathlib import Path
 import aiohttp
 
 from bench.metrics import bucket_quantile, histogram
+from bench.peer import baseline_process
 from bench.report import Target, table, targets
 from bench.world import (
     StackOptions,
     World,
     add_people,
     add_stack_arguments,
-    baseline_process,
     build_world,
     gmbot,
     protect,

@@ -24,7 +24,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from bench.outcome import Actions, Burst, follow, percentile, post, timeline
+from bench.outcome import Actions, Burst, Goals, deletion_targets, follow, post, timeline
 from bench.report import Target, by_count, targets
 from bench.world import (
     StackOptions,
@@ -34,6 +34,7 @@ from bench.world import (
     build_world,
     by_method,
     gmbot,
+    least_seconds,
     mark,
     protect_under_limits,
     sandbox_process,
@@ -42,6 +43,10 @@ from bench.world import (
 )
 
 QUIET_DELETED_GOAL = 5.0
+# Issue 22's goals for the raid itself, as bench.burst judges them: here beside the quiet group,
+# so one run prints every target.
+RAID_DELETE_CALLS = 30
+RAID_DELETED_P95 = 12.0
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -87,7 +92,7 @@ async def bench(args: argparse.Namespace) -> None:
                     {**raid.authors, **lone_burst.authors},
                     raid.violators | lone_burst.violators,
                 )
-                await follow(
+                done, last_call = await follow(
                     control,
                     world.bot_id,
                     both,
@@ -96,10 +101,12 @@ async def bench(args: argparse.Namespace) -> None:
                     idle=args.idle,
                     settle_max=args.settle,
                 )
-    report(raid, lone_burst, actions)
+    report(raid, lone_burst, actions, done, last_call)
 
 
-def report(raid: Burst, lone: Burst, actions: Actions) -> None:
+def report(
+    raid: Burst, lone: Burst, actions: Actions, done: float | None, last_call: float
+) -> None:
     (message,) = lone.authors
     (violator,) = lone.violators
     deleted = actions.deleted.get(message)
@@ -112,12 +119,18 @@ def report(raid: Burst, lone: Burst, actions: Actions) -> None:
         if c["method"] == "getChatMember" and str(c["params"].get("user_id")) == str(violator[1])
     ]
     checked = f"{min(checks) - lone.posted_at:.1f} s" if checks else "never"
-    raid_delays = actions.deletion_delays(raid)
     too_many = sum(actions.too_many.values())
+    # Both groups handled (or as far as they got): the raid's figures against its floor.
+    end = done if done is not None else (actions.last_action_at(raid) or last_call)
+    least, binding = least_seconds([c for c in actions.calls if float(c["time"]) <= end])
     print(f"Bot API calls made: {len(actions.calls)} ({by_count(by_method(actions.calls))})")
     print(timeline(raid, actions))
     print(
         f"  quiet group B: its violator checked (getChatMember) after {checked}, muted after {mute}"
+    )
+    print(
+        f"  least time the limits allow for the calls until both were handled: {least:.1f} s "
+        f"({binding})"
     )
     print()
     print(
@@ -129,12 +142,13 @@ def report(raid: Burst, lone: Burst, actions: Actions) -> None:
                     "never" if delay is None else f"{delay:.1f}",
                     delay is not None and delay <= QUIET_DELETED_GOAL,
                 ),
-                Target(
-                    "raid's violators' messages deleted after sent, p50 / p95 (s)",
-                    "info",
-                    f"{percentile(raid_delays, 0.5):.1f} / {percentile(raid_delays, 0.95):.1f} "
-                    f"({len(raid_delays)} of {len(raid.violator_messages())})",
-                    None,
+                *deletion_targets(
+                    raid,
+                    actions,
+                    Goals(delete_calls=RAID_DELETE_CALLS, deleted_p95=RAID_DELETED_P95),
+                    wall=end - raid.posted_at,
+                    least=least,
+                    done=done is not None,
                 ),
                 Target(
                     "429s received (any method)",

@@ -1,9 +1,14 @@
 """Throughput with long polling and Telegram's limits on: GMBot's four processes next to the
-floor, a single-process aiogram bot (bench.baseline_bot) deciding from an in-process dict, both
-polling the same sandbox (in its own process) as separate bots with their own groups and channel.
+floor, a single-process aiogram guard (bench.baseline_bot: aiogram's own polling, its filters, a
+warm in-memory cache), and with `--peer` any other bot, all polling the same sandbox (in its own
+process) as separate bots with their own groups and channel.
 
     .venv/bin/python -m bench.gateway_polling [--messages 2000] [--members 50] [--groups 50]
-        [--rounds 3] [--redis] [--postgres] [--log-level INFO]
+        [--rounds 3] [--redis] [--postgres] [--log-level INFO] [--peer COMMAND]
+
+`--peer COMMAND`: a bot of anyone's, started by this command line (split as a shell would,
+run here), reading BOT_TOKEN, TELEGRAM_API_URL and BENCH_WORLD as bench.peer documents; it gets a
+world like the others' and the same load, and is reported as "peer" in the same table.
 
 Each bot's world: a public channel and 1 + G supergroups linked to it, M members subscribed to
 the channel and in every group, all there before the bot arrived. GMBot protects its groups
@@ -15,9 +20,11 @@ one control call, once for each bot (alternating which goes first, `--rounds` ti
   G groups  the N messages spread evenly over G other protected groups
 
 Measured by the sandbox: from the moment the last message was posted to the moment the bot
-confirmed the last update (its getUpdates offset); a scenario's figure is the median of its
-rounds, the order of the two bots alternating from round to round. Reported per bot: updates/s
-and the ratio GMBot/baseline (target >= 1.0), Bot API calls per 1,000 messages (from the
+confirmed the last update (its getUpdates offset; aiogram's own polling, the floor's and most
+peers', confirms a batch as it hands its updates to tasks, GMBot once each is handled or kept);
+a scenario's figure is the median of its rounds, the order of the bots reversed from round to
+round. Reported per bot: updates/s and the ratios GMBot/baseline and GMBot/peer (target >= 1.0),
+Bot API calls per 1,000 messages (from the
 sandbox's per-bot counters; target <= 1 once warm, and <= 25 over the first sight of the M
 senders: the warm-up plus the first round), and GMBot's gRPC round trips per allowed message
 from the gateway's /metrics (a back-end call counter, health checks left out; "n/a" when there
@@ -33,10 +40,12 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.metrics import backend_calls
+from bench.peer import baseline_process, peer_process
 from bench.report import Target, by_count, table, targets
 from bench.world import (
     BOOKKEEPING,
@@ -46,7 +55,6 @@ from bench.world import (
     World,
     add_people,
     add_stack_arguments,
-    baseline_process,
     build_world,
     confirmed,
     gmbot,
@@ -188,13 +196,20 @@ async def bench(args: argparse.Namespace) -> None:
             control = sandbox.control
             await set_limits(control, on=False)
             ours = await build_world(control, "gmbot", 1 + args.groups)
-            floor = await build_world(control, "floor", 1 + args.groups)
-            for world in (ours, floor):
+            others = {"baseline": await build_world(control, "floor", 1 + args.groups)}
+            if args.peer:
+                others["peer"] = await build_world(control, "peer", 1 + args.groups)
+            for world in (ours, *others.values()):
                 await add_people(control, world, args.members, subscribed=True, groups=world.groups)
             async with (
                 gmbot(sandbox, ours, data / "gmbot", options) as stack,
-                baseline_process(sandbox, floor, data),
+                baseline_process(sandbox, others["baseline"], data),
+                AsyncExitStack() as peers,
             ):
+                if args.peer:
+                    await peers.enter_async_context(
+                        peer_process(sandbox, others["peer"], data, args.peer)
+                    )
                 await protect(control, ours)
                 await asyncio.sleep(1)  # what /protect caused settles before the figures start
                 await set_limits(control, on=True)
@@ -202,16 +217,23 @@ async def bench(args: argparse.Namespace) -> None:
                     f"gateway_polling: {args.messages} messages from {args.members} subscribed "
                     "members, limits on (30 requests/s, 20 messages/min/group)\n"
                     f"  {options.describe()}\n"
-                    "  baseline: one aiogram process (bench.baseline_bot), long polling\n"
+                    "  baseline: one aiogram process (bench.baseline_bot), long polling"
                 )
+                if args.peer:
+                    print(f"  peer: {args.peer}")
+                print()
                 before = too_many(await control.counters(bot_id=ours.bot_id))
-                rounds, cold = await run_scenarios(sandbox, stack.gateway_url, ours, floor, args)
+                rounds, cold = await run_scenarios(sandbox, stack.gateway_url, ours, others, args)
                 after = too_many(await control.counters(bot_id=ours.bot_id))
                 report(rounds, cold, after - before, args)
 
 
 async def run_scenarios(
-    sandbox: Sandbox, gateway_url: str, ours: World, floor: World, args: argparse.Namespace
+    sandbox: Sandbox,
+    gateway_url: str,
+    ours: World,
+    others: dict[str, World],
+    args: argparse.Namespace,
 ) -> tuple[list[Round], dict[str, Cost]]:
     control = sandbox.control
     busy_warm, busy, spread_warm, spread = plans(
@@ -224,10 +246,13 @@ async def run_scenarios(
         (f"{args.groups} groups", spread_warm, spread),
     ):
         first_sight = await control.counters(bot_id=ours.bot_id)
-        for world in (floor, ours):
+        for world in (*others.values(), ours):
             await inject(control, world, warm, args.timeout)
         for r in range(args.rounds):
-            order = [("baseline", floor, None), ("GMBot", ours, gateway_url)]
+            order = [
+                *((label, world, None) for label, world in others.items()),
+                ("GMBot", ours, gateway_url),
+            ]
             for label, world, url in order if r % 2 == 0 else order[::-1]:
                 rounds.append(
                     await timed_round(sandbox, world, label, scenario, load, url, args.timeout)
@@ -248,7 +273,7 @@ def report(
     rows = []
     for r in rounds:
         per_msg = "n/a" if r.grpc_calls is None else f"{r.grpc_calls[1] / r.messages:.2f}"
-        if r.bot == "baseline":
+        if r.bot != "GMBot":
             per_msg = "-"
         rows.append(
             [
@@ -263,22 +288,24 @@ def report(
         )
     print(table(["scenario", "bot", "wall s", "updates/s", "Bot API/1k", "429s", "gRPC/msg"], rows))
     checks = []
+    bots = list(dict.fromkeys(r.bot for r in rounds))
     for scenario in dict.fromkeys(r.scenario for r in rounds):
         rate = {
             bot: statistics.median(
                 r.rate for r in rounds if r.scenario == scenario and r.bot == bot
             )
-            for bot in ("GMBot", "baseline")
+            for bot in bots
         }
-        ratio = rate["GMBot"] / rate["baseline"] if rate["baseline"] else 0.0
-        checks.append(
-            Target(
-                f"throughput GMBot/baseline, {scenario}",
-                ">= 1.0",
-                f"{ratio:.2f} ({rate['GMBot']:.0f} vs {rate['baseline']:.0f} updates/s)",
-                ratio >= 1.0,
+        for other in (bot for bot in bots if bot != "GMBot"):
+            ratio = rate["GMBot"] / rate[other] if rate[other] else 0.0
+            checks.append(
+                Target(
+                    f"throughput GMBot/{other}, {scenario}",
+                    ">= 1.0",
+                    f"{ratio:.2f} ({rate['GMBot']:.0f} vs {rate[other]:.0f} updates/s)",
+                    ratio >= 1.0,
+                )
             )
-        )
     for n, cost in enumerate(cold.values()):
         first = f"{args.members} senders" if n == 0 else f"{args.groups} more groups"
         checks.append(
@@ -331,6 +358,11 @@ def main() -> None:
     add_stack_arguments(parser)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a round may take")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--peer",
+        metavar="COMMAND",
+        help="another bot's command line, measured alongside (env: see bench.peer)",
+    )
     asyncio.run(bench(parser.parse_args()))
 
 

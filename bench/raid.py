@@ -2,9 +2,11 @@
 post at once in G protected groups, every one of them a violator (not subscribed), with
 Telegram's limits on in the sandbox (30 requests/s, 20 messages/min per group).
 
-    .venv/bin/python -m bench.raid [--violators 300] [--groups 3] [--redis] [--postgres]
+    .venv/bin/python -m bench.raid [--violators 300] [--groups 3] [--webhook]
+        [--redis] [--postgres]
 
-The four services run as `make run` starts them (long polling), the sandbox in its own process.
+The four services run as `make run` starts them (long polling, or webhook with `--webhook`), the
+sandbox in its own process.
 The raiders were members of the groups before the bot arrived (GMBot has never heard of them);
 the owner protects the groups (limits off while the world is built, on from then), then every
 raider's message is posted in one control call. Read from the sandbox's journal and state:
@@ -59,7 +61,9 @@ from bench.world import (
 
 
 async def bench(args: argparse.Namespace) -> None:
-    options = StackOptions(redis=args.redis, postgres=args.postgres, log_level=args.log_level)
+    options = StackOptions(
+        redis=args.redis, postgres=args.postgres, log_level=args.log_level, webhook=args.webhook
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = args.keep or Path(tmp)
         async with sandbox_process(data / "logs") as sandbox:
@@ -178,6 +182,7 @@ def main() -> None:
     )
     parser.add_argument("--violators", type=int, default=300)
     parser.add_argument("--groups", type=int, default=3)
+    parser.add_argument("--webhook", action="store_true", help="updates by webhook, not polling")
     add_stack_arguments(parser)
     add_follow_arguments(parser, "raid")
     asyncio.run(bench(parser.parse_args()))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What `make test` needs beyond Python, on a Debian machine: PostgreSQL and Redis listening on
-# 127.0.0.1 (unless TEST_DATABASE_URL / TEST_REDIS_URL point elsewhere), and the offline
+# What `make test` needs beyond Python, on a Debian machine: PostgreSQL, Redis and a three-node
+# Redis Cluster listening on 127.0.0.1 (unless TEST_DATABASE_URL / TEST_REDIS_URL /
+# TEST_REDIS_CLUSTER_URL point elsewhere), and the offline
 # validators of deploy/ (docker-compose, promtool, kubectl), and npm for buf. Installs and starts
 # what is missing.
 set -euo pipefail
@@ -45,6 +46,13 @@ ensure_redis() {
   wait_for_port 6379
 }
 
+# The Redis integration tests run on a three-node Redis Cluster too (scripts/redis-cluster.sh).
+ensure_redis_cluster() {
+  if [ -n "${TEST_REDIS_CLUSTER_URL:-}" ]; then return 0; fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  bash "$(dirname "$0")/redis-cluster.sh"
+}
+
 ensure_validators() {
   command -v openssl >/dev/null || apt_install openssl
   command -v docker-compose >/dev/null || apt_install docker-compose
@@ -70,6 +78,7 @@ if [ "$#" -gt 0 ]; then
 fi
 ensure_postgres
 ensure_redis
+ensure_redis_cluster
 ensure_validators
 ensure_npm
 ensure_browser

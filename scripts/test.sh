@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# make test's long part: the deploy validators and the containers run in the background, each
-# into its log, while pytest runs the layers one after another, each spread over processes
-# (pytest-xdist); then every step's time, and the log of any background step that failed.
+# make test's long part: the checks (lint, API policy, generated code, deploy files) and the
+# containers run in the background, each into its log, while pytest runs the unit layer, then the
+# integration and end-to-end layers in one pool of processes (pytest-xdist), then the tests
+# marked serial alone; then every step's time, each layer's share of the pool with its slowest
+# modules, and the log of any background step that failed.
 #
-# TEST_WORKERS="unit integration e2e" sets the processes per layer (default "2 3 2": most tests
-# wait on sockets, not the CPU); 0 runs a layer in this process alone. A module's tests stay in
-# one process (--dist loadscope): its module-scoped fixtures (npm ci, make run, a webhook stack)
-# run once, never twice at the same time; the e2e stack is one per process.
+# TEST_WORKERS="unit pool" sets the processes (default "2 4"): the unit tests compute, the
+# others mostly wait on sockets, each end-to-end process on a stack of its own. 0 runs in this
+# process alone. A module's tests stay in one process (--dist loadscope): its module-scoped
+# fixtures (npm ci, make run, a webhook stack) run once, never twice at the same time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-read -r unit_workers integration_workers e2e_workers <<<"${TEST_WORKERS:-2 3 2}"
+read -r unit_workers pool_workers <<<"${TEST_WORKERS:-2 4}"
 logs=build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
 declare -a names=() seconds=() results=()
@@ -30,24 +32,30 @@ background() {  # name, command...: started now, waited for at the end
   ) &
 }
 
-layer() {  # name, workers: the layer's pytest, in the foreground
-  local start=$SECONDS parallel=()
-  [ "$2" != 0 ] && parallel=(-n "$2" --dist loadscope)
-  echo "== pytest tests/$1 (${2} workers)"
-  .venv/bin/pytest "${parallel[@]}" "tests/$1"
-  record "pytest $1" $((SECONDS - start)) $?
+run_pytest() {  # step name, workers, pytest arguments...: in the foreground, its report kept
+  local name=$1 workers=$2 start=$SECONDS parallel=() status
+  shift 2
+  [ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadscope)
+  echo "== pytest $* (${workers} workers)"
+  .venv/bin/pytest "${parallel[@]}" --junitxml="$logs/${name// /-}.xml" "$@"
+  status=$?
+  # 5 is pytest's "nothing collected": no serial test in these layers
+  [ "$status" = 5 ] || record "pytest $name" $((SECONDS - start)) "$status"
 }
 
 background deploy-check make --no-print-directory deploy-check
-layer unit "$unit_workers"
-layer integration "$integration_workers"
-# The containers beside the e2e layer, whose processes mostly wait: beside the integration layer's
-# three busy processes, the podman stack's gateway once missed its story's minute on CI's 2 cores.
+run_pytest unit "$unit_workers" tests/unit
+# The containers and the checks beside the pool, whose processes mostly wait. The integration layer first: its
+# modules are short, so the end-to-end stacks (one per process) start one after another as the
+# processes reach them, not all at once on two cores.
 background containers make --no-print-directory containers
-layer e2e "$e2e_workers"
+background lint make --no-print-directory lint proto-check api-check
+run_pytest "integration+e2e" "$pool_workers" -m "not serial" tests/integration tests/e2e
+# The tests that time a rate or a window on the clock, with no other test beside them.
+run_pytest serial 0 -m serial tests/integration tests/e2e
 
 wait
-for step in deploy-check containers; do
+for step in deploy-check lint containers; do
   read -r status took <"$logs/$step.status"
   record "$step (background)" "$took" "$status"
   if [ "$status" != 0 ]; then
@@ -56,6 +64,8 @@ for step in deploy-check containers; do
   fi
 done
 
+echo "== worker time per layer (seconds; the pool's layers overlap on the clock)"
+.venv/bin/python scripts/test_times.py "$logs"/*.xml
 echo "== time per step (seconds)"
 failed=0
 for i in "${!names[@]}"; do

@@ -12,12 +12,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from gmbot.devstack.stack import StackConfig, running_stack
+from gmbot.devstack.stack import StackConfig
 from gmbot.sandbox.app import running_sandbox
 from tests.support.databases import fresh_postgres
-from tests.support.e2e import DIGEST_SECONDS, E2E
+from tests.support.e2e import DIGEST_SECONDS, E2E, PANEL_TTL_SECONDS
 from tests.support.make_run import made_run
 from tests.support.membership import forget_keys
+from tests.support.stack_starts import started_alone
 from tests.support.tcpproxy import TcpProxy
 
 
@@ -47,22 +48,39 @@ async def e2e(
             redis_url=proxied_redis,
             log_dir=data / "logs",
             env={
-                "gateway": {**redis_env, "POLICY_CACHE_SECONDS": "5"},
+                "gateway": {
+                    **redis_env,
+                    "POLICY_CACHE_SECONDS": "5",
+                    "PANEL_TTL_SECONDS": str(PANEL_TTL_SECONDS),
+                },
                 "membership": redis_env,
                 "enforcement": {
                     **redis_env,
                     "WARNING_COALESCE_SECONDS": "0.2",
+                    "LOG_COALESCE_SECONDS": "1",
                     "LEASE_SECONDS": "5",
                     "OBSERVE_DIGEST_SECONDS": str(DIGEST_SECONDS),
+                    # Every warning asks whether GMBot's link still works: a revocation shows
+                    # at the next warning, not ten minutes later.
+                    "INVITE_LINK_CHECK_SECONDS": "0",
                 },
             },
         )
         try:
-            async with running_stack(config) as stack:
+            async with started_alone(config, tmp_path_factory) as stack:
                 yield E2E(sandbox, sandbox.control, stack, proxy, int(bot["user"]["id"]), prefix)
         finally:
             await proxy.cut()
             await forget_keys(redis_url, prefix)
+
+
+@pytest.fixture(autouse=True)
+def _earlier_tests_chats_left_out(request: pytest.FixtureRequest) -> None:
+    """One stack serves a worker's tests one after another, and a test ends when what it asserts
+    happened, not when all its work did: what it left (a raid's last warnings) must not land in
+    the next test's calls."""
+    if "e2e" in request.fixturenames:
+        request.getfixturevalue("e2e").begin_test()
 
 
 @pytest.fixture(scope="module")

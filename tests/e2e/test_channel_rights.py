@@ -136,7 +136,9 @@ async def test_a_requester_who_joined_presses_i_have_joined_and_is_approved_at_o
     await e2e.wait_for_call(mark, "approveChatJoinRequest", scene.group, user_id=requester)
 
     title = (await e2e.policy(scene.group)).channels[0].title
-    assert rows[0] == [{"text": title, "url": f"https://t.me/{scene.channel_username}"}]
+    ours = {link["link"]: link for link in await e2e.control.invite_links(scene.channel)}
+    assert rows[0][0]["text"] == title
+    assert ours[rows[0][0]["url"]]["name"] == f"GMBot · {scene.group}"  # counted for the group
     assert rows[1][0]["text"] == "✅ I have joined"
     assert early["show_alert"]
     assert "You still need to join" in early["text"]

@@ -88,7 +88,9 @@ async def test_a_member_missing_a_channel_is_deleted_muted_and_warned(e2e: E2E) 
     deleted = (await e2e.calls(mark))[1]
     assert deleted["params"]["message_id"] == str(said["message_id"])
     keyboard = json.loads(warning["params"]["reply_markup"])["inline_keyboard"]
-    assert keyboard[0][0]["url"] == f"https://t.me/{scene.channel_username}"
+    # GMBot's own link for the group, public channel or not: the joins it brings are counted.
+    ours = {link["link"]: link for link in await e2e.control.invite_links(scene.channel)}
+    assert ours[keyboard[0][0]["url"]]["name"] == f"GMBot · {scene.group}"
     assert (await e2e.control.member(scene.group, carol))["status"] == "restricted"
 
 
@@ -260,5 +262,7 @@ async def test_join_requests_wait_for_the_channels(e2e: E2E) -> None:
     await e2e.control.join(scene.channel, requester)
     await e2e.wait_for_call(mark, "approveChatJoinRequest", scene.group)
 
-    assert scene.channel_username in json.dumps(notice["params"]["reply_markup"])
+    # The notice's button is GMBot's own link for the group, so the join is counted.
+    link = await e2e.invite_link(scene.channel, scene.group)
+    assert link in json.dumps(notice["params"]["reply_markup"])
     assert (await e2e.control.member(scene.group, requester))["status"] == "member"

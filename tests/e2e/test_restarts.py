@@ -3,7 +3,6 @@ takes updates again within seconds, and every update is handled, none of them tw
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.e2e import E2E, Scene
+from tests.support.e2e import E2E, Scene, deleted_messages
 from tests.support.waiting import eventually
 
 RESTARTS = 20
@@ -34,19 +33,6 @@ async def _queue_reaches(
         return condition(await _queue(e2e))
 
     await eventually(reached, seconds, what=what)
-
-
-def _deleted(calls: list[dict[str, Any]]) -> Counter[str]:
-    """Messages deleted, each with how many calls deleted it (a call that failed deletes none)."""
-    deleted: Counter[str] = Counter()
-    for call in calls:
-        if not call["ok"]:
-            continue
-        if call["method"] == "deleteMessage":
-            deleted[str(call["params"]["message_id"])] += 1
-        elif call["method"] == "deleteMessages":
-            deleted.update(str(i) for i in json.loads(str(call["params"]["message_ids"])))
-    return deleted
 
 
 async def _burst_then_restart(e2e: E2E, scene: Scene, round_: int) -> tuple[list[int], list[str]]:
@@ -111,7 +97,7 @@ async def test_a_restarted_polling_gateway_always_resumes(e2e: E2E) -> None:
         calls = await e2e.calls(mark, scene.group)
         muted = {int(c["params"]["user_id"]) for c in calls if c["method"] == "restrictChatMember"}
         # A message judged while its sender's answer was held back is deleted at a second look.
-        return muted >= set(violators) and set(_deleted(calls)) >= set(said)
+        return muted >= set(violators) and set(deleted_messages(calls)) >= set(said)
 
     await e2e.wait_for(all_done, seconds=180)
     await e2e.settle(2.0)
@@ -120,4 +106,4 @@ async def test_a_restarted_polling_gateway_always_resumes(e2e: E2E) -> None:
         int(c["params"]["user_id"]) for c in calls if c["method"] == "restrictChatMember"
     )
     assert restricted == Counter(violators), "a member muted twice, or one not at all"
-    assert all(count == 1 for count in _deleted(calls).values()), "a message deleted twice"
+    assert all(count == 1 for count in deleted_messages(calls).values()), "a message deleted twice"

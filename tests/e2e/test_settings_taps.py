@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from gmbot.gateway.texts import LANGUAGE_NAMES, say
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.support.e2e import DIGEST_SECONDS, E2E, Scene
 from tests.support.e2e_steps import Call, buttons_of, data_of, tap
@@ -29,11 +30,30 @@ async def _settings_panel(e2e: E2E, scene: Scene) -> tuple[dict[str, dict[str, s
     assert buttons["gate_join_requests"]["text"] == "Join-request gate: off"
     assert buttons["language"]["text"] == "Language: English"
     assert buttons["mode"]["text"] == "Mode: enforce"
-    # The text does not repeat the buttons.
-    assert "Warning lifetime" not in shown["params"]["text"]
 
     panel = [m for m in await e2e.control.messages(scene.group) if m.get("reply_markup")][-1]
     return buttons, int(panel["message_id"])
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_the_settings_panels_text_does_not_repeat_its_buttons(
+    e2e: E2E, language: str
+) -> None:
+    scene = await e2e.scene(language=language)
+    mark = await e2e.mark()
+    await e2e.control.say(scene.group, scene.owner, f"/settings language {language}")
+    await e2e.wait_for_call(mark, "sendMessage", scene.group, text=LANGUAGE_NAMES[language])
+    mark = await e2e.mark()
+
+    await e2e.control.say(scene.group, scene.owner, "/settings")
+    shown = await e2e.wait_for_call(mark, "sendMessage", scene.group)
+
+    text = str(shown["params"]["text"])
+    assert text.startswith(say(language, "settings_panel"))
+    labels = [b["text"].split(":")[0] for b in buttons_of(shown)]
+    lifetime = f"{say(language, 'setting_warning_ttl_seconds')}: 300"
+    assert any(b["text"].startswith(lifetime) for b in buttons_of(shown))
+    assert [label for label in labels if label in text] == []
 
 
 async def _mode_there_and_back(e2e: E2E, scene: Scene, panel_id: int, edited: Call) -> Call:
@@ -190,6 +210,8 @@ async def test_a_number_typed_in_reply_to_the_prompt_is_chosen_and_confirmed_onc
     )
     asked = await e2e.wait_for_call(mark, "sendMessage", group)
     assert (await e2e.policy(group)).settings.kick_after_minutes == 0
+    tidied = await e2e.wait_for_call(mark, "deleteMessages", group)
+    assert json.loads(tidied["params"]["message_ids"]) == [int(prompt["result"]["message_id"])]
 
     confirmed = await tap(
         e2e, group, int(asked["result"]["message_id"]), owner, data_of(asked, apply)

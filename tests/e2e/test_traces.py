@@ -18,10 +18,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from gmbot.devstack.stack import RunningStack, StackConfig, running_stack
+from gmbot.devstack.stack import RunningStack, StackConfig
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from tests.support.databases import fresh_postgres
 from tests.support.membership import forget_keys
+from tests.support.stack_starts import started_alone
 from tests.support.waiting import eventually
 
 
@@ -106,7 +107,7 @@ async def traced(
                     for name in ("gateway", "tenancy", "membership", "enforcement")
                 },
             )
-            async with running_stack(config) as stack:
+            async with started_alone(config, tmp_path_factory) as stack:
                 yield Traced(sandbox, stack, collector, int(bot["user"]["id"]), bot["token"])
     finally:
         await runner.cleanup()

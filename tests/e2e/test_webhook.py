@@ -12,10 +12,11 @@ import aiohttp
 import pytest
 
 from gmbot.devstack.processes import Child, wait_http
-from gmbot.devstack.stack import RunningStack, StackConfig, free_port, running_stack
+from gmbot.devstack.stack import RunningStack, StackConfig, free_port
 from tests.support.databases import fresh_postgres
 from tests.support.e2e import E2E
 from tests.support.membership import forget_keys
+from tests.support.stack_starts import started_alone
 
 
 @dataclass
@@ -50,7 +51,7 @@ async def webhooked(
             env={"gateway": prefix, "membership": prefix, "enforcement": prefix},
         )
         try:
-            async with running_stack(config) as stack:
+            async with started_alone(config, tmp_path_factory) as stack:
                 env = stack.child("gateway").env
                 yield Webhooked(
                     env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], int(bot["user"]["id"]), stack

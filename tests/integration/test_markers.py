@@ -29,3 +29,18 @@ def test_a_test_on_redis_through_another_fixture_is_marked_redis(
 
 def test_a_test_on_neither_is_marked_with_neither(request: pytest.FixtureRequest) -> None:
     assert _markers(request) == set()
+
+
+def test_a_test_on_the_redis_cluster_alone_is_marked_redis(
+    request: pytest.FixtureRequest, redis_cluster_url: str
+) -> None:
+    assert _markers(request) == {"redis"}
+
+
+@pytest.mark.redis_cluster
+def test_a_test_marked_redis_cluster_runs_on_one_redis_and_on_the_cluster(
+    request: pytest.FixtureRequest, redis_url: str
+) -> None:
+    on_the_cluster = request.node.callspec.params["redis_url"] == "redis-cluster"
+    assert ("+cluster://" in redis_url) == on_the_cluster
+    assert _markers(request) == {"redis"}

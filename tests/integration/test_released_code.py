@@ -97,7 +97,7 @@ async def test_the_released_code_keeps_writing_while_the_schema_is_upgraded(
     with released_models(schema) as metadata:
         async with fresh_postgres(postgres_server_url) as url:
             writer_engine, migrator = create_engine(url), create_engine(url)
-            upgraded = asyncio.Event()
+            upgraded, writing = asyncio.Event(), asyncio.Event()
             written_after_upgrade = 0
 
             async def keep_writing() -> int:
@@ -107,6 +107,7 @@ async def test_the_released_code_keeps_writing_while_the_schema_is_upgraded(
                     n += 1
                     async with writer_engine.begin() as connection:
                         await write_everywhere(connection, metadata, n)
+                    writing.set()
                     written_after_upgrade += upgraded.is_set()
                     await asyncio.sleep(0.01)
                 return n
@@ -114,7 +115,8 @@ async def test_the_released_code_keeps_writing_while_the_schema_is_upgraded(
             try:
                 await migrate(migrator, released_config)
                 writer = asyncio.create_task(keep_writing())
-                await asyncio.sleep(0.2)
+                # The upgrade starts among the released code's writes, not before the first.
+                await asyncio.wait_for(writing.wait(), 60)
                 await migrate(migrator, app.migrations_config(url))
                 upgraded.set()
                 written = await asyncio.wait_for(writer, 60)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,14 @@ from gmbot.gateway.telegram.profile import telegram_code
 from gmbot.gateway.texts import LANGUAGES, say
 from gmbot.sandbox.app import RunningSandbox
 from gmbot.sandbox.client import SandboxClient
-from gmbot.v1 import enforcement_pb2, enforcement_pb2_grpc, tenancy_pb2, tenancy_pb2_grpc
+from gmbot.v1 import (
+    enforcement_pb2,
+    enforcement_pb2_grpc,
+    membership_pb2,
+    membership_pb2_grpc,
+    tenancy_pb2,
+    tenancy_pb2_grpc,
+)
 from tests.support.services import channel_to
 from tests.support.tcpproxy import TcpProxy
 from tests.support.waiting import eventually
@@ -28,6 +37,8 @@ from tests.support.waiting import eventually
 # Calls a bot makes all the time, whatever happens in the chats.
 BACKGROUND = frozenset(
     {
+        # Whether GMBot's invite link still works, asked before a warning shows it.
+        "editChatInviteLink",
         "getUpdates",
         "getWebhookInfo",
         "setMyCommands",
@@ -42,6 +53,9 @@ BACKGROUND = frozenset(
 )
 # Observe mode's digest period in the stack (an hour in production).
 DIGEST_SECONDS = 3
+# How long a settings panel stays in a group after its last use, in the stack (ten minutes in
+# production): long enough for a test's taps on one panel, short enough to watch it go.
+PANEL_TTL_SECONDS = 15
 _names = itertools.count(1)
 
 
@@ -64,6 +78,16 @@ class E2E:
     proxy: TcpProxy
     bot_id: int
     prefix: str
+    # The chats and people that existed when the running test began. Calls to them are an
+    # earlier test's work ending late (a raid's last coalesced warnings), never this test's.
+    earlier: frozenset[str] = frozenset()
+
+    def begin_test(self) -> None:
+        world = self.sandbox.telegram.world
+        self.earlier = frozenset(str(i) for i in (*world.chats, *world.users))
+
+    def _this_tests(self, call: dict[str, Any]) -> bool:
+        return str(call["params"].get("chat_id")) not in self.earlier
 
     async def mark(self) -> int:
         return int((await self.control.counters())["last_seq"])
@@ -74,6 +98,7 @@ class E2E:
             e
             for e in entries
             if e["method"] not in BACKGROUND
+            and self._this_tests(e)
             and (chat_id is None or str(e["params"].get("chat_id")) == str(chat_id))
         ]
 
@@ -97,7 +122,8 @@ class E2E:
 
         def wanted(call: dict[str, Any]) -> bool:
             return (
-                (chat_id is None or str(call["params"].get("chat_id")) == str(chat_id))
+                self._this_tests(call)
+                and (chat_id is None or str(call["params"].get("chat_id")) == str(chat_id))
                 and text in str(call["params"].get("text", ""))
                 and all(str(call["params"].get(k)) == str(v) for k, v in params.items())
             )
@@ -122,6 +148,31 @@ class E2E:
             )
         return list(answer.actions)
 
+    async def board(self, group_id: int) -> enforcement_pb2.GetGroupBoardResponse:
+        """What the owners' dashboard reads of a group from enforcement (over gRPC)."""
+        async with channel_to(self._port("enforcement"), self.stack.auth_token) as channel:
+            return await enforcement_pb2_grpc.EnforcementServiceStub(channel).GetGroupBoard(
+                enforcement_pb2.GetGroupBoardRequest(group_id=group_id)
+            )
+
+    async def invite_link(self, channel_id: int, group_id: int) -> str:
+        """The invite link GMBot made for the group to the channel (its join buttons')."""
+        async with channel_to(self._port("enforcement"), self.stack.auth_token) as channel:
+            answer = await enforcement_pb2_grpc.EnforcementServiceStub(channel).CreateInviteLink(
+                enforcement_pb2.CreateInviteLinkRequest(channel_id=channel_id, group_id=group_id)
+            )
+        return answer.invite_link
+
+    async def pending_channels(self, user_id: int) -> list[int]:
+        """The channels where enforcement counts the user's join request as pending."""
+        async with channel_to(self._port("enforcement"), self.stack.auth_token) as channel:
+            answer = await enforcement_pb2_grpc.EnforcementServiceStub(
+                channel
+            ).ListPendingChannelRequests(
+                enforcement_pb2.ListPendingChannelRequestsRequest(user_id=user_id)
+            )
+        return list(answer.channel_ids)
+
     async def policy(self, group_id: int) -> tenancy_pb2.GroupPolicy:
         """The group's policy as tenancy has it (over gRPC)."""
         async with channel_to(self._port("tenancy"), self.stack.auth_token) as channel:
@@ -129,6 +180,23 @@ class E2E:
                 tenancy_pb2.GetGroupPolicyRequest(group_id=group_id)
             )
         return answer.policy
+
+    async def administered(self, user_id: int) -> set[int]:
+        """The groups membership knows `user_id` administers (over gRPC)."""
+        async with channel_to(self._port("membership"), self.stack.auth_token) as channel:
+            answer = await membership_pb2_grpc.MembershipServiceStub(
+                channel
+            ).ListAdministeredGroups(membership_pb2.ListAdministeredGroupsRequest(user_id=user_id))
+        return set(answer.group_ids)
+
+    async def administers(self, user_id: int, *groups: int) -> None:
+        """Waits until membership knows `user_id` administers every one of `groups` (a promotion's
+        `chat_member` update handled)."""
+
+        async def known() -> bool:
+            return set(groups) <= await self.administered(user_id)
+
+        await self.wait_for(known)
 
     async def gateway_ready(self) -> None:
         """Waits until the gateway reaches every back end again (its /readyz)."""
@@ -188,6 +256,19 @@ class E2E:
         await self.wait_for_call(mark, "sendMessage", group, text=username)
         await self.settle(0.5)
         return scene
+
+
+def deleted_messages(calls: list[dict[str, Any]]) -> Counter[str]:
+    """Messages deleted, each with how many calls deleted it (a call that failed deletes none)."""
+    deleted: Counter[str] = Counter()
+    for call in calls:
+        if not call["ok"]:
+            continue
+        if call["method"] == "deleteMessage":
+            deleted[str(call["params"]["message_id"])] += 1
+        elif call["method"] == "deleteMessages":
+            deleted.update(str(i) for i in json.loads(str(call["params"]["message_ids"])))
+    return deleted
 
 
 def log_of(e2e: E2E, service: str) -> str:

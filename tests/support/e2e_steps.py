@@ -4,9 +4,11 @@ they read from the Bot API calls the sandbox's journal holds."""
 from __future__ import annotations
 
 import json
+from string import Formatter
 from typing import Any
 
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.texts import CATALOGS, say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from tests.support.e2e import E2E, Scene
 
@@ -69,13 +71,16 @@ async def muted(e2e: E2E, scene: Scene, name: str) -> Call:
     return await e2e.wait_for_call(mark, "sendMessage", scene.group, text=f"{user}")
 
 
-async def co_admin(e2e: E2E, scene: Scene, *, anonymous: bool = False) -> int:
-    """Someone the owner promotes in the group, who then opens the bot."""
-    user = int((await e2e.control.create_user("Carla"))["id"])
+async def co_admin(e2e: E2E, scene: Scene, *, anonymous: bool = False, language: str = "en") -> int:
+    """Someone the owner promotes in the group, who then opens the bot (in `language`)."""
+    user = int((await e2e.control.create_user("Carla", language_code=language))["id"])
     await e2e.control.join(scene.group, user)
     await e2e.control.promote(scene.group, user, actor_id=scene.owner, is_anonymous=anonymous)
+    mark = await e2e.mark()
     await e2e.control.say_to_bot(e2e.bot_id, user, "/start")
-    await e2e.settle(0.5)
+    # Opened: the welcome answers once GMBot has recorded it; and known as an administrator.
+    await e2e.wait_for_call(mark, "sendMessage", user)
+    await e2e.administers(user, scene.group)
     return user
 
 
@@ -114,3 +119,21 @@ async def tap(e2e: E2E, group: int, panel_id: int, user: int, data: str) -> Call
     mark = await e2e.mark()
     await e2e.control.press(group, panel_id, user, data)
     return await e2e.wait_for_call(mark, "editMessageText", group)
+
+
+async def in_private(e2e: E2E, user: int, text: str, reply_has: str = "") -> Call:
+    """`user` sends `text` to the bot; returns the bot's answer (holding `reply_has`)."""
+    mark = await e2e.mark()
+    await e2e.control.say_to_bot(e2e.bot_id, user, text)
+    return await e2e.wait_for_call(mark, "sendMessage", user, text=reply_has)
+
+
+# Stands for a value a test does not know, to read a text up to it.
+_UNKNOWN = "\x00"
+
+
+def head(language: str, key: str, **values: object) -> str:
+    """The gateway's text `key` up to its first value the test does not know (every one not
+    in `values`): what a message GMBot fills in starts with."""
+    names = {n for _, n, _, _ in Formatter().parse(CATALOGS[language].gettext(key)) if n}
+    return say(language, key, **dict.fromkeys(names, _UNKNOWN) | values).split(_UNKNOWN)[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gmbot.enforcement.app import build
@@ -128,5 +128,20 @@ async def due_now(database_url: str, kind: Kind, user_id: int) -> int:
                 .values(due_at=now())
             )
         return int(result.rowcount)
+    finally:
+        await engine.dispose()
+
+
+async def claimed(database_url: str, group_id: int) -> int:
+    """How many of a group's actions a worker holds now (claimed, not finished)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            count = await connection.scalar(
+                select(func.count()).where(
+                    ActionRow.group_id == group_id, ActionRow.state == State.RUNNING.value
+                )
+            )
+        return int(count or 0)
     finally:
         await engine.dispose()

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from pydantic import SecretStr
-from redis.asyncio import Redis
 
 from gmbot.membership.app import build
 from gmbot.membership.settings import MembershipSettings
+from gmbot.runtime.redis import create_redis
 from gmbot.runtime.server import RunningService, started
 from gmbot.sandbox.app import RunningSandbox
 from gmbot.sandbox.client import SandboxClient
@@ -64,7 +64,7 @@ async def running_membership(
 
 async def forget_keys(redis_url: str, prefix: str) -> None:
     """Leaves the shared Redis as the test found it."""
-    redis = Redis.from_url(redis_url)
+    redis = create_redis(redis_url)
     try:
         keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=500)]
         if keys:

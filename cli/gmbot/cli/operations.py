@@ -9,6 +9,7 @@ from typing import TypeVar
 import grpc
 
 from gmbot.cli.settings import CliSettings
+from gmbot.runtime.aiogram_types import import_aiogram
 from gmbot.runtime.client import open_channel
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import enforcement_pb2_grpc, membership_pb2_grpc, tenancy_pb2_grpc
@@ -260,6 +261,7 @@ async def doctor(settings: CliSettings) -> int:
     if settings.bot_token is None:
         raise OperatorError("doctor needs BOT_TOKEN (and TELEGRAM_API_URL when not Telegram)")
     try:
+        import_aiogram()  # its ~440 types built when used, not all at import: seconds of CPU
         from gmbot.cli.doctor import run_doctor
         from gmbot.runtime.telegram import TelegramSettings, create_bot
     except ImportError:
@@ -283,6 +285,7 @@ async def reconcile(settings: CliSettings, group_id: int, lift: bool, as_json: b
     if settings.bot_token is None:
         raise OperatorError("reconcile needs BOT_TOKEN (and TELEGRAM_API_URL when not Telegram)")
     try:
+        import_aiogram()
         from gmbot.cli.reconcile import run_reconcile
     except ImportError:
         raise OperatorError(

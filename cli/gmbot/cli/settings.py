@@ -28,6 +28,8 @@ class CliSettings(ClientSettings):
     telegram_api_url: HttpUrl = HttpUrl(TELEGRAM)
     # The services' Redis, where the Bot API budget `reconcile` draws from lives when they use
     # one; without it the budget is leased from enforcement.
+    # `redis://` for one Redis, `redis+cluster://node:port` for a Redis Cluster
+    # (docs/redis-cluster.md).
     redis_url: str | None = None
     # The budget's place in that Redis when the services were given another (BUDGET_REDIS_PREFIX).
     budget_redis_prefix: str | None = None

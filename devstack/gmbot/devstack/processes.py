@@ -20,6 +20,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 # process short of SIGKILL (an exception, a test timeout, SIGTERM turned into SystemExit) takes
 # them along, so no service outlives the run that started it.
 _live_groups: set[int] = set()
+# SIGKILL leaves no atexit to run: pytest-xdist's processes, interrupted, left whole stacks
+# running for hours. So on Linux each child asks the kernel for SIGKILL when the thread that
+# started it is gone (prctl PR_SET_PDEATHSIG, which outlives the exec), then becomes the service;
+# a parent already gone before that leaves it nothing to run for.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "parent = int(sys.argv[1])\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "if os.getppid() != parent: sys.exit(1)\n"
+    "os.execv(sys.executable, [sys.executable, '-m', *sys.argv[2:]])\n"
+)
 
 
 @atexit.register
@@ -41,8 +52,7 @@ class Child:
     async def start(self, log_dir: Path | None) -> None:
         output = None if log_dir is None else _log_file(log_dir, self.name)
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
+            *_launcher(),
             self.module,
             *self.args,
             env={**os.environ, **self.env},
@@ -57,6 +67,14 @@ class Child:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
+
+    async def wait(self) -> int:
+        """Waits for the process to exit on its own: its exit code."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was not started")
+        code = await self.process.wait()
+        _live_groups.discard(self.process.pid)
+        return code
 
     def kill(self) -> None:
         """SIGKILL: what a crash looks like."""
@@ -77,6 +95,13 @@ class Child:
                 await self.process.wait()
         _live_groups.discard(self.process.pid)
         return self.process.returncode
+
+
+def _launcher() -> list[str]:
+    """How a child is run: `python -m`, through `_DIE_WITH_PARENT` where Linux offers it."""
+    if sys.platform == "linux":
+        return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid())]
+    return [sys.executable, "-m"]
 
 
 def _log_file(log_dir: Path, name: str) -> BinaryIO:

@@ -13,12 +13,41 @@ from pathlib import Path
 from gmbot.devstack.processes import Child, wait_http, wait_serving
 
 BACKENDS = ("tenancy", "membership", "enforcement")
+# Migrated before they serve, each by a `migrate` process of its own (as an init container
+# does): a serving process that migrated itself would keep alembic loaded (about 14 MiB).
+MIGRATED = ("tenancy", "enforcement")
+
+
+# Ports handed out below the kernel's ephemeral range: a port the kernel picked (port 0) is
+# also what it gives the next outgoing connection, so between this probe and the service's own
+# bind a client socket could take it ("address already in use" in a busy test pool).
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 10000
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on now, outside the range outgoing connections use."""
+    try:
+        ephemeral_low = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 0  # not Linux: the kernel's pick below is all there is
+    pick = secrets.SystemRandom()
+    tries = 100 if ephemeral_low > _LOWEST_PORT + 1000 else 0
+    for port in (pick.randrange(_LOWEST_PORT, ephemeral_low) for _ in range(tries)):
+        if _bindable(port):
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -78,7 +107,6 @@ def _service_env(
         "BOT_TOKEN": config.bot_token,
         "TELEGRAM_API_URL": config.telegram_api_url,
         "CALLBACK_SIGNING_KEY": key,
-        "MIGRATE_ON_START": "true",
         "SHUTDOWN_GRACE_SECONDS": "5",
     }
     database = {
@@ -94,6 +122,14 @@ def _service_env(
     if name == "membership":  # without Redis, Telegram's budget is leased from enforcement
         env["BUDGET_ADDR"] = budget_addr
     return {**env, **config.env.get(name, {})}
+
+
+async def _migrate(service: Child, log_dir: Path | None) -> None:
+    """Brings the service's schema to head, in a process that exits once it has."""
+    migrator = Child(f"{service.name}-migrate", service.module, service.env, ["migrate"])
+    await migrator.start(log_dir)
+    if await migrator.wait() != 0:
+        raise RuntimeError(f"{service.name}: migrating its database failed (see its log)")
 
 
 @asynccontextmanager
@@ -144,6 +180,7 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         "gateway", "gmbot.gateway", {**gateway_env, **config.env.get("gateway", {})}
     )
     stack = RunningStack(config, children, addresses, gateway_url, token, key, miniapp_url)
+    await asyncio.gather(*(_migrate(children[name], config.log_dir) for name in MIGRATED))
     try:
         for name in BACKENDS:
             await children[name].start(config.log_dir)

@@ -72,6 +72,16 @@ class OwnerButton:
     value: int
 
 
+# The Undo under a line of a group's log chat (enforcement writes it, the gateway answers it):
+# lift what GMBot imposed on the member and exempt them, as an administrator's unmute does.
+LOG_UNDO = "lu"
+# The same under a line of a message deleted (the member exempted) and of a removal (the member
+# exempted and unbanned, so they may come back).
+LOG_UNDO_DELETE = "ld"
+LOG_UNDO_KICK = "lk"
+LOG_UNDOS = frozenset({LOG_UNDO, LOG_UNDO_DELETE, LOG_UNDO_KICK})
+
+
 def sign_owner(key: bytes, button: OwnerButton) -> str:
     if not button.action.isalpha() or not 0 < len(button.action) <= 3:
         raise ValueError("an owner button's action is 1-3 letters")

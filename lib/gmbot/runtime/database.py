@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("gmbot.database")
 
+# The execution option that marks an engine's transactions as reading only (`reading`).
+READ_ONLY = "gmbot_read_only"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -78,8 +81,13 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         def _begin(connection: Connection) -> None:
             # A deferred transaction that reads, then writes, fails at once with "database is
             # locked" when another writer got there first; taking the write lock up front makes
-            # concurrent writers wait their turn (busy_timeout) instead.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # concurrent writers wait their turn (busy_timeout) instead. A transaction that only
+            # reads (`reading`) takes no lock: in WAL it reads beside the writer, and does not
+            # make the writers queued behind it wait longer.
+            if connection.get_execution_options().get(READ_ONLY, False):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     else:
         engine = create_async_engine(
@@ -91,6 +99,13 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         )
     trace_engine(engine)
     return engine
+
+
+def reading(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for transactions that only read (the same connections): on SQLite they take no
+    write lock, so a busy writer queue does not hold them, nor they it. Only for reads: a write in
+    one would fail with "database is locked" whenever another writer got there first."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 @contextmanager

@@ -22,6 +22,8 @@ class ErrorKind(enum.Enum):
     BOT_BLOCKED = "bot-blocked"
     # A join request already approved or declined, or expired: nothing left to decide.
     JOIN_REQUEST_GONE = "join-request-gone"
+    # An invite link that no longer lets anyone in: revoked, expired or used up.
+    INVITE_LINK_GONE = "invite-link-gone"
     # The bot was removed from the chat, or never was in it.
     BOT_REMOVED = "bot-removed"
     # The bot is in the chat without the administrator right the request needs.

@@ -14,8 +14,12 @@ _MAX_CHANNEL_ID = 1_000_000_000_000 - (1 << 31)
 MIN_MARKED_CHANNEL_ID = _ZERO_CHANNEL_ID - _MAX_CHANNEL_ID
 
 
+def is_user_id(value: int) -> bool:
+    return 0 < value <= MAX_USER_ID
+
+
 def check_user_id(value: int, field: str) -> int:
-    if not 0 < value <= MAX_USER_ID:
+    if not is_user_id(value):
         raise InvalidArgument(
             f"{field} must be a Telegram user id (1..2^40-1), got {value}", field=field
         )

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import grpc
-import sentry_sdk
 import structlog
 from grpc_status import rpc_status
 
@@ -21,6 +20,7 @@ from gmbot.runtime.callers import Caller, Callers, current_caller
 from gmbot.runtime.errors import DomainError, PermissionDenied, QuotaExceeded, to_status
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS, split_method
+from gmbot.runtime.observability import report_exception
 from gmbot.runtime.outages import unreachable
 from gmbot.runtime.quotas import CallerQuotas
 
@@ -194,7 +194,7 @@ class ServerInterceptor(_Interceptor):
                     await context.abort(code, f"a back end cannot be reached now ({reason}); retry")
                 code = grpc.StatusCode.INTERNAL
                 log.exception("rpc failed", method=method)
-                sentry_sdk.capture_exception()
+                report_exception()
                 await context.abort(code, "internal error; the request id is in the logs")
             finally:
                 elapsed = time.perf_counter() - started

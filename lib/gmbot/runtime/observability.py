@@ -10,14 +10,16 @@ settings' SecretStr values and URL passwords) and of anything shaped like one.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import sentry_sdk
 import structlog
 from pydantic import BaseModel, SecretStr
-from sentry_sdk.transport import Transport
+
+if TYPE_CHECKING:
+    from sentry_sdk.transport import Transport
 
 REDACTED = "[redacted]"
 # Secrets shorter than this are not searched for: they would match ordinary words.
@@ -122,6 +124,9 @@ def init_sentry(
     """
     if dsn is None:
         return False
+    # Imported only to report: about 4 MiB a process that reports nowhere does without.
+    import sentry_sdk
+
     redactor = Redactor([*secrets, *_secret_and_parts(dsn.get_secret_value())])
     sentry_sdk.init(
         dsn=dsn.get_secret_value(),
@@ -138,3 +143,11 @@ def init_sentry(
     )
     sentry_sdk.set_tag("service", service)
     return True
+
+
+def report_exception() -> None:
+    """Sends the exception being handled to Sentry. Sentry not imported is Sentry not started
+    (init_sentry imports it): then there is nowhere to send it."""
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is not None:
+        sentry_sdk.capture_exception()

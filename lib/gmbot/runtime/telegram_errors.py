@@ -35,6 +35,7 @@ _DESCRIPTIONS: tuple[tuple[str, ErrorKind], ...] = (
     ("the group chat was deleted", ErrorKind.CHAT_GONE),
     ("peer_id_invalid", ErrorKind.CHAT_GONE),
     ("hide_requester_missing", ErrorKind.JOIN_REQUEST_GONE),
+    ("invite_hash_expired", ErrorKind.INVITE_LINK_GONE),
     ("bot was blocked by the user", ErrorKind.BOT_BLOCKED),
     ("bot can't initiate conversation with a user", ErrorKind.BOT_BLOCKED),
     ("user is deactivated", ErrorKind.BOT_BLOCKED),

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.resources import OTELResourceDetector, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    ConsoleSpanExporter,
-    SpanExporter,
-)
+
+if TYPE_CHECKING:
+    # The SDK is imported once tracing is on (init_tracing, at start-up): off, the API's no-op
+    # tracer is all a process needs.
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 _tracer = trace.get_tracer("gmbot")
 # The Bot API's URLs carry the token: https://api.telegram.org/bot<token>/<method>.
@@ -51,6 +51,8 @@ def exporters_wanted(environ: Mapping[str, str]) -> list[str]:
 
 def _exporter(name: str, environ: Mapping[str, str]) -> SpanExporter:
     if name == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
         return ConsoleSpanExporter()
     if name != "otlp":
         raise ValueError(f"OTEL_TRACES_EXPORTER: unknown exporter {name!r} (otlp, console, none)")
@@ -78,6 +80,10 @@ def init_tracing(service: str, environ: Mapping[str, str] = os.environ) -> Trace
     wanted = exporters_wanted(environ)
     if not wanted:
         return None
+    from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
     exporters = [_exporter(name, environ) for name in wanted]
     # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the service's own name.
     resource = Resource.create({"service.name": service}).merge(OTELResourceDetector().detect())
@@ -131,8 +137,10 @@ def shutdown_tracing(provider: TracerProvider | None) -> None:
 
 
 def enabled() -> bool:
-    """Whether this process traces (init_tracing installed the SDK's provider)."""
-    return isinstance(trace.get_tracer_provider(), TracerProvider)
+    """Whether this process traces (init_tracing installed the SDK's provider): never while the
+    SDK is not even loaded."""
+    sdk = sys.modules.get("opentelemetry.sdk.trace")
+    return sdk is not None and isinstance(trace.get_tracer_provider(), sdk.TracerProvider)
 
 
 def server_interceptors() -> list[Any]:

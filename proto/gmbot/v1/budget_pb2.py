@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15gmbot/v1/budget.proto\x12\x08gmbot.v1\"\\\n\x0e\x41\x63quireRequest\x12\x0f\n\x07\x63hat_id\x18\x01 \x01(\x03\x12(\n\x08priority\x18\x02 \x01(\x0e\x32\x16.gmbot.v1.CallPriority\x12\x0f\n\x07message\x18\x03 \x01(\x08\"\"\n\x0f\x41\x63quireResponse\x12\x0f\n\x07wait_ms\x18\x01 \x01(\r\"0\n\x0cPauseRequest\x12\x0f\n\x07\x63hat_id\x18\x01 \x01(\x03\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\x0f\n\rPauseResponse*\x93\x01\n\x0c\x43\x61llPriority\x12\x1d\n\x19\x43\x41LL_PRIORITY_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43\x41LL_PRIORITY_URGENT\x10\x01\x12\x17\n\x13\x43\x41LL_PRIORITY_CHECK\x10\x02\x12\x17\n\x13\x43\x41LL_PRIORITY_LATER\x10\x03\x12\x18\n\x14\x43\x41LL_PRIORITY_PUNISH\x10\x04\x32\x89\x01\n\rBudgetService\x12>\n\x07\x41\x63quire\x12\x18.gmbot.v1.AcquireRequest\x1a\x19.gmbot.v1.AcquireResponse\x12\x38\n\x05Pause\x12\x16.gmbot.v1.PauseRequest\x1a\x17.gmbot.v1.PauseResponseB6\n\x08gmbot.v1P\x01Z\x1dgmbot/gen/go/gmbot/v1;gmbotv1\xaa\x02\x08Gmbot.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15gmbot/v1/budget.proto\x12\x08gmbot.v1\"m\n\x0e\x41\x63quireRequest\x12\x0f\n\x07\x63hat_id\x18\x01 \x01(\x03\x12(\n\x08priority\x18\x02 \x01(\x0e\x32\x16.gmbot.v1.CallPriority\x12\x0f\n\x07message\x18\x03 \x01(\x08\x12\x0f\n\x07\x63\x61ll_id\x18\x04 \x01(\t\"\"\n\x0f\x41\x63quireResponse\x12\x0f\n\x07wait_ms\x18\x01 \x01(\r\"D\n\x0f\x41nsweredRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hat_id\x18\x02 \x01(\x03\x12\x0f\n\x07message\x18\x03 \x01(\x08\"\x12\n\x10\x41nsweredResponse\"0\n\x0cPauseRequest\x12\x0f\n\x07\x63hat_id\x18\x01 \x01(\x03\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\"\x0f\n\rPauseResponse*\xab\x01\n\x0c\x43\x61llPriority\x12\x1d\n\x19\x43\x41LL_PRIORITY_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43\x41LL_PRIORITY_URGENT\x10\x01\x12\x17\n\x13\x43\x41LL_PRIORITY_CHECK\x10\x02\x12\x17\n\x13\x43\x41LL_PRIORITY_LATER\x10\x03\x12\x18\n\x14\x43\x41LL_PRIORITY_PUNISH\x10\x04\x12\x16\n\x12\x43\x41LL_PRIORITY_IDLE\x10\x05\x32\xcc\x01\n\rBudgetService\x12>\n\x07\x41\x63quire\x12\x18.gmbot.v1.AcquireRequest\x1a\x19.gmbot.v1.AcquireResponse\x12\x41\n\x08\x41nswered\x12\x19.gmbot.v1.AnsweredRequest\x1a\x1a.gmbot.v1.AnsweredResponse\x12\x38\n\x05Pause\x12\x16.gmbot.v1.PauseRequest\x1a\x17.gmbot.v1.PauseResponseB6\n\x08gmbot.v1P\x01Z\x1dgmbot/gen/go/gmbot/v1;gmbotv1\xaa\x02\x08Gmbot.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,16 +32,20 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gmbot.v1.budget_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\010gmbot.v1P\001Z\035gmbot/gen/go/gmbot/v1;gmbotv1\252\002\010Gmbot.V1'
-  _globals['_CALLPRIORITY']._serialized_start=233
-  _globals['_CALLPRIORITY']._serialized_end=380
+  _globals['_CALLPRIORITY']._serialized_start=340
+  _globals['_CALLPRIORITY']._serialized_end=511
   _globals['_ACQUIREREQUEST']._serialized_start=35
-  _globals['_ACQUIREREQUEST']._serialized_end=127
-  _globals['_ACQUIRERESPONSE']._serialized_start=129
-  _globals['_ACQUIRERESPONSE']._serialized_end=163
-  _globals['_PAUSEREQUEST']._serialized_start=165
-  _globals['_PAUSEREQUEST']._serialized_end=213
-  _globals['_PAUSERESPONSE']._serialized_start=215
-  _globals['_PAUSERESPONSE']._serialized_end=230
-  _globals['_BUDGETSERVICE']._serialized_start=383
-  _globals['_BUDGETSERVICE']._serialized_end=520
+  _globals['_ACQUIREREQUEST']._serialized_end=144
+  _globals['_ACQUIRERESPONSE']._serialized_start=146
+  _globals['_ACQUIRERESPONSE']._serialized_end=180
+  _globals['_ANSWEREDREQUEST']._serialized_start=182
+  _globals['_ANSWEREDREQUEST']._serialized_end=250
+  _globals['_ANSWEREDRESPONSE']._serialized_start=252
+  _globals['_ANSWEREDRESPONSE']._serialized_end=270
+  _globals['_PAUSEREQUEST']._serialized_start=272
+  _globals['_PAUSEREQUEST']._serialized_end=320
+  _globals['_PAUSERESPONSE']._serialized_start=322
+  _globals['_PAUSERESPONSE']._serialized_end=337
+  _globals['_BUDGETSERVICE']._serialized_start=514
+  _globals['_BUDGETSERVICE']._serialized_end=718
 # @@protoc_insertion_point(module_scope)

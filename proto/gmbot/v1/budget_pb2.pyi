@@ -41,11 +41,14 @@ class _CallPriorityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CallPrio
     CALL_PRIORITY_CHECK: _CallPriority.ValueType  # 2
     CALL_PRIORITY_LATER: _CallPriority.ValueType  # 3
     CALL_PRIORITY_PUNISH: _CallPriority.ValueType  # 4
+    CALL_PRIORITY_IDLE: _CallPriority.ValueType  # 5
+    """After everything else: a log chat's lines."""
 
 class CallPriority(_CallPriority, metaclass=_CallPriorityEnumTypeWrapper):
     """Who goes first when the budget is short. Deleting a raid's messages (one call per chat per
     moment) and answering owners come first, then the checks that find out who the violators are,
-    then muting them (and the other actions on members), then warnings and whatever can wait.
+    then muting them (and the other actions on members), then warnings and whatever can wait, and
+    last what nobody waits for (a log chat's lines).
     """
 
 CALL_PRIORITY_UNSPECIFIED: CallPriority.ValueType  # 0
@@ -53,6 +56,8 @@ CALL_PRIORITY_URGENT: CallPriority.ValueType  # 1
 CALL_PRIORITY_CHECK: CallPriority.ValueType  # 2
 CALL_PRIORITY_LATER: CallPriority.ValueType  # 3
 CALL_PRIORITY_PUNISH: CallPriority.ValueType  # 4
+CALL_PRIORITY_IDLE: CallPriority.ValueType  # 5
+"""After everything else: a log chat's lines."""
 Global___CallPriority: _TypeAlias = CallPriority  # noqa: Y015
 
 @_typing.final
@@ -62,6 +67,7 @@ class AcquireRequest(_message.Message):
     CHAT_ID_FIELD_NUMBER: _builtins.int
     PRIORITY_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
+    CALL_ID_FIELD_NUMBER: _builtins.int
     chat_id: _builtins.int
     """The chat the call acts on (0: none). With `message` set it also draws from that group's
     messages-per-minute budget, and a pause of that chat applies.
@@ -69,16 +75,22 @@ class AcquireRequest(_message.Message):
     priority: Global___CallPriority.ValueType
     message: _builtins.bool
     """The call sends a message into the chat (sendMessage and the like)."""
+    call_id: _builtins.str
+    """The caller's id for this call, unique among its calls (a random hex string): what `Answered`
+    names. Empty (a client from before `Answered`): the call counts one window from its grant,
+    as if answered at once.
+    """
     def __init__(
         self,
         *,
         chat_id: _builtins.int = ...,
         priority: Global___CallPriority.ValueType = ...,
         message: _builtins.bool = ...,
+        call_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "message", b"message", "priority", b"priority"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "chat_id", b"chat_id", "message", b"message", "priority", b"priority"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -103,6 +115,47 @@ class AcquireResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AcquireResponse: _TypeAlias = AcquireResponse  # noqa: Y015
+
+@_typing.final
+class AnsweredRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALL_ID_FIELD_NUMBER: _builtins.int
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    call_id: _builtins.str
+    """As in the call's AcquireRequest."""
+    chat_id: _builtins.int
+    message: _builtins.bool
+    def __init__(
+        self,
+        *,
+        call_id: _builtins.str = ...,
+        chat_id: _builtins.int = ...,
+        message: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "chat_id", b"chat_id", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnsweredRequest: _TypeAlias = AnsweredRequest  # noqa: Y015
+
+@_typing.final
+class AnsweredResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnsweredResponse: _TypeAlias = AnsweredResponse  # noqa: Y015
 
 @_typing.final
 class PauseRequest(_message.Message):

@@ -39,6 +39,11 @@ class BudgetServiceStub:
                 request_serializer=gmbot_dot_v1_dot_budget__pb2.AcquireRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_budget__pb2.AcquireResponse.FromString,
                 _registered_method=True)
+        self.Answered = channel.unary_unary(
+                '/gmbot.v1.BudgetService/Answered',
+                request_serializer=gmbot_dot_v1_dot_budget__pb2.AnsweredRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_budget__pb2.AnsweredResponse.FromString,
+                _registered_method=True)
         self.Pause = channel.unary_unary(
                 '/gmbot.v1.BudgetService/Pause',
                 request_serializer=gmbot_dot_v1_dot_budget__pb2.PauseRequest.SerializeToString,
@@ -50,9 +55,22 @@ class BudgetServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Acquire(self, request, context):
-        """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted); otherwise ask again
-        after `wait_ms` milliseconds, nothing was counted.
-        Errors: INVALID_ARGUMENT (unspecified priority).
+        """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted, and the call counts
+        in Telegram's windows until `Answered`); otherwise ask again after `wait_ms` milliseconds,
+        nothing was counted.
+        Errors: INVALID_ARGUMENT (unspecified priority, or a `call_id` over 64 characters).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Answered(self, request, context):
+        """The granted call was answered, failed or was given up: it stops counting one window (a second;
+        a minute for a message to a group) after now. Telegram counts a call when it arrives, at any
+        moment between its grant and its answer, so until then it holds its place in the window. A
+        call never reported answered counts until the longest a call may take has passed. Answering
+        a call twice, or one the budget no longer holds, changes nothing.
+        Errors: INVALID_ARGUMENT (a `call_id` empty or over 64 characters).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -74,6 +92,11 @@ def add_BudgetServiceServicer_to_server(servicer, server):
                     servicer.Acquire,
                     request_deserializer=gmbot_dot_v1_dot_budget__pb2.AcquireRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_budget__pb2.AcquireResponse.SerializeToString,
+            ),
+            'Answered': grpc.unary_unary_rpc_method_handler(
+                    servicer.Answered,
+                    request_deserializer=gmbot_dot_v1_dot_budget__pb2.AnsweredRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_budget__pb2.AnsweredResponse.SerializeToString,
             ),
             'Pause': grpc.unary_unary_rpc_method_handler(
                     servicer.Pause,
@@ -108,6 +131,33 @@ class BudgetService:
             '/gmbot.v1.BudgetService/Acquire',
             gmbot_dot_v1_dot_budget__pb2.AcquireRequest.SerializeToString,
             gmbot_dot_v1_dot_budget__pb2.AcquireResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Answered(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.BudgetService/Answered',
+            gmbot_dot_v1_dot_budget__pb2.AnsweredRequest.SerializeToString,
+            gmbot_dot_v1_dot_budget__pb2.AnsweredResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,9 +45,18 @@ class BudgetServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> BudgetServiceAsyncStub: ...
     Acquire: _grpc.UnaryUnaryMultiCallable[_budget_pb2.AcquireRequest, _budget_pb2.AcquireResponse]
-    """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted); otherwise ask again
-    after `wait_ms` milliseconds, nothing was counted.
-    Errors: INVALID_ARGUMENT (unspecified priority).
+    """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted, and the call counts
+    in Telegram's windows until `Answered`); otherwise ask again after `wait_ms` milliseconds,
+    nothing was counted.
+    Errors: INVALID_ARGUMENT (unspecified priority, or a `call_id` over 64 characters).
+    """
+    Answered: _grpc.UnaryUnaryMultiCallable[_budget_pb2.AnsweredRequest, _budget_pb2.AnsweredResponse]
+    """The granted call was answered, failed or was given up: it stops counting one window (a second;
+    a minute for a message to a group) after now. Telegram counts a call when it arrives, at any
+    moment between its grant and its answer, so until then it holds its place in the window. A
+    call never reported answered counts until the longest a call may take has passed. Answering
+    a call twice, or one the budget no longer holds, changes nothing.
+    Errors: INVALID_ARGUMENT (a `call_id` empty or over 64 characters).
     """
     Pause: _grpc.UnaryUnaryMultiCallable[_budget_pb2.PauseRequest, _budget_pb2.PauseResponse]
     """Telegram answered 429: nobody calls for that chat (or at all, when `chat_id` is 0) for
@@ -59,9 +68,18 @@ class BudgetServiceStub:
 class BudgetServiceAsyncStub(BudgetServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Acquire: _aio.UnaryUnaryMultiCallable[_budget_pb2.AcquireRequest, _budget_pb2.AcquireResponse]  # type: ignore[assignment]
-    """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted); otherwise ask again
-    after `wait_ms` milliseconds, nothing was counted.
-    Errors: INVALID_ARGUMENT (unspecified priority).
+    """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted, and the call counts
+    in Telegram's windows until `Answered`); otherwise ask again after `wait_ms` milliseconds,
+    nothing was counted.
+    Errors: INVALID_ARGUMENT (unspecified priority, or a `call_id` over 64 characters).
+    """
+    Answered: _aio.UnaryUnaryMultiCallable[_budget_pb2.AnsweredRequest, _budget_pb2.AnsweredResponse]  # type: ignore[assignment]
+    """The granted call was answered, failed or was given up: it stops counting one window (a second;
+    a minute for a message to a group) after now. Telegram counts a call when it arrives, at any
+    moment between its grant and its answer, so until then it holds its place in the window. A
+    call never reported answered counts until the longest a call may take has passed. Answering
+    a call twice, or one the budget no longer holds, changes nothing.
+    Errors: INVALID_ARGUMENT (a `call_id` empty or over 64 characters).
     """
     Pause: _aio.UnaryUnaryMultiCallable[_budget_pb2.PauseRequest, _budget_pb2.PauseResponse]  # type: ignore[assignment]
     """Telegram answered 429: nobody calls for that chat (or at all, when `chat_id` is 0) for
@@ -76,9 +94,24 @@ class BudgetServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _budget_pb2.AcquireRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_budget_pb2.AcquireResponse, _abc.Awaitable[_budget_pb2.AcquireResponse]]:
-        """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted); otherwise ask again
-        after `wait_ms` milliseconds, nothing was counted.
-        Errors: INVALID_ARGUMENT (unspecified priority).
+        """Asks for one Bot API call now. `wait_ms` 0: granted (the slot is counted, and the call counts
+        in Telegram's windows until `Answered`); otherwise ask again after `wait_ms` milliseconds,
+        nothing was counted.
+        Errors: INVALID_ARGUMENT (unspecified priority, or a `call_id` over 64 characters).
+        """
+
+    @_abc_1.abstractmethod
+    def Answered(
+        self,
+        request: _budget_pb2.AnsweredRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_budget_pb2.AnsweredResponse, _abc.Awaitable[_budget_pb2.AnsweredResponse]]:
+        """The granted call was answered, failed or was given up: it stops counting one window (a second;
+        a minute for a message to a group) after now. Telegram counts a call when it arrives, at any
+        moment between its grant and its answer, so until then it holds its place in the window. A
+        call never reported answered counts until the longest a call may take has passed. Answering
+        a call twice, or one the budget no longer holds, changes nothing.
+        Errors: INVALID_ARGUMENT (a `call_id` empty or over 64 characters).
         """
 
     @_abc_1.abstractmethod

@@ -194,6 +194,8 @@ class _ActionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActionKind
     ACTION_KIND_RELEASE_GROUP: _ActionKind.ValueType  # 10
     ACTION_KIND_OBSERVE_DIGEST: _ActionKind.ValueType  # 11
     """The hourly digest of what observe mode saw, one per recipient."""
+    ACTION_KIND_LOG_MESSAGE: _ActionKind.ValueType  # 12
+    """One message of a log chat (group_id: the chat): its lines wait in the ledger until it goes."""
 
 class ActionKind(_ActionKind, metaclass=_ActionKindEnumTypeWrapper): ...
 
@@ -213,6 +215,8 @@ ACTION_KIND_RENEW_MUTE: ActionKind.ValueType  # 9
 ACTION_KIND_RELEASE_GROUP: ActionKind.ValueType  # 10
 ACTION_KIND_OBSERVE_DIGEST: ActionKind.ValueType  # 11
 """The hourly digest of what observe mode saw, one per recipient."""
+ACTION_KIND_LOG_MESSAGE: ActionKind.ValueType  # 12
+"""One message of a log chat (group_id: the chat): its lines wait in the ledger until it goes."""
 Global___ActionKind: _TypeAlias = ActionKind  # noqa: Y015
 
 class _ActionState:
@@ -252,6 +256,31 @@ ACTION_STATE_OBSERVED: ActionState.ValueType  # 5
 """Observe mode: recorded as what GMBot would have done, never carried out."""
 Global___ActionState: _TypeAlias = ActionState  # noqa: Y015
 
+class _LogLineMark:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _LogLineMarkEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LogLineMark.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LOG_LINE_MARK_UNSPECIFIED: _LogLineMark.ValueType  # 0
+    LOG_LINE_MARK_MARKED: _LogLineMark.ValueType  # 1
+    """Marked now."""
+    LOG_LINE_MARK_ALREADY: _LogLineMark.ValueType  # 2
+    """The line said so already: nothing changed."""
+    LOG_LINE_MARK_UNKNOWN: _LogLineMark.ValueType  # 3
+    """No such line kept (a message sent before lines were kept, or pruned since)."""
+
+class LogLineMark(_LogLineMark, metaclass=_LogLineMarkEnumTypeWrapper): ...
+
+LOG_LINE_MARK_UNSPECIFIED: LogLineMark.ValueType  # 0
+LOG_LINE_MARK_MARKED: LogLineMark.ValueType  # 1
+"""Marked now."""
+LOG_LINE_MARK_ALREADY: LogLineMark.ValueType  # 2
+"""The line said so already: nothing changed."""
+LOG_LINE_MARK_UNKNOWN: LogLineMark.ValueType  # 3
+"""No such line kept (a message sent before lines were kept, or pruned since)."""
+Global___LogLineMark: _TypeAlias = LogLineMark  # noqa: Y015
+
 @_typing.final
 class JoinButton(_message.Message):
     """One "join" button of a warning."""
@@ -260,19 +289,30 @@ class JoinButton(_message.Message):
 
     TEXT_FIELD_NUMBER: _builtins.int
     URL_FIELD_NUMBER: _builtins.int
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    CREATES_JOIN_REQUEST_FIELD_NUMBER: _builtins.int
     text: _builtins.str
     """Button text, usually the channel title; 1..64 characters."""
     url: _builtins.str
     """https://t.me/... link to the channel (public username or invite link)."""
+    channel_id: _builtins.int
+    """The channel; set when GMBot may make invite links there: enforcement then puts GMBot's own
+    link for (channel, group) in place of `url` (made once, made again when revoked), so joins
+    by the button are counted for the group. 0 keeps `url`.
+    """
+    creates_join_request: _builtins.bool
+    """With channel_id: the link asks the channel's administrators to approve each join."""
     def __init__(
         self,
         *,
         text: _builtins.str = ...,
         url: _builtins.str = ...,
+        channel_id: _builtins.int = ...,
+        creates_join_request: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["text", b"text", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "creates_join_request", b"creates_join_request", "text", b"text", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -293,6 +333,7 @@ class WarningSpec(_message.Message):
     MESSAGE_THREAD_ID_FIELD_NUMBER: _builtins.int
     REPLY_TO_MESSAGE_ID_FIELD_NUMBER: _builtins.int
     PRIVATE_VIEW_URL_FIELD_NUMBER: _builtins.int
+    LOG_CHAT_ID_FIELD_NUMBER: _builtins.int
     language: _builtins.str
     """"en" or "ru"."""
     custom_text: _builtins.str
@@ -315,6 +356,11 @@ class WarningSpec(_message.Message):
     """The member's own view in private (https://t.me/<bot>?start=…), shown as a button under
     the warning: the way out that still works once the warning is gone. Empty for none.
     """
+    log_chat_id: _builtins.int
+    """The group's log chat (GroupSettings.log_chat_id): the action is reported there, coalesced
+    with others and at the budget's lowest priority, with an Undo button only the group's
+    administrators may press. 0 for none.
+    """
     @_builtins.property
     def join_buttons(self) -> _containers.RepeatedCompositeFieldContainer[Global___JoinButton]:
         """One button per missing channel, in the group's order; at most 10."""
@@ -331,10 +377,11 @@ class WarningSpec(_message.Message):
         message_thread_id: _builtins.int = ...,
         reply_to_message_id: _builtins.int = ...,
         private_view_url: _builtins.str = ...,
+        log_chat_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "message_thread_id", b"message_thread_id", "private_view_url", b"private_view_url", "reply_to_message_id", b"reply_to_message_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["custom_text", b"custom_text", "group_title", b"group_title", "join_buttons", b"join_buttons", "language", b"language", "log_chat_id", b"log_chat_id", "message_thread_id", b"message_thread_id", "private_view_url", b"private_view_url", "reply_to_message_id", b"reply_to_message_id", "ttl_seconds", b"ttl_seconds", "user_display_name", b"user_display_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -354,6 +401,7 @@ class Observation(_message.Message):
     LANGUAGE_FIELD_NUMBER: _builtins.int
     GROUP_TITLE_FIELD_NUMBER: _builtins.int
     DIGEST_USER_IDS_FIELD_NUMBER: _builtins.int
+    DIGEST_LANGUAGES_FIELD_NUMBER: _builtins.int
     digest_user_id: _builtins.int
     """Deprecated: use digest_user_ids. Still honoured, as one more recipient; 0 for nobody."""
     language: _builtins.str
@@ -366,6 +414,12 @@ class Observation(_message.Message):
         on. At most 20 are told (the first, in order); 0 and repeats are left out.
         """
 
+    @_builtins.property
+    def digest_languages(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Each recipient's own language, in the order of digest_user_ids; a missing or empty one
+        hears the digest in `language`.
+        """
+
     def __init__(
         self,
         *,
@@ -373,10 +427,11 @@ class Observation(_message.Message):
         language: _builtins.str = ...,
         group_title: _builtins.str = ...,
         digest_user_ids: _abc.Iterable[_builtins.int] | None = ...,
+        digest_languages: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest_user_id", b"digest_user_id", "digest_user_ids", b"digest_user_ids", "group_title", b"group_title", "language", b"language"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["digest_languages", b"digest_languages", "digest_user_id", b"digest_user_id", "digest_user_ids", b"digest_user_ids", "group_title", b"group_title", "language", b"language"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -466,6 +521,7 @@ class ReleaseRequest(_message.Message):
     USER_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     UNRECORDED_UNTIL_FIELD_NUMBER: _builtins.int
+    LOG_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     user_id: _builtins.int
@@ -478,6 +534,12 @@ class ReleaseRequest(_message.Message):
         until this moment); anything else is left as it is. Ignored when the ledger holds one.
         """
 
+    @_builtins.property
+    def log(self) -> Global___WarningSpec:
+        """Set (its log_chat_id): the group's log chat hears of the release, if a mute was lifted.
+        Read from it: log_chat_id, language, group_title, user_display_name.
+        """
+
     def __init__(
         self,
         *,
@@ -486,10 +548,11 @@ class ReleaseRequest(_message.Message):
         user_id: _builtins.int = ...,
         reason: Global___ActionReason.ValueType = ...,
         unrecorded_until: _timestamp_pb2.Timestamp | None = ...,
+        log: Global___WarningSpec | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["unrecorded_until", b"unrecorded_until"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["log", b"log", "unrecorded_until", b"unrecorded_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "reason", b"reason", "unrecorded_until", b"unrecorded_until", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["group_id", b"group_id", "idempotency_key", b"idempotency_key", "log", b"log", "reason", b"reason", "unrecorded_until", b"unrecorded_until", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -795,6 +858,7 @@ class DecideJoinRequestRequest(_message.Message):
     USER_CHAT_ID_FIELD_NUMBER: _builtins.int
     NOTICE_FIELD_NUMBER: _builtins.int
     OBSERVE_FIELD_NUMBER: _builtins.int
+    LOG_FIELD_NUMBER: _builtins.int
     idempotency_key: _builtins.str
     group_id: _builtins.int
     user_id: _builtins.int
@@ -808,6 +872,13 @@ class DecideJoinRequestRequest(_message.Message):
     def observe(self) -> Global___Observation:
         """Set: observe only (see Observation); the request is left to the group's admins."""
 
+    @_builtins.property
+    def log(self) -> Global___WarningSpec:
+        """APPROVE of a channel's request with its administrator's consent: set (its log_chat_id),
+        the requester's group's log chat hears of it (log_chat_id, language, group_title,
+        user_display_name are read).
+        """
+
     def __init__(
         self,
         *,
@@ -819,10 +890,11 @@ class DecideJoinRequestRequest(_message.Message):
         user_chat_id: _builtins.int = ...,
         notice: Global___WarningSpec | None = ...,
         observe: Global___Observation | None = ...,
+        log: Global___WarningSpec | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["notice", b"notice", "observe", b"observe"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["log", b"log", "notice", b"notice", "observe", b"observe"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "notice", b"notice", "observe", b"observe", "reason", b"reason", "user_chat_id", b"user_chat_id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision", b"decision", "group_id", b"group_id", "idempotency_key", b"idempotency_key", "log", b"log", "notice", b"notice", "observe", b"observe", "reason", b"reason", "user_chat_id", b"user_chat_id", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -856,18 +928,22 @@ class CreateInviteLinkRequest(_message.Message):
 
     CHANNEL_ID_FIELD_NUMBER: _builtins.int
     GROUP_ID_FIELD_NUMBER: _builtins.int
+    CREATES_JOIN_REQUEST_FIELD_NUMBER: _builtins.int
     channel_id: _builtins.int
     group_id: _builtins.int
     """The group the link is for (named in the link, so owners see where joins come from)."""
+    creates_join_request: _builtins.bool
+    """The owner says the channel approves joins: the link asks for approval."""
     def __init__(
         self,
         *,
         channel_id: _builtins.int = ...,
         group_id: _builtins.int = ...,
+        creates_join_request: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "group_id", b"group_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "creates_join_request", b"creates_join_request", "group_id", b"group_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -878,19 +954,277 @@ class CreateInviteLinkResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     INVITE_LINK_FIELD_NUMBER: _builtins.int
+    CREATES_JOIN_REQUEST_FIELD_NUMBER: _builtins.int
     invite_link: _builtins.str
+    creates_join_request: _builtins.bool
+    """The link asks the channel's administrators to approve each join."""
     def __init__(
         self,
         *,
         invite_link: _builtins.str = ...,
+        creates_join_request: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["invite_link", b"invite_link"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["creates_join_request", b"creates_join_request", "invite_link", b"invite_link"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateInviteLinkResponse: _TypeAlias = CreateInviteLinkResponse  # noqa: Y015
+
+@_typing.final
+class RecordChannelRequestRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    INVITE_LINK_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    """Marked channel id."""
+    user_id: _builtins.int
+    """Positive user id."""
+    invite_link: _builtins.str
+    """The link the request came by (ChatJoinRequest.invite_link), empty for none; at most 255."""
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+        invite_link: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "invite_link", b"invite_link", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelRequestRequest: _TypeAlias = RecordChannelRequestRequest  # noqa: Y015
+
+@_typing.final
+class RecordChannelRequestResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    CONSENT_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    """The group whose GMBot link the request came by; 0 for none."""
+    @_builtins.property
+    def consent(self) -> Global___JoinConsent: ...
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        consent: Global___JoinConsent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent", "group_id", b"group_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelRequestResponse: _TypeAlias = RecordChannelRequestResponse  # noqa: Y015
+
+@_typing.final
+class EndChannelRequestRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    user_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndChannelRequestRequest: _TypeAlias = EndChannelRequestRequest  # noqa: Y015
+
+@_typing.final
+class EndChannelRequestResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAS_PENDING_FIELD_NUMBER: _builtins.int
+    was_pending: _builtins.bool
+    """A request was pending."""
+    def __init__(
+        self,
+        *,
+        was_pending: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["was_pending", b"was_pending"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndChannelRequestResponse: _TypeAlias = EndChannelRequestResponse  # noqa: Y015
+
+@_typing.final
+class ListPendingChannelRequestsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPendingChannelRequestsRequest: _TypeAlias = ListPendingChannelRequestsRequest  # noqa: Y015
+
+@_typing.final
+class ListPendingChannelRequestsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def channel_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    def __init__(
+        self,
+        *,
+        channel_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_ids", b"channel_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPendingChannelRequestsResponse: _TypeAlias = ListPendingChannelRequestsResponse  # noqa: Y015
+
+@_typing.final
+class JoinConsent(_message.Message):
+    """A channel administrator's consent to GMBot's approvals; all zero when never given."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    CONSENTED_AT_FIELD_NUMBER: _builtins.int
+    WITHDRAWN_BY_FIELD_NUMBER: _builtins.int
+    WITHDRAWN_AT_FIELD_NUMBER: _builtins.int
+    active: _builtins.bool
+    """Given and not withdrawn."""
+    user_id: _builtins.int
+    """Who gave it, and when (Unix seconds)."""
+    consented_at: _builtins.int
+    withdrawn_by: _builtins.int
+    """Who withdrew it, and when; 0 while it holds."""
+    withdrawn_at: _builtins.int
+    def __init__(
+        self,
+        *,
+        active: _builtins.bool = ...,
+        user_id: _builtins.int = ...,
+        consented_at: _builtins.int = ...,
+        withdrawn_by: _builtins.int = ...,
+        withdrawn_at: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "consented_at", b"consented_at", "user_id", b"user_id", "withdrawn_at", b"withdrawn_at", "withdrawn_by", b"withdrawn_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JoinConsent: _TypeAlias = JoinConsent  # noqa: Y015
+
+@_typing.final
+class SetJoinConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    GIVEN_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    user_id: _builtins.int
+    """The channel administrator who gives or withdraws it."""
+    given: _builtins.bool
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+        given: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "given", b"given", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetJoinConsentRequest: _TypeAlias = SetJoinConsentRequest  # noqa: Y015
+
+@_typing.final
+class SetJoinConsentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def consent(self) -> Global___JoinConsent: ...
+    def __init__(
+        self,
+        *,
+        consent: Global___JoinConsent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetJoinConsentResponse: _TypeAlias = SetJoinConsentResponse  # noqa: Y015
+
+@_typing.final
+class GetJoinConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJoinConsentRequest: _TypeAlias = GetJoinConsentRequest  # noqa: Y015
+
+@_typing.final
+class GetJoinConsentResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def consent(self) -> Global___JoinConsent: ...
+    def __init__(
+        self,
+        *,
+        consent: Global___JoinConsent | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent", b"consent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJoinConsentResponse: _TypeAlias = GetJoinConsentResponse  # noqa: Y015
 
 @_typing.final
 class ActionRecord(_message.Message):
@@ -1332,25 +1666,55 @@ Global___GroupFigures: _TypeAlias = GroupFigures  # noqa: Y015
 
 @_typing.final
 class ChannelFigures(_message.Message):
-    """One channel's figures in a group's window."""
+    """One channel's figures in a group's window (channels with any warning or join through GMBot in
+    the window or in its retention cohorts).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     CHANNEL_ID_FIELD_NUMBER: _builtins.int
     MEMBERS_JOINED_THROUGH_GMBOT_FIELD_NUMBER: _builtins.int
+    MEMBERS_UNMUTED_FIELD_NUMBER: _builtins.int
+    JOINED_7_DAYS_BEFORE_FIELD_NUMBER: _builtins.int
+    STILL_FOLLOWING_7_DAYS_FIELD_NUMBER: _builtins.int
+    JOINED_30_DAYS_BEFORE_FIELD_NUMBER: _builtins.int
+    STILL_FOLLOWING_30_DAYS_FIELD_NUMBER: _builtins.int
+    MEMBERS_WARNED_FIELD_NUMBER: _builtins.int
     channel_id: _builtins.int
     """Marked channel id."""
     members_joined_through_gmbot: _builtins.int
     """Members who joined it through the invite link GMBot made for the group."""
+    members_unmuted: _builtins.int
+    """Of those, members GMBot then unmuted in the group for joining (the "I have joined" button,
+    or joining without it) within the window.
+    """
+    joined_7_days_before: _builtins.int
+    """Retention: of the members who joined it through GMBot's link in a span as long as the
+    window that ended 7 (30) days ago, the cohort, and those who did not leave it within 7 (30)
+    days of joining (RecordChannelLeave). Within the ledger's retention (LEDGER_RETENTION_DAYS).
+    """
+    still_following_7_days: _builtins.int
+    joined_30_days_before: _builtins.int
+    still_following_30_days: _builtins.int
+    members_warned: _builtins.int
+    """Members warned in the group within the window while lacking it (its join button backed by
+    GMBot's link), each once: the funnel's first step.
+    """
     def __init__(
         self,
         *,
         channel_id: _builtins.int = ...,
         members_joined_through_gmbot: _builtins.int = ...,
+        members_unmuted: _builtins.int = ...,
+        joined_7_days_before: _builtins.int = ...,
+        still_following_7_days: _builtins.int = ...,
+        joined_30_days_before: _builtins.int = ...,
+        still_following_30_days: _builtins.int = ...,
+        members_warned: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "members_joined_through_gmbot", b"members_joined_through_gmbot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "joined_30_days_before", b"joined_30_days_before", "joined_7_days_before", b"joined_7_days_before", "members_joined_through_gmbot", b"members_joined_through_gmbot", "members_unmuted", b"members_unmuted", "members_warned", b"members_warned", "still_following_30_days", b"still_following_30_days", "still_following_7_days", b"still_following_7_days"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1399,22 +1763,28 @@ class RecordChannelJoinRequest(_message.Message):
     CHANNEL_ID_FIELD_NUMBER: _builtins.int
     USER_ID_FIELD_NUMBER: _builtins.int
     INVITE_LINK_FIELD_NUMBER: _builtins.int
+    INVITE_LINK_REVOKED_FIELD_NUMBER: _builtins.int
     channel_id: _builtins.int
     """Marked channel id."""
     user_id: _builtins.int
     """Positive user id."""
     invite_link: _builtins.str
     """The link the member joined by (ChatInviteLink.invite_link), 1..255 characters."""
+    invite_link_revoked: _builtins.bool
+    """Telegram says the link is revoked now (ChatInviteLink.is_revoked): GMBot makes a new one
+    when the group's buttons next need it.
+    """
     def __init__(
         self,
         *,
         channel_id: _builtins.int = ...,
         user_id: _builtins.int = ...,
         invite_link: _builtins.str = ...,
+        invite_link_revoked: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "invite_link", b"invite_link", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "invite_link", b"invite_link", "invite_link_revoked", b"invite_link_revoked", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1439,3 +1809,208 @@ class RecordChannelJoinResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordChannelJoinResponse: _TypeAlias = RecordChannelJoinResponse  # noqa: Y015
+
+@_typing.final
+class RecordChannelLeaveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANNEL_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    channel_id: _builtins.int
+    """Marked channel id."""
+    user_id: _builtins.int
+    """Positive user id."""
+    def __init__(
+        self,
+        *,
+        channel_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel_id", b"channel_id", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelLeaveRequest: _TypeAlias = RecordChannelLeaveRequest  # noqa: Y015
+
+@_typing.final
+class RecordChannelLeaveResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JOINS_ENDED_FIELD_NUMBER: _builtins.int
+    joins_ended: _builtins.int
+    """How many joins through GMBot's links (one per group) the leave ended."""
+    def __init__(
+        self,
+        *,
+        joins_ended: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["joins_ended", b"joins_ended"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordChannelLeaveResponse: _TypeAlias = RecordChannelLeaveResponse  # noqa: Y015
+
+@_typing.final
+class GetGroupBoardRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    MUTED_LIMIT_FIELD_NUMBER: _builtins.int
+    ACTIONS_LIMIT_FIELD_NUMBER: _builtins.int
+    group_id: _builtins.int
+    muted_limit: _builtins.int
+    """The muted members shown: 1..50; 0 means 10 (as ListGroupRestrictions)."""
+    actions_limit: _builtins.int
+    """The recent actions shown: 1..200; 0 means 50 (as ListRecentActions)."""
+    def __init__(
+        self,
+        *,
+        group_id: _builtins.int = ...,
+        muted_limit: _builtins.int = ...,
+        actions_limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions_limit", b"actions_limit", "group_id", b"group_id", "muted_limit", b"muted_limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetGroupBoardRequest: _TypeAlias = GetGroupBoardRequest  # noqa: Y015
+
+@_typing.final
+class GetGroupBoardResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATS_FIELD_NUMBER: _builtins.int
+    MUTED_FIELD_NUMBER: _builtins.int
+    ACTIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def stats(self) -> Global___GetGroupStatsResponse: ...
+    @_builtins.property
+    def muted(self) -> Global___ListGroupRestrictionsResponse:
+        """The oldest first, and how many in all."""
+
+    @_builtins.property
+    def actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ActionRecord]:
+        """The latest first."""
+
+    def __init__(
+        self,
+        *,
+        stats: Global___GetGroupStatsResponse | None = ...,
+        muted: Global___ListGroupRestrictionsResponse | None = ...,
+        actions: _abc.Iterable[Global___ActionRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["muted", b"muted", "stats", b"stats"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "muted", b"muted", "stats", b"stats"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetGroupBoardResponse: _TypeAlias = GetGroupBoardResponse  # noqa: Y015
+
+@_typing.final
+class ExpireMessageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    DELAY_SECONDS_FIELD_NUMBER: _builtins.int
+    chat_id: _builtins.int
+    """A marked supergroup id."""
+    message_id: _builtins.int
+    delay_seconds: _builtins.int
+    """1..172800 (Telegram lets a bot delete a message for 48 hours)."""
+    def __init__(
+        self,
+        *,
+        chat_id: _builtins.int = ...,
+        message_id: _builtins.int = ...,
+        delay_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "delay_seconds", b"delay_seconds", "message_id", b"message_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExpireMessageRequest: _TypeAlias = ExpireMessageRequest  # noqa: Y015
+
+@_typing.final
+class ExpireMessageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RENEWED_FIELD_NUMBER: _builtins.int
+    renewed: _builtins.bool
+    """The deletion was already scheduled and has been moved (false: scheduled now, or already
+    carried out).
+    """
+    def __init__(
+        self,
+        *,
+        renewed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["renewed", b"renewed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExpireMessageResponse: _TypeAlias = ExpireMessageResponse  # noqa: Y015
+
+@_typing.final
+class MarkLogLineUndoneRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHAT_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    GROUP_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    UNDONE_BY_FIELD_NUMBER: _builtins.int
+    chat_id: _builtins.int
+    """The log chat (a channel or a group) and the message the pressed Undo is on."""
+    message_id: _builtins.int
+    group_id: _builtins.int
+    """The group and member the line is about (the Undo button's)."""
+    user_id: _builtins.int
+    undone_by: _builtins.str
+    """The administrator's name; empty for an anonymous administrator."""
+    def __init__(
+        self,
+        *,
+        chat_id: _builtins.int = ...,
+        message_id: _builtins.int = ...,
+        group_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+        undone_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_id", b"chat_id", "group_id", b"group_id", "message_id", b"message_id", "undone_by", b"undone_by", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkLogLineUndoneRequest: _TypeAlias = MarkLogLineUndoneRequest  # noqa: Y015
+
+@_typing.final
+class MarkLogLineUndoneResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MARK_FIELD_NUMBER: _builtins.int
+    mark: Global___LogLineMark.ValueType
+    def __init__(
+        self,
+        *,
+        mark: Global___LogLineMark.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mark", b"mark"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MarkLogLineUndoneResponse: _TypeAlias = MarkLogLineUndoneResponse  # noqa: Y015

@@ -79,6 +79,31 @@ class EnforcementServiceStub:
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.CreateInviteLinkRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.CreateInviteLinkResponse.FromString,
                 _registered_method=True)
+        self.RecordChannelRequest = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/RecordChannelRequest',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestResponse.FromString,
+                _registered_method=True)
+        self.EndChannelRequest = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/EndChannelRequest',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestResponse.FromString,
+                _registered_method=True)
+        self.ListPendingChannelRequests = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/ListPendingChannelRequests',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsResponse.FromString,
+                _registered_method=True)
+        self.SetJoinConsent = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/SetJoinConsent',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentResponse.FromString,
+                _registered_method=True)
+        self.GetJoinConsent = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/GetJoinConsent',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentResponse.FromString,
+                _registered_method=True)
         self.ListRecentActions = channel.unary_unary(
                 '/gmbot.v1.EnforcementService/ListRecentActions',
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListRecentActionsRequest.SerializeToString,
@@ -108,6 +133,26 @@ class EnforcementServiceStub:
                 '/gmbot.v1.EnforcementService/RecordChannelJoin',
                 request_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.SerializeToString,
                 response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.FromString,
+                _registered_method=True)
+        self.RecordChannelLeave = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/RecordChannelLeave',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveResponse.FromString,
+                _registered_method=True)
+        self.GetGroupBoard = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/GetGroupBoard',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardResponse.FromString,
+                _registered_method=True)
+        self.ExpireMessage = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/ExpireMessage',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageResponse.FromString,
+                _registered_method=True)
+        self.MarkLogLineUndone = channel.unary_unary(
+                '/gmbot.v1.EnforcementService/MarkLogLineUndone',
+                request_serializer=gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneRequest.SerializeToString,
+                response_deserializer=gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneResponse.FromString,
                 _registered_method=True)
 
 
@@ -192,10 +237,54 @@ class EnforcementServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateInviteLink(self, request, context):
-        """Synchronous: an invite link to a private channel, made for one group with
-        createChatInviteLink (never exportChatInviteLink, which revokes the channel's primary link).
-        The same (channel, group) returns the same link.
+        """Synchronous: an invite link to a channel, made for one group with createChatInviteLink
+        (never exportChatInviteLink, which revokes the channel's primary link). The same (channel,
+        group) returns the same link while it lets people in: a link last seen live more than ten
+        minutes ago is asked about (editChatInviteLink) and made again when revoked. Where the
+        channel approves joins (seen taking join requests, or `creates_join_request` asked), the
+        link asks for approval too, and a plain one made before is revoked.
         Errors: FAILED_PRECONDITION (the bot cannot invite users to the channel), UNAVAILABLE.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordChannelRequest(self, request, context):
+        """A join request in a channel the bot administers (the channel's chat_join_request): pending
+        until RecordChannelJoin, EndChannelRequest or a day. Answers the group whose GMBot link it
+        came by and the channel's consent to GMBot's approvals. Marks the channel as approving
+        joins (CreateInviteLink). Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndChannelRequest(self, request, context):
+        """A channel join request is over (the member joined, left, or it was approved or declined).
+        Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPendingChannelRequests(self, request, context):
+        """The channels where a member's join request is pending now. Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetJoinConsent(self, request, context):
+        """A channel administrator gives or withdraws consent that GMBot approves the channel's join
+        requests of members in good standing of a group requiring it. The caller has checked that
+        `user_id` administers the channel. Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJoinConsent(self, request, context):
+        """A channel's consent, as last given or withdrawn. Errors: INVALID_ARGUMENT.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -255,6 +344,46 @@ class EnforcementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordChannelLeave(self, request, context):
+        """A member left (or was removed from) a channel. Each of their joins through a GMBot link to
+        it that still stood ends now: the retention figures (ChannelFigures.still_following_*) count
+        how long they followed. A leave with no such join records nothing; a second leave changes
+        nothing. Errors: INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetGroupBoard(self, request, context):
+        """What the owners' dashboard shows of a group, in one read (one transaction): the figures of
+        GetGroupStats, the first page of ListGroupRestrictions and ListRecentActions' latest.
+        Errors: INVALID_ARGUMENT (malformed group id, a limit over the methods' own).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExpireMessage(self, request, context):
+        """Deletes one of the bot's own messages in a chat (a settings panel left in a group) after
+        delay_seconds, through the ledger's scheduled work: it survives restarts and is carried out
+        once across replicas, at the budget's low priority. Asked again for the same (chat,
+        message) while it waits, the deletion moves to delay_seconds from now (a panel in use stays).
+        A message already gone, or a bot without the right to delete, ends it for good.
+        Errors: INVALID_ARGUMENT (malformed chat or message id, delay outside 1..172800).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkLogLineUndone(self, request, context):
+        """An administrator of the group undid a member's line in a log chat: the line is kept, struck
+        through, saying who undid it, and the message is drawn again (its other lines as they were).
+        Errors: INVALID_ARGUMENT (malformed ids, undone_by over 128 characters).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EnforcementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -303,6 +432,31 @@ def add_EnforcementServiceServicer_to_server(servicer, server):
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.CreateInviteLinkRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_enforcement__pb2.CreateInviteLinkResponse.SerializeToString,
             ),
+            'RecordChannelRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChannelRequest,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestResponse.SerializeToString,
+            ),
+            'EndChannelRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndChannelRequest,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestResponse.SerializeToString,
+            ),
+            'ListPendingChannelRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPendingChannelRequests,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsResponse.SerializeToString,
+            ),
+            'SetJoinConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetJoinConsent,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentResponse.SerializeToString,
+            ),
+            'GetJoinConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJoinConsent,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentResponse.SerializeToString,
+            ),
             'ListRecentActions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRecentActions,
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ListRecentActionsRequest.FromString,
@@ -332,6 +486,26 @@ def add_EnforcementServiceServicer_to_server(servicer, server):
                     servicer.RecordChannelJoin,
                     request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.FromString,
                     response_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.SerializeToString,
+            ),
+            'RecordChannelLeave': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChannelLeave,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveResponse.SerializeToString,
+            ),
+            'GetGroupBoard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGroupBoard,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardResponse.SerializeToString,
+            ),
+            'ExpireMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExpireMessage,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageResponse.SerializeToString,
+            ),
+            'MarkLogLineUndone': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkLogLineUndone,
+                    request_deserializer=gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneRequest.FromString,
+                    response_serializer=gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -588,6 +762,141 @@ class EnforcementService:
             _registered_method=True)
 
     @staticmethod
+    def RecordChannelRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/RecordChannelRequest',
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndChannelRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/EndChannelRequest',
+            gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.EndChannelRequestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPendingChannelRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/ListPendingChannelRequests',
+            gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.ListPendingChannelRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetJoinConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/SetJoinConsent',
+            gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.SetJoinConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJoinConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/GetJoinConsent',
+            gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.GetJoinConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListRecentActions(request,
             target,
             options=(),
@@ -739,6 +1048,114 @@ class EnforcementService:
             '/gmbot.v1.EnforcementService/RecordChannelJoin',
             gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinRequest.SerializeToString,
             gmbot_dot_v1_dot_enforcement__pb2.RecordChannelJoinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChannelLeave(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/RecordChannelLeave',
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.RecordChannelLeaveResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGroupBoard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/GetGroupBoard',
+            gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.GetGroupBoardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExpireMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/ExpireMessage',
+            gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.ExpireMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkLogLineUndone(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gmbot.v1.EnforcementService/MarkLogLineUndone',
+            gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneRequest.SerializeToString,
+            gmbot_dot_v1_dot_enforcement__pb2.MarkLogLineUndoneResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -99,11 +99,33 @@ class EnforcementServiceStub:
     requester in private what to join (`notify_missing`).
     """
     CreateInviteLink: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.CreateInviteLinkRequest, _enforcement_pb2.CreateInviteLinkResponse]
-    """Synchronous: an invite link to a private channel, made for one group with
-    createChatInviteLink (never exportChatInviteLink, which revokes the channel's primary link).
-    The same (channel, group) returns the same link.
+    """Synchronous: an invite link to a channel, made for one group with createChatInviteLink
+    (never exportChatInviteLink, which revokes the channel's primary link). The same (channel,
+    group) returns the same link while it lets people in: a link last seen live more than ten
+    minutes ago is asked about (editChatInviteLink) and made again when revoked. Where the
+    channel approves joins (seen taking join requests, or `creates_join_request` asked), the
+    link asks for approval too, and a plain one made before is revoked.
     Errors: FAILED_PRECONDITION (the bot cannot invite users to the channel), UNAVAILABLE.
     """
+    RecordChannelRequest: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelRequestRequest, _enforcement_pb2.RecordChannelRequestResponse]
+    """A join request in a channel the bot administers (the channel's chat_join_request): pending
+    until RecordChannelJoin, EndChannelRequest or a day. Answers the group whose GMBot link it
+    came by and the channel's consent to GMBot's approvals. Marks the channel as approving
+    joins (CreateInviteLink). Errors: INVALID_ARGUMENT.
+    """
+    EndChannelRequest: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.EndChannelRequestRequest, _enforcement_pb2.EndChannelRequestResponse]
+    """A channel join request is over (the member joined, left, or it was approved or declined).
+    Errors: INVALID_ARGUMENT.
+    """
+    ListPendingChannelRequests: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ListPendingChannelRequestsRequest, _enforcement_pb2.ListPendingChannelRequestsResponse]
+    """The channels where a member's join request is pending now. Errors: INVALID_ARGUMENT."""
+    SetJoinConsent: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.SetJoinConsentRequest, _enforcement_pb2.SetJoinConsentResponse]
+    """A channel administrator gives or withdraws consent that GMBot approves the channel's join
+    requests of members in good standing of a group requiring it. The caller has checked that
+    `user_id` administers the channel. Errors: INVALID_ARGUMENT.
+    """
+    GetJoinConsent: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.GetJoinConsentRequest, _enforcement_pb2.GetJoinConsentResponse]
+    """A channel's consent, as last given or withdrawn. Errors: INVALID_ARGUMENT."""
     ListRecentActions: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ListRecentActionsRequest, _enforcement_pb2.ListRecentActionsResponse]
     """The ledger: a group's most recent actions, newest first."""
     ListRestrictedGroups: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ListRestrictedGroupsRequest, _enforcement_pb2.ListRestrictedGroupsResponse]
@@ -131,6 +153,30 @@ class EnforcementServiceStub:
     as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
     for no group. A member counts once per group and channel, at their latest such join; kept as
     long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
+    """
+    RecordChannelLeave: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelLeaveRequest, _enforcement_pb2.RecordChannelLeaveResponse]
+    """A member left (or was removed from) a channel. Each of their joins through a GMBot link to
+    it that still stood ends now: the retention figures (ChannelFigures.still_following_*) count
+    how long they followed. A leave with no such join records nothing; a second leave changes
+    nothing. Errors: INVALID_ARGUMENT.
+    """
+    GetGroupBoard: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.GetGroupBoardRequest, _enforcement_pb2.GetGroupBoardResponse]
+    """What the owners' dashboard shows of a group, in one read (one transaction): the figures of
+    GetGroupStats, the first page of ListGroupRestrictions and ListRecentActions' latest.
+    Errors: INVALID_ARGUMENT (malformed group id, a limit over the methods' own).
+    """
+    ExpireMessage: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.ExpireMessageRequest, _enforcement_pb2.ExpireMessageResponse]
+    """Deletes one of the bot's own messages in a chat (a settings panel left in a group) after
+    delay_seconds, through the ledger's scheduled work: it survives restarts and is carried out
+    once across replicas, at the budget's low priority. Asked again for the same (chat,
+    message) while it waits, the deletion moves to delay_seconds from now (a panel in use stays).
+    A message already gone, or a bot without the right to delete, ends it for good.
+    Errors: INVALID_ARGUMENT (malformed chat or message id, delay outside 1..172800).
+    """
+    MarkLogLineUndone: _grpc.UnaryUnaryMultiCallable[_enforcement_pb2.MarkLogLineUndoneRequest, _enforcement_pb2.MarkLogLineUndoneResponse]
+    """An administrator of the group undid a member's line in a log chat: the line is kept, struck
+    through, saying who undid it, and the message is drawn again (its other lines as they were).
+    Errors: INVALID_ARGUMENT (malformed ids, undone_by over 128 characters).
     """
 
 @_typing.type_check_only
@@ -179,11 +225,33 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     requester in private what to join (`notify_missing`).
     """
     CreateInviteLink: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.CreateInviteLinkRequest, _enforcement_pb2.CreateInviteLinkResponse]  # type: ignore[assignment]
-    """Synchronous: an invite link to a private channel, made for one group with
-    createChatInviteLink (never exportChatInviteLink, which revokes the channel's primary link).
-    The same (channel, group) returns the same link.
+    """Synchronous: an invite link to a channel, made for one group with createChatInviteLink
+    (never exportChatInviteLink, which revokes the channel's primary link). The same (channel,
+    group) returns the same link while it lets people in: a link last seen live more than ten
+    minutes ago is asked about (editChatInviteLink) and made again when revoked. Where the
+    channel approves joins (seen taking join requests, or `creates_join_request` asked), the
+    link asks for approval too, and a plain one made before is revoked.
     Errors: FAILED_PRECONDITION (the bot cannot invite users to the channel), UNAVAILABLE.
     """
+    RecordChannelRequest: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelRequestRequest, _enforcement_pb2.RecordChannelRequestResponse]  # type: ignore[assignment]
+    """A join request in a channel the bot administers (the channel's chat_join_request): pending
+    until RecordChannelJoin, EndChannelRequest or a day. Answers the group whose GMBot link it
+    came by and the channel's consent to GMBot's approvals. Marks the channel as approving
+    joins (CreateInviteLink). Errors: INVALID_ARGUMENT.
+    """
+    EndChannelRequest: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.EndChannelRequestRequest, _enforcement_pb2.EndChannelRequestResponse]  # type: ignore[assignment]
+    """A channel join request is over (the member joined, left, or it was approved or declined).
+    Errors: INVALID_ARGUMENT.
+    """
+    ListPendingChannelRequests: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ListPendingChannelRequestsRequest, _enforcement_pb2.ListPendingChannelRequestsResponse]  # type: ignore[assignment]
+    """The channels where a member's join request is pending now. Errors: INVALID_ARGUMENT."""
+    SetJoinConsent: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.SetJoinConsentRequest, _enforcement_pb2.SetJoinConsentResponse]  # type: ignore[assignment]
+    """A channel administrator gives or withdraws consent that GMBot approves the channel's join
+    requests of members in good standing of a group requiring it. The caller has checked that
+    `user_id` administers the channel. Errors: INVALID_ARGUMENT.
+    """
+    GetJoinConsent: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.GetJoinConsentRequest, _enforcement_pb2.GetJoinConsentResponse]  # type: ignore[assignment]
+    """A channel's consent, as last given or withdrawn. Errors: INVALID_ARGUMENT."""
     ListRecentActions: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ListRecentActionsRequest, _enforcement_pb2.ListRecentActionsResponse]  # type: ignore[assignment]
     """The ledger: a group's most recent actions, newest first."""
     ListRestrictedGroups: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ListRestrictedGroupsRequest, _enforcement_pb2.ListRestrictedGroupsResponse]  # type: ignore[assignment]
@@ -211,6 +279,30 @@ class EnforcementServiceAsyncStub(EnforcementServiceStub):
     as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
     for no group. A member counts once per group and channel, at their latest such join; kept as
     long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
+    """
+    RecordChannelLeave: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.RecordChannelLeaveRequest, _enforcement_pb2.RecordChannelLeaveResponse]  # type: ignore[assignment]
+    """A member left (or was removed from) a channel. Each of their joins through a GMBot link to
+    it that still stood ends now: the retention figures (ChannelFigures.still_following_*) count
+    how long they followed. A leave with no such join records nothing; a second leave changes
+    nothing. Errors: INVALID_ARGUMENT.
+    """
+    GetGroupBoard: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.GetGroupBoardRequest, _enforcement_pb2.GetGroupBoardResponse]  # type: ignore[assignment]
+    """What the owners' dashboard shows of a group, in one read (one transaction): the figures of
+    GetGroupStats, the first page of ListGroupRestrictions and ListRecentActions' latest.
+    Errors: INVALID_ARGUMENT (malformed group id, a limit over the methods' own).
+    """
+    ExpireMessage: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.ExpireMessageRequest, _enforcement_pb2.ExpireMessageResponse]  # type: ignore[assignment]
+    """Deletes one of the bot's own messages in a chat (a settings panel left in a group) after
+    delay_seconds, through the ledger's scheduled work: it survives restarts and is carried out
+    once across replicas, at the budget's low priority. Asked again for the same (chat,
+    message) while it waits, the deletion moves to delay_seconds from now (a panel in use stays).
+    A message already gone, or a bot without the right to delete, ends it for good.
+    Errors: INVALID_ARGUMENT (malformed chat or message id, delay outside 1..172800).
+    """
+    MarkLogLineUndone: _aio.UnaryUnaryMultiCallable[_enforcement_pb2.MarkLogLineUndoneRequest, _enforcement_pb2.MarkLogLineUndoneResponse]  # type: ignore[assignment]
+    """An administrator of the group undid a member's line in a log chat: the line is kept, struck
+    through, saying who undid it, and the message is drawn again (its other lines as they were).
+    Errors: INVALID_ARGUMENT (malformed ids, undone_by over 128 characters).
     """
 
 class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -310,11 +402,63 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _enforcement_pb2.CreateInviteLinkRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_enforcement_pb2.CreateInviteLinkResponse, _abc.Awaitable[_enforcement_pb2.CreateInviteLinkResponse]]:
-        """Synchronous: an invite link to a private channel, made for one group with
-        createChatInviteLink (never exportChatInviteLink, which revokes the channel's primary link).
-        The same (channel, group) returns the same link.
+        """Synchronous: an invite link to a channel, made for one group with createChatInviteLink
+        (never exportChatInviteLink, which revokes the channel's primary link). The same (channel,
+        group) returns the same link while it lets people in: a link last seen live more than ten
+        minutes ago is asked about (editChatInviteLink) and made again when revoked. Where the
+        channel approves joins (seen taking join requests, or `creates_join_request` asked), the
+        link asks for approval too, and a plain one made before is revoked.
         Errors: FAILED_PRECONDITION (the bot cannot invite users to the channel), UNAVAILABLE.
         """
+
+    @_abc_1.abstractmethod
+    def RecordChannelRequest(
+        self,
+        request: _enforcement_pb2.RecordChannelRequestRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.RecordChannelRequestResponse, _abc.Awaitable[_enforcement_pb2.RecordChannelRequestResponse]]:
+        """A join request in a channel the bot administers (the channel's chat_join_request): pending
+        until RecordChannelJoin, EndChannelRequest or a day. Answers the group whose GMBot link it
+        came by and the channel's consent to GMBot's approvals. Marks the channel as approving
+        joins (CreateInviteLink). Errors: INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def EndChannelRequest(
+        self,
+        request: _enforcement_pb2.EndChannelRequestRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.EndChannelRequestResponse, _abc.Awaitable[_enforcement_pb2.EndChannelRequestResponse]]:
+        """A channel join request is over (the member joined, left, or it was approved or declined).
+        Errors: INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def ListPendingChannelRequests(
+        self,
+        request: _enforcement_pb2.ListPendingChannelRequestsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.ListPendingChannelRequestsResponse, _abc.Awaitable[_enforcement_pb2.ListPendingChannelRequestsResponse]]:
+        """The channels where a member's join request is pending now. Errors: INVALID_ARGUMENT."""
+
+    @_abc_1.abstractmethod
+    def SetJoinConsent(
+        self,
+        request: _enforcement_pb2.SetJoinConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.SetJoinConsentResponse, _abc.Awaitable[_enforcement_pb2.SetJoinConsentResponse]]:
+        """A channel administrator gives or withdraws consent that GMBot approves the channel's join
+        requests of members in good standing of a group requiring it. The caller has checked that
+        `user_id` administers the channel. Errors: INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def GetJoinConsent(
+        self,
+        request: _enforcement_pb2.GetJoinConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.GetJoinConsentResponse, _abc.Awaitable[_enforcement_pb2.GetJoinConsentResponse]]:
+        """A channel's consent, as last given or withdrawn. Errors: INVALID_ARGUMENT."""
 
     @_abc_1.abstractmethod
     def ListRecentActions(
@@ -378,6 +522,54 @@ class EnforcementServiceServicer(metaclass=_abc_1.ABCMeta):
         as a join through GMBot (GroupFigures.members_joined_through_gmbot); any other link counts
         for no group. A member counts once per group and channel, at their latest such join; kept as
         long as the ledger (LEDGER_RETENTION_DAYS). Errors: INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def RecordChannelLeave(
+        self,
+        request: _enforcement_pb2.RecordChannelLeaveRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.RecordChannelLeaveResponse, _abc.Awaitable[_enforcement_pb2.RecordChannelLeaveResponse]]:
+        """A member left (or was removed from) a channel. Each of their joins through a GMBot link to
+        it that still stood ends now: the retention figures (ChannelFigures.still_following_*) count
+        how long they followed. A leave with no such join records nothing; a second leave changes
+        nothing. Errors: INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def GetGroupBoard(
+        self,
+        request: _enforcement_pb2.GetGroupBoardRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.GetGroupBoardResponse, _abc.Awaitable[_enforcement_pb2.GetGroupBoardResponse]]:
+        """What the owners' dashboard shows of a group, in one read (one transaction): the figures of
+        GetGroupStats, the first page of ListGroupRestrictions and ListRecentActions' latest.
+        Errors: INVALID_ARGUMENT (malformed group id, a limit over the methods' own).
+        """
+
+    @_abc_1.abstractmethod
+    def ExpireMessage(
+        self,
+        request: _enforcement_pb2.ExpireMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.ExpireMessageResponse, _abc.Awaitable[_enforcement_pb2.ExpireMessageResponse]]:
+        """Deletes one of the bot's own messages in a chat (a settings panel left in a group) after
+        delay_seconds, through the ledger's scheduled work: it survives restarts and is carried out
+        once across replicas, at the budget's low priority. Asked again for the same (chat,
+        message) while it waits, the deletion moves to delay_seconds from now (a panel in use stays).
+        A message already gone, or a bot without the right to delete, ends it for good.
+        Errors: INVALID_ARGUMENT (malformed chat or message id, delay outside 1..172800).
+        """
+
+    @_abc_1.abstractmethod
+    def MarkLogLineUndone(
+        self,
+        request: _enforcement_pb2.MarkLogLineUndoneRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_enforcement_pb2.MarkLogLineUndoneResponse, _abc.Awaitable[_enforcement_pb2.MarkLogLineUndoneResponse]]:
+        """An administrator of the group undid a member's line in a log chat: the line is kept, struck
+        through, saying who undid it, and the message is drawn again (its other lines as they were).
+        Errors: INVALID_ARGUMENT (malformed ids, undone_by over 128 characters).
         """
 
 def add_EnforcementServiceServicer_to_server(servicer: EnforcementServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -61,6 +61,11 @@ class _ChannelRightsEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Channel
     """An administrator of a private channel without "invite users via link": members can still
     be checked, but no new invite link can be made for a group.
     """
+    CHANNEL_RIGHTS_NO_ATTRIBUTION: _ChannelRights.ValueType  # 5
+    """An administrator of a public channel without "invite users via link": members are checked
+    and the join buttons keep the public t.me/ link, but GMBot cannot make a link of its own
+    there, so joins its buttons bring are not told from others.
+    """
 
 class ChannelRights(_ChannelRights, metaclass=_ChannelRightsEnumTypeWrapper):
     """The bot's standing in a linked channel."""
@@ -76,6 +81,11 @@ CHANNEL_RIGHTS_NOT_ADMIN: ChannelRights.ValueType  # 3
 CHANNEL_RIGHTS_NO_INVITE_LINKS: ChannelRights.ValueType  # 4
 """An administrator of a private channel without "invite users via link": members can still
 be checked, but no new invite link can be made for a group.
+"""
+CHANNEL_RIGHTS_NO_ATTRIBUTION: ChannelRights.ValueType  # 5
+"""An administrator of a public channel without "invite users via link": members are checked
+and the join buttons keep the public t.me/ link, but GMBot cannot make a link of its own
+there, so joins its buttons bring are not told from others.
 """
 Global___ChannelRights: _TypeAlias = ChannelRights  # noqa: Y015
 
@@ -218,6 +228,9 @@ class GroupSettings(_message.Message):
     ON_UNKNOWN_FIELD_NUMBER: _builtins.int
     BAN_SENDER_CHAT_FIELD_NUMBER: _builtins.int
     MODE_FIELD_NUMBER: _builtins.int
+    LOG_CHAT_ID_FIELD_NUMBER: _builtins.int
+    CHANNELS_APPROVE_JOINS_FIELD_NUMBER: _builtins.int
+    PENDING_REQUEST_COUNTS_AS_JOINED_FIELD_NUMBER: _builtins.int
     action: Global___EnforcementAction.ValueType
     """Default ENFORCEMENT_ACTION_MUTE."""
     warning_text: _builtins.str
@@ -247,6 +260,20 @@ class GroupSettings(_message.Message):
     """
     mode: Global___GroupMode.ValueType
     """Default GROUP_MODE_ENFORCE."""
+    log_chat_id: _builtins.int
+    """A channel or group that receives GMBot's actions in this group, each with the member, the
+    reason and an Undo button (chosen with a chat picker); 0 (default) for none. A chat id, so
+    negative; the gateway checks that the bot may post there before setting it.
+    """
+    channels_approve_joins: _builtins.bool
+    """The required channels approve their joins: GMBot's join links ask the channel's
+    administrators to approve (creates_join_request) instead of letting anyone in. GMBot also
+    does so by itself for a channel it sees taking join requests. Default false.
+    """
+    pending_request_counts_as_joined: _builtins.bool
+    """A join request pending in a required channel counts as joined: the member may speak (and is
+    unmuted) while the channel's administrators decide. Default false ("not yet").
+    """
     @_builtins.property
     def exempt_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
         """Users never checked in this group (positive user ids, at most 10000, no duplicates)."""
@@ -265,10 +292,13 @@ class GroupSettings(_message.Message):
         on_unknown: Global___UnknownPolicy.ValueType = ...,
         ban_sender_chat: _builtins.bool = ...,
         mode: Global___GroupMode.ValueType = ...,
+        log_chat_id: _builtins.int = ...,
+        channels_approve_joins: _builtins.bool = ...,
+        pending_request_counts_as_joined: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "ban_sender_chat", b"ban_sender_chat", "check_on_join", b"check_on_join", "exempt_user_ids", b"exempt_user_ids", "gate_join_requests", b"gate_join_requests", "kick_after_minutes", b"kick_after_minutes", "language", b"language", "mode", b"mode", "on_unknown", b"on_unknown", "warning_text", b"warning_text", "warning_ttl_seconds", b"warning_ttl_seconds"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "ban_sender_chat", b"ban_sender_chat", "channels_approve_joins", b"channels_approve_joins", "check_on_join", b"check_on_join", "exempt_user_ids", b"exempt_user_ids", "gate_join_requests", b"gate_join_requests", "kick_after_minutes", b"kick_after_minutes", "language", b"language", "log_chat_id", b"log_chat_id", "mode", b"mode", "on_unknown", b"on_unknown", "pending_request_counts_as_joined", b"pending_request_counts_as_joined", "warning_text", b"warning_text", "warning_ttl_seconds", b"warning_ttl_seconds"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -773,19 +803,23 @@ class ListGroupsRequest(_message.Message):
 
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    LOG_CHAT_ID_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """1..500; 0 means 100."""
     page_token: _builtins.str
     """Empty for the first page; then the previous response's next_page_token."""
+    log_chat_id: _builtins.int
+    """Set: only the groups whose log chat (settings.log_chat_id) this chat is."""
     def __init__(
         self,
         *,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        log_chat_id: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["log_chat_id", b"log_chat_id", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1018,15 +1052,21 @@ class RecordPersonStartedRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     USER_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
+    language: _builtins.str
+    """Their Telegram language, as one of GMBot's languages (the group's `language` values);
+    empty keeps the one known. What GMBot tells them alone (an observe digest) speaks it.
+    """
     def __init__(
         self,
         *,
         user_id: _builtins.int = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["language", b"language", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1117,17 +1157,21 @@ class Person(_message.Message):
 
     USER_ID_FIELD_NUMBER: _builtins.int
     ALERTS_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     alerts: _builtins.bool
+    language: _builtins.str
+    """Their language as last recorded; empty when never told."""
     def __init__(
         self,
         *,
         user_id: _builtins.int = ...,
         alerts: _builtins.bool = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts", "language", b"language", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

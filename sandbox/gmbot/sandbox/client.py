@@ -99,7 +99,8 @@ class SandboxClient:
         invite_link: str | None = None,
     ) -> Json:
         """`undelivered`: the join happens, but its updates never reach any bot. `invite_link`:
-        the join is by that link of the chat (its chat_member update names it)."""
+        the join is by that link of the chat (its chat_member update names it); by a link that
+        creates join requests it is a request instead (the answer is the request)."""
         body: dict[str, Any] = {"user_id": user_id, "undelivered": undelivered}
         if invite_link is not None:
             body["invite_link"] = invite_link
@@ -136,15 +137,23 @@ class SandboxClient:
     async def post_in_channel(self, channel_id: int, text: str) -> Json:
         return await self._object("POST", f"/chats/{channel_id}/messages", {"text": text})
 
-    async def say_to_bot(self, bot_id: int, user_id: int, text: str) -> Json:
+    async def say_to_bot(self, bot_id: int, user_id: int, text: str, **fields: Any) -> Json:
+        """`fields`: reply_to_message_id (one of the bot's messages in that private chat)."""
         return await self._object(
-            "POST", f"/bots/{bot_id}/private", {"user_id": user_id, "text": text}
+            "POST", f"/bots/{bot_id}/private", {"user_id": user_id, "text": text, **fields}
         )
 
     async def share_chat(self, bot_id: int, user_id: int, request_id: int, chat_id: int) -> Json:
         """`user_id` picks `chat_id` with the bot's chat-picker button `request_id`."""
         body = {"user_id": user_id, "request_id": request_id, "chat_id": chat_id}
         return await self._object("POST", f"/bots/{bot_id}/share_chat", body)
+
+    async def share_users(
+        self, bot_id: int, user_id: int, request_id: int, user_ids: list[int]
+    ) -> Json:
+        """`user_id` picks `user_ids` with the bot's people-picker button `request_id`."""
+        body = {"user_id": user_id, "request_id": request_id, "user_ids": user_ids}
+        return await self._object("POST", f"/bots/{bot_id}/share_users", body)
 
     async def press(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
         body = {"user_id": user_id, "data": data}
@@ -161,11 +170,21 @@ class SandboxClient:
     async def join_requests(self, chat_id: int) -> list[Json]:
         return await self._list("GET", f"/chats/{chat_id}/join_requests")
 
+    async def decline_join_request(self, chat_id: int, user_id: int) -> Json:
+        """An administrator declines the request in the apps (Telegram tells no bot)."""
+        body = {"user_id": user_id}
+        return await self._object("POST", f"/chats/{chat_id}/join_requests/decline", body)
+
     async def messages(self, chat_id: int) -> list[Json]:
         return await self._list("GET", f"/chats/{chat_id}/messages")
 
     async def invite_links(self, chat_id: int) -> list[Json]:
         return await self._list("GET", f"/chats/{chat_id}/invite_links")
+
+    async def revoke_invite_link(self, chat_id: int, invite_link: str) -> Json:
+        """The chat's owner revokes one of its links (Telegram tells no bot)."""
+        body = {"invite_link": invite_link}
+        return await self._object("POST", f"/chats/{chat_id}/invite_links/revoke", body)
 
     # -- what bots did
     async def journal(

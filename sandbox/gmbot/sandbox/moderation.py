@@ -49,6 +49,8 @@ def ban(telegram: Telegram, chat: Chat, actor_id: int, user_id: int, until_date:
     if chat.type == "private":
         raise bad_request("chat member status can't be changed in private chats")
     _check_actor(telegram, chat, actor_id)
+    # A banned requester's join request goes with the ban (the apps' "decline and ban").
+    telegram.world.join_requests.pop((chat.id, user_id), None)
     if _not_an_admin(telegram, chat, user_id).present:
         telegram.leave(chat, user_id, status="kicked", actor_id=actor_id, until_date=until_date)
     else:

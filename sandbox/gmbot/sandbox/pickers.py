@@ -1,5 +1,6 @@
-"""Telegram's chat pickers (KeyboardButtonRequestChat): a person taps a keyboard button the bot
-sent, picks a chat, and the bot gets a message with `chat_shared`. The app enforces the
+"""Telegram's pickers: a person taps a keyboard button the bot sent, picks a chat
+(KeyboardButtonRequestChat: the bot gets a message with `chat_shared`) or people
+(KeyboardButtonRequestUsers: `users_shared`). The app enforces the
 button's conditions before it lets a chat be picked; the sandbox does the same, and, as Telegram
 does, adds the bot as an administrator with `bot_administrator_rights` where it is not one."""
 
@@ -15,17 +16,21 @@ class PickRefused(ValueError):
     """The app would not let this chat be picked with that button."""
 
 
-def _request(telegram: Telegram, bot: BotAccount, chat_id: int, request_id: int) -> dict[str, Any]:
-    """The request_chat of the newest keyboard the bot sent in this private chat."""
+def _request(
+    telegram: Telegram, bot: BotAccount, chat_id: int, request_id: int, kind: str = "request_chat"
+) -> dict[str, Any]:
+    """The `kind` request (request_chat, request_users) of the newest keyboard the bot sent in
+    this private chat."""
     for message in reversed(list(telegram.world.messages.get(chat_id, {}).values())):
         if message.from_user_id != bot.user.id or not message.reply_markup:
             continue
         for row in message.reply_markup.get("keyboard", []):
             for button in row:
-                request = button.get("request_chat") if isinstance(button, dict) else None
+                request = button.get(kind) if isinstance(button, dict) else None
                 if request and int(request.get("request_id", 0)) == request_id:
                     return dict(request)
-    raise PickRefused(f"the bot offered no chat picker with request_id {request_id}")
+    what = "chat" if kind == "request_chat" else "people"
+    raise PickRefused(f"the bot offered no {what} picker with request_id {request_id}")
 
 
 def share_chat(
@@ -54,5 +59,38 @@ def share_chat(
         telegram.change_member(picked, Member(bot.user.id, "administrator", rights=rights), user_id)
     message = world.add_message(
         private.id, user_id, chat_shared={"request_id": request_id, "chat_id": picked.id}
+    )
+    return telegram.post(message, recipients=[bot])
+
+
+def share_users(
+    telegram: Telegram, bot: BotAccount, user_id: int, request_id: int, picked_ids: list[int]
+) -> Message:
+    """`user_id` picks people with the bot's KeyboardButtonRequestUsers `request_id`: the app
+    lets pick 1..max_quantity (default 1) people, bots only or never as `user_is_bot` says,
+    and shares their names and usernames only when the button asked for them."""
+    world = telegram.world
+    private = world.private_chat(user_id)
+    request = _request(telegram, bot, private.id, request_id, "request_users")
+    if not 1 <= len(picked_ids) <= int(request.get("max_quantity", 1)):
+        raise PickRefused("more people than the button lets pick")
+    shared = []
+    for picked_id in picked_ids:
+        person = world.user(picked_id)
+        if person is None:
+            raise PickRefused("no such user")
+        wants_bot = request.get("user_is_bot")
+        if wants_bot is not None and person.is_bot != bool(wants_bot):
+            raise PickRefused("the user is not of the kind the button asks for")
+        user: dict[str, Any] = {"user_id": person.id}
+        if request.get("request_name"):
+            user["first_name"] = person.first_name
+            if person.last_name:
+                user["last_name"] = person.last_name
+        if request.get("request_username") and person.username:
+            user["username"] = person.username
+        shared.append(user)
+    message = world.add_message(
+        private.id, user_id, users_shared={"request_id": request_id, "users": shared}
     )
     return telegram.post(message, recipients=[bot])

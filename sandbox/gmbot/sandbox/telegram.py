@@ -183,10 +183,16 @@ class Telegram:
             return self.post(message, recipients=[bot] if bot else [])
         return self.post(message)
 
-    def say_to_bot(self, bot: BotAccount, user_id: int, text: str) -> Message:
+    def say_to_bot(
+        self, bot: BotAccount, user_id: int, text: str, reply_to_message_id: int | None = None
+    ) -> Message:
+        """A person writes to the bot in private; in reply to one of its messages (a prompt
+        with a ForceReply) when `reply_to_message_id` names one."""
         bot.reachable[user_id] = float("inf")
         chat = self.world.private_chat(user_id)
-        message = self.world.add_message(chat.id, user_id, text=text)
+        message = self.world.add_message(
+            chat.id, user_id, text=text, reply_to_message_id=reply_to_message_id
+        )
         return self.post(message, recipients=[bot])
 
     def say_as_group(self, chat: Chat, text: str) -> Message:
@@ -240,9 +246,18 @@ class Telegram:
             bot.queue.push("callback_query", payload, message.chat_id)
         return query.id
 
-    def request_join(self, chat: Chat, user_id: int) -> JoinRequest:
+    def request_join(
+        self, chat: Chat, user_id: int, invite_link: InviteLink | None = None
+    ) -> JoinRequest:
+        """A request to join, direct or by a link that creates join requests (it names it)."""
         private = self.world.private_chat(user_id)
-        request = JoinRequest(chat.id, user_id, self.world.clock.seconds(), private.id)
+        request = JoinRequest(
+            chat.id,
+            user_id,
+            self.world.clock.seconds(),
+            private.id,
+            invite_link.link if invite_link is not None else "",
+        )
         self.world.join_requests[(chat.id, user_id)] = request
         payload = {
             "chat": chat_json(chat, self.world),
@@ -250,6 +265,8 @@ class Telegram:
             "user_chat_id": private.id,
             "date": request.date,
         }
+        if invite_link is not None:
+            payload["invite_link"] = invite_link_json(invite_link, self.world)
         for bot in self.bots.values():
             if self.world.member(chat.id, bot.user.id).can("can_invite_users"):
                 bot.reachable.setdefault(

@@ -145,6 +145,8 @@ def message_json(message: Message, world: World, *, with_reply: bool = True) -> 
         body["left_chat_member"] = user_json(world.users[message.left_chat_member_id])
     if message.chat_shared is not None:
         body["chat_shared"] = dict(message.chat_shared)
+    if message.users_shared is not None:
+        body["users_shared"] = dict(message.users_shared)
     # Telegram shows only inline keyboards on a message; a reply keyboard is the client's.
     if message.reply_markup is not None and "inline_keyboard" in message.reply_markup:
         body["reply_markup"] = message.reply_markup

@@ -143,6 +143,8 @@ class Message:
     deleted: bool = False
     # A chat picked with a KeyboardButtonRequestChat: {"request_id": ..., "chat_id": ...}.
     chat_shared: dict[str, int] | None = None
+    # People picked with a KeyboardButtonRequestUsers: {"request_id", "users": [SharedUser]}.
+    users_shared: dict[str, Any] | None = None
     # A person's message besides text: its media's caption, what it carries as the Bot API
     # names it ({"photo": [...]}, {"dice": {...}} ...: content.py), the inline bot it came via.
     caption: str = ""
@@ -178,6 +180,8 @@ class JoinRequest:
     user_id: int
     date: int
     user_chat_id: int
+    # The link the request came by (one that creates join requests); "" for a direct request.
+    invite_link: str = ""
 
 
 class World:

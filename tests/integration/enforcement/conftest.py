@@ -10,16 +10,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from gmbot.enforcement.app import migrations_config
+from gmbot.runtime.database import create_engine
 from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.limits import LimitConfig
 from gmbot.sandbox.telegram import SandboxConfig
 from gmbot.v1 import enforcement_pb2_grpc
-from tests.support.databases import fresh_database
 from tests.support.enforcement import Group, enforcement_settings, running_enforcement
+from tests.support.migrated_databases import migrated_database
 from tests.support.sandbox import bot_world
 from tests.support.services import channel_to
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub
 
 
@@ -55,7 +59,7 @@ async def enforcement(
 ) -> AsyncIterator[EnforcementServiceAsyncStub]:
     overrides = getattr(request, "param", {})
     database, queue = backend.split("+")
-    async with fresh_database(database, postgres_server_url, tmp_path) as url:
+    async with migrated_database(database, postgres_server_url, tmp_path, migrations_config) as url:
         world.ledger_url = url
         settings = enforcement_settings(
             world.sandbox.url,
@@ -66,3 +70,18 @@ async def enforcement(
         )
         async with running_enforcement(settings) as service, channel_to(service.port) as channel:
             yield enforcement_pb2_grpc.EnforcementServiceStub(channel)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def ledger_engine(
+    request: pytest.FixtureRequest, postgres_server_url: str, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    """A migrated ledger database, with nothing in it, for the stores' own statements."""
+    async with migrated_database(
+        request.param, postgres_server_url, tmp_path, migrations_config
+    ) as url:
+        engine = create_engine(url)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()

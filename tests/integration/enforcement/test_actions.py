@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gmbot.v1.enforcement_pb2_grpc import EnforcementServiceAsyncStub as Stub
 
 
+@pytest.mark.redis_cluster
 async def test_enforce_deletes_mutes_and_warns_with_a_signed_button(
     world: Group, enforcement: Stub
 ) -> None:

@@ -18,10 +18,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gmbot.enforcement.app import migrations_config
 from gmbot.v1 import enforcement_pb2 as pb
-from tests.support.databases import fresh_database
 from tests.support.enforcement import Group, enforcement_settings, running_enforcement, warning
 from tests.support.fuzz import FORBIDDEN, FUZZ, caller, requests, status_of
+from tests.support.migrated_databases import migrated_database
 from tests.support.services import channel_to
 
 METHODS = list(pb.DESCRIPTOR.services_by_name["EnforcementService"].methods)
@@ -33,7 +34,7 @@ async def channel(
     world: Group, backend: str, postgres_server_url: str, redis_url: str, tmp_path: Path
 ) -> AsyncIterator[grpc.aio.Channel]:
     database, queue = backend.split("+")
-    async with fresh_database(database, postgres_server_url, tmp_path) as url:
+    async with migrated_database(database, postgres_server_url, tmp_path, migrations_config) as url:
         settings = enforcement_settings(
             world.sandbox.url, world.token, url, redis_url if queue == "redis" else None
         )
@@ -114,6 +115,25 @@ def _reads_and_records(world: Group, user: int) -> dict[str, Message]:
         "GetGroupStats": pb.GetGroupStatsRequest(group_id=world.group),
         "RecordChannelJoin": pb.RecordChannelJoinRequest(
             channel_id=world.channel, user_id=user, invite_link="https://t.me/+AbCdEf012345"
+        ),
+        "RecordChannelLeave": pb.RecordChannelLeaveRequest(channel_id=world.channel, user_id=user),
+        "GetGroupBoard": pb.GetGroupBoardRequest(
+            group_id=world.group, muted_limit=10, actions_limit=30
+        ),
+        "RecordChannelRequest": pb.RecordChannelRequestRequest(
+            channel_id=world.channel, user_id=user, invite_link="https://t.me/+AbCdEf012345"
+        ),
+        "EndChannelRequest": pb.EndChannelRequestRequest(channel_id=world.channel, user_id=user),
+        "ListPendingChannelRequests": pb.ListPendingChannelRequestsRequest(user_id=user),
+        "SetJoinConsent": pb.SetJoinConsentRequest(
+            channel_id=world.channel, user_id=user, given=True
+        ),
+        "GetJoinConsent": pb.GetJoinConsentRequest(channel_id=world.channel),
+        "ExpireMessage": pb.ExpireMessageRequest(
+            chat_id=world.group, message_id=1, delay_seconds=600
+        ),
+        "MarkLogLineUndone": pb.MarkLogLineUndoneRequest(
+            chat_id=world.channel, message_id=1, group_id=world.group, user_id=user, undone_by="O"
         ),
     }
 

@@ -5,6 +5,7 @@ on SQLite + the in-process queue."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import TYPE_CHECKING
 
@@ -94,8 +95,8 @@ async def test_observed_actions_are_recorded_never_carried_out_and_reported_once
         assert await state_of(enforcement, world, response.action_id) == pb.ACTION_STATE_OBSERVED
     (digest,) = await world.calls("sendMessage")
     assert digest["params"]["chat_id"] == str(world.owner)
-    assert "would have muted 2 member(s)" in digest["params"]["text"]
-    assert "deleted 3 message(s)" in digest["params"]["text"]
+    assert "• muted 2 members" in digest["params"]["text"]
+    assert "• deleted 3 messages" in digest["params"]["text"]
     assert "They do not follow: News." in digest["params"]["text"]
     methods = {c["method"] for c in await world.control.journal()}
     assert methods == {"sendMessage"}
@@ -122,6 +123,8 @@ async def test_each_recipient_gets_one_digest_a_period_and_a_repeated_observatio
         digest_user_ids=[world.owner, co_admin, co_admin],
         language="en",
         group_title="Chat",
+        # The owner never said (the group's language); the co-admin speaks Russian.
+        digest_languages=["", "ru"],
     )
     await asyncio.sleep(PERIOD - time.time() % PERIOD)  # both requests within one period
     for _ in range(2):
@@ -144,11 +147,13 @@ async def test_each_recipient_gets_one_digest_a_period_and_a_repeated_observatio
     await eventually(both_digested, seconds=10)
     await asyncio.sleep(PERIOD + 0.5)  # a third digest, if there were one, would be out
 
-    digests = await world.calls("sendMessage")
-    assert sorted(int(d["params"]["chat_id"]) for d in digests) == sorted([world.owner, co_admin])
-    for digest in digests:
-        assert "would have muted 1 member(s)" in digest["params"]["text"]
-        assert "Go live" in digest["params"]["reply_markup"]
+    digests = {int(d["params"]["chat_id"]): d for d in await world.calls("sendMessage")}
+    assert sorted(digests) == sorted([world.owner, co_admin])
+    assert "• muted 1 member\n" in digests[world.owner]["params"]["text"]
+    assert "Go live" in digests[world.owner]["params"]["reply_markup"]
+    assert "• был бы ограничен 1 участник\n" in digests[co_admin]["params"]["text"]
+    [[go_live]] = json.loads(digests[co_admin]["params"]["reply_markup"])["inline_keyboard"]
+    assert go_live["text"] == "🚀 Включить защиту"
 
 
 async def test_the_stats_of_a_group_come_from_its_ledger_and_its_activity(

@@ -4,26 +4,19 @@ worker's next take makes them again instead of failing on NOGROUP, and the queue
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gmbot.enforcement.domain.work_queue import Lane
 from gmbot.enforcement.outbound.keys import Keys
-from gmbot.enforcement.outbound.queue import RedisStreamQueue
-from gmbot.runtime.redis import create_redis, is_missing_group
+from gmbot.enforcement.outbound.streams import RedisStreamQueue
+from gmbot.runtime.redis import RedisClient, is_missing_group
+
+pytestmark = pytest.mark.redis_cluster
 
 
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = create_redis(redis_url)
-    yield client
-    await client.aclose()
-
-
-async def test_a_take_after_redis_lost_the_streams_makes_them_again(redis: Redis) -> None:
+async def test_a_take_after_redis_lost_the_streams_makes_them_again(redis: RedisClient) -> None:
     keys = Keys(f"test:{uuid.uuid4().hex[:12]}:")
     queue = RedisStreamQueue(redis, keys, "worker-1", reclaim_after=30)
     await queue.setup()
@@ -41,7 +34,7 @@ async def test_a_take_after_redis_lost_the_streams_makes_them_again(redis: Redis
     assert delivery.action_id == "action-1"
 
 
-async def test_only_nogroup_is_a_missing_group(redis: Redis) -> None:
+async def test_only_nogroup_is_a_missing_group(redis: RedisClient) -> None:
     key = f"test:{uuid.uuid4().hex[:12]}"
     try:
         with pytest.raises(ResponseError) as missing:

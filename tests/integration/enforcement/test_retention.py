@@ -16,20 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gmbot.enforcement.app import migrations_config
 from gmbot.enforcement.domain.actions import State
 from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.retention import LedgerRetention
 from gmbot.enforcement.storage.ledger import Ledger
 from gmbot.enforcement.storage.models import (
     ActionRow,
     ActivityRow,
     ChannelJoinRow,
+    ChannelWarningRow,
     JoinRequestRow,
     ReleaseRow,
     RestrictionRow,
     WarningRow,
 )
-from gmbot.enforcement.workers.retention import LedgerRetention
-from gmbot.runtime.database import create_engine, migrate
-from tests.support.databases import fresh_database
+from gmbot.runtime.database import create_engine
 from tests.support.enforcement import Group, enforcement_settings, running_enforcement
+from tests.support.migrated_databases import migrated_database
 from tests.support.waiting import eventually
 
 GROUP = -1001000000001
@@ -41,10 +42,11 @@ LATELY = timedelta(days=1)
 async def database(
     request: pytest.FixtureRequest, postgres_server_url: str, tmp_path: Path
 ) -> AsyncIterator[tuple[str, AsyncEngine]]:
-    async with fresh_database(str(request.param), postgres_server_url, tmp_path) as url:
+    async with migrated_database(
+        str(request.param), postgres_server_url, tmp_path, migrations_config
+    ) as url:
         engine = create_engine(url)
         try:
-            await migrate(engine, migrations_config(url))
             yield url, engine
         finally:
             await engine.dispose()
@@ -119,6 +121,12 @@ async def _seed(ledger: Ledger) -> None:
                     group_id=GROUP, channel_id=-1, user_id=1, joined_at=now() - LONG_AGO
                 ),
                 ChannelJoinRow(group_id=GROUP, channel_id=-1, user_id=2, joined_at=now() - LATELY),
+                ChannelWarningRow(
+                    group_id=GROUP, channel_id=-1, user_id=1, warned_at=now() - LONG_AGO
+                ),
+                ChannelWarningRow(
+                    group_id=GROUP, channel_id=-1, user_id=3, warned_at=now() - LATELY
+                ),
             ]
         )
 
@@ -134,6 +142,7 @@ async def _left(ledger: Ledger) -> dict[str, list[Any]]:
             "releases": sorted(await session.scalars(select(ReleaseRow.user_id))),
             "activity": sorted(await session.scalars(select(ActivityRow.messages_checked))),
             "channel_joins": sorted(await session.scalars(select(ChannelJoinRow.user_id))),
+            "channel_warnings": sorted(await session.scalars(select(ChannelWarningRow.user_id))),
         }
 
 
@@ -145,6 +154,7 @@ KEPT = {
     "releases": [1],
     "activity": [1],
     "channel_joins": [2],
+    "channel_warnings": [3],
 }
 
 
@@ -166,6 +176,8 @@ async def test_what_finished_long_ago_goes_in_batches_and_nothing_in_force_does(
         "releases": 1,
         "activity": 1,
         "channel_joins": 1,
+        "channel_requests": 0,
+        "channel_warnings": 1,
     }
     assert set(again.values()) == {0}
     assert await _left(ledger) == KEPT

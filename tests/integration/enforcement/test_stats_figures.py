@@ -5,42 +5,22 @@ and all three windows read in one SQL statement."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from gmbot.enforcement.app import migrations_config
 from gmbot.enforcement.domain.actions import Kind, State
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.domain.stats import Figures
 from gmbot.enforcement.storage.ledger import Ledger
 from gmbot.enforcement.storage.models import ActionRow, ActivityRow, ChannelJoinRow
-from gmbot.runtime.database import create_engine, migrate
-from tests.support.databases import fresh_database
+from tests.support.databases import statements_on
 
 GROUP, OTHER_GROUP = -1001000000001, -1001000000002
 CHANNEL_A, CHANNEL_B = -1002000000001, -1002000000002
 WARNING = {"language": "en", "join_buttons": []}
 DAY, WEEK, MONTH = timedelta(hours=24), timedelta(hours=168), timedelta(hours=720)
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-async def ledger_engine(
-    request: pytest.FixtureRequest, postgres_server_url: str, tmp_path: Path
-) -> AsyncIterator[AsyncEngine]:
-    async with fresh_database(request.param, postgres_server_url, tmp_path) as url:
-        engine = create_engine(url)
-        try:
-            await migrate(engine, migrations_config(url))
-            yield engine
-        finally:
-            await engine.dispose()
 
 
 def _action(
@@ -157,24 +137,6 @@ def _other_rows() -> list[ActivityRow | ChannelJoinRow]:
     ]
 
 
-@contextmanager
-def statements_on(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements `engine` sends to its database within (but the BEGIN the SQLite
-    engine sends itself before a transaction's first statement)."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        statement = str(args[2])
-        if not statement.startswith("BEGIN"):
-            sent.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def _seed(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as session, session.begin():
         session.add_all([*_ledger_rows(), *_other_rows()])
@@ -232,22 +194,3 @@ async def test_each_windows_figures_from_one_statement(ledger_engine: AsyncEngin
             "members_joined_through_gmbot": 3,
         }
     )
-
-
-async def test_each_windows_joins_by_channel_from_one_statement(
-    ledger_engine: AsyncEngine,
-) -> None:
-    await _seed(ledger_engine)
-    moment = now()
-    windows = [moment - DAY, moment - WEEK, moment - MONTH]
-
-    async with Ledger(ledger_engine, patience=1).transaction() as stores:
-        with statements_on(ledger_engine) as sent:
-            joins = await stores.channel_joins.by_channel(GROUP, windows)
-
-    assert len(sent) == 1, sent
-    assert joins == [
-        {CHANNEL_A: 1},
-        {CHANNEL_A: 1, CHANNEL_B: 1},
-        {CHANNEL_A: 2, CHANNEL_B: 2},
-    ]

@@ -34,6 +34,8 @@ from gmbot.sandbox.app import RunningSandbox, running_sandbox
 from tests.support.membership import forget_keys
 from tests.support.redis_server import private_redis
 
+pytestmark = pytest.mark.redis_cluster
+
 TOKEN = "admin-token-0123456789abcdef"
 OPERATOR = "operator-token-0123456789abcdef"
 BILLING = "billing-token-0123456789abcdef"

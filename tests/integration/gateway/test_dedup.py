@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
+import random
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,12 +11,20 @@ import pytest
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.intake import dedup
 from gmbot.gateway.intake.dedup import DONE_WRITE_SECONDS, UpdateLedger
+from gmbot.gateway.intake.done_marks import BotUpdate
 from gmbot.runtime.redis import create_redis
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.redis_cluster
+
+
+def an_update() -> BotUpdate:
+    return BotUpdate(random.randrange(1, 2**40), random.randrange(2**31))
 
 
 @pytest.fixture(params=["redis", "local"])
 async def ledgers(
-    request: pytest.FixtureRequest, redis_url: str
+    request: pytest.FixtureRequest, redis_url: str, prefix: str
 ) -> AsyncIterator[tuple[UpdateLedger, UpdateLedger]]:
     """Two replicas' ledgers: sharing Redis, or each on its own (local)."""
     if request.param == "local":
@@ -24,60 +32,83 @@ async def ledgers(
         yield ledger, ledger
         return
     first, second = create_redis(redis_url), create_redis(redis_url)
-    yield UpdateLedger(first), UpdateLedger(second)
+    yield UpdateLedger(first, prefix), UpdateLedger(second, prefix)
     await first.aclose()
     await second.aclose()
 
 
 async def test_an_update_is_handled_once(ledgers: tuple[UpdateLedger, UpdateLedger]) -> None:
     one, other = ledgers
-    key = f"update:{uuid.uuid4().hex}"
+    update = an_update()
 
-    assert await one.claim(key) is Claim.ACQUIRED
-    assert await other.claim(key) is Claim.BUSY
-    await one.done(key)
-    assert await one.claim(key) is Claim.DONE
+    assert await one.claim(update) is Claim.ACQUIRED
+    assert await other.claim(update) is Claim.BUSY
+    await one.done(update)
+    assert await one.claim(update) is Claim.DONE
     # Until the mark is written the claim stands: another replica is told to wait, never to go.
-    assert await other.claim(key) is not Claim.ACQUIRED
+    assert await other.claim(update) is not Claim.ACQUIRED
     await one.stop()
-    assert await other.claim(key) is Claim.DONE
+    assert await other.claim(update) is Claim.DONE
 
 
-async def test_done_marks_reach_redis_together_within_moments(redis_url: str) -> None:
+async def test_done_marks_reach_redis_together_within_moments(redis_url: str, prefix: str) -> None:
     one, other = create_redis(redis_url), create_redis(redis_url)
-    handler, redelivered_to = UpdateLedger(one), UpdateLedger(other)
-    keys = [f"update:{uuid.uuid4().hex}" for _ in range(50)]
-    for key in keys:
-        assert await handler.claim(key) is Claim.ACQUIRED
-        await handler.done(key)
+    handler, redelivered_to = UpdateLedger(one, prefix), UpdateLedger(other, prefix)
+    first = an_update()
+    updates = [BotUpdate(first.bot_id, first.update_id + n) for n in range(50)]
+    for update in updates:
+        assert await handler.claim(update) is Claim.ACQUIRED
+        await handler.done(update)
 
     await asyncio.sleep(DONE_WRITE_SECONDS + 0.5)  # no stop: the marks are written on their own
 
-    assert [await redelivered_to.claim(key) for key in keys] == [Claim.DONE] * len(keys)
+    assert [await redelivered_to.claim(u) for u in updates] == [Claim.DONE] * len(updates)
     await one.aclose()
     await other.aclose()
 
 
+async def test_a_done_update_stays_done_once_its_claim_lapsed(
+    redis_url: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim is left to lapse after the mark: the bit alone says done from then on."""
+    monkeypatch.setattr(dedup, "CLAIM_SECONDS", 1.0)
+    one, other = create_redis(redis_url), create_redis(redis_url)
+    handler, redelivered_to = UpdateLedger(one, prefix), UpdateLedger(other, prefix)
+    update = an_update()
+    assert await handler.claim(update) is Claim.ACQUIRED
+    await handler.done(update)
+    await handler.stop()
+
+    async def lapsed() -> bool:
+        return await other.exists(f"{prefix}update:{update.key}") == 0
+
+    await eventually(lapsed, dedup.CLAIM_SECONDS + 5, what="the claim lapsed")
+    assert await redelivered_to.claim(update) is Claim.DONE
+    await one.aclose()
+    await other.aclose()
+
+
+@pytest.mark.parametrize("kind", ["update", "join"])
 async def test_a_released_claim_can_be_taken_again(
-    ledgers: tuple[UpdateLedger, UpdateLedger],
+    ledgers: tuple[UpdateLedger, UpdateLedger], kind: str
 ) -> None:
     one, other = ledgers
-    key = f"update:{uuid.uuid4().hex}"
-    await one.claim(key)
+    claimable = an_update() if kind == "update" else f"join:-100{random.randrange(10**9)}:7"
+    await one.claim(claimable)
 
-    await one.release(key)
+    await one.release(claimable)
 
-    assert await other.claim(key) is Claim.ACQUIRED
+    assert await other.claim(claimable) is Claim.ACQUIRED
 
 
 async def test_redis_gone_falls_back_to_this_process() -> None:
     unreachable = create_redis("redis://127.0.0.1:1/0")
     ledger = UpdateLedger(unreachable)
-    key = f"update:{uuid.uuid4().hex}"
+    update = an_update()
 
-    assert await ledger.claim(key) is Claim.ACQUIRED
-    await ledger.done(key)
-    assert await ledger.claim(key) is Claim.DONE
+    assert await ledger.claim(update) is Claim.ACQUIRED
+    await ledger.done(update)
+    assert await ledger.claim(update) is Claim.DONE
     await ledger.stop()  # the mark cannot be written: kept here, and stopping still ends
     await unreachable.aclose()
 
@@ -92,13 +123,13 @@ async def test_a_claim_lives_seconds_while_held_and_lapses_when_its_holder_died(
     monkeypatch.setattr(dedup, "CLAIM_SECONDS", 2.0)
     monkeypatch.setattr(dedup, "RENEW_SECONDS", 2.0 / 3)
     one, other = ledgers
-    key = f"update:{uuid.uuid4().hex}"
-    await one.claim(key)
+    update = an_update()
+    await one.claim(update)
 
-    async with one.holding(key):
+    async with one.holding(update):
         await asyncio.sleep(dedup.CLAIM_SECONDS + 1)  # a slow handler, renewing its claim
-        assert await other.claim(key) is Claim.BUSY
+        assert await other.claim(update) is Claim.BUSY
     # The holder is gone without marking it done (as if killed): the claim lapses.
     await asyncio.sleep(dedup.CLAIM_SECONDS + 0.5)
 
-    assert await other.claim(key) is Claim.ACQUIRED
+    assert await other.claim(update) is Claim.ACQUIRED

@@ -47,7 +47,9 @@ async def test_a_129_character_owner_name_and_a_long_channel_title_never_break_p
     keyboard = (json.loads(markup) if isinstance(markup, str) else markup)["inline_keyboard"]
     buttons = [row[0] for row in keyboard]
 
-    assert buttons[0]["url"] == "https://t.me/long_news"
+    # GMBot's own link for the group (public channel or not), named within Telegram's 32.
+    links = {link["link"]: link for link in await control.invite_links(channel)}
+    assert links[buttons[0]["url"]]["name"] == f"GMBot · {group}"[:32]
     assert 0 < len(buttons[0]["text"]) <= 64
     assert buttons[0]["text"].startswith("The Very Long Channel Title")
     assert updates_failed() == failed

@@ -4,54 +4,13 @@ launch data for this bot, recent, of an administrator of the group, reads or cha
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gmbot.devstack.stack import free_port
-from gmbot.runtime.webapp import sign_init_data
-from tests.support.gateway import RunningGateway, World, running_gateway
+from tests.integration.gateway.dashboard import Dashboard, protected
+from tests.support.gateway import World
 from tests.support.waiting import eventually
-
-
-class Dashboard:
-    def __init__(self, gateway: RunningGateway, url: str, token: str) -> None:
-        self.gateway, self.url, self.token = gateway, url, token
-
-    def launch(self, user_id: int, *, token: str | None = None, age: float = 0) -> str:
-        user = {"id": user_id, "first_name": "Someone", "language_code": "en"}
-        return sign_init_data(token or self.token, user, int(time.time() - age))
-
-    async def call(
-        self, init_data: str, path: str, body: dict[str, Any] | None = None
-    ) -> tuple[int, Any]:
-        headers = {"Authorization": f"tma {init_data}"}
-        verb = self.gateway.session.get if body is None else self.gateway.session.post
-        async with verb(self.url + path, headers=headers, json=body) as answer:
-            text = await answer.text()
-            try:
-                return answer.status, json.loads(text)
-            except ValueError:
-                return answer.status, text
-
-
-@pytest.fixture
-async def dashboard(world: World, tmp_path: Path) -> AsyncIterator[Dashboard]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    async with running_gateway(
-        world.sandbox,
-        world.token,
-        world.bot_id,
-        tmp_path,
-        miniapp_url=url + "/",
-        miniapp_port=port,
-    ) as gateway:
-        await gateway.reply_to(0, world.group)
-        yield Dashboard(gateway, url, world.token)
 
 
 async def _status_becomes(world: World, expected: str) -> None:
@@ -79,9 +38,7 @@ async def _recent_mute(dashboard: Dashboard, init_data: str, group: int) -> dict
 
 async def _muted_member(world: World, dashboard: Dashboard) -> None:
     gateway, control = dashboard.gateway, dashboard.gateway.control
-    mark = await gateway.mark()
-    await control.say(world.group, world.owner, f"/protect @{world.channel_username}")
-    await gateway.reply_to(mark, world.group, containing="Done")
+    await protected(world, dashboard)
     mark = await gateway.mark()
     await control.say(world.group, world.member, "hi")
     await gateway.reply_to(mark, world.group, containing="please join")
@@ -106,7 +63,17 @@ async def test_the_owner_sees_the_funnel_and_the_muted_and_unmutes_by_the_api(
         "joined": 0,
         "unmuted": 0,
         "via_gmbot": 0,
-        "channels": [{"title": "News", "via_gmbot": 0}],
+        # The member was warned without News, whose button GMBot's own link backs.
+        "channels": [
+            {
+                "title": "News",
+                "warned": 1,
+                "via_gmbot": 0,
+                "unmuted": 0,
+                "kept_7": [0, 0],
+                "kept_30": [0, 0],
+            }
+        ],
     }
     assert board["funnel"]["month"]["warned"] == 1
     assert [m["user_id"] for m in board["muted"]] == [world.member]
@@ -121,6 +88,10 @@ async def test_the_owner_sees_the_funnel_and_the_muted_and_unmutes_by_the_api(
     await _status_becomes(world, "member")
     unmutes = await dashboard.gateway.calls("restrictChatMember", mark)
     assert [str(c["params"]["user_id"]) for c in unmutes] == [str(world.member)]
+    # No longer muted, Mallory is still named in the recent actions: by the name she wrote under.
+    _, board = await dashboard.call(owner, f"/api/groups/{world.group}")
+    named = {a["name"] for a in board["actions"] if a["user_id"] == world.member}
+    assert named == {"Mallory"}
 
 
 @pytest.mark.parametrize("launch", ["forged", "stale", "another bot's", "none"])

@@ -26,7 +26,7 @@ from tests.support.databases import fresh_postgres
 from tests.support.services import channel_to, running_tenancy
 from tests.support.tcpproxy import TcpProxy
 
-# Long polling's pauses between deliveries of a failing update (polling.MAX_BACKOFF_SECONDS).
+# Long polling's pauses between deliveries of a failing update (in_hand.MAX_BACKOFF_SECONDS).
 PAUSES = [min(2.0**n, 30.0) for n in range(12)]
 OUTAGE_SECONDS = 120.0
 

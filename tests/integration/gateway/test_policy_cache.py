@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from redis.asyncio.cluster import RedisCluster
 
 from gmbot.gateway.clients.policies import PolicyCache
-from gmbot.runtime.redis import create_redis
+from gmbot.gateway.clients.tenancy import policy_from
+from gmbot.runtime.redis import create_redis, is_cluster
 from gmbot.v1 import tenancy_pb2 as tenancy
 from gmbot.v1 import tenancy_pb2_grpc
 from tests.support.services import channel_to, running_tenancy
@@ -63,6 +65,7 @@ async def test_a_cached_policy_costs_no_call_until_it_expires(
     assert policy.enabled
 
 
+@pytest.mark.redis_cluster
 async def test_a_change_announced_by_one_replica_reaches_the_other(
     stub: TenancyServiceAsyncStub, redis_url: str
 ) -> None:
@@ -75,7 +78,9 @@ async def test_a_change_announced_by_one_replica_reaches_the_other(
     await second.start()
 
     async def subscribed() -> bool:
-        [(_, subscribers)] = await first_redis.pubsub_numsub(f"{prefix}policy-changed")
+        # A Redis Cluster counts each node's subscribers apart: ask every node.
+        nodes = {"target_nodes": RedisCluster.ALL_NODES} if is_cluster(first_redis) else {}
+        [(_, subscribers)] = await first_redis.pubsub_numsub(f"{prefix}policy-changed", **nodes)
         return bool(subscribers == 1)
 
     try:
@@ -83,7 +88,7 @@ async def test_a_change_announced_by_one_replica_reaches_the_other(
         assert await second.get(group_id) is None
         policy = await _protect(stub, group_id)
 
-        await first.changed(group_id, policy)
+        await first.changed(group_id, policy_from(policy))
 
         async def arrived() -> bool:
             return await second.get(group_id) is not None

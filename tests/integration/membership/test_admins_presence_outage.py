@@ -41,6 +41,8 @@ async def test_administrators_are_cached_with_their_rights(world: World, members
     assert await world.calls("getChatAdministrators") == 1
 
 
+# The call may arrive before, during or after the change's own read: it joins it or finds its
+# list either way (test_admin_list_flight holds the moment between Telegram's answer and the cache).
 async def test_an_admin_change_event_refreshes_the_list(world: World, membership: Stub) -> None:
     user = await world.user()
     await world.control.join(world.group, user)

@@ -79,6 +79,7 @@ async def test_a_subscriber_is_told_every_answer_and_admin_change(
     )
 
 
+@pytest.mark.redis_cluster
 @pytest.mark.parametrize("cache_kind", ["redis"])
 async def test_a_change_recorded_by_one_replica_reaches_the_streams_of_another(
     world: World, redis_url: str, cache_kind: str

@@ -13,6 +13,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gmbot.v1 import membership_pb2 as pb
 from tests.support.membership import World
 
+pytestmark = pytest.mark.redis_cluster
+
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub as Stub
 

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
-from redis.asyncio import Redis
 
 from gmbot.membership.domain.ports import Store
 from gmbot.membership.storage.local_store import LocalStore
 from gmbot.membership.storage.redis_store import RedisStore
+from gmbot.runtime.redis import create_redis
 from gmbot.v1 import membership_pb2 as pb
 from tests.support.membership import World
+
+pytestmark = pytest.mark.redis_cluster
 
 if TYPE_CHECKING:
     from gmbot.v1.membership_pb2_grpc import MembershipServiceAsyncStub as Stub
@@ -29,7 +31,7 @@ async def store(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator
     if request.param == "local":
         yield LocalStore()
         return
-    redis = Redis.from_url(redis_url)
+    redis = create_redis(redis_url)
     prefix = f"test:members:{uuid.uuid4().hex}:"
     yield RedisStore(redis, prefix)
     keys = [key async for key in redis.scan_iter(f"{prefix}*")]

@@ -7,25 +7,29 @@ import asyncio
 import time
 import uuid
 
-from redis.asyncio import Redis
+import pytest
 
-from gmbot.runtime.budget.core import Priority, Spacing
-from gmbot.runtime.budget.shared import RedisBudget
-from gmbot.runtime.redis import create_redis
+from gmbot.runtime.budget.core import Priority, Spacing, spending
+from gmbot.runtime.budget.shared import RedisBudget, budget_names
+from gmbot.runtime.redis import RedisClient, create_redis
+
+pytestmark = pytest.mark.redis_cluster
 
 
+# Its throughput is measured on the clock: alone, beside no other test.
+@pytest.mark.serial
 async def test_a_sub_millisecond_wait_is_not_read_as_a_grant(redis_url: str) -> None:
     """Redis turns the script's Lua number into an integer: a wait of 0.4 ms used to come back
     as 0, a grant the script never recorded, and 32 workers drew up to 36 calls a second."""
     redis = create_redis(redis_url)
-    prefix = f"test:{uuid.uuid4().hex}:"
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
     limiter = RedisBudget(redis, prefix, Spacing.of(per_second=30, group_messages_per_minute=6000))
     grants: list[float] = []
 
     async def worker() -> None:
         for _ in range(6):
-            await limiter.acquire(None, Priority.URGENT)
-            grants.append(time.monotonic())
+            async with spending(limiter, None, Priority.URGENT):  # answered at once
+                grants.append(time.monotonic())
 
     try:
         await asyncio.gather(*(worker() for _ in range(32)))
@@ -35,14 +39,22 @@ async def test_a_sub_millisecond_wait_is_not_read_as_a_grant(redis_url: str) -> 
     grants.sort()
     busiest = max(sum(1 for g in grants if start <= g < start + 1.0) for start in grants)
     assert busiest <= 30
-    assert len(grants) / (grants[-1] - grants[0]) > 25  # and the budget is used
+    # And the budget is used: 29-30 a second here, less only when the machine stalls the loop.
+    assert len(grants) / (grants[-1] - grants[0]) > 20
 
 
-async def test_urgent_calls_go_before_checks_across_processes(redis_url: str) -> None:
+# Which priority goes first is told by when each was served: alone, beside no other test.
+@pytest.mark.serial
+@pytest.mark.parametrize(
+    ("higher", "lower"), [(Priority.URGENT, Priority.CHECK), (Priority.LATER, Priority.IDLE)]
+)
+async def test_urgent_calls_go_before_checks_across_processes(
+    redis_url: str, higher: Priority, lower: Priority
+) -> None:
     """Two budgets on one Redis stand for two services: while the urgent one waits for the
-    overall spacing, the other's checks wait too."""
+    overall spacing, the other's checks wait too (and a log chat's lines behind warnings)."""
     redis = create_redis(redis_url)
-    prefix = f"test:{uuid.uuid4().hex}:"
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
     spacing = Spacing.of(per_second=20, group_messages_per_minute=6000)
     enforcement, membership = (
         RedisBudget(redis, prefix, spacing),
@@ -52,14 +64,14 @@ async def test_urgent_calls_go_before_checks_across_processes(redis_url: str) ->
 
     async def urgent() -> None:
         for _ in range(10):
-            await enforcement.acquire(None, Priority.URGENT)
-            order.append("urgent")
+            async with spending(enforcement, None, higher):
+                order.append("urgent")
 
     async def checks() -> None:
         await asyncio.sleep(0.01)  # the raid is already being punished
         for _ in range(3):
-            await membership.acquire(None, Priority.CHECK)
-            order.append("check")
+            async with spending(membership, None, lower):
+                order.append("check")
 
     try:
         await asyncio.gather(urgent(), checks())
@@ -76,17 +88,17 @@ async def test_a_quiet_groups_call_goes_within_a_few_slots_while_another_group_r
     waiting, the other one call of a quiet group (at the same priority); the quiet one is let
     through within a few of the budget's slots, not after the raid's 100."""
     redis = create_redis(redis_url)
-    prefix = f"test:{uuid.uuid4().hex}:"
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
     spacing = Spacing.of(per_second=50, group_messages_per_minute=6000)
     first, second = RedisBudget(redis, prefix, spacing), RedisBudget(redis, prefix, spacing)
     order: list[int] = []
     under_way = asyncio.Event()
 
     async def call(budget: RedisBudget, chat_id: int) -> None:
-        await budget.acquire(chat_id, Priority.CHECK)
-        order.append(chat_id)
-        if len(order) == 5:  # the raid is under way, its other callers waiting
-            under_way.set()
+        async with spending(budget, chat_id, Priority.CHECK):
+            order.append(chat_id)
+            if len(order) == 5:  # the raid is under way, its other callers waiting
+                under_way.set()
 
     try:
         raid = [asyncio.create_task(call(first, -1001)) for _ in range(100)]
@@ -101,14 +113,14 @@ async def test_a_quiet_groups_call_goes_within_a_few_slots_while_another_group_r
 
 async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None:
     redis = create_redis(redis_url)
-    prefix = f"test:{uuid.uuid4().hex}:"
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
     budget = RedisBudget(redis, prefix, Spacing.of(per_second=1000, group_messages_per_minute=6000))
     try:
         await budget.pause(-1001, 30)
-        held = await budget.try_acquire(-1001, Priority.URGENT, message=False)
-        other = await budget.try_acquire(-1002, Priority.URGENT, message=False)
+        held = await budget.try_acquire(-1001, Priority.URGENT, message=False, call="held")
+        other = await budget.try_acquire(-1002, Priority.URGENT, message=False, call="other")
         await budget.pause(None, 5)
-        everyone = await budget.try_acquire(-1002, Priority.URGENT, message=False)
+        everyone = await budget.try_acquire(-1002, Priority.URGENT, message=False, call="all")
     finally:
         await _forget(redis, prefix)
 
@@ -117,7 +129,7 @@ async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None
     assert 4 < everyone <= 5
 
 
-async def _forget(redis: Redis, prefix: str) -> None:
+async def _forget(redis: RedisClient, prefix: str) -> None:
     keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
     if keys:
         await redis.delete(*keys)

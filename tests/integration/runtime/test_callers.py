@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -27,6 +28,7 @@ from gmbot.v1.membership_pb2_grpc import MembershipServiceStub
 from gmbot.v1.tenancy_pb2_grpc import TenancyServiceStub
 from tests.support.membership import running_membership
 from tests.support.services import TEST_TOKEN, running_tenancy
+from tests.support.waiting import eventually
 
 GATEWAY_OLD = "gateway-old-token-0123456789abcdef"
 GATEWAY_NEW = "gateway-new-token-0123456789abcdef"
@@ -82,7 +84,17 @@ async def test_a_caller_outside_its_scopes_is_refused_and_named_in_the_log(
     code = await _owner_groups(tenancy.port, BILLING)
 
     assert code == grpc.StatusCode.PERMISSION_DENIED
-    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+
+    def logged() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in json_logs.getvalue().splitlines()]
+
+    # The access line is written once the call has ended on the server, a moment after the
+    # caller reads its answer.
+    async def access_line_written() -> bool:
+        return any(line.get("event") == "rpc" for line in logged())
+
+    await eventually(access_line_written, what="the call's access line")
+    lines = logged()
     refused = [line for line in lines if line.get("event") == "rpc refused"]
     assert refused[-1]["caller"] == "billing"
     assert refused[-1]["method"] == "/gmbot.v1.TenancyService/ListOwnerGroups"

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import grpc
+import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from prometheus_client import REGISTRY
@@ -88,6 +89,9 @@ def _refused(results: list[Any]) -> list[grpc.aio.AioRpcError]:
     return [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
 
 
+# Alone (marker serial): its eleven calls must fall within one second of the clock, which a
+# busy CPU stretched past (seen in the pool of six beside a loaded machine).
+@pytest.mark.serial
 async def test_the_11th_call_in_a_second_of_a_caller_limited_to_10_is_refused() -> None:
     rejected_before = _rejections("reports")
     async with started(_membership(), _settings()) as service:

@@ -139,8 +139,13 @@ async def test_long_polling_waits_for_the_next_update(story: Story) -> None:
 
 
 async def test_a_second_poller_terminates_the_first(story: Story) -> None:
+    polls = (await story.control.bot_queue(story.bot_id))["polls"]
     first = asyncio.ensure_future(story.bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+
+    async def first_waiting() -> bool:
+        return bool((await story.control.bot_queue(story.bot_id))["polls"] > polls)
+
+    await eventually(first_waiting, what="the first getUpdates waiting in the sandbox")
     second = asyncio.ensure_future(story.bot.get_updates(timeout=1))
 
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from gmbot.tenancy.app import migrations_config
 from gmbot.v1 import tenancy_pb2_grpc
 
 if TYPE_CHECKING:
     from gmbot.v1.tenancy_pb2_grpc import TenancyServiceAsyncStub
-from tests.support.databases import fresh_database
+from tests.support.migrated_databases import migrated_database
 from tests.support.services import channel_to, running_tenancy
 
 
@@ -21,7 +22,7 @@ async def tenancy(
     request: pytest.FixtureRequest, postgres_server_url: str, tmp_path: Path
 ) -> AsyncIterator[TenancyServiceAsyncStub]:
     async with (
-        fresh_database(request.param, postgres_server_url, tmp_path) as url,
+        migrated_database(request.param, postgres_server_url, tmp_path, migrations_config) as url,
         running_tenancy(url) as service,
         channel_to(service.port) as channel,
     ):

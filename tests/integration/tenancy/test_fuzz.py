@@ -14,11 +14,12 @@ from google.protobuf.message import Message
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gmbot.tenancy.app import migrations_config
 from gmbot.v1 import tenancy_pb2 as pb
 from gmbot.v1 import tenancy_pb2_grpc
 from tests.integration.tenancy.calls import GROUP, NEWS, OWNER, PRIVATE, protect
-from tests.support.databases import fresh_database
 from tests.support.fuzz import FORBIDDEN, FUZZ, caller, requests, status_of
+from tests.support.migrated_databases import migrated_database
 from tests.support.services import channel_to, running_tenancy
 
 METHODS = list(pb.DESCRIPTOR.services_by_name["TenancyService"].methods)
@@ -57,7 +58,7 @@ async def channel(
     request: pytest.FixtureRequest, postgres_server_url: str, tmp_path: Path
 ) -> AsyncIterator[grpc.aio.Channel]:
     async with (
-        fresh_database(request.param, postgres_server_url, tmp_path) as url,
+        migrated_database(request.param, postgres_server_url, tmp_path, migrations_config) as url,
         running_tenancy(url) as service,
         channel_to(service.port) as channel,
     ):

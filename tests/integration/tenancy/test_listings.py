@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import grpc
+import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+
 from gmbot.v1 import tenancy_pb2 as pb
 from tests.integration.tenancy.calls import (
     GROUP,
@@ -90,3 +94,27 @@ async def test_list_groups_pages_through_every_group(tenancy: TenancyServiceStub
             break
 
     assert seen == sorted(ids)
+
+
+async def test_list_groups_finds_the_groups_that_log_to_a_chat(tenancy: TenancyServiceStub) -> None:
+    log_chat, other_chat = -1009000000001, -1009000000002
+    chats = {GROUP: log_chat, GROUP - 1: other_chat, GROUP - 2: log_chat, GROUP - 3: 0}
+    for group_id, chat in chats.items():
+        await protect(tenancy, group_id, NEWS)
+        await tenancy.UpdateGroupSettings(
+            pb.UpdateGroupSettingsRequest(
+                group_id=group_id,
+                settings=pb.GroupSettings(log_chat_id=chat),
+                update_mask=FieldMask(paths=["log_chat_id"]),
+            )
+        )
+
+    logging = await tenancy.ListGroups(pb.ListGroupsRequest(log_chat_id=log_chat))
+    nowhere = await tenancy.ListGroups(pb.ListGroupsRequest(log_chat_id=-1009000000003))
+
+    assert [g.group_id for g in logging.groups] == [GROUP - 2, GROUP]
+    assert all(g.settings.log_chat_id == log_chat for g in logging.groups)
+    assert list(nowhere.groups) == []
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await tenancy.ListGroups(pb.ListGroupsRequest(log_chat_id=42))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -41,3 +41,24 @@ async def test_people_asked_about_are_bounded_and_valid(tenancy: TenancyServiceS
 
     assert too_many.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_persons_language_is_kept_and_an_empty_one_changes_nothing(
+    tenancy: TenancyServiceStub,
+) -> None:
+    await tenancy.RecordPersonStarted(pb.RecordPersonStartedRequest(user_id=ANNA, language="ru"))
+    await tenancy.RecordPersonStarted(pb.RecordPersonStartedRequest(user_id=ANNA))
+    await tenancy.RecordPersonStarted(pb.RecordPersonStartedRequest(user_id=BORIS))
+    await tenancy.SetPersonAlerts(pb.SetPersonAlertsRequest(user_id=BORIS, alerts=False))
+    # A language told later keeps their wish about alerts.
+    await tenancy.RecordPersonStarted(pb.RecordPersonStartedRequest(user_id=BORIS, language="uk"))
+    bad = await status_of(
+        tenancy.RecordPersonStarted(pb.RecordPersonStartedRequest(user_id=CARLA, language="xx"))
+    )
+
+    answer = await tenancy.ListPeople(pb.ListPeopleRequest(user_ids=[ANNA, BORIS, CARLA]))
+    assert [(p.user_id, p.alerts, p.language) for p in answer.people] == [
+        (ANNA, True, "ru"),
+        (BORIS, False, "uk"),
+    ]
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT

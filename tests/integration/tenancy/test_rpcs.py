@@ -144,6 +144,8 @@ async def test_update_settings_changes_only_the_masked_fields(tenancy: TenancySe
         (pb.GroupSettings(exempt_user_ids=[5, 5]), "exempt_user_ids", "duplicate"),
         (pb.GroupSettings(exempt_user_ids=[-5]), "exempt_user_ids", "greater than 0"),
         (pb.GroupSettings(), "action", "mute, kick or delete_only"),
+        (pb.GroupSettings(log_chat_id=42), "log_chat_id", "less than or equal to 0"),
+        (pb.GroupSettings(log_chat_id=-(10**12)), "log_chat_id", "not a channel or group"),
     ],
 )
 async def test_invalid_settings_are_refused_and_nothing_changes(
@@ -168,6 +170,26 @@ async def test_invalid_settings_are_refused_and_nothing_changes(
     assert bad_request.field_violations[0].field == path
     after = await tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP))
     assert after.policy == before
+
+
+async def test_a_log_chat_is_kept_and_cleared(tenancy: TenancyServiceStub) -> None:
+    await protect(tenancy)
+    log_channel = -1001234567890
+
+    def change(chat_id: int) -> pb.UpdateGroupSettingsRequest:
+        return pb.UpdateGroupSettingsRequest(
+            group_id=GROUP,
+            settings=pb.GroupSettings(log_chat_id=chat_id),
+            update_mask=FieldMask(paths=["log_chat_id"]),
+        )
+
+    chosen = await tenancy.UpdateGroupSettings(change(log_channel))
+    read = await tenancy.GetGroupPolicy(pb.GetGroupPolicyRequest(group_id=GROUP))
+    cleared = await tenancy.UpdateGroupSettings(change(0))
+
+    assert chosen.policy.settings.log_chat_id == log_channel
+    assert read.policy.settings.log_chat_id == log_channel
+    assert cleared.policy.settings.log_chat_id == 0
 
 
 async def test_stale_expected_version_is_aborted(tenancy: TenancyServiceStub) -> None:

@@ -3,6 +3,8 @@ deploy/kubernetes/render.sh for the combinations CI validates), and reading what
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -38,6 +40,19 @@ METADATA = {
 
 
 def render(directory: Path) -> list[dict[str, Any]]:
+    return copy.deepcopy(_rendered(directory))
+
+
+def stack(pieces: list[str], secrets_env: Path | None = None) -> list[dict[str, Any]]:
+    if secrets_env is None:
+        return copy.deepcopy(_stacked(tuple(pieces)))
+    return _render_stack(pieces, secrets_env)
+
+
+# Each render is a kubectl process, seconds on a busy machine, and the files do not change during
+# a run: one render per directory or stack in each process, a copy of it to each test.
+@functools.cache
+def _rendered(directory: Path) -> list[dict[str, Any]]:
     output = subprocess.run(  # noqa: S603 - our own files
         ["kubectl", "kustomize", str(directory)],  # noqa: S607
         check=True,
@@ -47,7 +62,12 @@ def render(directory: Path) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(output) if d]
 
 
-def stack(pieces: list[str], secrets_env: Path | None = None) -> list[dict[str, Any]]:
+@functools.cache
+def _stacked(pieces: tuple[str, ...]) -> list[dict[str, Any]]:
+    return _render_stack(list(pieces), None)
+
+
+def _render_stack(pieces: list[str], secrets_env: Path | None) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if k != "SECRETS_ENV"}
     if secrets_env is not None:
         env["SECRETS_ENV"] = str(secrets_env)

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scripts.deployed_config import COMPOSE_EXAMPLE, FAKE_BOT_TOKEN, compose_services, new_env
+from tests.unit.deploy.compose import example_env, services
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLES_SH = ROOT / "deploy" / "postgres" / "roles.sh"
 
 
 def _resolved() -> tuple[dict[str, str], dict[str, Any]]:
-    env = new_env(COMPOSE_EXAMPLE, BOT_TOKEN=FAKE_BOT_TOKEN)
-    return env, compose_services(env)
+    env = example_env()
+    return env, services(env)
 
 
 def test_each_service_connects_as_its_own_role_with_its_own_password() -> None:

@@ -8,21 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts.deployed_config import (
-    COMPOSE_EXAMPLE,
-    FAKE_BOT_TOKEN,
-    Process,
-    check,
-    compose_processes,
-    compose_services,
-    env_file,
-    new_env,
-)
+from scripts.deployed_config import COMPOSE_EXAMPLE, Process, check, env_file
+from tests.unit.deploy.compose import example_env, processes, services
 
 
 def _compose(**values: str) -> dict[str, Process]:
-    env = {**new_env(COMPOSE_EXAMPLE, BOT_TOKEN=FAKE_BOT_TOKEN), **values}
-    return {p.where.split(" ", 1)[1]: p for p in compose_processes(env, "compose")}
+    return processes(example_env(**values))
 
 
 def test_the_documented_compose_path_starts_the_polling_gateway() -> None:
@@ -56,7 +47,7 @@ def test_the_webhook_gateway_behind_the_proxy_starts() -> None:
 )
 def test_the_examples_placeholders_are_refused_by_name(service: str, named: list[str]) -> None:
     shipped = env_file(COMPOSE_EXAMPLE.read_text())
-    process = {p.where.split(" ", 1)[1]: p for p in compose_processes(shipped, "compose")}[service]
+    process = processes(shipped)[service]
 
     outcome = check(process)
 
@@ -68,7 +59,7 @@ def test_the_examples_placeholders_are_refused_by_name(service: str, named: list
 
 
 def _rendered_compose() -> dict[str, Any]:
-    return compose_services(new_env(COMPOSE_EXAMPLE, BOT_TOKEN=FAKE_BOT_TOKEN))
+    return services(example_env())
 
 
 def test_compose_drops_every_capability_and_redis_wants_its_password() -> None:

@@ -3,24 +3,15 @@ runs (the compose stack's configuration); left out, no pod is told of any collec
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
-KUBERNETES = ROOT / "deploy" / "kubernetes"
+from tests.unit.deploy.kustomize import KUBERNETES, ROOT, stack
+
 TRACED = ["overlays/webhook", "secrets", "network-policies", "otel-collector"]
 POLICIES = "otel-collector-network-policies"
-
-
-def _render(pieces: list[str]) -> list[dict[str, Any]]:
-    rendered = subprocess.run(  # noqa: S603 - our own script
-        [str(KUBERNETES / "render.sh"), *pieces], check=True, capture_output=True, text=True
-    ).stdout
-    return [d for d in yaml.safe_load_all(rendered) if d]
 
 
 def _gmbot_containers(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -41,7 +32,7 @@ def _config_maps(documents: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
 
 
 def test_every_gmbot_container_sends_spans_to_the_collector_the_piece_runs() -> None:
-    documents = _render(TRACED)
+    documents = stack(TRACED)
     maps = _config_maps(documents)
     (service,) = [
         d for d in documents if d["kind"] == "Service" and "otel" in d["metadata"]["name"]
@@ -66,7 +57,7 @@ def test_every_gmbot_container_sends_spans_to_the_collector_the_piece_runs() -> 
 
 
 def test_without_the_piece_no_pod_is_told_of_a_collector() -> None:
-    documents = _render(["overlays/webhook", "secrets"])
+    documents = stack(["overlays/webhook", "secrets"])
     maps = _config_maps(documents)
 
     assert not any("otel" in name for name in maps)
@@ -77,7 +68,7 @@ def test_without_the_piece_no_pod_is_told_of_a_collector() -> None:
 
 
 def test_with_network_policies_the_services_reach_the_collector_and_it_them() -> None:
-    documents = _render([*TRACED, POLICIES])
+    documents = stack([*TRACED, POLICIES])
     policies = {d["metadata"]["name"]: d["spec"] for d in documents if d["kind"] == "NetworkPolicy"}
     egress = policies["gmbot-egress-otel-collector"]
     (values,) = [e["values"] for e in egress["podSelector"]["matchExpressions"]]

@@ -1,5 +1,5 @@
 """Whether a member as getChatMember shows them still wears GMBot's mute, read from the member's
-status and rights (the domain holds no aiogram class to compare with)."""
+status and rights as outbound maps aiogram's classes to the domain's ChatMember."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from aiogram.types import ChatMemberBanned, ChatMemberMember, ChatMemberRestricted, User
 
 from gmbot.enforcement.domain.releases import imposed_by_gmbot
+from gmbot.enforcement.outbound.telegram import chat_member
 
 UNTIL = 1_900_000_000
 USER = User(id=7, is_bot=False, first_name="M")
@@ -44,4 +45,4 @@ def _restricted(until: int, *, can_send_messages: bool = False) -> ChatMemberRes
     ids=["gmbots", "rounded", "someone-elses", "lifted", "banned", "unrestricted"],
 )
 def test_only_gmbots_own_mute_is_read_as_gmbots(member: Any, gmbots: bool) -> None:
-    assert imposed_by_gmbot(member, UNTIL) is gmbots
+    assert imposed_by_gmbot(chat_member(member), UNTIL) is gmbots

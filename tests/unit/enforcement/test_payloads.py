@@ -106,6 +106,8 @@ def _keeps(old: Any, new: Any) -> bool:
     readers ignore), never lost or changed one."""
     if isinstance(old, dict) and isinstance(new, dict):
         return all(key in new and _keeps(value, new[key]) for key, value in old.items())
+    if isinstance(old, list) and isinstance(new, list):  # a list of objects, each as above
+        return len(old) == len(new) and all(_keeps(a, b) for a, b in zip(old, new, strict=True))
     return bool(old == new)
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 from gmbot.enforcement.domain.backoff import Backoff
-from gmbot.enforcement.workers.supervision import WorkerHealth
+from gmbot.enforcement.outbound.queue import LocalQueue
+from gmbot.enforcement.outbound.streams import RedisStreamQueue
+from gmbot.enforcement.workers.supervision import WorkerHealth, outage
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -24,6 +28,15 @@ def test_the_backoff_grows_to_its_cap_with_jitter_and_starts_over() -> None:
     assert all(1.0 <= d <= 2.0 for d in delays[10:])  # capped, and never overflows
     assert len({round(d, 6) for d in delays[10:20]}) > 1  # replicas do not retry in lockstep
     assert backoff.next_delay() <= 0.1
+
+
+def test_an_outage_is_the_database_or_the_queues_redis_out_of_reach() -> None:
+    streams, in_process = RedisStreamQueue.unreachable, LocalQueue.unreachable
+
+    assert outage(RedisConnectionError("refused"), streams)
+    assert outage(ConnectionRefusedError(), in_process)  # the database's socket
+    assert not outage(ResponseError("WRONGTYPE"), streams)  # Redis answered: a bug to see
+    assert not outage(ValueError("bug"), in_process)
 
 
 async def _status(health: HealthServicer, service: str) -> int:

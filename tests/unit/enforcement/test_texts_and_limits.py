@@ -144,7 +144,12 @@ def test_the_observe_digest_counts_members_once_and_names_the_channels() -> None
 
     text = observe_digest("en", "Cats & Dogs", observed)
 
-    assert "would have muted 2 member(s), removed 0 and deleted 2 message(s)" in text
+    assert text.splitlines()[1:5] == [
+        "• muted 2 members",
+        "• removed 0 members from the group",
+        "• deleted 2 messages",
+        "Nothing was done.",
+    ]
     assert "«Cats &amp; Dogs»" in text
     assert "They do not follow: News &lt;1&gt;." in text
     assert "/settings mode enforce" in text
@@ -155,11 +160,11 @@ async def test_the_local_budget_spaces_calls_and_honours_pauses() -> None:
     started = time.monotonic()
 
     for _ in range(11):
-        await limiter.acquire(None, Priority.URGENT)
+        await limiter.answered(await limiter.acquire(None, Priority.URGENT))
     spaced = time.monotonic() - started
     await limiter.pause(None, 0.2)
     paused_from = time.monotonic()
-    await limiter.acquire(-1001, Priority.URGENT)
+    await limiter.answered(await limiter.acquire(-1001, Priority.URGENT))
 
     assert spaced >= 9.5 / 50  # half an interval of lateness is tolerated
     assert time.monotonic() - paused_from >= 0.19
@@ -256,6 +261,26 @@ def test_every_plural_text_has_every_form_its_language_has() -> None:
         forms, texts = plural_forms(po)
         assert texts, po
         assert all(count == forms for count in texts.values()), po
+
+
+def test_the_observe_digests_counts_take_their_plural_forms() -> None:
+    observed = [(user, Enforce(MemberAction.MUTE, message_id=user)) for user in range(1, 4)]
+
+    russian = observe_digest("ru", "Чат", observed).splitlines()
+    arabic = observe_digest("ar", "Chat", observed[:2]).splitlines()
+    english = observe_digest("en", "Chat", observed[:1]).splitlines()
+
+    assert russian[1:4] == [
+        "• были бы ограничены 3 участника",
+        "• были бы удалены из группы 0 участников",
+        "• были бы удалены 3 сообщения",
+    ]
+    assert arabic[1] == "• كتم عضوين (2)"
+    assert english[1:4] == [
+        "• muted 1 member",
+        "• removed 0 members from the group",
+        "• deleted 1 message",
+    ]
 
 
 def test_the_observe_digest_offers_to_go_live_in_the_groups_language() -> None:

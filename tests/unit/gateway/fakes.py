@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
-from aiogram import Bot
+from aiogram import Bot, types
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SendMessage, TelegramMethod
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
@@ -126,8 +127,8 @@ class Fakes:
 
 class RecordingSession(BaseSession):
     """Telegram for a handler: every request recorded with the budget priority it was given
-    (None: its method's own), answered True (or failed as `failures` says, by method), nothing
-    sent."""
+    (None: its method's own), answered True, or the message sent for a sendMessage (or failed
+    as `failures` says, by method), nothing sent."""
 
     def __init__(self, failures: dict[type[TelegramMethod[Any]], Exception] | None = None) -> None:
         super().__init__()
@@ -146,6 +147,8 @@ class RecordingSession(BaseSession):
         failure = self._failures.get(type(method))
         if failure is not None:
             raise failure
+        if isinstance(method, SendMessage):
+            return _sent(method, message_id=100 + len(self.requests))
         return True
 
     async def stream_content(
@@ -161,3 +164,10 @@ class RecordingSession(BaseSession):
 
     async def close(self) -> None:
         pass
+
+
+def _sent(method: SendMessage, message_id: int) -> types.Message:
+    """The message Telegram answers a sendMessage with (a negative chat id is a group)."""
+    chat_id = int(method.chat_id)
+    chat = types.Chat(id=chat_id, type="supergroup" if chat_id < 0 else "private")
+    return types.Message(message_id=message_id, date=datetime.now(UTC), chat=chat, text=method.text)

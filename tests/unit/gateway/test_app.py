@@ -18,6 +18,7 @@ from gmbot.gateway.app import Gateway, started
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import UpdatePipeline
+from gmbot.gateway.intake.spool import FileSpool
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.runtime.lifecycle import serve
 from tests.support.services import TEST_TOKEN
@@ -43,6 +44,7 @@ def _polling_gateway(session: RecordingSession, tmp_path: Path) -> Gateway:
         bot,
         "guard_bot",
         pipeline,
+        FileSpool(tmp_path / "spool.jsonl"),
         ["message"],
         web.Application(),
         None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 
+from gmbot.gateway.clients.tenancy import policy_from
 from gmbot.gateway.flows.bot_status import BotStatus, Notice, on_bot_status_changed, welcome
 from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
@@ -34,7 +35,7 @@ async def test_a_bot_removed_from_a_protected_group_suspends_it_and_tells_the_ow
     assert release.reason == enforcement.ACTION_REASON_SUSPENDED
     assert [n.chat_id for n in notices] == [OWNER]
     assert "Chat" in notices[0].text
-    assert await fakes.ctx.policies.get(GROUP) == suspended
+    assert await fakes.ctx.policies.get(GROUP) == policy_from(suspended)
 
 
 async def test_a_bot_added_to_an_unprotected_group_only_says_hello() -> None:

@@ -4,9 +4,13 @@ channel is kept current. (Comments answered in their thread: test_flow_comment_t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import grpc
 import pytest
 
+from gmbot.gateway.clients.tenancy import policy_from
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows import commands
 from gmbot.gateway.flows.admin_checks import ChannelInfo
 from gmbot.gateway.flows.context import CHANNEL_BOT, TELEGRAM_SERVICE_USER, GroupMessage, Person
@@ -21,6 +25,7 @@ from tests.unit.gateway.world import (
     GROUP,
     admins,
     command,
+    links_made,
     policy,
 )
 
@@ -48,9 +53,8 @@ class Chats(Lookup):
         return await super().find(reference)
 
 
-def protected(fakes: Fakes, linked_chat_id: int = LINKED) -> tenancy.GroupPolicy:
-    cached = policy()
-    cached.linked_chat_id = linked_chat_id
+def protected(fakes: Fakes, linked_chat_id: int = LINKED) -> GroupPolicy:
+    cached = replace(policy_from(policy()), linked_chat_id=linked_chat_id)
     fakes.ctx.policies.remember(GROUP, cached)
     return cached
 
@@ -197,6 +201,7 @@ async def test_tenancy_away_never_holds_up_a_post_nor_gets_the_linked_channel_pu
 async def test_protect_records_the_groups_linked_channel() -> None:
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
+    links_made(fakes)
     fakes.tenancy.answer(
         "ProtectGroup", tenancy.ProtectGroupResponse(policy=policy(), changed=True)
     )

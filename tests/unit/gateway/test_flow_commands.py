@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from gmbot.gateway.clients.tenancy import policy_from
 from gmbot.gateway.flows import commands
 from gmbot.gateway.flows.admin_checks import ChannelInfo, GroupCommand, Refusal
 from gmbot.gateway.texts import say
@@ -157,6 +158,9 @@ async def test_a_command_whose_issuer_cannot_be_told_is_answered_not_left_for_re
 async def test_protect_links_the_channels_and_remembers_thepolicy() -> None:
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.enforcement.answer(
+        "CreateInviteLink", enforcement.CreateInviteLinkResponse(invite_link="https://t.me/+ours")
+    )
     fakes.tenancy.answer(
         "ProtectGroup", tenancy.ProtectGroupResponse(policy=policy(), changed=True)
     )
@@ -167,11 +171,31 @@ async def test_protect_links_the_channels_and_remembers_thepolicy() -> None:
     [request] = fakes.tenancy.requests("ProtectGroup")
     assert (request.group_id, request.group_title) == (GROUP, "Chat")
     assert (request.owner.user_id, request.owner.username) == (OWNER, "Olga")
-    assert [(c.channel_id, c.username, c.bot_rights) for c in request.channels] == [
-        (CHANNEL, "news", tenancy.CHANNEL_RIGHTS_OK)
+    # A public channel gets GMBot's own link for the group too: its joins are counted.
+    assert [(c.channel_id, c.username, c.invite_link, c.bot_rights) for c in request.channels] == [
+        (CHANNEL, "news", "https://t.me/+ours", tenancy.CHANNEL_RIGHTS_OK)
     ]
-    assert await fakes.ctx.policies.get(GROUP) == policy()  # from the cache: no call
+    assert await fakes.ctx.policies.get(GROUP) == policy_from(policy())  # from the cache: no call
     assert fakes.tenancy.requests("GetGroupPolicy") == []
+
+
+async def test_protect_of_a_public_channel_without_invite_links_keeps_its_public_link() -> None:
+    fakes = Fakes()
+    fakes.membership.answer("GetChatAdministrators", admins())
+    fakes.enforcement.answer(
+        "CreateInviteLink", rpc_error(grpc.StatusCode.FAILED_PRECONDITION, "not enough rights")
+    )
+    fakes.tenancy.answer(
+        "ProtectGroup", tenancy.ProtectGroupResponse(policy=policy(), changed=True)
+    )
+
+    text = await commands.protect(fakes.ctx, Lookup(("@news", NEWS)), command(), ["@news"])
+
+    assert text == say("en", "protected", channels="@news")
+    [request] = fakes.tenancy.requests("ProtectGroup")
+    assert [(c.username, c.invite_link, c.bot_rights) for c in request.channels] == [
+        ("news", "", tenancy.CHANNEL_RIGHTS_NO_ATTRIBUTION)
+    ]
 
 
 async def test_unprotect_lifts_everything_the_bot_imposed() -> None:

@@ -25,6 +25,7 @@ from tests.unit.gateway.world import (
     OWNER,
     admins,
     everyone_is,
+    policy,
     protected,
 )
 
@@ -227,9 +228,9 @@ async def test_an_unmute_by_another_bot_is_not_an_exemption() -> None:
 async def test_an_admins_unmute_by_hand_exempts_the_member(actor: int, actor_is_bot: bool) -> None:
     """An anonymous administrator shows as @GroupAnonymousBot: a person all the same."""
     fakes = Fakes()
-    cached = protected(fakes)
+    protected(fakes)
     _ours(fakes)
-    _exempting(fakes, tenancy.ChangeExemptUsersResponse(policy=cached, added=[MEMBER]))
+    _exempting(fakes, tenancy.ChangeExemptUsersResponse(policy=policy(), added=[MEMBER]))
 
     unmuted = _group_change("restricted", "member", actor=actor, actor_is_bot=actor_is_bot)
 

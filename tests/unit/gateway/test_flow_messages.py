@@ -86,7 +86,7 @@ async def test_an_observing_group_only_records_what_it_would_do_and_tells_its_al
     fakes = Fakes()
     protected(fakes, mode=tenancy.GROUP_MODE_OBSERVE)
     # 3 opened GMBot with alerts on, 4 turned them off, 5 never opened it.
-    people(fakes, 3, 4, 5, opened={OWNER: True, 3: True, 4: False})
+    people(fakes, 3, 4, 5, opened={OWNER: True, 3: True, 4: False}, languages={3: "uk"})
     fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
     fakes.enforcement.answer("Enforce", enforcement.EnforceResponse(accepted=True))
 
@@ -94,6 +94,8 @@ async def test_an_observing_group_only_records_what_it_would_do_and_tells_its_al
 
     [enforce] = fakes.enforcement.requests("Enforce")
     assert list(enforce.observe.digest_user_ids) == [OWNER, 3]
+    # Each in their own language; the owner never said: the group's.
+    assert list(enforce.observe.digest_languages) == ["", "uk"]
     assert enforce.observe.digest_user_id == OWNER  # what a 0.1.0 replica reads
     [asked] = fakes.tenancy.requests("ListPeople")
     assert sorted(asked.user_ids) == [3, 4, 5, OWNER]

@@ -10,13 +10,14 @@ from gmbot.gateway.texts import say
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import Fakes
 from tests.unit.gateway.test_flow_commands import NEWS, Lookup
-from tests.unit.gateway.world import CHANNEL, GROUP, OLGA, admins, policy
+from tests.unit.gateway.world import CHANNEL, GROUP, OLGA, admins, links_made, policy
 
 
 @pytest.mark.parametrize("observe", [False, True])
 async def test_the_end_of_the_set_up_protects_and_observes_only_when_asked(observe: bool) -> None:
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
+    links_made(fakes)
     fakes.tenancy.answer(
         "ProtectGroup", tenancy.ProtectGroupResponse(policy=policy(), changed=True)
     )

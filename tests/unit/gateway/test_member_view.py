@@ -1,23 +1,40 @@
 """A member's own view in private, over fake back ends: every group GMBot holds them in, what
-each still needs, and one "I have joined" for all of them."""
+each still needs (with GMBot's link as enforcement keeps it now, never a stale copy), and one "I
+have joined" for all of them."""
 
 from __future__ import annotations
 
+import grpc
+
+from gmbot.gateway.clients.tenancy import policy_from
 from gmbot.gateway.flows.member_view import CHECK, check_all, open_view
 from gmbot.gateway.flows.verdicts import member_view_link
 from gmbot.gateway.texts import say
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-from tests.unit.gateway.fakes import Fakes
+from tests.unit.gateway.fakes import Fakes, rpc_error
 from tests.unit.gateway.world import CHANNEL, GROUP, MALLORY, MEMBER, everyone_is, policy, protected
 
 OTHER_GROUP = -1001000000009
 
 
+def _link(channel_id: int, group_id: int) -> str:
+    """The link enforcement keeps for the channel and group (GMBot's, counted for the group)."""
+    return f"https://t.me/+c{abs(channel_id)}g{abs(group_id)}"
+
+
+def _links_kept(fakes: Fakes) -> None:
+    fakes.enforcement.answer(
+        "CreateInviteLink",
+        lambda r: enforcement.CreateInviteLinkResponse(invite_link=_link(r.channel_id, r.group_id)),
+    )
+
+
 def _two_groups(fakes: Fakes) -> None:
     """The member is muted in the world's group and waits to be let into another."""
     protected(fakes)
+    _links_kept(fakes)
     other = policy()
     other.group_id, other.title = OTHER_GROUP, "Other chat"
     other.channels.append(
@@ -28,7 +45,7 @@ def _two_groups(fakes: Fakes) -> None:
             bot_rights=tenancy.CHANNEL_RIGHTS_OK,
         )
     )
-    fakes.ctx.policies.remember(OTHER_GROUP, other)
+    fakes.ctx.policies.remember(OTHER_GROUP, policy_from(other))
     fakes.enforcement.answer(
         "ListRestrictedGroups",
         enforcement.ListRestrictedGroupsResponse(
@@ -51,8 +68,37 @@ async def test_a_member_muted_after_the_warning_expired_sees_every_group_and_cha
     assert view is not None
     assert say("en", "member_view_group", group="Chat") in view.text
     assert say("en", "member_view_group", group="Other chat") in view.text
-    # Each channel once, however many groups need it, then the one button for everything.
-    assert _buttons(view.rows) == ["https://t.me/news", "https://t.me/deals", CHECK]
+    # Each channel once, however many groups need it (the first group's link: the groups go by
+    # id), then the one button for everything.
+    assert _buttons(view.rows) == [
+        _link(CHANNEL, OTHER_GROUP),
+        _link(CHANNEL - 5, OTHER_GROUP),
+        CHECK,
+    ]
+
+
+async def test_a_private_channels_link_remade_after_a_revoke_is_the_one_shown() -> None:
+    fakes = Fakes()
+    held = policy()
+    held.channels[0].username, held.channels[0].invite_link = "", "https://t.me/+revoked"
+    fakes.ctx.policies.remember(GROUP, policy_from(held))
+    fakes.enforcement.answer(
+        "ListRestrictedGroups", enforcement.ListRestrictedGroupsResponse(group_ids=[GROUP])
+    )
+    fakes.membership.answer("CheckMembership", everyone_is(membership.MEMBERSHIP_STATUS_NOT_MEMBER))
+    _links_kept(fakes)
+
+    remade = await open_view(fakes.ctx, MEMBER, "en")
+    fakes.enforcement.answer("CreateInviteLink", rpc_error(grpc.StatusCode.UNAVAILABLE))
+    unreachable = await open_view(fakes.ctx, MEMBER, "en")
+
+    assert remade is not None
+    assert unreachable is not None
+    assert _buttons(remade.rows) == [_link(CHANNEL, GROUP), CHECK]
+    asked = fakes.enforcement.requests("CreateInviteLink")[0]
+    assert (asked.channel_id, asked.group_id) == (CHANNEL, GROUP)
+    # Enforcement cannot answer now: the link /protect saw, rather than no button.
+    assert _buttons(unreachable.rows) == ["https://t.me/+revoked", CHECK]
 
 
 async def test_a_member_held_nowhere_gets_no_view() -> None:
@@ -94,7 +140,7 @@ async def test_i_have_joined_in_private_lifts_every_mute_it_can_and_says_what_is
     assert (release.group_id, release.user_id) == (GROUP, MEMBER)
     assert release.idempotency_key == f"verify:q1:{GROUP}"
     assert fakes.enforcement.requests("DecideJoinRequest") == []
-    assert _buttons(view.rows) == ["https://t.me/deals", CHECK]
+    assert _buttons(view.rows) == [_link(CHANNEL - 5, OTHER_GROUP), CHECK]
 
 
 async def test_a_press_repeated_at_once_checks_nothing_again() -> None:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
+from gmbot.gateway.domain.choices import GroupMode
+from gmbot.gateway.domain.settings import GroupSettings
 from gmbot.gateway.flows.bot_status import BotStatus
 from gmbot.gateway.flows.channel_rights import ChannelChat, rights_in
 from gmbot.gateway.flows.context import Person
@@ -31,7 +33,9 @@ ALL = frozenset({"can_delete_messages", "can_restrict_members", "can_invite_user
 @pytest.mark.parametrize(
     ("channel", "status", "rights"),
     [
-        (PUBLIC, BotStatus("administrator", frozenset()), tenancy.CHANNEL_RIGHTS_OK),
+        # Members are checked, but the joins its buttons bring cannot be counted.
+        (PUBLIC, BotStatus("administrator", frozenset()), tenancy.CHANNEL_RIGHTS_NO_ATTRIBUTION),
+        (PUBLIC, BotStatus("administrator", ALL), tenancy.CHANNEL_RIGHTS_OK),
         (PRIVATE, BotStatus("administrator", ALL), tenancy.CHANNEL_RIGHTS_OK),
         (PRIVATE, BotStatus("administrator", frozenset()), tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS),
         (PUBLIC, BotStatus("member", frozenset()), tenancy.CHANNEL_RIGHTS_NOT_ADMIN),
@@ -77,9 +81,9 @@ def test_conversion_is_a_whole_percentage_and_nothing_without_warnings() -> None
 def test_observe_mode_is_typed_as_a_word() -> None:
     settings = parse_value("mode", "Observe")
 
-    assert settings.mode == tenancy.GROUP_MODE_OBSERVE
+    assert settings.mode == GroupMode.OBSERVE
     assert show_value(settings, "mode") == "observe"
-    assert show_value(tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE), "mode") == "enforce"
+    assert show_value(GroupSettings(mode=GroupMode.ENFORCE), "mode") == "enforce"
 
 
 async def test_a_full_exempt_list_answers_the_owners_exempt_button() -> None:

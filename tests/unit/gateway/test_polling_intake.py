@@ -1,5 +1,6 @@
-"""Long polling's intake: members decided at once, each member in order, the offset never past
-an update not yet handled, a failed update retried on its own."""
+"""Long polling's intake: members decided at once, each member in order, groups in turn for the
+places to be handled in, the offset never past an update neither handled nor kept, a failed update
+retried on its own."""
 
 from __future__ import annotations
 
@@ -8,21 +9,21 @@ import asyncio
 from aiogram.types import Update
 from structlog.testing import capture_logs
 
+from gmbot.gateway.intake.in_hand import HANDLING_LIMIT, Intake
 from gmbot.gateway.intake.pipeline import Result
-from gmbot.gateway.intake.polling import Intake
 
 GROUP = -1001
 BOT = {"id": 999, "is_bot": True, "first_name": "GMBot"}
 
 
-def message(update_id: int, user: int) -> Update:
+def message(update_id: int, user: int, chat: int = GROUP) -> Update:
     return Update.model_validate(
         {
             "update_id": update_id,
             "message": {
                 "message_id": update_id,
                 "date": 0,
-                "chat": {"id": GROUP, "type": "supergroup", "title": "G"},
+                "chat": {"id": chat, "type": "supergroup", "title": "G"},
                 "from": {"id": user, "is_bot": False, "first_name": "U"},
                 "text": "hi",
             },
@@ -191,3 +192,58 @@ async def test_an_update_stuck_in_hand_is_given_up_at_its_bound_and_says_where_i
     [stuck] = [e for e in logs if e["event"] == "update in hand past its bound; given up for now"]
     assert stuck["update_id"] == 1
     assert any("Pipeline.handle" in frame for frame in stuck["waits_in"])
+
+
+async def test_a_quiet_groups_update_is_handled_next_however_long_a_raids_backlog() -> None:
+    pipeline = Pipeline()  # nothing is let go until the test says so
+    intake = Intake(pipeline)
+    raid = [message(n, user=n) for n in range(1, 3 * HANDLING_LIMIT + 1)]
+    quiet = message(len(raid) + 1, user=7, chat=-2002)
+
+    intake.take(raid)
+    intake.take([quiet])
+    await settle()
+    assert pipeline.gates.keys() == set(range(1, HANDLING_LIMIT + 1))  # the places are full
+    pipeline.gate(1).set()
+    await settle()
+
+    # The one place freed goes to the quiet group, not to the raid's next update.
+    assert pipeline.handled == [1]
+    assert quiet.update_id in pipeline.gates
+    assert HANDLING_LIMIT + 1 not in pipeline.gates
+
+
+async def test_kept_updates_let_the_offset_move_and_are_forgotten_once_handled() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    intake.take([message(1, user=10), message(2, user=20), message(3, user=30)])
+    pipeline.gate(1).set()
+    await settle()
+    assert intake.offset == 2
+
+    intake.kept([2, 3])
+    assert intake.offset == 4  # Telegram may forget 2 and 3: the spool has them
+    pipeline.gate(2).set()
+    await settle()
+    assert intake.finished == [2]  # handled: to be forgotten by the spool too
+    assert list(intake.held) == [3]
+
+
+async def test_a_kept_update_that_fails_for_now_is_retried_from_the_spools_copy() -> None:
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    pipeline.gate(1).set()
+    pipeline.answers[1] = Result.RETRY
+    intake.take([message(1, user=10)], kept=True)
+    await settle()
+    assert intake.offset == 2  # Telegram will not deliver it again
+    assert intake.due() == []  # not before its backoff
+
+    for retry in intake.retries.values():
+        retry.not_before = 0
+    intake.take(intake.due())
+    await settle()
+
+    assert pipeline.handled == [1, 1]
+    assert intake.held == {}
+    assert intake.finished == [1]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gmbot.gateway.flows import commands, private_views
+from gmbot.gateway.clients.tenancy import policy_from
+from gmbot.gateway.flows import commands, private_menu, private_views
 from gmbot.gateway.flows.context import Person
 from gmbot.gateway.flows.owner_buttons import Press, on_owner_pressed
 from gmbot.gateway.flows.replies import Reply, owner_button
@@ -15,7 +16,7 @@ from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import SIGNING_KEY, Fakes
 from tests.unit.gateway.test_flow_commands import NEWS, Lookup
-from tests.unit.gateway.world import GROUP, OLGA, admins, command, policy, protected
+from tests.unit.gateway.world import GROUP, OLGA, admins, command, links_made, policy, protected
 
 CO_ADMIN = Person(33, "Carla")
 STRANGER = Person(44, "Sam")
@@ -46,7 +47,7 @@ async def test_a_co_admin_who_opens_the_bot_sees_the_group() -> None:
     indexed(fakes, GROUP)  # membership's lists name the co-admin; tenancy names only the owner
     fakes.membership.answer("GetChatAdministrators", admins(CO_ADMIN.user_id))
 
-    reply = await private_views.groups_list(fakes.ctx, CO_ADMIN.user_id, "en")
+    reply = await private_views.groups_list(fakes.ctx, CO_ADMIN, "en")
 
     assert reply.text.startswith(say("en", "groups_header"))
     assert "Chat" in reply.text
@@ -61,7 +62,7 @@ async def test_someone_the_kept_list_no_longer_names_sees_no_group() -> None:
     indexed(fakes, GROUP)  # the index lags; the administrator list is what counts
     fakes.membership.answer("GetChatAdministrators", admins())
 
-    reply = await private_views.groups_list(fakes.ctx, STRANGER.user_id, "en")
+    reply = await private_views.groups_list(fakes.ctx, STRANGER, "en")
 
     assert reply == Reply(say("en", "groups_none"))
 
@@ -88,10 +89,10 @@ async def test_every_private_view_has_back_to_the_groups_menu() -> None:
     fakes.membership.answer("GetChatAdministrators", admins(CO_ADMIN.user_id))
 
     shown = [
-        await press(fakes, CO_ADMIN, private_views.VIEW, view)
+        await press(fakes, CO_ADMIN, private_menu.VIEW, view)
         for view in (private_views.STATUS, private_views.SETTINGS, private_views.UNPROTECT_VIEW)
     ]
-    menu = await press(fakes, CO_ADMIN, private_views.MENU, 0)
+    menu = await press(fakes, CO_ADMIN, private_menu.MENU, 0)
 
     for view in shown:
         assert view is not None
@@ -105,7 +106,7 @@ async def test_a_stranger_cannot_open_a_groups_view_from_a_forwarded_button() ->
     fakes = Fakes()
     protected(fakes)
     fakes.membership.answer("GetChatAdministrators", admins())
-    data = owner_button(SIGNING_KEY, "", private_views.VIEW, GROUP, private_views.STATUS).data
+    data = owner_button(SIGNING_KEY, "", private_menu.VIEW, GROUP, private_views.STATUS).data
 
     answer = await on_owner_pressed(fakes.ctx, Lookup(), data, STRANGER, Press(9, "q", True))
 
@@ -117,6 +118,7 @@ async def test_a_stranger_cannot_open_a_groups_view_from_a_forwarded_button() ->
 async def test_protect_sets_the_groups_language_from_the_protector() -> None:
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
+    links_made(fakes)
     first = policy()
     first.version = commands.FIRST_VERSION
     fakes.tenancy.answer("ProtectGroup", tenancy.ProtectGroupResponse(policy=first, changed=True))
@@ -136,12 +138,13 @@ async def test_protect_sets_the_groups_language_from_the_protector() -> None:
             say("ru", "protected_language", name="Русский"),
         ]
     )
-    assert (await fakes.ctx.policies.get(GROUP)) == russian
+    assert (await fakes.ctx.policies.get(GROUP)) == policy_from(russian)
 
 
 async def test_protect_again_keeps_the_language_the_owners_chose() -> None:
     fakes = Fakes()
     fakes.membership.answer("GetChatAdministrators", admins())
+    links_made(fakes)
     fakes.tenancy.answer("ProtectGroup", tenancy.ProtectGroupResponse(policy=policy()))
 
     text = await commands.protect(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from gmbot.gateway.domain.choices import EnforcementAction
 from gmbot.gateway.flows.admin_checks import Refusal
 from gmbot.gateway.flows.settings import label, parse_value, show_or_change, show_value
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import Fakes, rpc_error
 from tests.unit.gateway.world import admins, command, protected
 
@@ -16,7 +16,7 @@ from tests.unit.gateway.world import admins, command, protected
 def test_enum_values_are_typed_as_words() -> None:
     settings = parse_value("action", "Kick")
 
-    assert settings.action == tenancy.ENFORCEMENT_ACTION_KICK
+    assert settings.action == EnforcementAction.KICK
     assert show_value(settings, "action") == "kick"
 
 

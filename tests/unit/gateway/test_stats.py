@@ -78,7 +78,7 @@ def test_arabic_counts_take_their_own_forms() -> None:
 def test_every_plural_text_has_every_form_its_language_has() -> None:
     for po in LOCALES.glob("*/LC_MESSAGES/gateway.po"):
         forms, texts = plural_forms(po)
-        assert {"stats_lead", "stats_muted_now"} <= set(texts), po
+        assert {"stats_lead", "stats_muted_now", "bot_resumed_lifted"} <= set(texts), po
         assert all(count == forms for count in texts.values()), po
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 from gmbot.gateway import texts
-from gmbot.gateway.texts import Html, language_of, say
+from gmbot.gateway.texts import Html, language_of, say, say_count
 from gmbot.runtime.catalogs import message_ids
 
 
@@ -126,3 +126,15 @@ def test_the_welcome_offers_the_set_up_by_chat_pickers_in_private() -> None:
         text = welcome(language, BotStatus("administrator", frozenset()), "guard_bot")
 
         assert '<a href="https://t.me/guard_bot?start=protect">' in text, language
+
+
+def test_counts_read_naturally_never_with_an_s_in_brackets() -> None:
+    assert [key for key, text in _catalog("en").items() if "(s)" in text] == []
+    assert say_count("en", "bot_resumed_lifted", 1).startswith("I lifted 1 mute I imposed")
+    assert say_count("en", "bot_resumed_lifted", 2).startswith("I lifted the 2 mutes")
+    lifted = [say_count("ru", "bot_resumed_lifted", n).split(",")[0] for n in (1, 3, 5)]
+    assert lifted == [
+        "Я снял 1 своё ограничение",
+        "Я снял 3 своих ограничения",
+        "Я снял 5 своих ограничений",
+    ]

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gmbot.gateway.clients.tenancy import policy_from
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.admin_checks import GroupCommand
 from gmbot.gateway.flows.context import Person
+from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
 from tests.unit.gateway.fakes import BOT_ID, Fakes
@@ -21,6 +24,7 @@ OLGA = Person(OWNER, "Olga")
 
 
 def policy(**settings: Any) -> tenancy.GroupPolicy:
+    """The group's policy as tenancy answers it."""
     return tenancy.GroupPolicy(
         group_id=GROUP,
         title="Chat",
@@ -46,11 +50,18 @@ def policy(**settings: Any) -> tenancy.GroupPolicy:
     )
 
 
-def protected(fakes: Fakes, **settings: Any) -> tenancy.GroupPolicy:
+def protected(fakes: Fakes, **settings: Any) -> GroupPolicy:
     """The group's policy, already in the gateway's cache (no GetGroupPolicy needed)."""
-    cached = policy(**settings)
+    cached = policy_from(policy(**settings))
     fakes.ctx.policies.remember(GROUP, cached)
     return cached
+
+
+def links_made(fakes: Fakes, link: str = "https://t.me/+gmbot") -> None:
+    """Enforcement makes GMBot's invite links (every /protect asks one per channel)."""
+    fakes.enforcement.answer(
+        "CreateInviteLink", enforcement.CreateInviteLinkResponse(invite_link=link)
+    )
 
 
 def admins(*user_ids: int) -> membership.GetChatAdministratorsResponse:
@@ -101,15 +112,22 @@ def command(issuer: Person | None = OLGA, chat_type: str = "supergroup") -> Grou
     )
 
 
-def people(fakes: Fakes, *administrators: int, opened: dict[int, bool] | None = None) -> None:
+def people(
+    fakes: Fakes,
+    *administrators: int,
+    opened: dict[int, bool] | None = None,
+    languages: dict[int, str] | None = None,
+) -> None:
     """The group's administrators (the owner, the bot and `administrators`), and who of them
-    opened GMBot, each with whether they want alerts (nobody but the owner by default)."""
+    opened GMBot, each with whether they want alerts (nobody but the owner by default) and
+    their language (none told by default)."""
     fakes.membership.answer("GetChatAdministrators", admins(*administrators))
     fakes.tenancy.answer(
         "ListPeople",
         tenancy.ListPeopleResponse(
             people=[
-                tenancy.Person(user_id=u, alerts=on) for u, on in (opened or {OWNER: True}).items()
+                tenancy.Person(user_id=u, alerts=on, language=(languages or {}).get(u, ""))
+                for u, on in (opened or {OWNER: True}).items()
             ]
         ),
     )

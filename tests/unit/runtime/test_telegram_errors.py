@@ -56,6 +56,7 @@ def _forbidden(reason: str) -> TelegramForbiddenError:
             ErrorKind.CHAT_GONE,
         ),
         (_bad_request("HIDE_REQUESTER_MISSING"), ErrorKind.JOIN_REQUEST_GONE),
+        (_bad_request("INVITE_HASH_EXPIRED"), ErrorKind.INVITE_LINK_GONE),
         (_forbidden("bot was blocked by the user"), ErrorKind.BOT_BLOCKED),
         (_forbidden("bot can't initiate conversation with a user"), ErrorKind.BOT_BLOCKED),
         (_forbidden("user is deactivated"), ErrorKind.BOT_BLOCKED),

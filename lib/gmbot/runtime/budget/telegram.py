@@ -22,18 +22,24 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from redis.asyncio import Redis
 
-from gmbot.runtime.budget.core import Budget, LocalBudget, PollingBudget, Priority, Spacing
+from gmbot.runtime.budget.core import (
+    Budget,
+    LocalBudget,
+    PollingBudget,
+    Priority,
+    Spacing,
+    spending,
+)
 from gmbot.runtime.budget.leased import FallingBackBudget, LeasedBudget
 from gmbot.runtime.budget.metrics import TELEGRAM_REQUESTS
-from gmbot.runtime.budget.shared import RedisBudget
+from gmbot.runtime.budget.shared import RedisBudget, budget_names
 from gmbot.runtime.client import open_channel
-from gmbot.runtime.redis import REDIS_ERRORS
 from gmbot.runtime.settings import ClientSettings
 from gmbot.v1 import budget_pb2_grpc
 
 if TYPE_CHECKING:
+    from gmbot.runtime.redis import RedisClient
     from gmbot.runtime.telegram import TelegramSettings
 
 # Long polling and the bot's own bookkeeping are not part of Telegram's request budget.
@@ -112,9 +118,10 @@ class BudgetMiddleware(BaseRequestMiddleware):
         message = name in _MESSAGES and chat_id is not None and chat_id < 0
         level = self._priority(name)
         for attempt in range(_MAX_RETRIES + 1):
-            await self._budget.acquire(chat_id, level, message=message)
             try:
-                response = await make_request(bot, method)
+                # The call counts in Telegram's windows from its grant until its answer.
+                async with spending(self._budget, chat_id, level, message=message):
+                    response = await make_request(bot, method)
             except TelegramRetryAfter as error:
                 TELEGRAM_REQUESTS.labels(name, "retry_after").inc()
                 await self._budget.pause(chat_id, error.retry_after)
@@ -130,7 +137,11 @@ class BudgetMiddleware(BaseRequestMiddleware):
 
 
 def _whole(settings: TelegramSettings) -> Spacing:
-    return Spacing.of(settings.requests_per_second, settings.group_messages_per_minute)
+    return Spacing.of(
+        settings.requests_per_second,
+        settings.group_messages_per_minute,
+        settings.telegram_timeout_seconds,
+    )
 
 
 def own_budget(settings: TelegramSettings) -> LocalBudget:
@@ -145,22 +156,27 @@ def _share(settings: TelegramSettings) -> LocalBudget:
         Spacing.of(
             settings.requests_per_second * fraction,
             settings.group_messages_per_minute * fraction,
+            settings.telegram_timeout_seconds,
         )
     )
 
 
 def shared_budget(
     settings: TelegramSettings,
-    redis: Redis | None,
+    redis: RedisClient | None,
     lease: ClientSettings,
     resources: AsyncExitStack,
 ) -> PollingBudget:
     """Where a process that does not own the budget draws from: Redis when it has one, else
     the owner's budget leased over gRPC from `settings.budget_addr`."""
     if redis is not None:
+        # Only with a client in hand: a process without Redis never loads redis-py (8 MiB).
+        from gmbot.runtime.redis import REDIS_ERRORS, is_cluster
+
         bot_id = settings.bot_token.get_secret_value().partition(":")[0]
+        prefix, legacy = budget_names(settings.budget_redis_prefix, bot_id)
         shared: PollingBudget = RedisBudget(
-            redis, f"{settings.budget_redis_prefix}{bot_id}:", _whole(settings)
+            redis, prefix, _whole(settings), None if is_cluster(redis) else legacy
         )
         return FallingBackBudget(shared, _share(settings), REDIS_ERRORS)
     channel = open_channel(

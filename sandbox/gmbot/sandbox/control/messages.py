@@ -10,7 +10,7 @@ from aiohttp import web
 
 from gmbot.sandbox.content import CAPTIONED, content_of
 from gmbot.sandbox.control.base import PREFIX, ControlPart, read_body, respond
-from gmbot.sandbox.pickers import PickRefused, share_chat
+from gmbot.sandbox.pickers import PickRefused, share_chat, share_users
 from gmbot.sandbox.wire import message_json
 
 
@@ -88,7 +88,13 @@ class MessageControl(ControlPart):
         bot = self.telegram.bot_by_id(int(request.match_info["bot_id"]))
         if bot is None:
             raise web.HTTPNotFound(text="no such bot")
-        message = self.telegram.say_to_bot(bot, self._user_id(body), str(body["text"]))
+        reply_to = body.get("reply_to_message_id")
+        message = self.telegram.say_to_bot(
+            bot,
+            self._user_id(body),
+            str(body["text"]),
+            reply_to_message_id=int(reply_to) if reply_to is not None else None,
+        )
         return respond(message_json(message, self.world), 201)
 
     async def share_chat(self, request: web.Request) -> web.Response:
@@ -104,6 +110,24 @@ class MessageControl(ControlPart):
                 self._user_id(body),
                 int(body["request_id"]),
                 int(body["chat_id"]),
+            )
+        except PickRefused as refused:
+            raise web.HTTPConflict(text=str(refused)) from None
+        return respond(message_json(message, self.world), 201)
+
+    async def share_users(self, request: web.Request) -> web.Response:
+        """A person picks people with a people-picker button the bot sent them."""
+        body = await read_body(request)
+        bot = self.telegram.bot_by_id(int(request.match_info["bot_id"]))
+        if bot is None:
+            raise web.HTTPNotFound(text="no such bot")
+        try:
+            message = share_users(
+                self.telegram,
+                bot,
+                self._user_id(body),
+                int(body["request_id"]),
+                [int(u) for u in body["user_ids"]],
             )
         except PickRefused as refused:
             raise web.HTTPConflict(text=str(refused)) from None
@@ -140,11 +164,31 @@ class MessageControl(ControlPart):
         pending = [asdict(r) for (c, _), r in self.world.join_requests.items() if c == chat.id]
         return respond(pending)
 
+    async def decline_join_request(self, request: web.Request) -> web.Response:
+        """An administrator declines a request in Telegram's apps: it is gone, and no bot is
+        told (a bot's approve or decline of it then answers HIDE_REQUESTER_MISSING)."""
+        chat = self._chat(request)
+        user_id = self._user_id(await read_body(request))
+        declined = self.world.join_requests.pop((chat.id, user_id), None)
+        if declined is None:
+            raise web.HTTPNotFound(text="no such pending join request")
+        return respond(asdict(declined))
+
     async def invite_links(self, request: web.Request) -> web.Response:
         chat = self._chat(request)
         return respond(
             [asdict(link) for link in self.world.invite_links.values() if link.chat_id == chat.id]
         )
+
+    async def revoke_invite_link(self, request: web.Request) -> web.Response:
+        """The chat's owner revokes a link (any admin's): nobody joins by it any more."""
+        chat = self._chat(request)
+        body = await read_body(request)
+        link = self.world.invite_links.get(str(body.get("invite_link", "")))
+        if link is None or link.chat_id != chat.id:
+            raise web.HTTPNotFound(text="no such invite link of this chat")
+        link.is_revoked = True
+        return respond(asdict(link))
 
     def routes(self) -> list[web.RouteDef]:
         p = PREFIX
@@ -154,8 +198,11 @@ class MessageControl(ControlPart):
             web.post(f"{p}/chats/{{chat_id}}/messages/{{message_id}}/press", self.press),
             web.post(f"{p}/chats/{{chat_id}}/join_requests", self.request_join),
             web.get(f"{p}/chats/{{chat_id}}/join_requests", self.join_requests),
+            web.post(f"{p}/chats/{{chat_id}}/join_requests/decline", self.decline_join_request),
             web.get(f"{p}/chats/{{chat_id}}/invite_links", self.invite_links),
+            web.post(f"{p}/chats/{{chat_id}}/invite_links/revoke", self.revoke_invite_link),
             web.post(f"{p}/bots/{{bot_id}}/private", self.private),
             web.post(f"{p}/bots/{{bot_id}}/share_chat", self.share_chat),
+            web.post(f"{p}/bots/{{bot_id}}/share_users", self.share_users),
             web.get(f"{p}/callbacks/{{query_id}}", self.callback_answer),
         ]

@@ -3,6 +3,8 @@ status set directly, or changed as another administrator does it."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from aiohttp import web
 
 from gmbot.sandbox import moderation
@@ -130,6 +132,9 @@ class WorldControl(ControlPart):
             link = self.world.invite_links.get(str(body["invite_link"]))
             if link is None or link.chat_id != chat.id or link.is_revoked:
                 raise web.HTTPBadRequest(text="no such invite link of this chat")
+            if link.creates_join_request:  # the chat's admins decide: a request, not a join
+                asked = self.telegram.request_join(chat, self._user_id(body), link)
+                return respond(asdict(asked), 201)
         message = self.telegram.join(
             chat,
             self._user_id(body),

@@ -89,6 +89,40 @@ async def create_chat_invite_link(call: Call) -> dict[str, Any]:
     return invite_link_json(link, call.world)
 
 
+def _own_link(call: Call, chat: Chat) -> InviteLink:
+    """One of the chat's links the bot made (only the owner may edit other admins' links)."""
+    _invite_rights(call, chat)
+    link = call.world.invite_links.get(call.text("invite_link"))
+    if link is None or link.chat_id != chat.id:
+        raise bad_request("INVITE_HASH_INVALID")
+    if link.creator_id != call.bot.user.id:
+        raise bad_request("CHAT_ADMIN_REQUIRED")
+    return link
+
+
+@method("editChatInviteLink")
+async def edit_chat_invite_link(call: Call) -> dict[str, Any]:
+    """A revoked link cannot be edited: the refusal is how a bot learns it was revoked."""
+    link = _own_link(call, call.chat())
+    if link.is_revoked:
+        raise bad_request("INVITE_HASH_EXPIRED")
+    name = call.text("name", link.name)
+    if len(name) > 32:
+        raise bad_request("invite link name is too long")
+    link.name = name
+    link.creates_join_request = call.flag("creates_join_request", link.creates_join_request)
+    return invite_link_json(link, call.world)
+
+
+@method("revokeChatInviteLink")
+async def revoke_chat_invite_link(call: Call) -> dict[str, Any]:
+    link = _own_link(call, call.chat())
+    if link.is_primary:
+        raise bad_request("primary invite link can't be revoked here")
+    link.is_revoked = True
+    return invite_link_json(link, call.world)
+
+
 @method("exportChatInviteLink")
 async def export_chat_invite_link(call: Call) -> str:
     """Makes a new primary link and revokes the old one (why GMBot never calls this)."""
@@ -116,9 +150,11 @@ def _pending_request(call: Call, chat: Chat) -> Any:
 
 @method("approveChatJoinRequest")
 async def approve_chat_join_request(call: Call) -> bool:
+    """The member joins; their chat_member update names the link the request came by."""
     chat = call.chat()
     request = _pending_request(call, chat)
-    call.telegram.join(chat, request.user_id, actor_id=call.bot.user.id)
+    by = call.world.invite_links.get(request.invite_link) if request.invite_link else None
+    call.telegram.join(chat, request.user_id, actor_id=call.bot.user.id, invite_link=by)
     return True
 
 

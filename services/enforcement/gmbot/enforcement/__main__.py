@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.runtime.aiogram_types import import_aiogram
 from gmbot.runtime.settings import CHECK_CONFIG, check_config, load_settings
 
 
@@ -15,6 +16,7 @@ def main() -> None:
         sys.exit(check_config(EnforcementSettings))
     # The service itself is imported once the check is out of the way: `check-config` needs
     # only the settings, and answers in a fraction of the time.
+    import_aiogram()  # before anything imports it: its types built when first used
     from gmbot.enforcement.app import build, migrations_config
     from gmbot.runtime.database import serve_or_migrate
 

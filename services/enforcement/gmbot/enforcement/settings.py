@@ -16,6 +16,8 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     database_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     migrate_on_start: bool = False
     # The queue and the shared rate limits; in-process when unset (one replica only).
+    # `redis://` for one Redis, `redis+cluster://node:port` for a Redis Cluster
+    # (docs/redis-cluster.md).
     redis_url: str | None = None
     redis_prefix: str = "gmbot:enforcement:"
     redis_wait_seconds: float = Field(default=30.0, ge=0, le=600)
@@ -34,6 +36,12 @@ class EnforcementSettings(ServiceSettings, TelegramSettings):
     delete_batch_seconds: float = Field(default=1.0, ge=0, le=10)
     # Warnings for a group that come this close together are sent as one.
     warning_coalesce_seconds: float = Field(default=1.0, ge=0, le=30)
+    # Lines for a log chat that come this close together are sent as one message (more join
+    # while it waits for the chat's turn).
+    log_coalesce_seconds: float = Field(default=5.0, ge=0, le=60)
+    # How long GMBot trusts that its invite link still works before asking Telegram again
+    # (nobody is told when an administrator revokes one).
+    invite_link_check_seconds: float = Field(default=600, ge=0, le=86_400)
     # Retries of 5xx and network errors before an action is left for the sweeper.
     max_attempts: int = Field(default=6, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)

@@ -15,7 +15,6 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
-from redis.asyncio import Redis
 
 from gmbot.gateway.clients.backends import Backends, connected
 from gmbot.gateway.composition import make_flow_context, start_flow_context
@@ -25,6 +24,7 @@ from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
+from gmbot.gateway.intake.spool import Spool, spool_for
 from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
 from gmbot.gateway.miniapp.api import miniapp_app
 from gmbot.gateway.settings import GatewaySettings
@@ -35,7 +35,7 @@ from gmbot.runtime import lifecycle
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, observe_calls, shared_budget
 from gmbot.runtime.lifecycle import start_up
-from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.redis import RedisClient, open_redis
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.runtime.telegram import create_bot
 
@@ -50,6 +50,8 @@ class Gateway:
     bot: Bot
     bot_username: str
     pipeline: UpdatePipeline
+    # Long polling's updates taken ahead of their handling (intake.spool).
+    spool: Spool
     allowed_updates: list[str]
     # The operators' port (health, metrics, dead letters); the webhook's, in webhook mode.
     admin: web.Application
@@ -115,6 +117,7 @@ async def build(settings: GatewaySettings) -> Gateway:
             bot,
             context.bot_username,
             pipeline,
+            spool_for(redis, settings.redis_prefix, bot.id, settings.poll_spool_file),
             allowed_updates(dispatcher),
             admin_app(ready, desk),
             None if webhook is None else webhook_app(webhook),
@@ -125,16 +128,15 @@ async def build(settings: GatewaySettings) -> Gateway:
         )
 
 
-async def _open_redis(settings: GatewaySettings, stack: AsyncExitStack) -> Redis | None:
+async def _open_redis(settings: GatewaySettings, stack: AsyncExitStack) -> RedisClient | None:
     if settings.redis_url is None:
         return None
-    redis = create_redis(settings.redis_url, name="gmbot-gateway")
-    stack.push_async_callback(redis.aclose)
-    await wait_for_redis(redis, settings.redis_url)
-    return redis
+    return await open_redis(settings.redis_url, stack, name="gmbot-gateway")
 
 
-async def _open_bot(settings: GatewaySettings, redis: Redis | None, stack: AsyncExitStack) -> Bot:
+async def _open_bot(
+    settings: GatewaySettings, redis: RedisClient | None, stack: AsyncExitStack
+) -> Bot:
     bot = create_bot(settings)
     stack.push_async_callback(bot.session.close)
     # The gateway's own calls are replies to people: they go first.
@@ -146,7 +148,7 @@ async def _start_flows(
     settings: GatewaySettings,
     bot: Bot,
     backends: Backends,
-    redis: Redis | None,
+    redis: RedisClient | None,
     ledger: UpdateLedger,
     stack: AsyncExitStack,
 ) -> FlowContext:
@@ -163,6 +165,7 @@ async def _start_flows(
         policy_cache_seconds=settings.policy_cache_seconds,
         check_wait_seconds=settings.check_wait_seconds,
         verify_repeat_seconds=settings.verify_repeat_seconds,
+        panel_ttl_seconds=settings.panel_ttl_seconds,
     )
     await start_flow_context(context, backends, stack)
     # The gateway's own Bot API calls in a group count toward the group's /stats.
@@ -175,7 +178,7 @@ def _intake(
     dispatcher: Dispatcher,
     bot: Bot,
     ledger: UpdateLedger,
-    redis: Redis | None,
+    redis: RedisClient | None,
 ) -> tuple[UpdatePipeline, DeadLetterDesk]:
     """The update pipeline and the operators' dead-letter desk."""
     dead_letters = DeadLetters(
@@ -262,6 +265,7 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
         poll(
             bot,
             gateway.pipeline,
+            gateway.spool,
             allowed,
             halt,
             settings.shutdown_grace_seconds,

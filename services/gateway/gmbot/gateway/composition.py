@@ -8,8 +8,6 @@ import dataclasses
 from contextlib import AsyncExitStack
 from typing import Any
 
-from redis.asyncio import Redis
-
 from gmbot.gateway.clients.activity import ActivityCounter
 from gmbot.gateway.clients.backends import Backends
 from gmbot.gateway.clients.facades import Clients
@@ -20,9 +18,13 @@ from gmbot.gateway.flows.claims import Claims
 from gmbot.gateway.flows.context import FlowContext, GroupMessage
 from gmbot.gateway.flows.messages import look_again
 from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.stores.drafts import DRAFT_SECONDS as PANEL_DRAFT_SECONDS
 from gmbot.gateway.stores.drafts import SetupDrafts
 from gmbot.gateway.stores.invite_links import InviteLinks
+from gmbot.gateway.stores.pace import GroupPace
 from gmbot.gateway.stores.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
+from gmbot.gateway.stores.seen_people import SeenPeople
+from gmbot.runtime.redis import RedisClient
 
 
 def make_flow_context(
@@ -32,11 +34,12 @@ def make_flow_context(
     bot_username: str,
     signing_key: bytes,
     ledger: Claims,
-    redis: Redis | None = None,
+    redis: RedisClient | None = None,
     redis_prefix: str = "gmbot:gateway:",
     policy_cache_seconds: float = 30.0,
     check_wait_seconds: float = 10.0,
     verify_repeat_seconds: float = 5.0,
+    panel_ttl_seconds: int = 600,
     **overrides: Any,
 ) -> FlowContext:
     """Every part over `backends` (and `redis`, shared by the replicas, when given); `ledger` is
@@ -64,7 +67,11 @@ def make_flow_context(
             MEMBER_ANSWER_SECONDS, redis, f"{redis_prefix}member-answered:"
         ),
         drafts=SetupDrafts(redis, redis_prefix),
+        pace=GroupPace(),
+        seen_people=SeenPeople(redis, redis_prefix),
+        panel_drafts=SharedAnswers(PANEL_DRAFT_SECONDS, redis, f"{redis_prefix}panel-draft:"),
         invite_links=InviteLinks(redis, redis_prefix),
+        panel_ttl_seconds=panel_ttl_seconds,
     )
     return dataclasses.replace(context, **overrides)
 

@@ -29,8 +29,11 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     membership_addr: str = "127.0.0.1:50052"
     enforcement_addr: str = "127.0.0.1:50053"
     # Update de-duplication and policy invalidation shared by replicas; in-process without it.
+    # `redis://` for one Redis, `redis+cluster://node:port` for a Redis Cluster
+    # (docs/redis-cluster.md).
     redis_url: str | None = None
-    # Every key starts with this, so several deployments can share one Redis.
+    # Every key starts with this, so several deployments can share one Redis. No braces: a
+    # hash tag is the first {...} of a key.
     redis_prefix: str = "gmbot:gateway:"
     # Secret of the "I have joined" buttons; enforcement signs them with the same key.
     callback_signing_key: SecretStr = Field(min_length=32)
@@ -71,9 +74,15 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     # Where dead letters are kept without Redis. With REDIS_URL they are kept in Redis only
     # (shared by every replica), and a Redis that cannot take one leaves its update unconfirmed.
     dead_letter_file: Path = Path("./data/gateway-dead-letters.jsonl")
+    # Where long polling keeps, without Redis, the updates it took ahead of handling them (a
+    # raid's backlog). With REDIS_URL they are kept in Redis.
+    poll_spool_file: Path = Path("./data/gateway-poll-spool.jsonl")
     # A member's "I have joined" pressed again within this many seconds is answered from the
     # last check, without asking Telegram again (0: every press checks).
     verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)
+    # A settings panel posted in a group is deleted this many seconds after it was last used
+    # (0: it stays). At most 48 hours: Telegram lets a bot delete a message that long.
+    panel_ttl_seconds: int = Field(default=600, ge=0, le=48 * 3600)
 
     @field_validator("webhook_secret")
     @classmethod

@@ -16,7 +16,7 @@ from gmbot.membership.storage.resilient import ResilientStore
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import install, shared_budget
 from gmbot.runtime.lifecycle import start_up
-from gmbot.runtime.redis import create_redis, wait_for_redis
+from gmbot.runtime.redis import open_redis
 from gmbot.runtime.server import Service
 from gmbot.runtime.telegram import create_bot
 from gmbot.v1 import membership_pb2, membership_pb2_grpc
@@ -32,9 +32,12 @@ async def build(settings: MembershipSettings) -> Service:
         store: Store = LocalStore()
         redis = None
         if settings.redis_url is not None:
-            redis = create_redis(settings.redis_url, name="gmbot-membership")
-            resources.push_async_callback(redis.aclose)
-            await wait_for_redis(redis, settings.redis_url, settings.redis_wait_seconds)
+            redis = await open_redis(
+                settings.redis_url,
+                resources,
+                name="gmbot-membership",
+                wait_seconds=settings.redis_wait_seconds,
+            )
             store = ResilientStore(RedisStore(redis, settings.redis_prefix), LocalStore())
         lease = settings.as_client()
         install(bot, shared_budget(settings, redis, lease, resources), Priority.CHECK)

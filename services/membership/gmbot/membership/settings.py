@@ -12,8 +12,11 @@ class MembershipSettings(ServiceSettings, TelegramSettings):
     grpc_port: int = Field(default=50052, ge=0, le=65535)
     metrics_port: int = Field(default=9102, ge=0, le=65535)
     # Shared cache of every replica; in-process when unset (nothing here is the only copy).
+    # `redis://` for one Redis, `redis+cluster://node:port` for a Redis Cluster
+    # (docs/redis-cluster.md).
     redis_url: str | None = None
-    # Every key starts with this, so several deployments can share one Redis.
+    # Every key starts with this, so several deployments can share one Redis. No braces: a
+    # hash tag is the first {...} of a key.
     redis_prefix: str = "gmbot:membership:"
     redis_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     # How long answers are trusted (±15 % jitter). Events keep members current, so a positive

@@ -49,6 +49,8 @@ class PersonRow(Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # One of GMBot's languages, from their Telegram; "" when never told.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from gmbot.runtime.database import lost_connection_is_unavailable
 from gmbot.runtime.errors import InvalidArgument
 from gmbot.runtime.ids import check_user_id
+from gmbot.tenancy.policy import GroupSettings, change_settings
 from gmbot.tenancy.store import TenancyStore
 
 MAX_PEOPLE = 200  # a group's administrators, and its owner: Telegram allows 50
@@ -27,18 +28,22 @@ class People:
             async with self._sessions.begin() as session:
                 yield TenancyStore(session)
 
-    async def opened(self, user_id: int) -> bool:
-        """`user_id` opened the bot; whether they want alerts."""
+    async def opened(self, user_id: int, language: str = "") -> bool:
+        """`user_id` opened the bot (or acted), in `language` ("" when not told); whether they
+        want alerts."""
         check_user_id(user_id, "user_id")
+        if language:
+            # A person's language is one a group's may be: the settings' rule says which.
+            change_settings(GroupSettings(), {"language": language})
         async with self._transaction() as store:
-            return await store.record_person(user_id)
+            return await store.record_person(user_id, language)
 
     async def set_alerts(self, user_id: int, alerts: bool) -> None:
         check_user_id(user_id, "user_id")
         async with self._transaction() as store:
             await store.set_alerts(user_id, alerts)
 
-    async def known(self, user_ids: list[int]) -> dict[int, bool]:
+    async def known(self, user_ids: list[int]) -> dict[int, tuple[bool, str]]:
         if len(user_ids) > MAX_PEOPLE:
             raise InvalidArgument(f"at most {MAX_PEOPLE} user ids", field="user_ids")
         for user_id in user_ids:

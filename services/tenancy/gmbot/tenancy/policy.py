@@ -15,7 +15,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gmbot.runtime.errors import InvalidArgument
-from gmbot.runtime.ids import MAX_USER_ID, check_supergroup_id
+from gmbot.runtime.ids import (
+    MAX_USER_ID,
+    MIN_MARKED_CHANNEL_ID,
+    check_supergroup_id,
+    is_basic_group_id,
+    is_supergroup_id,
+)
 
 MAX_CHANNELS_PER_GROUP = 10
 # The gateway adds a member here each time an administrator lifts GMBot's mute by hand, one
@@ -74,6 +80,7 @@ class ChannelRights(StrEnum):
     REMOVED = "removed"
     NOT_ADMIN = "not_admin"
     NO_INVITE_LINKS = "no_invite_links"
+    NO_ATTRIBUTION = "no_attribution"
 
 
 def _check_placeholders(text: str) -> str:
@@ -111,6 +118,11 @@ class GroupSettings(BaseModel):
     on_unknown: OnUnknown = OnUnknown.ALLOW
     ban_sender_chat: bool = True
     mode: Mode = Mode.ENFORCE
+    # Where GMBot reports its actions in the group (a channel, a supergroup or a basic group);
+    # 0 for nowhere.
+    log_chat_id: int = Field(default=0, ge=MIN_MARKED_CHANNEL_ID, le=0)
+    channels_approve_joins: bool = False
+    pending_request_counts_as_joined: bool = False
 
     @field_validator("warning_text")
     @classmethod
@@ -122,6 +134,13 @@ class GroupSettings(BaseModel):
     def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if len(set(value)) != len(value):
             raise ValueError("duplicate user ids")
+        return value
+
+    @field_validator("log_chat_id")
+    @classmethod
+    def _chat(cls, value: int) -> int:
+        if value and not (is_supergroup_id(value) or is_basic_group_id(value)):
+            raise ValueError("not a channel or group id")
         return value
 
 

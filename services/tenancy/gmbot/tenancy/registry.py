@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from gmbot.runtime.ids import (
     is_basic_group_id,
     is_supergroup_id,
 )
+from gmbot.runtime.pages import page_asked, token_after
 from gmbot.tenancy.models import GroupRow
 from gmbot.tenancy.policy import (
     MAX_OWNER_NAME_LENGTH,
@@ -42,17 +42,6 @@ MAX_REASON_LENGTH = 500
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 # A page token is the id of the last group of the previous page, as ListGroups wrote it.
-_PAGE_TOKEN = re.compile(r"-[0-9]{13,16}")
-
-
-def _page_after(page_token: str) -> int | None:
-    """The group id a page token stands for; anything ListGroups did not issue is refused
-    (a number beyond int64 would otherwise reach the database and fail there)."""
-    if not page_token:
-        return None
-    if _PAGE_TOKEN.fullmatch(page_token) is None or not is_supergroup_id(int(page_token)):
-        raise InvalidArgument("page_token was not issued by ListGroups", field="page_token")
-    return int(page_token)
 
 
 def _linked_chat(linked_chat_id: int) -> int | None:
@@ -261,15 +250,21 @@ class GroupRegistry:
         async with self._transaction() as store:
             return await store.groups_of_owner(owner_user_id)
 
-    async def list_groups(self, page_size: int, page_token: str) -> tuple[list[GroupPolicy], str]:
-        """A page of every group; the token is the last group id of the previous page."""
-        page_size = page_size or DEFAULT_PAGE_SIZE
-        if not 0 < page_size <= MAX_PAGE_SIZE:
-            raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
-        after = _page_after(page_token)
+    async def list_groups(
+        self, page_size: int, page_token: str, log_chat_id: int = 0
+    ) -> tuple[list[GroupPolicy], str]:
+        """A page of every group (`log_chat_id`: of those that log there); the token is the last
+        group id of the previous page."""
+        page = page_asked(
+            page_size,
+            page_token,
+            default=DEFAULT_PAGE_SIZE,
+            most=MAX_PAGE_SIZE,
+            is_key=is_supergroup_id,
+        )
         async with self._transaction() as store:
-            groups = await store.groups_after(after, page_size)
-        next_token = str(groups[-1].group_id) if len(groups) == page_size else ""
+            groups = await store.groups_after(page.after, page.size, log_chat_id)
+        next_token = token_after(groups[-1].group_id) if len(groups) == page.size else ""
         return groups, next_token
 
     async def upsert_channel(self, channel: Channel) -> tuple[Channel, int]:

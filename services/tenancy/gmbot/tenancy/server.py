@@ -40,6 +40,7 @@ _RIGHTS = {
     pb.CHANNEL_RIGHTS_REMOVED: ChannelRights.REMOVED,
     pb.CHANNEL_RIGHTS_NOT_ADMIN: ChannelRights.NOT_ADMIN,
     pb.CHANNEL_RIGHTS_NO_INVITE_LINKS: ChannelRights.NO_INVITE_LINKS,
+    pb.CHANNEL_RIGHTS_NO_ATTRIBUTION: ChannelRights.NO_ATTRIBUTION,
 }
 _RIGHTS_NUMBERS = {value.value: number for number, value in _RIGHTS.items()}
 
@@ -87,6 +88,9 @@ def settings_to_pb(settings: GroupSettings) -> pb.GroupSettings:
         on_unknown=on_unknown,
         ban_sender_chat=settings.ban_sender_chat,
         mode=mode,
+        log_chat_id=settings.log_chat_id,
+        channels_approve_joins=settings.channels_approve_joins,
+        pending_request_counts_as_joined=settings.pending_request_counts_as_joined,
     )
 
 
@@ -209,7 +213,11 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
     async def ListGroups(
         self, request: pb.ListGroupsRequest, context: Context
     ) -> pb.ListGroupsResponse:
-        groups, next_token = await self._registry.list_groups(request.page_size, request.page_token)
+        if request.log_chat_id > 0:
+            raise InvalidArgument("log_chat_id must be a chat id (negative)", field="log_chat_id")
+        groups, next_token = await self._registry.list_groups(
+            request.page_size, request.page_token, request.log_chat_id
+        )
         return pb.ListGroupsResponse(
             groups=[policy_to_pb(g) for g in groups], next_page_token=next_token
         )
@@ -248,7 +256,8 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
     async def RecordPersonStarted(
         self, request: pb.RecordPersonStartedRequest, context: Context
     ) -> pb.RecordPersonStartedResponse:
-        return pb.RecordPersonStartedResponse(alerts=await self._people.opened(request.user_id))
+        alerts = await self._people.opened(request.user_id, request.language)
+        return pb.RecordPersonStartedResponse(alerts=alerts)
 
     async def SetPersonAlerts(
         self, request: pb.SetPersonAlertsRequest, context: Context
@@ -261,5 +270,8 @@ class TenancyServicer(tenancy_pb2_grpc.TenancyServiceServicer):
     ) -> pb.ListPeopleResponse:
         known = await self._people.known(list(request.user_ids))
         return pb.ListPeopleResponse(
-            people=[pb.Person(user_id=u, alerts=known[u]) for u in sorted(known)]
+            people=[
+                pb.Person(user_id=u, alerts=known[u][0], language=known[u][1])
+                for u in sorted(known)
+            ]
         )

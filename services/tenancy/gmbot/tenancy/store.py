@@ -50,14 +50,22 @@ class TenancyStore:
             )
         )
 
-    async def record_person(self, user_id: int) -> bool:
-        """Someone opened the bot: kept with alerts on unless they turned them off before.
-        Returns whether they want alerts."""
+    async def record_person(self, user_id: int, language: str = "") -> bool:
+        """Someone opened the bot: kept with alerts on unless they turned them off before, and
+        their language when told ("" keeps the known one). Returns whether they want alerts."""
         now = _now()
         statement = _insert(self.session, PersonRow).values(
-            user_id=user_id, alerts=True, started_at=now, updated_at=now
+            user_id=user_id, alerts=True, language=language, started_at=now, updated_at=now
         )
-        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
+        if language:
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[PersonRow.user_id],
+                    set_={"language": language, "updated_at": now},
+                )
+            )
+        else:
+            await self.session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
         alerts = await self.session.scalar(
             select(PersonRow.alerts).where(PersonRow.user_id == user_id)
         )
@@ -74,12 +82,15 @@ class TenancyStore:
             )
         )
 
-    async def people(self, user_ids: Sequence[int]) -> dict[int, bool]:
-        """Of `user_ids`, who opened the bot, each with whether they want alerts."""
+    async def people(self, user_ids: Sequence[int]) -> dict[int, tuple[bool, str]]:
+        """Of `user_ids`, who opened the bot, each with whether they want alerts and their
+        language ("" when never told)."""
         rows = await self.session.execute(
-            select(PersonRow.user_id, PersonRow.alerts).where(PersonRow.user_id.in_(user_ids))
+            select(PersonRow.user_id, PersonRow.alerts, PersonRow.language).where(
+                PersonRow.user_id.in_(user_ids)
+            )
         )
-        return {row.user_id: row.alerts for row in rows}
+        return {row.user_id: (row.alerts, row.language) for row in rows}
 
     async def upsert_channel(self, channel: Channel) -> bool:
         """Stores a channel's metadata; an empty invite link keeps the known one.
@@ -205,10 +216,16 @@ class TenancyStore:
             statement = statement.where(GroupRow.enabled, GroupRow.suspended_reason.is_(None))
         return list(await self.session.scalars(statement))
 
-    async def groups_after(self, after_group_id: int | None, limit: int) -> list[GroupPolicy]:
+    async def groups_after(
+        self, after_group_id: int | None, limit: int, log_chat_id: int = 0
+    ) -> list[GroupPolicy]:
         statement = select(GroupRow.group_id).order_by(GroupRow.group_id).limit(limit)
         if after_group_id is not None:
             statement = statement.where(GroupRow.group_id > after_group_id)
+        if log_chat_id:
+            # Asked only when GMBot lost a log chat: rare enough to read the settings for it.
+            logs_to = GroupRow.settings["log_chat_id"].as_numeric(20, 0)  # ids need 64 bits
+            statement = statement.where(logs_to == log_chat_id)
         policies = [
             await self.policy(group_id) for group_id in await self.session.scalars(statement)
         ]

@@ -24,10 +24,14 @@ GROUP_CHAT = Chat(id=GROUP, type="supergroup", title="Chat")
 
 class Telegram:
     """The gateway's own Dispatcher over the fake back ends, and a Bot that sends nothing (or
-    fails as `failures` says, by method)."""
+    fails as `failures` says, by method); `parts` as Fakes takes them."""
 
-    def __init__(self, failures: dict[type[TelegramMethod[Any]], Exception] | None = None) -> None:
-        self.fakes = Fakes()
+    def __init__(
+        self,
+        failures: dict[type[TelegramMethod[Any]], Exception] | None = None,
+        parts: dict[str, Any] | None = None,
+    ) -> None:
+        self.fakes = Fakes(parts=parts or {})
         self.session = RecordingSession(failures)
         self.bot = Bot(f"{BOT_ID}:TEST", session=self.session)
         self.dispatcher: Dispatcher = build_dispatcher(self.fakes.ctx, self.bot, SIGNING_KEY)

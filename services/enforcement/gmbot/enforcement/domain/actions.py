@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, get_args
 
+from gmbot.enforcement.domain.log_lines import LogLine
 from gmbot.runtime.error_kinds import ErrorKind
 
 
@@ -28,6 +29,7 @@ class Kind(StrEnum):
     RELEASE_GROUP = "release_group"
     # The digest of what observe mode saw, one per recipient.
     OBSERVE_DIGEST = "observe_digest"
+    LOG_MESSAGE = "log_message"
 
 
 class State(StrEnum):
@@ -59,6 +61,9 @@ class JoinDecision(StrEnum):
 class JoinButton:
     text: str
     url: str
+    # Set: GMBot's own link for (channel, group) goes in place of `url` when it can be had.
+    channel_id: int = 0
+    creates_join_request: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,14 @@ class WarningSpec:
     join_buttons: tuple[JoinButton, ...] = ()
     ttl_seconds: int = 300
     message_thread_id: int = 0
-    # Outside forum topics, the message the warning answers: a comment thread's root (the
-    # channel post in the discussion group), so the warning shows among those comments.
+    # Outside forum topics, the message the warning answers (a comment thread's root post).
     reply_to_message_id: int = 0
     # The member's own view in private (a t.me deep link to the bot), a button under the warning.
     private_view_url: str = ""
-    # Minutes until an unverified member is removed (0: never), said under the warning. Set by
-    # enforcement from the request, not by the caller's spec.
+    # Minutes until an unverified member is removed (0: never); set from the request, not the spec.
     kick_after_minutes: int = 0
+    # The group's log chat (0: none): the action is reported there (domain/action_log.py).
+    log_chat_id: int = 0
 
     @property
     def place(self) -> tuple[int, int]:
@@ -119,9 +124,9 @@ class Release:
     """Lift GMBot's own restriction and remove the warning."""
 
     kind: ClassVar[Kind] = Kind.RELEASE
-    # Unix time a mute the ledger does not hold ends, as the caller saw it (0: none): lifted
-    # only while Telegram still shows it so (a restriction made after a restored backup).
+    # Unix end of a mute the ledger lacks (0: none), lifted only while Telegram shows it so.
     unrecorded_until: int = 0
+    log: WarningSpec | None = None  # its log_chat_id hears of a mute lifted
 
 
 @dataclass(frozen=True)
@@ -138,8 +143,7 @@ class Kick:
     kind: ClassVar[Kind] = Kind.KICK
     # Only while GMBot's restriction is still in force (a member verified in time stays).
     only_if_restricted: bool = False
-    # The warning the member was given: once removed, they are told in private why and how
-    # to come back (when Telegram lets the bot write to them).
+    # The member's warning: once removed, they are told in private why and how to come back.
     notice: WarningSpec | None = None
 
 
@@ -167,7 +171,7 @@ class BanSenderChat:
 class DecideJoinRequest:
     kind: ClassVar[Kind] = Kind.JOIN_REQUEST
     decision: JoinDecision
-    # WAIT: the private chat to tell what to join, and what to show.
+    # WAIT: the private chat to tell what to join, and what to show (APPROVE: who to log).
     user_chat_id: int = 0
     notice: WarningSpec | None = None
     # DECLINE: only a request still waiting (an expiry, not an owner's decision).
@@ -176,6 +180,8 @@ class DecideJoinRequest:
 
 @dataclass(frozen=True)
 class ExpireWarning:
+    """Delete a warning (or another bot message, domain/message_expiry.py) at its time."""
+
     kind: ClassVar[Kind] = Kind.EXPIRE_WARNING
     message_id: int
 
@@ -198,6 +204,14 @@ class ObserveDigest:
     group_title: str = ""
 
 
+@dataclass(frozen=True)
+class LogMessage:
+    """A log chat's message (group_id: the chat; warning_message_id: the message once sent)."""
+
+    kind: ClassVar[Kind] = Kind.LOG_MESSAGE
+    lines: tuple[LogLine, ...] = ()
+
+
 Payload = (
     Enforce
     | Release
@@ -210,23 +224,9 @@ Payload = (
     | ExpireWarning
     | RenewMute
     | ObserveDigest
+    | LogMessage
 )
-PAYLOAD_TYPES: dict[Kind, type[Payload]] = {
-    payload.kind: payload
-    for payload in (
-        Enforce,
-        Release,
-        ReleaseGroup,
-        Kick,
-        Ban,
-        Unban,
-        BanSenderChat,
-        DecideJoinRequest,
-        ExpireWarning,
-        RenewMute,
-        ObserveDigest,
-    )
-}
+PAYLOAD_TYPES: dict[Kind, type[Payload]] = {payload.kind: payload for payload in get_args(Payload)}
 # Kinds that end what GMBot holds on a member (or a whole group) from the moment they are
 # accepted: nothing decided before them is carried out after.
 RELEASES = frozenset({Kind.RELEASE, Kind.RELEASE_GROUP})
@@ -240,6 +240,12 @@ class Observation:
     digest_user_ids: tuple[int, ...] = ()
     language: str = "en"
     group_title: str = ""
+    digest_languages: tuple[str, ...] = ()
+
+    def language_of(self, index: int) -> str:
+        """Recipient `index`'s own language (digest_languages, in order), else the group's."""
+        own = self.digest_languages[index] if index < len(self.digest_languages) else ""
+        return own or self.language
 
 
 @dataclass(frozen=True)

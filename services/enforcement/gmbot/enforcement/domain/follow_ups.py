@@ -9,6 +9,8 @@ from gmbot.enforcement.domain.ports import Stores
 from gmbot.enforcement.metrics import ACCEPTED
 
 
-async def schedule(stores: Stores, new: NewAction) -> None:
+async def schedule(stores: Stores, new: NewAction) -> bool:
+    """False: one under its key was there already (nothing added)."""
     _, added = await stores.actions.add(new)
     ACCEPTED.labels(new.kind.value, "accepted" if added else "duplicate").inc()
+    return added

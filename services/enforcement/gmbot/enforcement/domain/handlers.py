@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import assert_never
 
+from gmbot.enforcement.domain.action_log import ActionLog
 from gmbot.enforcement.domain.actions import (
     Action,
     Ban,
@@ -19,6 +20,7 @@ from gmbot.enforcement.domain.actions import (
     Enforce,
     ExpireWarning,
     Kick,
+    LogMessage,
     ObserveDigest,
     Permanent,
     Release,
@@ -33,8 +35,9 @@ from gmbot.enforcement.domain.live_warnings import LiveWarnings
 from gmbot.enforcement.domain.ports import Ledger, TelegramActions
 from gmbot.enforcement.domain.releases import Releases
 from gmbot.enforcement.domain.removals import Removals
+from gmbot.enforcement.domain.slots import Slot, Unbounded
 from gmbot.enforcement.domain.texts import go_live_keyboard, observe_digest
-from gmbot.enforcement.domain.violations import Slot, Unbounded, Violations
+from gmbot.enforcement.domain.violations import Violations
 
 
 class ActionHandlers:
@@ -45,17 +48,28 @@ class ActionHandlers:
         warnings: LiveWarnings,
         deletions: DeletionBatches,
         mute_seconds: float,
-        signing_key: bytes = b"",
+        signing_key: bytes,
+        action_log: ActionLog,
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._deletions = deletions
-        self._releases = Releases(telegram, ledger)
-        self._removals = Removals(telegram, ledger)
+        self._releases = Releases(telegram, ledger, action_log)
+        self._removals = Removals(telegram, ledger, warnings.links, action_log)
         self._violations = Violations(
-            telegram, ledger, warnings, deletions, self._releases, self._removals, mute_seconds
+            telegram,
+            ledger,
+            warnings,
+            deletions,
+            self._releases,
+            self._removals,
+            mute_seconds,
+            action_log,
         )
-        self._join_requests = JoinRequests(telegram, ledger, signing_key)
+        self._join_requests = JoinRequests(
+            telegram, ledger, signing_key, warnings.links, action_log
+        )
+        self._log = action_log
 
     async def carry_out(self, action: Action, slot: Slot | None = None) -> State:
         match action.payload:
@@ -81,6 +95,8 @@ class ActionHandlers:
                 return await self._violations.renew(action, payload)
             case ObserveDigest() as payload:
                 return await self.observe_digest(action, payload)
+            case LogMessage() as payload:
+                return await self._log.send(action, payload, slot or Unbounded())
             case unknown:
                 assert_never(unknown)
 

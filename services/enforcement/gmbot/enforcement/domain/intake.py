@@ -27,7 +27,9 @@ from gmbot.enforcement.domain.work_queue import Lane, Queue
 from gmbot.enforcement.metrics import ACCEPTED, BACKLOG
 from gmbot.runtime.errors import QuotaExceeded
 
-_HOUSEKEEPING = frozenset({Kind.EXPIRE_WARNING, Kind.RENEW_MUTE, Kind.OBSERVE_DIGEST})
+_HOUSEKEEPING = frozenset(
+    {Kind.EXPIRE_WARNING, Kind.RENEW_MUTE, Kind.OBSERVE_DIGEST, Kind.LOG_MESSAGE}
+)
 
 
 def lane_of(kind: Kind) -> Lane:
@@ -91,13 +93,13 @@ async def _schedule_digest(stores: Stores, new: NewAction, period: float) -> Non
     if observation is None:
         return
     start = int(time.time() // period * period)
-    digest = ObserveDigest(
-        since=start,
-        until=start + period,
-        language=observation.language,
-        group_title=observation.group_title,
-    )
-    for user_id in observation.digest_user_ids:
+    for index, user_id in enumerate(observation.digest_user_ids):
+        digest = ObserveDigest(
+            since=start,
+            until=start + period,
+            language=observation.language_of(index),
+            group_title=observation.group_title,
+        )
         await schedule(
             stores,
             NewAction(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from gmbot.enforcement.domain.action_log import ActionLog, line_of
 from gmbot.enforcement.domain.actions import (
     Action,
     DecideJoinRequest,
@@ -15,6 +16,8 @@ from gmbot.enforcement.domain.actions import (
     WarningSpec,
 )
 from gmbot.enforcement.domain.follow_ups import schedule
+from gmbot.enforcement.domain.invite_links import InviteLinks
+from gmbot.enforcement.domain.log_lines import LogEvent
 from gmbot.enforcement.domain.ports import Ledger, Stores, TelegramActions
 from gmbot.enforcement.domain.texts import request_notice
 from gmbot.runtime.error_kinds import ErrorKind
@@ -24,10 +27,19 @@ JOIN_REQUEST_SECONDS = 24 * 3600
 
 
 class JoinRequests:
-    def __init__(self, telegram: TelegramActions, ledger: Ledger, signing_key: bytes) -> None:
+    def __init__(
+        self,
+        telegram: TelegramActions,
+        ledger: Ledger,
+        signing_key: bytes,
+        links: InviteLinks,
+        action_log: ActionLog,
+    ) -> None:
         self._telegram = telegram
         self._ledger = ledger
         self._key = signing_key
+        self._links = links
+        self._log = action_log
 
     async def decide(self, action: Action, payload: DecideJoinRequest) -> State:
         try:
@@ -45,12 +57,28 @@ class JoinRequests:
                 return State.SKIPPED  # already decided, or expired
             raise
         await self._record(action, f"{payload.decision.value}d")
+        await self._report(action, payload)
         return State.DONE
 
+    async def _report(self, action: Action, payload: DecideJoinRequest) -> None:
+        """An approval (a channel's, with its administrators' consent) told to the requester's
+        group's log chat, once."""
+        spec = payload.notice
+        if payload.decision is not JoinDecision.APPROVE or spec is None or action.attempts > 1:
+            return
+        if spec.log_chat_id:
+            await self._log.report(spec.log_chat_id, line_of(action, LogEvent.APPROVE, spec))
+
     async def _record(self, action: Action, state: str) -> None:
-        await self._ledger.step(
-            lambda stores: stores.join_requests.record(action.group_id, action.user_id, state)
-        )
+        """The request's end as Telegram answered it: approved, declined, or gone (declined by
+        an administrator or expired, which Telegram tells only as HIDE_REQUESTER_MISSING). A
+        channel's request stops counting as pending with it."""
+
+        async def record(stores: Stores) -> None:
+            await stores.join_requests.record(action.group_id, action.user_id, state)
+            await stores.channel_requests.clear(action.group_id, action.user_id)
+
+        await self._ledger.step(record)
 
     async def _waiting(self, action: Action) -> bool:
         groups = await self._ledger.step(
@@ -74,9 +102,8 @@ class JoinRequests:
             )
 
         await self._ledger.step(record)
-        text, keyboard = request_notice(
-            payload.notice or WarningSpec(), action.group_id, action.user_id, self._key
-        )
+        notice = await self._links.with_own_links(action.group_id, payload.notice or WarningSpec())
+        text, keyboard = request_notice(notice, action.group_id, action.user_id, self._key)
         # The requester may not be reachable any more; the request still waits.
         with contextlib.suppress(Permanent):
             await self._telegram.send(payload.user_chat_id, text, keyboard)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from gmbot.enforcement.domain.actions import ExpireWarning, NewAction, WarningSpec
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.domain.follow_ups import schedule
+from gmbot.enforcement.domain.invite_links import InviteLinks
 from gmbot.enforcement.domain.ports import Ledger, Stores, TelegramActions
 from gmbot.enforcement.domain.texts import (
     MAX_MEMBERS_PER_WARNING,
@@ -39,8 +40,15 @@ class _Batch:
 
 class LiveWarnings:
     def __init__(
-        self, telegram: TelegramActions, ledger: Ledger, signing_key: bytes, window: float
+        self,
+        telegram: TelegramActions,
+        ledger: Ledger,
+        signing_key: bytes,
+        window: float,
+        links: InviteLinks,
     ) -> None:
+        # GMBot's own links on the join buttons (the join-request and removal notices too).
+        self.links = links
         self._telegram = telegram
         self._ledger = ledger
         self._key = signing_key
@@ -64,6 +72,7 @@ class LiveWarnings:
         live_id, shared = await self._ledger.step(live)
         if live_id is not None:
             if not shared:
+                spec = await self.links.with_own_links(group_id, spec)
                 await self._telegram.edit(
                     group_id,
                     live_id,
@@ -92,8 +101,9 @@ class LiveWarnings:
             self._sending = {g: lock for g, lock in self._sending.items() if lock.locked()}
 
     async def _send(self, batch: _Batch) -> None:
-        spec = batch.spec
         try:
+            # Once per message, not per member: a raid's warning asks the ledger once.
+            spec = await self.links.with_own_links(batch.group_id, batch.spec)
             message_id = await self._telegram.send(
                 batch.group_id,
                 warning_text(spec, batch.members),

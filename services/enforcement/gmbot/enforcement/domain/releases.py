@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
+from gmbot.enforcement.domain.action_log import ActionLog, line_of
 from gmbot.enforcement.domain.actions import Action, Permanent, Release, ReleaseGroup, State
-from gmbot.enforcement.domain.ports import Ledger, Restriction, Stores, TelegramActions
+from gmbot.enforcement.domain.log_lines import LogEvent
+from gmbot.enforcement.domain.ports import (
+    ChatMember,
+    Ledger,
+    Restriction,
+    Stores,
+    TelegramActions,
+)
 from gmbot.runtime.error_kinds import ErrorKind
 
 # What Telegram says when the bot may not restrict (or unrestrict) members there now.
@@ -28,7 +36,7 @@ OVERRULED = "overruled"
 _UNTIL_SLACK = 2
 
 
-def imposed_by_gmbot(member: Any, until_date: int) -> bool:
+def imposed_by_gmbot(member: ChatMember, until_date: int) -> bool:
     """The member as getChatMember shows them still wears GMBot's mute: restricted, unable to
     write, until the moment GMBot set. A ban, a removal, a lifted mute, or a restriction someone
     set again (a forever one reads as 1970) is not GMBot's any more."""
@@ -36,7 +44,7 @@ def imposed_by_gmbot(member: Any, until_date: int) -> bool:
         member.status == "restricted"
         and not member.can_send_messages
         and member.until_date is not None
-        and abs(int(member.until_date.timestamp()) - until_date) <= _UNTIL_SLACK
+        and abs(member.until_date - until_date) <= _UNTIL_SLACK
     )
 
 
@@ -46,7 +54,7 @@ async def released_since(ledger: Ledger, action: Action) -> bool:
     decided = action.created_at
     if decided is None:
         return False
-    return await ledger.step(
+    return await ledger.read(
         lambda stores: stores.releases.since(action.group_id, action.user_id, decided)
     )
 
@@ -56,9 +64,10 @@ def _lacks_rights(refused: Permanent) -> bool:
 
 
 class Releases:
-    def __init__(self, telegram: TelegramActions, ledger: Ledger) -> None:
+    def __init__(self, telegram: TelegramActions, ledger: Ledger, action_log: ActionLog) -> None:
         self._telegram = telegram
         self._ledger = ledger
+        self._log = action_log
 
     async def release(self, action: Action, payload: Release) -> State:
         """Lifts only what GMBot imposed: a member someone else restricted stays restricted.
@@ -84,19 +93,34 @@ class Releases:
         if held is None or not held.active:
             if payload.unrecorded_until and action.reason != OVERRULED:
                 await self.lift_if_ours(group_id, user_id, payload.unrecorded_until)
+                await self._report(action, payload, "")
                 return State.DONE
             return State.SKIPPED
         if action.reason == OVERRULED:
             await self._ledger.step(self._forget_restriction(group_id, user_id))
-        else:
-            await self._lift(group_id, user_id, held.until_date)
+            return State.DONE
+        if not await self._lift(group_id, user_id, held.until_date):
+            # Another release let them go meanwhile (two channels joined a moment apart): that
+            # one is the release, counted and logged once.
+            return State.SKIPPED
+        await self._report(action, payload, held.display_name)
         return State.DONE
 
-    async def _lift(self, group_id: int, user_id: int, until_date: int) -> None:
+    async def _report(self, action: Action, payload: Release, name: str) -> None:
+        """The group's log chat hears that GMBot let the member go, and why (once: a run again
+        may have told it)."""
+        spec = payload.log
+        if spec is None or not spec.log_chat_id or action.attempts > 1:
+            return
+        line = line_of(action, LogEvent.RELEASE, spec)
+        line = replace(line, name=line.name or name, channels=(), why=action.reason)
+        await self._log.report(spec.log_chat_id, line)
+
+    async def _lift(self, group_id: int, user_id: int, until_date: int) -> bool:
         """Lifts GMBot's restriction in Telegram (only if it is still GMBot's) and records it
-        lifted."""
+        lifted; False when a release beside this one recorded it first."""
         await self.lift_if_ours(group_id, user_id, until_date)
-        await self._ledger.step(self._forget_restriction(group_id, user_id))
+        return await self._ledger.step(self._forget_restriction(group_id, user_id))
 
     async def lift_if_ours(self, group_id: int, user_id: int, until_date: int) -> None:
         """Unmutes the member only while Telegram shows GMBot's own mute (until `until_date`)."""
@@ -109,7 +133,7 @@ class Releases:
         return lambda stores: stores.warnings.forget_message(group_id, message_id)
 
     @staticmethod
-    def _forget_restriction(group_id: int, user_id: int) -> Callable[[Stores], Awaitable[None]]:
+    def _forget_restriction(group_id: int, user_id: int) -> Callable[[Stores], Awaitable[bool]]:
         return lambda stores: stores.restrictions.lift(group_id, user_id)
 
     async def release_group(self, action: Action, payload: ReleaseGroup) -> State:

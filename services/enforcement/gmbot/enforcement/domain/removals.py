@@ -7,12 +7,14 @@ ends and Telegram is not touched."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import structlog
 
+from gmbot.enforcement.domain.action_log import ActionLog, line_of
 from gmbot.enforcement.domain.actions import Action, Kick, Permanent, State, WarningSpec
-from gmbot.enforcement.domain.ports import Ledger, TelegramActions
+from gmbot.enforcement.domain.invite_links import InviteLinks
+from gmbot.enforcement.domain.log_lines import LogEvent
+from gmbot.enforcement.domain.ports import ChatMember, Ledger, TelegramActions
 from gmbot.enforcement.domain.releases import imposed_by_gmbot, released_since
 from gmbot.enforcement.domain.texts import removal_notice
 
@@ -26,11 +28,15 @@ _NOT_THERE = frozenset({"kicked", "left"})
 
 
 class Removals:
-    def __init__(self, telegram: TelegramActions, ledger: Ledger) -> None:
+    def __init__(
+        self, telegram: TelegramActions, ledger: Ledger, links: InviteLinks, action_log: ActionLog
+    ) -> None:
         self._telegram = telegram
         self._ledger = ledger
+        self._links = links
+        self._log = action_log
 
-    async def remove(self, group_id: int, user_id: int, member: Any = None) -> State:
+    async def remove(self, group_id: int, user_id: int, member: ChatMember | None = None) -> State:
         """Removes the member (`member`: as Telegram showed them a moment ago) by a ban that
         ends by itself: no unban follows it that could free a member an administrator banned
         meanwhile. A member banned already, or gone, is left as they are."""
@@ -42,7 +48,7 @@ class Removals:
         await self._ledger.step(lambda stores: stores.restrictions.lift(group_id, user_id))
         return State.DONE if removed else State.SKIPPED
 
-    async def still_gmbots(self, action: Action, until_date: int) -> Any:
+    async def still_gmbots(self, action: Action, until_date: int) -> ChatMember | None:
         """The member as Telegram shows them while they wear GMBot's mute (until `until_date`);
         None when they do not any more: someone else acted on them, and GMBot's record ends."""
         member = await self._telegram.member(action.group_id, action.user_id)
@@ -67,7 +73,14 @@ class Removals:
         state = await self.remove(action.group_id, action.user_id, member)
         if state is State.DONE:
             await self.tell_removed(action, payload.notice)
+            await self._report(action, payload.notice)
         return state
+
+    async def _report(self, action: Action, notice: WarningSpec | None) -> None:
+        """The group's log chat hears of the removal (once: a run again may have told it)."""
+        if notice is not None and notice.log_chat_id and action.attempts == 1:
+            line = line_of(action, LogEvent.KICK_UNVERIFIED, notice)
+            await self._log.report(notice.log_chat_id, line)
 
     async def tell_removed(self, action: Action, notice: WarningSpec | None) -> None:
         """Tells a removed member in private why, with the channels' buttons. Telegram lets the
@@ -75,7 +88,7 @@ class Removals:
         failure. (A message of enforcement's waits behind every punishment and check.)"""
         if notice is None:
             return
-        text, keyboard = removal_notice(notice)
+        text, keyboard = removal_notice(await self._links.with_own_links(action.group_id, notice))
         try:
             await self._telegram.send(action.user_id, text, keyboard)
         except Permanent as refused:

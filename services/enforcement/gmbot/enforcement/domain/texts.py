@@ -8,7 +8,6 @@ it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -17,13 +16,13 @@ from pathlib import Path
 from gmbot.enforcement.domain.actions import Enforce, MemberAction, WarningSpec
 from gmbot.runtime.callbacks import VerifyButton, go_live, sign
 from gmbot.runtime.catalogs import RIGHT_TO_LEFT, isolated, load_catalogs
+from gmbot.runtime.warning_template import fill
 
 LOCALES = Path(__file__).parent / "locales"
 _CATALOGS = load_catalogs(LOCALES, "enforcement")
 MAX_MEMBERS_PER_WARNING = 8
 # Telegram's limit for a message's text; an owner's text that repeats {user} could pass it.
 MAX_MESSAGE_LENGTH = 4096
-_PLACEHOLDER = re.compile(r"\{(user|group|channels)\}")
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,16 @@ class Button:
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
-def _text(language: str, key: str) -> str:
+def text_of(language: str, key: str) -> str:
     """Warning text `key` in `language` (English when it is not one GMBot speaks)."""
     return _CATALOGS.get(language, _CATALOGS["en"]).gettext(key)
 
 
-def _plural(language: str, key: str, count: int) -> str:
-    """Text `key` in the form `count` takes in `language`, with {count} filled in."""
+def plural_of(language: str, key: str, count: int, **values: object) -> str:
+    """Text `key` in the form `count` takes in `language`, with {count} (and `values`) filled
+    in."""
     catalog = _CATALOGS.get(language, _CATALOGS["en"])
-    return catalog.ngettext(key, f"{key}_plural", count).format(count=count)
+    return catalog.ngettext(key, f"{key}_plural", count).format(count=count, **values)
 
 
 def shown(text: str, language: str = "en") -> str:
@@ -65,14 +65,6 @@ def shown(text: str, language: str = "en") -> str:
 def mention(member: Warned, language: str = "en") -> str:
     name = shown(member.name or str(member.user_id), language)
     return f'<a href="tg://user?id={member.user_id}">{name}</a>'
-
-
-def _fill(template: str, user: str, group: str, channels: str) -> str:
-    """Our placeholders replaced in one pass: what they are replaced with is never read again.
-
-    (str.format would choke on a literal brace the owner wrote.)"""
-    values = {"user": user, "group": group, "channels": channels}
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
 def _channel_names(spec: WarningSpec) -> str:
@@ -89,15 +81,15 @@ def warning_text(spec: WarningSpec, members: Sequence[Warned]) -> str:
     user = ", ".join(mention(m, language) for m in members)
     group = shown(spec.group_title, language)
     channels = _channel_names(spec)
-    builtin = _text(language, "warning")
+    builtin = text_of(language, "warning")
     kick_after = spec.kick_after_minutes
     # The member is told when a kick is scheduled, whoever wrote the warning.
-    kick = f"\n{_plural(language, 'kick_notice', kick_after)}" if kick_after else ""
+    kick = f"\n{plural_of(language, 'kick_notice', kick_after)}" if kick_after else ""
     if spec.custom_text:
-        text = _fill(escape(spec.custom_text), user, group, channels) + kick
+        text = fill(escape(spec.custom_text), user, group, channels) + kick
         if len(text) <= MAX_MESSAGE_LENGTH:
             return text
-    return _fill(builtin, user, group, channels) + kick
+    return fill(builtin, user, group, channels) + kick
 
 
 def warning_keyboard(
@@ -107,12 +99,12 @@ def warning_keyboard(
     rows = _join_rows(spec)
     if spec.private_view_url:
         # The way out that outlives the warning: the member's own view in private.
-        rows.append((Button(_text(language, "private_view"), url=spec.private_view_url),))
+        rows.append((Button(text_of(language, "private_view"), url=spec.private_view_url),))
     for member in members:
         label = (
-            _text(language, "joined")
+            text_of(language, "joined")
             if len(members) == 1
-            else _text(language, "joined_for").format(
+            else text_of(language, "joined_for").format(
                 name=isolated(member.name[:24], always=language in RIGHT_TO_LEFT)
             )
         )
@@ -127,11 +119,11 @@ def request_notice(
     """What a join requester is told in private: the join buttons, and a signed «I have
     joined» that approves the request at once once they have."""
     language = spec.language
-    text = _fill(
-        _text(language, "request"), "", shown(spec.group_title, language), _channel_names(spec)
+    text = fill(
+        text_of(language, "request"), "", shown(spec.group_title, language), _channel_names(spec)
     )
     data = sign(signing_key, VerifyButton(group_id=group_id, user_id=user_id))
-    joined = Button(f"✅ {_text(language, 'joined')}", callback_data=data)
+    joined = Button(f"✅ {text_of(language, 'joined')}", callback_data=data)
     return text, (*_join_rows(spec), (joined,))
 
 
@@ -139,8 +131,8 @@ def removal_notice(spec: WarningSpec) -> tuple[str, Keyboard]:
     """What a member removed for not following the channels is told in private: why, and how
     to come back (the channels' buttons; the removal ends by itself a minute later)."""
     language = spec.language
-    text = _fill(
-        _text(language, "removed"),
+    text = fill(
+        text_of(language, "removed"),
         "",
         f"«{shown(spec.group_title, language)}»",
         _channel_names(spec),
@@ -160,21 +152,21 @@ def observe_digest(language: str, group_title: str, observed: Sequence[tuple[int
         if enforce.warning is not None
         for button in enforce.warning.join_buttons
     )
+    # Each count on a line of its own, in the plural form it takes in the language.
     lines = [
-        _text(language, "digest").format(
-            group=f"«{shown(group_title, language)}»",
-            muted=len(muted),
-            kicked=len(kicked),
-            deleted=deleted,
-        )
+        text_of(language, "digest").format(group=f"«{shown(group_title, language)}»"),
+        plural_of(language, "digest_muted", len(muted)),
+        plural_of(language, "digest_kicked", len(kicked)),
+        plural_of(language, "digest_deleted", deleted),
+        text_of(language, "digest_nothing_done"),
     ]
     if channels:
         names = ", ".join(shown(channel, language) for channel in channels)
-        lines.append(_text(language, "digest_channels").format(channels=names))
-    lines.append(_text(language, "digest_enforce"))
+        lines.append(text_of(language, "digest_channels").format(channels=names))
+    lines.append(text_of(language, "digest_enforce"))
     return "\n".join(lines)
 
 
 def go_live_keyboard(language: str, group_id: int) -> Keyboard:
     """The digest's one button: enforce from now on (for the group's administrators)."""
-    return ((Button(_text(language, "go_live"), callback_data=go_live(group_id)),),)
+    return ((Button(text_of(language, "go_live"), callback_data=go_live(group_id)),),)

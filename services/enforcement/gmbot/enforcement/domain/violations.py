@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Protocol
 
+from gmbot.enforcement.domain.action_log import ActionLog, line_of
 from gmbot.enforcement.domain.actions import (
     Action,
     Enforce,
@@ -21,36 +21,19 @@ from gmbot.enforcement.domain.actions import (
     State,
     WarningSpec,
 )
+from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.domain.deletions import DeletionBatches
 from gmbot.enforcement.domain.follow_ups import schedule
 from gmbot.enforcement.domain.live_warnings import LiveWarnings
+from gmbot.enforcement.domain.log_lines import LogEvent
 from gmbot.enforcement.domain.ports import Ledger, Restriction, Stores, TelegramActions
 from gmbot.enforcement.domain.releases import Releases, released_since
 from gmbot.enforcement.domain.removals import Removals
+from gmbot.enforcement.domain.slots import Slot
 from gmbot.enforcement.domain.texts import Warned
 
 # Renew a mute this long before it would end.
 RENEW_BEFORE = 12 * 3600
-
-
-class Slot(Protocol):
-    """The action's working slot in the worker pool. Released while the action only waits (for
-    its chat's batch of deletions, for its warning's turn in the group's 20 messages a minute),
-    so the slot goes to the next action; retaken when it works again."""
-
-    def release(self) -> None: ...
-
-    async def retake(self) -> None: ...
-
-
-class Unbounded:
-    """No pool: the action keeps going as it is."""
-
-    def release(self) -> None:
-        """Nothing held."""
-
-    async def retake(self) -> None:
-        """Nothing to wait for."""
 
 
 class Violations:
@@ -63,6 +46,7 @@ class Violations:
         releases: Releases,
         removals: Removals,
         mute_seconds: float,
+        action_log: ActionLog,
     ) -> None:
         self._telegram = telegram
         self._ledger = ledger
@@ -71,9 +55,10 @@ class Violations:
         self._releases = releases
         self._removals = removals
         self._mute_seconds = mute_seconds
+        self._log = action_log
 
     async def _restriction(self, action: Action) -> Restriction | None:
-        return await self._ledger.step(
+        return await self._ledger.read(
             lambda stores: stores.restrictions.get(action.group_id, action.user_id)
         )
 
@@ -90,7 +75,7 @@ class Violations:
                 action.group_id, action.user_id, decided
             )
 
-        return await self._ledger.step(read)
+        return await self._ledger.read(read)
 
     async def _mute(
         self,
@@ -160,18 +145,21 @@ class Violations:
             slot.release()
             await self._deletions.delete(action.group_id, payload.message_id)
             await slot.retake()
-            if await self._released_or_taken_over(action):
+            # Only a mute or a kick must not follow a release that overtook it; a deletion alone
+            # has nothing left to guard (its warning reads the releases again), and a raid's
+            # further messages are four in five of its actions, each a transaction fewer.
+            if payload.punishes and await self._released_or_taken_over(action):
                 return State.SKIPPED
         name = payload.warning.user_display_name if payload.warning is not None else ""
         warning = payload.warning
         if payload.action is MemberAction.MUTE and not await self._muted_before(action):
             if not await self._mute(action, payload.kick_after_minutes, name, warning):
                 return State.SKIPPED
-        elif (
-            payload.action is MemberAction.KICK
-            and await self._removals.remove(action.group_id, action.user_id) is State.DONE
-        ):
+        elif payload.action is MemberAction.KICK:
+            if await self._removals.remove(action.group_id, action.user_id) is not State.DONE:
+                return State.DONE
             await self._removals.tell_removed(action, warning)
+        await self._report(action, payload)
         if warning is not None and payload.action is not MemberAction.KICK:
             if await released_since(self._ledger, action):
                 return State.DONE
@@ -181,10 +169,17 @@ class Violations:
             member = Warned(action.user_id, warning.user_display_name)
             slot.release()  # a raid's warnings wait minutes; the deletions behind them must not
             message_id = await self._warnings.warn(action.group_id, member, warning)
-            await self._ledger.step(
-                lambda stores: stores.actions.set_warning(action.action_id, message_id)
-            )
+            await self._ledger.step(lambda stores: _warned(stores, action, warning, message_id))
         return State.DONE
+
+    async def _report(self, action: Action, payload: Enforce) -> None:
+        """Done: the group's log chat hears of it. Only on the first run: a run again (its
+        worker died) may have reported it already, and a log line twice is worse than none."""
+        warning = payload.warning
+        if warning is None or not warning.log_chat_id or action.attempts > 1:
+            return
+        line = line_of(action, LogEvent(payload.action.value), warning)
+        await self._log.report(warning.log_chat_id, line)
 
     async def renew(self, action: Action, payload: RenewMute) -> State:
         """Still unverified: the mute is extended, so it never outlives GMBot by accident."""
@@ -196,3 +191,11 @@ class Violations:
         if await self._removals.still_gmbots(action, held.until_date) is None:
             return State.SKIPPED  # someone else's ban or restriction is not GMBot's to renew
         return State.DONE if await self._mute(action) else State.SKIPPED
+
+
+async def _warned(stores: Stores, action: Action, warning: WarningSpec, message_id: int) -> None:
+    """The warning is out: the action names its message, and the member counts as warned for
+    each channel whose button GMBot's own link backs (the first step of that channel's funnel)."""
+    await stores.actions.set_warning(action.action_id, message_id)
+    channels = [button.channel_id for button in warning.join_buttons if button.channel_id]
+    await stores.channel_joins.record_warning(action.group_id, channels, action.user_id, now())

@@ -1,6 +1,6 @@
 """The work queue as the domain sees it: which accepted actions to look at, urgent ones
 (deletions, mutes, releases) before housekeeping. The ledger holds the truth; the queue only
-hands out action ids (outbound/queue.py: Redis Streams, or in process)."""
+hands out action ids (outbound/streams.py: Redis Streams; outbound/queue.py: in process)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ class Delivery:
 
 
 class Queue(Protocol):
+    # What its calls raise while the store behind it is out of reach: a worker waits that out
+    # as it does the ledger's, without a traceback per action.
+    unreachable: tuple[type[BaseException], ...]
+
     async def put(self, action_id: str, lane: Lane) -> None: ...
     async def take(self, wait_seconds: float) -> Delivery | None: ...
     async def ack(self, delivery: Delivery) -> None: ...

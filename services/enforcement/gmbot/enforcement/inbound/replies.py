@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.enforcement.domain.actions import Kind, State
 from gmbot.enforcement.domain.ports import ActionRecord, Restriction
-from gmbot.enforcement.domain.queries import StatsWindow
+from gmbot.enforcement.domain.queries import GroupStats, StatsWindow
 from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import enforcement_pb2 as pb
 
@@ -51,8 +51,8 @@ def restriction(row: Restriction) -> pb.GroupRestriction:
 
 def figures(window: StatsWindow) -> pb.GroupFigures:
     channels = [
-        pb.ChannelFigures(channel_id=channel, members_joined_through_gmbot=members)
-        for channel, members in window.joined_by_channel.items()
+        pb.ChannelFigures(channel_id=channel, **asdict(funnel))
+        for channel, funnel in window.channels.items()
     ]
     return pb.GroupFigures(hours=window.hours, **asdict(window.figures), channels=channels)
 
@@ -71,4 +71,13 @@ def record(row: ActionRecord) -> pb.ActionRecord:
         created_at=_timestamp(row.created_at),
         finished_at=_timestamp(row.finished_at) if row.finished_at else None,
         telegram_calls=row.telegram_calls,
+    )
+
+
+def stats(answer: GroupStats) -> pb.GetGroupStatsResponse:
+    return pb.GetGroupStatsResponse(
+        last_day=figures(answer.windows[24]),
+        last_week=figures(answer.windows[168]),
+        currently_muted=answer.currently_muted,
+        last_month=figures(answer.windows[720]),
     )

@@ -13,7 +13,12 @@ from gmbot.enforcement.domain.actions import (
     WarningSpec,
 )
 from gmbot.runtime.errors import InvalidArgument
-from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.runtime.ids import (
+    check_supergroup_id,
+    check_user_id,
+    is_basic_group_id,
+    is_supergroup_id,
+)
 from gmbot.v1 import enforcement_pb2 as pb
 
 MAX_KEY = 200
@@ -78,12 +83,27 @@ def _buttons(warning: pb.WarningSpec) -> tuple[JoinButton, ...]:
                 "join buttons need a 1..64 character text and an https://t.me/ url",
                 field="warning.join_buttons",
             )
+    for button in warning.join_buttons:
+        if button.channel_id:
+            check_supergroup_id(button.channel_id, "warning.join_buttons.channel_id")
     return tuple(
         JoinButton(
-            text(b.text, "warning.join_buttons.text"), text(b.url, "warning.join_buttons.url")
+            text(b.text, "warning.join_buttons.text"),
+            text(b.url, "warning.join_buttons.url"),
+            b.channel_id,
+            b.creates_join_request,
         )
         for b in warning.join_buttons
     )
+
+
+def _log_chat(chat_id: int) -> int:
+    if chat_id and not (is_supergroup_id(chat_id) or is_basic_group_id(chat_id)):
+        raise InvalidArgument(
+            f"warning.log_chat_id must be a channel or group id, got {chat_id}",
+            field="warning.log_chat_id",
+        )
+    return chat_id
 
 
 def spec(warning: pb.WarningSpec) -> WarningSpec:
@@ -106,6 +126,7 @@ def spec(warning: pb.WarningSpec) -> WarningSpec:
         message_thread_id=warning.message_thread_id,
         reply_to_message_id=warning.reply_to_message_id,
         private_view_url=text(warning.private_view_url, "warning.private_view_url"),
+        log_chat_id=_log_chat(warning.log_chat_id),
     )
 
 
@@ -120,8 +141,11 @@ def observation(request: Any) -> Observation | None:
         if user_id:
             check_user_id(user_id, "observe.digest_user_ids")
     told = tuple(dict.fromkeys(u for u in recipients if u))[:DIGEST_RECIPIENTS]
+    # Each recipient's own language, as digest_languages pairs them with digest_user_ids.
+    spoken = dict(zip(observe.digest_user_ids, observe.digest_languages, strict=False))
     return Observation(
         digest_user_ids=told,
         language=observe.language or "en",
         group_title=observe.group_title,
+        digest_languages=tuple(text(spoken.get(u, ""), "observe.digest_languages") for u in told),
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 import grpc
 
-from gmbot.enforcement.domain import queries
+from gmbot.enforcement.domain import message_expiry, queries
+from gmbot.enforcement.domain.action_log import ActionLog, Marked
 from gmbot.enforcement.domain.actions import (
     Ban,
     BanSenderChat,
@@ -24,25 +25,35 @@ from gmbot.enforcement.domain.actions import (
     Unban,
 )
 from gmbot.enforcement.domain.intake import ActionIntake
-from gmbot.enforcement.domain.invite_links import invite_link
-from gmbot.enforcement.domain.ports import Ledger, TelegramActions
+from gmbot.enforcement.domain.invite_links import InviteLinks
+from gmbot.enforcement.domain.ports import Ledger
 from gmbot.enforcement.domain.stats import Activity
 from gmbot.enforcement.inbound import replies, requests
+from gmbot.enforcement.inbound.channel_rpcs import ChannelRpcs
 from gmbot.runtime.errors import InvalidArgument
-from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.runtime.ids import check_supergroup_id, check_user_id, is_basic_group_id
 from gmbot.v1 import enforcement_pb2 as pb
 from gmbot.v1 import enforcement_pb2_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 MAX_ACTIVITIES = 1000
 MAX_RESTRICTIONS_PAGE = 50
+MAX_NAME = 128
+_MARKS = {
+    Marked.MARKED: pb.LOG_LINE_MARK_MARKED,
+    Marked.ALREADY: pb.LOG_LINE_MARK_ALREADY,
+    Marked.UNKNOWN: pb.LOG_LINE_MARK_UNKNOWN,
+}
 
 
-class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
-    def __init__(self, intake: ActionIntake, ledger: Ledger, telegram: TelegramActions) -> None:
+class EnforcementServicer(ChannelRpcs, enforcement_pb2_grpc.EnforcementServiceServicer):
+    def __init__(
+        self, intake: ActionIntake, ledger: Ledger, links: InviteLinks, action_log: ActionLog
+    ) -> None:
         self._intake = intake
         self._ledger = ledger
-        self._telegram = telegram
+        self._links = links
+        self._log = action_log
 
     async def _accept(
         self,
@@ -86,9 +97,9 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
             raise InvalidArgument(
                 "unrecorded_until is not a valid timestamp", field="unrecorded_until"
             ) from None
-        action_id, accepted = await self._accept(
-            request, request.user_id, request.reason, Release(unrecorded_until=until)
-        )
+        log = requests.spec(request.log) if request.log.log_chat_id else None
+        payload = Release(unrecorded_until=until, log=log)
+        action_id, accepted = await self._accept(request, request.user_id, request.reason, payload)
         return pb.ReleaseResponse(action_id=action_id, accepted=accepted)
 
     async def ReleaseGroup(
@@ -142,6 +153,8 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         if request.decision not in requests.DECISIONS:
             raise InvalidArgument("decision must be approve, decline or wait", field="decision")
         payload = DecideJoinRequest(requests.DECISIONS[request.decision])
+        if request.decision == pb.JOIN_DECISION_APPROVE and request.log.log_chat_id:
+            payload = DecideJoinRequest(JoinDecision.APPROVE, notice=requests.spec(request.log))
         if request.decision == pb.JOIN_DECISION_WAIT:
             check_user_id(request.user_chat_id, "user_chat_id")
             notice = requests.spec(request.notice)
@@ -153,13 +166,40 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         )
         return pb.DecideJoinRequestResponse(action_id=action_id, accepted=accepted)
 
-    async def CreateInviteLink(
-        self, request: pb.CreateInviteLinkRequest, context: Context
-    ) -> pb.CreateInviteLinkResponse:
-        check_supergroup_id(request.channel_id, "channel_id")
-        check_supergroup_id(request.group_id, "group_id")
-        link = await invite_link(self._ledger, self._telegram, request.channel_id, request.group_id)
-        return pb.CreateInviteLinkResponse(invite_link=link)
+    async def ExpireMessage(
+        self, request: pb.ExpireMessageRequest, context: Context
+    ) -> pb.ExpireMessageResponse:
+        check_supergroup_id(request.chat_id, "chat_id")
+        if request.message_id <= 0:
+            raise InvalidArgument("message_id must be positive", field="message_id")
+        if not 0 < request.delay_seconds <= message_expiry.MAX_DELAY_SECONDS:
+            raise InvalidArgument(
+                f"delay_seconds must be 1..{message_expiry.MAX_DELAY_SECONDS}",
+                field="delay_seconds",
+            )
+        renewed = await message_expiry.expire_later(
+            self._ledger, request.chat_id, request.message_id, request.delay_seconds
+        )
+        return pb.ExpireMessageResponse(renewed=renewed)
+
+    async def MarkLogLineUndone(
+        self, request: pb.MarkLogLineUndoneRequest, context: Context
+    ) -> pb.MarkLogLineUndoneResponse:
+        if not is_basic_group_id(request.chat_id):
+            check_supergroup_id(request.chat_id, "chat_id")
+        if request.message_id <= 0:
+            raise InvalidArgument("message_id must be positive", field="message_id")
+        requests.member(request.group_id, request.user_id)
+        if len(request.undone_by) > MAX_NAME:
+            raise InvalidArgument(f"undone_by is over {MAX_NAME} characters", field="undone_by")
+        marked = await self._log.mark_undone(
+            request.chat_id,
+            request.message_id,
+            request.group_id,
+            request.user_id,
+            request.undone_by,
+        )
+        return pb.MarkLogLineUndoneResponse(mark=_MARKS[marked])
 
     async def ListRecentActions(
         self, request: pb.ListRecentActionsRequest, context: Context
@@ -219,7 +259,7 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         if not 1 <= len(link) <= 255:
             raise InvalidArgument("invite_link must be 1..255 characters")
         group_id = await queries.record_channel_join(
-            self._ledger, request.channel_id, request.user_id, link
+            self._ledger, request.channel_id, request.user_id, link, request.invite_link_revoked
         )
         return pb.RecordChannelJoinResponse(group_id=group_id or 0)
 
@@ -227,10 +267,32 @@ class EnforcementServicer(enforcement_pb2_grpc.EnforcementServiceServicer):
         self, request: pb.GetGroupStatsRequest, context: Context
     ) -> pb.GetGroupStatsResponse:
         check_supergroup_id(request.group_id, "group_id")
-        stats = await queries.group_stats(self._ledger, request.group_id)
-        return pb.GetGroupStatsResponse(
-            last_day=replies.figures(stats.windows[24]),
-            last_week=replies.figures(stats.windows[168]),
-            currently_muted=stats.currently_muted,
-            last_month=replies.figures(stats.windows[720]),
+        return replies.stats(await queries.group_stats(self._ledger, request.group_id))
+
+    async def RecordChannelLeave(
+        self, request: pb.RecordChannelLeaveRequest, context: Context
+    ) -> pb.RecordChannelLeaveResponse:
+        check_supergroup_id(request.channel_id, "channel_id")
+        check_user_id(request.user_id, "user_id")
+        ended = await queries.record_channel_leave(
+            self._ledger, request.channel_id, request.user_id
+        )
+        return pb.RecordChannelLeaveResponse(joins_ended=ended)
+
+    async def GetGroupBoard(
+        self, request: pb.GetGroupBoardRequest, context: Context
+    ) -> pb.GetGroupBoardResponse:
+        check_supergroup_id(request.group_id, "group_id")
+        muted_limit = requests.limit(request.muted_limit, 10, MAX_RESTRICTIONS_PAGE)
+        actions_limit = requests.limit(request.actions_limit, 50, 200)
+        board = await queries.group_board(
+            self._ledger, request.group_id, muted_limit, actions_limit
+        )
+        return pb.GetGroupBoardResponse(
+            stats=replies.stats(board.stats),
+            muted=pb.ListGroupRestrictionsResponse(
+                restrictions=[replies.restriction(r) for r in board.muted],
+                total=board.stats.currently_muted,
+            ),
+            actions=[replies.record(r) for r in board.actions],
         )

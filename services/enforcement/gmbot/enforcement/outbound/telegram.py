@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -26,11 +26,15 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyParameters,
+    ResultChatMemberUnion,
 )
 
 from gmbot.enforcement.domain.actions import Later, Permanent
+from gmbot.enforcement.domain.ports import ChatMember
 from gmbot.enforcement.domain.texts import Button, Keyboard
 from gmbot.enforcement.metrics import TELEGRAM_CALLS
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.error_kinds import ErrorKind
 from gmbot.runtime.telegram_errors import kind_of
 
@@ -66,6 +70,16 @@ def count_call(method: str, chat_id: int | None) -> None:
     counter = _calls.get()
     if counter is not None:
         counter[0] += 1
+
+
+def chat_member(member: ResultChatMemberUnion) -> ChatMember:
+    """What the domain reads of aiogram's ChatMember (each status a class of its own)."""
+    until = getattr(member, "until_date", None)
+    return ChatMember(
+        status=member.status,
+        can_send_messages=getattr(member, "can_send_messages", True),
+        until_date=None if until is None else int(until.timestamp()),
+    )
 
 
 def _button(button: Button) -> InlineKeyboardButton:
@@ -163,9 +177,9 @@ class TelegramActions:
             ),
         )
 
-    async def member(self, chat_id: int, user_id: int) -> Any:
-        return await self._call(
-            "getChatMember", lambda: self._bot.get_chat_member(chat_id, user_id)
+    async def member(self, chat_id: int, user_id: int) -> ChatMember:
+        return chat_member(
+            await self._call("getChatMember", lambda: self._bot.get_chat_member(chat_id, user_id))
         )
 
     async def ban(self, chat_id: int, user_id: int, until: int = 0) -> None:
@@ -217,6 +231,11 @@ class TelegramActions:
         )
         return message.message_id
 
+    async def send_idle(self, chat_id: int, text: str, keyboard: Keyboard) -> int:
+        """`send`, at the budget's lowest priority: behind every check, action and warning."""
+        with priority(Priority.IDLE):
+            return await self.send(chat_id, text, keyboard)
+
     async def edit(self, chat_id: int, message_id: int, text: str, keyboard: Keyboard) -> None:
         markup = _markup(keyboard)
         try:
@@ -246,9 +265,35 @@ class TelegramActions:
             lambda: self._bot.decline_chat_join_request(chat_id, user_id),
         )
 
-    async def invite_link(self, channel_id: int, name: str) -> str:
+    async def invite_link(self, channel_id: int, name: str, creates_join_request: bool) -> str:
         link = await self._call(
             "createChatInviteLink",
-            lambda: self._bot.create_chat_invite_link(channel_id, name=name),
+            lambda: self._bot.create_chat_invite_link(
+                channel_id, name=name, creates_join_request=creates_join_request or None
+            ),
         )
         return link.invite_link
+
+    async def invite_link_revoked(self, channel_id: int, link: str, name: str) -> bool:
+        """Whether the link no longer lets anyone in. Telegram has no read of one link: editing
+        it to what it is answers its state, or refuses a revoked one."""
+        try:
+            edited = await self._call(
+                "editChatInviteLink",
+                lambda: self._bot.edit_chat_invite_link(channel_id, link, name=name),
+            )
+        except Permanent as refused:
+            if refused.kind is ErrorKind.INVITE_LINK_GONE:
+                return True
+            raise
+        return bool(edited.is_revoked)
+
+    async def revoke_invite_link(self, channel_id: int, link: str) -> None:
+        try:
+            await self._call(
+                "revokeChatInviteLink",
+                lambda: self._bot.revoke_chat_invite_link(channel_id, link),
+            )
+        except Permanent as refused:
+            if refused.kind is not ErrorKind.INVITE_LINK_GONE:
+                raise

@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.domain.actions import (
@@ -23,6 +22,7 @@ from gmbot.enforcement.domain.actions import (
 )
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.storage.models import ActionRow
+from gmbot.enforcement.storage.statements import insert_for
 
 # An action handed to the queue is looked at again by the sweeper after this long.
 SWEEP_AFTER = timedelta(seconds=15)
@@ -44,7 +44,7 @@ def load_payload(kind: Kind, data: dict[str, Any]) -> Payload:
     return payload
 
 
-def _action(row: ActionRow) -> Action:
+def action_of(row: ActionRow) -> Action:
     return Action(
         row.action_id,
         row.idempotency_key,
@@ -68,11 +68,9 @@ class ActionStore:
         False), without failing the transaction it runs in."""
         created = now()
         action_id = str(uuid.uuid4())
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         observed = new.observation is not None
         added = await self._session.scalar(
-            insert(ActionRow)
+            insert_for(self._session, ActionRow)
             .values(
                 action_id=action_id,
                 idempotency_key=new.idempotency_key,
@@ -126,7 +124,7 @@ class ActionStore:
         if row is None:
             return None
         try:
-            return _action(row)
+            return action_of(row)
         except ValidationError as unreadable:  # never runs; recorded instead of retried forever
             row.state, row.finished_at, row.lease_until = State.FAILED.value, moment, None
             row.error = f"unreadable payload: {unreadable}"[:2000]
@@ -263,7 +261,7 @@ class ActionStore:
                 ActionRow.state.in_(_UNFINISHED),
             )
         )
-        return [_action(row) for row in rows]
+        return [action_of(row) for row in rows]
 
     async def unfinished(self) -> int:
         count = await self._session.scalar(
@@ -272,10 +270,12 @@ class ActionStore:
         return int(count or 0)
 
     async def recent(self, group_id: int, limit: int) -> list[ActionRow]:
+        """The group's latest actions on its members. A log chat's messages are actions under
+        the chat's id, and a group that logs to itself would see them here otherwise."""
         return list(
             await self._session.scalars(
                 select(ActionRow)
-                .where(ActionRow.group_id == group_id)
+                .where(ActionRow.group_id == group_id, ActionRow.kind != Kind.LOG_MESSAGE.value)
                 .order_by(ActionRow.created_at.desc(), ActionRow.action_id)
                 .limit(limit)
             )

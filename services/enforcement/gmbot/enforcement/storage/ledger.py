@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gmbot.enforcement.domain.backoff import Backoff
 from gmbot.enforcement.storage.action_store import ActionStore
+from gmbot.enforcement.storage.channel_join_store import ChannelJoinStore
+from gmbot.enforcement.storage.channel_request_store import ChannelRequestStore, JoinConsentStore
+from gmbot.enforcement.storage.due_store import DueStore
+from gmbot.enforcement.storage.log_store import LogStore
 from gmbot.enforcement.storage.member_store import (
     InviteLinkStore,
     JoinRequestStore,
@@ -23,8 +27,8 @@ from gmbot.enforcement.storage.member_store import (
     WarningStore,
 )
 from gmbot.enforcement.storage.restriction_store import RestrictionStore
-from gmbot.enforcement.storage.stats_store import ActivityStore, ChannelJoinStore, StatsStore
-from gmbot.runtime.database import lost_connection_is_unavailable
+from gmbot.enforcement.storage.stats_store import ActivityStore, StatsStore
+from gmbot.runtime.database import lost_connection_is_unavailable, reading
 from gmbot.runtime.errors import Unavailable
 
 log = structlog.get_logger("gmbot.enforcement.storage.ledger")
@@ -61,6 +65,7 @@ class Stores:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.actions = ActionStore(session)
+        self.due = DueStore(session)
         self.restrictions = RestrictionStore(session)
         self.warnings = WarningStore(session)
         self.join_requests = JoinRequestStore(session)
@@ -69,11 +74,15 @@ class Stores:
         self.activity = ActivityStore(session)
         self.stats = StatsStore(session)
         self.channel_joins = ChannelJoinStore(session)
+        self.channel_requests = ChannelRequestStore(session)
+        self.join_consents = JoinConsentStore(session)
+        self.log = LogStore(session)
 
 
 class Ledger:
     def __init__(self, engine: AsyncEngine, patience: float) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._reads = async_sessionmaker(reading(engine), expire_on_commit=False)
         self._patience = patience
 
     @asynccontextmanager
@@ -84,18 +93,29 @@ class Ledger:
             async with self._sessions.begin() as session:
                 yield Stores(session)
 
+    async def read(self, work: Callable[[Stores], Awaitable[T]]) -> T:
+        """A step that only reads: on SQLite it does not queue for the write lock behind the
+        other workers' steps (a raid's actions each read whether they were released)."""
+        return await self._step(work, self._reads)
+
     async def step(self, work: Callable[[Stores], Awaitable[T]]) -> T:
         """One step of an action, in its own transaction, tried again (capped exponential
         backoff with jitter) while the database cannot be reached, for up to the patience
         (the lease): an outage shorter than that resumes the action where it was instead of
         repeating its Bot API calls. Every step is safe to repeat (a commit whose answer was
         lost may have happened)."""
+        return await self._step(work, self._sessions)
+
+    async def _step(
+        self, work: Callable[[Stores], Awaitable[T]], sessions: async_sessionmaker[AsyncSession]
+    ) -> T:
         backoff = Backoff()
         give_up = time.monotonic() + self._patience
         while True:
             try:
-                async with self.transaction() as stores:
-                    return await work(stores)
+                with _unreachable_is_unavailable():
+                    async with sessions.begin() as session:
+                        return await work(Stores(session))
             except Unavailable:
                 delay = backoff.next_delay()
                 if time.monotonic() + delay > give_up:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.domain.clock import now
+from gmbot.enforcement.domain.invite_links import KeptLink
 from gmbot.enforcement.storage.models import (
     InviteLinkRow,
     JoinRequestRow,
@@ -147,9 +148,11 @@ class InviteLinkStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, channel_id: int, group_id: int) -> str | None:
+    async def get(self, channel_id: int, group_id: int) -> KeptLink | None:
         row = await self._session.get(InviteLinkRow, (channel_id, group_id))
-        return None if row is None else row.invite_link
+        if row is None:
+            return None
+        return KeptLink(row.invite_link, row.creates_join_request, row.checked_at)
 
     async def group_of(self, channel_id: int, link: str) -> int | None:
         """The group GMBot made this link of the channel for; None when it made none such."""
@@ -160,16 +163,64 @@ class InviteLinkStore:
         )
         return None if found is None else int(found)
 
-    async def keep(self, channel_id: int, group_id: int, link: str) -> str:
+    async def keep(
+        self, channel_id: int, group_id: int, link: str, creates_join_request: bool
+    ) -> str:
         """Stores the link unless a concurrent call stored one first; returns the kept one."""
         await self._session.execute(
             insert_for(self._session, InviteLinkRow)
-            .values(channel_id=channel_id, group_id=group_id, invite_link=link, created_at=now())
+            .values(
+                channel_id=channel_id,
+                group_id=group_id,
+                invite_link=link,
+                created_at=now(),
+                creates_join_request=creates_join_request,
+                checked_at=now(),
+            )
             .on_conflict_do_nothing(
                 index_elements=[InviteLinkRow.channel_id, InviteLinkRow.group_id]
             )
         )
+        return await self._kept(channel_id, group_id)
+
+    async def replace(
+        self, channel_id: int, group_id: int, old: str, link: str, creates_join_request: bool
+    ) -> str:
+        """Puts `link` in the place of `old` unless a concurrent call replaced it first; returns
+        the kept one."""
+        await self._session.execute(
+            update(InviteLinkRow)
+            .where(
+                InviteLinkRow.channel_id == channel_id,
+                InviteLinkRow.group_id == group_id,
+                InviteLinkRow.invite_link == old,
+            )
+            .values(
+                invite_link=link,
+                created_at=now(),
+                creates_join_request=creates_join_request,
+                checked_at=now(),
+            )
+        )
+        return await self._kept(channel_id, group_id)
+
+    async def checked(self, channel_id: int, group_id: int) -> None:
+        await self._session.execute(
+            update(InviteLinkRow)
+            .where(InviteLinkRow.channel_id == channel_id, InviteLinkRow.group_id == group_id)
+            .values(checked_at=now())
+        )
+
+    async def unchecked(self, channel_id: int, link: str) -> None:
+        """Telegram named the link revoked: the next use asks again (and makes a new one)."""
+        await self._session.execute(
+            update(InviteLinkRow)
+            .where(InviteLinkRow.channel_id == channel_id, InviteLinkRow.invite_link == link)
+            .values(checked_at=None)
+        )
+
+    async def _kept(self, channel_id: int, group_id: int) -> str:
         kept = await self.get(channel_id, group_id)
         if kept is None:  # the row was just written or found
             raise LookupError(f"no invite link for channel {channel_id} and group {group_id}")
-        return kept
+        return kept.link

@@ -8,13 +8,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, MetaData, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from gmbot.runtime.database import NAMING_CONVENTION, UtcDateTime
 
-_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+class _Json(TypeDecorator[Any]):
+    """JSON, and JSONB on PostgreSQL, as the migrations made the column. Not
+    `JSON().with_variant(JSONB(), "postgresql")`: naming JSONB up front would load PostgreSQL's
+    dialect (about 2 MiB) into a ledger kept in SQLite; here it comes from the package the
+    engine in use loaded already."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 class Base(DeclarativeBase):
@@ -33,7 +59,7 @@ class ActionRow(Base):
     group_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(32))
-    request: Mapped[dict[str, Any]] = mapped_column(_JSON)
+    request: Mapped[dict[str, Any]] = mapped_column(_Json())
     warning_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -108,7 +134,8 @@ class ActivityRow(Base):
 
 class ChannelJoinRow(Base):
     """A member who joined a channel by the invite link GMBot made for a group: a join GMBot's
-    buttons brought. The latest such join per (group, channel, member)."""
+    buttons brought. The latest such join per (group, channel, member), and whether (after how
+    long) the member left the channel since."""
 
     __tablename__ = "enforcement_channel_joins"
 
@@ -116,8 +143,28 @@ class ChannelJoinRow(Base):
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # How long the member followed the channel before leaving it; None while they still do.
+    followed_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
-    __table_args__ = (Index("ix_enforcement_channel_joins_joined", "joined_at"),)
+    __table_args__ = (
+        Index("ix_enforcement_channel_joins_joined", "joined_at"),
+        Index("ix_enforcement_channel_joins_member", "channel_id", "user_id"),
+    )
+
+
+class ChannelWarningRow(Base):
+    """A member warned in a group while lacking a required channel whose join button GMBot's
+    own link backs: the funnel's first step per channel. The latest such warning per (group,
+    channel, member), so a window counts each member once."""
+
+    __tablename__ = "enforcement_channel_warnings"
+
+    group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    warned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enforcement_channel_warnings_warned", "warned_at"),)
 
 
 class WarningRow(Base):
@@ -145,7 +192,7 @@ class JoinRequestRow(Base):
 
 
 class InviteLinkRow(Base):
-    """The invite link GMBot made for a private channel, per group."""
+    """The invite link GMBot made for a channel, per group: the one its join buttons use now."""
 
     __tablename__ = "enforcement_invite_links"
 
@@ -153,3 +200,44 @@ class InviteLinkRow(Base):
     group_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     invite_link: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The link asks the channel's admins to approve each join (creates_join_request).
+    creates_join_request: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # When Telegram last said the link was not revoked; None: never asked.
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ChannelRequestRow(Base):
+    """A join request pending in a channel GMBot administers, until approved, declined, joined
+    or expired (Telegram keeps one a day)."""
+
+    __tablename__ = "enforcement_channel_requests"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The group whose GMBot link the request came by; 0 for any other way.
+    group_id: Mapped[int] = mapped_column(BigInteger)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enforcement_channel_requests_user", "user_id"),)
+
+
+class ApprovingChannelRow(Base):
+    """A channel seen taking join requests: GMBot's links to it ask for approval too."""
+
+    __tablename__ = "enforcement_approving_channels"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JoinConsentRow(Base):
+    """A channel administrator's consent that GMBot approves the channel's join requests of
+    members in good standing of a group that requires it; kept when withdrawn, to say by whom."""
+
+    __tablename__ = "enforcement_join_consents"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    consented_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

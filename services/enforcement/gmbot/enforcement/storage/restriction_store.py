@@ -3,11 +3,10 @@ never commit: the caller's transaction holds the session."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, select, text, update
+from sqlalchemy import ColumnElement, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.domain.clock import now
@@ -15,7 +14,7 @@ from gmbot.enforcement.storage.models import (
     ReleaseRow,
     RestrictionRow,
 )
-from gmbot.enforcement.storage.statements import delete_some, insert_for
+from gmbot.enforcement.storage.statements import delete_some, insert_for, serialize
 
 
 class RestrictionStore:
@@ -29,13 +28,7 @@ class RestrictionStore:
         """Decisions about this member's restriction wait for each other until the transaction
         ends, across every replica. PostgreSQL: a transaction-level advisory lock on the
         member. SQLite: its transactions take the write lock at BEGIN, one at a time already."""
-        if self._session.get_bind().dialect.name != "postgresql":
-            return
-        digest = hashlib.blake2b(f"{group_id}:{user_id}".encode(), digest_size=8).digest()
-        await self._session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"),
-            {"key": int.from_bytes(digest, "big", signed=True)},
-        )
+        await serialize(self._session, f"{group_id}:{user_id}")
 
     async def impose(
         self, group_id: int, user_id: int, until_date: int, reason: str, display_name: str = ""
@@ -72,12 +65,18 @@ class RestrictionStore:
             )
         )
 
-    async def lift(self, group_id: int, user_id: int) -> None:
-        await self._session.execute(
+    async def lift(self, group_id: int, user_id: int) -> bool:
+        """Records the restriction lifted; False when it was not in force (lifted already)."""
+        lifted = await self._session.execute(
             update(RestrictionRow)
-            .where(RestrictionRow.group_id == group_id, RestrictionRow.user_id == user_id)
+            .where(
+                RestrictionRow.group_id == group_id,
+                RestrictionRow.user_id == user_id,
+                RestrictionRow.active.is_(True),
+            )
             .values(active=False, released_at=now())
         )
+        return bool(getattr(lifted, "rowcount", 0))
 
     async def prune(self, released_before: datetime, limit: int) -> int:
         """Forgets restrictions lifted before then; one in force is never touched."""

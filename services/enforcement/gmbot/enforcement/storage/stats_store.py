@@ -6,8 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, delete, distinct, exists, func, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    delete,
+    distinct,
+    exists,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -70,59 +83,6 @@ class ActivityStore:
 _COUNTERS = ("messages_checked", "joins_checked", "bot_api_calls")
 
 
-class ChannelJoinStore:
-    """Joins GMBot's invite links brought, a row per (group, channel, member)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def record(self, group_id: int, channel_id: int, user_id: int) -> None:
-        """The member joined the channel by the group's link now (a later join moves it)."""
-        statement = insert_for(self._session, ChannelJoinRow).values(
-            group_id=group_id, channel_id=channel_id, user_id=user_id, joined_at=now()
-        )
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[
-                    ChannelJoinRow.group_id,
-                    ChannelJoinRow.channel_id,
-                    ChannelJoinRow.user_id,
-                ],
-                set_={"joined_at": statement.excluded.joined_at},
-            )
-        )
-
-    async def by_channel(self, group_id: int, windows: Sequence[datetime]) -> list[dict[int, int]]:
-        """Members per channel who joined it by the group's link since each of `windows`, in
-        that order (channels none joined in a window left out): one statement for all."""
-        counts = [
-            func.count(distinct(ChannelJoinRow.user_id)).filter(ChannelJoinRow.joined_at >= since)
-            for since in windows
-        ]
-        rows = await self._session.execute(
-            select(ChannelJoinRow.channel_id, *counts)
-            .where(ChannelJoinRow.group_id == group_id, ChannelJoinRow.joined_at >= min(windows))
-            .group_by(ChannelJoinRow.channel_id)
-            .order_by(ChannelJoinRow.channel_id)
-        )
-        found = rows.all()
-        return [
-            {int(row[0]): int(row[1 + index]) for row in found if row[1 + index]}
-            for index in range(len(windows))
-        ]
-
-    async def prune(self, before: datetime, limit: int) -> int:
-        """Forgets joins older than then, at most `limit` rows."""
-        key = tuple_(ChannelJoinRow.group_id, ChannelJoinRow.channel_id, ChannelJoinRow.user_id)
-        batch = (
-            select(ChannelJoinRow.group_id, ChannelJoinRow.channel_id, ChannelJoinRow.user_id)
-            .where(ChannelJoinRow.joined_at < before)
-            .limit(limit)
-        )
-        result = await self._session.execute(delete(ChannelJoinRow).where(key.in_(batch)))
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def _payload(name: str) -> ColumnElement[str]:
     value: ColumnElement[str] = ActionRow.request[name].as_string()
     return value
@@ -149,10 +109,13 @@ def _joined_after() -> ColumnElement[bool]:
     )
 
 
-def _window(group_id: int, since: datetime) -> dict[str, ColumnElement[int]]:
-    """The measures of the group's figures from `since` until now: aggregates over the group's
-    actions (the statement selects them from `since` of its longest window on), and the
-    gateway's activity and the joins by GMBot's links as scalar subqueries."""
+def _window(index: int) -> dict[str, ColumnElement[int]]:
+    """The measures of the group's figures in the window `index`, from its parameters
+    `since_<index>` (and `hour_<index>`, the same as an activity hour) until now: aggregates
+    over the group's actions (the statement selects them from `since` of its longest window
+    on), and the gateway's activity and the joins by GMBot's links as scalar subqueries."""
+    group_id: BindParameter[int] = bindparam("group_id")
+    since: BindParameter[datetime] = bindparam(f"since_{index}")
     in_window = ActionRow.created_at >= since
     done = ActionRow.state == State.DONE.value
     enforced = and_(in_window, done, ActionRow.kind == Kind.ENFORCE.value)
@@ -161,7 +124,7 @@ def _window(group_id: int, since: datetime) -> dict[str, ColumnElement[int]]:
     released = and_(in_window, done, ActionRow.kind == Kind.RELEASE.value)
     decided = and_(in_window, done, ActionRow.kind == Kind.JOIN_REQUEST.value)
     warned = and_(enforced, ActionRow.warning_message_id.is_not(None))
-    hour = int(since.timestamp()) // 3600
+    hour: BindParameter[int] = bindparam(f"hour_{index}")
     activity = {
         name: select(func.coalesce(func.sum(getattr(ActivityRow, name)), 0))
         .where(ActivityRow.group_id == group_id, ActivityRow.hour >= hour)
@@ -208,6 +171,24 @@ def _figures(measured: dict[str, int]) -> Figures:
     return Figures(**measured, members_kicked=kicked, bot_api_calls=calls)
 
 
+@cache
+def _figures_statement(windows: int) -> tuple[Executable, tuple[str, ...]]:
+    """The statement of the figures of that many windows, built once: its parameters are the
+    group, the windows' starts and the oldest of them. (Building its hundred-odd expressions
+    cost more than running it: most of a dashboard's read.)"""
+    measures = [_window(index) for index in range(windows)]
+    statement = select(
+        *(
+            measure.label(f"{name}_{index}")
+            for index, window in enumerate(measures)
+            for name, measure in window.items()
+        )
+    ).where(
+        ActionRow.group_id == bindparam("group_id"), ActionRow.created_at >= bindparam("oldest")
+    )
+    return statement, tuple(measures[0])
+
+
 class StatsStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -215,18 +196,14 @@ class StatsStore:
     async def figures(self, group_id: int, windows: Sequence[datetime]) -> list[Figures]:
         """The group's figures from each of `windows` until now, in that order: one statement
         for all of them (conditional aggregates over the actions of the longest window)."""
-        measures = [_window(group_id, since) for since in windows]
-        statement = select(
-            *(
-                measure.label(f"{name}_{index}")
-                for index, window in enumerate(measures)
-                for name, measure in window.items()
-            )
-        ).where(ActionRow.group_id == group_id, ActionRow.created_at >= min(windows))
-        row = (await self._session.execute(statement)).one()._mapping
+        statement, names = _figures_statement(len(windows))
+        hours = {f"hour_{i}": int(since.timestamp()) // 3600 for i, since in enumerate(windows)}
+        sinces = {f"since_{index}": since for index, since in enumerate(windows)}
+        parameters = {"group_id": group_id, "oldest": min(windows), **sinces, **hours}
+        row = (await self._session.execute(statement, parameters)).one()._mapping
         return [
-            _figures({name: int(row[f"{name}_{index}"] or 0) for name in window})
-            for index, window in enumerate(measures)
+            _figures({name: int(row[f"{name}_{index}"] or 0) for name in names})
+            for index in range(len(windows))
         ]
 
     async def observed_since(

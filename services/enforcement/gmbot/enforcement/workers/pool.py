@@ -29,15 +29,16 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from gmbot.enforcement.domain import claims
 from gmbot.enforcement.domain.actions import Action, Later, Permanent, State
 from gmbot.enforcement.domain.backoff import Backoff
 from gmbot.enforcement.domain.handlers import ActionHandlers
 from gmbot.enforcement.domain.intake import Backlog
 from gmbot.enforcement.domain.ports import Ledger
+from gmbot.enforcement.domain.retention import LedgerRetention
 from gmbot.enforcement.domain.work_queue import Delivery, Lane, Queue
 from gmbot.enforcement.metrics import ACTION_SECONDS, ACTIONS, RETRIES
 from gmbot.enforcement.outbound.telegram import counting_calls
-from gmbot.enforcement.workers.retention import LedgerRetention
 from gmbot.enforcement.workers.supervision import WorkerHealth, outage
 from gmbot.runtime.logs import request_id
 from gmbot.runtime.tracing import continued
@@ -85,8 +86,7 @@ class WorkerPool:
         self._last_recount = 0.0
 
     async def start(self) -> None:
-        async with self._ledger.transaction() as stores:
-            self._backlog.recount(await stores.actions.unfinished())
+        self._backlog.recount(await claims.unfinished(self._ledger))
         self._last_recount = time.monotonic()
         self._tasks = [
             asyncio.create_task(self._supervise(f"worker-{n}", "worker", self._work_once))
@@ -108,8 +108,7 @@ class WorkerPool:
                 await task
         for action_id, attempt in list(self._running.items()):
             try:
-                async with self._ledger.transaction() as stores:
-                    await stores.actions.later(action_id, attempt, 0, "handed back at shutdown")
+                await claims.hand_back(self._ledger, action_id, attempt, "handed back at shutdown")
             except Exception:  # its lease runs out instead, then any replica takes it
                 log.warning("could not hand an action back at shutdown", action_id=action_id)
 
@@ -149,8 +148,7 @@ class WorkerPool:
             delivery = await self._queue.take(wait_seconds=1.0)
             if delivery is None or self._stopping.is_set():
                 return  # not acked: another worker (or this one, restarted) takes it
-            async with self._ledger.transaction() as stores:
-                action = await stores.actions.claim(delivery.action_id, self._lease)
+            action = await claims.claim(self._ledger, delivery.action_id, self._lease)
             if action is None:  # done already, or another replica holds it
                 await self._queue.ack(delivery)
                 return
@@ -193,17 +191,18 @@ class WorkerPool:
             log.warning("telegram refused", kind=action.kind, error=str(refused))
         except Later as later:
             RETRIES.labels("later").inc()
-            await self._put_back(action, later.delay, str(later), calls[0])
+            await claims.put_back(self._ledger, action, later.delay, str(later), calls[0])
         except asyncio.CancelledError:
             cancelled = True  # stopping: still listed as running, so it is handed back
             raise
         except Exception as error:
             RETRIES.labels("error").inc()
-            if outage(error):
+            if outage(error, self._queue.unreachable):
                 log.warning("action interrupted; it will be tried again", error=repr(error))
             else:
                 log.exception("action failed; it will be tried again", kind=action.kind)
-            await self._put_back(action, min(300.0, 5.0 * action.attempts), repr(error), calls[0])
+            delay = min(300.0, 5.0 * action.attempts)
+            await claims.put_back(self._ledger, action, delay, repr(error), calls[0])
         finally:
             lease.cancel()
             if not cancelled:
@@ -211,30 +210,18 @@ class WorkerPool:
             request_id.reset(token)
         ACTION_SECONDS.labels(action.kind.value).observe(time.monotonic() - started)
 
-    async def _put_back(self, action: Action, delay: float, reason: str, calls: int) -> None:
-        await self._ledger.step(
-            lambda stores: stores.actions.later(
-                action.action_id, action.attempts, delay, reason, calls
-            )
-        )
-
     async def _keep_lease(self, action: Action) -> None:
         """Renews the claim while the action waits for Telegram's budget, so a slow action is
         not mistaken for one whose worker died."""
         while True:
             await asyncio.sleep(self._lease / 3)
             with contextlib.suppress(Exception):  # unrenewed, the lease runs out: claimable
-                async with self._ledger.transaction() as stores:
-                    await stores.actions.renew(action.action_id, action.attempts, self._lease)
+                await claims.renew(self._ledger, action, self._lease)
 
     async def _finish(
         self, action: Action, state: State, error: str | None = None, *, calls: int = 0
     ) -> None:
-        held = await self._ledger.step(
-            lambda stores: stores.actions.finish(
-                action.action_id, action.attempts, state, error, calls
-            )
-        )
+        held = await claims.finish(self._ledger, action, state, error, calls)
         if not held:
             log.warning("another worker took the action over; its end is theirs to record")
             return
@@ -244,14 +231,11 @@ class WorkerPool:
     async def _sweep(self) -> None:
         """One round of the sweeper: hand out what is due, say this consumer is alive, now and
         then recount the backlog; then wait for the next round."""
-        async with self._ledger.transaction() as stores:
-            due = await stores.actions.due(500)
-        for action_id in due:
+        for action_id in await claims.due(self._ledger, 500):
             await self._queue.put(action_id, Lane.URGENT)
         await self._queue.heartbeat(3 * SWEEP_SECONDS)
         if time.monotonic() - self._last_recount > RECOUNT_SECONDS:
-            async with self._ledger.transaction() as stores:
-                self._backlog.recount(await stores.actions.unfinished())
+            self._backlog.recount(await claims.unfinished(self._ledger))
             self._last_recount = time.monotonic()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), SWEEP_SECONDS)

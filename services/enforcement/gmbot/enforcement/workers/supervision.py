@@ -18,7 +18,6 @@ from grpc_health.v1._async import HealthServicer
 
 from gmbot.enforcement.metrics import WORKER_FAILURES, WORKERS_HEALTHY
 from gmbot.enforcement.storage.ledger import unreachable
-from gmbot.runtime.redis import REDIS_ERRORS
 
 log = structlog.get_logger("gmbot.enforcement.workers.supervision")
 
@@ -28,10 +27,11 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 VITAL = frozenset({"worker", "sweeper"})
 
 
-def outage(error: BaseException) -> bool:
-    """PostgreSQL or Redis cannot be reached: expected while it lasts, logged without a
-    traceback (a traceback per action in a raid would keep the event loop busy)."""
-    return unreachable(error) or isinstance(error, REDIS_ERRORS)
+def outage(error: BaseException, queue: tuple[type[BaseException], ...]) -> bool:
+    """PostgreSQL or the queue's Redis (`queue`: what the queue raises then) cannot be reached:
+    expected while it lasts, logged without a traceback (a traceback per action in a raid would
+    keep the event loop busy)."""
+    return unreachable(error) or isinstance(error, queue)
 
 
 class WorkerHealth:

@@ -45,8 +45,14 @@ _READS = {
         "BanSenderChat",
         "DecideJoinRequest",
         "CreateInviteLink",
+        "RecordChannelRequest",
+        "EndChannelRequest",
+        "ListPendingChannelRequests",
+        "SetJoinConsent",
+        "GetJoinConsent",
         "ListRecentActions",
         "ListRestrictedGroups",
+        "GetGroupBoard",
     ],
 }
 

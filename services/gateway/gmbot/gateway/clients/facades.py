@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gmbot.gateway.clients.backends import Backends
+from gmbot.gateway.clients.channel_joins import ChannelJoinsClient
 from gmbot.gateway.clients.enforcement import EnforcementClient
 from gmbot.gateway.clients.membership import MembershipClient
 from gmbot.gateway.clients.tenancy import TenancyClient
@@ -15,6 +16,8 @@ class Clients:
     tenancy: TenancyClient
     membership: MembershipClient
     enforcement: EnforcementClient
+    # Enforcement too, about channels: invite links, joins, join requests, consents.
+    channel_joins: ChannelJoinsClient
 
     @classmethod
     def over(cls, backends: Backends) -> Clients:
@@ -22,4 +25,5 @@ class Clients:
             TenancyClient(backends.tenancy),
             MembershipClient(backends.membership),
             EnforcementClient(backends.enforcement),
+            ChannelJoinsClient(backends.enforcement),
         )

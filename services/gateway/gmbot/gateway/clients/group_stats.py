@@ -9,6 +9,21 @@ from gmbot.v1 import enforcement_pb2 as pb
 
 
 @dataclass(frozen=True)
+class ChannelFunnel:
+    """A channel's funnel in a group over a window: the members warned without it, their joins
+    through the group's GMBot link, and what became of them (retention: of those who joined a
+    span as long as the window 7 or 30 days back, who did not leave within 7 or 30 days)."""
+
+    members_warned: int
+    members_joined_through_gmbot: int
+    members_unmuted: int
+    joined_7_days_before: int
+    still_following_7_days: int
+    joined_30_days_before: int
+    still_following_30_days: int
+
+
+@dataclass(frozen=True)
 class GroupFigures:
     """What happened in a group over a span of hours."""
 
@@ -29,9 +44,9 @@ class GroupFigures:
     observed_members_warned: int
     observed_members_kicked: int
     observed_messages_deleted: int
-    # Joins GMBot's own invite links brought, in all and per channel id.
+    # Joins GMBot's own invite links brought, in all, and each channel's funnel by channel id.
     members_joined_through_gmbot: int
-    joined_through_gmbot_by_channel: dict[int, int]
+    channels: dict[int, ChannelFunnel]
 
 
 @dataclass(frozen=True)
@@ -42,14 +57,16 @@ class GroupStats:
     currently_muted: int
 
 
-_COUNTS = [f.name for f in fields(GroupFigures) if f.name != "joined_through_gmbot_by_channel"]
+_COUNTS = [f.name for f in fields(GroupFigures) if f.name != "channels"]
+_FUNNEL = [f.name for f in fields(ChannelFunnel)]
 
 
 def _figures(figures: pb.GroupFigures) -> GroupFigures:
     return GroupFigures(
         **{name: getattr(figures, name) for name in _COUNTS},
-        joined_through_gmbot_by_channel={
-            c.channel_id: c.members_joined_through_gmbot for c in figures.channels
+        channels={
+            c.channel_id: ChannelFunnel(**{name: getattr(c, name) for name in _FUNNEL})
+            for c in figures.channels
         },
     )
 

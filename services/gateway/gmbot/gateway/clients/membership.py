@@ -54,6 +54,8 @@ class Administrator:
     can_restrict_members: bool
     can_delete_messages: bool
     can_invite_users: bool
+    # Posts as the group: their name is never shown where the group's members may read.
+    is_anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class MembershipClient:
                     can_restrict_members=a.can_restrict_members,
                     can_delete_messages=a.can_delete_messages,
                     can_invite_users=a.can_invite_users,
+                    is_anonymous=a.is_anonymous,
                 )
                 for a in answer.administrators
             ),

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
-from redis.asyncio import Redis
 
 from gmbot.gateway.clients.backends import NotFound, call
+from gmbot.gateway.clients.tenancy import policy_from
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.runtime.expiring import ExpiringLru
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient, published
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.v1 import tenancy_pb2 as tenancy
 
@@ -30,7 +31,7 @@ _MAX_ENTRIES = 100_000
 class Known:
     """What tenancy said of a group: its policy, or None for "never protected"."""
 
-    policy: tenancy.GroupPolicy | None
+    policy: GroupPolicy | None
 
 
 class PolicyCache:
@@ -38,7 +39,7 @@ class PolicyCache:
         self,
         stub: TenancyServiceAsyncStub,
         ttl_seconds: float,
-        redis: Redis | None = None,
+        redis: RedisClient | None = None,
         prefix: str = "gmbot:gateway:",
     ) -> None:
         self._channel = f"{prefix}policy-changed".encode()
@@ -48,8 +49,9 @@ class PolicyCache:
         # group id -> (policy or None for "not protected", expiry on the monotonic clock)
         self._entries: ExpiringLru[int, Known] = ExpiringLru(_MAX_ENTRIES)
         self._listener: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
-    async def get(self, group_id: int) -> tenancy.GroupPolicy | None:
+    async def get(self, group_id: int) -> GroupPolicy | None:
         """The group's policy, or None when it was never protected."""
         if (known := self._entries.get(group_id, time.monotonic())) is not None:
             return known.policy
@@ -58,21 +60,21 @@ class PolicyCache:
                 "tenancy",
                 self._stub.GetGroupPolicy(tenancy.GetGroupPolicyRequest(group_id=group_id)),
             )
-            policy: tenancy.GroupPolicy | None = response.policy
+            policy: GroupPolicy | None = policy_from(response.policy)
         except NotFound:
             policy = None
         self.remember(group_id, policy)
         return policy
 
-    async def fresh(self, group_id: int) -> tenancy.GroupPolicy | None:
+    async def fresh(self, group_id: int) -> GroupPolicy | None:
         """The group's policy as tenancy has it now (the local copy was found stale)."""
         self._entries.pop(group_id)
         return await self.get(group_id)
 
-    def remember(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
+    def remember(self, group_id: int, policy: GroupPolicy | None) -> None:
         self._entries.put(group_id, Known(policy), time.monotonic() + self._ttl)
 
-    async def changed(self, group_id: int, policy: tenancy.GroupPolicy | None) -> None:
+    async def changed(self, group_id: int, policy: GroupPolicy | None) -> None:
         """Records a change made here and tells the other replicas to forget their copy."""
         self.remember(group_id, policy)
         if self._redis is None:
@@ -87,16 +89,16 @@ class PolicyCache:
             self._listener = asyncio.create_task(self._listen(self._redis))
 
     async def stop(self) -> None:
+        self._stopping.set()  # ends the listener even if redis-py's read loses the cancellation
         await cancel_and_wait(self._listener)
 
-    async def _listen(self, redis: Redis) -> None:
-        while True:
+    async def _listen(self, redis: RedisClient) -> None:
+        while not self._stopping.is_set():
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._entries.pop(int(message["data"]))
+                    async for data in published(pubsub, self._stopping):
+                        self._entries.pop(int(data))
             except REDIS_ERRORS:
                 # While Redis is away, changes elsewhere are seen after the TTL.
                 log.warning("policy announcements lost; resubscribing")

@@ -9,12 +9,13 @@ from typing import Protocol
 
 from gmbot.gateway.clients.backends import BackendRefused
 from gmbot.gateway.clients.membership import Administrator
+from gmbot.gateway.domain.choices import ChannelRights
+from gmbot.gateway.domain.policy import Channel
 from gmbot.gateway.flows.bot_status import rights_text
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,19 @@ def group_rights_problems(
 
 
 async def channel_problems(
-    ctx: FlowContext, language: str, channel: ChannelInfo, issuer: Person | None
+    ctx: FlowContext,
+    language: str,
+    channel: ChannelInfo,
+    issuer: Person | None,
+    may_invite: dict[int, bool] | None = None,
 ) -> list[str]:
+    """`may_invite`, when given, learns whether the bot may make invite links in the channel."""
     name = f"@{channel.username}" if channel.username else channel.title
     admins = await administrators(ctx, channel.chat_id)
     if admins is None or ctx.bot_id not in admins:
         return [say(language, "bot_not_admin_channel", channel=name)]
+    if may_invite is not None:
+        may_invite[channel.chat_id] = admins[ctx.bot_id].can_invite_users
     problems = []
     if not channel.username and not admins[ctx.bot_id].can_invite_users:
         problems.append(
@@ -116,17 +124,17 @@ async def channel_problems(
 
 # What the owner reads about a channel the bot cannot work with, and how to fix it.
 CHANNEL_PROBLEMS = {
-    tenancy.CHANNEL_RIGHTS_REMOVED: "removed",
-    tenancy.CHANNEL_RIGHTS_NOT_ADMIN: "not_admin",
-    tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS: "no_invite_links",
+    ChannelRights.REMOVED: "removed",
+    ChannelRights.NOT_ADMIN: "not_admin",
+    ChannelRights.NO_INVITE_LINKS: "no_invite_links",
 }
 
 
-def channel_name(channel: tenancy.Channel) -> str:
+def channel_name(channel: Channel) -> str:
     return f"@{channel.username}" if channel.username else channel.title
 
 
-def channel_problem(language: str, channel: tenancy.Channel) -> str | None:
+def channel_problem(language: str, channel: Channel) -> str | None:
     """What is wrong with the bot's rights in the channel, and how to fix it; None if nothing."""
     problem = CHANNEL_PROBLEMS.get(channel.bot_rights)
     if problem is None:

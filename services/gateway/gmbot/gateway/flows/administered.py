@@ -10,14 +10,14 @@ from __future__ import annotations
 import structlog
 
 from gmbot.gateway.clients.backends import BackendError
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.administered")
 
 
-async def administered_groups(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]:
+async def administered_groups(ctx: FlowContext, user_id: int) -> list[GroupPolicy]:
     """The groups GMBot knows (protected now or before) that `user_id` administers, by title."""
     candidates: set[int] = set()
     try:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import structlog
 
 from gmbot.gateway.clients.backends import BackendError
-from gmbot.gateway.flows.context import FlowContext
-from gmbot.v1 import tenancy_pb2 as tenancy
+from gmbot.gateway.domain.policy import GroupPolicy
+from gmbot.gateway.flows.context import FlowContext, Person
+from gmbot.gateway.texts import spoken
 
 log = structlog.get_logger("gmbot.gateway.alerts")
 
@@ -18,9 +19,11 @@ PREFIX = "alerts:"
 TURN_ON, TURN_OFF = f"{PREFIX}on", f"{PREFIX}off"
 
 
-async def opened(ctx: FlowContext, user_id: int) -> bool:
-    """`user_id` opened GMBot in private; whether they want alerts."""
-    return await ctx.clients.tenancy.person_started(user_id)
+async def opened(ctx: FlowContext, person: Person) -> bool:
+    """`person` opened GMBot in private (their Telegram language recorded when GMBot speaks
+    it, for what it tells them alone); whether they want alerts."""
+    language = spoken(person.language_code) or ""
+    return await ctx.clients.tenancy.person_started(person.user_id, language)
 
 
 async def turn(ctx: FlowContext, user_id: int, data: str) -> bool:
@@ -30,7 +33,12 @@ async def turn(ctx: FlowContext, user_id: int, data: str) -> bool:
     return alerts
 
 
-async def recipients(ctx: FlowContext, policy: tenancy.GroupPolicy) -> list[int]:
+async def recipients(ctx: FlowContext, policy: GroupPolicy) -> list[int]:
+    return [user_id for user_id, _ in await recipients_speaking(ctx, policy)]
+
+
+async def recipients_speaking(ctx: FlowContext, policy: GroupPolicy) -> list[tuple[int, str]]:
+    """Who hears the group's alerts, each with their own language ("" when never told)."""
     owner = policy.owner_user_id
     candidates = {owner}
     try:
@@ -42,6 +50,7 @@ async def recipients(ctx: FlowContext, policy: tenancy.GroupPolicy) -> list[int]
             group_id=policy.group_id,
             status=error.status,
         )
-    wants = await ctx.clients.tenancy.alerts_wanted(candidates)
+    known = {p.user_id: p for p in await ctx.clients.tenancy.people(candidates)}
     # An owner from before GMBot recorded who opened it is told, as they always were.
-    return sorted(u for u in candidates if wants.get(u, u == owner))
+    told = sorted(u for u in candidates if (known[u].alerts if u in known else u == owner))
+    return [(u, known[u].language if u in known else "") for u in told]

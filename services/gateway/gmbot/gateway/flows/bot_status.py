@@ -12,7 +12,7 @@ from gmbot.gateway.clients.enforcement import Reason
 from gmbot.gateway.flows import alerts, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.setup import REQUIRED_GROUP_RIGHTS, WANTED_GROUP_RIGHTS, protect_link
-from gmbot.gateway.texts import Html, say
+from gmbot.gateway.texts import Html, say, say_count
 
 _PRESENT = {"creator", "administrator", "member", "restricted"}
 
@@ -108,6 +108,6 @@ async def on_bot_status_changed(
         lifted = await resume(ctx, f"u{update_id}:resumed", group_id)
         text = say(language, "bot_resumed", title=policy.title)
         if lifted:
-            text += "\n" + say(language, "bot_resumed_lifted", count=lifted)
+            text += "\n" + say_count(language, "bot_resumed_lifted", lifted)
         notices += [Notice(user, text) for user in await alerts.recipients(ctx, policy)]
     return notices

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gmbot.gateway.domain.choices import ChannelRights
 from gmbot.gateway.flows import alerts
 from gmbot.gateway.flows.admin_checks import CHANNEL_PROBLEMS
 from gmbot.gateway.flows.bot_status import BotStatus, Notice
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.setup import protect_link
 from gmbot.gateway.texts import Html, language_of, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -32,19 +32,17 @@ class ChannelChat:
         return f"@{self.username}" if self.username else self.title
 
 
-def rights_in(channel: ChannelChat, status: BotStatus) -> tenancy.ChannelRights.ValueType:
+def rights_in(channel: ChannelChat, status: BotStatus) -> ChannelRights:
     """What the bot may do in the channel, from its membership there."""
     if not status.present:
-        return tenancy.CHANNEL_RIGHTS_REMOVED
+        return ChannelRights.REMOVED
     if status.status not in {"administrator", "creator"}:
-        return tenancy.CHANNEL_RIGHTS_NOT_ADMIN
-    if (
-        not channel.username
-        and status.status == "administrator"
-        and "can_invite_users" not in status.rights
-    ):
-        return tenancy.CHANNEL_RIGHTS_NO_INVITE_LINKS  # a private channel needs invite links
-    return tenancy.CHANNEL_RIGHTS_OK
+        return ChannelRights.NOT_ADMIN
+    if status.status == "administrator" and "can_invite_users" not in status.rights:
+        if channel.username:  # members still join by its public link, just not counted
+            return ChannelRights.NO_ATTRIBUTION
+        return ChannelRights.NO_INVITE_LINKS  # a private channel needs invite links
+    return ChannelRights.OK
 
 
 async def on_bot_channel_status(
@@ -57,7 +55,12 @@ async def on_bot_channel_status(
     rights = rights_in(channel, new)
     recorded = await ctx.clients.tenancy.record_channel_rights(channel.channel_id, rights)
     notices: list[Notice] = []
-    if recorded.changed:
+    # Only counting changed (public channel, «Invite users via link»): /status and /check say
+    # so; members are checked as before, so nobody is alerted.
+    counting_only = {rights, rights_in(channel, old)} <= _CHECKING
+    if recorded.changed and counting_only:
+        await _refresh_policies(ctx, recorded.group_ids)
+    elif recorded.changed:
         notices += await _tell_owners(ctx, channel, rights, recorded.group_ids)
     added = new.present and not old.present
     if added and not recorded.group_ids and actor is not None and not actor.is_bot:
@@ -78,10 +81,18 @@ async def on_bot_channel_status(
     return notices
 
 
+_CHECKING = frozenset({ChannelRights.OK, ChannelRights.NO_ATTRIBUTION})
+
+
+async def _refresh_policies(ctx: FlowContext, group_ids: list[int]) -> None:
+    for group_id in group_ids:
+        await ctx.policies.changed(group_id, await ctx.clients.tenancy.group_policy(group_id))
+
+
 async def _tell_owners(
     ctx: FlowContext,
     channel: ChannelChat,
-    rights: tenancy.ChannelRights.ValueType,
+    rights: ChannelRights,
     group_ids: list[int],
 ) -> list[Notice]:
     """One message per person who hears the groups' alerts, naming their groups that require

@@ -8,9 +8,12 @@ answer grants power: the bot's own rights, and the issuer's at /protect."""
 
 from __future__ import annotations
 
-from gmbot.gateway.clients.backends import NotFound
+from gmbot.gateway.clients.backends import BackendRefused, NotFound
 from gmbot.gateway.clients.enforcement import Reason
-from gmbot.gateway.flows import own_channels, undo
+from gmbot.gateway.domain.choices import ChannelRights, GroupMode
+from gmbot.gateway.domain.policy import Channel, GroupPolicy, Owner
+from gmbot.gateway.domain.settings import GroupSettings
+from gmbot.gateway.flows import attribution_rights, channel_requests, own_channels, undo
 from gmbot.gateway.flows.admin_checks import (
     CHANNEL_PROBLEMS,
     ChannelInfo,
@@ -26,7 +29,7 @@ from gmbot.gateway.flows.admin_checks import (
 )
 from gmbot.gateway.flows.bot_status import resume
 from gmbot.gateway.flows.context import FlowContext, Person
-from gmbot.gateway.flows.replies import Reply, mention, owner_button
+from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button
 from gmbot.gateway.texts import (
     CHANNEL_TITLE_LIMIT,
     ECHO_LIMIT,
@@ -34,17 +37,17 @@ from gmbot.gateway.texts import (
     OWNER_NAME_LIMIT,
     Html,
     say,
+    say_count,
     shorten,
     spoken,
 )
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 MAX_CHANNELS = 10
 # A group's policy as its first /protect makes it (tenancy creates groups at version 0).
 FIRST_VERSION = 1
 
 
-def channel_names(channels: list[tenancy.Channel] | tuple[tenancy.Channel, ...]) -> str:
+def channel_names(channels: list[Channel] | tuple[Channel, ...]) -> str:
     return ", ".join(f"@{c.username}" if c.username else c.title for c in channels)
 
 
@@ -60,7 +63,7 @@ async def protect(
 
 async def protect_group(
     ctx: FlowContext, lookup: ChatLookup, command: GroupCommand, references: list[str]
-) -> tuple[tenancy.GroupPolicy, str]:
+) -> tuple[GroupPolicy, str]:
     """Every check, then the group protected; with the line saying the group now speaks its
     protector's language ("" when it did not change)."""
     language = command.language
@@ -98,7 +101,7 @@ async def protect_group(
     policy = await ctx.clients.tenancy.protect(
         command.group_id,
         command.group_title,
-        tenancy.Owner(
+        Owner(
             user_id=command.issuer.user_id,
             username=shorten(command.issuer.display_name, OWNER_NAME_LIMIT),
         ),
@@ -112,33 +115,38 @@ async def protect_group(
 
 
 async def _speak_like(
-    ctx: FlowContext, policy: tenancy.GroupPolicy, protector: Person
-) -> tuple[tenancy.GroupPolicy, str]:
+    ctx: FlowContext, policy: GroupPolicy, protector: Person
+) -> tuple[GroupPolicy, str]:
     """A newly protected group speaks its protector's Telegram language when GMBot speaks it, so
     a Russian owner's group is not answered in English from now on."""
     language = spoken(protector.language_code)
     if language is None or language == policy.settings.language:
         return policy, ""
     spoken_now = await ctx.clients.tenancy.update_settings(
-        policy.group_id, tenancy.GroupSettings(language=language), ["language"]
+        policy.group_id, GroupSettings(language=language), ["language"]
     )
     await ctx.policies.changed(policy.group_id, spoken_now)
     return spoken_now, say(language, "protected_language", name=LANGUAGE_NAMES[language])
 
 
-async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> tenancy.Channel:
-    """A private channel gets an invite link of its own for this group (never the primary one)."""
-    invite_link = ""
-    if not channel.username:
-        invite_link = await ctx.clients.enforcement.create_invite_link(channel.chat_id, group_id)
-    return tenancy.Channel(
+async def _with_join_link(ctx: FlowContext, group_id: int, channel: ChannelInfo) -> Channel:
+    """Every channel gets an invite link of its own for this group (never the primary one), so
+    the joins its buttons bring are counted. A public channel that does not let GMBot make one
+    keeps its public link, and /status says what counting needs."""
+    rights = ChannelRights.OK  # /protect has just checked the bot's rights there
+    try:
+        invite_link = await ctx.clients.channel_joins.invite_link(channel.chat_id, group_id)
+    except BackendRefused:
+        if not channel.username:
+            raise  # a private channel has no other way in: channel_problems told why
+        invite_link, rights = "", ChannelRights.NO_ATTRIBUTION
+    return Channel(
         channel_id=channel.chat_id,
         # The title becomes the text of the channel's join button, which has a tighter limit.
         title=shorten(channel.title, CHANNEL_TITLE_LIMIT),
         username=channel.username,
         invite_link=invite_link,
-        # /protect has just checked the bot's rights there.
-        bot_rights=tenancy.CHANNEL_RIGHTS_OK,
+        bot_rights=rights,
     )
 
 
@@ -178,22 +186,27 @@ async def status_of(
         lines = [say(language, "status_suspended", reason=policy.suspended_reason)]
     else:
         lines = [say(language, "status_on", channels=names)]
-    if policy.settings.mode == tenancy.GROUP_MODE_OBSERVE:
+    if policy.settings.mode == GroupMode.OBSERVE:
         lines.append(say(language, "status_mode_observe"))
     lines += [p for p in (channel_problem(language, c) for c in policy.channels) if p]
+    lines += attribution_rights.attribution_lines(language, list(policy.channels))
     lines += _may_speak(language, policy)
     exempt = list(policy.settings.exempt_user_ids) if for_admins else []
     if exempt:
         users = Html(", ".join(mention(u, str(u)) for u in exempt))
         lines.append(say(language, "status_exempt", users=users))
-    rows = tuple(
+    rows: list[tuple[Button, ...]] = [
         (owner_button(ctx.signing_key, say(language, "button_unexempt", user=u), "r", group_id, u),)
         for u in exempt
-    )
-    return Reply("\n".join(lines), rows)
+    ]
+    if for_admins:
+        approvals, approval_rows = await channel_requests.approval_lines(ctx, policy, language)
+        lines += approvals
+        rows += approval_rows
+    return Reply("\n".join(lines), tuple(rows))
 
 
-def _may_speak(language: str, policy: tenancy.GroupPolicy) -> list[str]:
+def _may_speak(language: str, policy: GroupPolicy) -> list[str]:
     """Which channels may post in the group unchecked (own_channels), and its linked one."""
     lines = [say(language, "status_may_speak", channels=channel_names(list(policy.channels)))]
     linked = next((c for c in policy.channels if c.channel_id == policy.linked_chat_id), None)
@@ -217,32 +230,33 @@ async def check(ctx: FlowContext, lookup: ChatLookup, command: GroupCommand) -> 
     admins = await administrators(ctx, command.group_id)
     problems = group_rights_problems(ctx, command.language, admins, extra)
     channels = list(policy.channels) if policy is not None else []
+    may_invite: dict[int, bool] = {}
     for channel in channels:
         info = ChannelInfo(channel.channel_id, channel.title, channel.username, is_channel=True)
-        problems += await channel_problems(ctx, command.language, info, None)
+        problems += await channel_problems(ctx, command.language, info, None, may_invite)
+    channels = await attribution_rights.recount(ctx, command.group_id, channels, may_invite)
+    counting = attribution_rights.attribution_lines(command.language, channels)
     if problems:
-        return (
-            say(command.language, "check_problems") + "\n" + "\n".join(f"• {p}" for p in problems)
+        return "\n".join(
+            [say(command.language, "check_problems"), *(f"• {p}" for p in problems), *counting]
         )
-    lines = [say(command.language, "check_ok", channels=channel_names(channels) or "—")]
+    lines = [say(command.language, "check_ok", channels=channel_names(channels) or "—"), *counting]
     await _rights_are_back(ctx, command.group_id, channels)
     if policy is not None and policy.enabled and policy.suspended_reason:
         lifted = await resume(ctx, f"u{command.update_id}:check", command.group_id)
         if lifted:
-            lines.append(say(command.language, "bot_resumed_lifted", count=lifted))
+            lines.append(say_count(command.language, "bot_resumed_lifted", lifted))
     return "\n".join(lines)
 
 
-async def _rights_are_back(
-    ctx: FlowContext, group_id: int, channels: list[tenancy.Channel]
-) -> None:
+async def _rights_are_back(ctx: FlowContext, group_id: int, channels: list[Channel]) -> None:
     """/check has just seen the bot's rights in every channel: a problem recorded from an update
     (its fix may have come as an update GMBot missed) is over."""
     changed: set[int] = set()
     for channel in channels:
         if channel.bot_rights in CHANNEL_PROBLEMS:
             recorded = await ctx.clients.tenancy.record_channel_rights(
-                channel.channel_id, tenancy.CHANNEL_RIGHTS_OK
+                channel.channel_id, ChannelRights.OK
             )
             if recorded.changed:
                 changed.update(recorded.group_ids)

@@ -13,7 +13,9 @@ from gmbot.gateway.flows.claims import Claims
 from gmbot.gateway.flows.second_look import SecondLook
 from gmbot.gateway.stores.drafts import SetupDrafts
 from gmbot.gateway.stores.invite_links import InviteLinks
+from gmbot.gateway.stores.pace import GroupPace
 from gmbot.gateway.stores.recent import SharedAnswers
+from gmbot.gateway.stores.seen_people import SeenPeople
 
 # Telegram's own accounts that stand in for someone else (TELEGRAM.md, "Who sent a message").
 TELEGRAM_SERVICE_USER = 777000
@@ -49,8 +51,17 @@ class FlowContext:
     member_answers: SharedAnswers
     # Owners' set-ups in progress in private (/protect with chat pickers).
     drafts: SetupDrafts
+    # How many messages each group had in the last minute (a busy group's panel goes private).
+    pace: GroupPace
+    # Names and @usernames of the people seen writing (the exempt list, /exempt @name).
+    seen_people: SeenPeople
+    # The settings panel's prompts waiting for their answer and texts waiting for "Save"
+    # (flows/settings_panel.py, flows/warning_text.py).
+    panel_drafts: SharedAnswers
     # Private channels' primary invite links, so /protect accepts t.me/+… (stores/invite_links.py).
     invite_links: InviteLinks
+    # Seconds a settings panel in a group stays after its last use (0: for good).
+    panel_ttl_seconds: int = 600
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class Person:
     display_name: str
     is_bot: bool = False
     language_code: str | None = None
+    username: str | None = None
 
 
 @dataclass(frozen=True)

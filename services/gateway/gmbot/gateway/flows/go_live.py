@@ -3,12 +3,13 @@ administrator of the group makes it enforce from then on."""
 
 from __future__ import annotations
 
+from gmbot.gateway.domain.choices import GroupMode
+from gmbot.gateway.domain.settings import GroupSettings
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import go_live_group
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 async def press(ctx: FlowContext, data: str, user_id: int, language: str) -> str | None:
@@ -18,7 +19,7 @@ async def press(ctx: FlowContext, data: str, user_id: int, language: str) -> str
     if group_id is None or not await is_admin(ctx, group_id, user_id):
         return None
     policy = await ctx.clients.tenancy.update_settings(
-        group_id, tenancy.GroupSettings(mode=tenancy.GROUP_MODE_ENFORCE), ["mode"]
+        group_id, GroupSettings(mode=GroupMode.ENFORCE), ["mode"]
     )
     await ctx.policies.changed(group_id, policy)
     return say(language, "went_live", title=title_of(policy, group_id))

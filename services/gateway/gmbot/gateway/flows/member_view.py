@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from gmbot.gateway.clients.backends import BackendError
+from gmbot.gateway.domain.policy import Channel, GroupPolicy
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
-from gmbot.gateway.flows.verdicts import is_active, join_url, judge
+from gmbot.gateway.flows.verdicts import is_active, join_url, judge, makes_links
 from gmbot.gateway.flows.verify import Outcome, channel_names, recheck
 from gmbot.gateway.texts import Html, button_text, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 # The view's one button (pressed in the member's own chat: the presser is the member).
 CHECK = "mv:check"
@@ -27,13 +28,31 @@ async def _held(ctx: FlowContext, user_id: int) -> tuple[list[int], frozenset[in
     return sorted({*held.group_ids, *pending}), pending
 
 
-def _join_buttons(channels: tuple[tenancy.Channel, ...], seen: set[str]) -> list[Button]:
+async def _link_now(ctx: FlowContext, policy: GroupPolicy, channel: Channel) -> str:
+    """The channel's link for the group as its warnings carry it now: GMBot's own, as enforcement
+    keeps it (made again when revoked; the copy in the group's policy is what /protect saw),
+    or, where GMBot makes none or enforcement cannot answer, the channel's public or kept one."""
+    if makes_links(channel):
+        try:
+            return await ctx.clients.channel_joins.invite_link(
+                channel.channel_id, policy.group_id, policy.settings.channels_approve_joins
+            )
+        except BackendError:
+            pass
+    return join_url(channel)
+
+
+async def _join_buttons(
+    ctx: FlowContext, policy: GroupPolicy, channels: tuple[Channel, ...], seen: set[int]
+) -> list[Button]:
     """One button per channel with a link, each channel once over the whole view."""
     buttons = []
     for channel in channels:
-        url = join_url(channel)
-        if url and url not in seen:
-            seen.add(url)
+        if channel.channel_id in seen:
+            continue
+        url = await _link_now(ctx, policy, channel)
+        if url:
+            seen.add(channel.channel_id)
             buttons.append(Button(button_text(channel.title, channel.username), url=url))
     return buttons
 
@@ -60,14 +79,14 @@ async def open_view(ctx: FlowContext, user_id: int, language: str) -> Reply | No
     if not groups:
         return None
     lines = [say(language, "member_view")]
-    seen: set[str] = set()
+    seen: set[int] = set()
     buttons: list[Button] = []
     for group_id in groups:
         policy = await ctx.policies.get(group_id)
         lines.append(_line(language, title_of(policy, group_id), None))
         if policy is not None and is_active(policy):
             verdict = await judge(ctx, policy, user_id)
-            buttons += _join_buttons(verdict.missing + verdict.unknown, seen)
+            buttons += await _join_buttons(ctx, policy, verdict.missing + verdict.unknown, seen)
     return _reply(language, lines, buttons, check=True)
 
 
@@ -85,14 +104,15 @@ async def check_all(ctx: FlowContext, member: Person, language: str, press_id: s
     if not groups:
         return Reply(say(language, "member_view_none"))
     lines = [say(language, "member_view_checked")]
-    seen: set[str] = set()
+    seen: set[int] = set()
     buttons: list[Button] = []
     still_held = False
     for group_id in groups:
         policy = await ctx.policies.get(group_id)
         outcome = await recheck(ctx, group_id, policy, member, f"{press_id}:{group_id}", pending)
         lines.append(_line(language, title_of(policy, group_id), outcome))
-        buttons += _join_buttons(outcome.missing, seen)
+        if policy is not None:
+            buttons += await _join_buttons(ctx, policy, outcome.missing, seen)
         still_held = still_held or not outcome.free
     reply = _reply(language, lines, buttons, check=still_held)
     await ctx.recent_checks.put(

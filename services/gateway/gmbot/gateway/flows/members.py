@@ -15,6 +15,7 @@ from gmbot.gateway.flows.verdicts import (
     is_exempt,
     judge,
     observing,
+    warning_for,
 )
 from gmbot.runtime.ids import is_supergroup_id
 
@@ -129,7 +130,7 @@ async def on_channel_member_changed(ctx: FlowContext, change: MemberChange) -> l
     """Records the change, then mutes (left) or releases (joined) wherever it matters."""
     await record_change(ctx, change)
     if change.now_member:
-        return await _joined_channel(ctx, change)
+        return await now_following(ctx, change.update_id, change.person)
     return await _left_channel(ctx, change)
 
 
@@ -158,33 +159,31 @@ async def _left_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
     return outcomes
 
 
-async def _joined_channel(ctx: FlowContext, change: MemberChange) -> list[str]:
-    held = await ctx.clients.enforcement.restricted_groups(change.person.user_id)
+async def now_following(ctx: FlowContext, update_id: int, person: Person) -> list[str]:
+    """The member joined a channel (or asked to, where a pending request counts): wherever
+    GMBot holds them and every required channel is now satisfied, it lets go."""
+    held = await ctx.clients.enforcement.restricted_groups(person.user_id)
     outcomes = []
     for group_id in held.group_ids:
         policy = await ctx.policies.get(group_id)
         verdict = (
             None
             if policy is None or not is_active(policy)
-            else await judge(ctx, policy, change.person.user_id)
+            else await judge(ctx, policy, person.user_id)
         )
         if verdict is None or verdict.in_good_standing:
             await release(
-                ctx,
-                f"u{change.update_id}:joined:{group_id}",
-                group_id,
-                change.person,
-                Reason.JOINED_CHANNEL,
+                ctx, f"u{update_id}:joined:{group_id}", group_id, person, Reason.JOINED_CHANNEL
             )
             outcomes.append(f"released:{group_id}")
     for group_id in held.pending_join_request_group_ids:
         policy = await ctx.policies.get(group_id)
         if policy is not None and is_active(policy):
-            verdict = await judge(ctx, policy, change.person.user_id)
+            verdict = await judge(ctx, policy, person.user_id)
             if not verdict.in_good_standing:
                 continue
         await ctx.clients.enforcement.approve_join_request(
-            f"u{change.update_id}:approve:{group_id}", group_id, change.person.user_id
+            f"u{update_id}:approve:{group_id}", group_id, person.user_id
         )
         outcomes.append(f"approved:{group_id}")
     return outcomes
@@ -198,5 +197,7 @@ async def release(
     reason: Reason = Reason.VERIFIED,
 ) -> None:
     """GMBot lets go of the member: its mute lifted, its warning removed, what it planned
-    (renewals, a kick) cancelled."""
-    await ctx.clients.enforcement.release(key, group_id, person.user_id, reason)
+    (renewals, a kick) cancelled; the group's log chat hears of a mute lifted."""
+    policy = await ctx.policies.get(group_id)
+    log = warning_for(policy, person, ()) if policy and policy.settings.log_chat_id else None
+    await ctx.clients.enforcement.release(key, group_id, person.user_id, reason, log=log)

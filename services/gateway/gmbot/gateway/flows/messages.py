@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gmbot.gateway.clients.enforcement import MemberAction, Reason
+from gmbot.gateway.domain.choices import UnknownPolicy
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows import own_channels
 from gmbot.gateway.flows.context import TELEGRAM_SERVICE_USER, FlowContext, GroupMessage
 from gmbot.gateway.flows.verdicts import (
@@ -17,7 +19,6 @@ from gmbot.gateway.flows.verdicts import (
     observation,
     observing,
 )
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
     from gmbot.gateway.flows.admin_checks import ChatLookup
@@ -48,10 +49,13 @@ async def on_group_message(ctx: FlowContext, chats: ChatLookup, message: GroupMe
     policy = await ctx.policies.get(message.chat_id)
     if policy is None or not is_active(policy):
         return "unprotected"
+    ctx.pace.seen(message.chat_id)
     if message.sender_chat_id is not None:
         return await _posted_as_a_channel(ctx, chats, policy, message)
     # Presence is what makes a later channel leave enforceable here.
     ctx.presence.seen(message.chat_id, message.sender.user_id)
+    sender = message.sender
+    await ctx.seen_people.seen(sender.user_id, sender.display_name, sender.username)
     exempt = await is_exempt(ctx, policy, message.sender.user_id)
     if exempt:
         return "exempt"
@@ -91,9 +95,9 @@ async def look_again(ctx: FlowContext, message: GroupMessage) -> bool:
     return not verdict.unknown
 
 
-async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage) -> str:
+async def _unknown(ctx: FlowContext, policy: GroupPolicy, message: GroupMessage) -> str:
     """GMBot could not tell: never punish. The group may ask for the message to go quietly."""
-    if policy.settings.on_unknown != tenancy.UNKNOWN_POLICY_DELETE_MESSAGE:
+    if policy.settings.on_unknown != UnknownPolicy.DELETE_MESSAGE:
         return "unknown-allowed"
     await ctx.clients.enforcement.enforce(
         f"u{message.update_id}:unknown",
@@ -108,7 +112,7 @@ async def _unknown(ctx: FlowContext, policy: tenancy.GroupPolicy, message: Group
 
 
 async def _posted_as_a_channel(
-    ctx: FlowContext, chats: ChatLookup, policy: tenancy.GroupPolicy, message: GroupMessage
+    ctx: FlowContext, chats: ChatLookup, policy: GroupPolicy, message: GroupMessage
 ) -> str:
     """The group's own channels may speak. Posting as another channel is not a way around the
     channels: the message goes and, per the group's settings, the channel is banned from
@@ -135,7 +139,7 @@ async def _posted_as_a_channel(
     return "sender-chat"
 
 
-def _comments_root(policy: tenancy.GroupPolicy, message: GroupMessage) -> int | None:
+def _comments_root(policy: GroupPolicy, message: GroupMessage) -> int | None:
     """The thread root a warning answers, so a commenter sees it in the comments they read: in
     a discussion group (or under a channel post's automatic forward) a reply thread outside forums
     is a post's comments. Elsewhere a warning goes to the chat, or its forum topic."""
@@ -145,7 +149,7 @@ def _comments_root(policy: tenancy.GroupPolicy, message: GroupMessage) -> int | 
 
 
 async def _enforce_on_message(
-    ctx: FlowContext, policy: tenancy.GroupPolicy, message: GroupMessage, verdict: Verdict
+    ctx: FlowContext, policy: GroupPolicy, message: GroupMessage, verdict: Verdict
 ) -> None:
     await enforce(
         ctx,

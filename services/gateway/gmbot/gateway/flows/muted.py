@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from gmbot.gateway.clients.enforcement import Reason
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.replies import Button, Reply, mention, owner_button, when
 from gmbot.gateway.texts import Html, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 PAGE = 5
 # Button actions (gmbot.runtime.callbacks.OwnerButton.action).
@@ -25,7 +25,7 @@ def reason_of(language: str, reason: Reason | None) -> str:
     return say(language, words or "mute_reason_other")
 
 
-def title_of(policy: tenancy.GroupPolicy | None, group_id: int) -> str:
+def title_of(policy: GroupPolicy | None, group_id: int) -> str:
     return policy.title if policy is not None and policy.title else str(group_id)
 
 

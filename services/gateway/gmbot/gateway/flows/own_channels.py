@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import structlog
 
 from gmbot.gateway.clients.backends import BackendError
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 if TYPE_CHECKING:
     from gmbot.gateway.flows.admin_checks import ChatLookup
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("gmbot.gateway.own_channels")
 
 
-def may_speak(policy: tenancy.GroupPolicy) -> frozenset[int]:
+def may_speak(policy: GroupPolicy) -> frozenset[int]:
     """The chats a message may be sent on behalf of without being judged."""
     own = {policy.group_id, *(c.channel_id for c in policy.channels)}
     if policy.linked_chat_id:

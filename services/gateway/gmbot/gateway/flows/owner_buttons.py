@@ -1,14 +1,16 @@
-"""Presses of the owners' buttons (/muted, /status, the views in private). A press counts only
-when its signature holds and the presser administers the group it names (the kept administrator
-list says so, whoever protected the group); every press is answered."""
+"""Presses of the owners' buttons (/muted, /status, the views in private, Undo in a log chat).
+A press counts only when its signature holds and the presser administers the group it names
+(the kept administrator list says so, whoever protected the group, wherever the button is);
+every press is answered."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gmbot.gateway.clients.backends import InvalidArgument
 from gmbot.gateway.clients.enforcement import Reason
-from gmbot.gateway.flows import private_views, undo
+from gmbot.gateway.domain.policy import GroupPolicy
+from gmbot.gateway.flows import channel_requests, log_undo, private_menu, private_views, undo
 from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand
 from gmbot.gateway.flows.commands import status_of
 from gmbot.gateway.flows.context import FlowContext, Person
@@ -18,14 +20,13 @@ from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.settings import label
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.texts import Html, language_of, say
-from gmbot.runtime.callbacks import OwnerButton, verify_owner
-from gmbot.v1 import tenancy_pb2 as tenancy
+from gmbot.runtime.callbacks import LOG_UNDOS, OwnerButton, verify_owner
 
 # Button actions besides /muted's and the private views'.
 UNEXEMPT = "r"
 EXEMPT_LIST = "exempt_user_ids"
 PRIVATE_ACTIONS = frozenset(
-    {private_views.VIEW, private_views.MENU, private_views.GROUPS, private_views.UNPROTECT}
+    {private_menu.VIEW, private_menu.MENU, private_menu.GROUPS, private_menu.UNPROTECT}
 )
 
 
@@ -38,6 +39,8 @@ class PressAnswer:
     alert: bool = False
     edit: Reply | None = None
     by_admin: bool = True
+    # The pressed button's new text (the rest of the message unchanged); empty: none.
+    relabel: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Press:
     update_id: int
     press_id: str
     private: bool
+    message: log_undo.Pressed = field(default_factory=lambda: log_undo.Pressed(0, 0))
 
 
 async def on_owner_pressed(
@@ -65,12 +69,19 @@ async def on_owner_pressed(
         return PressAnswer(say(language, "press_unknown"), alert=True, by_admin=False)
     if not admin:
         return PressAnswer(say(language, "press_only_admins"), alert=True, by_admin=False)
+    if button.action in LOG_UNDOS:
+        key = f"press:{press.press_id}"
+        text, relabel = await log_undo.press(ctx, key, button, presser, language, press.message)
+        return PressAnswer(text, relabel=relabel)
+    if policy is not None and button.action == channel_requests.APPROVALS:
+        text = await channel_requests.toggle_consent(ctx, policy, button.value, presser, language)
+        return PressAnswer(text, alert=True, edit=await status_of(ctx, group_id, language))
     if policy is not None and button.action in PRIVATE_ACTIONS:
         command = private_views.press_command(press.update_id, policy, presser, language)
         return PressAnswer("", edit=await _private(ctx, lookup, command, policy, button, presser))
     answer = await _on_list(ctx, button, policy, language, f"press:{press.press_id}")
     if press.private and answer.edit is not None:
-        return replace(answer, edit=private_views.back(ctx, answer.edit, group_id, language))
+        return replace(answer, edit=private_menu.back(ctx, answer.edit, group_id, language))
     return answer
 
 
@@ -78,23 +89,23 @@ async def _private(
     ctx: FlowContext,
     lookup: ChatLookup,
     command: GroupCommand,
-    policy: tenancy.GroupPolicy,
+    policy: GroupPolicy,
     button: OwnerButton,
     presser: Person,
 ) -> Reply:
-    if button.action == private_views.VIEW:
+    if button.action == private_menu.VIEW:
         return await private_views.view(ctx, lookup, command, policy, button.value)
-    if button.action == private_views.UNPROTECT:
+    if button.action == private_menu.UNPROTECT:
         return await private_views.unprotect(ctx, command)
-    if button.action == private_views.MENU:
+    if button.action == private_menu.MENU:
         return private_views.menu(ctx, policy, command.language)
-    return await private_views.groups_list(ctx, presser.user_id, command.language)
+    return await private_views.groups_list(ctx, presser, command.language)
 
 
 async def _on_list(
     ctx: FlowContext,
     button: OwnerButton,
-    policy: tenancy.GroupPolicy | None,
+    policy: GroupPolicy | None,
     language: str,
     key: str,
 ) -> PressAnswer:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gmbot.gateway.domain.choices import GroupMode
+from gmbot.gateway.domain.settings import GroupSettings
 from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.commands import MAX_CHANNELS, channel_names, protect_group
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.stores.drafts import Draft, SetupDrafts
 from gmbot.gateway.texts import LANGUAGES, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 # request_id of each picker button (KeyboardButtonRequestChat).
 PICK_GROUP = 1
@@ -124,7 +125,7 @@ async def finish(
     await drafts.drop(owner.user_id)
     observing = ""
     if observe:
-        settings = tenancy.GroupSettings(mode=tenancy.GROUP_MODE_OBSERVE)
+        settings = GroupSettings(mode=GroupMode.OBSERVE)
         await ctx.clients.tenancy.update_settings(draft.group_id, settings, ["mode"])
         observing = say(language, "protected_observing")
     names = channel_names(list(policy.channels))

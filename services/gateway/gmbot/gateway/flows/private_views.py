@@ -5,20 +5,17 @@ view has Back; every press is checked against the group's kept administrator lis
 
 from __future__ import annotations
 
-from gmbot.gateway.flows import alerts, commands
+from gmbot.gateway.domain.policy import GroupPolicy
+from gmbot.gateway.flows import alerts, commands, settings_panel
 from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal
 from gmbot.gateway.flows.administered import administered_groups
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.muted import muted_page, title_of
+from gmbot.gateway.flows.private_menu import GROUPS, MENU, UNPROTECT, VIEW, back
 from gmbot.gateway.flows.replies import Button, Reply, owner_button
-from gmbot.gateway.flows.settings import listing
 from gmbot.gateway.flows.stats import stats_of
 from gmbot.gateway.texts import MESSAGE_LIMIT, Html, fit_lines, say
-from gmbot.v1 import tenancy_pb2 as tenancy
 
-# Button actions (gmbot.runtime.callbacks.OwnerButton.action): a view of the group (the value
-# says which), the group's menu, the list of groups, and /unprotect confirmed.
-VIEW, MENU, GROUPS, UNPROTECT = "g", "m", "l", "z"
 # The views, as a VIEW button's value.
 MUTED, STATS, STATUS, CHECK, SETTINGS, UNPROTECT_VIEW = range(6)
 VIEWS = {
@@ -40,22 +37,22 @@ _MENU = (
 )
 
 
-def _state(language: str, policy: tenancy.GroupPolicy) -> str:
+def _state(language: str, policy: GroupPolicy) -> str:
     if policy.suspended_reason:
         return say(language, "state_suspended", reason=policy.suspended_reason)
     return say(language, "state_on" if policy.enabled else "state_off")
 
 
-def _group_button(ctx: FlowContext, policy: tenancy.GroupPolicy, action: str, value: int) -> Button:
+def _group_button(ctx: FlowContext, policy: GroupPolicy, action: str, value: int) -> Button:
     title = title_of(policy, policy.group_id)
     return owner_button(ctx.signing_key, title, action, policy.group_id, value)
 
 
-async def groups_list(ctx: FlowContext, user_id: int, language: str) -> Reply:
+async def groups_list(ctx: FlowContext, reader: Person, language: str) -> Reply:
     """/groups: every protected group the person administers, each a button to its menu, and
     their alerts turned on or off (the person has opened GMBot: it may write to them now)."""
-    groups = await administered_groups(ctx, user_id)
-    hears = await alerts.opened(ctx, user_id)
+    groups = await administered_groups(ctx, reader.user_id)
+    hears = await alerts.opened(ctx, reader)
     if not groups:
         return Reply(say(language, "groups_none"))
     toggle = (
@@ -89,13 +86,7 @@ async def choose_group(ctx: FlowContext, user_id: int, language: str, view: int)
     )
 
 
-def back(ctx: FlowContext, reply: Reply, group_id: int, language: str) -> Reply:
-    """`reply` with Back (to the group's menu) under its buttons."""
-    row = (owner_button(ctx.signing_key, say(language, "button_back"), MENU, group_id, 0),)
-    return Reply(reply.text, (*reply.rows, row))
-
-
-def menu(ctx: FlowContext, policy: tenancy.GroupPolicy, language: str) -> Reply:
+def menu(ctx: FlowContext, policy: GroupPolicy, language: str) -> Reply:
     group_id = policy.group_id
     rows = tuple(
         (owner_button(ctx.signing_key, say(language, key), VIEW, group_id, view),)
@@ -112,7 +103,7 @@ async def view(
     ctx: FlowContext,
     lookup: ChatLookup,
     command: GroupCommand,
-    policy: tenancy.GroupPolicy,
+    policy: GroupPolicy,
     which: int,
 ) -> Reply:
     """One view of the group, with Back. `command` stands for the press: the presser, the
@@ -132,9 +123,9 @@ async def view(
         except Refusal as refusal:
             shown = Reply(str(refusal))
     elif which == SETTINGS:
-        # Every value as text: the panel's buttons work in the group only.
-        values = "\n".join([say(language, "settings_header"), *listing(language, policy.settings)])
-        shown = Reply(values + "\n\n" + say(language, "settings_in_group"))
+        # The panel itself, its buttons naming the group; it has its own Back to this menu.
+        drawn = settings_panel.top(ctx, policy, group_id)
+        return Reply(drawn.text, tuple(tuple(Button(t, d) for t, d in row) for row in drawn.rows))
     elif policy.enabled:
         confirm = owner_button(
             ctx.signing_key, say(language, "button_unprotect_confirm"), UNPROTECT, group_id, 0
@@ -152,7 +143,7 @@ async def unprotect(ctx: FlowContext, command: GroupCommand) -> Reply:
 
 
 def press_command(
-    update_id: int, policy: tenancy.GroupPolicy, presser: Person, language: str
+    update_id: int, policy: GroupPolicy, presser: Person, language: str
 ) -> GroupCommand:
     """A press in private, as the group command it stands for (protected groups are supergroups)."""
     return GroupCommand(

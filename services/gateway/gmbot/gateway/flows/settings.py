@@ -1,48 +1,31 @@
 """/settings name value: change one setting as typed, validated by tenancy. (The buttons are in
-settings_panel.py; both name the settings in words, from one schema: settings_schema.py.)"""
+settings_panel.py; both name the settings in words, from one schema: domain/settings.py.)"""
 
 from __future__ import annotations
 
 from html import escape
 
-from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
-
 from gmbot.gateway.clients.backends import InvalidArgument
-from gmbot.gateway.flows import undo
+from gmbot.gateway.domain.settings import ALIASES, PICKED, SCHEMA, GroupSettings, Kind, only
+from gmbot.gateway.flows import log_chat, undo
 from gmbot.gateway.flows.admin_checks import GroupCommand, Refusal, require_admin
 from gmbot.gateway.flows.context import FlowContext
-from gmbot.gateway.flows.settings_schema import SCHEMA
 from gmbot.gateway.texts import ECHO_LIMIT, LANGUAGE_NAMES, Html, language_of, say, shorten
-from gmbot.v1 import tenancy_pb2 as tenancy
 
-_FIELDS = tenancy.GroupSettings.DESCRIPTOR.fields_by_name
-# Enum values as owners type them: "kick" for ENFORCEMENT_ACTION_KICK.
-_ENUM_PREFIXES = {
-    "action": "ENFORCEMENT_ACTION_",
-    "on_unknown": "UNKNOWN_POLICY_",
-    "mode": "GROUP_MODE_",
-}
 _TRUE = {"on", "true", "yes", "1", "да", "вкл"}
 _FALSE = {"off", "false", "no", "0", "нет", "выкл"}
 # Typing this as the warning text restores the built-in one.
 RESET = "-"
 
 
-def _enum_type(name: str) -> EnumDescriptor:
-    enum_type = _FIELDS[name].enum_type
-    assert enum_type is not None  # noqa: S101 - called for enum fields only
-    return enum_type
-
-
-def show_value(settings: tenancy.GroupSettings, name: str) -> str:
-    field = _FIELDS[name]
+def show_value(settings: GroupSettings, name: str) -> str:
+    """A setting's value as owners type it: "kick" for EnforcementAction.KICK, on or off."""
     value = getattr(settings, name)
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        enum_value = _enum_type(name).values_by_number[value]
-        return str(enum_value.name).removeprefix(_ENUM_PREFIXES[name]).lower()
-    if field.type == FieldDescriptor.TYPE_BOOL:
+    if SCHEMA[name].enumeration is not None:
+        return str(value.name).lower()
+    if isinstance(value, bool):
         return "on" if value else "off"
-    if field.is_repeated:
+    if isinstance(value, tuple):
         return ", ".join(str(v) for v in value) or "—"
     return str(value) if value != "" else "—"
 
@@ -52,7 +35,7 @@ def label(language: str, name: str) -> str:
     return say(language, f"setting_{name}")
 
 
-def value_in_words(language: str, settings: tenancy.GroupSettings, name: str) -> str:
+def value_in_words(language: str, settings: GroupSettings, name: str) -> str:
     """A setting's value as the group reads it, in HTML."""
     value = getattr(settings, name)
     if name == "language":
@@ -65,15 +48,17 @@ def value_in_words(language: str, settings: tenancy.GroupSettings, name: str) ->
         )
     if name == "warning_text":
         return escape(shorten(value, ECHO_LIMIT)) if value else say(language, "value_builtin")
-    field = _FIELDS[name]
-    if field.type == FieldDescriptor.TYPE_ENUM and not value:
+    if name in PICKED:
+        return f"<code>{value}</code>" if value else say(language, "value_no_log_chat")
+    enumerated = SCHEMA[name].enumeration is not None
+    if enumerated and not value:
         return "—"  # unspecified: never stored by tenancy, but a message may lack it
-    if field.type in (FieldDescriptor.TYPE_ENUM, FieldDescriptor.TYPE_BOOL):
+    if enumerated or isinstance(value, bool):
         return say(language, f"value_{show_value(settings, name)}")
     return show_value(settings, name)
 
 
-def listing(language: str, settings: tenancy.GroupSettings) -> list[str]:
+def listing(language: str, settings: GroupSettings) -> list[str]:
     """Every setting: its name in words, the name to type, its value."""
     return [
         f"• {label(language, n)} (<code>{n}</code>): {value_in_words(language, settings, n)}"
@@ -87,16 +72,13 @@ def names(language: str) -> list[str]:
 
 
 def _enum_value(name: str, text: str, language: str) -> int:
-    enum_type = _enum_type(name)
-    value = enum_type.values_by_name.get(_ENUM_PREFIXES[name] + text.upper())
-    if value is None:
-        choices = [
-            v.name.removeprefix(_ENUM_PREFIXES[name]).lower()
-            for v in enum_type.values
-            if not v.name.endswith("UNSPECIFIED")
-        ]
+    enumeration = SCHEMA[name].enumeration
+    assert enumeration is not None  # noqa: S101 - called for enumerated settings only
+    value = enumeration.__members__.get(text.upper())
+    if not value:  # UNSPECIFIED is never a value to choose
+        choices = [v.name.lower() for v in enumeration if v]
         raise Refusal(say(language, "setting_one_of", name=name, choices=", ".join(choices)))
-    return int(value.number)
+    return value
 
 
 def _bool_value(name: str, text: str, language: str) -> bool:
@@ -105,28 +87,31 @@ def _bool_value(name: str, text: str, language: str) -> bool:
     return text.lower() in _TRUE
 
 
-def parse_value(name: str, text: str, language: str = "en") -> tenancy.GroupSettings:
-    """`text` as the value of setting `name`, in a GroupSettings message; refusals in
+def parse_value(name: str, text: str, language: str = "en") -> GroupSettings:
+    """`text` as the value of setting `name`, in settings with only that one set; refusals in
     `language`."""
-    settings = tenancy.GroupSettings()
-    field = _FIELDS[name]
+    setting = SCHEMA[name]
     text = text.strip()
+    value: object
     try:
-        if field.type == FieldDescriptor.TYPE_ENUM:
-            setattr(settings, name, _enum_value(name, text, language))
-        elif field.type == FieldDescriptor.TYPE_BOOL:
-            setattr(settings, name, _bool_value(name, text, language))
-        elif field.is_repeated:
-            getattr(settings, name).extend(int(p) for p in text.replace(",", " ").split())
-        elif field.type == FieldDescriptor.TYPE_UINT32:
-            setattr(settings, name, int(text))
+        if setting.enumeration is not None:
+            value = _enum_value(name, text, language)
+        elif setting.value_type is bool:
+            value = _bool_value(name, text, language)
+        elif name in PICKED:
+            # Typed, it is only turned off: a chat is chosen with the picker (log_chat.offer).
+            value = 0
+        elif setting.kind is Kind.USERS:
+            value = tuple(int(p) for p in text.replace(",", " ").split())
+        elif setting.value_type is int:
+            value = int(text)
         elif name == "language":
-            setattr(settings, name, _language_code(text))
+            value = _language_code(text)
         else:
-            setattr(settings, name, "" if text == RESET else text)
+            value = "" if text == RESET else text
+        return only(name, value)
     except ValueError:
         raise Refusal(say(language, "setting_whole_number", name=name)) from None
-    return settings
 
 
 async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str) -> str:
@@ -135,6 +120,7 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
     if policy is None:
         return say(language, "not_protected")
     name, _, value = arguments.strip().partition(" ")
+    name = ALIASES.get(name, name)
     if not name:
         return "\n".join([say(language, "settings_header"), *listing(language, policy.settings)])
     await require_admin(ctx, command)
@@ -143,7 +129,9 @@ async def show_or_change(ctx: FlowContext, command: GroupCommand, arguments: str
             language, "setting_unknown", name=shorten(name, ECHO_LIMIT), known=", ".join(SCHEMA)
         )
         return say(language, "setting_bad", reason=Html(reason))
-    if not value.strip() and not _FIELDS[name].is_repeated:
+    if name in PICKED and (not value.strip() or value.strip().lower() not in _FALSE | {RESET}):
+        return log_chat.offer(ctx, command.group_id, language)
+    if not value.strip() and SCHEMA[name].kind is not Kind.USERS:
         return say(language, "settings_usage")
     try:
         settings = parse_value(name, value, language)

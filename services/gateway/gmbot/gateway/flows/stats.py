@@ -1,11 +1,14 @@
 """/stats: a group's figures over the last 24 hours and 7 days, from what enforcement records
 (its ledger and the gateway's activity counters). It leads with what an owner asks first, how
-many joined the channels because of GMBot; the rest sits behind "Details". (What GMBot spends of
-the Bot API is the operators' concern: their metrics count it.)"""
+many joined the channels because of GMBot, then each channel's funnel: members warned without
+it, joins through GMBot's buttons, unmuted, and how many still follow 7 and 30 days later; the
+rest sits behind "Details". (What GMBot spends of the Bot API is the operators' concern: their
+metrics count it.)"""
 
 from __future__ import annotations
 
 from gmbot.gateway.clients.group_stats import GroupFigures
+from gmbot.gateway.flows.admin_checks import channel_name
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.muted import title_of
 from gmbot.gateway.flows.replies import Button, Reply
@@ -44,6 +47,36 @@ def conversion(joined: int, warned: int) -> str:
     return f"{round(100 * joined / warned)} %" if warned else "—"
 
 
+def kept(following: int, cohort: int) -> str:
+    """Who still followed, of a retention cohort ("—" for none yet)."""
+    return f"{following}/{cohort}" if cohort else "—"
+
+
+async def channel_lines(
+    ctx: FlowContext, language: str, group_id: int, week: GroupFigures
+) -> list[str]:
+    """A line per required channel with members warned without it, joins through GMBot's
+    buttons or a retention cohort: its funnel, warned → joined → unmuted → still following."""
+    if not week.channels:
+        return []
+    policy = await ctx.policies.get(group_id)
+    channels = policy.channels if policy is not None else ()
+    return [
+        say_count(
+            language,
+            "stats_channel",
+            funnel.members_warned,
+            channel=channel_name(channel),
+            joined=funnel.members_joined_through_gmbot,
+            unmuted=funnel.members_unmuted,
+            week=kept(funnel.still_following_7_days, funnel.joined_7_days_before),
+            month=kept(funnel.still_following_30_days, funnel.joined_30_days_before),
+        )
+        for channel in channels
+        if (funnel := week.channels.get(channel.channel_id)) is not None
+    ]
+
+
 def _value(language: str, figures: GroupFigures, name: str) -> str:
     if name == "members_joined":
         joined, warned = figures.members_joined_after_warning, figures.members_warned
@@ -66,6 +99,7 @@ async def stats_of(
                 week.members_joined_after_warning,
                 day=day.members_joined_after_warning,
             ),
+            *await channel_lines(ctx, language, group_id, week),
             muted_now,
         ]
         more = Button(say(language, "button_details"), data=f"{PREFIX}{group_id}:{DETAILS}")

@@ -14,9 +14,9 @@ import structlog
 
 from gmbot.gateway.clients.backends import BackendRefused
 from gmbot.gateway.clients.enforcement import Reason
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import MemberChange, release
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.undo")
 
@@ -37,7 +37,7 @@ async def change_exempt(
     group_id: int,
     add: tuple[int, ...] | list[int] = (),
     remove: tuple[int, ...] | list[int] = (),
-) -> tuple[tenancy.GroupPolicy, list[int]]:
+) -> tuple[GroupPolicy, list[int]]:
     """Exempts and un-exempts members in one step (two admins at once both win)."""
     changed = await ctx.clients.tenancy.change_exempt_users(group_id, add, remove)
     await ctx.policies.changed(group_id, changed.policy)

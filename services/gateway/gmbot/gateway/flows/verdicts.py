@@ -16,56 +16,60 @@ from gmbot.gateway.clients.enforcement import (
     Reason,
 )
 from gmbot.gateway.clients.membership import Membership
+from gmbot.gateway.domain.choices import ChannelRights, EnforcementAction, GroupMode
+from gmbot.gateway.domain.policy import Channel, GroupPolicy
 from gmbot.gateway.flows import alerts
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.texts import button_text
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 log = structlog.get_logger("gmbot.gateway.verdicts")
 
 _ACTIONS = {
-    tenancy.ENFORCEMENT_ACTION_MUTE: MemberAction.MUTE,
-    tenancy.ENFORCEMENT_ACTION_KICK: MemberAction.KICK,
-    tenancy.ENFORCEMENT_ACTION_DELETE_ONLY: MemberAction.DELETE_ONLY,
+    EnforcementAction.MUTE: MemberAction.MUTE,
+    EnforcementAction.KICK: MemberAction.KICK,
+    EnforcementAction.DELETE_ONLY: MemberAction.DELETE_ONLY,
 }
 # The /start payload of the warning's deep link to a member's own view in private.
 MEMBER_VIEW = "mutes"
 # The bot cannot see who follows a channel in these states: its answers are unknown.
-BLIND = frozenset({tenancy.CHANNEL_RIGHTS_REMOVED, tenancy.CHANNEL_RIGHTS_NOT_ADMIN})
+BLIND = frozenset({ChannelRights.REMOVED, ChannelRights.NOT_ADMIN})
 
 
 @dataclass(frozen=True)
 class Verdict:
-    missing: tuple[tenancy.Channel, ...]
-    unknown: tuple[tenancy.Channel, ...]
+    missing: tuple[Channel, ...]
+    unknown: tuple[Channel, ...]
 
     @property
     def in_good_standing(self) -> bool:
         return not self.missing and not self.unknown
 
 
-def observing(policy: tenancy.GroupPolicy) -> bool:
-    return policy.settings.mode == tenancy.GROUP_MODE_OBSERVE
+def observing(policy: GroupPolicy) -> bool:
+    return policy.settings.mode == GroupMode.OBSERVE
 
 
 async def observation(
-    ctx: FlowContext, policy: tenancy.GroupPolicy, observe: bool = False
+    ctx: FlowContext, policy: GroupPolicy, observe: bool = False
 ) -> Observation | None:
     """What an action request carries in observe mode (or when `observe` says the decision is
     about something done while the group observed): record, never carry out. The digest goes
     to whoever hears the group's alerts, the owner first (enforcement tells at most 20)."""
     if not observe and not observing(policy):
         return None
-    told = await alerts.recipients(ctx, policy)
+    told = await alerts.recipients_speaking(ctx, policy)
     owner = policy.owner_user_id
+    # Each in their own language (the group's for whoever never said).
+    ordered = sorted(told, key=lambda told: told[0] != owner)
     return Observation(
-        digest_user_ids=tuple(sorted(told, key=lambda user_id: user_id != owner)),
+        digest_user_ids=tuple(user_id for user_id, _ in ordered),
         language=policy.settings.language,
         group_title=policy.title,
+        digest_languages=tuple(language for _, language in ordered),
     )
 
 
-def is_active(policy: tenancy.GroupPolicy | None) -> bool:
+def is_active(policy: GroupPolicy | None) -> bool:
     return (
         policy is not None
         and policy.enabled
@@ -75,7 +79,7 @@ def is_active(policy: tenancy.GroupPolicy | None) -> bool:
 
 
 async def judge(
-    ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int, *, fresh: bool = False
+    ctx: FlowContext, policy: GroupPolicy, user_id: int, *, fresh: bool = False
 ) -> Verdict:
     """Which linked channels the user is missing; UNKNOWN (never "missing") when membership
     cannot tell, including when the membership service itself is down, and for a channel whose
@@ -113,7 +117,23 @@ async def judge(
         for c in channels
         if statuses.get(c.channel_id) not in (Membership.MEMBER, Membership.NOT_MEMBER)
     )
+    if missing and policy.settings.pending_request_counts_as_joined:
+        pending = await _pending(ctx, user_id)
+        if pending is None:  # not known now: unknown, never missing
+            missing, unknown = (), unknown + missing
+        else:
+            missing = tuple(c for c in missing if c.channel_id not in pending)
     return Verdict(missing=missing, unknown=unknown)
+
+
+async def _pending(ctx: FlowContext, user_id: int) -> frozenset[int] | None:
+    """The channels where the member's join request is pending (the group counts one as
+    joined); asked only of a member about to be punished. None when it cannot be told."""
+    try:
+        return await ctx.clients.channel_joins.pending_channels(user_id)
+    except BackendError:
+        log.warning("pending join requests unknown: nobody is punished", user_id=user_id)
+        return None
 
 
 async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None:
@@ -131,17 +151,23 @@ async def is_admin(ctx: FlowContext, group_id: int, user_id: int) -> bool | None
     return user_id in admins
 
 
-async def is_exempt(ctx: FlowContext, policy: tenancy.GroupPolicy, user_id: int) -> bool | None:
+async def is_exempt(ctx: FlowContext, policy: GroupPolicy, user_id: int) -> bool | None:
     """True for exempt users and the group's administrators; None when it cannot be told."""
     if user_id in policy.settings.exempt_user_ids or user_id == ctx.bot_id:
         return True
     return await is_admin(ctx, policy.group_id, user_id)
 
 
-def join_url(channel: tenancy.Channel) -> str:
+def join_url(channel: Channel) -> str:
     if channel.username:
         return f"https://t.me/{channel.username}"
     return channel.invite_link
+
+
+def makes_links(channel: Channel) -> bool:
+    """Whether GMBot may make invite links in the channel (its join buttons then use its own,
+    counted for the group) as its rights were last reported."""
+    return channel.bot_rights in (ChannelRights.OK, ChannelRights.UNSPECIFIED)
 
 
 def member_view_link(bot_username: str) -> str:
@@ -151,9 +177,9 @@ def member_view_link(bot_username: str) -> str:
 
 
 def warning_for(
-    policy: tenancy.GroupPolicy,
+    policy: GroupPolicy,
     person: Person,
-    missing: tuple[tenancy.Channel, ...],
+    missing: tuple[Channel, ...],
     thread_id: int | None = None,
     reply_to: int | None = None,
     private_view_url: str = "",
@@ -167,7 +193,12 @@ def warning_for(
         user_display_name=person.display_name,
         group_title=policy.title,
         join_buttons=tuple(
-            JoinButton(text=button_text(c.title, c.username), url=join_url(c))
+            JoinButton(
+                text=button_text(c.title, c.username),
+                url=join_url(c),
+                channel_id=c.channel_id if makes_links(c) else 0,
+                creates_join_request=settings.channels_approve_joins,
+            )
             for c in missing
             if join_url(c)
         ),
@@ -175,17 +206,18 @@ def warning_for(
         message_thread_id=thread_id or 0,
         reply_to_message_id=reply_to or 0,
         private_view_url=private_view_url,
+        log_chat_id=settings.log_chat_id,
     )
 
 
-def member_action(policy: tenancy.GroupPolicy) -> MemberAction:
+def member_action(policy: GroupPolicy) -> MemberAction:
     return _ACTIONS.get(policy.settings.action, MemberAction.MUTE)
 
 
-def action_without_message(policy: tenancy.GroupPolicy) -> MemberAction:
+def action_without_message(policy: GroupPolicy) -> MemberAction:
     """For a join or a channel leave there is no message to delete: a kick-on-sight group still
     gets a mute with the buttons first (kick_after_minutes kicks later); delete-only only warns."""
-    if policy.settings.action == tenancy.ENFORCEMENT_ACTION_DELETE_ONLY:
+    if policy.settings.action == EnforcementAction.DELETE_ONLY:
         return MemberAction.DELETE_ONLY
     return MemberAction.MUTE
 
@@ -193,7 +225,7 @@ def action_without_message(policy: tenancy.GroupPolicy) -> MemberAction:
 async def enforce(
     ctx: FlowContext,
     key: str,
-    policy: tenancy.GroupPolicy,
+    policy: GroupPolicy,
     person: Person,
     verdict: Verdict,
     reason: Reason,

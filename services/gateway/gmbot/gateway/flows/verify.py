@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from gmbot.gateway.domain.policy import Channel, GroupPolicy
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.verdicts import is_active, judge
 from gmbot.gateway.texts import say
 from gmbot.runtime.callbacks import verify
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Outcome:
 
     free: bool
     approved: bool = False
-    missing: tuple[tenancy.Channel, ...] = ()
+    missing: tuple[Channel, ...] = ()
 
     @property
     def unknown(self) -> bool:
@@ -61,7 +61,7 @@ class Outcome:
 async def recheck(
     ctx: FlowContext,
     group_id: int,
-    policy: tenancy.GroupPolicy | None,
+    policy: GroupPolicy | None,
     presser: Person,
     press_id: str,
     pending_requests: frozenset[int] | None = None,
@@ -89,14 +89,14 @@ async def recheck(
     return Outcome(free=True)
 
 
-def channel_names(channels: tuple[tenancy.Channel, ...]) -> str:
+def channel_names(channels: tuple[Channel, ...]) -> str:
     return ", ".join(c.title or f"@{c.username}" for c in channels)
 
 
 async def _check(
     ctx: FlowContext,
     group_id: int,
-    policy: tenancy.GroupPolicy | None,
+    policy: GroupPolicy | None,
     language: str,
     presser: Person,
     press_id: str,

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from redis.asyncio import Redis
 
 from gmbot.gateway.metrics import DEAD_LETTERS
 from gmbot.runtime.expiring import ExpiringLru
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient, is_cluster
 
 log = structlog.get_logger("gmbot.gateway.intake.dead_letters")
 
@@ -55,12 +54,20 @@ class Failures:
 
 
 class DeadLetters:
-    def __init__(self, redis: Redis | None, prefix: str, file: Path, retention: float) -> None:
+    def __init__(
+        self, redis: RedisClient | None, prefix: str, file: Path, retention: float
+    ) -> None:
         """`retention`: seconds a dead letter is kept."""
         self._redis = redis
-        self._key = f"{prefix}dead-letters"
+        # The letters and their index under one hash tag: one transaction writes both, in one
+        # slot of a Redis Cluster.
+        self._key = f"{prefix}{{dead-letters}}"
         # Letter id -> when it was set aside: what the retention prunes by.
-        self._index = f"{prefix}dead-letters:at"
+        self._index = f"{self._key}:at"
+        # Their names before the tag: on a single Redis, letters a release from before set
+        # aside are read from there too until they expire (docs/redis-cluster.md).
+        self._legacy_key = f"{prefix}dead-letters"
+        self._legacy_index = f"{prefix}dead-letters:at"
         self._failures_prefix = f"{prefix}failures:"
         self._file = file
         self._retention = retention
@@ -154,6 +161,8 @@ class DeadLetters:
                     pipe.zrem(self._index, *expired)
                     await pipe.execute()
             stored = await self._redis.hgetall(self._key)
+            if self._before_the_tag():
+                stored = {**await self._redis.hgetall(self._legacy_key), **stored}
             return [raw.decode() if isinstance(raw, bytes) else raw for raw in stored.values()]
         if not self._file.exists():
             return []
@@ -163,11 +172,19 @@ class DeadLetters:
             self._rewrite(kept)
         return kept
 
+    def _before_the_tag(self) -> bool:
+        """Whether letters may be kept under their names from before the hash tag: on a single
+        Redis (a Redis Cluster never held them; the releases before could not use one)."""
+        return self._redis is not None and not is_cluster(self._redis)
+
     async def remove(self, letter_id: str) -> None:
         if self._redis is not None:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hdel(self._key, letter_id)
                 pipe.zrem(self._index, letter_id)
+                if self._before_the_tag():
+                    pipe.hdel(self._legacy_key, letter_id)
+                    pipe.zrem(self._legacy_index, letter_id)
                 await pipe.execute()
             return
         if self._file.exists():

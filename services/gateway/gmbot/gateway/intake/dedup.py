@@ -6,10 +6,18 @@ mid-way leaves a claim that lapses within seconds, after which the update is han
 (every action it causes is idempotent downstream), instead of holding its chat for a minute.
 
 "Done" is known to this process at once and written to Redis within a few milliseconds, the
-marks of that moment together in one pipeline: a Redis round trip per update before its answer
+marks of that moment together, one call a block: a Redis round trip per update before its answer
 was a tenth of the gateway's CPU at 1,000 updates/s. Until the mark is written the claim stands,
 so a redelivery meanwhile is answered "busy" and tried again later, never handled twice; a
 replica killed before writing leaves a claim that lapses like any other.
+
+Redis keeps an update's "done" as one bit (done_marks): Telegram numbers a bot's updates one by
+one, so a day of them at 5,000 a second is a few thousand blocks of 8 KiB, not 450 million keys.
+A claim stays a key of its own, under the name the release before used for claims and marks
+alike: a claim of either release holds off the other, and a mark of the release before still
+reads as done (its day runs out on its own). The release before reads no bit: during a rolling
+upgrade, an update one of its replicas is handed again after a replica of this one handled it is
+judged again (and never punished twice: enforcement's idempotency keys).
 """
 
 from __future__ import annotations
@@ -21,11 +29,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import structlog
-from redis.asyncio import Redis
 
 from gmbot.gateway.flows.claims import Claim
+from gmbot.gateway.intake.done_marks import MARK_DONE, BotUpdate, by_block
 from gmbot.runtime.expiring import ExpiringLru
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient
 from gmbot.runtime.tasks import cancel_and_wait
 
 log = structlog.get_logger("gmbot.gateway.intake.dedup")
@@ -41,11 +49,19 @@ _LOCAL_MAX = 200_000
 
 _CLAIMED = b"claimed"
 # KEYS: the update's key. ARGV: "claimed", the claim's lifetime in ms. Extends a claim, and
-# nothing else: a "done" mark must keep its day.
+# nothing else: a "done" mark of the release before must keep its day.
 _RENEW_CLAIM = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
+
+# What the ledger claims: an update (which it also marks done), or any other key a flow names
+# (a join's, handled once whichever of its two announcements comes first).
+Claimable = BotUpdate | str
+
+
+def _key(claimable: Claimable) -> str:
+    return claimable if isinstance(claimable, str) else claimable.key
 
 
 @dataclass
@@ -57,31 +73,35 @@ class _Renewal:
 
 
 class UpdateLedger:
-    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
+    def __init__(self, redis: RedisClient | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
+        self._root = prefix
         self._prefix = f"{prefix}update:"
-        # update key -> "claimed" or "done", when Redis is not there (or not answering)
+        # claim key -> "claimed" or "done", when Redis is not there (or not answering)
         self._local: ExpiringLru[str, str] = ExpiringLru(_LOCAL_MAX)
-        self._unwritten: list[str] = []  # done here, not yet in Redis
+        self._unwritten: list[BotUpdate] = []  # done here, not yet in Redis
         self._writer: asyncio.Task[None] | None = None
         self._renew_claim = None if redis is None else redis.register_script(_RENEW_CLAIM)
+        self._mark_done = None if redis is None else redis.register_script(MARK_DONE)
 
-    async def claim(self, key: str) -> Claim:
+    async def claim(self, claimable: Claimable) -> Claim:
+        key = _key(claimable)
         if self._local.get(key, time.monotonic()) == "done":  # handled here: no need to ask
             return Claim.DONE
         if self._redis is not None:
             try:
-                return await self._claim_redis(self._redis, key)
+                return await self._claim_redis(self._redis, claimable)
             except REDIS_ERRORS:
                 log.warning("dedup falls back to this process", key=key)
         return self._claim_local(key)
 
     @contextlib.asynccontextmanager
-    async def holding(self, key: str) -> AsyncIterator[None]:
+    async def holding(self, claimable: Claimable) -> AsyncIterator[None]:
         """Keeps a claim alive while its handler runs (however long it waits for the budget).
 
         Most updates are handled in well under a renewal period: the renewer starts only for
         those still running when the first renewal is due."""
+        key = _key(claimable)
         renewal = _Renewal()
 
         def renew() -> None:
@@ -114,39 +134,40 @@ class UpdateLedger:
                     log.warning("claim not renewed", key=key)
             await asyncio.sleep(RENEW_SECONDS)
 
-    async def done(self, key: str) -> None:
-        self._set_local(key, "done", DONE_SECONDS)
+    async def done(self, update: BotUpdate) -> None:
+        self._set_local(update.key, "done", DONE_SECONDS)
         if self._redis is not None:
-            self._unwritten.append(key)
+            self._unwritten.append(update)
             if self._writer is None:
-                self._writer = asyncio.create_task(self._write_soon(self._redis))
+                self._writer = asyncio.create_task(self._write_soon())
 
-    async def _write_soon(self, redis: Redis) -> None:
+    async def _write_soon(self) -> None:
         await asyncio.sleep(DONE_WRITE_SECONDS)
         self._writer = None
-        await self._write(redis)
+        await self._write()
 
-    async def _write(self, redis: Redis) -> None:
-        keys, self._unwritten = self._unwritten, []
-        if not keys:
+    async def _write(self) -> None:
+        """Sets the bits of the marks held, a call a block. Each update's claim is left to
+        lapse: it outlives the bit's write by seconds, so a replica asking for both
+        (_claim_redis) finds one or the other, never neither."""
+        updates, self._unwritten = self._unwritten, []
+        if not updates or self._mark_done is None:
             return
         try:
-            async with redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.set(self._prefix + key, b"done", ex=DONE_SECONDS)
-                await pipe.execute()
+            for block, bits in by_block(self._root, updates).items():
+                await self._mark_done(keys=[block], args=[DONE_SECONDS, *bits])
         except REDIS_ERRORS:
-            log.warning("dedup marks kept in this process only", updates=len(keys))
+            log.warning("dedup marks kept in this process only", updates=len(updates))
 
     async def stop(self) -> None:
         """Writes the marks still held (called before Redis is closed)."""
         await cancel_and_wait(self._writer)
         self._writer = None
-        if self._redis is not None:
-            await self._write(self._redis)
+        await self._write()
 
-    async def release(self, key: str) -> None:
+    async def release(self, claimable: Claimable) -> None:
         """Gives a claim back after a failure, so a redelivery can be handled at once."""
+        key = _key(claimable)
         self._local.pop(key)
         if self._redis is not None:
             try:
@@ -154,12 +175,26 @@ class UpdateLedger:
             except REDIS_ERRORS:
                 log.warning("claim left to expire", key=key)
 
-    async def _claim_redis(self, redis: Redis, key: str) -> Claim:
-        if await redis.set(self._prefix + key, _CLAIMED, nx=True, ex=int(CLAIM_SECONDS)):
+    async def _claim_redis(self, redis: RedisClient, claimable: Claimable) -> Claim:
+        """One round trip: an update's bit, and the claim. A replica marks an update done
+        while its claim still stands, for seconds more (CLAIM_SECONDS - RENEW_SECONDS at
+        least), so a bit found unset with a claim found free means the update is not done (or
+        its mark never reached Redis). On a cluster the two are asked of two nodes at once:
+        which answers first matters only if they answer seconds apart."""
+        key = self._prefix + _key(claimable)
+        async with redis.pipeline(transaction=False) as pipe:
+            if isinstance(claimable, BotUpdate):
+                pipe.getbit(claimable.block(self._root), claimable.bit)
+            pipe.set(key, _CLAIMED, nx=True, ex=int(CLAIM_SECONDS))
+            *marked, acquired = await pipe.execute()
+        if any(marked):
+            return Claim.DONE
+        if acquired:
             return Claim.ACQUIRED
-        state = await redis.get(self._prefix + key)
+        state = await redis.get(key)
         if state is None:  # expired between the two calls
-            return await self._claim_redis(redis, key)
+            return await self._claim_redis(redis, claimable)
+        # "done": a mark of the release before, under the claim's name.
         return Claim.DONE if state == b"done" else Claim.BUSY
 
     def _claim_local(self, key: str) -> Claim:

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from enum import Enum
 
-import sentry_sdk
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -35,11 +34,13 @@ from gmbot.gateway.clients.backends import BackendUnavailable
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
+from gmbot.gateway.intake.done_marks import BotUpdate
 from gmbot.gateway.metrics import UPDATES
 from gmbot.gateway.texts import language_of, say
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.logs import request_id
+from gmbot.runtime.observability import report_exception
 from gmbot.runtime.outages import unreachable
 from gmbot.runtime.tasks import Overdue, within
 
@@ -113,7 +114,7 @@ class UpdatePipeline:
             request_id.reset(token)
 
     async def _handle(self, update: Update, kind: str, replay: bool) -> Result:
-        key = f"update:{self._bot.id}:{update.update_id}"
+        key = BotUpdate(self._bot.id, update.update_id)
         claim = await self._ledger.claim(key)
         if claim is Claim.DONE and not replay:
             UPDATES.labels(kind, "duplicate").inc()
@@ -132,7 +133,7 @@ class UpdatePipeline:
         except Exception as error:
             if not transient(error):
                 log.exception("update failed; set aside so it cannot block the others", type=kind)
-                sentry_sdk.capture_exception()
+                report_exception()
                 await self._set_aside(update, kind, f"{type(error).__name__}: {error}", 1)
                 await self._ledger.done(key)
                 return Result.CONFIRM

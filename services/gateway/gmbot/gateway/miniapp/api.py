@@ -2,7 +2,9 @@
 
 Every API call carries Telegram's launch data (`Authorization: tma <initData>`): no cookie, no
 session. A call without valid data gets 401 and does nothing; a viewer who does not administer
-the group gets 403. Reads trust the cached administrator list; every write asks Telegram again."""
+the group gets 403. Reads trust the cached administrator list; every write asks Telegram again.
+A settings change that removes people is saved only when the request says it was confirmed (428
+with the question otherwise), as the panel asks before it."""
 
 from __future__ import annotations
 
@@ -134,6 +136,11 @@ class MiniApp:
             raise web.HTTPBadRequest(text="values and version, please")
         language = language_of(viewer.language_code)
         try:
+            # The page asks before a change that removes people; nothing trusts that it did.
+            if body.get("confirmed") is not True:
+                asked = await board.unconfirmed(self._ctx, group_id, values, version, language)
+                if asked is not None:
+                    return web.json_response(asked, status=428)
             policy = await board.save_settings(self._ctx, group_id, values, version)
         except Conflict:
             # Someone else saved first: the form is shown again with what is true now.

@@ -4,60 +4,79 @@ same flows as /muted, /settings and undo."""
 
 from __future__ import annotations
 
+from html import escape, unescape
 from typing import Any
 
-from google.protobuf.descriptor import FieldDescriptor
-
 from gmbot.gateway.clients.enforcement import Reason
-from gmbot.gateway.clients.group_stats import GroupFigures
+from gmbot.gateway.clients.group_stats import ChannelFunnel, GroupFigures
+from gmbot.gateway.domain.actions import ActionKind, ActionRecord, ActionState
+from gmbot.gateway.domain.policy import Channel, GroupPolicy
+from gmbot.gateway.domain.settings import (
+    SCHEMA,
+    GroupSettings,
+    Kind,
+    change,
+    only,
+    removes_people,
+)
+from gmbot.gateway.flows.admin_checks import channel_name
 from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.members import release
 from gmbot.gateway.flows.muted import name_of, reason_of
-from gmbot.gateway.flows.settings import label, show_value
-from gmbot.gateway.texts import LANGUAGE_NAMES, LANGUAGES, say
-from gmbot.v1 import enforcement_pb2 as enforcement
-from gmbot.v1 import tenancy_pb2 as tenancy
+from gmbot.gateway.flows.settings import label, show_value, value_in_words
+from gmbot.gateway.texts import LANGUAGE_NAMES, LANGUAGES, Html, say
 
-_FIELDS = tenancy.GroupSettings.DESCRIPTOR.fields_by_name
 # The settings the form edits: every one but the exempt list, which the muted list's Exempt and
-# /status's buttons manage one member at a time.
-EDITABLE = tuple(name for name in _FIELDS if not _FIELDS[name].is_repeated)
+# /status's buttons manage one member at a time, and the log chat, which only the chat picker
+# sets (the bot must be able to post there).
+EDITABLE = tuple(
+    name for name, setting in SCHEMA.items() if setting.kind not in (Kind.USERS, Kind.CHAT)
+)
 MUTED_SHOWN = 50
 ACTIONS_SHOWN = 30
+NO_JOINS = ChannelFunnel(0, 0, 0, 0, 0, 0, 0)
 # The ledger's lines owners read; the follow-ups GMBot schedules itself are left out.
 _KINDS = {
-    enforcement.ACTION_KIND_ENFORCE: "enforce",
-    enforcement.ACTION_KIND_RELEASE: "release",
-    enforcement.ACTION_KIND_KICK: "kick",
-    enforcement.ACTION_KIND_BAN: "ban",
-    enforcement.ACTION_KIND_UNBAN: "unban",
-    enforcement.ACTION_KIND_JOIN_REQUEST: "join_request",
+    ActionKind.ENFORCE: "enforce",
+    ActionKind.RELEASE: "release",
+    ActionKind.KICK: "kick",
+    ActionKind.BAN: "ban",
+    ActionKind.UNBAN: "unban",
+    ActionKind.JOIN_REQUEST: "join_request",
 }
 
 
-def _funnel(figures: GroupFigures, policy: tenancy.GroupPolicy) -> dict[str, Any]:
+def _channel(figures: GroupFigures, channel: Channel) -> dict[str, Any]:
+    """One required channel's funnel: warned without it, joined through GMBot's buttons,
+    unmuted, still following 7 and 30 days after joining (of the cohort that joined a window as
+    long, that long ago)."""
+    funnel = figures.channels.get(channel.channel_id) or NO_JOINS
+    return {
+        "title": channel.title or channel_name(channel) or str(channel.channel_id),
+        "warned": funnel.members_warned,
+        "via_gmbot": funnel.members_joined_through_gmbot,
+        "unmuted": funnel.members_unmuted,
+        "kept_7": [funnel.still_following_7_days, funnel.joined_7_days_before],
+        "kept_30": [funnel.still_following_30_days, funnel.joined_30_days_before],
+    }
+
+
+def _funnel(figures: GroupFigures, policy: GroupPolicy) -> dict[str, Any]:
     unmuted = figures.unmuted_by_button + figures.unmuted_by_joining + figures.unmuted_by_admins
-    brought = figures.joined_through_gmbot_by_channel
     return {
         "warned": figures.members_warned,
         "joined": figures.members_joined_after_warning,
         "unmuted": unmuted,
         # Joins GMBot's own invite links brought (its join buttons), warned or not.
         "via_gmbot": figures.members_joined_through_gmbot,
-        # The same per required channel, in the group's order.
-        "channels": [
-            {
-                "title": c.title or c.username or str(c.channel_id),
-                "via_gmbot": brought.get(c.channel_id, 0),
-            }
-            for c in policy.channels
-        ],
+        # Each required channel's own funnel, in the group's order.
+        "channels": [_channel(figures, c) for c in policy.channels],
     }
 
 
-def _field(language: str, settings: tenancy.GroupSettings, name: str) -> dict[str, Any]:
+def _field(language: str, settings: GroupSettings, name: str) -> dict[str, Any]:
     """One setting as a form control: its kind, label, value and choices."""
-    field = _FIELDS[name]
+    setting = SCHEMA[name]
     value = getattr(settings, name)
     shown: dict[str, Any] = {"name": name, "label": label(language, name), "value": value}
     if name == "language":
@@ -66,42 +85,38 @@ def _field(language: str, settings: tenancy.GroupSettings, name: str) -> dict[st
             "kind": "select",
             "options": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         }
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        enum_type = field.enum_type
-        assert enum_type is not None  # noqa: S101 - an enum field has its type
+    if setting.enumeration is not None:
         choices = [
-            (v.number, say(language, f"value_{show_value(_with(name, v.number), name)}"))
-            for v in enum_type.values
-            if v.number
+            (int(v), say(language, f"value_{show_value(only(name, v), name)}"))
+            for v in setting.enumeration
+            if v
         ]
         return {**shown, "kind": "select", "options": choices}
-    if field.type == FieldDescriptor.TYPE_BOOL:
+    if setting.value_type is bool:
         return {**shown, "kind": "checkbox"}
-    if field.type == FieldDescriptor.TYPE_STRING:
+    if setting.value_type is str:
         return {**shown, "kind": "textarea"}
     return {**shown, "kind": "number"}
 
 
-def _with(name: str, value: object) -> tenancy.GroupSettings:
-    settings = tenancy.GroupSettings()
-    setattr(settings, name, value)
-    return settings
-
-
-def settings_form(language: str, policy: tenancy.GroupPolicy) -> dict[str, Any]:
+def settings_form(language: str, policy: GroupPolicy) -> dict[str, Any]:
     return {
         "version": policy.version,
         "fields": [_field(language, policy.settings, name) for name in EDITABLE],
     }
 
 
-async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: str) -> Any:
+async def group_board(ctx: FlowContext, policy: GroupPolicy, language: str) -> Any:
     group_id = policy.group_id
-    stats = await ctx.clients.enforcement.group_stats(group_id)
-    held = await ctx.clients.enforcement.group_restrictions(group_id, limit=MUTED_SHOWN)
-    recent = await ctx.clients.enforcement.recent_actions(group_id, ACTIONS_SHOWN)
+    # One call, one transaction in enforcement: figures, muted members and actions together.
+    board = await ctx.clients.enforcement.group_board(group_id, MUTED_SHOWN, ACTIONS_SHOWN)
+    stats, held, recent = board.stats, board.muted, board.actions
     muted = {r.user_id for r in held.restrictions}
+    # The ledger keeps ids: a member's name is the one GMBot muted them under, else the one it
+    # last saw them write under (a member let go is no longer among the muted).
     names = {r.user_id: r.display_name for r in held.restrictions if r.display_name}
+    for user_id in {a.user_id for a in recent} - names.keys():
+        names[user_id] = await ctx.seen_people.name_or_id(user_id)
     return {
         "group_id": group_id,
         "title": policy.title or str(group_id),
@@ -126,22 +141,21 @@ async def group_board(ctx: FlowContext, policy: tenancy.GroupPolicy, language: s
                 "action_id": a.action_id,
                 "kind": _KINDS[a.kind],
                 "user_id": a.user_id,
-                # The ledger keeps ids; the names GMBot knows are those of the muted.
-                "name": names.get(a.user_id, str(a.user_id)),
-                "at": a.created_at.seconds,
+                "name": names[a.user_id],
+                "at": int(a.created_at.timestamp()),
                 "undo": _undoable(a, muted),
             }
             for a in recent
-            if a.kind in _KINDS and a.state == enforcement.ACTION_STATE_DONE
+            if a.kind in _KINDS and a.state == ActionState.DONE
         ],
     }
 
 
-def _undoable(action: enforcement.ActionRecord, muted: set[int]) -> bool:
+def _undoable(action: ActionRecord, muted: set[int]) -> bool:
     """A mute still in force can be lifted; a removal or a ban, ended."""
-    if action.kind == enforcement.ACTION_KIND_ENFORCE:
+    if action.kind == ActionKind.ENFORCE:
         return action.user_id in muted
-    return action.kind in (enforcement.ACTION_KIND_KICK, enforcement.ACTION_KIND_BAN)
+    return action.kind in (ActionKind.KICK, ActionKind.BAN)
 
 
 async def unmute(ctx: FlowContext, key: str, group_id: int, user_id: int) -> None:
@@ -154,41 +168,29 @@ async def undo_action(ctx: FlowContext, key: str, group_id: int, action_id: str)
     """Undoes one of the group's recent actions; False when it is none of those undoable."""
     recent = await ctx.clients.enforcement.recent_actions(group_id, ACTIONS_SHOWN)
     action = next((a for a in recent if a.action_id == action_id), None)
-    if action is None or action.state != enforcement.ACTION_STATE_DONE:
+    if action is None or action.state != ActionState.DONE:
         return False
-    if action.kind == enforcement.ACTION_KIND_ENFORCE:
+    if action.kind == ActionKind.ENFORCE:
         await unmute(ctx, key, group_id, action.user_id)
         return True
-    if action.kind in (enforcement.ACTION_KIND_KICK, enforcement.ACTION_KIND_BAN):
+    if action.kind in (ActionKind.KICK, ActionKind.BAN):
         await ctx.clients.enforcement.unban(key, group_id, action.user_id, Reason.MANUAL)
         return True
     return False
 
 
-def settings_change(values: dict[str, object]) -> tuple[tenancy.GroupSettings, list[str]]:
-    """The form's values as a settings message and its mask; ValueError for a value of the
+def settings_change(values: dict[str, object]) -> tuple[GroupSettings, list[str]]:
+    """The form's values as a settings change and its mask; ValueError for a value of the
     wrong type or a name the form does not edit (tenancy judges the values themselves)."""
-    settings = tenancy.GroupSettings()
-    for name, value in values.items():
-        if name not in EDITABLE:
-            raise ValueError(f"not a setting: {name}")
-        field = _FIELDS[name]
-        wanted: type = {
-            FieldDescriptor.TYPE_BOOL: bool,
-            FieldDescriptor.TYPE_STRING: str,
-        }.get(field.type, int)
-        if type(value) is not wanted:
-            raise ValueError(f"{name} must be {wanted.__name__}")
-        try:
-            setattr(settings, name, value)
-        except ValueError as bad:
-            raise ValueError(f"{name}: {bad}") from None
-    return settings, list(values)
+    not_editable = [name for name in values if name not in EDITABLE]
+    if not_editable:
+        raise ValueError(f"not a setting: {', '.join(not_editable)}")
+    return change(values), list(values)
 
 
 async def save_settings(
     ctx: FlowContext, group_id: int, values: dict[str, object], version: int
-) -> tenancy.GroupPolicy:
+) -> GroupPolicy:
     """Saves the form, only over the version it showed (Conflict otherwise)."""
     settings, names = settings_change(values)
     policy = await ctx.clients.tenancy.update_settings(
@@ -196,3 +198,33 @@ async def save_settings(
     )
     await ctx.policies.changed(group_id, policy)
     return policy
+
+
+async def unconfirmed(
+    ctx: FlowContext, group_id: int, values: dict[str, object], version: int, language: str
+) -> dict[str, Any] | None:
+    """What the form asks before saving `values`, as the panel asks: the changes among them that
+    remove people and are not the group's values already (each asked once), and the question in
+    `language`; None when none is. Judged against the version the form showed: a stale form's
+    save is refused as such."""
+    settings, names = settings_change(values)
+    policy = await ctx.policies.get(group_id)
+    if policy is not None and policy.version != version:
+        policy = await ctx.policies.fresh(group_id)
+    if policy is None or policy.version != version:
+        return None
+    asked = [
+        name
+        for name in names
+        if removes_people(settings, name)
+        and getattr(settings, name) != getattr(policy.settings, name)
+    ]
+    if not asked:
+        return None
+    # Plain text, as the page shows it (the catalogs' texts are HTML).
+    chosen = ", ".join(
+        f"{escape(label(language, name))}: {value_in_words(language, settings, name)}"
+        for name in asked
+    )
+    question = say(language, "form_removes_people", settings=Html(chosen))
+    return {"confirm": asked, "question": unescape(question)}

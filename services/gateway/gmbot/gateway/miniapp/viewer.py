@@ -4,9 +4,9 @@ cache's for reads; Telegram's own, asked now, for every write)."""
 from __future__ import annotations
 
 from gmbot.gateway.clients.backends import BackendError
+from gmbot.gateway.domain.policy import GroupPolicy
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.flows.verdicts import is_admin
-from gmbot.v1 import tenancy_pb2 as tenancy
 
 
 async def administers_now(ctx: FlowContext, group_id: int, user_id: int) -> bool | None:
@@ -21,7 +21,7 @@ async def administers_now(ctx: FlowContext, group_id: int, user_id: int) -> bool
     return user_id in admins
 
 
-async def groups_of(ctx: FlowContext, user_id: int) -> list[tenancy.GroupPolicy]:
+async def groups_of(ctx: FlowContext, user_id: int) -> list[GroupPolicy]:
     """The protected groups the user administers. There is no index of groups by administrator:
     the candidates are the groups the user protected (tenancy), the groups membership saw the
     user in, and the groups whose administrator list this gateway holds names the user; each

@@ -8,10 +8,8 @@ import contextlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from redis.asyncio import Redis
-
 from gmbot.gateway.stores.recent import RecentAnswers
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient
 
 DRAFT_SECONDS = 900
 
@@ -25,7 +23,7 @@ class Draft:
 
 
 class SetupDrafts:
-    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
+    def __init__(self, redis: RedisClient | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
         self._prefix = f"{prefix}setup-draft:"
         self._local: RecentAnswers[str] = RecentAnswers(DRAFT_SECONDS)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import contextlib
 
-from redis.asyncio import Redis
-
 from gmbot.gateway.stores.recent import RecentAnswers
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient
 
 # An in-process entry lives a month (a restart forgets them anyway).
 _LOCAL_SECONDS = 30 * 86_400
@@ -22,7 +20,7 @@ def link_key(link: str) -> str:
 
 
 class InviteLinks:
-    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:gateway:") -> None:
+    def __init__(self, redis: RedisClient | None = None, prefix: str = "gmbot:gateway:") -> None:
         self._redis = redis
         self._key = f"{prefix}invite-links"
         self._local: RecentAnswers[int] = RecentAnswers(_LOCAL_SECONDS)

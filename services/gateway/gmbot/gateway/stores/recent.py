@@ -14,10 +14,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from redis.asyncio import Redis
-
 from gmbot.runtime.expiring import ExpiringLru
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient
 
 T = TypeVar("T")
 
@@ -60,7 +58,7 @@ class SharedAnswers:
     def __init__(
         self,
         seconds: float = DEFAULT_REPEAT_SECONDS,
-        redis: Redis | None = None,
+        redis: RedisClient | None = None,
         prefix: str = "gmbot:gateway:recent:",
     ) -> None:
         self._seconds = seconds

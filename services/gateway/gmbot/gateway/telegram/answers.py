@@ -57,25 +57,24 @@ async def reply(
     quote: bool = True,
     keyboard: Keyboard | None = None,
     urgent: bool = True,
-) -> None:
-    """Replies to `message`; without the quote when it is gone, not at all when refused. Not
-    `urgent` (anyone but an administrator): the reply never goes ahead of enforcement."""
+) -> Message | None:
+    """Replies to `message`; without the quote when it is gone, not at all when refused (None).
+    Not `urgent` (anyone but an administrator): the reply never goes ahead of enforcement."""
     try:
         with priority(Priority.URGENT if urgent else Priority.LATER):
             if quote:
-                await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-            else:
-                await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+                return await message.reply(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            return await message.answer(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     except REFUSED as error:
         if quote and kind_of(error) is ErrorKind.REPLY_TARGET_GONE:
-            await reply(message, text, quote=False, keyboard=keyboard, urgent=urgent)
-            return
+            return await reply(message, text, quote=False, keyboard=keyboard, urgent=urgent)
         log.warning(
             "reply not delivered",
             chat_id=message.chat.id,
             refusal=kind_of(error).value,
             error=error.message,
         )
+        return None
 
 
 async def answer_query(query: CallbackQuery, text: str = "", *, urgent: bool = True) -> None:

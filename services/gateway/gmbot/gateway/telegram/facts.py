@@ -40,6 +40,7 @@ def person(user: User) -> Person:
         display_name=name or (user.username or str(user.id)),
         is_bot=user.is_bot,
         language_code=user.language_code,
+        username=user.username,
     )
 
 

@@ -8,11 +8,12 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     KeyboardButtonRequestChat,
+    KeyboardButtonRequestUsers,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 
-from gmbot.gateway.flows import pickers, setup
+from gmbot.gateway.flows import log_chat, pickers, setup
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.telegram.profile import rights
 
@@ -30,6 +31,16 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
                 for b in row
             ]
             for row in reply.rows
+        ]
+    )
+
+
+def relabelled(keyboard: InlineKeyboardMarkup, data: str, text: str) -> InlineKeyboardMarkup:
+    """`keyboard` with the button whose callback data is `data` saying `text` instead."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [b.model_copy(update={"text": text}) if b.callback_data == data else b for b in row]
+            for row in keyboard.inline_keyboard
         ]
     )
 
@@ -52,9 +63,29 @@ def picker_keyboard(step: pickers.Step) -> ReplyKeyboardMarkup | ReplyKeyboardRe
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
+def _log_chat_picker(request_id: int) -> KeyboardButtonRequestChat:
+    """A chat the chooser administers, where the bot may post: in a channel, as an administrator
+    allowed to post (Telegram makes it one); in a group, as a member."""
+    if request_id == log_chat.PICK_LOG_CHANNEL:
+        return KeyboardButtonRequestChat(
+            request_id=request_id,
+            chat_is_channel=True,
+            user_administrator_rights=rights(()),
+            bot_administrator_rights=rights(()).model_copy(update={"can_post_messages": True}),
+        )
+    return KeyboardButtonRequestChat(
+        request_id=request_id,
+        chat_is_channel=False,
+        user_administrator_rights=rights(()),
+        bot_is_member=True,
+    )
+
+
 def _picker_button(button: pickers.Button) -> KeyboardButton:
     if not button.request_id:
         return KeyboardButton(text=button.text)
+    if button.request_id in (log_chat.PICK_LOG_CHANNEL, log_chat.PICK_LOG_GROUP):
+        return KeyboardButton(text=button.text, request_chat=_log_chat_picker(button.request_id))
     channel = button.request_id == pickers.PICK_CHANNEL
     request = KeyboardButtonRequestChat(
         request_id=button.request_id,
@@ -63,3 +94,17 @@ def _picker_button(button: pickers.Button) -> KeyboardButton:
         bot_administrator_rights=rights(setup.CHANNEL_RIGHTS if channel else setup.GROUP_RIGHTS),
     )
     return KeyboardButton(text=button.text, request_chat=request)
+
+
+def people_picker(text: str, request_id: int, most: int) -> ReplyKeyboardMarkup:
+    """One button that asks Telegram for up to `most` people (not bots), with their names and
+    usernames (a private chat's keyboard only)."""
+    request = KeyboardButtonRequestUsers(
+        request_id=request_id,
+        user_is_bot=False,
+        max_quantity=most,
+        request_name=True,
+        request_username=True,
+    )
+    button = KeyboardButton(text=text, request_users=request)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)

@@ -36,7 +36,16 @@ PRIVATE_COMMANDS = (
     "unprotect",
     "help",
 )
-ADMIN_COMMANDS = ("protect", "unprotect", "status", "settings", "muted", "stats", "check")
+ADMIN_COMMANDS = (
+    "protect",
+    "unprotect",
+    "status",
+    "settings",
+    "exempt",
+    "muted",
+    "stats",
+    "check",
+)
 
 
 def telegram_code(language: str) -> str:

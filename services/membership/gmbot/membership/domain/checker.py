@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import structlog
@@ -55,7 +56,9 @@ class MembershipChecker:
         self._ttls = ttls
         self._batch_calls = batch_calls
         self._answers: SingleFlight[Answer] = SingleFlight()
-        self._admins: SingleFlight[AdminList] = SingleFlight()
+        self._admins: SingleFlight[tuple[AdminList, Source]] = SingleFlight()
+        # Per chat, the callers waiting for a list read fresh from Telegram.
+        self._fresh_wanted: Counter[int] = Counter()
         self._outstanding: set[asyncio.Future[list[Answer]]] = set()
         self._refreshing: set[asyncio.Task[None]] = set()
 
@@ -219,10 +222,35 @@ class MembershipChecker:
             cached = await self._store.admins(chat_id)
             if cached is not None:
                 return cached, Source.CACHE
+        else:
+            self._fresh_wanted[chat_id] += 1
         try:
-            admins = await self._admins.run(
-                chat_id, lambda: self._telegram.administrators(chat_id, priority)
+            if fresh:
+                # A fresh caller joins no read already under way: it may have been answered
+                # before what made this caller ask (a promotion's read, and now a demotion).
+                await self._admins.settled(chat_id)
+            return await self._admins.run(
+                chat_id, lambda: self._cached_or_read(chat_id, fresh, priority)
             )
+        finally:
+            if fresh:
+                self._fresh_wanted[chat_id] -= 1
+                if not self._fresh_wanted[chat_id]:
+                    del self._fresh_wanted[chat_id]
+
+    async def _cached_or_read(
+        self, chat_id: int, fresh: bool, priority: Priority | None
+    ) -> tuple[AdminList, Source]:
+        """The one run of a chat's shared flight. It ends only once the list read is cached, so
+        a call arriving after Telegram's answer joins it or finds the list, never reads again."""
+        if not fresh:
+            # A flight that ended after this caller's look may have cached it; unless a caller
+            # that asked for a fresh list has joined this flight since.
+            cached = await self._store.admins(chat_id)
+            if cached is not None and not self._fresh_wanted[chat_id]:
+                return cached, Source.CACHE
+        try:
+            admins = await self._telegram.administrators(chat_id, priority)
         except TelegramRefused as error:
             raise FailedPrecondition(
                 f"the bot cannot list the administrators of {chat_id}: {error}"

@@ -18,6 +18,10 @@ class TelegramRefused(Exception):
     """Telegram will not answer until something changes (the bot lacks access)."""
 
 
+class SubscriberTooSlow(Exception):
+    """A subscriber to the changes fell too far behind to be told every one."""
+
+
 class Store(Protocol):
     async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]: ...
     async def put(self, channel_id: int, user_id: int, answer: Answer, ttl: float) -> None: ...

@@ -6,7 +6,8 @@ import time
 
 from gmbot.membership.domain.ports import Store
 from gmbot.runtime.errors import InvalidArgument
-from gmbot.runtime.ids import check_supergroup_id, check_user_id
+from gmbot.runtime.ids import check_supergroup_id, check_user_id, is_user_id
+from gmbot.runtime.pages import page_asked, token_after
 
 MAX_PRESENCES = 1000
 DEFAULT_MEMBERS_PAGE = 100
@@ -54,14 +55,16 @@ class Presence:
         """One page of the users seen in the group, ascending; the token is the last user id
         of the page, empty after the last page."""
         check_supergroup_id(group_id, "group_id")
-        if page_size > MAX_MEMBERS_PAGE:
-            raise InvalidArgument(f"page_size is at most {MAX_MEMBERS_PAGE}", field="page_size")
-        if page_token and not page_token.isdigit():
-            raise InvalidArgument("page_token is not one this service gave", field="page_token")
-        limit = page_size or DEFAULT_MEMBERS_PAGE
+        page = page_asked(
+            page_size,
+            page_token,
+            default=DEFAULT_MEMBERS_PAGE,
+            most=MAX_MEMBERS_PAGE,
+            is_key=is_user_id,
+        )
         # One more than the page tells whether another page follows.
         users = await self._store.members(
-            group_id, time.time(), self._ttl, int(page_token or 0), limit + 1
+            group_id, time.time(), self._ttl, page.after or 0, page.size + 1
         )
-        page = users[:limit]
-        return page, str(page[-1]) if len(users) > limit else ""
+        shown = users[: page.size]
+        return shown, token_after(shown[-1]) if len(users) > page.size else ""

@@ -15,6 +15,12 @@ class SingleFlight(Generic[T]):
     def __init__(self) -> None:
         self._flights: dict[Hashable, asyncio.Future[T]] = {}
 
+    async def settled(self, key: Hashable) -> None:
+        """Returns once the flight under way for `key` (if any) has ended, however it ended."""
+        flight = self._flights.get(key)
+        if flight is not None:
+            await asyncio.wait([flight])  # waiting cancelled leaves the flight to the others
+
     async def run(self, key: Hashable, work: Callable[[], Awaitable[T]]) -> T:
         flight = self._flights.get(key)
         if flight is not None:

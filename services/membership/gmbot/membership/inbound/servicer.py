@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gmbot.membership.domain.answers import Answer, Status
 from gmbot.membership.domain.checker import MembershipChecker
+from gmbot.membership.domain.ports import SubscriberTooSlow
 from gmbot.membership.domain.presence import Presence
 from gmbot.membership.metrics import CHECK_SECONDS
-from gmbot.membership.outbound.changes import ChangeFeed, SubscriberTooSlow
 from gmbot.runtime.errors import InvalidArgument
 from gmbot.runtime.statuses import STATUS_NAMES, STATUS_NUMBERS
 from gmbot.runtime.timestamps import to_seconds, to_timestamp
@@ -55,8 +55,15 @@ def _answer_within(context: Context) -> float | None:
     return None if remaining is None else remaining - _REPLY_MARGIN_SECONDS
 
 
+class Changes(Protocol):
+    """The change feed as the stream reads it (outbound/changes.py): `ready`, then every change;
+    SubscriberTooSlow when the subscriber fell behind."""
+
+    def subscribe(self) -> AsyncIterator[pb.MembershipChange]: ...
+
+
 class MembershipServicer(membership_pb2_grpc.MembershipServiceServicer):
-    def __init__(self, checker: MembershipChecker, presence: Presence, changes: ChangeFeed) -> None:
+    def __init__(self, checker: MembershipChecker, presence: Presence, changes: Changes) -> None:
         self._checker = checker
         self._presence = presence
         self._changes = changes

@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import structlog
-from redis.asyncio import Redis
 
 from gmbot.membership.domain.answers import Answer
+from gmbot.membership.domain.ports import SubscriberTooSlow
 from gmbot.membership.metrics import CHANGE_SUBSCRIBERS, CHANGES_PUBLISHED
-from gmbot.runtime.redis import REDIS_ERRORS
+from gmbot.runtime.redis import REDIS_ERRORS, RedisClient, published
 from gmbot.runtime.tasks import cancel_and_wait
 from gmbot.runtime.timestamps import to_timestamp
 from gmbot.v1 import membership_pb2 as pb
@@ -25,10 +25,6 @@ log = structlog.get_logger("gmbot.membership.changes")
 # A subscriber this far behind is cut off: it forgets what it kept and subscribes again, which
 # is always correct, where a queue without a bound would only postpone the failure.
 SUBSCRIBER_BACKLOG = 10_000
-
-
-class SubscriberTooSlow(Exception):
-    """The subscriber fell too far behind to be told every change."""
 
 
 class _Subscription:
@@ -45,12 +41,13 @@ class _Subscription:
 
 
 class ChangeFeed:
-    def __init__(self, redis: Redis | None = None, prefix: str = "gmbot:membership:") -> None:
+    def __init__(self, redis: RedisClient | None = None, prefix: str = "gmbot:membership:") -> None:
         self._redis = redis
         self._channel = f"{prefix}changes".encode()
         self._subscriptions: set[_Subscription] = set()
         self._relay: asyncio.Task[None] | None = None
         self._relaying = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._ended = False
 
     async def answer_changed(self, channel_id: int, user_id: int, answer: Answer) -> None:
@@ -122,17 +119,17 @@ class ChangeFeed:
                 subscription.queue.put_nowait(None)
 
     async def stop(self) -> None:
+        self._stopping.set()  # ends the relay even if redis-py's read loses the cancellation
         await cancel_and_wait(self._relay)
 
-    async def _relay_from(self, redis: Redis) -> None:
-        while True:
+    async def _relay_from(self, redis: RedisClient) -> None:
+        while not self._stopping.is_set():
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._relaying.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._fan_out(pb.MembershipChange.FromString(message["data"]))
+                    async for data in published(pubsub, self._stopping):
+                        self._fan_out(pb.MembershipChange.FromString(data))
             except REDIS_ERRORS as error:
                 # Changes published meanwhile are lost to this replica's subscribers: end their
                 # streams, so they forget what they kept instead of trusting it.

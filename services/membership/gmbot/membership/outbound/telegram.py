@@ -1,9 +1,11 @@
 """The only module that calls the Bot API: getChatMember and getChatAdministrators, bounded
-in concurrency, every outcome counted, every error an UNKNOWN (never "not a member")."""
+in concurrency, every outcome counted, every error an UNKNOWN (never "not a member").
+
+The bound is shared fairly between groups (the group a call is made for travels in its gRPC
+metadata): a raid's queued checks do not hold up a quiet group's first one."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 
@@ -16,16 +18,18 @@ from gmbot.membership.domain.answers import Answer, Source, status_of, unknown
 from gmbot.membership.domain.ports import TelegramRefused, TelegramUnavailable
 from gmbot.membership.metrics import TELEGRAM_CALLS
 from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.fairness import fair_key, work_for
 from gmbot.runtime.budget.telegram import priority as call_priority
+from gmbot.runtime.fair_slots import FairSlots
 
 
 class TelegramReader:
     def __init__(self, bot: Bot, concurrency: int) -> None:
         self._bot = bot
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = FairSlots(concurrency)
 
     async def membership(self, channel_id: int, user_id: int) -> Answer:
-        async with self._slots:
+        async with self._slots.hold(fair_key(channel_id, work_for.get())):
             now = time.time()
             try:
                 member = await self._bot.get_chat_member(channel_id, user_id)
@@ -38,7 +42,7 @@ class TelegramReader:
 
     async def administrators(self, chat_id: int, priority: Priority | None = None) -> AdminList:
         scope = contextlib.nullcontext() if priority is None else call_priority(priority)
-        async with self._slots:
+        async with self._slots.hold(fair_key(chat_id, work_for.get())):
             try:
                 with scope:
                     members = await self._bot.get_chat_administrators(chat_id)

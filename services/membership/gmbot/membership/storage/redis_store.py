@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from redis.asyncio import Redis
-
 from gmbot.membership.domain.administrators import Admin, AdminList
 from gmbot.membership.domain.answers import Answer, Source, Status
+from gmbot.runtime.redis import RedisClient
 
 DEFAULT_PREFIX = "gmbot:membership:"
 # Users indexed per group (by last sight), at most: the oldest are dropped past it.
@@ -52,13 +51,15 @@ def _decode_admins(raw: bytes | str) -> AdminList:
 
 
 class RedisStore:
-    def __init__(self, redis: Redis, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(self, redis: RedisClient, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = redis
         self._prefix = prefix
         self._put_if_newer = redis.register_script(_PUT_IF_NEWER)
 
     def _answer_key(self, channel_id: int, user_id: int) -> str:
-        return f"{self._prefix}answer:{channel_id}:{user_id}"
+        # The user as the hash tag: one MGET reads a user's answers for all of a group's
+        # channels, from one slot of a Redis Cluster.
+        return f"{self._prefix}answer:{channel_id}:{{{user_id}}}"
 
     async def answers(self, user_id: int, channel_ids: list[int]) -> dict[int, Answer]:
         raws = await self._redis.mget([self._answer_key(c, user_id) for c in channel_ids])
@@ -97,10 +98,14 @@ class RedisStore:
         return f"{self._prefix}indexed-admins:{chat_id}"
 
     async def index_admins(self, chat_id: int, user_ids: frozenset[int], ttl: float) -> None:
-        """The chat's whole list replaces what was indexed for it: who left it is dropped."""
+        """The chat's whole list replaces what was indexed for it: who left it is dropped.
+
+        Not one transaction: the chat's set and each administrator's set are in different slots
+        of a Redis Cluster. A reader between the writes sees the index half renewed, which a
+        cache may show (the next list renews it again)."""
         before = {int(u) for u in await self._redis.smembers(self._indexed_key(chat_id))}
         expiry = int(ttl * 1000)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._redis.pipeline(transaction=False) as pipe:
             for user_id in before - user_ids:
                 pipe.srem(self._administers_key(user_id), str(chat_id))
             for user_id in user_ids:
@@ -114,7 +119,7 @@ class RedisStore:
 
     async def index_admin(self, chat_id: int, user_id: int, admin: bool, ttl: float) -> None:
         expiry = int(ttl * 1000)
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._redis.pipeline(transaction=False) as pipe:  # as in index_admins
             if admin:
                 pipe.sadd(self._administers_key(user_id), str(chat_id))
                 pipe.pexpire(self._administers_key(user_id), expiry)

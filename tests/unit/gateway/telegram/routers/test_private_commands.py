@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiogram.methods import SendMessage
 from aiogram.types import User
 
-from gmbot.gateway.texts import say
+from gmbot.gateway.telegram.profile import ADMIN_COMMANDS, PRIVATE_COMMANDS
+from gmbot.gateway.texts import LANGUAGES, say
 from tests.unit.gateway.telegram.dispatching import Telegram, in_private
 from tests.unit.gateway.world import OWNER
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_help_names_every_command_the_menus_offer(language: str) -> None:
+    def named(key: str) -> set[str]:
+        return set(re.findall(r"/([a-z_]+)\b", say(language, key)))
+
+    assert set(PRIVATE_COMMANDS) | set(ADMIN_COMMANDS) <= named("help")
+    assert set(ADMIN_COMMANDS) <= named("group_help")
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,14 @@ const initData = launch.get("tgWebAppData") || "";
 const state = { texts: {}, group: null, board: null, window: "day" };
 const $ = (id) => document.getElementById(id);
 
+// Whether a Telegram client was there to hear it.
 function postEvent(type, data) {
   // Telegram's clients listen here (mobile apps through a proxy, the web client in a frame).
   const payload = JSON.stringify({ eventType: type, eventData: data || {} });
   if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent(type, JSON.stringify(data || {}));
   else if (window.parent !== window) window.parent.postMessage(payload, "https://web.telegram.org");
+  else return false;
+  return true;
 }
 
 function launchTheme() {
@@ -33,6 +36,11 @@ function applyTheme(theme) {
 // Telegram.WebView.receiveEvent, the web client posts a message to the frame.
 function receiveEvent(type, data) {
   if (type === "theme_changed" && data) applyTheme(data.theme_params);
+  if (type === "popup_closed" && popupClosed) {
+    const closed = popupClosed;
+    popupClosed = null;
+    closed((data || {}).button_id);
+  }
 }
 window.Telegram = { WebView: { receiveEvent } };
 window.addEventListener("message", (event) => {
@@ -42,6 +50,27 @@ window.addEventListener("message", (event) => {
     receiveEvent(eventType, eventData);
   } catch (_) { /* not Telegram's */ }
 });
+
+// A question asked in Telegram's own popup (web_app_open_popup, which Telegram answers with
+// popup_closed and the button's id), or outside Telegram in the page's dialog: whether the owner
+// agreed. Telegram's popup holds at most 256 characters; a longer question is asked in the page.
+const POPUP_LIMIT = 256;
+let popupClosed = null;
+
+function ask(question) {
+  return new Promise((resolve) => {
+    const buttons = [{ id: "apply", type: "destructive", text: t("apply") }, { id: "cancel", type: "cancel" }];
+    if (question.length <= POPUP_LIMIT && postEvent("web_app_open_popup", { message: question, buttons })) {
+      popupClosed = (button) => resolve(button === "apply");
+      return;
+    }
+    const dialog = $("confirm");
+    $("confirm-question").textContent = question;
+    dialog.returnValue = "";
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "apply"), { once: true });
+    dialog.showModal();
+  });
+}
 
 function t(key) { return state.texts[key] || key; }
 
@@ -76,30 +105,50 @@ function failed(answer) {
   return say(`${t("failed")} ${answer.text}`, true);
 }
 
-function drawFunnel() {
-  const svg = $("funnel");
+function svgNode(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// A bar per step: [{ step, value, name, note }], each bar's height against the tallest. The
+// figures are text too (aria-label, and data-step on each value) for readers and for tests.
+function drawBars(svg, bars) {
   svg.replaceChildren();
-  const figures = state.board.funnel[state.window];
-  const steps = ["warned", "joined", "unmuted", "via_gmbot"];
-  const most = Math.max(1, ...steps.map((s) => figures[s]));
-  steps.forEach((step, i) => {
-    const height = Math.round((100 * figures[step]) / most);
+  const most = Math.max(1, ...bars.map((bar) => bar.value));
+  bars.forEach((bar, i) => {
+    const height = Math.round((100 * bar.value) / most);
     const x = 20 + i * 100;
-    const bar = document.createElementNS(SVG, "rect");
-    for (const [k, v] of Object.entries({ x, y: 115 - height, width: 60, height, rx: 4, class: `bar${i}` })) bar.setAttribute(k, v);
-    const value = document.createElementNS(SVG, "text");
-    for (const [k, v] of Object.entries({ x: x + 30, y: 110 - height, "text-anchor": "middle", class: "value" })) value.setAttribute(k, v);
-    value.textContent = String(figures[step]);
-    value.dataset.step = step;
-    const name = document.createElementNS(SVG, "text");
-    for (const [k, v] of Object.entries({ x: x + 30, y: 135, "text-anchor": "middle" })) name.setAttribute(k, v);
-    name.textContent = t(step);
-    svg.append(bar, value, name);
+    const value = svgNode("text", { x: x + 30, y: 110 - height, "text-anchor": "middle", class: "value" }, bar.note || String(bar.value));
+    value.dataset.step = bar.step;
+    svg.append(
+      svgNode("rect", { x, y: 115 - height, width: 60, height, rx: 4, class: `bar${i}` }),
+      value,
+      svgNode("text", { x: x + 30, y: 135, "text-anchor": "middle" }, bar.name));
   });
-  svg.setAttribute("aria-label", steps.map((s) => `${t(s)}: ${figures[s]}`).join(", "));
-  $("channels").replaceChildren(...figures.channels.map((channel) => el("li", { className: "channel" },
-    el("span", { className: "who", textContent: channel.title }),
-    el("span", { className: "note", textContent: `${t("via_gmbot")}: ${channel.via_gmbot}` }))));
+  svg.setAttribute("aria-label", bars.map((bar) => `${bar.name}: ${bar.note || bar.value}`).join(", "));
+}
+
+// A channel's funnel: warned without it, joined through GMBot's buttons, unmuted, and of the
+// cohorts that joined a window as long 7 and 30 days back, who still follows ("kept/cohort").
+function channelChart(channel) {
+  const kept = ([following, cohort]) => ({ value: following, note: cohort ? `${following}/${cohort}` : "—" });
+  const svg = svgNode("svg", { role: "img", viewBox: "0 0 520 150", preserveAspectRatio: "xMidYMid meet", class: "chart" });
+  drawBars(svg, [
+    { step: "warned", value: channel.warned, name: t("warned") },
+    { step: "via_gmbot", value: channel.via_gmbot, name: t("via_gmbot") },
+    { step: "unmuted", value: channel.unmuted, name: t("unmuted") },
+    { step: "kept_7", name: t("kept_7"), ...kept(channel.kept_7) },
+    { step: "kept_30", name: t("kept_30"), ...kept(channel.kept_30) },
+  ]);
+  return el("li", { className: "channel" }, el("h3", { textContent: channel.title }), svg);
+}
+
+function drawFunnel() {
+  const figures = state.board.funnel[state.window];
+  drawBars($("funnel"), ["warned", "joined", "unmuted", "via_gmbot"].map((step) => ({ step, value: figures[step], name: t(step) })));
+  $("channels").replaceChildren(...figures.channels.map(channelChart));
   for (const tab of $("windows").children) tab.setAttribute("aria-selected", String(tab.dataset.window === state.window));
 }
 
@@ -145,6 +194,16 @@ function formValues() {
     if (value !== field.value) values[field.name] = value;
   }
   return values;
+}
+
+// The settings the owner would not confirm go back to their saved values; other edits stay.
+function restore(names) {
+  for (const field of state.board.settings.fields) {
+    if (!names.includes(field.name)) continue;
+    const input = $("settings").elements.namedItem(field.name);
+    if (field.kind === "checkbox") input.checked = field.value;
+    else input.value = String(field.value);
+  }
 }
 
 function drawActions() {
@@ -196,7 +255,17 @@ async function save(event) {
   event.preventDefault();
   const values = formValues();
   if (!Object.keys(values).length) return say(t("saved"));
-  const answer = await api(`/api/groups/${state.group}/settings`, { version: state.board.settings.version, values });
+  await send(values, false);
+}
+
+// A change that removes people is saved only once the owner confirms it (the API asks: 428).
+async function send(values, confirmed) {
+  const answer = await api(`/api/groups/${state.group}/settings`, { version: state.board.settings.version, values, confirmed });
+  if (answer.status === 428 && answer.data && answer.data.question) {
+    if (await ask(answer.data.question)) return send(values, true);
+    restore(answer.data.confirm);
+    return say("");
+  }
   if (answer.status === 409 && answer.data && answer.data.settings) {
     drawSettings(answer.data.settings);
     return say(t("conflict"), true);
@@ -223,6 +292,11 @@ async function start() {
     $("windows").lastChild.dataset.window = name;
   }
   $("settings").addEventListener("submit", save);
+  for (const choice of ["apply", "cancel"]) {
+    const button = $(`confirm-${choice}`);
+    button.textContent = t(choice);
+    button.addEventListener("click", () => $("confirm").close(choice));
+  }
   if (!groups.length) return say(t("no_groups"));
   const picker = $("group");
   for (const group of groups) picker.append(el("option", { value: String(group.group_id), textContent: group.title }));

@@ -7,12 +7,14 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ParseMode
 from aiogram.types import ChatMemberUpdated, Update
 
-from gmbot.gateway.flows import bot_status, channel_invite_links, channel_rights
+from gmbot.gateway.flows import bot_status, channel_invite_links, channel_rights, log_chat
 from gmbot.gateway.flows.channel_invite_links import InviteLinkReader
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import unless_refused
 from gmbot.gateway.telegram.facts import person
 from gmbot.gateway.telegram.filters import GROUPS, on_loop
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.error_kinds import ErrorKind
 
 
@@ -40,6 +42,7 @@ async def on_bot_status(
         basic_group=update.chat.type == ChatType.GROUP,
     )
     await _deliver(bot, notices)
+    await _log_chat_lost(update, bot, flow_context)
 
 
 async def on_bot_channel_status(
@@ -59,7 +62,35 @@ async def on_bot_channel_status(
         now,
     )
     await _deliver(bot, notices)
+    await _log_chat_lost(update, bot, flow_context)
     await channel_invite_links.on_bot_channel_status(flow_context, chat_lookup, update.chat.id, now)
+
+
+def _may_post(member: object, channel: bool) -> bool:
+    """Whether the bot may post in the chat, as its chat member there says."""
+    status = str(getattr(member, "status", "left"))
+    if status == "creator":
+        return True
+    if status == "administrator":
+        return not channel or bool(getattr(member, "can_post_messages", False))
+    if status == "member":
+        return not channel
+    if status == "restricted":
+        return bool(
+            getattr(member, "is_member", False) and getattr(member, "can_send_messages", False)
+        )
+    return False
+
+
+async def _log_chat_lost(update: ChatMemberUpdated, bot: Bot, ctx: FlowContext) -> None:
+    """The bot may no longer post here: wherever this is a group's log chat, it stops being one
+    (flows/log_chat.py), and the alerts go at the budget's lowest priority."""
+    channel = update.chat.type == ChatType.CHANNEL
+    if _may_post(update.new_chat_member, channel) or not _may_post(update.old_chat_member, channel):
+        return
+    notices = await log_chat.lost(ctx, update.chat.id, update.chat.title or "")
+    with priority(Priority.IDLE):
+        await _deliver(bot, notices)
 
 
 async def _deliver(bot: Bot, notices: list[bot_status.Notice]) -> None:

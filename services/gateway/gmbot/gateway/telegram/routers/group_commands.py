@@ -4,13 +4,22 @@ it on). An administrator is answered first; anyone else once a minute, behind en
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatType, ParseMode
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import InlineKeyboardMarkup, Message, Update
 
-from gmbot.gateway.flows import commands, muted, settings, settings_panel, stats
+from gmbot.gateway.flows import (
+    commands,
+    exempt_list,
+    muted,
+    panel_expiry,
+    settings,
+    settings_panel,
+    stats,
+)
 from gmbot.gateway.flows.admin_checks import ChatLookup, GroupCommand, Refusal, require_admin
-from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.context import FlowContext, Person
 from gmbot.gateway.flows.replies import Reply
 from gmbot.gateway.flows.verdicts import is_admin
 from gmbot.gateway.telegram.answers import reply
@@ -18,10 +27,15 @@ from gmbot.gateway.telegram.facts import person
 from gmbot.gateway.telegram.filters import GROUPS, on_loop
 from gmbot.gateway.telegram.keyboards import inline_keyboard, markup
 from gmbot.gateway.telegram.routers.help import help_text
+from gmbot.gateway.telegram.routers.settings_buttons import answer_typed
 from gmbot.gateway.telegram.typing import typing_while
 from gmbot.gateway.texts import say
+from gmbot.runtime.budget.core import Priority
+from gmbot.runtime.budget.telegram import priority
+from gmbot.runtime.error_kinds import ErrorKind
+from gmbot.runtime.telegram_errors import kind_of
 
-COMMANDS = ("protect", "unprotect", "status", "settings", "check", "muted", "stats")
+COMMANDS = ("protect", "unprotect", "status", "settings", "check", "muted", "stats", "exempt")
 
 
 def group_commands() -> Router:
@@ -47,24 +61,11 @@ async def on_start_or_help(
         await reply(message, help_text(language, "group_help"), urgent=admin)
 
 
-async def on_typed_value(
-    message: Message, event_update: Update, flow_context: FlowContext, language: str
-) -> None:
-    """A number typed in reply to the panel's prompt (group_messages hands on only a reply to
+async def on_typed_value(message: Message, event_update: Update, flow_context: FlowContext) -> None:
+    """A value typed in reply to the panel's prompt (group_messages hands on only a reply to
     GMBot's own prompt)."""
-    if message.chat.type != ChatType.SUPERGROUP or message.reply_to_message is None:
-        return
-    admin = await _from_admin(flow_context, message)
-    if not admin and not await _first_lately(flow_context, message):
-        return
-    command = await _group_command(flow_context, event_update, message, language)
-    answer = await settings_panel.typed(
-        flow_context, command, message.reply_to_message.text or "", message.text or ""
-    )
-    panel = answer.panel
-    text = answer.note or (panel.text if panel else "")
-    keyboard = inline_keyboard(panel.rows) if panel else None
-    await reply(message, text, keyboard=keyboard, urgent=answer.by_admin)
+    if message.chat.type == ChatType.SUPERGROUP:
+        await answer_typed(message, event_update.update_id, flow_context)
 
 
 async def on_command(
@@ -88,16 +89,28 @@ async def on_command(
     keyboard: InlineKeyboardMarkup | None = None
     try:
         async with typing_while(bot, message.chat.id, thread_id):
-            answer, keyboard = await _carried_out(
-                flow_context, chat_lookup, group_command, command, for_admins=admin
-            )
+            if command.command == "exempt":
+                replied = _author_of(message.reply_to_message)
+                exempted = await exempt_list.exempt_command(
+                    flow_context, group_command, replied, command.args or ""
+                )
+                answer, keyboard = Reply(exempted), None
+            else:
+                answer, keyboard = await _carried_out(
+                    flow_context, bot, chat_lookup, group_command, command, for_admins=admin
+                )
     except Refusal as refusal:
         answer = Reply(str(refusal))
-    await reply(message, answer.text, keyboard=keyboard or markup(answer), urgent=admin)
+    sent = await reply(message, answer.text, keyboard=keyboard or markup(answer), urgent=admin)
+    # /settings answered with buttons in the group: that is the panel there (in private, the
+    # group hears a word without buttons).
+    if command.command == "settings" and keyboard is not None and sent is not None:
+        await panel_expiry.used(flow_context, message.chat.id, sent.message_id)
 
 
 async def _carried_out(
     ctx: FlowContext,
+    bot: Bot,
     chat_lookup: ChatLookup,
     group_command: GroupCommand,
     command: CommandObject,
@@ -109,20 +122,48 @@ async def _carried_out(
     match command.command:
         case "protect":
             protected = await commands.protect(ctx, chat_lookup, group_command, arguments.split())
-            return Reply(protected), None
+            offer = settings_panel.observe_offer(await ctx.policies.get(group_command.group_id))
+            return Reply(protected), inline_keyboard(offer) if offer else None
         case "unprotect":
             return Reply(await commands.unprotect(ctx, group_command)), None
         case "status":
             return await commands.status(ctx, group_command, for_admins=for_admins), None
         case "settings" if not arguments.strip():
-            shown = await settings_panel.open_panel(ctx, group_command)
-            return Reply(shown.text), inline_keyboard(shown.rows)
+            return await _settings_panel(ctx, bot, group_command)
         case "settings":
             return Reply(await settings.show_or_change(ctx, group_command, arguments)), None
         case "muted" | "stats":
             return await _owner_view(ctx, group_command, command.command), None
         case _:
             return Reply(await commands.check(ctx, chat_lookup, group_command)), None
+
+
+async def _settings_panel(
+    ctx: FlowContext, bot: Bot, command: GroupCommand
+) -> tuple[Reply, InlineKeyboardMarkup | None]:
+    """The panel for the group; sent to the administrator in private when the group is busy
+    (its taps then cost the group none of its messages), with a word in the group. Someone GMBot
+    cannot write to yet (they never opened it) is told so, with the panel in the group."""
+    if command.issuer is None or not settings_panel.goes_private(ctx, command.group_id):
+        shown = await settings_panel.open_panel(ctx, command)
+        return Reply(shown.text), inline_keyboard(shown.rows)
+    private = await settings_panel.open_panel(ctx, command, in_private=True)
+    try:
+        with priority(Priority.URGENT):
+            await bot.send_message(
+                command.issuer.user_id,
+                private.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=inline_keyboard(private.rows),
+            )
+    except TelegramForbiddenError as refused:
+        if kind_of(refused) is not ErrorKind.BOT_BLOCKED:
+            raise
+        shown = await settings_panel.open_panel(ctx, command)
+        note = say(command.language, "settings_open_bot_first", bot=ctx.bot_username)
+        opening = [(say(command.language, "button_open_bot"), f"https://t.me/{ctx.bot_username}")]
+        return Reply(f"{note}\n\n{shown.text}"), inline_keyboard(shown.rows, opening)
+    return Reply(say(command.language, "settings_sent_private")), None
 
 
 async def _group_command(
@@ -141,6 +182,13 @@ async def _group_command(
         issuer=issuer,
         language=policy.settings.language if policy is not None else language,
     )
+
+
+def _author_of(message: Message | None) -> Person | None:
+    """The person who wrote `message` (None: nobody's, or sent on behalf of a chat)."""
+    if message is None or message.from_user is None or message.sender_chat is not None:
+        return None
+    return person(message.from_user)
 
 
 async def _from_admin(ctx: FlowContext, message: Message) -> bool:

@@ -1,5 +1,5 @@
 """People joining, leaving and changing in groups and channels (chat_member), and requests to
-join a group (chat_join_request): each handed to its flow as plain facts."""
+join a group or a channel (chat_join_request): each handed to its flow as plain facts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import ChatJoinRequest, ChatMemberUpdated, Update
 
-from gmbot.gateway.flows import attribution, join_requests, members, undo
+from gmbot.gateway.flows import attribution, channel_requests, join_requests, members, undo
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import decided
 from gmbot.gateway.telegram.facts import person
@@ -20,8 +20,8 @@ def member_updates() -> Router:
     router = Router(name="member-updates")
     router.chat_member.register(on_channel_member, on_loop(F.chat.type == ChatType.CHANNEL))
     router.chat_member.register(on_group_member, on_loop(F.chat.type.in_(GROUPS)))
-    # A channel's join requests are not ours.
     router.chat_join_request.register(on_join_request, on_loop(F.chat.type.in_(GROUPS)))
+    router.chat_join_request.register(on_channel_request, on_loop(F.chat.type == ChatType.CHANNEL))
     return router
 
 
@@ -31,8 +31,13 @@ async def on_channel_member(
     started = time.perf_counter()
     change = member_change(event_update.update_id, update)
     outcomes = await members.on_channel_member_changed(flow_context, change)
-    link = update.invite_link.invite_link if update.invite_link else None
-    await attribution.joined_by_link(flow_context, change, link)
+    link = update.invite_link
+    joined = attribution.JoinedBy(
+        link.invite_link if link else None,
+        bool(link and link.is_revoked),
+        bool(update.via_join_request),
+    )
+    await attribution.channel_member_changed(flow_context, change, joined)
     decided("channel-member", ",".join(o.split(":")[0] for o in outcomes) or "none", started)
 
 
@@ -62,6 +67,20 @@ async def on_join_request(
         request.user_chat_id,
     )
     decided("join-request", outcome, started)
+
+
+async def on_channel_request(
+    request: ChatJoinRequest, event_update: Update, flow_context: FlowContext
+) -> None:
+    started = time.perf_counter()
+    outcome = await channel_requests.on_channel_request(
+        flow_context,
+        event_update.update_id,
+        request.chat.id,
+        person(request.from_user),
+        request.invite_link.invite_link if request.invite_link else "",
+    )
+    decided("channel-request", outcome.split(":")[0], started)
 
 
 def member_change(update_id: int, update: ChatMemberUpdated) -> members.MemberChange:

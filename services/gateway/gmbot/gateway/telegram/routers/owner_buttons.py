@@ -8,15 +8,16 @@ import time
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage, Update
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message, Update
 
 from gmbot.gateway.flows import owner_buttons
 from gmbot.gateway.flows.admin_checks import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.flows.log_undo import Pressed
 from gmbot.gateway.telegram.answers import decided, unless_refused
 from gmbot.gateway.telegram.facts import person
 from gmbot.gateway.telegram.filters import on_loop
-from gmbot.gateway.telegram.keyboards import markup
+from gmbot.gateway.telegram.keyboards import markup, relabelled
 from gmbot.runtime.budget.core import Priority
 from gmbot.runtime.budget.telegram import priority
 from gmbot.runtime.callbacks import OWNER_PREFIX
@@ -40,12 +41,13 @@ async def on_owner_press(
     started = time.perf_counter()
     message = query.message
     private = message is not None and message.chat.type == ChatType.PRIVATE
+    pressed = Pressed(message.chat.id, message.message_id) if message else Pressed(0, 0)
     answer = await owner_buttons.on_owner_pressed(
         flow_context,
         chat_lookup,
         query.data or "",
         person(query.from_user),
-        owner_buttons.Press(event_update.update_id, query.id, private),
+        owner_buttons.Press(event_update.update_id, query.id, private, pressed),
     )
     if answer is None:
         with priority(Priority.LATER):
@@ -58,12 +60,16 @@ async def on_owner_press(
         priority(Priority.URGENT if answer.by_admin else Priority.LATER),
     ):
         await query.answer(answer.text or None, show_alert=answer.alert)
-    if (
-        answer.edit is not None
-        and message is not None
-        and not isinstance(message, InaccessibleMessage)
-    ):
-        try:
+    if message is not None and not isinstance(message, InaccessibleMessage):
+        await _edit(bot, message, answer, query.data or "")
+    decided("owner-button", "answered", started)
+
+
+async def _edit(bot: Bot, message: Message, answer: owner_buttons.PressAnswer, data: str) -> None:
+    """The message the button is on, as the flow says it becomes: drawn again, or only the
+    pressed button relabelled (a log chat's line undone)."""
+    try:
+        if answer.edit is not None:
             await bot.edit_message_text(
                 answer.edit.text,
                 chat_id=message.chat.id,
@@ -71,7 +77,12 @@ async def on_owner_press(
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(answer.edit),
             )
-        except TelegramBadRequest as refused:
-            if kind_of(refused) is not ErrorKind.NOT_MODIFIED:
-                raise
-    decided("owner-button", "answered", started)
+        elif answer.relabel and message.reply_markup is not None:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                reply_markup=relabelled(message.reply_markup, data, answer.relabel),
+            )
+    except TelegramBadRequest as refused:
+        if kind_of(refused) is not ErrorKind.NOT_MODIFIED:
+            raise

@@ -5,11 +5,12 @@ observing or Cancel (flows/pickers.py). Reached by /protect, by the button under
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram.enums import ChatType, ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, Update
 
-from gmbot.gateway.flows import pickers, setup
+from gmbot.gateway.flows import log_chat, pickers, setup
 from gmbot.gateway.flows.admin_checks import ChatLookup
 from gmbot.gateway.flows.context import FlowContext
 from gmbot.gateway.telegram.answers import answer_query, reply
@@ -52,9 +53,22 @@ async def on_protect_button(query: CallbackQuery, flow_context: FlowContext, lan
 
 
 async def on_chat_picked(
-    message: Message, flow_context: FlowContext, chat_lookup: ChatLookup, language: str
+    message: Message, bot: Bot, flow_context: FlowContext, chat_lookup: ChatLookup, language: str
 ) -> None:
     if message.from_user is None or message.chat_shared is None:
+        return
+    shared = message.chat_shared
+    if shared.request_id in (log_chat.PICK_LOG_CHANNEL, log_chat.PICK_LOG_GROUP):
+        step = await log_chat.picked(
+            flow_context,
+            flow_context.drafts,
+            chat_lookup,
+            message.from_user.id,
+            language,
+            shared.chat_id,
+            _poster(bot),
+        )
+        await reply(message, step.text, quote=False, keyboard=picker_keyboard(step))
         return
     step = await pickers.picked(
         flow_context.drafts,
@@ -65,6 +79,17 @@ async def on_chat_picked(
         message.chat_shared.chat_id,
     )
     await reply(message, step.text, quote=False, keyboard=picker_keyboard(step))
+
+
+def _poster(bot: Bot) -> log_chat.Poster:
+    async def post(chat_id: int, text: str) -> bool:
+        try:
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        except (TelegramBadRequest, TelegramForbiddenError):
+            return False  # the bot is not there, or may not post there
+        return True
+
+    return post
 
 
 async def on_protect_picked(

@@ -22,6 +22,10 @@ _TABLES: dict[str, Prune] = {
     "releases": lambda stores, before, limit: stores.releases.prune(before, limit),
     "activity": lambda stores, before, limit: stores.activity.prune(before, limit),
     "channel_joins": lambda stores, before, limit: stores.channel_joins.prune(before, limit),
+    "channel_warnings": lambda stores, before, limit: stores.channel_joins.prune_warnings(
+        before, limit
+    ),
+    "channel_requests": lambda stores, before, limit: stores.channel_requests.prune(before, limit),
 }
 
 

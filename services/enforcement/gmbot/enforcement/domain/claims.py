@@ -1,0 +1,53 @@
+"""The steps of an action's claim on the ledger, each one transaction of its own: the workers
+(workers/pool.py) take, hold, end and hand back actions through them. A step that writes is
+fenced by the claim (its attempt): a worker that lost its lease changes nothing."""
+
+from __future__ import annotations
+
+from gmbot.enforcement.domain.actions import Action, State
+from gmbot.enforcement.domain.ports import Ledger
+
+
+async def unfinished(ledger: Ledger) -> int:
+    """How many actions are not finished: the backlog, counted again."""
+    async with ledger.transaction() as stores:
+        return await stores.actions.unfinished()
+
+
+async def due(ledger: Ledger, limit: int) -> list[str]:
+    """What is due to be handed out again: follow-ups, and what a dead worker left."""
+    async with ledger.transaction() as stores:
+        return await stores.actions.due(limit)
+
+
+async def claim(ledger: Ledger, action_id: str, lease: float) -> Action | None:
+    """The action, now held for `lease` seconds; None when done or held elsewhere."""
+    async with ledger.transaction() as stores:
+        return await stores.actions.claim(action_id, lease)
+
+
+async def renew(ledger: Ledger, action: Action, lease: float) -> None:
+    async with ledger.transaction() as stores:
+        await stores.actions.renew(action.action_id, action.attempts, lease)
+
+
+async def hand_back(ledger: Ledger, action_id: str, attempt: int, reason: str) -> None:
+    """Claimable again at once, by any replica."""
+    async with ledger.transaction() as stores:
+        await stores.actions.later(action_id, attempt, 0, reason)
+
+
+async def put_back(ledger: Ledger, action: Action, delay: float, reason: str, calls: int) -> None:
+    """Tried again after `delay` seconds."""
+    await ledger.step(
+        lambda stores: stores.actions.later(action.action_id, action.attempts, delay, reason, calls)
+    )
+
+
+async def finish(
+    ledger: Ledger, action: Action, state: State, error: str | None, calls: int
+) -> bool:
+    """Its end recorded; False when another worker holds it now (the end is theirs)."""
+    return await ledger.step(
+        lambda stores: stores.actions.finish(action.action_id, action.attempts, state, error, calls)
+    )

@@ -1,0 +1,26 @@
+"""What every integration test shares beyond tests/conftest.py: the databases copied for the
+tests (tests.support.migrated_databases) are all dropped when the process's tests are done; a
+client of the test's Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gmbot.runtime.redis import RedisClient, create_redis
+from tests.support import migrated_databases
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _copies_dropped() -> AsyncIterator[None]:
+    yield
+    await migrated_databases.finish()
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[RedisClient]:
+    """A client of the test's Redis (a cluster's, for a `redis_cluster` test's second run)."""
+    client = create_redis(redis_url)
+    yield client
+    await client.aclose()
