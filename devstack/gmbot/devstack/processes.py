@@ -33,6 +33,9 @@ _DIE_WITH_PARENT = (
 )
 
 
+_LOG_LINES_SHOWN = 30
+
+
 @atexit.register
 def _kill_live_groups() -> None:
     for group in list(_live_groups):
@@ -48,9 +51,11 @@ class Child:
     env: dict[str, str]
     args: list[str] = field(default_factory=list)
     process: asyncio.subprocess.Process | None = None
+    log: Path | None = None
 
     async def start(self, log_dir: Path | None) -> None:
         output = None if log_dir is None else _log_file(log_dir, self.name)
+        self.log = None if log_dir is None else log_dir / f"{self.name}.log"
         self.process = await asyncio.create_subprocess_exec(
             *_launcher(),
             self.module,
@@ -63,6 +68,16 @@ class Child:
         _live_groups.add(self.process.pid)
         if output is not None:
             output.close()
+
+    def exited_during_start_up(self) -> RuntimeError:
+        """The error for a child that died before it served, with its log's last lines: in a CI
+        run the log is gone with the run's temporary folder, and the reason with it."""
+        code = None if self.process is None else self.process.returncode
+        message = f"{self.name} exited during start-up (exit code {code})"
+        if self.log is None or not self.log.exists():
+            return RuntimeError(f"{message}; its output went to this terminal")
+        lines = self.log.read_text(errors="replace").splitlines()[-_LOG_LINES_SHOWN:]
+        return RuntimeError(f"{message}; the end of {self.log}:\n" + "\n".join(lines))
 
     @property
     def running(self) -> bool:
@@ -116,7 +131,7 @@ async def wait_serving(name: str, address: str, child: Child, within: float = 60
         stub = health_pb2_grpc.HealthStub(channel)
         while True:
             if not child.running:
-                raise RuntimeError(f"{name} exited during start-up (see its log)")
+                raise child.exited_during_start_up()
             try:
                 reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:
@@ -133,7 +148,7 @@ async def wait_http(name: str, url: str, child: Child, within: float = 60.0) -> 
     async with aiohttp.ClientSession() as session:
         while True:
             if not child.running:
-                raise RuntimeError(f"{name} exited during start-up (see its log)")
+                raise child.exited_during_start_up()
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as response:
                     if response.status == 200:
