@@ -14,11 +14,12 @@ import resource
 import signal
 import socket
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
 import structlog
 
+from tests.support import migrated_databases
 from tests.support.longest_first import keep_collection_order, order_longest_first
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -54,6 +55,14 @@ def _plain_tracebacks() -> None:
     *chain, _renderer = structlog.get_config()["processors"]
     renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     structlog.configure(processors=[*chain, renderer])
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _copies_dropped() -> AsyncIterator[None]:
+    """The databases copied for the process's tests and stacks (tests.support.migrated_databases)
+    and their templates are dropped when its tests are done."""
+    yield
+    await migrated_databases.finish()
 
 
 CPU_AT_SETUP = pytest.StashKey[float]()

@@ -14,10 +14,10 @@ import pytest
 
 from gmbot.devstack.stack import StackConfig
 from gmbot.sandbox.app import running_sandbox
-from tests.support.databases import fresh_postgres
 from tests.support.e2e import DIGEST_SECONDS, E2E, PANEL_TTL_SECONDS
 from tests.support.make_run import made_run
 from tests.support.membership import forget_keys
+from tests.support.migrated_databases import stack_databases
 from tests.support.stack_starts import started_alone
 from tests.support.tcpproxy import TcpProxy
 
@@ -35,8 +35,7 @@ async def e2e(
     data = tmp_path_factory.mktemp("e2e")
     async with (
         running_sandbox() as sandbox,
-        fresh_postgres(postgres_server_url) as tenancy_db,
-        fresh_postgres(postgres_server_url) as enforcement_db,
+        stack_databases(postgres_server_url, data) as (tenancy_db, enforcement_db),
     ):
         bot = await sandbox.control.create_bot("gmbot_e2e_bot")
         config = StackConfig(
@@ -45,6 +44,7 @@ async def e2e(
             telegram_api_url=sandbox.url,
             tenancy_database_url=tenancy_db,
             enforcement_database_url=enforcement_db,
+            migrated=True,
             redis_url=proxied_redis,
             log_dir=data / "logs",
             env={

@@ -20,8 +20,8 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from gmbot.devstack.stack import RunningStack, StackConfig
 from gmbot.sandbox.app import RunningSandbox, running_sandbox
-from tests.support.databases import fresh_postgres
 from tests.support.membership import forget_keys
+from tests.support.migrated_databases import stack_databases
 from tests.support.stack_starts import started_alone
 from tests.support.waiting import eventually
 
@@ -89,8 +89,7 @@ async def traced(
     try:
         async with (
             running_sandbox() as sandbox,
-            fresh_postgres(postgres_server_url) as tenancy_db,
-            fresh_postgres(postgres_server_url) as enforcement_db,
+            stack_databases(postgres_server_url, data) as (tenancy_db, enforcement_db),
         ):
             bot = await sandbox.control.create_bot("gmbot_traced_bot")
             config = StackConfig(
@@ -99,6 +98,7 @@ async def traced(
                 telegram_api_url=sandbox.url,
                 tenancy_database_url=tenancy_db,
                 enforcement_database_url=enforcement_db,
+                migrated=True,
                 redis_url=redis_url,
                 webhook=True,
                 log_dir=data / "logs",

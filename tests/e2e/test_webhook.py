@@ -13,9 +13,9 @@ import pytest
 
 from gmbot.devstack.processes import Child, wait_http
 from gmbot.devstack.stack import RunningStack, StackConfig, free_port
-from tests.support.databases import fresh_postgres
 from tests.support.e2e import E2E
 from tests.support.membership import forget_keys
+from tests.support.migrated_databases import stack_databases
 from tests.support.stack_starts import started_alone
 
 
@@ -36,8 +36,7 @@ async def webhooked(
     prefix = {"REDIS_PREFIX": f"test:{uuid.uuid4().hex}:"}
     data = tmp_path_factory.mktemp("webhook")
     async with (
-        fresh_postgres(postgres_server_url) as tenancy_db,
-        fresh_postgres(postgres_server_url) as enforcement_db,
+        stack_databases(postgres_server_url, data) as (tenancy_db, enforcement_db),
     ):
         config = StackConfig(
             data_dir=data,
@@ -45,6 +44,7 @@ async def webhooked(
             telegram_api_url=e2e.sandbox.url,
             tenancy_database_url=tenancy_db,
             enforcement_database_url=enforcement_db,
+            migrated=True,
             redis_url=redis_url,
             webhook=True,
             log_dir=data / "logs",

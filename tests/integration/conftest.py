@@ -1,6 +1,4 @@
-"""What every integration test shares beyond tests/conftest.py: the databases copied for the
-tests (tests.support.migrated_databases) are all dropped when the process's tests are done; a
-client of the test's Redis."""
+"""What every integration test shares beyond tests/conftest.py: a client of the test's Redis."""
 
 from __future__ import annotations
 
@@ -9,13 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from gmbot.runtime.redis import RedisClient, create_redis
-from tests.support import migrated_databases
-
-
-@pytest.fixture(scope="session", autouse=True)
-async def _copies_dropped() -> AsyncIterator[None]:
-    yield
-    await migrated_databases.finish()
 
 
 @pytest.fixture

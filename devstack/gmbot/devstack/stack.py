@@ -67,6 +67,9 @@ class StackConfig:
     # for the sandbox only, as Telegram opens Mini Apps over HTTPS alone.
     miniapp_port: int | None = None
     log_format: str = "json"
+    # The databases are at head already (copies of a migrated template, as the tests make
+    # them): no migrate process before the services start.
+    migrated: bool = False
     # Extra environment per service name ("gateway", "tenancy", ...).
     env: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -124,6 +127,38 @@ def _service_env(
     return {**env, **config.env.get(name, {})}
 
 
+def _gateway_env(
+    config: StackConfig, token: str, key: str, addresses: dict[str, str], admin_port: int
+) -> dict[str, str]:
+    http_port = free_port()
+    env = {
+        "AUTH_TOKEN": token,
+        "BOT_TOKEN": config.bot_token,
+        "TELEGRAM_API_URL": config.telegram_api_url,
+        "CALLBACK_SIGNING_KEY": key,
+        "TENANCY_ADDR": addresses["tenancy"],
+        "MEMBERSHIP_ADDR": addresses["membership"],
+        "ENFORCEMENT_ADDR": addresses["enforcement"],
+        "BUDGET_ADDR": addresses["enforcement"],
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(http_port),
+        "ADMIN_HOST": "127.0.0.1",
+        "ADMIN_PORT": str(admin_port),
+        "LOG_FORMAT": config.log_format,
+        "SHUTDOWN_GRACE_SECONDS": "5",
+    }
+    if config.miniapp_port is not None:
+        miniapp_port = config.miniapp_port or free_port()
+        env["MINIAPP_URL"] = f"http://127.0.0.1:{miniapp_port}/"
+        env["MINIAPP_PORT"] = str(miniapp_port)
+    if config.redis_url:
+        env["REDIS_URL"] = config.redis_url
+    if config.webhook:
+        env["WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/telegram/webhook"
+        env["WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
+    return {**env, **config.env.get("gateway", {})}
+
+
 async def _migrate(service: Child, log_dir: Path | None) -> None:
     """Brings the service's schema to head, in a process that exits once it has."""
     migrator = Child(f"{service.name}-migrate", service.module, service.env, ["migrate"])
@@ -147,40 +182,15 @@ async def running_stack(config: StackConfig) -> AsyncIterator[RunningStack]:
         )
         for name in BACKENDS
     }
-    http_port, admin_port = free_port(), free_port()
-    gateway_env = {
-        "AUTH_TOKEN": token,
-        "BOT_TOKEN": config.bot_token,
-        "TELEGRAM_API_URL": config.telegram_api_url,
-        "CALLBACK_SIGNING_KEY": key,
-        "TENANCY_ADDR": addresses["tenancy"],
-        "MEMBERSHIP_ADDR": addresses["membership"],
-        "ENFORCEMENT_ADDR": addresses["enforcement"],
-        "BUDGET_ADDR": addresses["enforcement"],
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": str(http_port),
-        "ADMIN_HOST": "127.0.0.1",
-        "ADMIN_PORT": str(admin_port),
-        "LOG_FORMAT": config.log_format,
-        "SHUTDOWN_GRACE_SECONDS": "5",
-    }
+    admin_port = free_port()
+    gateway_env = _gateway_env(config, token, key, addresses, admin_port)
     gateway_url = f"http://127.0.0.1:{admin_port}"
-    miniapp_url = None
-    if config.miniapp_port is not None:
-        miniapp_port = config.miniapp_port or free_port()
-        miniapp_url = f"http://127.0.0.1:{miniapp_port}/"
-        gateway_env["MINIAPP_URL"] = miniapp_url
-        gateway_env["MINIAPP_PORT"] = str(miniapp_port)
-    if config.redis_url:
-        gateway_env["REDIS_URL"] = config.redis_url
-    if config.webhook:
-        gateway_env["WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/telegram/webhook"
-        gateway_env["WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
-    children["gateway"] = Child(
-        "gateway", "gmbot.gateway", {**gateway_env, **config.env.get("gateway", {})}
+    children["gateway"] = Child("gateway", "gmbot.gateway", gateway_env)
+    stack = RunningStack(
+        config, children, addresses, gateway_url, token, key, gateway_env.get("MINIAPP_URL")
     )
-    stack = RunningStack(config, children, addresses, gateway_url, token, key, miniapp_url)
-    await asyncio.gather(*(_migrate(children[name], config.log_dir) for name in MIGRATED))
+    if not config.migrated:
+        await asyncio.gather(*(_migrate(children[name], config.log_dir) for name in MIGRATED))
     try:
         for name in BACKENDS:
             await children[name].start(config.log_dir)
