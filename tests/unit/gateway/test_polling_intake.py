@@ -5,11 +5,12 @@ retried on its own."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from aiogram.types import Update
 from structlog.testing import capture_logs
 
-from gmbot.gateway.intake.in_hand import HANDLING_LIMIT, Intake
+from gmbot.gateway.intake.in_hand import BUSY_RETRY_SECONDS, HANDLING_LIMIT, Intake
 from gmbot.gateway.intake.pipeline import Result
 
 GROUP = -1001
@@ -108,6 +109,30 @@ async def test_an_update_that_fails_for_now_is_retried_alone_and_keeps_its_membe
 
     assert pipeline.handled == [1, 3, 1, 2]
     assert intake.offset == 4
+
+
+async def test_an_update_another_process_has_is_asked_again_soon_at_a_steady_pace() -> None:
+    """A killed gateway leaves its claims for CLAIM_SECONDS: its updates are followed up every
+    BUSY_RETRY_SECONDS until the claim lapses, not later each time, and nothing counts as down."""
+    pipeline = Pipeline()
+    intake = Intake(pipeline)
+    pipeline.gate(1).set()
+
+    for _ in range(5):
+        pipeline.answers[1] = Result.BUSY
+        asked = time.monotonic()
+        intake.take([message(1, user=10)])
+        await settle()
+        retry = intake.retries[1]
+        assert retry.not_before - asked <= BUSY_RETRY_SECONDS + 0.05
+        assert retry.attempts == 0
+        assert intake.failing == 0
+        retry.not_before = 0
+
+    intake.take(intake.due())  # the claim has lapsed: this time it is ours
+    await settle()
+    assert pipeline.handled == [1] * 6
+    assert intake.offset == 2
 
 
 def bot_status(update_id: int, admin: int) -> Update:

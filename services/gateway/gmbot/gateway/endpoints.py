@@ -54,7 +54,7 @@ class DeadLetterDesk:
         if letter is None:
             return web.Response(status=404, text="no such dead letter")
         update = Update.model_validate(letter.update, context={"bot": self.bot})
-        if await self.pipeline.handle(update, replay=True) is Result.RETRY:
+        if await self.pipeline.handle(update, replay=True) is not Result.CONFIRM:
             return web.Response(status=503, text="its back end still fails; kept for later")
         await self.letters.remove(letter_id)
         return web.json_response({"replayed": letter_id})

@@ -62,7 +62,11 @@ def transient(error: BaseException) -> bool:
 
 class Result(Enum):
     CONFIRM = "confirm"
+    # Failed for now: taken again later, later each time.
     RETRY = "retry"
+    # Another process has it in hand: taken again soon, at a steady pace, so that the claim a
+    # killed process left is followed up as soon as it lapses.
+    BUSY = "busy"
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class UpdatePipeline:
             return Result.CONFIRM
         if claim is Claim.BUSY:  # another replica is on it; if it dies, the redelivery is ours
             UPDATES.labels(kind, "busy").inc()
-            return Result.RETRY
+            return Result.BUSY
         if kind == "unknown":  # nothing of ours to do with it; confirmed so it blocks nobody
             await self._ledger.done(key)
             UPDATES.labels(kind, "ignored").inc()

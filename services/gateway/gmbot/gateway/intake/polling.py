@@ -86,7 +86,7 @@ class _Poller:
         intake = self.intake
         # Many updates failing for now in a row means a back end that is down: more taken would
         # only fail too, each retried on its own (the window of 100 waits instead, as it always
-        # did). A few failing among updates handled (claims a killed process left) are no sign.
+        # did). A few failing among updates handled are no sign.
         failing = intake.failing >= MIN_ROOM
         if not intake.unkept or len(intake.held) >= MAX_HELD or failing:
             return False

@@ -53,7 +53,7 @@ def webhook_handler(bot: Bot, pipeline: UpdatePipeline, secret: str) -> Handler:
             WEBHOOK_REJECTED.labels("type").inc()
             log.info("update of a type the gateway does not handle", update_id=update.update_id)
             return web.json_response({})
-        if await pipeline.handle(update) is Result.RETRY:
+        if await pipeline.handle(update) is not Result.CONFIRM:
             return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return web.json_response({})
 
