@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.support.e2e import E2E, Scene
 
 Call = dict[str, Any]
@@ -118,6 +120,9 @@ async def test_status_shows_exempt_members_only_to_administrators(e2e: E2E) -> N
     assert str(vip) in to_owner["params"]["reply_markup"]
 
 
+# Its members' answers go last, after whatever the worker's stack still has from earlier
+# tests: 38 s alone here, 58 s in most CI runs, over 300 s once.
+@pytest.mark.timeout(600)
 async def test_members_presses_and_commands_cost_no_admin_list_fetch(e2e: E2E) -> None:
     # Ten members pressing the settings panel and typing /settings twice each caused 6
     # getChatAdministrators calls: each asked Telegram afresh.
@@ -150,8 +155,8 @@ async def test_members_presses_and_commands_cost_no_admin_list_fetch(e2e: E2E) -
         return all(a is not None for a in answers) and len(refusals) == len(names)
 
     # Members' answers wait behind everything else: a group takes 20 messages a minute, so
-    # eleven messages need 33 s on an idle machine; a loaded CI took over 90.
-    await e2e.wait_for(all_answered, seconds=180)
+    # eleven messages need 33 s on an idle machine; a loaded CI took over 90, and once over 200.
+    await e2e.wait_for(all_answered, seconds=420)
     await e2e.settle()
 
     calls = await e2e.calls(mark, scene.group)
