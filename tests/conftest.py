@@ -40,11 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # their services, and devstack's atexit the rest.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     _plain_tracebacks()
-    # Every process of the pool, and every service it starts, shares one PostgreSQL whose
-    # max_connections is 100 (Debian's default, CI's server). A service's default pool keeps
-    # up to 10 connections idle (20 on overflow); a 4-process run held 82 at its peak, and a CI
-    # run's enforcement died at start-up with none left. Three each serve a test's load.
-    os.environ.setdefault("DATABASE_POOL_SIZE", "3")
 
 
 def _plain_tracebacks() -> None:

@@ -21,6 +21,12 @@ async def started_alone(
     config: StackConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RunningStack]:
     """`running_stack(config)`, started while no other process of this pytest run starts one."""
+    # The pool's processes share one PostgreSQL (max_connections 100, as on CI): a 4-process run
+    # held 82 at its peak, mostly idle in the services' pools, and a CI run's enforcement died at
+    # start-up with none left. A stack's tenancy answers a few RPCs at a time: three connections.
+    # Not enforcement: its 128 workers hold short leases, and starved of connections (tried: 3)
+    # a worker's lease lapsed while it waited and another did its action again.
+    config.env.setdefault("tenancy", {}).setdefault("DATABASE_POOL_SIZE", "3")
     async with AsyncExitStack() as stacks:
         async with _no_other_start(tmp_path_factory):
             stack = await stacks.enter_async_context(running_stack(config))
