@@ -8,6 +8,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+# A task cancelled at its bound gets this long to unwind before it is left behind.
+UNWIND_SECONDS = 1.0
 
 
 class Overdue(TimeoutError):
@@ -27,11 +29,8 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
 def where_it_waits(task: asyncio.Task[Any]) -> list[str]:
     """The awaits a pending task is suspended in, outermost first, as "function (file:line)":
     for a log line that says what something stuck waits for (Task.get_stack shows one frame)."""
-    return _awaits_of(task.get_coro())
-
-
-def _awaits_of(awaited: Any) -> list[str]:
     chain: list[str] = []
+    awaited: Any = task.get_coro()
     while awaited is not None:
         frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)
         frame = frame or getattr(awaited, "gi_frame", None)
@@ -53,28 +52,16 @@ async def within(
     work: Coroutine[Any, Any, T], seconds: float, late: Callable[[list[str]], None]
 ) -> T:
     """Runs `work` for at most `seconds`. Past them, `late` hears where it waits (for the log),
-    the work is cancelled, and Overdue is raised. A caller cancelled meanwhile cancels it.
-
-    The work runs in the caller's task, as under asyncio.timeout: a task of its own per call
-    cost the gateway 8.6% of its loop's time (py-spy), twice per update."""
-    task = asyncio.current_task()
-    if task is None:
-        raise RuntimeError("within() runs in a task")
-    overdue = False
-
-    def at_bound() -> None:
-        nonlocal overdue
-        overdue = True
-        late(_awaits_of(work))
-        task.cancel()
-
-    bound = asyncio.get_running_loop().call_later(seconds, at_bound)
+    the work is cancelled, and Overdue is raised. A caller cancelled meanwhile cancels it."""
+    task = asyncio.create_task(work)
     try:
-        return await work
+        done, _ = await asyncio.wait({task}, timeout=seconds)
     except asyncio.CancelledError:
-        # Ours alone (no one else asked this task to stop): the bound, not a cancellation.
-        if overdue and task.uncancel() == 0:
-            raise Overdue(f"not done within {seconds:g} s") from None
+        task.cancel()
         raise
-    finally:
-        bound.cancel()
+    if task in done:
+        return task.result()
+    late(where_it_waits(task))
+    task.cancel()
+    await asyncio.wait({task}, timeout=UNWIND_SECONDS)
+    raise Overdue(f"not done within {seconds:g} s")
