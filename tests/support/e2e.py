@@ -4,6 +4,7 @@ the stack, the proxy in front of Redis; and the scenes they build in it."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import json
 import uuid
@@ -81,6 +82,10 @@ class E2E:
     # The chats and people that existed when the running test began. Calls to them are an
     # earlier test's work ending late (a raid's last coalesced warnings), never this test's.
     earlier: frozenset[str] = frozenset()
+    # The bot's journal as read so far. The stack lives for the session, so a test that polls
+    # its calls since a mark would have the sandbox encode (and this process decode) every call
+    # since the mark at each look: read, each time, only what is new.
+    _read: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def begin_test(self) -> None:
         world = self.sandbox.telegram.world
@@ -93,10 +98,12 @@ class E2E:
         return int((await self.control.counters())["last_seq"])
 
     async def calls(self, since: int, chat_id: int | None = None) -> list[dict[str, Any]]:
-        entries = await self.control.journal(since=since, bot_id=self.bot_id)
+        read_up_to = int(self._read[-1]["seq"]) if self._read else 0
+        self._read += await self.control.journal(since=read_up_to, bot_id=self.bot_id)
+        first = bisect.bisect_right(self._read, since, key=lambda e: int(e["seq"]))
         return [
             e
-            for e in entries
+            for e in self._read[first:]
             if e["method"] not in BACKGROUND
             and self._this_tests(e)
             and (chat_id is None or str(e["params"].get("chat_id")) == str(chat_id))

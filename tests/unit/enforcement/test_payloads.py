@@ -25,7 +25,7 @@ from gmbot.enforcement.domain.actions import (
     Unban,
     WarningSpec,
 )
-from gmbot.enforcement.storage.action_store import dump_payload, load_payload
+from gmbot.enforcement.storage.payloads import dump_payload, load_payload
 
 SPEC = {
     "language": "ru",

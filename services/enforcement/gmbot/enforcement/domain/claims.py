@@ -4,6 +4,8 @@ fenced by the claim (its attempt): a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gmbot.enforcement.domain.actions import Action, State
 from gmbot.enforcement.domain.ports import Ledger
 
@@ -26,9 +28,13 @@ async def claim(ledger: Ledger, action_id: str, lease: float) -> Action | None:
         return await stores.actions.claim(action_id, lease)
 
 
-async def renew(ledger: Ledger, action: Action, lease: float) -> None:
+async def renew(ledger: Ledger, held: Mapping[str, int], lease: float) -> set[str]:
+    """Every action in `held` (id: the attempt it was claimed as) held `lease` seconds more, in
+    one statement; the ids still held (another worker took the others over)."""
+    if not held:
+        return set()
     async with ledger.transaction() as stores:
-        await stores.actions.renew(action.action_id, action.attempts, lease)
+        return await stores.actions.renew(held, lease)
 
 
 async def hand_back(ledger: Ledger, action_id: str, attempt: int, reason: str) -> None:

@@ -4,7 +4,7 @@ aiogram. Every store is a set of named queries inside one transaction; none comm
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,7 +87,7 @@ class ActionQueries(Protocol):
     async def add(self, new: NewAction) -> tuple[str, bool]: ...
     async def claim(self, action_id: str, lease: float) -> Action | None: ...
     async def holds(self, action_id: str, attempt: int) -> bool: ...
-    async def renew(self, action_id: str, attempt: int, lease: float) -> bool: ...
+    async def renew(self, held: Mapping[str, int], lease: float) -> set[str]: ...
     async def finish(
         self,
         action_id: str,

@@ -1,62 +1,25 @@
-"""Named queries over the action rows, and the one place payloads become JSON and back. It never
-commits: the caller's transaction holds its session."""
+"""Named queries over the action rows. It never commits: the caller's transaction holds its
+session."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gmbot.enforcement.domain.actions import (
-    FINISHED,
-    PAYLOAD_TYPES,
-    Action,
-    Kind,
-    NewAction,
-    Payload,
-    State,
-)
+from gmbot.enforcement.domain.actions import FINISHED, Action, Kind, NewAction, State
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.storage.models import ActionRow
+from gmbot.enforcement.storage.payloads import action_of, dump_payload
 from gmbot.enforcement.storage.statements import insert_for
 
 # An action handed to the queue is looked at again by the sweeper after this long.
 SWEEP_AFTER = timedelta(seconds=15)
 _UNFINISHED = (State.PENDING.value, State.RUNNING.value)
-
-# The JSON column holds each payload as its fields by name (the shape the ledger always had).
-_CODECS: dict[Kind, TypeAdapter[Any]] = {
-    kind: TypeAdapter(payload) for kind, payload in PAYLOAD_TYPES.items()
-}
-
-
-def dump_payload(payload: Payload) -> dict[str, Any]:
-    data: dict[str, Any] = _CODECS[payload.kind].dump_python(payload, mode="json")
-    return data
-
-
-def load_payload(kind: Kind, data: dict[str, Any]) -> Payload:
-    payload: Payload = _CODECS[kind].validate_python(data)
-    return payload
-
-
-def action_of(row: ActionRow) -> Action:
-    return Action(
-        row.action_id,
-        row.idempotency_key,
-        State(row.state),
-        row.group_id,
-        row.user_id,
-        row.reason,
-        load_payload(Kind(row.kind), row.request),
-        row.attempts,
-        row.warning_message_id,
-        row.created_at,
-    )
 
 
 class ActionStore:
@@ -145,14 +108,19 @@ class ActionStore:
         )
         return found is not None
 
-    async def renew(self, action_id: str, attempt: int, lease: float) -> bool:
-        """The worker is still on it: nobody else may take it over yet."""
+    async def renew(self, held: Mapping[str, int], lease: float) -> set[str]:
+        """The workers are still on these actions (each id with the attempt it was claimed as):
+        nobody else may take them over yet. The ids still held; the others were taken over."""
         result = await self._session.execute(
             update(ActionRow)
-            .where(self._held(action_id, attempt))
+            .where(
+                ActionRow.state == State.RUNNING.value,
+                tuple_(ActionRow.action_id, ActionRow.attempts).in_(list(held.items())),
+            )
             .values(lease_until=now() + timedelta(seconds=lease))
+            .returning(ActionRow.action_id)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return set(result.scalars())
 
     async def finish(
         self,

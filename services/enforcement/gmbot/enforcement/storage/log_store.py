@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gmbot.enforcement.domain.actions import Action, Kind, LogMessage, State
-from gmbot.enforcement.storage.action_store import action_of, dump_payload
 from gmbot.enforcement.storage.models import ActionRow
+from gmbot.enforcement.storage.payloads import action_of, dump_payload
 from gmbot.enforcement.storage.statements import serialize
 
 

@@ -27,8 +27,8 @@ from sqlalchemy.orm import aliased
 from gmbot.enforcement.domain.actions import Enforce, Kind, State
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.domain.stats import Activity, Figures
-from gmbot.enforcement.storage.action_store import load_payload
 from gmbot.enforcement.storage.models import ActionRow, ActivityRow, ChannelJoinRow
+from gmbot.enforcement.storage.payloads import load_payload
 from gmbot.enforcement.storage.statements import insert_for
 
 # Releases that mean the member joined the channels, and releases by an admin.
