@@ -6,6 +6,7 @@ SQLite."""
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,7 +38,7 @@ async def _claimed(ledger: Ledger, users: range, lease: float) -> dict[str, int]
     return held
 
 
-async def test_one_renewal_keeps_every_claim_held_and_names_those_taken_over(
+async def test_one_renewal_keeps_every_claim_held_and_leaves_those_taken_over_alone(
     ledger_engine: AsyncEngine,
 ) -> None:
     ledger = Ledger(ledger_engine, patience=5)
@@ -45,20 +46,30 @@ async def test_one_renewal_keeps_every_claim_held_and_names_those_taken_over(
     await asyncio.sleep(0.6)  # every lease has run out: each is anyone's to take
     taken_over = sorted(held)[:3]
     for action_id in taken_over:
-        assert await claims.claim(ledger, action_id, lease=60) is not None
+        assert await claims.claim(ledger, action_id, lease=3600) is not None
 
-    still_held = await claims.renew(ledger, held, lease=60)
+    await claims.renew(ledger, held, lease=60)
 
-    assert still_held == held.keys() - set(taken_over)
-    for action_id in sorted(still_held)[:5]:  # renewed: nobody takes them now
+    for action_id in sorted(held)[3:8]:  # renewed: nobody takes them now
         assert await claims.claim(ledger, action_id, lease=60) is None
     async with ledger_engine.connect() as connection:
-        attempts = dict(
-            (await connection.execute(select(ActionRow.action_id, ActionRow.attempts))).all()
-        )
-    assert {attempts[a] for a in still_held} == {1}  # claimed once, by the first worker
+        rows = (
+            await connection.execute(
+                select(ActionRow.action_id, ActionRow.attempts, ActionRow.lease_until)
+            )
+        ).all()
+    attempts = {action_id: attempt for action_id, attempt, _ in rows}
+    leases = {action_id: lease_until for action_id, _, lease_until in rows if lease_until}
+    renewed = held.keys() - set(taken_over)
+    assert {attempts[a] for a in renewed} == {1}  # claimed once
     assert {attempts[a] for a in taken_over} == {2}
+    # The new holder's lease (an hour) stands; the renewal gave the others a minute.
+    assert min(leases[a] for a in taken_over) > max(leases[a] for a in renewed)
 
 
-async def test_renewing_nothing_asks_the_ledger_nothing(ledger_engine: AsyncEngine) -> None:
-    assert await claims.renew(Ledger(ledger_engine, patience=5), {}, lease=5) == set()
+async def test_renewing_nothing_opens_no_transaction(ledger_engine: AsyncEngine) -> None:
+    class Untouchable(Ledger):
+        def transaction(self) -> NoReturn:
+            raise AssertionError("a transaction for nothing")
+
+    await claims.renew(Untouchable(ledger_engine, patience=5), {}, lease=5)

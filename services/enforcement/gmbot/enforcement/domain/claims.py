@@ -28,13 +28,12 @@ async def claim(ledger: Ledger, action_id: str, lease: float) -> Action | None:
         return await stores.actions.claim(action_id, lease)
 
 
-async def renew(ledger: Ledger, held: Mapping[str, int], lease: float) -> set[str]:
+async def renew(ledger: Ledger, held: Mapping[str, int], lease: float) -> None:
     """Every action in `held` (id: the attempt it was claimed as) held `lease` seconds more, in
-    one statement; the ids still held (another worker took the others over)."""
-    if not held:
-        return set()
-    async with ledger.transaction() as stores:
-        return await stores.actions.renew(held, lease)
+    one statement; one another worker took over is left to it."""
+    if held:
+        async with ledger.transaction() as stores:
+            await stores.actions.renew(held, lease)
 
 
 async def hand_back(ledger: Ledger, action_id: str, attempt: int, reason: str) -> None:

@@ -108,19 +108,18 @@ class ActionStore:
         )
         return found is not None
 
-    async def renew(self, held: Mapping[str, int], lease: float) -> set[str]:
+    async def renew(self, held: Mapping[str, int], lease: float) -> None:
         """The workers are still on these actions (each id with the attempt it was claimed as):
-        nobody else may take them over yet. The ids still held; the others were taken over."""
-        result = await self._session.execute(
+        nobody else may take them over yet. One taken over since keeps its new holder's lease."""
+        await self._session.execute(
             update(ActionRow)
             .where(
+                ActionRow.action_id.in_(held),  # the primary key's index finds the rows
                 ActionRow.state == State.RUNNING.value,
                 tuple_(ActionRow.action_id, ActionRow.attempts).in_(list(held.items())),
             )
             .values(lease_until=now() + timedelta(seconds=lease))
-            .returning(ActionRow.action_id)
         )
-        return set(result.scalars())
 
     async def finish(
         self,

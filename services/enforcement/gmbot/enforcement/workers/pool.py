@@ -217,10 +217,7 @@ class WorkerPool:
         waited for a connection past its lease let another worker do the action again."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), self._lease / 3)
-        held = dict(self._running)
-        taken_over = held.keys() - await claims.renew(self._ledger, held, self._lease)
-        if taken_over:
-            log.warning("actions taken over by another worker", actions=sorted(taken_over))
+        await claims.renew(self._ledger, dict(self._running), self._lease)
 
     async def _finish(
         self, action: Action, state: State, error: str | None = None, *, calls: int = 0
