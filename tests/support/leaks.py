@@ -68,11 +68,37 @@ async def settled(count: Callable[[], Awaitable[int]], seconds: float = 3.0) -> 
     return counts[-1]
 
 
-def tasks_besides(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
-    """The tasks of this loop still running that were not there `before` (the caller's own
-    excepted)."""
-    current = asyncio.current_task()
-    return [t for t in asyncio.all_tasks() if t not in before and t is not current and not t.done()]
+@contextmanager
+def tasks_started() -> Iterator[list[asyncio.Future[Any]]]:
+    """The tasks the calling task starts while the block runs, and those they start in turn:
+    what the code under test started. Tasks the rest of the loop starts meanwhile are not among
+    them: an end-to-end stack's sandbox serves in this process, and its requests' tasks come and
+    go while an earlier test's stack runs."""
+    loop = asyncio.get_running_loop()
+    ours: set[asyncio.Future[Any] | None] = {asyncio.current_task()}
+    started: list[asyncio.Future[Any]] = []
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> Any:
+        task = (
+            previous(loop, coro, **options)
+            if previous is not None
+            else asyncio.Task(coro, loop=loop, **options)
+        )
+        if asyncio.current_task(loop) in ours:
+            ours.add(task)
+            started.append(task)
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        yield started
+    finally:
+        loop.set_task_factory(previous)
+
+
+def running(tasks: list[asyncio.Future[Any]]) -> list[asyncio.Future[Any]]:
+    return [task for task in tasks if not task.done()]
 
 
 @contextmanager

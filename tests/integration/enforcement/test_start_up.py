@@ -3,8 +3,6 @@ connections, the Redis client, its tasks."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from gmbot.enforcement.app import build
@@ -17,18 +15,18 @@ from tests.support.leaks import (
     named_redis,
     redis_clients,
     refusing_port,
+    running,
     settled,
     taken_port,
-    tasks_besides,
+    tasks_started,
 )
 
 
 async def test_an_unreachable_redis_leaves_no_connection_to_the_ledger(
     postgres_server_url: str,
 ) -> None:
-    before = asyncio.all_tasks()
     async with fresh_postgres(postgres_server_url) as url:
-        with refusing_port() as port:
+        with refusing_port() as port, tasks_started() as started:
             settings = enforcement_settings(
                 UNCALLED_TELEGRAM,
                 START_UP_BOT_TOKEN,
@@ -42,16 +40,15 @@ async def test_an_unreachable_redis_leaves_no_connection_to_the_ledger(
         open_connections = await settled(lambda: database_connections(postgres_server_url, url))
 
     assert open_connections == 0
-    assert tasks_besides(before) == []
+    assert running(started) == []
 
 
 async def test_a_taken_port_leaves_no_connection_to_the_ledger_nor_to_redis(
     postgres_server_url: str, redis_url: str
 ) -> None:
-    before = asyncio.all_tasks()
     named_url, name = named_redis(redis_url)
     async with fresh_postgres(postgres_server_url) as url:
-        with taken_port() as port:
+        with taken_port() as port, tasks_started() as started:
             settings = enforcement_settings(
                 UNCALLED_TELEGRAM, START_UP_BOT_TOKEN, url, named_url, grpc_port=port
             )
@@ -63,4 +60,4 @@ async def test_a_taken_port_leaves_no_connection_to_the_ledger_nor_to_redis(
 
     assert open_connections == 0
     assert await settled(lambda: redis_clients(redis_url, name)) == 0
-    assert tasks_besides(before) == []
+    assert running(started) == []

@@ -3,8 +3,6 @@ change feed's relay."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.support.leaks import (
@@ -12,9 +10,10 @@ from tests.support.leaks import (
     UNCALLED_TELEGRAM,
     named_redis,
     redis_clients,
+    running,
     settled,
     taken_port,
-    tasks_besides,
+    tasks_started,
 )
 from tests.support.membership import running_membership
 
@@ -22,13 +21,16 @@ from tests.support.membership import running_membership
 async def test_a_taken_port_leaves_no_redis_connection_and_no_relay_running(
     redis_url: str,
 ) -> None:
-    before = asyncio.all_tasks()
     named_url, name = named_redis(redis_url)
-    with taken_port() as port, pytest.raises(RuntimeError, match="bind"):
+    with (
+        taken_port() as port,
+        tasks_started() as started,
+        pytest.raises(RuntimeError, match="bind"),
+    ):
         async with running_membership(
             UNCALLED_TELEGRAM, START_UP_BOT_TOKEN, named_url, grpc_port=port
         ):
             pytest.fail("started on a port another socket holds")
 
     assert await settled(lambda: redis_clients(redis_url, name)) == 0
-    assert tasks_besides(before) == []
+    assert running(started) == []
