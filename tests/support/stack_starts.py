@@ -24,8 +24,8 @@ async def started_alone(
     # The pool's processes share one PostgreSQL (max_connections 100, as on CI): a 4-process run
     # held 82 at its peak, mostly idle in the services' pools, and a CI run's enforcement died at
     # start-up with none left. A stack's tenancy answers a few RPCs at a time: three connections.
-    # Not enforcement: its 128 workers hold short leases, and starved of connections (tried: 3)
-    # a worker's lease lapsed while it waited and another did its action again.
+    # Not enforcement: its 128 workers claim, finish and put back actions a transaction each,
+    # and with 3 (when each action also renewed its own lease) one action ran twice.
     config.env.setdefault("tenancy", {}).setdefault("DATABASE_POOL_SIZE", "3")
     async with AsyncExitStack() as stacks:
         async with _no_other_start(tmp_path_factory):
