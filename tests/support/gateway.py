@@ -174,11 +174,14 @@ def _gateway_settings(
     admin_port: int,
     secret: str,
     addresses: dict[str, str],
+    directory: Path,
     overrides: dict[str, object],
 ) -> GatewaySettings:
     """A gateway taking updates by webhook on `port` from `sandbox`, the back ends at
-    `addresses`; `overrides` win."""
+    `addresses`, its files in `directory`; `overrides` win."""
     values: dict[str, object] = {
+        "webhook_spool_file": directory / "gateway-webhook-spool.jsonl",
+        "poll_spool_file": directory / "gateway-poll-spool.jsonl",
         "auth_token": SecretStr(TEST_TOKEN),
         "bot_token": SecretStr(token),
         "telegram_api_url": sandbox.url,
@@ -236,7 +239,9 @@ async def running_gateway(
             "enforcement_addr": f"127.0.0.1:{enforcement.port}",
             "budget_addr": budget_addr,
         }
-        settings = _gateway_settings(sandbox, token, port, admin_port, secret, addresses, overrides)
+        settings = _gateway_settings(
+            sandbox, token, port, admin_port, secret, addresses, directory, overrides
+        )
         gateway = await build(settings)
         if on_built is not None:
             on_built(gateway)

@@ -146,6 +146,11 @@ def _gateway_env(
         "ADMIN_PORT": str(admin_port),
         "LOG_FORMAT": config.log_format,
         "SHUTDOWN_GRACE_SECONDS": "5",
+        # Without Redis the gateway keeps these in files: the stack's own, not the working
+        # directory's (stacks side by side must not share them).
+        "POLL_SPOOL_FILE": str(config.data_dir / "gateway-poll-spool.jsonl"),
+        "WEBHOOK_SPOOL_FILE": str(config.data_dir / "gateway-webhook-spool.jsonl"),
+        "DEAD_LETTER_FILE": str(config.data_dir / "gateway-dead-letters.jsonl"),
     }
     if config.miniapp_port is not None:
         miniapp_port = config.miniapp_port or free_port()

@@ -37,7 +37,7 @@ async def new_spool(
         return
     redis = create_redis(redis_url)
     prefix = f"test:{uuid.uuid4().hex}:"
-    yield lambda: RedisSpool(redis, prefix, 42)
+    yield lambda: RedisSpool(redis, f"{prefix}poll-spool:42")
     await redis.delete(f"{prefix}poll-spool:42")
     await redis.aclose()
 

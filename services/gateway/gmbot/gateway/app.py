@@ -20,12 +20,13 @@ from gmbot.gateway.clients.backends import Backends, connected
 from gmbot.gateway.composition import make_flow_context, start_flow_context
 from gmbot.gateway.endpoints import DeadLetterDesk, admin_app, webhook_app
 from gmbot.gateway.flows.context import FlowContext
+from gmbot.gateway.intake.accepting import Acceptance, webhook_acceptance
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
-from gmbot.gateway.intake.spool import Spool, spool_for
-from gmbot.gateway.intake.webhook import WEBHOOK_PATH, webhook_handler
+from gmbot.gateway.intake.spool import Spool, poll_spool
+from gmbot.gateway.intake.webhook import register_webhook, webhook_handler
 from gmbot.gateway.miniapp.api import miniapp_app
 from gmbot.gateway.settings import GatewaySettings
 from gmbot.gateway.telegram import profile
@@ -62,6 +63,8 @@ class Gateway:
     resources: AsyncExitStack
     # The owners' Mini App, on MINIAPP_PORT, when MINIAPP_URL is set.
     miniapp: web.Application | None = None
+    # The webhook's group messages answered once kept, handled after (intake.accepting).
+    acceptance: Acceptance | None = None
 
 
 async def _identify(bot: Bot) -> tuple[int, str]:
@@ -70,17 +73,6 @@ async def _identify(bot: Bot) -> tuple[int, str]:
     except TelegramUnauthorizedError:
         raise SystemExit("BOT_TOKEN was refused by the Bot API: check the token") from None
     return me.id, me.username or ""
-
-
-async def _say_loudly_if_updates_are_missing(bot: Bot) -> None:
-    """Telegram remembers allowed_updates; without chat_member GMBot is half blind."""
-    info = await bot.get_webhook_info()
-    if info.allowed_updates is not None and "chat_member" not in info.allowed_updates:
-        log.error(
-            "Telegram will NOT send chat_member updates: channel leaves and hidden joins go "
-            "unnoticed",
-            allowed_updates=info.allowed_updates,
-        )
 
 
 async def build(settings: GatewaySettings) -> Gateway:
@@ -109,15 +101,17 @@ async def build(settings: GatewaySettings) -> Gateway:
         async def ready() -> dict[str, bool]:
             return {"telegram": taking_updates.is_set(), **await backends.serving()}
 
-        webhook = None
+        webhook = acceptance = None
         if settings.webhook_url is not None and settings.webhook_secret is not None:
-            webhook = webhook_handler(bot, pipeline, settings.webhook_secret.get_secret_value())
+            acceptance = webhook_acceptance(settings, bot, pipeline, redis)
+            secret = settings.webhook_secret.get_secret_value()
+            webhook = webhook_handler(bot, pipeline, acceptance, secret)
         return Gateway(
             settings,
             bot,
             context.bot_username,
             pipeline,
-            spool_for(redis, settings.redis_prefix, bot.id, settings.poll_spool_file),
+            poll_spool(redis, settings.redis_prefix, bot.id, settings.poll_spool_file),
             allowed_updates(dispatcher),
             admin_app(ready, desk),
             None if webhook is None else webhook_app(webhook),
@@ -125,6 +119,7 @@ async def build(settings: GatewaySettings) -> Gateway:
             # What was opened stays open for `started`; a failure above closed it already.
             stack,
             miniapp,
+            acceptance,
         )
 
 
@@ -203,6 +198,10 @@ async def started(gateway: Gateway, stop: asyncio.Event | None = None) -> AsyncI
     async with gateway.resources as resources:
         grace = settings.shutdown_grace_seconds
         await _serve_http(resources, gateway.admin, settings.admin_host, settings.admin_port, grace)
+        if gateway.acceptance is not None:
+            # Closed after the webhook's server: the deliveries in flight are kept first.
+            await gateway.acceptance.start()
+            resources.push_async_callback(gateway.acceptance.stop, grace)
         if gateway.webhook is not None:
             await _serve_http(
                 resources, gateway.webhook, settings.http_host, settings.http_port, grace
@@ -239,15 +238,9 @@ async def _taking_updates(gateway: Gateway, stop: asyncio.Event | None) -> Async
     polling (the updates in hand get the grace time, and what is done is confirmed)."""
     settings, bot, allowed = gateway.settings, gateway.bot, gateway.allowed_updates
     if settings.webhook_url is not None and settings.webhook_secret is not None:
-        url = str(settings.webhook_url).rstrip("/")
-        await bot.set_webhook(
-            url if url.endswith(WEBHOOK_PATH) else url + WEBHOOK_PATH,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=allowed,
-            max_connections=settings.webhook_max_connections,
-            drop_pending_updates=False,
-        )
-        await _say_loudly_if_updates_are_missing(bot)
+        secret = settings.webhook_secret.get_secret_value()
+        url, connections = str(settings.webhook_url), settings.webhook_max_connections
+        await register_webhook(bot, url, secret, connections, allowed)
         gateway.taking_updates.set()
         log.info("webhook registered", bot=gateway.bot_username, allowed_updates=allowed)
         try:

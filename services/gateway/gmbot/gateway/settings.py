@@ -77,6 +77,9 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     # Where long polling keeps, without Redis, the updates it took ahead of handling them (a
     # raid's backlog). With REDIS_URL they are kept in Redis.
     poll_spool_file: Path = Path("./data/gateway-poll-spool.jsonl")
+    # Where a webhook gateway keeps, without Redis, the group messages it answered before
+    # handling them. With REDIS_URL each replica keeps them in Redis.
+    webhook_spool_file: Path = Path("./data/gateway-webhook-spool.jsonl")
     # A member's "I have joined" pressed again within this many seconds is answered from the
     # last check, without asking Telegram again (0: every press checks).
     verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)

@@ -104,6 +104,9 @@ class Intake:
     # Updates that failed for now since one was last handled: a back end down, when many.
     failing: int = 0
     places: FairSlots = field(default_factory=lambda: FairSlots(HANDLING_LIMIT))
+    # getUpdates' window: an id below the first never seen was taken already. A webhook's
+    # deliveries come in no such order (chats in parallel), so it keeps no window.
+    window: bool = True
 
     @property
     def offset(self) -> int | None:
@@ -153,7 +156,7 @@ class Intake:
             retry = self.retries.get(update_id)
             if retry is not None and retry.not_before > now:
                 continue
-            if retry is None and self.fresh_from is not None and update_id < self.fresh_from:
+            if retry is None and self.window and update_id < (self.fresh_from or update_id):
                 continue  # handled already; confirmed by the next offset
             if update_id not in self.held:
                 self.held[update_id] = update
@@ -181,18 +184,26 @@ class Intake:
             del self.held_keys[key]
         self._advance(update_id)
         chat = key[0]
-        in_chat = self.chat_tasks.setdefault(chat, set())
-        wide = is_chat_wide(update)
-        if wide:
-            before = list(in_chat)
-        else:
-            before = [t for t in (self.tails.get(key), self.barriers.get(chat)) if t is not None]
+        before = self._predecessors(update, key)
         task = asyncio.create_task(self._handle(update, key, before, retry))
         self.in_hand[update_id] = task
         self.tails[key] = task
-        in_chat.add(task)
-        if wide:
+        self.chat_tasks.setdefault(chat, set()).add(task)
+        if is_chat_wide(update):
             self.barriers[chat] = task
+
+    def _predecessors(self, update: Update, key: OrderKey) -> list[asyncio.Task[None]]:
+        """The updates in hand that `update` must wait for."""
+        if is_chat_wide(update):
+            return list(self.chat_tasks.get(key[0], ()))
+        return [t for t in (self.tails.get(key), self.barriers.get(key[0])) if t is not None]
+
+    async def follow(self, update: Update, seconds: float) -> None:
+        """Waits (`seconds` at most) for the updates in hand that `update`, handled outside,
+        must come after."""
+        before = self._predecessors(update, order_key(update))
+        if before:
+            await asyncio.wait(before, timeout=seconds)
 
     async def _handle(
         self,

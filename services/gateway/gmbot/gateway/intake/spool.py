@@ -8,7 +8,8 @@ Redis), then advances the offset: the next updates come, and each group gets its
 kept is handed back at the next start (a gateway killed with SIGKILL loses none of it) and
 forgotten once handled; de-duplication makes the one handled but not yet forgotten a no-op.
 
-This is the webhook's contract too: there, Telegram holds what is not answered; here, this does.
+A webhook gateway keeps here, the same way, the group messages it answers before handling them
+(intake.accepting); with Redis, in a spool per replica (intake.replica_spool).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ class Spool(Protocol):
         ...
 
 
-def spool_for(redis: RedisClient | None, prefix: str, bot_id: int, file: Path) -> Spool:
-    return FileSpool(file) if redis is None else RedisSpool(redis, prefix, bot_id)
+def poll_spool(redis: RedisClient | None, prefix: str, bot_id: int, file: Path) -> Spool:
+    """Long polling's: one poller per bot, so one spool per bot."""
+    return FileSpool(file) if redis is None else RedisSpool(redis, f"{prefix}poll-spool:{bot_id}")
 
 
 def as_update(raw: dict[str, Any], bot: Bot) -> Update:
@@ -62,12 +64,12 @@ def as_json(update: Update) -> str:
 
 
 class RedisSpool:
-    """One hash per bot: update id -> the update. Redis has it once the command returns (run
-    Redis with AOF for it to outlive a Redis restart, as the dead letters need)."""
+    """One hash: update id -> the update. Redis has it once the command returns (run Redis with
+    AOF for it to outlive a Redis restart, as the dead letters need)."""
 
-    def __init__(self, redis: RedisClient, prefix: str, bot_id: int) -> None:
+    def __init__(self, redis: RedisClient, key: str) -> None:
         self._redis = redis
-        self._key = f"{prefix}poll-spool:{bot_id}"
+        self._key = key
 
     async def load(self) -> list[dict[str, Any]]:
         stored = await self._redis.hgetall(self._key)
