@@ -70,8 +70,7 @@ async def test_a_further_message_costs_its_deletion_and_one_read(
         action_id, _ = await stores.actions.add(
             NewAction("u1:message", GROUP, USER, "not_subscribed", further)
         )
-    action = await claims.claim(ledger, action_id, lease=30)
-    assert action is not None
+    [action] = await claims.claim(ledger, [action_id], lease=30)
 
     state = await handlers.carry_out(action)
 

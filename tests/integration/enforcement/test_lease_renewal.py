@@ -31,8 +31,7 @@ async def _claimed(ledger: Ledger, users: range, lease: float) -> dict[str, int]
                     Enforce(action=MemberAction.MUTE, message_id=user),
                 )
             )
-        action = await claims.claim(ledger, action_id, lease)
-        assert action is not None
+        [action] = await claims.claim(ledger, [action_id], lease)
         held[action.action_id] = action.attempts
     return held
 
@@ -45,12 +44,12 @@ async def test_one_renewal_keeps_every_claim_held_and_leaves_those_taken_over_al
     held = await _claimed(ledger, range(1, 301), lease=0)
     taken_over = sorted(held)[:3]
     for action_id in taken_over:
-        assert await claims.claim(ledger, action_id, lease=3600) is not None
+        assert await claims.claim(ledger, [action_id], lease=3600) != []
 
     await claims.renew(ledger, held, lease=60)
 
     for action_id in sorted(held)[3:8]:  # renewed: nobody takes them now
-        assert await claims.claim(ledger, action_id, lease=60) is None
+        assert await claims.claim(ledger, [action_id], lease=60) == []
     async with ledger_engine.connect() as connection:
         rows = (
             await connection.execute(

@@ -29,14 +29,14 @@ async def test_what_the_release_before_queued_is_handed_out_after_the_upgrade(
 
         queue = RedisStreamQueue(redis, keys, "new-worker", reclaim_after=30)
         await queue.setup()
-        handed = [await queue.take(0.01) for _ in range(4)]
+        handed = [d for _ in range(4) for d in await queue.take(0.01)]
         left = [await redis.xlen(stream) for stream in before]
     finally:
         await redis.delete(*before)
         await redis.delete(*after)
         await redis.aclose()
 
-    taken = [(d.action_id, d.lane) for d in handed if d is not None]
+    taken = [(d.action_id, d.lane) for d in handed]
     assert taken == [
         ("mute-1", Lane.URGENT),
         ("delete-2", Lane.URGENT),

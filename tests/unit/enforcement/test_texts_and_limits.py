@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from dataclasses import replace
@@ -19,8 +18,6 @@ from gmbot.enforcement.domain.texts import (
     warning_keyboard,
     warning_text,
 )
-from gmbot.enforcement.domain.work_queue import Lane
-from gmbot.enforcement.outbound.queue import LocalQueue
 from gmbot.runtime.budget.core import LocalBudget, Priority, Spacing
 from gmbot.runtime.callbacks import VerifyButton, verify
 
@@ -168,22 +165,6 @@ async def test_the_local_budget_spaces_calls_and_honours_pauses() -> None:
 
     assert spaced >= 9.5 / 50  # half an interval of lateness is tolerated
     assert time.monotonic() - paused_from >= 0.19
-
-
-async def test_the_local_queue_hands_out_urgent_work_first() -> None:
-    queue = LocalQueue()
-    await queue.put("later", Lane.HOUSEKEEPING)
-    await queue.put("now", Lane.URGENT)
-
-    first = await queue.take(0.1)
-    second = await queue.take(0.1)
-
-    assert first is not None
-    assert first.action_id == "now"
-    assert second is not None
-    assert second.action_id == "later"
-    assert await queue.take(0.05) is None
-    await asyncio.sleep(0)
 
 
 def test_every_language_has_every_warning_text() -> None:

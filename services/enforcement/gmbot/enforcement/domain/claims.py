@@ -4,7 +4,7 @@ fenced by the claim (its attempt): a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from gmbot.enforcement.domain.actions import Action, State
 from gmbot.enforcement.domain.ports import Ledger
@@ -22,10 +22,11 @@ async def due(ledger: Ledger, limit: int) -> list[str]:
         return await stores.actions.due(limit)
 
 
-async def claim(ledger: Ledger, action_id: str, lease: float) -> Action | None:
-    """The action, now held for `lease` seconds; None when done or held elsewhere."""
+async def claim(ledger: Ledger, action_ids: Sequence[str], lease: float) -> list[Action]:
+    """Those of the actions not done nor held elsewhere, now held for `lease` seconds: in one
+    transaction (a raid's actions queued for the write lock one claim at a time)."""
     async with ledger.transaction() as stores:
-        return await stores.actions.claim(action_id, lease)
+        return await stores.actions.claim(action_ids, lease)
 
 
 async def renew(ledger: Ledger, held: Mapping[str, int], lease: float) -> None:

@@ -25,12 +25,14 @@ class LocalQueue:
     async def put(self, action_id: str, lane: Lane) -> None:
         self._items.put_nowait((lane.value, next(self._order), action_id, sent()))
 
-    async def take(self, wait_seconds: float) -> Delivery | None:
+    async def take(self, wait_seconds: float, count: int = 1) -> list[Delivery]:
         try:
-            lane, _, action_id, trace = await asyncio.wait_for(self._items.get(), wait_seconds)
+            items = [await asyncio.wait_for(self._items.get(), wait_seconds)]
         except TimeoutError:
-            return None
-        return Delivery(action_id, Lane(lane), trace=trace)
+            return []
+        while len(items) < count and not self._items.empty():
+            items.append(self._items.get_nowait())
+        return [Delivery(action_id, Lane(lane), trace=trace) for lane, _, action_id, trace in items]
 
     async def ack(self, delivery: Delivery) -> None:
         """Nothing to do: the ledger knows what is finished."""

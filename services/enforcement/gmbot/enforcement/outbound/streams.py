@@ -68,52 +68,53 @@ class RedisStreamQueue:
         fields: dict[Any, Any] = {_ACTION: action_id, **sent()}
         await self._redis.xadd(self._streams[lane], fields)
 
-    async def _reclaimed(self, lane: Lane) -> Delivery | None:
-        """An entry a dead (or stuck) consumer left unacknowledged."""
+    async def _reclaimed(self, lane: Lane, count: int) -> list[Delivery]:
+        """Entries a dead (or stuck) consumer left unacknowledged."""
         claimed: Any = await self._redis.xautoclaim(
             self._streams[lane],
             self._keys.consumer_group,
             self._consumer,
             min_idle_time=self._reclaim_ms,
             start_id="0-0",
-            count=1,
+            count=count,
         )
-        for entry_id, fields in claimed[1]:
-            if fields:
-                return _delivery(fields, lane, entry_id)
-        return None
+        return [_delivery(fields, lane, entry_id) for entry_id, fields in claimed[1] if fields]
 
-    async def _read(self, streams: dict[Any, Any], block: int | None) -> Delivery | None:
+    async def _read(self, streams: dict[Any, Any], block: int | None, count: int) -> list[Delivery]:
         answer: Any = await self._redis.xreadgroup(
-            self._keys.consumer_group, self._consumer, streams, count=1, block=block
+            self._keys.consumer_group, self._consumer, streams, count=count, block=block
         )
-        for stream, entries in answer or []:
-            for entry_id, fields in entries:
-                return _delivery(fields, self._lanes[_text(stream)], entry_id)
-        return None
+        return [
+            _delivery(fields, self._lanes[_text(stream)], entry_id)
+            for stream, entries in answer or []
+            for entry_id, fields in entries
+        ]
 
-    async def take(self, wait_seconds: float) -> Delivery | None:
+    async def take(self, wait_seconds: float, count: int = 1) -> list[Delivery]:
         try:
-            return await self._take(wait_seconds)
+            return await self._take(wait_seconds, count)
         except ResponseError as error:
             if not is_missing_group(error):
                 raise
         # Redis lost the streams (restarted without persistence): make them again. What they
         # held is in the ledger, and the sweeper hands it out again.
         await self.setup()
-        return None
+        return []
 
-    async def _take(self, wait_seconds: float) -> Delivery | None:
+    async def _take(self, wait_seconds: float, count: int) -> list[Delivery]:
+        taken: list[Delivery] = []
         for lane in Lane:
-            delivery = await self._reclaimed(lane)
-            if delivery is not None:
-                return delivery
+            taken += await self._reclaimed(lane, count - len(taken))
+            if len(taken) == count:
+                return taken
         for lane in Lane:  # urgent first, without waiting
-            found = await self._read({self._streams[lane]: ">"}, block=None)
-            if found is not None:
-                return found
+            taken += await self._read({self._streams[lane]: ">"}, None, count - len(taken))
+            if len(taken) == count:
+                return taken
+        if taken:
+            return taken
         streams = dict.fromkeys(self._streams.values(), ">")
-        return await self._read(streams, block=int(wait_seconds * 1000))
+        return await self._read(streams, int(wait_seconds * 1000), count)
 
     async def ack(self, delivery: Delivery) -> None:
         stream = self._streams[delivery.lane]

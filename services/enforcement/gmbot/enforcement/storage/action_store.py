@@ -4,7 +4,7 @@ session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -63,13 +63,14 @@ class ActionStore:
             raise LookupError(f"no action holds the key {new.idempotency_key!r}")
         return existing, False
 
-    async def claim(self, action_id: str, lease: float) -> Action | None:
-        """Takes the action for this worker, unless it is finished or another worker holds it."""
+    async def claim(self, action_ids: Sequence[str], lease: float) -> list[Action]:
+        """Takes for this worker, in one statement, those of the actions that are neither
+        finished nor held by another worker."""
         moment = now()
-        result = await self._session.execute(
+        rows = await self._session.scalars(
             update(ActionRow)
             .where(
-                ActionRow.action_id == action_id,
+                ActionRow.action_id.in_(action_ids),
                 or_(
                     ActionRow.state == State.PENDING.value,
                     (ActionRow.state == State.RUNNING.value) & (ActionRow.lease_until < moment),
@@ -80,18 +81,17 @@ class ActionStore:
                 lease_until=moment + timedelta(seconds=lease),
                 attempts=ActionRow.attempts + 1,
             )
+            .returning(ActionRow),
+            execution_options={"populate_existing": True},
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = await self._session.get(ActionRow, action_id, populate_existing=True)
-        if row is None:
-            return None
-        try:
-            return action_of(row)
-        except ValidationError as unreadable:  # never runs; recorded instead of retried forever
-            row.state, row.finished_at, row.lease_until = State.FAILED.value, moment, None
-            row.error = f"unreadable payload: {unreadable}"[:2000]
-            return None
+        claimed = []
+        for row in rows.all():
+            try:
+                claimed.append(action_of(row))
+            except ValidationError as unreadable:  # never runs; recorded instead of retried
+                row.state, row.finished_at, row.lease_until = State.FAILED.value, moment, None
+                row.error = f"unreadable payload: {unreadable}"[:2000]
+        return claimed
 
     def _held(self, action_id: str, attempt: int) -> ColumnElement[bool]:
         """Still held by the worker that claimed it as `attempt` (not taken over since)."""
