@@ -48,11 +48,12 @@ def create_bot(settings: TelegramSettings) -> Bot:
     """A Bot for the configured server; the caller closes `bot.session`."""
     # aiogram takes seconds to import: the settings (and `check-config`) do without it.
     from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
+    from gmbot.runtime.telegram_session import KeptResponseTypes
+
     base = str(settings.telegram_api_url).rstrip("/")
-    session = AiohttpSession(
+    session = KeptResponseTypes(
         api=TelegramAPIServer.from_base(base), timeout=settings.telegram_timeout_seconds
     )
     return Bot(settings.bot_token.get_secret_value(), session=session)
