@@ -116,16 +116,17 @@ async def test_a_quiet_chat_goes_past_a_raids_backlog_and_a_dead_poller_loses_no
 
     async def all_handled() -> bool:
         raided = len([c for c, _ in second.handled if c == world.group]) >= RAID
-        return raided and (world.basic_group, int(quiet["message_id"])) in second.handled
+        return raided and (await control.bot_queue(world.bot_id))["pending"] == 0
 
-    # The quiet update comes again too: the dead poller handled it but never confirmed it (the
-    # gateway's de-duplication, above the intake, makes that once). Stopped before it came, the
-    # next poller would rightly leave it pending: a long poll in flight confirms nothing.
-    await eventually(all_handled, 60, what="the raid and the quiet update handled by the next")
+    # The quiet update comes again when the dead poller handled it but had not yet confirmed it
+    # (the gateway's de-duplication, above the intake, makes that once): unless a getUpdates it
+    # sent after handling it reached Telegram first, which confirms it even if its answer never
+    # comes back. Either way nothing stays pending.
+    await eventually(all_handled, 60, what="the raid handled by the next, nothing pending")
     stop.set()
     await poller
     raid_ids = sorted(m for c, m in second.handled if c == world.group)
     assert raid_ids == sorted(int(m["message_id"]) for m in raid["messages"])  # each once
-    assert (await control.bot_queue(world.bot_id))["pending"] == 0
+    assert second.handled.count((world.basic_group, int(quiet["message_id"]))) <= 1
     first.raid_goes.set()  # the dead poller's tasks end too
     await bot.session.close()
