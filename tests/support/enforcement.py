@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gmbot.enforcement.app import build
-from gmbot.enforcement.domain.actions import Kind, State
+from gmbot.enforcement.domain.actions import Enforce, Kind, MemberAction, NewAction, State
 from gmbot.enforcement.domain.clock import now
 from gmbot.enforcement.settings import EnforcementSettings
+from gmbot.enforcement.storage.ledger import Ledger
 from gmbot.enforcement.storage.models import ActionRow
 from gmbot.runtime.server import RunningService, started
 from gmbot.sandbox.app import RunningSandbox
@@ -145,3 +146,22 @@ async def claimed(database_url: str, group_id: int) -> int:
         return int(count or 0)
     finally:
         await engine.dispose()
+
+
+async def violations_recorded(ledger: Ledger, group_id: int, users: Iterable[int]) -> list[str]:
+    """One action a user (a member's message to delete and its author to mute), each recorded
+    in a transaction of its own; their ids."""
+    ids = []
+    for user in users:
+        async with ledger.transaction() as stores:
+            action_id, _ = await stores.actions.add(
+                NewAction(
+                    f"u{user}:message",
+                    group_id,
+                    user,
+                    "not_subscribed",
+                    Enforce(action=MemberAction.MUTE, message_id=user),
+                )
+            )
+        ids.append(action_id)
+    return ids

@@ -9,34 +9,18 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gmbot.enforcement.domain import claims
-from gmbot.enforcement.domain.actions import Enforce, MemberAction, NewAction, State
+from gmbot.enforcement.domain.actions import Enforce, State
 from gmbot.enforcement.storage.ledger import Ledger
+from tests.support.enforcement import violations_recorded
 
 GROUP = -1001000000002
-
-
-async def _added(ledger: Ledger, users: range) -> list[str]:
-    ids = []
-    async with ledger.transaction() as stores:
-        for user in users:
-            action_id, _ = await stores.actions.add(
-                NewAction(
-                    f"u{user}:message",
-                    GROUP,
-                    user,
-                    "not_subscribed",
-                    Enforce(action=MemberAction.MUTE, message_id=user),
-                )
-            )
-            ids.append(action_id)
-    return ids
 
 
 async def test_a_batch_claims_what_is_pending_or_abandoned_and_nothing_else(
     ledger_engine: AsyncEngine,
 ) -> None:
     ledger = Ledger(ledger_engine, patience=5)
-    ids = await _added(ledger, range(1, 11))
+    ids = await violations_recorded(ledger, GROUP, range(1, 11))
     finished, held, abandoned = ids[:2], ids[2:5], ids[5:6]
     for action in await claims.claim(ledger, finished, lease=60):
         assert await claims.finish(ledger, action, State.DONE, None, 1)
@@ -58,7 +42,7 @@ async def test_two_workers_claiming_one_batch_at_once_share_it_without_overlap(
     ledger_engine: AsyncEngine,
 ) -> None:
     ledger = Ledger(ledger_engine, patience=5)
-    ids = await _added(ledger, range(1, 41))
+    ids = await violations_recorded(ledger, GROUP, range(1, 41))
 
     one, other = await asyncio.gather(
         claims.claim(ledger, ids, lease=60), claims.claim(ledger, ids[::-1], lease=60)

@@ -11,26 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gmbot.enforcement.domain import claims
-from gmbot.enforcement.domain.actions import Enforce, MemberAction, NewAction
 from gmbot.enforcement.storage.ledger import Ledger
 from gmbot.enforcement.storage.models import ActionRow
+from tests.support.enforcement import violations_recorded
 
 GROUP = -1001000000001
 
 
 async def _claimed(ledger: Ledger, users: range, lease: float) -> dict[str, int]:
     held = {}
-    for user in users:
-        async with ledger.transaction() as stores:
-            action_id, _ = await stores.actions.add(
-                NewAction(
-                    f"u{user}:message",
-                    GROUP,
-                    user,
-                    "not_subscribed",
-                    Enforce(action=MemberAction.MUTE, message_id=user),
-                )
-            )
+    for action_id in await violations_recorded(ledger, GROUP, users):
         [action] = await claims.claim(ledger, [action_id], lease)
         held[action.action_id] = action.attempts
     return held

@@ -20,6 +20,7 @@ from gmbot.gateway.intake.pipeline import Result
 from gmbot.gateway.intake.replica_spool import ReplicaSpool
 from gmbot.gateway.intake.spool import FileSpool, Spool
 from gmbot.runtime.redis import RedisClient
+from tests.support.updates import message
 from tests.support.waiting import eventually
 
 RAIDED, QUIET = -100_1, -100_2
@@ -41,21 +42,6 @@ class Pipeline:
             await self.raid_goes.wait()
         self.handled.append(update.update_id)
         return Result.CONFIRM
-
-
-def _message(update_id: int, chat: int, user: int) -> Update:
-    return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": chat, "type": "supergroup", "title": "Raided"},
-                "from": {"id": user, "is_bot": False, "first_name": "M"},
-                "text": f"spam {update_id}",
-            },
-        }
-    )
 
 
 @pytest.fixture
@@ -98,11 +84,11 @@ async def test_a_raid_is_answered_before_it_is_handled_and_a_restart_loses_none_
     acceptance = Acceptance.over(bot, first, BOUND, new_spool())
     await acceptance.start()
 
-    raid = [_message(n, RAIDED, 1_000 + n % 40) for n in range(1, RAID + 1)]
+    raid = [message(n, 1_000 + n % 40, RAIDED) for n in range(1, RAID + 1)]
     answered = await asyncio.wait_for(
         asyncio.gather(*(acceptance.accept(update) for update in raid)), 20
     )
-    quiet = _message(RAID + 1, QUIET, 7)
+    quiet = message(RAID + 1, 7, QUIET)
     assert await acceptance.accept(quiet)
 
     async def quiet_handled() -> bool:
@@ -139,7 +125,7 @@ async def test_a_replica_that_never_comes_back_is_taken_over_once_it_is_no_longe
     dead_spool = ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080", alive_seconds=1)
     dead = Acceptance.over(bot, dead_pipeline, BOUND, dead_spool, dead_spool)
     await dead.start()
-    raid = [_message(n, RAIDED, 1_000 + n) for n in range(1, 21)]
+    raid = [message(n, 1_000 + n, RAIDED) for n in range(1, 21)]
     assert all([await dead.accept(update) for update in raid])
     await _abandon(dead)
     survivor = Pipeline()
@@ -172,7 +158,7 @@ async def test_a_spool_that_cannot_keep_has_the_update_handled_before_the_answer
     )
     await acceptance.start()
 
-    kept = await acceptance.accept(_message(1, QUIET, 7))
+    kept = await acceptance.accept(message(1, 7, QUIET))
     await acceptance.stop(grace_seconds=1)
 
     assert kept is False

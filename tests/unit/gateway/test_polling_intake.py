@@ -12,24 +12,9 @@ from structlog.testing import capture_logs
 
 from gmbot.gateway.intake.in_hand import BUSY_RETRY_SECONDS, HANDLING_LIMIT, Intake
 from gmbot.gateway.intake.pipeline import Result
+from tests.support.updates import GROUP, message
 
-GROUP = -1001
 BOT = {"id": 999, "is_bot": True, "first_name": "GMBot"}
-
-
-def message(update_id: int, user: int, chat: int = GROUP) -> Update:
-    return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": chat, "type": "supergroup", "title": "G"},
-                "from": {"id": user, "is_bot": False, "first_name": "U"},
-                "text": "hi",
-            },
-        }
-    )
 
 
 class Pipeline:

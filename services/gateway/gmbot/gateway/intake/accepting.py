@@ -148,7 +148,7 @@ class Acceptance:
             if not self._resumed:
                 await self._resume()
             intake.take(intake.due())
-            await self._tidy()
+            await self.intake.forget_finished(self.spool)
             if self.replicas is not None and loop.time() >= next_beat:
                 next_beat = loop.time() + self.beat_seconds
                 await self._beat(self.replicas)
@@ -171,14 +171,6 @@ class Acceptance:
             log.info("updates of a replica that stopped taken over", updates=len(taken))
             self.intake.take(taken, kept=True)
 
-    async def _tidy(self) -> None:
-        finished, self.intake.finished = self.intake.finished, []
-        if finished:
-            try:
-                await self.spool.forget(finished)
-            except Exception as error:
-                log.warning("handled updates not forgotten in the spool", error=str(error))
-
     async def stop(self, grace_seconds: float) -> None:
         """Once no delivery comes any more: the updates in hand get the grace time; what is
         left stays kept for the next start (or another replica)."""
@@ -189,7 +181,7 @@ class Acceptance:
         if self._loop is not None:
             await self._loop
         await self.intake.drain(grace_seconds)
-        await self._tidy()
+        await self.intake.forget_finished(self.spool)
         if self.replicas is not None:
             with contextlib.suppress(Exception):
                 await self.replicas.leave()

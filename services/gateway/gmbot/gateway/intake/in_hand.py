@@ -22,6 +22,7 @@ import structlog
 from aiogram.types import Update
 
 from gmbot.gateway.intake.pipeline import Result
+from gmbot.gateway.intake.spool import Spool
 from gmbot.runtime.fair_slots import FairSlots
 from gmbot.runtime.tasks import within
 
@@ -280,6 +281,15 @@ class Intake:
         waiting = {stopping, *self.in_hand.values()}
         await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+
+    async def forget_finished(self, spool: Spool) -> None:
+        """Forgets in the spool what is handled (best effort: what stays is found done later)."""
+        finished, self.finished = self.finished, []
+        if finished:
+            try:
+                await spool.forget(finished)
+            except Exception as error:
+                log.warning("handled updates not forgotten in the spool", error=str(error))
 
     async def drain(self, seconds: float) -> None:
         if self.in_hand:

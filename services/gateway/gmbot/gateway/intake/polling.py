@@ -72,15 +72,6 @@ class _Poller:
             self.intake.take(kept, kept=True)
             return
 
-    async def tidy(self) -> None:
-        """Forgets in the spool what is handled (best effort: what stays is found done later)."""
-        finished, self.intake.finished = self.intake.finished, []
-        if finished:
-            try:
-                await self.spool.forget(finished)
-            except Exception as error:
-                log.warning("handled updates not forgotten in the spool", error=str(error))
-
     async def make_room(self) -> bool:
         """Keeps what is held but unconfirmed in the spool, so the offset can move past it."""
         intake = self.intake
@@ -145,7 +136,7 @@ async def poll(
     await poller.resume()
     backoff = 1.0
     while not stop.is_set():
-        await poller.tidy()
+        await intake.forget_finished(spool)
         intake.take(intake.due())
         if intake.busy and intake.room < MIN_ROOM and not await poller.make_room():
             await intake.next_event(stop)
@@ -166,7 +157,7 @@ async def poll(
         if intake.take(updates) == 0 and intake.busy:
             await intake.next_event(stop)
     await intake.drain(grace_seconds)
-    await poller.tidy()
+    await intake.forget_finished(spool)
     await _confirm(bot, intake)
 
 
