@@ -1,5 +1,9 @@
 """Named queries over the action rows. It never commits: the caller's transaction holds its
-session."""
+session.
+
+The domain gets actions as values (payloads.action_of), never the ORM's rows, so no loaded row
+needs the bulk updates' changes: they skip SQLAlchemy's session synchronisation, which built an
+evaluator of each statement's WHERE clause, a share of enforcement's CPU in a raid (py-spy)."""
 
 from __future__ import annotations
 
@@ -119,6 +123,7 @@ class ActionStore:
                 tuple_(ActionRow.action_id, ActionRow.attempts).in_(list(held.items())),
             )
             .values(lease_until=now() + timedelta(seconds=lease))
+            .execution_options(synchronize_session=False)
         )
 
     async def finish(
@@ -141,6 +146,7 @@ class ActionStore:
                 lease_until=None,
                 telegram_calls=ActionRow.telegram_calls + telegram_calls,
             )
+            .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -158,6 +164,7 @@ class ActionStore:
                 due_at=now() + timedelta(seconds=delay),
                 telegram_calls=ActionRow.telegram_calls + telegram_calls,
             )
+            .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -182,6 +189,7 @@ class ActionStore:
             update(ActionRow)
             .where(*where)
             .values(state=State.SKIPPED.value, error=why, finished_at=now(), lease_until=None)
+            .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -190,6 +198,7 @@ class ActionStore:
             update(ActionRow)
             .where(ActionRow.action_id == action_id)
             .values(warning_message_id=message_id)
+            .execution_options(synchronize_session=False)
         )
 
     async def due(self, limit: int) -> list[str]:
@@ -215,6 +224,7 @@ class ActionStore:
                 update(ActionRow)
                 .where(ActionRow.action_id.in_(ids), ActionRow.state == State.PENDING.value)
                 .values(due_at=moment + SWEEP_AFTER)
+                .execution_options(synchronize_session=False)
             )
         return ids
 
