@@ -42,9 +42,13 @@ async def test_a_known_members_messages_cost_no_round_trip_to_any_back_end(e2e: 
     kim = scene.members["kim"]
     handled = {"type": "message", "outcome": "handled"}
     first = await gateway_metric(e2e, "gmbot_gateway_updates_total", **handled)
+    told = {"grpc_method": "RecordPresenceBatch"}
+    presence = await gateway_metric(e2e, "grpc_client_handled_total", **told)
     await e2e.control.say(scene.group, kim, "first sight")
     await e2e.wait_for(lambda: _more(e2e, "gmbot_gateway_updates_total", first + 1, **handled))
-    await e2e.settle(1.5)  # her presence is told in the next batch
+    # Her presence is told in the next batch (a second later, or more on a loaded machine: a
+    # fixed wait let the batch land among the counted calls).
+    await e2e.wait_for(lambda: _more(e2e, "grpc_client_handled_total", presence + 1, **told))
     back_ends = {
         service: await _decision_calls(e2e, service)
         for service in ("gmbot.v1.MembershipService", "gmbot.v1.EnforcementService")

@@ -43,6 +43,11 @@ class PresenceBatcher:
     async def flush(self) -> None:
         while self._pending:
             batch = [self._pending.pop() for _ in range(min(BATCH, len(self._pending)))]
+            # Told from now: a member's next messages while the call is in flight would put
+            # them in the next batch again.
+            expires = time.monotonic() + REFRESH_SECONDS
+            for key in batch:
+                self._told.put(key, True, expires)
             try:
                 await call(
                     "membership",
@@ -58,12 +63,11 @@ class PresenceBatcher:
                 log.warning("presences refused", error=error.message)
                 continue
             except BackendError as error:
+                for key in batch:
+                    self._told.pop(key)
                 self._pending.update(batch)  # tried again at the next flush
                 log.info("presences not recorded yet", code=error.status)
                 return
-            expires = time.monotonic() + REFRESH_SECONDS
-            for key in batch:
-                self._told.put(key, True, expires)
 
     async def start(self) -> None:
         self._flusher = asyncio.create_task(self._run())
