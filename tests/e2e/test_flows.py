@@ -26,13 +26,27 @@ async def test_a_member_who_follows_every_channel_speaks_freely(e2e: E2E) -> Non
     assert await e2e.calls(mark, scene.channel) == []
 
 
+# What deciding about a message could ask a back end. The stack is shared: the scene's own
+# set-up (an invite link made after /protect, presence told in a batch, the activity counters
+# for /stats) may still land meanwhile on a loaded machine, and is no part of a decision.
+_DECIDING = {
+    "gmbot.v1.MembershipService": (
+        "CheckMembership",
+        "CheckMembershipBatch",
+        "GetChatAdministrators",
+    ),
+    "gmbot.v1.EnforcementService": ("Enforce", "Release"),
+}
+
+
 async def _decision_calls(e2e: E2E, service: str) -> float:
-    """The gateway's calls to a back end, leaving out the activity counters it tells
-    enforcement once a second for the owners' /stats (not part of any decision)."""
-    calls = await gateway_metric(e2e, "grpc_client_handled_total", grpc_service=service)
-    return calls - await gateway_metric(
-        e2e, "grpc_client_handled_total", grpc_service=service, grpc_method="RecordActivity"
-    )
+    """The gateway's calls to a back end that a message's decision could make."""
+    total = 0.0
+    for method in _DECIDING[service]:
+        total += await gateway_metric(
+            e2e, "grpc_client_handled_total", grpc_service=service, grpc_method=method
+        )
+    return total
 
 
 async def test_a_known_members_messages_cost_no_round_trip_to_any_back_end(e2e: E2E) -> None:
