@@ -128,9 +128,8 @@ async def test_postgres_and_redis_cut_mid_burst_every_action_is_done_once_health
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE  # not "accepted"
     assert _failures() > failures_before
     deleted = collections.Counter(m for ids in await world.deletions() for m in ids)
-    # Every message is gone. An action the cut interrupted between its deletion and its recorded
-    # end deletes again when it is carried out again (deleted stays deleted: Telegram skips a
-    # message already gone); what must not repeat, the mute and the warning, is counted below.
+    # Every message gone; an action cut between its deletion and its recorded end deletes again
+    # (harmless: gone stays gone). What must not repeat, mutes and warnings, is counted below.
     assert set(deleted) == set(messages.values())
     assert max(deleted.values()) <= 2
     restricted = await _restricted_per_member(world)
