@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from gmbot.gateway.flows.claims import Claim
 from gmbot.gateway.intake import dedup
-from gmbot.gateway.intake.dedup import DONE_WRITE_SECONDS, UpdateLedger
+from gmbot.gateway.intake.dedup import DONE_WRITE_SECONDS, Claimable, UpdateLedger
 from gmbot.gateway.intake.done_marks import BotUpdate
 from gmbot.runtime.redis import create_redis
 from tests.support.waiting import eventually
@@ -133,3 +134,42 @@ async def test_a_claim_lives_seconds_while_held_and_lapses_when_its_holder_died(
     await asyncio.sleep(dedup.CLAIM_SECONDS + 0.5)
 
     assert await other.claim(update) is Claim.ACQUIRED
+
+
+async def test_claims_asked_together_share_a_round_trip_and_each_is_won_once(
+    redis_url: str, prefix: str
+) -> None:
+    """A getUpdates batch's claims go out in one pipeline, each answered as if asked alone:
+    done, taken by this replica, or busy with the other, and a flow's own key beside them."""
+    one, other = create_redis(redis_url), create_redis(redis_url)
+    pipelines = 0
+    open_pipeline = one.pipeline
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelines
+        pipelines += 1
+        return open_pipeline(*args, **kwargs)
+
+    one.pipeline = counted  # type: ignore[method-assign]
+    ours, theirs = UpdateLedger(one, prefix), UpdateLedger(other, prefix)
+    first = an_update()
+    updates = [BotUpdate(first.bot_id, first.update_id + n) for n in range(200)]
+    handled_before = updates[:20]
+    for update in handled_before:
+        assert await theirs.claim(update) is Claim.ACQUIRED
+        await theirs.done(update)
+    await theirs.stop()
+    join = f"join:{first.bot_id}:{first.update_id}"
+
+    asked: list[Claimable] = [*updates, join]
+    mine, yours = await asyncio.gather(
+        asyncio.gather(*(ours.claim(c) for c in asked)),
+        asyncio.gather(*(theirs.claim(c) for c in asked)),
+    )
+
+    assert pipelines == 1
+    assert mine[:20] == [Claim.DONE] * 20
+    raced = zip(mine[20:], yours[20:], strict=True)
+    assert all({a, b} == {Claim.ACQUIRED, Claim.BUSY} for a, b in raced)
+    await one.aclose()
+    await other.aclose()
