@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Generator, Iterator
 import pytest
 import structlog
 
+from gmbot.devstack.stack import share_ports
 from tests.support import migrated_databases
 from tests.support.longest_first import keep_collection_order, order_longest_first
 
@@ -40,6 +41,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # their services, and devstack's atexit the rest.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     _plain_tracebacks()
+    # Each pool process picks its services' ports from a part of the range of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        share_ports(int(worker[2:]), int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
 
 
 def _plain_tracebacks() -> None:

@@ -25,15 +25,31 @@ _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST_PORT = 10000
 
 
+# This process's part of the range (index, of how many): see share_ports.
+_share = (0, 1)
+
+
+def share_ports(index: int, parts: int) -> None:
+    """Processes that start services at the same time (a pytest-xdist pool) each pick from a
+    part of the range of their own: two picking the same port before either bound it had the
+    second's gRPC server share the first's port (SO_REUSEPORT) and half its calls."""
+    global _share
+    _share = (index, parts)
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on now, outside the range outgoing connections use."""
+    """A loopback port nothing listens on now, outside the range outgoing connections use, in
+    this process's part of it."""
     try:
         ephemeral_low = int(_EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         ephemeral_low = 0  # not Linux: the kernel's pick below is all there is
+    index, parts = _share
+    width = (ephemeral_low - _LOWEST_PORT) // parts
+    low = _LOWEST_PORT + index * width
     pick = secrets.SystemRandom()
-    tries = 100 if ephemeral_low > _LOWEST_PORT + 1000 else 0
-    for port in (pick.randrange(_LOWEST_PORT, ephemeral_low) for _ in range(tries)):
+    tries = 100 if width > 1000 else 0
+    for port in (pick.randrange(low, low + width) for _ in range(tries)):
         if _bindable(port):
             return port
     with socket.socket() as probe:

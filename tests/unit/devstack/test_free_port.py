@@ -31,3 +31,13 @@ def test_without_the_kernels_range_the_kernel_picks(
     port = free_port()
     with socket.socket() as service:
         service.bind(("127.0.0.1", port))
+
+
+@pytest.mark.skipif(not RANGE.exists(), reason="the kernel's range is Linux's")
+def test_each_process_of_a_pool_picks_from_its_own_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    low = int(RANGE.read_text().split()[0])
+    monkeypatch.setattr(stack, "_share", (0, 1))
+    quarter = (low - 10_000) // 4
+    stack.share_ports(2, 4)
+    ports = {free_port() for _ in range(20)}
+    assert all(10_000 + 2 * quarter <= port < 10_000 + 3 * quarter for port in ports)
