@@ -76,9 +76,6 @@ def _server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials | N
 
 def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
     return [
-        # A port another server holds is an error at start, not a port silently shared with it
-        # (gRPC's default on Linux, SO_REUSEPORT, split a test stack's calls with a stranger).
-        ("grpc.so_reuseport", 0),
         ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
         ("grpc.max_connection_age_ms", round(settings.grpc_max_connection_age_seconds * 1000)),
         (

@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import grpc
-import pytest
 from pydantic import SecretStr
 
 from gmbot.runtime.client import open_channel
@@ -34,12 +33,7 @@ def _peer_service() -> Service:
 
 def _settings(**overrides: Any) -> ServiceSettings:
     return ServiceSettings(
-        **{
-            "auth_token": SecretStr(TEST_TOKEN),
-            "grpc_port": 0,
-            "metrics_enabled": False,
-            **overrides,
-        }
+        auth_token=SecretStr(TEST_TOKEN), grpc_port=0, metrics_enabled=False, **overrides
     )
 
 
@@ -66,11 +60,3 @@ async def test_a_client_reconnects_once_its_connection_is_older_than_the_age() -
     # The peer is the client's address and port: a new connection has a new port.
     assert same == first
     assert later != first
-
-
-async def test_a_second_server_on_a_port_taken_fails_to_start() -> None:
-    """Not one port shared by two servers, each getting some of the calls (SO_REUSEPORT)."""
-    async with started(_peer_service(), _settings()) as first:
-        with pytest.raises(RuntimeError):
-            async with started(_peer_service(), _settings(grpc_port=first.port)):
-                pass
