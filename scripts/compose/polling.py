@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from scripts.compose.shell import run, step
+from scripts.compose.shell import CLI_DEADLINE, run, step
 from scripts.compose.stack import Stack
 from scripts.compose.story import story
 
@@ -34,10 +34,12 @@ def polling(stack: Stack) -> None:
     # The operator's command, from the images, with the environment compose gave each service.
     (tenancy,) = stack.containers()["tenancy"]
     (enforcement,) = stack.containers()["enforcement"]
-    groups = run("podman", "exec", enforcement, "gmbot", "groups", quiet=True)
+    groups = run("podman", "exec", *CLI_DEADLINE, enforcement, "gmbot", "groups", quiet=True)
     if "GMBot Demo Chat" not in groups:
         raise RuntimeError(f"gmbot groups in {enforcement}: {groups}")
     carol = stack.demo_ids()["carol"]
-    held = run("podman", "exec", tenancy, "gmbot", "restrictions", str(carol), quiet=True)
+    held = run(
+        "podman", "exec", *CLI_DEADLINE, tenancy, "gmbot", "restrictions", str(carol), quiet=True
+    )
     print(f"   gmbot in {enforcement}: {groups.strip().splitlines()[0]}")
     print(f"   gmbot in {tenancy}: {held.strip()}")

@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 
 from gmbot.runtime.callers import token_digest
-from scripts.compose.shell import logs, run, step
+from scripts.compose.shell import CLI_DEADLINE, logs, run, step
 from scripts.compose.stack import Stack
 from scripts.compose.story import story
 
@@ -41,8 +41,8 @@ def callers_only(stack: Stack) -> dict[str, str]:
 def dead_letters(container: str, token: str) -> subprocess.CompletedProcess[str]:
     """`gmbot dead-letters` from `container`, through the gateways' operators' port."""
     return subprocess.run(
-        ["podman", "exec", "-e", f"CALLER_TOKEN={token}", "-e", "GATEWAY_URL=http://gateway:9104",
-         container, "gmbot", "dead-letters"],
+        ["podman", "exec", *CLI_DEADLINE, "-e", f"CALLER_TOKEN={token}",
+         "-e", "GATEWAY_URL=http://gateway:9104", container, "gmbot", "dead-letters"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
 
@@ -52,11 +52,13 @@ def refusals(stack: Stack, tokens: dict[str, str]) -> None:
     with PERMISSION_DENIED, and tenancy logs the refusal with the caller's name."""
     (tenancy,) = stack.containers()["tenancy"]
     ops = run(
-        "podman", "exec", "-e", f"CALLER_TOKEN={tokens['ops']}", tenancy, "gmbot", "groups",
+        "podman", "exec", *CLI_DEADLINE, "-e", f"CALLER_TOKEN={tokens['ops']}", tenancy,
+        "gmbot", "groups",
         quiet=True,
     )  # fmt: skip
     refused = subprocess.run(
-        ["podman", "exec", "-e", f"CALLER_TOKEN={tokens['billing']}", tenancy, "gmbot", "groups"],
+        ["podman", "exec", *CLI_DEADLINE, "-e", f"CALLER_TOKEN={tokens['billing']}", tenancy,
+         "gmbot", "groups"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     logged = [
