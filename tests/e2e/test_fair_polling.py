@@ -38,7 +38,10 @@ async def test_a_quiet_groups_violator_is_handled_while_a_raids_backlog_waits(e2
         for c in await e2e.calls(mark, raided.channel)
         if c["method"] == "getChatMember" and int(c["seq"]) < int(check["seq"])
     ]
-    assert len(raid_checks_before) < RAIDERS // 3, "the quiet group waited for the raid"
+    # Alone on the machine 6-22 raid checks come first (with CPU or disk hogs beside it too); in a
+    # full pool run, on a stack that had served other modules, 60 did once. Before the spool it
+    # was about 140: half the raid's checks still tells the two apart.
+    assert len(raid_checks_before) < RAIDERS // 2, "the quiet group waited for the raid"
 
     def in_chat(calls: list[dict[str, Any]], chat: int) -> list[dict[str, Any]]:
         return [c for c in calls if str(c["params"].get("chat_id")) == str(chat)]
