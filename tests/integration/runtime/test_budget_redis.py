@@ -118,6 +118,33 @@ async def test_a_quiet_groups_call_goes_within_a_few_slots_while_another_group_r
     assert order.index(-1002) - 5 <= 3
 
 
+# Slots of 200 ms, told apart on the clock: alone, beside no other test.
+@pytest.mark.serial
+async def test_a_check_told_to_wait_behind_a_deletion_still_goes_before_a_mute(
+    redis_url: str,
+) -> None:
+    """As in this process (test_budget): a check turned away because a deletion waited is
+    waiting too, so the mute that asks once the deletion was served does not take its slot."""
+    redis = create_redis(redis_url)
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
+    limiter = RedisBudget(redis, prefix, Spacing.of(per_second=5, group_messages_per_minute=6000))
+
+    async def ask(priority: Priority) -> float:
+        return await limiter.try_acquire(None, priority, False, uuid.uuid4().hex)
+
+    try:
+        assert await ask(Priority.URGENT) == 0
+        assert await ask(Priority.URGENT) > 0  # a deletion waits for the next slot
+        assert await ask(Priority.CHECK) > 0  # a check, behind it
+        # The deletion is served at its slot (its demand gone with it), the check not yet back.
+        await redis.delete(f"{prefix}demand:{Priority.URGENT.value}")
+        await asyncio.sleep(0.25)
+        assert await ask(Priority.PUNISH) > 0
+        assert await ask(Priority.CHECK) == 0
+    finally:
+        await _forget(redis, prefix)
+
+
 async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None:
     redis = create_redis(redis_url)
     prefix, _ = budget_names("test:", uuid.uuid4().hex)

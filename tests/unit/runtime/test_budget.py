@@ -49,7 +49,6 @@ def _ask(
 
 def test_calls_are_spaced_overall() -> None:
     limits = budget(per_second=10)
-
     assert _ask(limits, None, Priority.URGENT, False, now=100.0) == 0
     # A quarter of an interval early is tolerated, then the caller waits for the next slot.
     assert _ask(limits, None, Priority.URGENT, False, now=100.075) == 0
@@ -101,7 +100,6 @@ def test_a_message_counts_in_its_groups_minute_until_answered() -> None:
 
 def test_messages_to_one_group_are_spaced_by_its_minute_and_others_are_not() -> None:
     limits = budget(per_second=1000, group_per_minute=60)
-
     assert _ask(limits, GROUP, Priority.LATER, True, now=10.0) == 0
     assert _ask(limits, GROUP, Priority.LATER, True, now=10.1) == pytest.approx(0.9)
     assert _ask(limits, OTHER_GROUP, Priority.LATER, True, now=10.1) == 0
@@ -112,7 +110,6 @@ def test_messages_to_one_group_are_spaced_by_its_minute_and_others_are_not() -> 
 async def test_a_429_for_one_chat_pauses_that_chat_only() -> None:
     limits = budget(per_second=1000)
     await limits.pause(GROUP, 30)
-
     assert _ask(limits, GROUP, Priority.URGENT, False, now=_now()) > 29
     assert _ask(limits, OTHER_GROUP, Priority.URGENT, False, now=_now()) == 0
     assert _ask(limits, None, Priority.URGENT, False, now=_now() + 1) == 0
@@ -121,7 +118,6 @@ async def test_a_429_for_one_chat_pauses_that_chat_only() -> None:
 async def test_a_429_without_a_chat_pauses_everyone() -> None:
     limits = budget(per_second=1000)
     await limits.pause(None, 5)
-
     assert _ask(limits, GROUP, Priority.URGENT, False, now=_now()) > 4
     assert _ask(limits, None, Priority.CHECK, False, now=_now()) > 4
 
@@ -163,6 +159,17 @@ def test_a_check_never_waits_behind_a_mute_and_a_mute_waits_behind_a_check() -> 
     assert _ask(limits, None, Priority.CHECK, False, now=0.08) > 0
     assert _ask(limits, None, Priority.PUNISH, False, now=0.18) > 0
     assert _ask(limits, None, Priority.URGENT, False, now=0.18) == 0
+
+
+def test_a_check_told_to_wait_behind_a_deletion_still_goes_before_a_mute() -> None:
+    limits = budget(per_second=10)
+    assert _ask(limits, None, Priority.URGENT, False, now=0.0) == 0
+    assert _ask(limits, None, Priority.URGENT, False, now=0.0) > 0  # a deletion waits
+    assert _ask(limits, None, Priority.CHECK, False, now=0.01) > 0  # a check, behind it
+    assert _ask(limits, None, Priority.URGENT, False, now=0.08) == 0
+    # The deletion served, the check not back yet: in a raid a mute polling then took its slot.
+    assert _ask(limits, None, Priority.PUNISH, False, now=0.176) > 0
+    assert _ask(limits, None, Priority.CHECK, False, now=0.18) == 0
 
 
 class _Asked:
@@ -225,7 +232,6 @@ def _raid_then_quiet(limits: LocalBudget, raiders: int, priority: Priority) -> i
 
 def test_a_quiet_group_goes_within_a_slot_or_two_while_another_group_raids() -> None:
     limits = budget(per_second=10)
-
     assert _raid_then_quiet(limits, raiders=100, priority=Priority.CHECK) <= 2
 
 

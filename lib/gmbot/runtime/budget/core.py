@@ -187,6 +187,9 @@ class LocalBudget(PollingBudget):
             return paused - now
         overall = self._spacing.overall
         if any(self._demand.get(p, 0.0) > now for p in Priority if p < priority):
+            # Waiting too, behind them: once they are served, this priority still goes before
+            # the lower ones (a mute polling at the right moment took a check's slot so).
+            self._wants(priority, now + 2 * overall)
             return overall
         # EARLY of an interval is tolerated overall; none per group, so a group never gets one
         # message too many. A full window is waited out as the spacing is, a slot at a time.
@@ -202,11 +205,14 @@ class LocalBudget(PollingBudget):
             overall_wait = overall
         if overall_wait > 0:
             until = now + overall_wait + overall
-            self._demand[priority] = max(self._demand.get(priority, 0.0), until)
+            self._wants(priority, until)
             self._rotation.wait(priority, key, until + TURN_GRACE_SECONDS)
             return overall_wait
         self._grant(chat_id, priority, key, now, call, message)
         return 0.0
+
+    def _wants(self, priority: Priority, until: float) -> None:
+        self._demand[priority] = max(self._demand.get(priority, 0.0), until)
 
     def _chat_wait(self, chat_id: int, now: float, messages: Window | None) -> float:
         spaced = self._next.get(chat_id, 0.0) - now

@@ -58,8 +58,15 @@ if paused > 0 then return math.ceil(paused) end
 local gi = tonumber(ARGV[1])
 local ci = tonumber(ARGV[2])
 local priority = tonumber(ARGV[3])
+-- Someone at priority p waits until ms from now (a longer wait already noted stays).
+local function wants(p, ms)
+  if redis.call('PTTL', KEYS[5 + p]) < ms then redis.call('SET', KEYS[5 + p], '1', 'PX', ms) end
+end
 for p = 0, priority - 1 do
-  if redis.call('EXISTS', KEYS[5 + p]) == 1 then return math.ceil(gi) end
+  if redis.call('EXISTS', KEYS[5 + p]) == 1 then
+    wants(priority, math.ceil(2 * gi))
+    return math.ceil(gi)
+  end
 end
 local function next_slot(key, old)
   local slot = tonumber(redis.call('GET', key) or '0')
@@ -109,7 +116,7 @@ if overall_wait <= 0 then
 end
 if overall_wait > 0 then
   local wait_ms = math.ceil(overall_wait + gi)
-  redis.call('SET', KEYS[5 + priority], '1', 'PX', wait_ms)
+  wants(priority, wait_ms)
   redis.call('ZADD', waiting, 'GT', now + wait_ms + tonumber(ARGV[7]), group)
   redis.call('PEXPIRE', waiting, ARGV[6])
   return math.ceil(overall_wait)

@@ -6,6 +6,11 @@ A batch holds nothing the ledger does not: each action waits for its batch's cal
 goes on (and is finished), so a replica killed mid-batch leaves its actions claimed under a
 lease that runs out; another worker takes them up and deletes again, and Telegram skips a
 message that is gone already. The call is counted once, on the action that opened the batch.
+
+A batch goes when its window is over, or sooner once no id has joined it for a quarter of the
+window: in a raid ids keep coming and a batch is about a window's worth, while the last
+violators' messages (and a lone violator's in a quiet group) go a moment after the decision,
+not a whole window after it.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from gmbot.enforcement.domain.ports import TelegramActions
 
 # deleteMessages takes 1-100 ids of one chat.
 MAX_IDS = 100
+# The part of the window without a new id after which a batch goes.
+QUIET_PART = 0.25
 
 
 @dataclass
 class _Batch:
     ids: dict[int, None] = field(default_factory=dict)  # an ordered set
     full: asyncio.Event = field(default_factory=asyncio.Event)
+    joined: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -47,6 +55,7 @@ class DeletionBatches:
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
         batch.ids[message_id] = None
+        batch.joined.set()
         if len(batch.ids) >= self._size:
             self._close(chat_id, batch)
         # Shielded: one waiter given up (its worker stopping) does not cancel the others' call.
@@ -62,8 +71,7 @@ class DeletionBatches:
         # Read, so an outcome whose waiters all gave up is not reported as never retrieved.
         batch.done.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(batch.full.wait(), self._window)
+            await self._gather(batch)
             self._close(chat_id, batch)
             await self._telegram.delete(chat_id, list(batch.ids))
         except asyncio.CancelledError:
@@ -74,6 +82,17 @@ class DeletionBatches:
             batch.done.set_exception(error)
         else:
             batch.done.set_result(None)
+
+    async def _gather(self, batch: _Batch) -> None:
+        """Until the batch is full, its window is over, or no id joined it for a while."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self._window
+        while not batch.full.is_set() and (left := end - loop.time()) > 0:
+            batch.joined.clear()
+            try:
+                await asyncio.wait_for(batch.joined.wait(), min(left, self._window * QUIET_PART))
+            except TimeoutError:
+                return
 
     async def close(self) -> None:
         """Stops what is still being sent: its actions are handed back by the worker pool."""
