@@ -30,7 +30,7 @@ QUIET_PART = 0.25
 @dataclass
 class _Batch:
     ids: dict[int, None] = field(default_factory=dict)  # an ordered set
-    full: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False  # no more ids join it
     joined: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
@@ -65,7 +65,7 @@ class DeletionBatches:
         """No more ids join this batch; the next one opens a new batch."""
         if self._open.get(chat_id) is batch:
             del self._open[chat_id]
-        batch.full.set()
+        batch.closed = True
 
     async def _send(self, chat_id: int, batch: _Batch) -> None:
         # Read, so an outcome whose waiters all gave up is not reported as never retrieved.
@@ -87,7 +87,7 @@ class DeletionBatches:
         """Until the batch is full, its window is over, or no id joined it for a while."""
         loop = asyncio.get_running_loop()
         end = loop.time() + self._window
-        while not batch.full.is_set() and (left := end - loop.time()) > 0:
+        while not batch.closed and (left := end - loop.time()) > 0:
             batch.joined.clear()
             try:
                 await asyncio.wait_for(batch.joined.wait(), min(left, self._window * QUIET_PART))
