@@ -1,20 +1,42 @@
-"""The budget's owner (enforcement without Redis) served alone on port 0, with lessees of it."""
+"""A budget on a clock the test holds, and the budget's owner (enforcement without Redis) served
+alone on port 0, with lessees of it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import grpc
 from pydantic import SecretStr
 
-from gmbot.runtime.budget.core import LocalBudget
+from gmbot.runtime.budget.core import Grant, LocalBudget, Priority, Spacing
 from gmbot.runtime.budget.leased import SERVICE_NAME, BudgetServicer
 from gmbot.runtime.client import open_channel
 from gmbot.runtime.server import Service, started
 from gmbot.runtime.settings import ServiceSettings
 from gmbot.v1 import budget_pb2_grpc
 from tests.support.services import TEST_TOKEN, client_settings
+
+
+def local_budget(per_second: float = 10, group_per_minute: float = 60) -> LocalBudget:
+    return LocalBudget(Spacing.of(per_second, group_per_minute))
+
+
+def ask_at(
+    limits: LocalBudget,
+    chat_id: int | None,
+    priority: Priority,
+    message: bool,
+    now: float,
+    group: int | None = None,
+) -> float:
+    """`decide` for a call answered the moment it is granted."""
+    grant = Grant(uuid.uuid4().hex, chat_id, message)
+    wait = limits.decide(chat_id, priority, message, now, group, call=grant.call)
+    if wait == 0:
+        limits.answered_at(grant, now)
+    return wait
 
 
 @asynccontextmanager

@@ -145,6 +145,27 @@ async def test_a_check_told_to_wait_behind_a_deletion_still_goes_before_a_mute(
         await _forget(redis, prefix)
 
 
+async def test_a_message_waiting_for_its_groups_minute_holds_no_place_before_lower_ones(
+    redis_url: str,
+) -> None:
+    """As in this process (test_budget_priorities): a warning whose group's minute is full is
+    told its group's slot and notes no demand, so nothing lower waits behind it."""
+    redis = create_redis(redis_url)
+    prefix, _ = budget_names("test:", uuid.uuid4().hex)
+    limiter = RedisBudget(redis, prefix, Spacing.of(per_second=10, group_messages_per_minute=60))
+
+    async def ask(priority: Priority, chat_id: int | None = None) -> float:
+        return await limiter.try_acquire(chat_id, priority, chat_id is not None, uuid.uuid4().hex)
+
+    try:
+        assert await ask(Priority.LATER, -1001) == 0  # a warning sent
+        assert await ask(Priority.CHECK) > 0  # a check waits for its slot
+        assert await ask(Priority.LATER, -1001) > 0.5  # the next warning: its group's slot
+        assert not await redis.exists(f"{prefix}demand:{Priority.LATER.value}")
+    finally:
+        await _forget(redis, prefix)
+
+
 async def test_a_pause_for_one_chat_holds_that_chat_only(redis_url: str) -> None:
     redis = create_redis(redis_url)
     prefix, _ = budget_names("test:", uuid.uuid4().hex)

@@ -22,37 +22,18 @@ from prometheus_client import REGISTRY
 from gmbot.runtime.budget.core import Grant, LocalBudget, Priority, Spacing
 from gmbot.runtime.budget.telegram import BudgetMiddleware
 from gmbot.runtime.callers import current_caller
+from tests.support.budget import ask_at, local_budget
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009876543210
 
 
-def budget(per_second: float = 10, group_per_minute: float = 60) -> LocalBudget:
-    return LocalBudget(Spacing.of(per_second, group_per_minute))
-
-
-def _ask(
-    limits: LocalBudget,
-    chat_id: int | None,
-    priority: Priority,
-    message: bool,
-    now: float,
-    group: int | None = None,
-) -> float:
-    """`decide` for a call answered the moment it is granted."""
-    grant = Grant(uuid.uuid4().hex, chat_id, message)
-    wait = limits.decide(chat_id, priority, message, now, group, call=grant.call)
-    if wait == 0:
-        limits.answered_at(grant, now)
-    return wait
-
-
 def test_calls_are_spaced_overall() -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, None, Priority.URGENT, False, now=100.0) == 0
+    limits = local_budget(per_second=10)
+    assert ask_at(limits, None, Priority.URGENT, False, now=100.0) == 0
     # A quarter of an interval early is tolerated, then the caller waits for the next slot.
-    assert _ask(limits, None, Priority.URGENT, False, now=100.075) == 0
-    assert _ask(limits, None, Priority.URGENT, False, now=100.075) == pytest.approx(0.1)
+    assert ask_at(limits, None, Priority.URGENT, False, now=100.075) == 0
+    assert ask_at(limits, None, Priority.URGENT, False, now=100.075) == pytest.approx(0.1)
 
 
 def test_no_31_calls_fit_in_telegrams_second_however_late_each_arrives() -> None:
@@ -83,7 +64,7 @@ def test_no_31_calls_fit_in_telegrams_second_however_late_each_arrives() -> None
 def test_a_message_counts_in_its_groups_minute_until_answered() -> None:
     """20 messages a minute to one group: one still unanswered a minute on holds the 21st
     back, though the spacing would let it go."""
-    limits = budget(per_second=1000, group_per_minute=20)
+    limits = local_budget(per_second=1000, group_per_minute=20)
     grants = []
     for n in range(20):
         grant = Grant(uuid.uuid4().hex, GROUP, True)
@@ -92,84 +73,34 @@ def test_a_message_counts_in_its_groups_minute_until_answered() -> None:
     for grant in grants[1:]:
         limits.answered_at(grant, 61.0)
     # The first is still in flight at 62 s: the 21st waits for it.
-    assert _ask(limits, GROUP, Priority.LATER, True, now=62.0) > 0
+    assert ask_at(limits, GROUP, Priority.LATER, True, now=62.0) > 0
     limits.answered_at(grants[0], 62.5)
-    assert _ask(limits, GROUP, Priority.LATER, True, now=62.6) > 0  # a minute after its answer
-    assert _ask(limits, GROUP, Priority.LATER, True, now=122.5) == 0
+    assert ask_at(limits, GROUP, Priority.LATER, True, now=62.6) > 0  # a minute after its answer
+    assert ask_at(limits, GROUP, Priority.LATER, True, now=122.5) == 0
 
 
 def test_messages_to_one_group_are_spaced_by_its_minute_and_others_are_not() -> None:
-    limits = budget(per_second=1000, group_per_minute=60)
-    assert _ask(limits, GROUP, Priority.LATER, True, now=10.0) == 0
-    assert _ask(limits, GROUP, Priority.LATER, True, now=10.1) == pytest.approx(0.9)
-    assert _ask(limits, OTHER_GROUP, Priority.LATER, True, now=10.1) == 0
+    limits = local_budget(per_second=1000, group_per_minute=60)
+    assert ask_at(limits, GROUP, Priority.LATER, True, now=10.0) == 0
+    assert ask_at(limits, GROUP, Priority.LATER, True, now=10.1) == pytest.approx(0.9)
+    assert ask_at(limits, OTHER_GROUP, Priority.LATER, True, now=10.1) == 0
     # A call on the group that is not a message does not wait for the group's minute.
-    assert _ask(limits, GROUP, Priority.URGENT, False, now=10.2) == 0
+    assert ask_at(limits, GROUP, Priority.URGENT, False, now=10.2) == 0
 
 
 async def test_a_429_for_one_chat_pauses_that_chat_only() -> None:
-    limits = budget(per_second=1000)
+    limits = local_budget(per_second=1000)
     await limits.pause(GROUP, 30)
-    assert _ask(limits, GROUP, Priority.URGENT, False, now=_now()) > 29
-    assert _ask(limits, OTHER_GROUP, Priority.URGENT, False, now=_now()) == 0
-    assert _ask(limits, None, Priority.URGENT, False, now=_now() + 1) == 0
+    assert ask_at(limits, GROUP, Priority.URGENT, False, now=_now()) > 29
+    assert ask_at(limits, OTHER_GROUP, Priority.URGENT, False, now=_now()) == 0
+    assert ask_at(limits, None, Priority.URGENT, False, now=_now() + 1) == 0
 
 
 async def test_a_429_without_a_chat_pauses_everyone() -> None:
-    limits = budget(per_second=1000)
+    limits = local_budget(per_second=1000)
     await limits.pause(None, 5)
-    assert _ask(limits, GROUP, Priority.URGENT, False, now=_now()) > 4
-    assert _ask(limits, None, Priority.CHECK, False, now=_now()) > 4
-
-
-@pytest.mark.parametrize(
-    # A check behind an urgent call; a log chat's lines behind a warning.
-    ("higher", "lower"),
-    [(Priority.URGENT, Priority.CHECK), (Priority.LATER, Priority.IDLE)],
-)
-def test_a_lower_priority_waits_while_a_higher_one_waits_for_the_overall_spacing(
-    higher: Priority, lower: Priority
-) -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, None, higher, False, now=0.0) == 0
-    # A higher call is now waiting for the next slot...
-    assert _ask(limits, None, higher, False, now=0.0) > 0
-    # ...so a lower one may not take that slot when it frees up, but the higher one may.
-    assert _ask(limits, None, lower, False, now=0.08) > 0
-    assert _ask(limits, None, higher, False, now=0.08) == 0
-    # Once nobody higher waits any more, the lower ones go again.
-    assert _ask(limits, None, lower, False, now=1.0) == 0
-
-
-def test_waiting_out_one_chat_holds_nobody_else_back() -> None:
-    limits = budget(per_second=1000, group_per_minute=1)
-    assert _ask(limits, GROUP, Priority.URGENT, True, now=0.0) == 0
-    assert _ask(limits, GROUP, Priority.URGENT, True, now=0.0) > 50
-
-    assert _ask(limits, None, Priority.LATER, False, now=0.01) == 0
-
-
-def test_a_check_never_waits_behind_a_mute_and_a_mute_waits_behind_a_check() -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, None, Priority.URGENT, False, now=0.0) == 0
-    # A mute is waiting for the next slot: a check still takes it first.
-    assert _ask(limits, None, Priority.PUNISH, False, now=0.0) > 0
-    assert _ask(limits, None, Priority.CHECK, False, now=0.08) == 0
-    # A check is waiting: the mute does not take its slot, a deletion does.
-    assert _ask(limits, None, Priority.CHECK, False, now=0.08) > 0
-    assert _ask(limits, None, Priority.PUNISH, False, now=0.18) > 0
-    assert _ask(limits, None, Priority.URGENT, False, now=0.18) == 0
-
-
-def test_a_check_told_to_wait_behind_a_deletion_still_goes_before_a_mute() -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, None, Priority.URGENT, False, now=0.0) == 0
-    assert _ask(limits, None, Priority.URGENT, False, now=0.0) > 0  # a deletion waits
-    assert _ask(limits, None, Priority.CHECK, False, now=0.01) > 0  # a check, behind it
-    assert _ask(limits, None, Priority.URGENT, False, now=0.08) == 0
-    # The deletion served, the check not back yet: in a raid a mute polling then took its slot.
-    assert _ask(limits, None, Priority.PUNISH, False, now=0.176) > 0
-    assert _ask(limits, None, Priority.CHECK, False, now=0.18) == 0
+    assert ask_at(limits, GROUP, Priority.URGENT, False, now=_now()) > 4
+    assert ask_at(limits, None, Priority.CHECK, False, now=_now()) > 4
 
 
 class _Asked:
@@ -222,62 +153,62 @@ def _raid_then_quiet(limits: LocalBudget, raiders: int, priority: Priority) -> i
             quiet_since = now
         # Each slot, the raid asks first; the quiet group's one caller asks after them.
         for _ in range(raiders):
-            if _ask(limits, GROUP, priority, False, now) == 0:
+            if ask_at(limits, GROUP, priority, False, now) == 0:
                 slots_before += 1
-        if quiet_since is not None and _ask(limits, OTHER_GROUP, priority, False, now) == 0:
+        if quiet_since is not None and ask_at(limits, OTHER_GROUP, priority, False, now) == 0:
             return slots_before - 3
         now += 0.1
     raise AssertionError("the quiet group was never served")
 
 
 def test_a_quiet_group_goes_within_a_slot_or_two_while_another_group_raids() -> None:
-    limits = budget(per_second=10)
+    limits = local_budget(per_second=10)
     assert _raid_then_quiet(limits, raiders=100, priority=Priority.CHECK) <= 2
 
 
 def test_waiting_groups_take_the_slots_in_turn_not_first_come() -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.0) == 0
+    limits = local_budget(per_second=10)
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.0) == 0
     # Both groups wait for the next slot; GROUP was served last, so OTHER_GROUP's turn comes
     # first even though GROUP asks first when the slot frees up.
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.01) > 0
-    assert _ask(limits, OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.08) > 0
-    assert _ask(limits, OTHER_GROUP, Priority.CHECK, False, now=0.08) == 0
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.01) > 0
+    assert ask_at(limits, OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.08) > 0
+    assert ask_at(limits, OTHER_GROUP, Priority.CHECK, False, now=0.08) == 0
     # Then GROUP's, though OTHER_GROUP is still waiting.
-    assert _ask(limits, OTHER_GROUP, Priority.CHECK, False, now=0.09) > 0
-    assert _ask(limits, OTHER_GROUP, Priority.CHECK, False, now=0.18) > 0
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.18) == 0
+    assert ask_at(limits, OTHER_GROUP, Priority.CHECK, False, now=0.09) > 0
+    assert ask_at(limits, OTHER_GROUP, Priority.CHECK, False, now=0.18) > 0
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.18) == 0
 
 
 def test_a_group_whose_turn_it_was_and_that_left_holds_nobody_for_long() -> None:
-    limits = budget(per_second=10)
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.0) == 0
-    assert _ask(limits, OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0  # then gives up
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.08) > 0
-    assert _ask(limits, GROUP, Priority.CHECK, False, now=0.5) == 0
+    limits = local_budget(per_second=10)
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.0) == 0
+    assert ask_at(limits, OTHER_GROUP, Priority.CHECK, False, now=0.01) > 0  # then gives up
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.08) > 0
+    assert ask_at(limits, GROUP, Priority.CHECK, False, now=0.5) == 0
 
 
 def test_the_call_is_counted_for_the_group_it_is_done_for_not_the_channel_it_reads() -> None:
-    limits = budget(per_second=10)
+    limits = local_budget(per_second=10)
     channel = -1005555555555
-    assert _ask(limits, channel, Priority.CHECK, False, now=0.0, group=GROUP) == 0
-    assert _ask(limits, channel, Priority.CHECK, False, now=0.01, group=GROUP) > 0
-    assert _ask(limits, channel, Priority.CHECK, False, now=0.01, group=OTHER_GROUP) > 0
+    assert ask_at(limits, channel, Priority.CHECK, False, now=0.0, group=GROUP) == 0
+    assert ask_at(limits, channel, Priority.CHECK, False, now=0.01, group=GROUP) > 0
+    assert ask_at(limits, channel, Priority.CHECK, False, now=0.01, group=OTHER_GROUP) > 0
     # The same channel, but OTHER_GROUP's check: its turn.
-    assert _ask(limits, channel, Priority.CHECK, False, now=0.08, group=GROUP) > 0
-    assert _ask(limits, channel, Priority.CHECK, False, now=0.08, group=OTHER_GROUP) == 0
+    assert ask_at(limits, channel, Priority.CHECK, False, now=0.08, group=GROUP) > 0
+    assert ask_at(limits, channel, Priority.CHECK, False, now=0.08, group=OTHER_GROUP) == 0
 
 
 def test_turns_do_not_cross_priorities_nor_a_groups_own_minute() -> None:
-    limits = budget(per_second=10, group_per_minute=1)
-    assert _ask(limits, GROUP, Priority.URGENT, False, now=0.0) == 0
+    limits = local_budget(per_second=10, group_per_minute=1)
+    assert ask_at(limits, GROUP, Priority.URGENT, False, now=0.0) == 0
     # OTHER_GROUP waits at LATER; GROUP's deletion still goes before it.
-    assert _ask(limits, OTHER_GROUP, Priority.LATER, False, now=0.01) > 0
-    assert _ask(limits, GROUP, Priority.URGENT, False, now=0.08) == 0
+    assert ask_at(limits, OTHER_GROUP, Priority.LATER, False, now=0.01) > 0
+    assert ask_at(limits, GROUP, Priority.URGENT, False, now=0.08) == 0
     # A group's minute still holds whatever its turn: its second message waits a minute.
-    assert _ask(limits, OTHER_GROUP, Priority.LATER, True, now=1.0) == 0
-    assert _ask(limits, OTHER_GROUP, Priority.LATER, True, now=2.0) > 50
+    assert ask_at(limits, OTHER_GROUP, Priority.LATER, True, now=1.0) == 0
+    assert ask_at(limits, OTHER_GROUP, Priority.LATER, True, now=2.0) > 50
 
 
 def _waited(consumer: str) -> float:
@@ -286,7 +217,7 @@ def _waited(consumer: str) -> float:
 
 
 async def test_the_budgets_metrics_show_whose_calls_drew_from_it() -> None:
-    limits = budget(per_second=1000)
+    limits = local_budget(per_second=1000)
     billing, own = _waited("billing"), _waited("own")
 
     token = current_caller.set("billing")  # as the server's interceptor sets it for a call

@@ -186,19 +186,22 @@ class LocalBudget(PollingBudget):
         if paused > now:
             return paused - now
         overall = self._spacing.overall
-        if any(self._demand.get(p, 0.0) > now for p in Priority if p < priority):
-            # Waiting too, behind them: once they are served, this priority still goes before
-            # the lower ones (a mute polling at the right moment took a check's slot so).
-            self._wants(priority, now + 2 * overall)
-            return overall
         # EARLY of an interval is tolerated overall; none per group, so a group never gets one
         # message too many. A full window is waited out as the spacing is, a slot at a time.
         spaced = self._next.get(None, 0.0) - overall * EARLY - now
         overall_wait = max(spaced, min(self._calls.wait(now), overall))
         messages = self._messages.get(chat_id) if message and chat_id else None
         chat_wait = self._chat_wait(chat_id, now, messages) if message and chat_id else 0.0
-        if chat_wait > 0 and chat_wait >= overall_wait:
+        behind = any(self._demand.get(p, 0.0) > now for p in Priority if p < priority)
+        if chat_wait > 0 and chat_wait >= max(overall_wait, overall if behind else 0.0):
+            # Its group's own slot is further off than anyone else's turn: it asks again then,
+            # and claims no place in the queue meanwhile (nor asks again every interval).
             return chat_wait
+        if behind:
+            # Waiting too, behind them: once they are served, this priority still goes before
+            # the lower ones (a mute polling at the right moment took a check's slot so).
+            self._wants(priority, now + 2 * overall)
+            return overall
         key = fair_key(chat_id, group)
         if overall_wait <= 0 and self._rotation.others_first(priority, key, now):
             # The free slot is another group's, which asks for it now; ours is a slot later.

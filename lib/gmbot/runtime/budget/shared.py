@@ -62,12 +62,6 @@ local priority = tonumber(ARGV[3])
 local function wants(p, ms)
   if redis.call('PTTL', KEYS[5 + p]) < ms then redis.call('SET', KEYS[5 + p], '1', 'PX', ms) end
 end
-for p = 0, priority - 1 do
-  if redis.call('EXISTS', KEYS[5 + p]) == 1 then
-    wants(priority, math.ceil(2 * gi))
-    return math.ceil(gi)
-  end
-end
 local function next_slot(key, old)
   local slot = tonumber(redis.call('GET', key) or '0')
   if old then slot = math.max(slot, tonumber(redis.call('GET', old) or '0')) end
@@ -99,7 +93,18 @@ local overall_wait = tg - tonumber(ARGV[4]) - now
 overall_wait = math.max(overall_wait, window_wait(calls, tonumber(ARGV[11]), gi))
 local chat_wait = tc - now
 if message then chat_wait = math.max(chat_wait, window_wait(messages, tonumber(ARGV[13]), ci)) end
-if chat_wait > 0 and chat_wait >= overall_wait then return math.ceil(chat_wait) end
+local behind = false
+for p = 0, priority - 1 do
+  if redis.call('EXISTS', KEYS[5 + p]) == 1 then behind = true break end
+end
+-- The chat's own slot further off than anyone's turn: no place in the queue claimed meanwhile.
+local ahead = overall_wait
+if behind then ahead = math.max(ahead, gi) end
+if chat_wait > 0 and chat_wait >= ahead then return math.ceil(chat_wait) end
+if behind then
+  wants(priority, math.ceil(2 * gi))
+  return math.ceil(gi)
+end
 local group = ARGV[5]
 local function last_served(member)
   return tonumber(redis.call('ZSCORE', served, member) or '-1')
