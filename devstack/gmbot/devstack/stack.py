@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -25,16 +26,31 @@ _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST_PORT = 10000
 
 
-# This process's part of the range (index, of how many): see share_ports.
-_share = (0, 1)
+# This process's part of the range (index, of how many): see share_ports. A process started by
+# one that shares (`make run` in a test) is given a part of its own in PORT_SHARE_VARIABLE.
+PORT_SHARE_VARIABLE = "GMBOT_PORT_SHARE"
+
+
+def _inherited_share() -> tuple[int, int]:
+    index, _, parts = os.environ.get(PORT_SHARE_VARIABLE, "0/1").partition("/")
+    return int(index), int(parts)
+
+
+_share = _inherited_share()
+# Every port this process handed out: a stack picks all its ports before any service binds one,
+# and two picks of one port (a tenancy's metrics and a gateway's admin port, 1 in ~80 starts of
+# a twelve-port stack) left the later service unable to start.
+_handed_out: set[int] = set()
 
 
 def share_ports(index: int, parts: int) -> None:
     """Processes that start services at the same time (a pytest-xdist pool) each pick from a
     part of the range of their own: two picking the same port before either bound it had the
-    second's gRPC server share the first's port (SO_REUSEPORT) and half its calls."""
+    second's gRPC server share the first's port (SO_REUSEPORT) and half its calls. The processes
+    each one starts (a `make run`) pick from a part of their own too: half of the part."""
     global _share
-    _share = (index, parts)
+    _share = (2 * index, 2 * parts)
+    os.environ[PORT_SHARE_VARIABLE] = f"{2 * index + 1}/{2 * parts}"
 
 
 def free_port() -> int:
@@ -50,7 +66,8 @@ def free_port() -> int:
     pick = secrets.SystemRandom()
     tries = 100 if width > 1000 else 0
     for port in (pick.randrange(low, low + width) for _ in range(tries)):
-        if _bindable(port):
+        if port not in _handed_out and _bindable(port):
+            _handed_out.add(port)
             return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

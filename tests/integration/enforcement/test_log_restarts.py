@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from gmbot.devstack.stack import free_port
 from gmbot.enforcement.domain.actions import State
 from gmbot.enforcement.storage.ledger import Ledger
 from gmbot.runtime.database import create_engine
@@ -37,18 +37,12 @@ if TYPE_CHECKING:
 WINDOW_SECONDS = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def _replica(
     world: Group, database_url: str, redis_url: str | None, log: Path
 ) -> AsyncIterator[tuple[Stub, asyncio.subprocess.Process]]:
     """An enforcement process (killed, or stopped when the block ends) and a stub to it."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "AUTH_TOKEN": TEST_TOKEN,

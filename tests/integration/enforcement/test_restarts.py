@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from gmbot.devstack.stack import free_port
 from gmbot.sandbox.app import running_sandbox
 from gmbot.sandbox.client import SandboxClient
 from gmbot.sandbox.limits import LimitConfig
@@ -59,7 +60,7 @@ async def _start_process(env: dict[str, str], log: Path) -> asyncio.subprocess.P
 def _env(world: Group, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
     return {
         "AUTH_TOKEN": TEST_TOKEN,
-        "GRPC_PORT": str(_free_port()),
+        "GRPC_PORT": str(free_port()),
         "METRICS_ENABLED": "false",
         "BOT_TOKEN": world.token,
         "TELEGRAM_API_URL": world.sandbox.url,
@@ -186,14 +187,6 @@ async def _serving(stub: Stub, world: Group) -> bool:
 
 async def _some_restricted(world: Group) -> bool:
     return len(await world.calls("restrictChatMember")) >= 8
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _bot_administering(
