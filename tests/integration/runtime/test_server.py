@@ -154,6 +154,20 @@ async def test_the_request_id_travels_from_caller_to_server_logs(
     assert rpc_lines[-1]["code"] == "OK"
 
 
+async def test_probes_that_succeed_are_logged_at_debug_the_calls_with_work_at_info(
+    tenancy: RunningService, json_logs: io.StringIO
+) -> None:
+    async with channel_to(tenancy.port) as channel:
+        await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
+        await TenancyServiceStub(channel).ListOwnerGroups(
+            pb.ListOwnerGroupsRequest(owner_user_id=1)
+        )
+
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    logged = [line["method"] for line in lines if line.get("event") == "rpc"]
+    assert logged == ["/gmbot.v1.TenancyService/ListOwnerGroups"]
+
+
 def _slow_service(started_calls: asyncio.Event) -> Service:
     async def wait(request: bytes, context: Any) -> bytes:
         started_calls.set()
