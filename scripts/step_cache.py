@@ -8,6 +8,7 @@ versions of the tools it runs. Their SHA-256 names a record in
 machine reuses it. Only a run that exits 0 writes one; `FORCE=1` runs the step anyway.
 
     python -m scripts.step_cache containers -- .venv/bin/python -m scripts.compose
+    python -m scripts.step_cache containers --recorded   # exit 0: the next run will skip
 """
 
 from __future__ import annotations
@@ -160,6 +161,14 @@ def _remember(record: Path, seconds: float, root: Path) -> None:
     partial.replace(record)
 
 
+def recorded(step: str, inputs: Inputs, root: Path = ROOT) -> bool:
+    """Whether a passing run of `step` for its inputs as they are now is on record."""
+    try:
+        return (cache_root() / step / input_hash(inputs, root)).exists()
+    except subprocess.CalledProcessError:  # not a git checkout: nothing is cached
+        return False
+
+
 def run_cached(
     step: str, inputs: Inputs, command: Sequence[str], force: bool = False, root: Path = ROOT
 ) -> int:
@@ -191,13 +200,16 @@ def run_cached(
 
 def main(argv: Sequence[str]) -> int:
     known = steps()
+    force = os.environ.get("FORCE", "") not in ("", "0")
+    if len(argv) == 2 and argv[0] in known and argv[1] == "--recorded":
+        return 0 if recorded(argv[0], known[argv[0]]) and not force else 1
     if len(argv) < 3 or argv[0] not in known or argv[1] != "--":
         print(
-            f"usage: python -m scripts.step_cache {{{','.join(known)}}} -- COMMAND...",
+            f"usage: python -m scripts.step_cache {{{','.join(known)}}} "
+            "(-- COMMAND... | --recorded)",
             file=sys.stderr,
         )
         return 2
-    force = os.environ.get("FORCE", "") not in ("", "0")
     return run_cached(argv[0], known[argv[0]], argv[2:], force=force)
 
 

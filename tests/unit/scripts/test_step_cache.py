@@ -12,6 +12,7 @@ from scripts.step_cache import (
     Inputs,
     imported_here,
     input_hash,
+    recorded,
     run_cached,
     steps,
     tool_version,
@@ -127,7 +128,9 @@ def test_a_run_is_recorded_only_when_it_passes_and_then_skipped_unless_forced(
 
     assert run_cached("demo", INPUTS, ["false"], root=repo) == 1
     assert not (tmp_path / "cache").exists()
+    assert not recorded("demo", INPUTS, repo)
     assert run_cached("demo", INPUTS, step, root=repo) == 0
+    assert recorded("demo", INPUTS, repo)
     assert run_cached("demo", INPUTS, step, root=repo) == 0
     assert ran.read_text().count("run") == 1
     key = input_hash(INPUTS, repo)
@@ -136,6 +139,7 @@ def test_a_run_is_recorded_only_when_it_passes_and_then_skipped_unless_forced(
 
     assert run_cached("demo", INPUTS, step, force=True, root=repo) == 0
     (repo / "src" / "app.py").write_text("print('changed')\n")
+    assert not recorded("demo", INPUTS, repo)
     assert run_cached("demo", INPUTS, step, root=repo) == 0
     assert ran.read_text().count("run") == 3
     assert len(list((tmp_path / "cache" / "gmbot" / "demo").iterdir())) == 2
