@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # make test's long part: the checks (lint, API policy, generated code, deploy files) and the
-# containers run in the background, each into its log, while pytest runs every layer's tests in
-# one pool of processes (pytest-xdist), then the tests marked serial alone; then every step's
-# time, each layer's share of the pool with its slowest modules, and the log of any background
-# step that failed.
+# containers run in the background, each into its log, while pytest runs the unit layer, then the
+# integration and end-to-end layers in one pool of processes (pytest-xdist), then the tests
+# marked serial alone; then every step's time, each layer's share of the pool with its slowest
+# modules, and the log of any background step that failed.
 #
 # TEST_WORKERS sets the pool's processes. Most tests wait on sockets, each end-to-end process on
 # a stack of its own: six keep two cores about 85 % busy where four left them half idle (the
 # pool alone: 583 s, against 692 s with four in CI). But when the containers step builds and
 # runs every image beside the pool (its inputs changed), six on a loaded machine made timed
-# waits fail in both: four then. The unit layer is in the pool too: its short modules fill the
-# gaps the long ones leave at the end. 0 runs in this process alone. A module's tests stay in one process (--dist loadscope): its module-scoped
+# waits fail in both: four then. 0 runs in this process alone. A module's tests stay in one process (--dist loadscope): its module-scoped
 # fixtures (npm ci, make run, a webhook stack) run once, never twice at the same time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,11 +51,14 @@ run_pytest() {  # step name, workers, pytest arguments...: in the foreground, it
   [ "$status" = 5 ] || record "pytest $name" $((SECONDS - start)) "$status"
 }
 
-# The containers and the checks beside the pool, whose processes mostly wait.
 background deploy-check make --no-print-directory deploy-check
+# The unit layer in processes of its own: in a pool process an integration test's logging set-up
+# (structlog's loggers cached on first use) hid the log lines a unit test captures.
+run_pytest unit 2 tests/unit
+# The containers and the checks beside the pool, whose processes mostly wait.
 background containers make --no-print-directory containers
 background lint make --no-print-directory lint proto-check api-check
-run_pytest pool "$workers" -m "not serial" tests/unit tests/integration tests/e2e
+run_pytest "integration+e2e" "$workers" -m "not serial" tests/integration tests/e2e
 # The tests that time a rate or a window on the clock, with no other test beside them.
 run_pytest serial 0 -m serial tests/integration tests/e2e
 

@@ -1,8 +1,8 @@
 """Where make test's pytest time went, from the JUnit XML files pytest wrote (`--junitxml`):
 per layer (tests/unit, tests/integration, tests/e2e) and its slowest modules, in seconds of a
 worker's time (a test's set-up, call and tear-down; module fixtures count in their first test).
-The layers share one pool of processes, so their wall-clock times overlap: this says which of
-them the pool spent its time on.
+The integration and end-to-end layers share one pool of processes, so their wall-clock times
+overlap: this says which of them the pool spent its time on.
 
 Beside each figure, the CPU seconds the worker spent on it (tests/conftest.py records them): a
 module far below its worker time waits (on a window, a TTL, a service starting), one near it
