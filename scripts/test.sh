@@ -9,8 +9,9 @@
 # a stack of its own: six keep two cores about 85 % busy where four left them half idle (the
 # pool alone: 583 s, against 692 s with four in CI). But when the containers step builds and
 # runs every image beside the pool (its inputs changed), six on a loaded machine made timed
-# waits fail in both: four then. 0 runs in this process alone. A module's tests stay in one process (--dist loadscope): its module-scoped
-# fixtures (npm ci, make run, a webhook stack) run once, never twice at the same time.
+# waits fail in both: four then. 0 runs in this process alone. A module's tests stay in one
+# process (--dist loadscope): its module-scoped fixtures (npm ci, make run, a webhook stack) run
+# once, never twice at the same time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
