@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test's long part: the checks (lint, API policy, generated code, deploy files) and the
-# containers run in the background, each into its log, while pytest runs the unit layer, then the
+# containers and the unit layer run in the background, each into its log, while pytest runs the
 # integration and end-to-end layers in one pool of processes (pytest-xdist), then the tests
 # marked serial alone; then every step's time, each layer's share of the pool with its slowest
 # modules, and the log of any background step that failed.
@@ -25,6 +25,7 @@ fi
 logs=build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
 declare -a names=() seconds=() results=()
+declare -A pids=()
 
 record() {  # name, seconds, exit status
   names+=("$1") seconds+=("$2")
@@ -39,6 +40,7 @@ background() {  # name, command...: started now, waited for at the end
     "$@" >"$logs/$name.log" 2>&1
     echo "$? $((SECONDS - start))" >"$logs/$name.status"
   ) &
+  pids[$name]=$!
 }
 
 run_pytest() {  # step name, workers, pytest arguments...: in the foreground, its report kept
@@ -52,19 +54,22 @@ run_pytest() {  # step name, workers, pytest arguments...: in the foreground, it
   [ "$status" = 5 ] || record "pytest $name" $((SECONDS - start)) "$status"
 }
 
+# The checks, the containers and the unit layer beside the pool, whose processes mostly wait.
+# The unit layer in a process of its own: in a pool process an integration test's logging
+# set-up (structlog's loggers cached on first use) hid the log lines a unit test captures.
 background deploy-check make --no-print-directory deploy-check
-# The unit layer in processes of its own: in a pool process an integration test's logging set-up
-# (structlog's loggers cached on first use) hid the log lines a unit test captures.
-run_pytest unit 2 tests/unit
-# The containers and the checks beside the pool, whose processes mostly wait.
+background unit .venv/bin/pytest --junitxml="$logs/unit.xml" tests/unit
 background containers make --no-print-directory containers
 background lint make --no-print-directory lint proto-check api-check
 run_pytest "integration+e2e" "$workers" -m "not serial" tests/integration tests/e2e
-# The tests that time a rate or a window on the clock, with no other test beside them.
-run_pytest serial 0 -m serial tests/integration tests/e2e
+# The tests that time a rate or a window on the clock, with no other test beside them: only
+# the modules that hold one are collected.
+wait "${pids[unit]}"
+mapfile -t timed < <(grep -rl --include='test_*.py' 'pytest.mark.serial' tests/integration tests/e2e)
+run_pytest serial 0 -m serial "${timed[@]}"
 
 wait
-for step in deploy-check lint containers; do
+for step in unit deploy-check lint containers; do
   read -r status took <"$logs/$step.status"
   record "$step (background)" "$took" "$status"
   if [ "$status" != 0 ]; then

@@ -65,11 +65,18 @@ class Load:
         actions.add(await self.control.journal(since=since), self.authors())
         return actions
 
-    async def settled(self, since: int) -> bool:
-        """Every violator muted, every message of theirs deleted, every update delivered."""
+    async def unsettled(self, since: int) -> str:
+        """What is still missing since the journal's entry `since`: violators not muted, messages
+        of theirs not deleted, updates not delivered; "" once nothing is."""
         actions = await self.actions(since)
-        deleted = self.violator_messages() <= actions.deleted.keys()
-        if not (deleted and self.violators <= actions.mutes.keys()):
-            return False
+        unmuted = sorted(user for _, user in self.violators - actions.mutes.keys())
+        undeleted = sorted(self.violator_messages() - actions.deleted.keys())
         queue = await self.control.bot_queue(int(actions.calls[0]["bot_id"]))
-        return int(queue["pending"]) == 0
+        missing = []
+        if unmuted:
+            missing.append(f"violators not muted: {unmuted}")
+        if undeleted:
+            missing.append(f"{len(undeleted)} of their messages not deleted: {undeleted[:10]}")
+        if int(queue["pending"]):
+            missing.append(f"updates not delivered: {queue}")
+        return "; ".join(missing)

@@ -68,8 +68,18 @@ async def under_load(stack: Stack, ops_token: str) -> None:
         finally:
             stop.set()
             await driving
+        missing = "not looked at yet"
+
+        async def settled() -> bool:
+            nonlocal missing
+            missing = await load.unsettled(mark)
+            return not missing
+
         what = "every violator muted, every message of theirs deleted, every update delivered"
-        await eventually(lambda: load.settled(mark), what, 180)
+        try:
+            await eventually(settled, what, 180)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}: {missing}") from None
         await asyncio.sleep(3)  # anything done twice would come now
         check(stack, load, await load.actions(mark), ops_token, took)
     finally:
