@@ -14,6 +14,10 @@
 # once, never twice at the same time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# What Python compiles and pytest rewrites is kept beside the sources for the next process to
+# read: the ~150 processes a run starts (pool workers, services, CLI runs) would otherwise each
+# compile them again where the environment sets PYTHONDONTWRITEBYTECODE (this machine's does).
+unset PYTHONDONTWRITEBYTECODE
 
 if [ -n "${TEST_WORKERS:-}" ]; then
   workers=$TEST_WORKERS
