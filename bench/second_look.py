@@ -132,7 +132,7 @@ async def raid(label: str, waiting: int, answers: float, seconds: float) -> Raid
 
     senders = list(range(waiting))
     for sender in senders:
-        second_look.schedule(sender)
+        await second_look.schedule(sender)
     await second_look.start(look)
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
@@ -157,7 +157,7 @@ async def raid(label: str, waiting: int, answers: float, seconds: float) -> Raid
             for _ in range(min(batch, waiting - len(second_look))):
                 sender = next(fresh)
                 senders[rng.randrange(len(senders))] = sender
-                second_look.schedule(sender)
+                await second_look.schedule(sender)
             await asyncio.sleep(TICK)
 
     started = loop.time()

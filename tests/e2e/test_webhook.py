@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,11 +11,9 @@ import aiohttp
 import pytest
 
 from gmbot.devstack.processes import Child, wait_http
-from gmbot.devstack.stack import RunningStack, StackConfig, free_port
+from gmbot.devstack.stack import RunningStack, free_port
+from tests.support.deployments import own_deployment
 from tests.support.e2e import E2E
-from tests.support.membership import forget_keys
-from tests.support.migrated_databases import stack_databases
-from tests.support.stack_starts import started_alone
 
 
 @dataclass
@@ -32,32 +29,11 @@ async def webhooked(
     e2e: E2E, postgres_server_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Webhooked]:
     """A deployment of its own (one bot per deployment) whose gateway takes updates by webhook."""
-    bot = await e2e.control.create_bot("gmbot_webhook_bot")
-    prefix = {"REDIS_PREFIX": f"test:{uuid.uuid4().hex}:"}
-    data = tmp_path_factory.mktemp("webhook")
-    async with (
-        stack_databases(postgres_server_url, data) as (tenancy_db, enforcement_db),
-    ):
-        config = StackConfig(
-            data_dir=data,
-            bot_token=bot["token"],
-            telegram_api_url=e2e.sandbox.url,
-            tenancy_database_url=tenancy_db,
-            enforcement_database_url=enforcement_db,
-            migrated=True,
-            redis_url=redis_url,
-            webhook=True,
-            log_dir=data / "logs",
-            env={"gateway": prefix, "membership": prefix, "enforcement": prefix},
-        )
-        try:
-            async with started_alone(config, tmp_path_factory) as stack:
-                env = stack.child("gateway").env
-                yield Webhooked(
-                    env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], int(bot["user"]["id"]), stack
-                )
-        finally:
-            await forget_keys(redis_url, prefix["REDIS_PREFIX"])
+    async with own_deployment(
+        e2e, "gmbot_webhook_bot", tmp_path_factory, postgres_server_url, redis_url, webhook=True
+    ) as deployed:
+        env = deployed.stack.child("gateway").env
+        yield Webhooked(env["WEBHOOK_URL"], env["WEBHOOK_SECRET"], deployed.bot_id, deployed.stack)
 
 
 async def _post(url: str, body: object, secret: str | None) -> int:

@@ -182,6 +182,7 @@ def _gateway_settings(
     values: dict[str, object] = {
         "webhook_spool_file": directory / "gateway-webhook-spool.jsonl",
         "poll_spool_file": directory / "gateway-poll-spool.jsonl",
+        "second_look_file": directory / "gateway-second-looks.jsonl",
         "auth_token": SecretStr(TEST_TOKEN),
         "bot_token": SecretStr(token),
         "telegram_api_url": sandbox.url,

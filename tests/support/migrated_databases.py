@@ -65,17 +65,20 @@ async def migrated_database(
 
 
 @asynccontextmanager
-async def stack_databases(server_url: str, directory: Path) -> AsyncIterator[tuple[str, str]]:
-    """Tenancy's and enforcement's databases for a stack, on the PostgreSQL of `server_url`,
-    at head: start it with StackConfig(migrated=True). Each migrate process a stack would start
-    costs seconds of CPU, and a pool starts a dozen stacks."""
+async def stack_databases(
+    server_url: str, directory: Path, kind: str = "postgres"
+) -> AsyncIterator[tuple[str, str]]:
+    """Tenancy's and enforcement's databases for a stack, on the PostgreSQL of `server_url` (or
+    SQLite files in `directory`, `kind` sqlite), at head: start it with
+    StackConfig(migrated=True). Each migrate process a stack would start costs seconds of CPU,
+    and a pool starts a dozen stacks."""
     # Imported here: the services' apps are heavy, and most users of this module need neither.
     from gmbot.enforcement.app import migrations_config as enforcement_migrations
     from gmbot.tenancy.app import migrations_config as tenancy_migrations
 
     async with (
-        migrated_database("postgres", server_url, directory, tenancy_migrations) as tenancy,
-        migrated_database("postgres", server_url, directory, enforcement_migrations) as enforcement,
+        migrated_database(kind, server_url, directory, tenancy_migrations) as tenancy,
+        migrated_database(kind, server_url, directory, enforcement_migrations) as enforcement,
     ):
         yield tenancy, enforcement
 

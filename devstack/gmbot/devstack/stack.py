@@ -183,6 +183,7 @@ def _gateway_env(
         # directory's (stacks side by side must not share them).
         "POLL_SPOOL_FILE": str(config.data_dir / "gateway-poll-spool.jsonl"),
         "WEBHOOK_SPOOL_FILE": str(config.data_dir / "gateway-webhook-spool.jsonl"),
+        "SECOND_LOOK_FILE": str(config.data_dir / "gateway-second-looks.jsonl"),
         "DEAD_LETTER_FILE": str(config.data_dir / "gateway-dead-letters.jsonl"),
     }
     if config.miniapp_port is not None:

@@ -17,7 +17,7 @@ from aiogram.types import Update
 
 from gmbot.gateway.intake.pipeline import Result
 from gmbot.gateway.intake.polling import poll
-from gmbot.gateway.intake.spool import FileSpool, RedisSpool, Spool
+from gmbot.gateway.stores.spools import FileSpool, RedisSpool, Spool
 from gmbot.runtime.redis import create_redis
 from tests.support.gateway import World
 from tests.support.sandbox import aiogram_bot, drain

@@ -17,8 +17,8 @@ from aiogram.types import Update
 
 from gmbot.gateway.intake.accepting import Acceptance
 from gmbot.gateway.intake.pipeline import Result
-from gmbot.gateway.intake.replica_spool import ReplicaSpool
-from gmbot.gateway.intake.spool import FileSpool, Spool
+from gmbot.gateway.stores.replica_spools import ReplicaSpool
+from gmbot.gateway.stores.spools import FileSpool, Spool
 from gmbot.runtime.redis import RedisClient
 from tests.support.updates import message
 from tests.support.waiting import eventually
@@ -65,7 +65,7 @@ def new_spool(
     replica's hash."""
     if request.param == "file":
         return lambda: FileSpool(tmp_path / "webhook-spool.jsonl")
-    return lambda: ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080")
+    return lambda: ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080", kind="webhook")
 
 
 async def _abandon(acceptance: Acceptance) -> None:
@@ -122,7 +122,9 @@ async def test_a_replica_that_never_comes_back_is_taken_over_once_it_is_no_longe
     bot: Bot, redis: RedisClient, replica_prefix: str
 ) -> None:
     dead_pipeline = Pipeline()
-    dead_spool = ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080", alive_seconds=1)
+    dead_spool = ReplicaSpool(
+        redis, replica_prefix, 42, "gateway-0:8080", kind="webhook", alive_seconds=1
+    )
     dead = Acceptance.over(bot, dead_pipeline, BOUND, dead_spool, dead_spool)
     await dead.start()
     raid = [message(n, 1_000 + n, RAIDED) for n in range(1, 21)]
@@ -130,7 +132,9 @@ async def test_a_replica_that_never_comes_back_is_taken_over_once_it_is_no_longe
     await _abandon(dead)
     survivor = Pipeline()
     survivor.raid_goes.set()
-    spool = ReplicaSpool(redis, replica_prefix, 42, "gateway-1:8080", alive_seconds=1)
+    spool = ReplicaSpool(
+        redis, replica_prefix, 42, "gateway-1:8080", kind="webhook", alive_seconds=1
+    )
     taker = Acceptance.over(bot, survivor, BOUND, spool, spool)
     taker.beat_seconds = 0.2
     await taker.start()
@@ -141,7 +145,9 @@ async def test_a_replica_that_never_comes_back_is_taken_over_once_it_is_no_longe
     await eventually(taken_over, 20, what="the dead replica's updates handled by the survivor")
     await taker.stop(grace_seconds=5)
     assert sorted(survivor.handled) == [u.update_id for u in raid]
-    assert await ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080").load() == []
+    assert (
+        await ReplicaSpool(redis, replica_prefix, 42, "gateway-0:8080", kind="webhook").load() == []
+    )
     assert await spool.load() == []
     # The survivor left gracefully with nothing kept: no spool of it is listed any more.
     assert await redis.smembers(f"{replica_prefix}webhook-spools:{{42}}") == set()

@@ -18,8 +18,8 @@ from gmbot.gateway.app import Gateway, started
 from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import UpdatePipeline
-from gmbot.gateway.intake.spool import FileSpool
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.stores.spools import FileSpool
 from gmbot.runtime.lifecycle import serve
 from tests.support.services import TEST_TOKEN
 from tests.unit.gateway.fakes import BOT_ID, RecordingSession

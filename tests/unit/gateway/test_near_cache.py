@@ -92,7 +92,7 @@ async def test_a_second_look_comes_again_until_settled() -> None:
 
     second_look: SecondLook[str] = SecondLook(str, delays=(0.01, 0.01, 0.01, 0.01))
     await second_look.start(look)
-    second_look.schedule("message")
+    await second_look.schedule("message")
     await asyncio.wait_for(settled.wait(), timeout=2)
     await asyncio.sleep(0.05)
     await second_look.stop()
@@ -110,7 +110,7 @@ async def test_a_second_look_gives_up_after_its_last_delay() -> None:
 
     second_look: SecondLook[str] = SecondLook(str, delays=(0.01, 0.01))
     await second_look.start(never)
-    second_look.schedule("message")
+    await second_look.schedule("message")
     await asyncio.sleep(0.2)
     await second_look.stop()
 
@@ -131,8 +131,8 @@ async def test_an_announced_answer_brings_the_second_look_forward() -> None:
         return cache.answer(item[0], CHANNEL) is not None
 
     await second_look.start(look)
-    second_look.schedule((USER, "from the sender"))
-    second_look.schedule((USER + 1, "from someone else"))
+    await second_look.schedule((USER, "from the sender"))
+    await second_look.schedule((USER + 1, "from someone else"))
     await asyncio.sleep(0.05)
     assert looked == []
 

@@ -12,7 +12,8 @@ from aiogram import Bot
 from gmbot.gateway.intake.in_hand import Intake
 from gmbot.gateway.intake.pipeline import Result
 from gmbot.gateway.intake.polling import MIN_ROOM, _Poller
-from gmbot.gateway.intake.spool import FileSpool, as_update
+from gmbot.gateway.intake.spool import as_update
+from gmbot.gateway.stores.spools import FileSpool
 from tests.support.updates import message
 from tests.unit.gateway.fakes import BOT_ID
 from tests.unit.gateway.test_polling_intake import Pipeline, settle

@@ -37,32 +37,32 @@ def bytecodes() -> Iterator[list[int]]:
         sys.settrace(previous)
 
 
-def _waiting(count: int) -> SecondLook[int]:
+async def _waiting(count: int) -> SecondLook[int]:
     """`count` messages, each from its own sender, due in an hour; then one due at once."""
     second_look: SecondLook[int] = SecondLook(lambda item: item, delays=(HOUR, 0.0), most=MANY + 1)
     for sender in range(count):
-        second_look.schedule(sender)
+        await second_look.schedule(sender)
     return second_look
 
 
-def _hurry_cost(count: int) -> int:
-    second_look = _waiting(count)
+async def _hurry_cost(count: int) -> int:
+    second_look = await _waiting(count)
     with bytecodes() as counted:
         second_look.hurry(count // 2)
     return counted[0]
 
 
-def test_second_look_hurry_does_not_walk_every_waiting_key() -> None:
+async def test_second_look_hurry_does_not_walk_every_waiting_key() -> None:
     # Regression: an answer about one sender rebuilt and re-heaped the whole queue, so in a raid
     # (50,000 waiting, thousands of answers a second) the event loop did little else.
-    _hurry_cost(FEW)  # the first hurry also makes its metric's label
-    few, many = _hurry_cost(FEW), _hurry_cost(MANY)
+    await _hurry_cost(FEW)  # the first hurry also makes its metric's label
+    few, many = await _hurry_cost(FEW), await _hurry_cost(MANY)
 
     assert many <= few + 20, (few, many)
 
 
 async def _pop_cost(count: int) -> int:
-    second_look = _waiting(count)
+    second_look = await _waiting(count)
     looked = asyncio.Event()
 
     async def look(_item: int) -> bool:
@@ -72,7 +72,7 @@ async def _pop_cost(count: int) -> int:
     await second_look.start(look)
     await asyncio.sleep(0.01)  # the worker waits for the first due, an hour away
     with bytecodes() as counted:
-        second_look.schedule(-1, attempt=1)  # due at once: popped and looked at
+        await second_look.schedule(-1, attempt=1)  # due at once: popped and looked at
         await asyncio.wait_for(looked.wait(), timeout=5)
     await second_look.stop()
     return counted[0]

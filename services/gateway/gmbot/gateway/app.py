@@ -25,10 +25,12 @@ from gmbot.gateway.intake.dead_letters import DeadLetters
 from gmbot.gateway.intake.dedup import UpdateLedger
 from gmbot.gateway.intake.pipeline import Patience, UpdatePipeline
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS, poll
-from gmbot.gateway.intake.spool import Spool, poll_spool
+from gmbot.gateway.intake.spool import poll_spool
 from gmbot.gateway.intake.webhook import register_webhook, webhook_handler
 from gmbot.gateway.miniapp.api import miniapp_app
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.stores.spools import Spool
+from gmbot.gateway.stores.waiting_looks import waiting_looks
 from gmbot.gateway.telegram import profile
 from gmbot.gateway.telegram.dashboard import publish_menu_button
 from gmbot.gateway.telegram.dispatcher import allowed_updates, build_dispatcher
@@ -161,6 +163,9 @@ async def _start_flows(
         check_wait_seconds=settings.check_wait_seconds,
         verify_repeat_seconds=settings.verify_repeat_seconds,
         panel_ttl_seconds=settings.panel_ttl_seconds,
+        waiting_looks=waiting_looks(
+            redis, settings.redis_prefix, bot_id, settings.second_look_file, settings.http_port
+        ),
     )
     await start_flow_context(context, backends, stack)
     # The gateway's own Bot API calls in a group count toward the group's /stats.

@@ -15,15 +15,21 @@ from gmbot.gateway.clients.near_cache import NearCache
 from gmbot.gateway.clients.policies import PolicyCache
 from gmbot.gateway.clients.presence import PresenceBatcher
 from gmbot.gateway.flows.claims import Claims
-from gmbot.gateway.flows.context import FlowContext, GroupMessage
+from gmbot.gateway.flows.context import (
+    FlowContext,
+    GroupMessage,
+    message_from_record,
+    message_record,
+)
 from gmbot.gateway.flows.messages import look_again
-from gmbot.gateway.flows.second_look import SecondLook
+from gmbot.gateway.flows.second_look import Keeping, SecondLook
 from gmbot.gateway.stores.drafts import DRAFT_SECONDS as PANEL_DRAFT_SECONDS
 from gmbot.gateway.stores.drafts import SetupDrafts
 from gmbot.gateway.stores.invite_links import InviteLinks
 from gmbot.gateway.stores.pace import GroupPace
 from gmbot.gateway.stores.recent import MEMBER_ANSWER_SECONDS, SharedAnswers
 from gmbot.gateway.stores.seen_people import SeenPeople
+from gmbot.gateway.stores.waiting_looks import WaitingLooks
 from gmbot.runtime.redis import RedisClient
 
 
@@ -40,12 +46,17 @@ def make_flow_context(
     check_wait_seconds: float = 10.0,
     verify_repeat_seconds: float = 5.0,
     panel_ttl_seconds: int = 600,
+    waiting_looks: WaitingLooks | None = None,
     **overrides: Any,
 ) -> FlowContext:
     """Every part over `backends` (and `redis`, shared by the replicas, when given); `ledger` is
-    intake's update ledger. `overrides` replace parts by their FlowContext field name. Nothing is
-    started here (app.build starts what runs)."""
-    second_look: SecondLook[GroupMessage] = SecondLook(lambda m: m.sender.user_id)
+    intake's update ledger; `waiting_looks` keeps the second looks beyond the process (the
+    gateway's; the tests' flows keep them in memory). `overrides` replace parts by their
+    FlowContext field name. Nothing is started here (app.build starts what runs)."""
+    keeping = None
+    if waiting_looks is not None:
+        keeping = Keeping(waiting_looks, lambda m: m.update_id, message_record, message_from_record)
+    second_look: SecondLook[GroupMessage] = SecondLook(lambda m: m.sender.user_id, keeping=keeping)
     near = NearCache()
     # An answer that arrives is what the messages let through before it were waiting for.
     near.on_answer(second_look.hurry)

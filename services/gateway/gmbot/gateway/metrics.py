@@ -34,7 +34,9 @@ NEAR_CACHE = Counter(
 SECOND_LOOKS = Counter(
     "gmbot_gateway_second_looks_total",
     "Messages let through as unknown and judged again, by outcome (settled, again, given_up, "
-    "dropped; hurried: brought forward by an answer about the sender).",
+    "dropped; hurried: brought forward by an answer about the sender; not_kept: waiting in this "
+    "process only, its store failed; resumed, taken_over: kept by the last process or by a "
+    "replica that died, taken here).",
     ["outcome"],
 )
 DEAD_LETTERS = Counter(

@@ -80,6 +80,9 @@ class GatewaySettings(ProcessSettings, ClientSettings, CallerTokens, TelegramSet
     # Where a webhook gateway keeps, without Redis, the group messages it answered before
     # handling them. With REDIS_URL each replica keeps them in Redis.
     webhook_spool_file: Path = Path("./data/gateway-webhook-spool.jsonl")
+    # Where the messages let through as unknown wait for their second look, without Redis (one
+    # gateway). With REDIS_URL each replica keeps them in Redis; another takes over a dead one's.
+    second_look_file: Path = Path("./data/gateway-second-looks.jsonl")
     # A member's "I have joined" pressed again within this many seconds is answered from the
     # last check, without asking Telegram again (0: every press checks).
     verify_repeat_seconds: float = Field(default=5.0, ge=0, le=300)

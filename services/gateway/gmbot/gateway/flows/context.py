@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from gmbot.gateway.clients.activity import ActivityCounter
 from gmbot.gateway.clients.facades import Clients
@@ -96,3 +97,21 @@ class GroupMessage:
     answers_a_channel_post: bool = False
     # Judged while the group observed: judged again (a second look), still only observed.
     observing: bool = False
+
+
+def message_record(message: GroupMessage) -> dict[str, Any]:
+    """What is kept of a message waiting for a second look (stores.waiting_looks)."""
+    return asdict(message)
+
+
+def message_from_record(record: dict[str, Any]) -> GroupMessage:
+    """The kept message; fields a gateway of another version wrote and this one does not know
+    are left out (a rolling upgrade hands its waiting looks on either way)."""
+    message = {name: value for name, value in record.items() if name in _MESSAGE_FIELDS}
+    person = message.pop("sender")
+    sender = Person(**{name: value for name, value in person.items() if name in _PERSON_FIELDS})
+    return GroupMessage(sender=sender, **message)
+
+
+_MESSAGE_FIELDS = {f.name for f in fields(GroupMessage)}
+_PERSON_FIELDS = {f.name for f in fields(Person)}

@@ -72,7 +72,7 @@ async def on_group_message(ctx: FlowContext, chats: ChatLookup, message: GroupMe
     if verdict.unknown:
         outcome = await _unknown(ctx, policy, message)
         if outcome == "unknown-allowed":
-            ctx.second_look.schedule(message)
+            await ctx.second_look.schedule(message)
         return outcome
     return "allowed"
 

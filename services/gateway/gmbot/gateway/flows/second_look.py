@@ -6,6 +6,9 @@ the answer is known or Telegram no longer lets the message be deleted (48 hours)
 about its sender arrives first (membership announces every answer it fetches), the message is
 looked at then, not at its time: in a raid the budget is not left idle while a judged message
 sleeps out its delay.
+
+What waits is kept beyond the process (stores.waiting_looks): a gateway stopped or killed before
+a look hands it to its next start or, with Redis, to another replica.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import structlog
 
 from gmbot.gateway.metrics import SECOND_LOOKS
+from gmbot.gateway.stores.replica_spools import BEAT_SECONDS
+from gmbot.gateway.stores.waiting_looks import KeptLook, WaitingLooks
 from gmbot.runtime.tasks import cancel_and_wait
 
 log = structlog.get_logger("gmbot.gateway.flows.second_look")
@@ -114,37 +119,64 @@ class DueQueue(Generic[T]):
             heapq.heappop(self._heap)
 
 
+@dataclass(frozen=True)
+class Keeping(Generic[T]):
+    """Where what waits is kept beyond the process (stores.waiting_looks), and how an item is
+    written there and read back."""
+
+    looks: WaitingLooks
+    update_id: Callable[[T], int]
+    encode: Callable[[T], dict[str, Any]]
+    decode: Callable[[dict[str, Any]], T]
+
+
 class SecondLook(Generic[T]):
     def __init__(
         self,
         key_of: Callable[[T], Hashable],
         delays: tuple[float, ...] = DELAYS,
         most: int = MAX_WAITING,
+        keeping: Keeping[T] | None = None,
     ) -> None:
-        """`key_of`: what an item waits to learn about (for a message, its sender)."""
+        """`key_of`: what an item waits to learn about (for a message, its sender). Without
+        `keeping`, what waits is lost with the process (the tests' and benches' queues)."""
         self._key_of = key_of
         self._delays = delays
         self._most = most
+        self._keeping = keeping
         self._queue: DueQueue[T] = DueQueue()
         self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._looking: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._queue)
 
-    def schedule(self, item: T, attempt: int = 0) -> None:
+    async def schedule(self, item: T, attempt: int = 0) -> None:
+        """Waits for `item`'s next look, kept (when kept at all) once this returns."""
         if attempt >= len(self._delays):
             SECOND_LOOKS.labels("given_up").inc()
+            await self._forget(item)
             return
         if len(self._queue) >= self._most:
             SECOND_LOOKS.labels("dropped").inc()
             log.warning("too many messages waiting for a second look; this one is not")
+            await self._forget(item)
             return
-        due = time.monotonic() + self._delays[attempt]
-        self._queue.push(item, self._key_of(item), attempt, due)
+        delay = self._delays[attempt]
+        self._queue.push(item, self._key_of(item), attempt, time.monotonic() + delay)
         self._wake.set()
+        if self._keeping is None:
+            return
+        kept = KeptLook(
+            self._keeping.update_id(item), attempt, time.time() + delay, self._keeping.encode(item)
+        )
+        try:
+            await self._keeping.looks.keep(kept)
+        except Exception as error:  # it still waits here; only a restart before its look loses it
+            SECOND_LOOKS.labels("not_kept").inc()
+            log.warning("a message waiting for a second look not kept", error=str(error))
 
     def hurry(self, key: Hashable) -> None:
         """Something was learnt about `key`: what waits on it is looked at now."""
@@ -153,11 +185,47 @@ class SecondLook(Generic[T]):
             self._wake.set()
 
     async def start(self, look: Look[T]) -> None:
-        self._worker = asyncio.create_task(self._run(look))
+        """Takes back what was kept before the last stop, then looks when each is due."""
+        if self._keeping is not None:
+            try:
+                self._take(await self._keeping.looks.load(), "resumed")
+            except Exception as error:  # then the next beat's take-over finds them (Redis)
+                log.warning("the second looks kept before the last stop not read", error=str(error))
+            self._tasks.append(asyncio.create_task(self._tend(self._keeping.looks)))
+        self._tasks.append(asyncio.create_task(self._run(look)))
 
     async def stop(self) -> None:
-        for task in (self._worker, *self._looking):
+        """What waits, and the looks cut short, stay kept for the next start (or replica)."""
+        for task in (*self._tasks, *self._looking):
             await cancel_and_wait(task)
+        if self._keeping is not None:
+            with contextlib.suppress(Exception):
+                await self._keeping.looks.leave()
+
+    def _take(self, kept: list[KeptLook], how: str) -> None:
+        assert self._keeping is not None  # noqa: S101 - only kept looks are taken
+        now, monotonic = time.time(), time.monotonic()
+        for look in kept:
+            try:
+                item = self._keeping.decode(look.item)
+            except (TypeError, ValueError, KeyError):
+                log.warning("a kept second look cannot be read; left", update_id=look.update_id)
+                continue
+            due = monotonic + max(0.0, look.due - now)
+            self._queue.push(item, self._key_of(item), look.attempt, due)
+        if kept:
+            SECOND_LOOKS.labels(how).inc(len(kept))
+            log.info("messages waiting for a second look taken", how=how, messages=len(kept))
+            self._wake.set()
+
+    async def _tend(self, looks: WaitingLooks) -> None:
+        """Says this replica is alive, and takes what replicas that died kept waiting."""
+        while True:
+            try:
+                self._take(await looks.beat(), "taken_over")
+            except Exception as error:
+                log.warning("the replicas' second looks not looked at", error=str(error))
+            await asyncio.sleep(BEAT_SECONDS)
 
     async def _run(self, look: Look[T]) -> None:
         while True:
@@ -186,5 +254,11 @@ class SecondLook(Generic[T]):
         finally:
             self._slots.release()
         SECOND_LOOKS.labels("settled" if settled else "again").inc()
-        if not settled:
-            self.schedule(item, attempt + 1)
+        if settled:
+            await self._forget(item)
+        else:
+            await self.schedule(item, attempt + 1)
+
+    async def _forget(self, item: T) -> None:
+        if self._keeping is not None:
+            await self._keeping.looks.forget(self._keeping.update_id(item))

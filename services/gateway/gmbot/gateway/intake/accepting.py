@@ -7,7 +7,7 @@ is judged on its own (deleting it, muting its author once, warning once do not d
 order of their messages), so it is kept in the spool (fsynced to a file, or in Redis), answered,
 and handled with long polling's machinery (in_hand.Intake): each member's in order, the groups
 in turn, retried when it fails for now. What is kept is handed back at the next start, or taken
-over by another replica when this one never comes back (intake.replica_spool), and forgotten
+over by another replica when this one never comes back (stores.replica_spools), and forgotten
 once handled; de-duplication makes the one handled but not yet forgotten a no-op.
 
 Everything else (private chats, commands, presses, joins, the bot's own status) is answered
@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import structlog
 from aiogram import Bot
@@ -28,25 +27,16 @@ from aiogram.types import Message, Update
 
 from gmbot.gateway.intake.in_hand import Handler, Intake
 from gmbot.gateway.intake.polling import BOOKKEEPING_SECONDS
-from gmbot.gateway.intake.replica_spool import BEAT_SECONDS, ReplicaSpool, replica_name
-from gmbot.gateway.intake.spool import FileSpool, Spool, as_json, as_update
+from gmbot.gateway.intake.spool import as_json, as_update
 from gmbot.gateway.settings import GatewaySettings
+from gmbot.gateway.stores.replica_spools import BEAT_SECONDS, Replicas, ReplicaSpool, replica_name
+from gmbot.gateway.stores.spools import FileSpool, Spool
 from gmbot.runtime.redis import RedisClient
 
 log = structlog.get_logger("gmbot.gateway.accepting")
 
 # How often what is handled is forgotten in the spool, when nothing else wakes the loop.
 TIDY_SECONDS = 1.0
-
-
-class Replicas(Protocol):
-    """What a spool shared by several replicas adds (intake.replica_spool)."""
-
-    async def beat(self) -> None: ...
-
-    async def take_over(self) -> list[dict[str, Any]]: ...
-
-    async def leave(self) -> None: ...
 
 
 def judged_alone(update: Update) -> bool:
@@ -196,5 +186,5 @@ def webhook_acceptance(
     if redis is None:
         return Acceptance.over(bot, pipeline, bound, FileSpool(settings.webhook_spool_file))
     replica = replica_name(settings.http_port)
-    spool = ReplicaSpool(redis, settings.redis_prefix, bot.id, replica)
+    spool = ReplicaSpool(redis, settings.redis_prefix, bot.id, replica, kind="webhook")
     return Acceptance.over(bot, pipeline, bound, spool, spool)

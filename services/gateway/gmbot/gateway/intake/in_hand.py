@@ -22,7 +22,7 @@ import structlog
 from aiogram.types import Update
 
 from gmbot.gateway.intake.pipeline import Result
-from gmbot.gateway.intake.spool import Spool
+from gmbot.gateway.stores.spools import Spool
 from gmbot.runtime.fair_slots import FairSlots
 from gmbot.runtime.tasks import within
 

@@ -31,7 +31,8 @@ from gmbot.gateway.intake.in_hand import (
     Handler,
     Intake,
 )
-from gmbot.gateway.intake.spool import Spool, as_json, as_update
+from gmbot.gateway.intake.spool import as_json, as_update
+from gmbot.gateway.stores.spools import Spool
 
 log = structlog.get_logger("gmbot.gateway.polling")
 

@@ -1,11 +1,13 @@
-"""Where a webhook replica keeps, in Redis, the updates it answered before handling them, and how
-the replicas take over what a replica that died had kept.
+"""Where each gateway replica keeps its records in Redis, and how the replicas take over what a
+replica that died had kept: a webhook replica's updates answered before they were handled
+(kind `webhook`, intake.accepting), the messages waiting for a second look (kind `second-look`,
+flows.second_look).
 
-Each replica keeps its own hash (`webhook-spool:{bot}:<replica>`), says it is alive with a key
-that lapses (`webhook-alive:{bot}:<replica>`), and is listed in the bot's set of spools. A
+Each replica keeps its own hash (`<kind>-spool:{bot}:<replica>`), says it is alive with a key
+that lapses (`<kind>-alive:{bot}:<replica>`), and is listed in the bot's set of spools. A
 replica restarted under the same name (its pod's or container's host name and its port) takes
 its hash back at once; one that never comes back is taken over by whichever replica first sees
-its alive key lapsed: one script moves its updates into the taker's own hash, so no two take
+its alive key lapsed: one script moves its records into the taker's own hash, so no two take
 them. The bot's id is the hash tag: the script's keys share a Redis Cluster slot.
 """
 
@@ -13,9 +15,9 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
+from typing import Any, Protocol
 
-from gmbot.gateway.intake.spool import RedisSpool
+from gmbot.gateway.stores.spools import RedisSpool
 from gmbot.runtime.redis import RedisClient
 
 # A replica that has not said it is alive for this long is taken to be dead: its updates go to
@@ -24,17 +26,27 @@ ALIVE_SECONDS = 30
 BEAT_SECONDS = ALIVE_SECONDS / 3
 
 # KEYS: the dead replica's spool, its alive key, the taker's spool, the bot's set of spools.
-# ARGV: the dead replica's name. Returns the updates moved (none while it is alive).
+# ARGV: the dead replica's name. Returns the records moved (none while it is alive).
 _TAKE_OVER = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return {} end
 local kept = redis.call('HGETALL', KEYS[1])
 for i = 1, #kept, 2 do redis.call('HSET', KEYS[3], kept[i], kept[i + 1]) end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[1])
-local updates = {}
-for i = 2, #kept, 2 do updates[#updates + 1] = kept[i] end
-return updates
+local records = {}
+for i = 2, #kept, 2 do records[#records + 1] = kept[i] end
+return records
 """
+
+
+class Replicas(Protocol):
+    """What a spool shared by several replicas adds to a spool."""
+
+    async def beat(self) -> None: ...
+
+    async def take_over(self) -> list[dict[str, Any]]: ...
+
+    async def leave(self) -> None: ...
 
 
 def replica_name(port: int) -> str:
@@ -50,9 +62,11 @@ class ReplicaSpool(RedisSpool):
         prefix: str,
         bot_id: int,
         replica: str,
+        *,
+        kind: str,
         alive_seconds: int = ALIVE_SECONDS,
     ) -> None:
-        self._prefix = f"{prefix}webhook-"
+        self._prefix = f"{prefix}{kind}-"
         self._bot_id = bot_id
         self.replica = replica
         self._alive_seconds = alive_seconds
@@ -72,8 +86,8 @@ class ReplicaSpool(RedisSpool):
         await self._redis.sadd(self._spools, self.replica)
 
     async def take_over(self) -> list[dict[str, Any]]:
-        """The updates of every listed replica that is no longer alive, now kept in this one's
-        hash; oldest first."""
+        """The records of every listed replica that is no longer alive, now kept in this one's
+        hash; oldest update first."""
         taken: list[dict[str, Any]] = []
         for raw_name in await self._redis.smembers(self._spools):
             name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
@@ -85,8 +99,8 @@ class ReplicaSpool(RedisSpool):
         return sorted(taken, key=lambda raw: int(raw["update_id"]))
 
     async def leave(self) -> None:
-        """On a graceful stop: no longer alive, so another replica takes at once whatever is
-        left (nothing, when the stop had the time to finish what was in hand)."""
+        """On a graceful stop: no longer alive, so another replica takes whatever is left at its
+        next beat (nothing, when the stop had the time to finish what was in hand)."""
         await self._redis.delete(self._alive(self.replica))
         if not await self._redis.hlen(self._key):
             await self._redis.srem(self._spools, self.replica)
