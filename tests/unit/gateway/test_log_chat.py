@@ -4,6 +4,10 @@ cleared with one alert."""
 
 from __future__ import annotations
 
+import grpc
+import pytest
+
+from gmbot.gateway.clients.backends import BackendError
 from gmbot.gateway.flows import log_chat
 from gmbot.gateway.flows.admin_checks import ChannelInfo
 from gmbot.gateway.flows.context import Person
@@ -15,7 +19,7 @@ from gmbot.runtime.callbacks import LOG_UNDO, LOG_UNDO_KICK, OwnerButton, sign_o
 from gmbot.v1 import enforcement_pb2 as enforcement
 from gmbot.v1 import membership_pb2 as membership
 from gmbot.v1 import tenancy_pb2 as tenancy
-from tests.unit.gateway.fakes import BOT_ID, SIGNING_KEY, Fakes
+from tests.unit.gateway.fakes import BOT_ID, SIGNING_KEY, Fakes, rpc_error
 from tests.unit.gateway.test_flow_commands import Lookup
 from tests.unit.gateway.world import GROUP, MEMBER, OLGA, OWNER, people, policy, protected
 
@@ -241,6 +245,40 @@ async def test_undo_pressed_again_or_after_the_member_was_let_go_changes_nothing
     for method in ("Release", "Unban", "MarkLogLineUndone"):
         assert fakes.enforcement.requests(method) == []
     assert fakes.tenancy.requests("ChangeExemptUsers") == []
+
+
+async def test_an_undo_handled_again_after_failing_part_way_finishes_not_refuses() -> None:
+    """Under load the press's update failed after the member was exempted (the line's redraw
+    timed out) and was handled again: it answered "Already undone" to the one press, and the
+    line never read as undone."""
+    fakes = Fakes()
+    protected(fakes, log_chat_id=LOG)
+    people(fakes)
+    undoable(fakes)
+    fakes.enforcement.answer(
+        "MarkLogLineUndone", rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "busy")
+    )
+    with pytest.raises(BackendError):
+        await on_owner_pressed(fakes.ctx, Lookup(), UNDO, OLGA, ON_LINE)
+    fakes.enforcement.answer(
+        "MarkLogLineUndone",
+        enforcement.MarkLogLineUndoneResponse(mark=enforcement.LOG_LINE_MARK_MARKED),
+    )
+
+    again = await on_owner_pressed(fakes.ctx, Lookup(), UNDO, OLGA, ON_LINE)
+    second = Press(2, "press-2", private=False, message=Pressed(LOG, 77))
+    other_press = await on_owner_pressed(fakes.ctx, Lookup(), UNDO, OLGA, second)
+
+    assert again is not None
+    assert other_press is not None
+    assert again.text == "Undone: Mallory is exempt now and unmuted."
+    assert len(fakes.enforcement.requests("MarkLogLineUndone")) == 2
+    # Every step of the press is keyed by it: done again, it is done once downstream.
+    assert {r.idempotency_key for r in fakes.enforcement.requests("Release")} == {
+        fakes.enforcement.requests("Release")[0].idempotency_key
+    }
+    # A second press, by then, changes nothing.
+    assert other_press.text == "Already undone: this member is exempt, so nothing changed."
 
 
 async def test_a_lost_log_chat_is_cleared_for_every_group_logging_there_whoever_removed() -> None:

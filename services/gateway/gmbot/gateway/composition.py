@@ -32,6 +32,8 @@ from gmbot.gateway.stores.seen_people import SeenPeople
 from gmbot.gateway.stores.waiting_looks import WaitingLooks
 from gmbot.runtime.redis import RedisClient
 
+UNDO_PRESS_SECONDS = 24 * 3600.0
+
 
 def make_flow_context(
     *,
@@ -82,6 +84,8 @@ def make_flow_context(
         seen_people=SeenPeople(redis, redis_prefix),
         panel_drafts=SharedAnswers(PANEL_DRAFT_SECONDS, redis, f"{redis_prefix}panel-draft:"),
         invite_links=InviteLinks(redis, redis_prefix),
+        # As long as an update may be delivered again.
+        undo_presses=SharedAnswers(UNDO_PRESS_SECONDS, redis, f"{redis_prefix}undo-press:"),
         panel_ttl_seconds=panel_ttl_seconds,
     )
     return dataclasses.replace(context, **overrides)

@@ -61,6 +61,8 @@ class FlowContext:
     panel_drafts: SharedAnswers
     # Private channels' primary invite links, so /protect accepts t.me/+… (stores/invite_links.py).
     invite_links: InviteLinks
+    # Undo presses past their checks, so the same press handled again finishes (flows/log_undo.py).
+    undo_presses: SharedAnswers
     # Seconds a settings panel in a group stays after its last use (0: for good).
     panel_ttl_seconds: int = 600
 

@@ -11,7 +11,8 @@ anonymous); enforcement redraws the message, its other lines and buttons as they
 
 A press that would change nothing is answered so, and nothing changes: the member is exempt
 already (Undo pressed twice, or exempted another way), or GMBot no longer mutes them (they
-joined the channels, or an administrator lifted the mute)."""
+joined the channels, or an administrator lifted the mute). Each step is keyed by the press, so
+the same press handled twice does each once."""
 
 from __future__ import annotations
 
@@ -78,9 +79,14 @@ async def press(
     pressed: Pressed,
 ) -> tuple[str, str]:
     """An administrator pressed Undo. Returns the answer to the press and the button's new
-    label (empty: unchanged; a message enforcement keeps no line of gets only that)."""
-    if refused := await _nothing_to_undo(ctx, button, language):
-        return refused, ""
+    label (empty: unchanged; a message enforcement keeps no line of gets only that).
+
+    A press handled again after it failed part-way (a back end slow under load, the update
+    delivered again) finishes what it began: its own exemption is not a reason to refuse it."""
+    if await ctx.undo_presses.get(key) is None:
+        if refused := await _nothing_to_undo(ctx, button, language):
+            return refused, ""
+        await ctx.undo_presses.put(key, "begun")
     group_id, user_id = button.group_id, button.value
     name = await name_of(ctx, group_id, user_id)
     try:
