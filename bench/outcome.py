@@ -42,6 +42,7 @@ class Actions:
     calls: list[Json] = field(default_factory=list)
     mutes: Counter[Key] = field(default_factory=Counter)  # (chat, user) -> successful mutes
     first_mute: dict[Key, float] = field(default_factory=dict)
+    first_check: dict[int, float] = field(default_factory=dict)  # user -> first getChatMember
     deleted: dict[Key, float] = field(default_factory=dict)  # (chat, message) -> first deletion
     warnings: Counter[int] = field(default_factory=Counter)  # user -> sendMessage naming them
     touched: dict[int, set[str]] = field(default_factory=dict)  # user -> methods acting on them
@@ -68,6 +69,8 @@ class Actions:
         )
         if "user_id" in params:
             user = int(params["user_id"])
+            if method == "getChatMember":
+                self.first_check.setdefault(user, at)
             if method not in _READS:
                 self.touched.setdefault(user, set()).add(method)
             if method == "restrictChatMember":
@@ -103,6 +106,15 @@ class Actions:
         """Seconds from the burst's posting to the deletion of each violator's message deleted."""
         wanted = burst.violator_messages()
         return [at - burst.posted_at for k, at in self.deleted.items() if k in wanted]
+
+    def check_to_deletion(self, burst: Burst) -> list[float]:
+        """Seconds from the first check of each violator's message's author to its deletion."""
+        wanted = burst.violator_messages()
+        return [
+            at - self.first_check[burst.authors[k]]
+            for k, at in self.deleted.items()
+            if k in wanted and burst.authors[k] in self.first_check
+        ]
 
     def delete_calls(self) -> int:
         """deleteMessage and deleteMessages calls made, answered or not."""
@@ -212,9 +224,16 @@ def timeline(burst: Burst, actions: Actions) -> str:
         ]
         return f"{min(times):.1f}-{max(times):.1f} s ({len(times)})" if times else "none"
 
+    lags = actions.check_to_deletion(burst)
+    lag = (
+        f"{percentile(lags, 0.5):.2f} / {percentile(lags, 0.95):.2f} / {max(lags):.2f} s"
+        if lags
+        else "none"
+    )
     return (
         f"  checks {span({'getChatMember'})}; deletions {span(set(DELETIONS))}; "
-        f"mutes {span({'restrictChatMember'})}; warnings {span({'sendMessage'})}"
+        f"mutes {span({'restrictChatMember'})}; warnings {span({'sendMessage'})}\n"
+        f"  violators' messages from their author's check to their deletion, p50 / p95 / max: {lag}"
     )
 
 
