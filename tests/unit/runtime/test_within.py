@@ -41,7 +41,7 @@ async def test_work_done_in_time_is_its_result_and_nothing_is_heard() -> None:
 
 
 async def test_work_past_its_bound_is_cancelled_and_says_where_it_waited() -> None:
-    heard, unwound = Heard(), []
+    heard, unwound = Heard(), list[str]()
 
     with pytest.raises(Overdue, match=r"not done within 0\.01 s"):
         await within(_stuck_in_a_backend(unwound), 0.01, heard)
@@ -79,7 +79,7 @@ async def test_an_outer_bound_passing_inside_an_inner_one_is_the_outers() -> Non
 
 
 async def test_a_caller_cancelled_cancels_the_work_and_stays_cancelled() -> None:
-    heard, unwound = Heard(), []
+    heard, unwound = Heard(), list[str]()
     caller = asyncio.create_task(within(_stuck_in_a_backend(unwound), 5.0, heard))
     await asyncio.sleep(0.01)
 
