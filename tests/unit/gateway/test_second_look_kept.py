@@ -140,9 +140,10 @@ async def test_a_kept_look_this_version_cannot_read_is_left_and_the_others_taken
 ) -> None:
     file = tmp_path / "second-looks.jsonl"
     spool = FileSpool(file)
-    broken = KeptLook(7, 0, time.time(), {"update_id": 7})  # no sender
+    no_sender = KeptLook(6, 0, time.time(), {"update_id": 6})
+    odd_sender = KeptLook(7, 0, time.time(), {**message_record(_message(7)), "sender": 7})
     readable = KeptLook(8, 0, time.time(), message_record(_message(8)))
-    for look in (broken, readable):
+    for look in (no_sender, odd_sender, readable):
         await WaitingLooks(spool).keep(look)
 
     looks = Looks(settle=True)

@@ -208,7 +208,7 @@ class SecondLook(Generic[T]):
         for look in kept:
             try:
                 item = self._keeping.decode(look.item)
-            except (TypeError, ValueError, KeyError):
+            except (TypeError, ValueError, KeyError, AttributeError):
                 log.warning("a kept second look cannot be read; left", update_id=look.update_id)
                 continue
             due = monotonic + max(0.0, look.due - now)
