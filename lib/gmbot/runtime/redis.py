@@ -49,6 +49,10 @@ def is_missing_group(error: ResponseError) -> bool:
 # turned a raid's busiest second into "Redis unreachable" (fallbacks, marks kept locally).
 MAX_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 2.0
+# Opening a connection may take longer than a command: a Redis that is gone refuses at once,
+# while on a machine whose cores are all busy a new connection's handshake waited past one
+# second (a CI run's pool: a cluster client's first connections, "Timeout connecting").
+CONNECT_SECONDS = 5.0
 
 
 def cluster_url(url: str) -> str | None:
@@ -71,7 +75,7 @@ def create_redis(url: str, *, socket_timeout: float = 1.0, name: str | None = No
     # The same connections either way; only the pool that hands them out differs.
     connection: dict[str, Any] = {
         "socket_timeout": socket_timeout,
-        "socket_connect_timeout": socket_timeout,
+        "socket_connect_timeout": max(socket_timeout, CONNECT_SECONDS),
         "health_check_interval": 15,
         "retry": Retry(NoBackoff(), retries=1),
         "decode_responses": False,
