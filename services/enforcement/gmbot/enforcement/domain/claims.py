@@ -12,35 +12,30 @@ from gmbot.enforcement.domain.ports import Ledger
 
 async def unfinished(ledger: Ledger) -> int:
     """How many actions are not finished: the backlog, counted again."""
-    async with ledger.transaction() as stores:
-        return await stores.actions.unfinished()
+    return await ledger.write(lambda stores: stores.actions.unfinished())
 
 
 async def due(ledger: Ledger, limit: int) -> list[str]:
     """What is due to be handed out again: follow-ups, and what a dead worker left."""
-    async with ledger.transaction() as stores:
-        return await stores.actions.due(limit)
+    return await ledger.write(lambda stores: stores.actions.due(limit))
 
 
 async def claim(ledger: Ledger, action_ids: Sequence[str], lease: float) -> list[Action]:
     """Those of the actions not done nor held elsewhere, now held for `lease` seconds: in one
     transaction (a raid's actions queued for the write lock one claim at a time)."""
-    async with ledger.transaction() as stores:
-        return await stores.actions.claim(action_ids, lease)
+    return await ledger.write(lambda stores: stores.actions.claim(action_ids, lease))
 
 
 async def renew(ledger: Ledger, held: Mapping[str, int], lease: float) -> None:
     """Every action in `held` (id: the attempt it was claimed as) held `lease` seconds more, in
     one statement; one another worker took over is left to it."""
     if held:
-        async with ledger.transaction() as stores:
-            await stores.actions.renew(held, lease)
+        await ledger.write(lambda stores: stores.actions.renew(held, lease))
 
 
 async def hand_back(ledger: Ledger, action_id: str, attempt: int, reason: str) -> None:
     """Claimable again at once, by any replica."""
-    async with ledger.transaction() as stores:
-        await stores.actions.later(action_id, attempt, 0, reason)
+    await ledger.write(lambda stores: stores.actions.later(action_id, attempt, 0, reason))
 
 
 async def put_back(ledger: Ledger, action: Action, delay: float, reason: str, calls: int) -> None:

@@ -126,23 +126,30 @@ class ActionIntake:
         """Records an action that runs at once; durable before it returns. A repeated
         idempotency key changes nothing and answers the first action's id."""
         self._backlog.check()
-        async with self._ledger.transaction() as stores:
-            if new.observation is not None:
-                action_id, accepted = await stores.actions.add(new)
-                if accepted:
-                    await _schedule_digest(stores, new, self._digest_seconds)
-                ACCEPTED.labels(new.kind.value, "observed" if accepted else "duplicate").inc()
-                return action_id, accepted
-            if isinstance(new.payload, Enforce) and new.payload.punishes:
-                await stores.restrictions.lock(new.group_id, new.user_id)
-                if await _punished(stores, new.group_id, new.user_id):
-                    new = replace(new, payload=new.payload.follow_up())
-            action_id, accepted = await stores.actions.add(new)
-            if accepted and new.kind in RELEASES:
-                await _let_go(stores, new)
+        action_id, accepted = await self._ledger.write(lambda stores: self._record(stores, new))
+        if new.observation is not None:
+            ACCEPTED.labels(new.kind.value, "observed" if accepted else "duplicate").inc()
+            return action_id, accepted
         ACCEPTED.labels(new.kind.value, "accepted" if accepted else "duplicate").inc()
         if accepted:
             self._backlog.added()
             with contextlib.suppress(Exception):  # the sweeper hands it out if this fails
                 await self._queue.put(action_id, lane_of(new.kind))
+        return action_id, accepted
+
+    async def _record(self, stores: Stores, new: NewAction) -> tuple[str, bool]:
+        """The action's id and whether it is new; a punishment of a member already punished is
+        recorded as its follow-up. It only writes, so that it can run again (Ledger.write)."""
+        if new.observation is not None:
+            action_id, accepted = await stores.actions.add(new)
+            if accepted:
+                await _schedule_digest(stores, new, self._digest_seconds)
+            return action_id, accepted
+        if isinstance(new.payload, Enforce) and new.payload.punishes:
+            await stores.restrictions.lock(new.group_id, new.user_id)
+            if await _punished(stores, new.group_id, new.user_id):
+                new = replace(new, payload=new.payload.follow_up())
+        action_id, accepted = await stores.actions.add(new)
+        if accepted and new.kind in RELEASES:
+            await _let_go(stores, new)
         return action_id, accepted

@@ -60,8 +60,7 @@ async def group_restrictions(
 
 
 async def record_activity(ledger: Ledger, entries: list[Activity]) -> None:
-    async with ledger.transaction() as stores:
-        await stores.activity.add(entries)
+    await ledger.write(lambda stores: stores.activity.add(entries))
 
 
 async def record_channel_join(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from typing import TypeVar
 
 import structlog
@@ -28,6 +28,7 @@ from gmbot.enforcement.storage.member_store import (
 )
 from gmbot.enforcement.storage.restriction_store import RestrictionStore
 from gmbot.enforcement.storage.stats_store import ActivityStore, StatsStore
+from gmbot.enforcement.storage.write_turns import WriteTurns
 from gmbot.runtime.database import lost_connection_is_unavailable, reading
 from gmbot.runtime.errors import Unavailable
 
@@ -84,38 +85,56 @@ class Ledger:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._reads = async_sessionmaker(reading(engine), expire_on_commit=False)
         self._patience = patience
+        self._turns = WriteTurns(self._sessions) if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Stores]:
         """One transaction, committed when the block ends (rolled back if it raises); a
         database that cannot be reached raises Unavailable at once."""
+        async with self._turns.alone() if self._turns else nullcontext():
+            with _unreachable_is_unavailable():
+                async with self._sessions.begin() as session:
+                    yield Stores(session)
+
+    async def write(self, work: Callable[[Stores], Awaitable[T]]) -> T:
+        """`work` in one transaction, committed when it returns; a database that cannot be
+        reached raises Unavailable at once. On SQLite it may share its transaction with other
+        steps waiting for the write lock (storage.write_turns), so it must be safe to run
+        again."""
         with _unreachable_is_unavailable():
-            async with self._sessions.begin() as session:
-                yield Stores(session)
+            return await self._write(work)
 
     async def read(self, work: Callable[[Stores], Awaitable[T]]) -> T:
         """A step that only reads: on SQLite it does not queue for the write lock behind the
         other workers' steps (a raid's actions each read whether they were released)."""
-        return await self._step(work, self._reads)
+
+        async def reading_step() -> T:
+            async with self._reads.begin() as session:
+                return await work(Stores(session))
+
+        return await self._patiently(reading_step)
 
     async def step(self, work: Callable[[Stores], Awaitable[T]]) -> T:
-        """One step of an action, in its own transaction, tried again (capped exponential
+        """One step of an action, in a transaction (`write`), tried again (capped exponential
         backoff with jitter) while the database cannot be reached, for up to the patience
         (the lease): an outage shorter than that resumes the action where it was instead of
         repeating its Bot API calls. Every step is safe to repeat (a commit whose answer was
         lost may have happened)."""
-        return await self._step(work, self._sessions)
+        return await self._patiently(lambda: self._write(work))
 
-    async def _step(
-        self, work: Callable[[Stores], Awaitable[T]], sessions: async_sessionmaker[AsyncSession]
-    ) -> T:
+    async def _write(self, work: Callable[[Stores], Awaitable[T]]) -> T:
+        if self._turns:
+            return await self._turns.run(lambda session: work(Stores(session)))
+        async with self._sessions.begin() as session:
+            return await work(Stores(session))
+
+    async def _patiently(self, attempt: Callable[[], Awaitable[T]]) -> T:
         backoff = Backoff()
         give_up = time.monotonic() + self._patience
         while True:
             try:
                 with _unreachable_is_unavailable():
-                    async with sessions.begin() as session:
-                        return await work(Stores(session))
+                    return await attempt()
             except Unavailable:
                 delay = backoff.next_delay()
                 if time.monotonic() + delay > give_up:
