@@ -24,6 +24,7 @@ from enum import IntEnum
 from typing import Protocol
 
 from gmbot.runtime.budget.fairness import TURN_GRACE_SECONDS, Rotation, fair_key, work_for
+from gmbot.runtime.budget.lines import Lines
 from gmbot.runtime.budget.metrics import BUDGET_WAIT_SECONDS
 from gmbot.runtime.budget.window import Window, WindowLimit
 from gmbot.runtime.callers import current_caller
@@ -119,6 +120,9 @@ class PollingBudget(ABC):
     """A budget asked "may I now?" until it says yes; implementations differ in where the
     spacing state lives (this process, Redis, or the process that owns the budget)."""
 
+    def __init__(self) -> None:
+        self.lines = Lines()
+
     @abstractmethod
     async def try_acquire(
         self, chat_id: int | None, priority: Priority, message: bool, call: str
@@ -136,11 +140,12 @@ class PollingBudget(ABC):
     ) -> Grant:
         started = time.monotonic()
         call = uuid.uuid4().hex
-        # Polling is the point: the slot is decided by whoever holds the state, not signalled.
-        while (  # noqa: ASYNC110
-            wait := await self.try_acquire(chat_id, priority, message, call)
-        ) > 0:
-            await asyncio.sleep(wait)
+        async with self.lines.first_in((priority, fair_key(chat_id, work_for.get()), chat_id)):
+            # Polling is the point: the slot is decided by whoever holds the state, not signalled.
+            while (  # noqa: ASYNC110
+                wait := await self.try_acquire(chat_id, priority, message, call)
+            ) > 0:
+                await asyncio.sleep(wait)
         BUDGET_WAIT_SECONDS.labels(priority.name.lower(), current_caller.get() or OWN).observe(
             time.monotonic() - started
         )
@@ -152,6 +157,7 @@ class LocalBudget(PollingBudget):
     budget and leases it to the others over gRPC."""
 
     def __init__(self, spacing: Spacing) -> None:
+        super().__init__()
         self._spacing = spacing
         # Next free slot on the monotonic clock: None is the overall spacing, a chat id its own.
         self._next: dict[int | None, float] = {}

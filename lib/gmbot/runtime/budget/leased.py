@@ -84,6 +84,7 @@ class LeasedBudget(PollingBudget):
     """Asks the owner of the budget for every call."""
 
     def __init__(self, stub: BudgetServiceAsyncStub) -> None:
+        super().__init__()
         self._stub = stub
 
     async def try_acquire(
@@ -124,6 +125,7 @@ class FallingBackBudget(PollingBudget):
         errors: tuple[type[BaseException], ...],
         retry_after: float = 5.0,
     ) -> None:
+        super().__init__()
         self._shared = shared
         self._share = share
         self._errors = errors

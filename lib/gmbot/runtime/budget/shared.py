@@ -194,6 +194,7 @@ class RedisBudget(PollingBudget):
         """`prefix` names the budget: the same for every process of one bot token, with a hash
         tag (`budget_names`). `legacy_prefix`: the name it had before the tag, on a single Redis
         that releases from before may still be using during an upgrade."""
+        super().__init__()
         self._redis = redis
         self._names = _Names(prefix)
         self._legacy = None if legacy_prefix is None else _Names(legacy_prefix)
